@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsc::main(std::env::args().collect())
+}

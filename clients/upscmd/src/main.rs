@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upscmd::main(std::env::args().collect())
+}

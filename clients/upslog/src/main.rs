@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upslog::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsmon::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsrw::main(std::env::args().collect())
+}

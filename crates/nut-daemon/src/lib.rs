@@ -1,0 +1,1 @@
+//! What every daemon shares: logging to stderr, signals, PID files, privilege drop, backgrounding.

@@ -1,0 +1,1 @@
+//! The driver framework: variable store, driver socket server, poll loop, common flags; drivers implement a trait.

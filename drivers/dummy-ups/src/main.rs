@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    dummy_ups::main(std::env::args().collect())
+}

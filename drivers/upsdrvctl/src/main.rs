@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsdrvctl::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    usbhid_ups::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsd::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nut_scanner::main(std::env::args().collect())
+}
