@@ -1,1 +1,13 @@
-//! What every daemon shares: logging to stderr, signals, PID files, privilege drop, backgrounding.
+//! What every NUT daemon (upsd, upsmon, drivers, upslog, upssched) shares: logging to stderr,
+//! PID files and `-c reload|stop` control, dropping root privileges, and going to the
+//! background.
+//!
+//! The daemons stay in the foreground with logs on stderr when asked (`-F`, `-D`), as NUT's do;
+//! backgrounding is a plain double fork done before any runtime or thread starts.
+#![warn(missing_docs)]
+
+pub mod background;
+pub mod control;
+pub mod log;
+pub mod pidfile;
+pub mod privs;
