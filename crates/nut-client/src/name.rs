@@ -1,0 +1,162 @@
+//! Parsing `ups[@host[:port]]` names the way NUT's `upscli_splitname` does.
+//!
+//! Every NUT client takes a UPS as `ups1`, `ups1@server`, `ups1@server:3493` or
+//! `ups1@[::1]:3493`. The host defaults to `localhost` and the port to 3493. Host-only
+//! arguments (`upsc -l host[:port]`) follow `upscli_splitaddr`, which is the part after `@`.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use nut_core::DEFAULT_PORT;
+
+/// The host used when a name has no `@host` part.
+pub const DEFAULT_HOST: &str = "localhost";
+
+/// A parsed `ups[@host[:port]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpsName {
+    /// The UPS name as upsd knows it (the part before `@`).
+    pub ups: String,
+    /// Host name or address literal, without brackets.
+    pub host: String,
+    /// TCP port of upsd.
+    pub port: u16,
+}
+
+/// A host and port as given to `upsc -l host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    /// Host name or address literal, without brackets.
+    pub host: String,
+    /// TCP port of upsd.
+    pub port: u16,
+}
+
+/// Why a `ups[@host[:port]]` or `host[:port]` could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NameError {
+    /// Nothing to parse (empty string, or only `@`).
+    #[error("empty UPS name: expected upsname[@hostname[:port]]")]
+    Empty,
+    /// `[` without a matching `]`.
+    #[error("missing closing bracket in [address literal] {0:?}")]
+    MissingBracket(String),
+    /// `:` not followed by a number in 1..=65535.
+    #[error("no valid port after ':' in {0:?} (expected 1-65535)")]
+    BadPort(String),
+}
+
+impl UpsName {
+    /// Parse `ups[@host[:port]]` with NUT's rules.
+    ///
+    /// Like NUT, text after the UPS name up to a second `@` is ignored, an empty host part
+    /// (`ups@`) is refused, and the port is read as a decimal prefix (`:3493x` is 3493).
+    pub fn parse(s: &str) -> Result<UpsName, NameError> {
+        // NUT takes the first non-empty '@'-separated token as the UPS name (strtok), so a
+        // leading '@' is skipped rather than giving an empty name.
+        let ups = s.split('@').find(|t| !t.is_empty()).ok_or(NameError::Empty)?;
+        match s.find('@') {
+            None => Ok(UpsName { ups: ups.to_string(), host: DEFAULT_HOST.into(), port: DEFAULT_PORT }),
+            Some(at) => {
+                let hp = HostPort::parse(&s[at + 1..])?;
+                Ok(UpsName { ups: ups.to_string(), host: hp.host, port: hp.port })
+            }
+        }
+    }
+}
+
+impl fmt::Display for UpsName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "{}@[{}]:{}", self.ups, self.host, self.port)
+        } else {
+            write!(f, "{}@{}:{}", self.ups, self.host, self.port)
+        }
+    }
+}
+
+impl HostPort {
+    /// Parse `host[:port]` or `[addr]:port` with NUT's `upscli_splitaddr` rules.
+    pub fn parse(s: &str) -> Result<HostPort, NameError> {
+        if s.is_empty() {
+            return Err(NameError::Empty);
+        }
+        let (host, rest) = if let Some(inner) = s.strip_prefix('[') {
+            let close = inner.find(']').ok_or_else(|| NameError::MissingBracket(s.to_string()))?;
+            let host = &inner[..close];
+            let rest = &inner[close + 1..];
+            // After "]" only ":port" counts; anything else means the default port.
+            (host, rest.strip_prefix(':'))
+        } else {
+            let host = s.split(':').find(|t| !t.is_empty()).ok_or(NameError::Empty)?;
+            (host, s.find(':').map(|i| &s[i + 1..]))
+        };
+        if host.is_empty() {
+            return Err(NameError::Empty);
+        }
+        let port = match rest {
+            None => DEFAULT_PORT,
+            Some(p) => parse_port(p).ok_or_else(|| NameError::BadPort(s.to_string()))?,
+        };
+        Ok(HostPort { host: host.to_string(), port })
+    }
+}
+
+/// `strtol`-like: the leading decimal digits, which must form a number in 1..=65535.
+fn parse_port(p: &str) -> Option<u16> {
+    let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let n: u32 = digits.parse().ok()?;
+    u16::try_from(n).ok().filter(|n| *n >= 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(ups: &str, host: &str, port: u16) -> UpsName {
+        UpsName { ups: ups.into(), host: host.into(), port }
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(UpsName::parse("ups1").unwrap(), n("ups1", "localhost", 3493));
+        assert_eq!(UpsName::parse("ups1@nas").unwrap(), n("ups1", "nas", 3493));
+        assert_eq!(UpsName::parse("ups1@nas:3500").unwrap(), n("ups1", "nas", 3500));
+    }
+
+    #[test]
+    fn ipv6_literals() {
+        assert_eq!(UpsName::parse("ups1@[::1]:3500").unwrap(), n("ups1", "::1", 3500));
+        assert_eq!(UpsName::parse("ups1@[::1]").unwrap(), n("ups1", "::1", 3493));
+        assert_eq!(UpsName::parse("ups1@[fe80::1]x").unwrap(), n("ups1", "fe80::1", 3493));
+        assert_eq!(UpsName::parse("ups1@[::1").unwrap_err(), NameError::MissingBracket("[::1".into()));
+    }
+
+    #[test]
+    fn bad_ports_and_empty_parts() {
+        assert!(matches!(UpsName::parse("ups1@host:"), Err(NameError::BadPort(_))));
+        assert!(matches!(UpsName::parse("ups1@host:0"), Err(NameError::BadPort(_))));
+        assert!(matches!(UpsName::parse("ups1@host:70000"), Err(NameError::BadPort(_))));
+        assert!(matches!(UpsName::parse("ups1@host:x"), Err(NameError::BadPort(_))));
+        assert_eq!(UpsName::parse("ups1@host:3500x").unwrap(), n("ups1", "host", 3500));
+        assert_eq!(UpsName::parse(""), Err(NameError::Empty));
+        assert_eq!(UpsName::parse("@"), Err(NameError::Empty));
+        assert_eq!(UpsName::parse("ups1@"), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn host_port_alone() {
+        assert_eq!(
+            HostPort::parse("localhost:3500").unwrap(),
+            HostPort { host: "localhost".into(), port: 3500 }
+        );
+        assert_eq!(HostPort::parse("127.0.0.1").unwrap().port, 3493);
+    }
+
+    #[test]
+    fn display_brackets_ipv6() {
+        assert_eq!(n("u", "::1", 1).to_string(), "u@[::1]:1");
+        assert_eq!(n("u", "h", 2).to_string(), "u@h:2");
+    }
+}
