@@ -1,1 +1,38 @@
-//! NUT's configuration files: one parseconf lexer and a typed parser per file, with file:line diagnostics.
+//! NUT's configuration files: one parseconf lexer and a typed parser per file, with file:line
+//! diagnostics.
+//!
+//! Every parser is a pure function over the file's text: callers read the file (see
+//! [`explain_read_error`] for the message when that fails) and pass the text and the file name
+//! used in diagnostics. Each module has:
+//!
+//! - `parse(text, file) -> Parsed<T>`: `Ok((value, warnings))`, or `Err(diagnostics)` with every
+//!   error and warning (in line order) when at least one error was found;
+//! - `check(text, file) -> Vec<Diagnostic>`: every diagnostic, for the daemons' check modes.
+//!
+//! [`Diagnostic`] displays as `file:line: error: message`; messages say what to write instead.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod diag;
+pub mod lexer;
+pub mod ups_conf;
+
+pub use diag::{render, Diagnostic, Parsed, Severity};
+pub use lexer::{lex, Line};
+
+/// Quote a word for a suggestion only when it needs it.
+pub(crate) fn quote_if_needed(word: &str) -> String {
+    if word.is_empty() || word.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\\' | '#' | '=')) {
+        let mut out = String::from("\"");
+        for c in word.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    } else {
+        word.to_string()
+    }
+}
