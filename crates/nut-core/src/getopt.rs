@@ -65,8 +65,14 @@ impl Parsed {
 
 /// Parse `args` (without the program name) against a getopt option string such as `"hDFu:c:"`.
 ///
-/// A letter followed by `:` takes an argument. Like glibc, operands may appear between flags.
+/// A letter followed by `:` takes an argument. Like glibc, operands may appear between flags,
+/// unless the option string starts with `+` (POSIX mode, which NUT's clients use): then the
+/// first operand ends the flags, so `upsc ups1 -x` treats `-x` as an operand.
 pub fn parse<S: AsRef<str>>(args: &[S], optstring: &str) -> Parsed {
+    let (posix, optstring) = match optstring.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, optstring),
+    };
     let takes_arg = |c: char| -> Option<bool> {
         let mut it = optstring.chars().peekable();
         while let Some(o) = it.next() {
@@ -91,6 +97,10 @@ pub fn parse<S: AsRef<str>>(args: &[S], optstring: &str) -> Parsed {
         }
         if a.len() < 2 || !a.starts_with('-') {
             out.operands.push(a.to_string());
+            if posix {
+                out.operands.extend(args[i..].iter().map(|s| s.as_ref().to_string()));
+                break;
+            }
             continue;
         }
         let chars: Vec<char> = a[1..].chars().collect();
@@ -151,6 +161,14 @@ mod tests {
         assert_eq!(p.values('x'), vec!["a=1", "b=2"]);
         assert!(p.has('x'));
         assert!(!p.has('y'));
+    }
+
+    #[test]
+    fn plus_stops_at_first_operand() {
+        let p = parse(&["-u", "x", "ups1", "-l", "y"], "+u:l");
+        assert_eq!(p.value('u'), Some("x"));
+        assert!(!p.has('l'));
+        assert_eq!(p.operands, vec!["ups1", "-l", "y"]);
     }
 
     #[test]
