@@ -1,0 +1,848 @@
+//! upsmon's decisions as a state machine with no I/O: events and the time go in, actions come
+//! out (the rustls shape). The runner performs the actions (polls, notifications, the
+//! shutdown) and feeds the results back as events.
+//!
+//! One monitoring cycle, as in NUT's main loop:
+//! 1. [`Event::Tick`] → one [`Action::Poll`] per UPS;
+//! 2. the runner answers each with [`Event::Status`] or [`Event::PollFailed`];
+//! 3. [`Event::CycleDone`] → the power value is recalculated, and either a shutdown starts or
+//!    [`Action::SleepUntil`] says when the next tick is due.
+//!
+//! During a primary's host sync the requests are [`Action::QueryNumLogins`] instead, answered
+//! by [`Event::NumLogins`] and closed by [`Event::CycleDone`] the same way.
+//!
+//! Time is a plain millisecond counter (`now`), so tests drive the machine with a fake clock.
+
+use crate::notify::{format_message, NotifyFlags, NotifyTable, NotifyType};
+
+/// Milliseconds on a monotonic clock.
+pub type Millis = u64;
+
+/// One `MONITOR` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonitorSpec {
+    /// `ups@host[:port]` exactly as written; notifications and logs use this spelling.
+    pub name: String,
+    /// Power value: how many of this host's power supplies the UPS feeds (0 = monitor only).
+    pub power_value: u32,
+    /// True for `primary`/`master`, false for `secondary`/`slave`.
+    pub primary: bool,
+}
+
+/// What upsmon does after handing SHUTDOWNCMD to the privileged parent (`SHUTDOWNEXIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownExit {
+    /// Log out and exit at once (NUT's default).
+    Yes,
+    /// Keep monitoring (and notifying) until killed.
+    No,
+    /// Keep monitoring for this many seconds, then exit.
+    After(u64),
+}
+
+/// The upsmon.conf settings the decisions depend on, with NUT's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// MINSUPPLIES: power value that must stay available (0 disables shutdowns).
+    pub minsupplies: u32,
+    /// POLLFREQ, seconds between polls while on line power.
+    pub pollfreq: u64,
+    /// POLLFREQALERT, seconds between polls while any UPS is on battery.
+    pub pollfreqalert: u64,
+    /// DEADTIME: seconds without an answer before a UPS last seen on battery counts as dead.
+    pub deadtime: u64,
+    /// HOSTSYNC: seconds a primary waits for secondaries, and a secondary for the primary.
+    pub hostsync: u64,
+    /// FINALDELAY: seconds between the SHUTDOWN notification and SHUTDOWNCMD.
+    pub finaldelay: u64,
+    /// NOCOMMWARNTIME: seconds between NOCOMM repeats.
+    pub nocommwarntime: u64,
+    /// RBWARNTIME: seconds between REPLBATT repeats.
+    pub rbwarntime: u64,
+    /// OFFDURATION: seconds a UPS may be OFF before it is critical; negative disables.
+    pub offduration: i64,
+    /// OBLBDURATION: seconds OB+LB must last before it is critical; 0 or less means at once.
+    pub oblbduration: i64,
+    /// OVERDURATION: seconds a UPS on battery may be OVER before it is critical; negative
+    /// disables.
+    pub overduration: i64,
+    /// ALARMCRITICAL: whether ALARM on battery is critical.
+    pub alarmcritical: bool,
+    /// SHUTDOWNEXIT.
+    pub shutdownexit: ShutdownExit,
+    /// POLLFAIL_LOG_THROTTLE_MAX: negative logs every failed poll, 0 only the first of a
+    /// streak, N every Nth.
+    pub pollfail_log_throttle_max: i64,
+    /// NOTIFYMSG and NOTIFYFLAG.
+    pub notify: NotifyTable,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            minsupplies: 1,
+            pollfreq: 5,
+            pollfreqalert: 5,
+            deadtime: 15,
+            hostsync: 15,
+            finaldelay: 5,
+            nocommwarntime: 300,
+            rbwarntime: 43200,
+            offduration: 30,
+            oblbduration: 0,
+            overduration: -1,
+            alarmcritical: true,
+            shutdownexit: ShutdownExit::Yes,
+            pollfail_log_throttle_max: -1,
+            notify: NotifyTable::default(),
+        }
+    }
+}
+
+/// Things that happen to upsmon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The time asked for by the last [`Action::SleepUntil`] has come.
+    Tick,
+    /// A poll answered `ups.status` (and `ups.alarm` when the status has ALARM).
+    Status {
+        /// The MONITOR name.
+        ups: String,
+        /// The `ups.status` value as upsd sent it (upsd prefixes `FSD`).
+        status: String,
+        /// `ups.alarm`, if it was read.
+        alarm: Option<String>,
+    },
+    /// A poll failed: no connection, an ERR reply (DATA-STALE, DRIVER-NOT-CONNECTED...).
+    PollFailed {
+        /// The MONITOR name.
+        ups: String,
+        /// Why, in words for the log.
+        reason: String,
+    },
+    /// `GET NUMLOGINS` answered during host sync; `None` if it failed.
+    NumLogins {
+        /// The MONITOR name.
+        ups: String,
+        /// The login count, our own login included.
+        count: Option<u32>,
+    },
+    /// All requests of the last batch were answered.
+    CycleDone,
+    /// The user asked for a forced shutdown (`upsmon -c fsd`, SIGUSR1).
+    FsdRequested,
+    /// The privileged parent is gone: a shutdown could not be carried out.
+    ParentGone,
+}
+
+/// Log levels, syslog's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum Level {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Err,
+    Crit,
+    Alert,
+}
+
+/// A notification ready to deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// The type (`NOTIFYTYPE`).
+    pub ntype: NotifyType,
+    /// The MONITOR name (`UPSNAME`); `None` for host-wide events such as SHUTDOWN.
+    pub ups: Option<String>,
+    /// The expanded message (NOTIFYCMD's argument, the WALL and syslog text).
+    pub message: String,
+    /// Where it goes.
+    pub flags: NotifyFlags,
+}
+
+/// Things upsmon must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Poll this UPS (reconnecting and logging in first if needed); answer with
+    /// [`Event::Status`] or [`Event::PollFailed`].
+    Poll(String),
+    /// Ask `GET NUMLOGINS` for this UPS; answer with [`Event::NumLogins`].
+    QueryNumLogins(String),
+    /// Send `FSD <ups>` (this host is its primary).
+    SetFsd(String),
+    /// Deliver a notification (syslog, WALL, NOTIFYCMD as its flags say).
+    Notify(Notification),
+    /// Write a log line.
+    Log(Level, String),
+    /// Write a message to every logged-in terminal.
+    Wall(String),
+    /// Ask the privileged parent to write POWERDOWNFLAG.
+    WritePowerdownFlag,
+    /// Ask the privileged parent to run SHUTDOWNCMD.
+    Shutdown,
+    /// Send LOGOUT on every connection.
+    LogoutAll,
+    /// Exit with this code.
+    Exit(u8),
+    /// Nothing to do before this time; then send [`Event::Tick`].
+    SleepUntil(Millis),
+}
+
+/// Where upsmon is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Polling and waiting for trouble.
+    Monitoring,
+    /// A primary set FSD and waits for the secondaries to log out.
+    HostSync {
+        /// When the wait started.
+        started: Millis,
+    },
+    /// The SHUTDOWN notification went out; SHUTDOWNCMD runs at `until`.
+    FinalDelay {
+        /// When to run SHUTDOWNCMD.
+        until: Millis,
+    },
+    /// SHUTDOWNCMD was requested; upsmon keeps monitoring until `exit_at` (SHUTDOWNEXIT).
+    ShutdownIssued {
+        /// When to exit, if ever.
+        exit_at: Option<Millis>,
+    },
+}
+
+/// What upsmon knows about one UPS.
+#[derive(Clone, Debug)]
+struct UpsState {
+    spec: MonitorSpec,
+    /// None until the first poll, then whether the last poll worked.
+    comm_ok: Option<bool>,
+    last_nocomm_warn: Millis,
+    pollfail_streak: u64,
+    last_poll: Millis,
+    last_noncrit: Millis,
+    /// None until the first OL or OB.
+    line_known: bool,
+    online: bool,
+    onbatt: bool,
+    lowbatt: bool,
+    fsd: bool,
+    cal: bool,
+    off: bool,
+    bypass: bool,
+    eco: bool,
+    alarm: bool,
+    over: bool,
+    trim: bool,
+    boost: bool,
+    other: String,
+    off_since: Option<Millis>,
+    oblb_since: Option<Millis>,
+    over_since: Option<Millis>,
+    last_rbwarn: Option<Millis>,
+    numlogins: Option<u32>,
+}
+
+impl UpsState {
+    fn new(spec: MonitorSpec, now: Millis) -> Self {
+        UpsState {
+            spec,
+            comm_ok: None,
+            last_nocomm_warn: now,
+            pollfail_streak: 0,
+            last_poll: now,
+            last_noncrit: now,
+            line_known: false,
+            online: false,
+            onbatt: false,
+            lowbatt: false,
+            fsd: false,
+            cal: false,
+            off: false,
+            bypass: false,
+            eco: false,
+            alarm: false,
+            over: false,
+            trim: false,
+            boost: false,
+            other: String::new(),
+            off_since: None,
+            oblb_since: None,
+            over_since: None,
+            last_rbwarn: None,
+            numlogins: None,
+        }
+    }
+
+    /// True when this host must act as the UPS's primary (monitor-only entries never do).
+    fn acts_as_primary(&self) -> bool {
+        self.spec.primary && self.spec.power_value > 0
+    }
+}
+
+/// upsmon's decision logic.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    settings: Settings,
+    upses: Vec<UpsState>,
+    phase: Phase,
+    last_noparent: Option<Millis>,
+}
+
+impl Machine {
+    /// Builds the machine; fails like NUT when the MONITOR lines cannot ever satisfy
+    /// MINSUPPLIES, since such a host would shut down at the first poll.
+    pub fn new(settings: Settings, monitors: Vec<MonitorSpec>, now: Millis) -> Result<Machine, String> {
+        check_supplies(&settings, &monitors)?;
+        Ok(Machine {
+            settings,
+            upses: monitors.into_iter().map(|m| UpsState::new(m, now)).collect(),
+            phase: Phase::Monitoring,
+            last_noparent: None,
+        })
+    }
+
+    /// Applies a reloaded configuration, keeping what is known about UPSes still monitored.
+    pub fn reload(
+        &mut self,
+        settings: Settings,
+        monitors: Vec<MonitorSpec>,
+        now: Millis,
+    ) -> Result<Vec<Action>, String> {
+        check_supplies(&settings, &monitors)?;
+        let mut out = Vec::new();
+        let mut old = std::mem::take(&mut self.upses);
+        for spec in monitors {
+            match old.iter().position(|u| u.spec.name == spec.name) {
+                Some(i) => {
+                    let mut u = old.remove(i);
+                    u.spec = spec;
+                    self.upses.push(u);
+                }
+                None => self.upses.push(UpsState::new(spec, now)),
+            }
+        }
+        for u in old {
+            out.push(Action::Log(Level::Info, format!("No longer monitoring UPS [{}]", u.spec.name)));
+        }
+        self.settings = settings;
+        Ok(out)
+    }
+
+    /// Where upsmon is in its life.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Handles one event at time `now` and returns what to do, in order.
+    pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Action> {
+        let mut out = Vec::new();
+        match event {
+            Event::Tick => self.tick(now, &mut out),
+            Event::Status { ups, status, alarm } => {
+                if let Some(i) = self.index(&ups) {
+                    self.parse_status(i, &status, alarm.as_deref(), now, &mut out);
+                }
+            }
+            Event::PollFailed { ups, reason } => {
+                if let Some(i) = self.index(&ups) {
+                    self.poll_failed(i, &reason, now, &mut out);
+                }
+            }
+            Event::NumLogins { ups, count } => {
+                if let Some(i) = self.index(&ups) {
+                    self.upses[i].numlogins = count;
+                }
+            }
+            Event::CycleDone => self.cycle_done(now, &mut out),
+            Event::FsdRequested => {
+                out.push(Action::Log(Level::Crit, "User requested FSD".into()));
+                self.force_shutdown(now, &mut out);
+            }
+            Event::ParentGone => {
+                if self.last_noparent.filter(|t| now.saturating_sub(*t) < 120_000).is_none() {
+                    self.last_noparent = Some(now);
+                    out.push(Action::Log(Level::Alert, "Parent died - shutdown impossible".into()));
+                    self.notify(None, NotifyType::NoParent, "", &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn index(&self, ups: &str) -> Option<usize> {
+        self.upses.iter().position(|u| u.spec.name == ups)
+    }
+
+    fn tick(&mut self, now: Millis, out: &mut Vec<Action>) {
+        match self.phase {
+            Phase::Monitoring => self.poll_all(out),
+            Phase::HostSync { .. } => {
+                for u in self.upses.iter_mut().filter(|u| u.acts_as_primary()) {
+                    u.numlogins = None;
+                    out.push(Action::QueryNumLogins(u.spec.name.clone()));
+                }
+                if out.is_empty() {
+                    // No primary entries left (a reload removed them): nothing to wait for.
+                    self.do_shutdown(now, out);
+                }
+            }
+            Phase::FinalDelay { until } => {
+                if now >= until {
+                    self.finish_shutdown(now, out);
+                } else {
+                    out.push(Action::SleepUntil(until));
+                }
+            }
+            Phase::ShutdownIssued { exit_at } => {
+                if exit_at.is_some_and(|t| now >= t) {
+                    out.push(Action::LogoutAll);
+                    out.push(Action::Exit(0));
+                } else {
+                    self.poll_all(out);
+                }
+            }
+        }
+    }
+
+    fn poll_all(&mut self, out: &mut Vec<Action>) {
+        for u in &self.upses {
+            out.push(Action::Poll(u.spec.name.clone()));
+        }
+        if self.upses.is_empty() {
+            out.push(Action::SleepUntil(0));
+        }
+    }
+
+    fn cycle_done(&mut self, now: Millis, out: &mut Vec<Action>) {
+        match self.phase {
+            Phase::Monitoring => {
+                self.recalc(now, out);
+                if self.phase == Phase::Monitoring {
+                    out.push(Action::SleepUntil(now + self.sleep_secs() * 1000));
+                }
+            }
+            Phase::HostSync { started } => {
+                let max = self.upses.iter().filter(|u| u.acts_as_primary()).filter_map(|u| u.numlogins).max();
+                if max.unwrap_or(0) <= 1 {
+                    out.push(Action::Log(Level::Info, "All secondaries have logged out".into()));
+                    self.do_shutdown(now, out);
+                } else if now.saturating_sub(started) > self.settings.hostsync * 1000 {
+                    out.push(Action::Log(Level::Info, "Host sync timer expired, forcing shutdown".into()));
+                    self.do_shutdown(now, out);
+                } else {
+                    // NUT re-asks four times a second.
+                    out.push(Action::SleepUntil(now + 250));
+                }
+            }
+            Phase::FinalDelay { until } => out.push(Action::SleepUntil(until)),
+            Phase::ShutdownIssued { exit_at } => {
+                let next = now + self.sleep_secs() * 1000;
+                out.push(Action::SleepUntil(exit_at.map_or(next, |t| t.min(next))));
+            }
+        }
+    }
+
+    /// POLLFREQALERT while any UPS runs on battery, else POLLFREQ.
+    fn sleep_secs(&self) -> u64 {
+        if self.upses.iter().any(|u| u.onbatt) {
+            self.settings.pollfreqalert.max(1)
+        } else {
+            self.settings.pollfreq.max(1)
+        }
+    }
+
+    fn parse_status(
+        &mut self,
+        i: usize,
+        status: &str,
+        alarm: Option<&str>,
+        now: Millis,
+        out: &mut Vec<Action>,
+    ) {
+        // An empty answer counts as a dead UPS, as in NUT.
+        if status.trim().is_empty() {
+            self.poll_failed(i, "empty ups.status", now, out);
+            return;
+        }
+        self.ups_is_avail(i, out);
+        let u = &mut self.upses[i];
+        u.last_poll = now;
+        u.pollfail_streak = 0;
+        let has = |t: &str| nut_core::status::has(status, t);
+
+        // Conditions that ended are cleared first, so their NOT* notifications come before
+        // the new ones of this poll.
+        if !has("LB") {
+            self.upses[i].lowbatt = false;
+        }
+        if !has("FSD") {
+            self.upses[i].fsd = false;
+        }
+        for (token, ntype) in TOGGLES {
+            if !has(token) && *self.toggle(i, token) {
+                *self.toggle(i, token) = false;
+                self.notify(Some(i), ntype.ended(), "", out);
+            }
+        }
+        if !has("OFF") {
+            self.upses[i].off_since = None;
+        }
+        if !has("OVER") {
+            self.upses[i].over_since = None;
+        }
+
+        for token in nut_core::status::tokens(status) {
+            match token {
+                "OL" => self.on_line(i, out),
+                "OB" => self.on_batt(i, out),
+                "LB" => {
+                    if !self.upses[i].lowbatt {
+                        self.upses[i].lowbatt = true;
+                        self.notify(Some(i), NotifyType::LowBatt, "", out);
+                    }
+                }
+                "RB" => {
+                    let warn = self.settings.rbwarntime * 1000;
+                    if self.upses[i].last_rbwarn.filter(|t| now.saturating_sub(*t) <= warn).is_none() {
+                        self.upses[i].last_rbwarn = Some(now);
+                        self.notify(Some(i), NotifyType::ReplBatt, "", out);
+                    }
+                }
+                "FSD" => {
+                    if !self.upses[i].fsd {
+                        self.upses[i].fsd = true;
+                        self.notify(Some(i), NotifyType::Fsd, "", out);
+                    }
+                }
+                _ => {
+                    if let Some((_, ntype)) = TOGGLES.iter().find(|(t, _)| *t == token) {
+                        if !*self.toggle(i, token) {
+                            *self.toggle(i, token) = true;
+                            let extra = if token == "ALARM" { alarm.unwrap_or("") } else { "" };
+                            self.notify(Some(i), *ntype, extra, out);
+                        }
+                    }
+                }
+            }
+        }
+
+        let u = &mut self.upses[i];
+        if u.off && u.off_since.is_none() {
+            u.off_since = Some(now);
+        }
+        if u.over && u.over_since.is_none() {
+            u.over_since = Some(now);
+        }
+        if u.onbatt && u.lowbatt {
+            u.oblb_since.get_or_insert(now);
+        } else {
+            u.oblb_since = None;
+        }
+
+        // Tokens no standard handler knows (OTHER/NOTOTHER): notify when the set changes.
+        let other: Vec<&str> =
+            nut_core::status::tokens(status).filter(|t| nut_core::status::is_other(t)).collect();
+        let other = other.join(" ");
+        if other != self.upses[i].other {
+            self.upses[i].other = other.clone();
+            if other.is_empty() {
+                self.notify(Some(i), NotifyType::NotOther, "", out);
+            } else {
+                self.notify(Some(i), NotifyType::Other, &other, out);
+            }
+        }
+    }
+
+    fn toggle(&mut self, i: usize, token: &str) -> &mut bool {
+        let u = &mut self.upses[i];
+        match token {
+            "CAL" => &mut u.cal,
+            "OFF" => &mut u.off,
+            "BYPASS" => &mut u.bypass,
+            "ECO" => &mut u.eco,
+            "ALARM" => &mut u.alarm,
+            "OVER" => &mut u.over,
+            "TRIM" => &mut u.trim,
+            _ => &mut u.boost,
+        }
+    }
+
+    fn on_line(&mut self, i: usize, out: &mut Vec<Action>) {
+        let u = &mut self.upses[i];
+        if u.online {
+            return;
+        }
+        // The first OL after start-up is not news.
+        let notify = u.line_known;
+        u.line_known = true;
+        u.online = true;
+        u.onbatt = false;
+        if notify {
+            self.notify(Some(i), NotifyType::Online, "", out);
+        }
+    }
+
+    fn on_batt(&mut self, i: usize, out: &mut Vec<Action>) {
+        let u = &mut self.upses[i];
+        if u.onbatt {
+            return;
+        }
+        u.line_known = true;
+        u.onbatt = true;
+        u.online = false;
+        self.notify(Some(i), NotifyType::OnBatt, "", out);
+    }
+
+    fn ups_is_avail(&mut self, i: usize, out: &mut Vec<Action>) {
+        let was = self.upses[i].comm_ok.replace(true);
+        if was == Some(false) {
+            self.notify(Some(i), NotifyType::CommOk, "", out);
+        }
+    }
+
+    fn poll_failed(&mut self, i: usize, reason: &str, now: Millis, out: &mut Vec<Action>) {
+        let throttle = self.settings.pollfail_log_throttle_max;
+        let u = &mut self.upses[i];
+        u.pollfail_streak += 1;
+        let streak = u.pollfail_streak;
+        let log =
+            throttle < 0 || streak == 1 || (throttle > 0 && streak.checked_rem(throttle as u64) == Some(0));
+        if log {
+            out.push(Action::Log(Level::Err, format!("Poll UPS [{}] failed - {}", u.spec.name, reason)));
+        }
+        if u.comm_ok != Some(false) {
+            u.comm_ok = Some(false);
+            u.last_nocomm_warn = now;
+            self.notify(Some(i), NotifyType::CommBad, "", out);
+            return;
+        }
+        if now.saturating_sub(u.last_nocomm_warn) > self.settings.nocommwarntime * 1000 {
+            u.last_nocomm_warn = now;
+            self.notify(Some(i), NotifyType::NoComm, "", out);
+        }
+    }
+
+    /// NUT's `recalc()`: add up the power value of every UPS that is not critical, and shut
+    /// down when it falls below MINSUPPLIES.
+    fn recalc(&mut self, now: Millis, out: &mut Vec<Action>) {
+        let mut available: u64 = 0;
+        for i in 0..self.upses.len() {
+            let deadtime = self.settings.deadtime * 1000;
+            let u = &mut self.upses[i];
+            // A UPS we cannot reach and last saw on battery may be empty by now.
+            if now.saturating_sub(u.last_poll) > deadtime && u.onbatt && !u.lowbatt {
+                out.push(Action::Log(Level::Debug, format!("Promoting dead UPS: {}", u.spec.name)));
+                u.lowbatt = true;
+                u.oblb_since.get_or_insert(now);
+            }
+            if !(u.onbatt && u.lowbatt) {
+                u.last_noncrit = now;
+            }
+            if self.is_critical(i, now, out) {
+                out.push(Action::Log(Level::Debug, format!("Critical UPS: {}", self.upses[i].spec.name)));
+            } else {
+                available += u64::from(self.upses[i].spec.power_value);
+            }
+        }
+        if available < u64::from(self.settings.minsupplies) {
+            self.force_shutdown(now, out);
+        }
+    }
+
+    fn is_critical(&self, i: usize, now: Millis, out: &mut Vec<Action>) -> bool {
+        let u = &self.upses[i];
+        let s = &self.settings;
+        let name = &u.spec.name;
+        let held = |since: Option<Millis>, secs: i64| {
+            since.is_some_and(|t| now.saturating_sub(t) >= secs.max(0) as u64 * 1000)
+        };
+
+        // FSD: a primary (or the UPS itself) is forcing a shutdown.
+        if u.fsd {
+            return true;
+        }
+        if u.onbatt && u.lowbatt {
+            if u.cal {
+                out.push(Action::Log(
+                    Level::Warning,
+                    format!("UPS [{name}] is OB+LB now, but it is also calibrating - not declaring a critical state"),
+                ));
+            } else if s.oblbduration > 0 && !held(u.oblb_since, s.oblbduration) {
+                out.push(Action::Log(
+                    Level::Info,
+                    format!("UPS [{name}] is OB+LB, waiting OBLBDURATION ({} s) before declaring a critical state", s.oblbduration),
+                ));
+            } else if u.acts_as_primary() {
+                return true;
+            } else if now.saturating_sub(u.last_noncrit) > s.hostsync * 1000 {
+                // A secondary gives the primary HOSTSYNC seconds to set FSD first.
+                out.push(Action::Log(Level::Warning, format!("Giving up on the primary for UPS [{name}]")));
+                return true;
+            }
+        }
+        if u.off && s.offduration >= 0 && held(u.off_since, s.offduration) {
+            out.push(Action::Log(
+                Level::Warning,
+                format!(
+                    "UPS [{name}] is reported as (administratively) OFF for at least OFFDURATION ({} s)",
+                    s.offduration
+                ),
+            ));
+            return true;
+        }
+        if u.over && u.onbatt && s.overduration >= 0 && held(u.over_since, s.overduration) {
+            out.push(Action::Log(
+                Level::Warning,
+                format!(
+                    "UPS [{name}] is overloaded on battery for at least OVERDURATION ({} s)",
+                    s.overduration
+                ),
+            ));
+            return true;
+        }
+        if u.alarm && u.onbatt && s.alarmcritical {
+            out.push(Action::Log(
+                Level::Warning,
+                format!("UPS [{name}] is on battery with an active ALARM (ALARMCRITICAL)"),
+            ));
+            return true;
+        }
+        false
+    }
+
+    /// NUT's `forceshutdown()`: a primary sets FSD and waits for its secondaries; a
+    /// secondary shuts down at once.
+    fn force_shutdown(&mut self, now: Millis, out: &mut Vec<Action>) {
+        if self.phase != Phase::Monitoring {
+            return;
+        }
+        let mut primary = false;
+        for i in 0..self.upses.len() {
+            if !self.upses[i].acts_as_primary() {
+                continue;
+            }
+            primary = true;
+            out.push(Action::Log(Level::Warning, format!("Setting FSD on UPS {}", self.upses[i].spec.name)));
+            out.push(Action::SetFsd(self.upses[i].spec.name.clone()));
+            // NUT 2.8.5 notifies FSD on the primary too, unless it already saw the flag.
+            if !self.upses[i].fsd {
+                self.upses[i].fsd = true;
+                self.notify(Some(i), NotifyType::Fsd, "", out);
+            }
+        }
+        if !primary {
+            self.do_shutdown(now, out);
+            return;
+        }
+        out.push(Action::Log(
+            Level::Info,
+            "This system is a primary... waiting for secondaries to logout...".into(),
+        ));
+        self.notify(None, NotifyType::ShutdownHostsync, "", out);
+        self.phase = Phase::HostSync { started: now };
+        for u in self.upses.iter_mut().filter(|u| u.acts_as_primary()) {
+            u.numlogins = None;
+            out.push(Action::QueryNumLogins(u.spec.name.clone()));
+        }
+    }
+
+    /// NUT's `doshutdown()` up to FINALDELAY.
+    fn do_shutdown(&mut self, now: Millis, out: &mut Vec<Action>) {
+        out.push(Action::Log(Level::Crit, "Executing automatic power-fail shutdown".into()));
+        out.push(Action::Wall("Executing automatic power-fail shutdown".into()));
+        self.notify(None, NotifyType::Shutdown, "", out);
+        if self.settings.finaldelay > 0 {
+            let until = now + self.settings.finaldelay * 1000;
+            self.phase = Phase::FinalDelay { until };
+            out.push(Action::SleepUntil(until));
+        } else {
+            self.finish_shutdown(now, out);
+        }
+    }
+
+    fn finish_shutdown(&mut self, now: Millis, out: &mut Vec<Action>) {
+        out.push(Action::WritePowerdownFlag);
+        out.push(Action::Shutdown);
+        match self.settings.shutdownexit {
+            ShutdownExit::Yes => {
+                self.phase = Phase::ShutdownIssued { exit_at: Some(now) };
+                out.push(Action::LogoutAll);
+                out.push(Action::Exit(0));
+            }
+            ShutdownExit::No => {
+                self.phase = Phase::ShutdownIssued { exit_at: None };
+                out.push(Action::SleepUntil(now + self.sleep_secs() * 1000));
+            }
+            ShutdownExit::After(secs) => {
+                let at = now + secs * 1000;
+                self.phase = Phase::ShutdownIssued { exit_at: Some(at) };
+                out.push(Action::SleepUntil(at.min(now + self.sleep_secs() * 1000)));
+            }
+        }
+    }
+
+    fn notify(&self, ups: Option<usize>, ntype: NotifyType, extra: &str, out: &mut Vec<Action>) {
+        let name = ups.map(|i| self.upses[i].spec.name.as_str());
+        out.push(Action::Notify(notification(&self.settings.notify, ntype, name, extra)));
+    }
+}
+
+/// The status tokens with an X/NOTX notification pair.
+const TOGGLES: &[(&str, NotifyType)] = &[
+    ("CAL", NotifyType::Cal),
+    ("OFF", NotifyType::Off),
+    ("BYPASS", NotifyType::Bypass),
+    ("ECO", NotifyType::Eco),
+    ("ALARM", NotifyType::Alarm),
+    ("OVER", NotifyType::Over),
+    ("TRIM", NotifyType::Trim),
+    ("BOOST", NotifyType::Boost),
+];
+
+impl NotifyType {
+    /// The NOT* partner of a condition type (CAL → NOTCAL); other types map to themselves.
+    fn ended(self) -> NotifyType {
+        match self {
+            NotifyType::Cal => NotifyType::NotCal,
+            NotifyType::Off => NotifyType::NotOff,
+            NotifyType::Bypass => NotifyType::NotBypass,
+            NotifyType::Eco => NotifyType::NotEco,
+            NotifyType::Alarm => NotifyType::NotAlarm,
+            NotifyType::Over => NotifyType::NotOver,
+            NotifyType::Trim => NotifyType::NotTrim,
+            NotifyType::Boost => NotifyType::NotBoost,
+            other => other,
+        }
+    }
+}
+
+/// Builds a notification with the configured message and flags; also used by the
+/// test-notification command, which fires one without any power event.
+pub fn notification(table: &NotifyTable, ntype: NotifyType, ups: Option<&str>, extra: &str) -> Notification {
+    Notification {
+        ntype,
+        ups: ups.map(str::to_string),
+        message: format_message(table.message(ntype), ups.unwrap_or(""), extra),
+        flags: table.flags(ntype),
+    }
+}
+
+fn check_supplies(settings: &Settings, monitors: &[MonitorSpec]) -> Result<(), String> {
+    let total: u64 = monitors.iter().map(|m| u64::from(m.power_value)).sum();
+    if total < u64::from(settings.minsupplies) {
+        return Err(format!(
+            "Fatal error: total power value ({total}) less than MINSUPPLIES ({}): add MONITOR lines or lower MINSUPPLIES in upsmon.conf",
+            settings.minsupplies
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
