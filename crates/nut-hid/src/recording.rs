@@ -1,0 +1,133 @@
+//! The text formats of a recorded device, read as they are in `testdata/hid-descriptors`:
+//!
+//! * `<stem>.hex`: the report descriptor as hex bytes separated by white space;
+//! * `<stem>.values.tsv`: `#` comments, a header, then `path type report_id offset size value
+//!   report_bytes match` rows (report bytes start with the report ID);
+//! * `<stem>.reports.txt`: `#` comments, then `report_id(decimal) <TAB> bytes` lines.
+//!
+//! Parsers only; finding and reading the files is the caller's business.
+
+use crate::parser::ReportType;
+
+/// A malformed line in a recording file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct RecordingError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn err(line: usize, message: impl Into<String>) -> RecordingError {
+    RecordingError { line, message: message.into() }
+}
+
+/// Parse hex bytes separated by white space (`#` starts a comment).
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, RecordingError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("");
+        for tok in line.split_whitespace() {
+            let b = u8::from_str_radix(tok.trim_start_matches("0x"), 16)
+                .map_err(|_| err(n + 1, format!("'{tok}' is not a hex byte")))?;
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Format bytes as lower-case hex separated by spaces.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// One row of a `.values.tsv` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRow {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// NUT's path string.
+    pub path: String,
+    /// Report type.
+    pub report_type: ReportType,
+    /// Report ID.
+    pub report_id: u8,
+    /// Bit offset after the ID byte.
+    pub offset: u32,
+    /// Size in bits.
+    pub size: u32,
+    /// The value as NUT printed it.
+    pub value: String,
+    /// The whole report, first byte = report ID.
+    pub report_bytes: Vec<u8>,
+    /// `raw`, `signed` or `scaled`.
+    pub matching: String,
+}
+
+/// Parse a `.values.tsv` file.
+pub fn parse_values_tsv(text: &str) -> Result<Vec<ValueRow>, RecordingError> {
+    let mut rows = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let ln = n + 1;
+        if line.starts_with('#') || line.trim().is_empty() || line.starts_with("path\t") {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 7 {
+            return Err(err(ln, format!("expected 8 tab-separated columns, got {}", cols.len())));
+        }
+        let report_type = ReportType::from_name(cols[1])
+            .ok_or_else(|| err(ln, format!("unknown report type '{}'", cols[1])))?;
+        let report_id = u8::from_str_radix(cols[2].trim_start_matches("0x"), 16)
+            .map_err(|_| err(ln, format!("bad report id '{}'", cols[2])))?;
+        let offset = cols[3].parse().map_err(|_| err(ln, format!("bad offset '{}'", cols[3])))?;
+        let size = cols[4].parse().map_err(|_| err(ln, format!("bad size '{}'", cols[4])))?;
+        let report_bytes = parse_hex(cols[6]).map_err(|e| err(ln, e.message))?;
+        rows.push(ValueRow {
+            line: ln,
+            path: cols[0].to_string(),
+            report_type,
+            report_id,
+            offset,
+            size,
+            value: cols[5].to_string(),
+            report_bytes,
+            matching: cols.get(7).copied().unwrap_or("").to_string(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Parse a `.reports.txt` file into (report id, whole report bytes) pairs.
+pub fn parse_reports_txt(text: &str) -> Result<Vec<(u8, Vec<u8>)>, RecordingError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let ln = n + 1;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (id, bytes) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| err(ln, "expected '<report id> <hex bytes>'"))?;
+        let id: u8 = id.trim().parse().map_err(|_| err(ln, format!("bad report id '{id}'")))?;
+        out.push((id, parse_hex(bytes).map_err(|e| err(ln, e.message))?));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_tsv() {
+        assert_eq!(parse_hex("05 84\n09 04 # c\n"), Ok(vec![5, 0x84, 9, 4]));
+        assert!(parse_hex("zz").is_err());
+        let rows =
+            parse_values_tsv("# c\npath\ttype\nUPS.X\tFeature\t0x20\t0\t8\t1\t20 01\traw\n").expect("ok");
+        assert_eq!(rows[0].report_id, 0x20);
+        assert_eq!(rows[0].report_bytes, vec![0x20, 1]);
+        assert_eq!(parse_reports_txt("# x\n1\t01 25\n").expect("ok"), vec![(1, vec![1, 0x25])]);
+    }
+}

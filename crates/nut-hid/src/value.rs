@@ -1,0 +1,216 @@
+//! Reading a field out of report bytes and converting it the way NUT prints it.
+//!
+//! Three steps: the raw bits at the field's offset; the logical value (sign-extended when the
+//! logical minimum is negative, as NUT does); the physical value (the linear map from the
+//! logical to the physical range when both physical limits are declared and sane, then times
+//! 10^unit_exponent).
+
+use crate::parser::Field;
+
+/// Why a value could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The report is shorter than the field's position requires.
+    #[error("report too short: field at bit {offset} size {size} needs {need} byte(s), got {have}")]
+    ShortReport {
+        /// Field bit offset.
+        offset: u32,
+        /// Field size in bits.
+        size: u32,
+        /// Bytes needed.
+        need: usize,
+        /// Bytes present.
+        have: usize,
+    },
+    /// Fields larger than 32 bits are not numbers.
+    #[error("field of {0} bits is not a number")]
+    TooWide(u32),
+}
+
+impl Field {
+    /// The raw bits of the field from report data (the bytes after the report ID).
+    pub fn raw_value(&self, data: &[u8]) -> Result<u32, ValueError> {
+        if self.size > 32 {
+            return Err(ValueError::TooWide(self.size));
+        }
+        let end = self.offset as usize + self.size as usize;
+        let need = end.div_ceil(8);
+        if data.len() < need {
+            return Err(ValueError::ShortReport {
+                offset: self.offset,
+                size: self.size,
+                need,
+                have: data.len(),
+            });
+        }
+        let mut v: u64 = 0;
+        for i in 0..self.size as usize {
+            let bit = self.offset as usize + i;
+            if data[bit / 8] & (1 << (bit % 8)) != 0 {
+                v |= 1 << i;
+            }
+        }
+        Ok(v as u32)
+    }
+
+    /// The logical value: the raw bits, read as two's complement when the logical minimum is
+    /// negative.
+    pub fn logical_value(&self, data: &[u8]) -> Result<i64, ValueError> {
+        let raw = i64::from(self.raw_value(data)?);
+        if self.logical_min < 0 && self.size > 0 && self.size <= 32 && raw & (1 << (self.size - 1)) != 0 {
+            Ok(raw - (1i64 << self.size))
+        } else {
+            Ok(raw)
+        }
+    }
+
+    /// The value NUT prints on its `Path:` lines (physical range and unit exponent applied).
+    pub fn value(&self, data: &[u8]) -> Result<f64, ValueError> {
+        Ok(self.to_physical(self.logical_value(data)?))
+    }
+
+    /// Convert a logical value to the printed physical value.
+    pub fn to_physical(&self, logical: i64) -> f64 {
+        let mut v = logical as f64;
+        if let (Some(pmin), Some(pmax)) = (self.physical_min, self.physical_max) {
+            let sane = !(pmin == 0 && pmax == 0) && pmax > pmin && self.logical_max > self.logical_min;
+            if sane {
+                let factor = (pmax - pmin) as f64 / (self.logical_max - self.logical_min) as f64;
+                v = (logical - self.logical_min) as f64 * factor + pmin as f64;
+            }
+        }
+        v * 10f64.powi(self.effective_exponent())
+    }
+
+    /// The power of ten NUT applies. Volts (`0x00F0D121`) and watts/volt-amperes (`0x0000D121`)
+    /// are cgs units, so an exponent of 7 means plain V or W; NUT removes those 7 decades.
+    pub fn effective_exponent(&self) -> i32 {
+        let e = i32::from(self.unit_exponent);
+        match self.unit {
+            0x00F0_D121 | 0x0000_D121 => e - 7,
+            _ => e,
+        }
+    }
+
+    /// Convert a physical value back to the logical value to write (inverse of [`Field::to_physical`]).
+    pub fn to_logical(&self, physical: f64) -> i64 {
+        let mut v = physical / 10f64.powi(self.effective_exponent());
+        if let (Some(pmin), Some(pmax)) = (self.physical_min, self.physical_max) {
+            let sane = !(pmin == 0 && pmax == 0) && pmax > pmin && self.logical_max > self.logical_min;
+            if sane {
+                let factor = (pmax - pmin) as f64 / (self.logical_max - self.logical_min) as f64;
+                v = (v - pmin as f64) / factor + self.logical_min as f64;
+            }
+        }
+        v.round() as i64
+    }
+
+    /// Write a logical value into report data at this field's position.
+    pub fn store(&self, data: &mut [u8], logical: i64) -> Result<(), ValueError> {
+        if self.size > 32 {
+            return Err(ValueError::TooWide(self.size));
+        }
+        let end = self.offset as usize + self.size as usize;
+        let need = end.div_ceil(8);
+        if data.len() < need {
+            return Err(ValueError::ShortReport {
+                offset: self.offset,
+                size: self.size,
+                need,
+                have: data.len(),
+            });
+        }
+        let bits = logical as u64;
+        for i in 0..self.size as usize {
+            let bit = self.offset as usize + i;
+            if bits & (1 << i) != 0 {
+                data[bit / 8] |= 1 << (bit % 8);
+            } else {
+                data[bit / 8] &= !(1 << (bit % 8));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Format a number as C's `%g` does (6 significant digits, no trailing zeros), which is how NUT
+/// prints values on its `Path:` lines.
+pub fn format_g(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if !(-5..6).contains(&exp) {
+        let s = format!("{:.5e}", v);
+        // Rust prints 1.23450e6; C prints 1.2345e+06.
+        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let mant = trim_zeros(mant);
+        let e: i32 = e.parse().unwrap_or(0);
+        return format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    let decimals = (5 - exp).max(0) as usize;
+    trim_zeros(&format!("{:.*}", decimals, v)).to_string()
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::ReportType;
+
+    fn field(offset: u32, size: u32, lmin: i64, lmax: i64, exp: i8) -> Field {
+        Field {
+            path: vec![],
+            report_type: ReportType::Feature,
+            report_id: 1,
+            offset,
+            size,
+            logical_min: lmin,
+            logical_max: lmax,
+            physical_min: None,
+            physical_max: None,
+            unit: 0,
+            unit_exponent: exp,
+            flags: 2,
+        }
+    }
+
+    #[test]
+    fn bits_sign_and_exponent() {
+        let f = field(4, 12, 0, 4095, -2);
+        assert_eq!(f.raw_value(&[0x40, 0x4e, 0x05]), Ok(0x4e4));
+        let s = field(0, 16, -1, 32767, 0);
+        assert_eq!(s.logical_value(&[0xff, 0xff]), Ok(-1));
+        let mut v = field(0, 16, 0, 65535, 5);
+        v.unit = 0x00F0_D121;
+        assert_eq!(format_g(v.value(&[0x4e, 0x05]).expect("fits")), "13.58");
+        assert!(matches!(v.raw_value(&[0x4e]), Err(ValueError::ShortReport { .. })));
+    }
+
+    #[test]
+    fn store_round_trips() {
+        let f = field(3, 10, 0, 1023, 0);
+        let mut d = [0u8; 2];
+        f.store(&mut d, 777).expect("fits");
+        assert_eq!(f.raw_value(&d), Ok(777));
+    }
+
+    #[test]
+    fn g_format_like_c() {
+        assert_eq!(format_g(230.0), "230");
+        assert_eq!(format_g(0.03), "0.03");
+        assert_eq!(format_g(-60.0), "-60");
+        assert_eq!(format_g(1234567.0), "1.23457e+06");
+        assert_eq!(format_g(459524.0), "459524");
+    }
+}
