@@ -16,6 +16,8 @@
 pub mod diag;
 pub mod lexer;
 pub mod ups_conf;
+pub mod upsd_conf;
+pub mod upsd_users;
 
 pub use diag::{render, Diagnostic, Parsed, Severity};
 pub use lexer::{lex, Line};
