@@ -12,9 +12,10 @@
 //!
 //! Errors carry NUT's own wording ([`Error::nut_message`]) for programs that must print what
 //! NUT prints, and a hint saying what to do ([`Error::hint`]).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
 mod client;
 mod error;
 mod name;

@@ -38,7 +38,10 @@ pub struct HostPort {
 pub enum NameError {
     /// Nothing to parse (empty string, or only `@`).
     #[error("empty UPS name: expected upsname[@hostname[:port]]")]
-    Empty,
+    EmptyName,
+    /// Nothing after `@`, or an empty host.
+    #[error("empty host name: expected upsname@hostname[:port] or hostname[:port]")]
+    EmptyHost,
     /// `[` without a matching `]`.
     #[error("missing closing bracket in [address literal] {0:?}")]
     MissingBracket(String),
@@ -55,7 +58,7 @@ impl UpsName {
     pub fn parse(s: &str) -> Result<UpsName, NameError> {
         // NUT takes the first non-empty '@'-separated token as the UPS name (strtok), so a
         // leading '@' is skipped rather than giving an empty name.
-        let ups = s.split('@').find(|t| !t.is_empty()).ok_or(NameError::Empty)?;
+        let ups = s.split('@').find(|t| !t.is_empty()).ok_or(NameError::EmptyName)?;
         match s.find('@') {
             None => Ok(UpsName { ups: ups.to_string(), host: DEFAULT_HOST.into(), port: DEFAULT_PORT }),
             Some(at) => {
@@ -80,7 +83,7 @@ impl HostPort {
     /// Parse `host[:port]` or `[addr]:port` with NUT's `upscli_splitaddr` rules.
     pub fn parse(s: &str) -> Result<HostPort, NameError> {
         if s.is_empty() {
-            return Err(NameError::Empty);
+            return Err(NameError::EmptyHost);
         }
         let (host, rest) = if let Some(inner) = s.strip_prefix('[') {
             let close = inner.find(']').ok_or_else(|| NameError::MissingBracket(s.to_string()))?;
@@ -89,17 +92,29 @@ impl HostPort {
             // After "]" only ":port" counts; anything else means the default port.
             (host, rest.strip_prefix(':'))
         } else {
-            let host = s.split(':').find(|t| !t.is_empty()).ok_or(NameError::Empty)?;
+            let host = s.split(':').find(|t| !t.is_empty()).ok_or(NameError::EmptyHost)?;
             (host, s.find(':').map(|i| &s[i + 1..]))
         };
         if host.is_empty() {
-            return Err(NameError::Empty);
+            return Err(NameError::EmptyHost);
         }
         let port = match rest {
             None => DEFAULT_PORT,
             Some(p) => parse_port(p).ok_or_else(|| NameError::BadPort(s.to_string()))?,
         };
         Ok(HostPort { host: host.to_string(), port })
+    }
+}
+
+impl NameError {
+    /// The line NUT's `upscli_splitname` / `upscli_splitaddr` prints for this problem.
+    pub fn nut_message(&self) -> &'static str {
+        match self {
+            NameError::EmptyName => "upscli_splitname: can't parse empty string",
+            NameError::EmptyHost => "upscli_splitaddr: can't parse empty string",
+            NameError::MissingBracket(_) => "upscli_splitaddr: missing closing bracket in [domain literal]",
+            NameError::BadPort(_) => "upscli_splitaddr: no port specified after ':' separator",
+        }
     }
 }
 
@@ -140,9 +155,12 @@ mod tests {
         assert!(matches!(UpsName::parse("ups1@host:70000"), Err(NameError::BadPort(_))));
         assert!(matches!(UpsName::parse("ups1@host:x"), Err(NameError::BadPort(_))));
         assert_eq!(UpsName::parse("ups1@host:3500x").unwrap(), n("ups1", "host", 3500));
-        assert_eq!(UpsName::parse(""), Err(NameError::Empty));
-        assert_eq!(UpsName::parse("@"), Err(NameError::Empty));
-        assert_eq!(UpsName::parse("ups1@"), Err(NameError::Empty));
+        assert_eq!(UpsName::parse(""), Err(NameError::EmptyName));
+        assert_eq!(UpsName::parse("@"), Err(NameError::EmptyName));
+        assert_eq!(UpsName::parse("ups1@"), Err(NameError::EmptyHost));
+        assert_eq!(HostPort::parse(":"), Err(NameError::EmptyHost));
+        // NUT reads "@host" as UPS "host" at host "host" (strtok skips the empty token).
+        assert_eq!(UpsName::parse("@h:1").unwrap(), n("h:1", "h", 1));
     }
 
     #[test]

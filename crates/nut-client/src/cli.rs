@@ -1,0 +1,94 @@
+//! Helpers shared by the client programs (upsc, upscmd, upsrw, upslog): NUT-style fatal
+//! messages followed by our hint line, and the interactive user name / password prompts.
+#![allow(unsafe_code)]
+
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, Write};
+
+use crate::error::Error;
+
+/// Print `msg` on stderr as NUT's `fatalx` does (just the text and a newline).
+pub fn say(msg: &str) {
+    let mut e = io::stderr().lock();
+    let _ = writeln!(e, "{msg}");
+}
+
+/// Print NUT's line for an error (`{prefix}{nut_message}`), then our hint on a second line
+/// when we have one. Scripts matching NUT's first line keep working.
+pub fn report(program: &str, prefix: &str, e: &Error) {
+    say(&format!("{prefix}{}", e.nut_message()));
+    if let Some(h) = e.hint() {
+        say(&format!("{program}: hint: {h}"));
+    }
+}
+
+/// The login name of the current user, used as the default in `Username (<name>): `.
+pub fn current_user() -> String {
+    // SAFETY: getpwuid returns a pointer to static storage or NULL; we copy the name out
+    // immediately and this program is single-threaded at this point.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if !pw.is_null() && !(*pw).pw_name.is_null() {
+            return std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned();
+        }
+    }
+    std::env::var("USER").unwrap_or_else(|_| "root".into())
+}
+
+/// Print `prompt` on stdout and read one line from stdin; `None` at end of input.
+pub fn prompt_line(prompt: &str) -> Option<String> {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(prompt.as_bytes());
+    let _ = out.flush();
+    drop(out);
+    let mut line = String::new();
+    match io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
+}
+
+/// Read a password like `getpass(3)`: from the terminal with echo off, or, when there is no
+/// terminal, with the prompt on stderr and the answer from stdin. `None` when nothing could
+/// be read (end of input), so callers skip `PASSWORD` as NUT does.
+pub fn getpass(prompt: &str) -> Option<String> {
+    if let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") {
+        return read_tty_password(tty, prompt);
+    }
+    let mut e = io::stderr().lock();
+    let _ = e.write_all(prompt.as_bytes());
+    let _ = e.flush();
+    drop(e);
+    let mut line = String::new();
+    match io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
+}
+
+fn read_tty_password(mut tty: std::fs::File, prompt: &str) -> Option<String> {
+    use std::os::fd::AsRawFd;
+    let fd = tty.as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a valid open fd.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    let have_termios = unsafe { libc::tcgetattr(fd, &mut saved) } == 0;
+    if have_termios {
+        let mut quiet = saved;
+        quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+        // SAFETY: fd is valid and `quiet` is a copy of the terminal's own settings.
+        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) };
+    }
+    let _ = tty.write_all(prompt.as_bytes());
+    let _ = tty.flush();
+    let mut line = String::new();
+    let r = io::BufReader::new(&tty).read_line(&mut line);
+    if have_termios {
+        // SAFETY: restores the settings read above on the same fd.
+        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &saved) };
+        let _ = tty.write_all(b"\n");
+    }
+    match r {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
+}
