@@ -45,6 +45,8 @@ Third form (lists clients connected to a device):
 
 /// Entry point; `args` includes the program name.
 pub fn main(args: Vec<String>) -> ExitCode {
+    // glibc names the program as invoked in its flag errors.
+    let argv0 = args.first().map(String::as_str).unwrap_or("upsc");
     let p = getopt::parse(&args[1.min(args.len())..], "+hlLcVj");
     let (mut list, mut verbose, mut clients, mut json) = (false, false, false, false);
     for o in &p.opts {
@@ -61,7 +63,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             Opt::Unknown(c) => {
-                say(&format!("upsc: invalid option -- '{c}'"));
+                say(&format!("{argv0}: invalid option -- '{c}'"));
                 return usage();
             }
             _ => return usage(),

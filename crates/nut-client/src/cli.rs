@@ -92,3 +92,64 @@ fn read_tty_password(mut tty: std::fs::File, prompt: &str) -> Option<String> {
         Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
     }
 }
+
+/// Send `USERNAME` and, when given, `PASSWORD`, with the messages NUT's upscmd/upsrw print on
+/// failure. The `Err` is the text to print before exiting with status 1.
+pub fn send_credentials(c: &mut crate::Client, user: &str, pass: Option<&str>) -> Result<(), String> {
+    c.send_line(&format!("USERNAME {}", nut_proto::words::quote_if_needed(user)))
+        .map_err(|e| format!("Can't set username: {}", e.nut_message()))?;
+    let r = c.read_line().map_err(|e| format!("Set username failed: {}", e.nut_message()))?;
+    if !r.starts_with("OK") {
+        return Err(format!("Set username failed: {r}"));
+    }
+    let Some(pass) = pass else { return Ok(()) };
+    c.send_line(&format!("PASSWORD {}", nut_proto::words::quote_if_needed(pass)))
+        .map_err(|e| format!("Can't set password: {}", e.nut_message()))?;
+    let r = c.read_line().map_err(|e| format!("Set password failed: {}", e.nut_message()))?;
+    if !r.starts_with("OK") {
+        return Err(format!("Set password failed: {r}"));
+    }
+    Ok(())
+}
+
+/// Turn on TRACKING for `-w`, with NUT's messages.
+pub fn enable_tracking(c: &mut crate::Client) -> Result<(), String> {
+    c.send_line("SET TRACKING ON")
+        .map_err(|e| format!("Can't enable command tracking: {}", e.nut_message()))?;
+    let r = c.read_line().map_err(|e| format!("Enabling command tracking failed: {}", e.nut_message()))?;
+    if !r.starts_with("OK") {
+        return Err(format!("Enabling command tracking failed. upsd answered: {r}"));
+    }
+    Ok(())
+}
+
+/// After `OK TRACKING <id>`, poll `GET TRACKING <id>` once a second until the answer is not
+/// `PENDING` or `timeout` passes. Returns the final answer line (`SUCCESS`, `ERR FAILED`...).
+pub fn wait_tracking(
+    c: &mut crate::Client,
+    id: &str,
+    timeout: std::time::Duration,
+) -> Result<String, String> {
+    let start = std::time::Instant::now();
+    loop {
+        if start.elapsed() >= timeout {
+            return Err("Can't receive status tracking information: timeout".into());
+        }
+        c.send_line(&format!("GET TRACKING {id}"))
+            .map_err(|e| format!("Can't send status tracking request: {}", e.nut_message()))?;
+        let r = c
+            .read_line()
+            .map_err(|e| format!("Can't receive status tracking information: {}", e.nut_message()))?;
+        if !r.starts_with("PENDING") {
+            return Ok(r);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
+/// Parse `-t <seconds>` as NUT does; the `Err` is NUT's message.
+pub fn parse_timeout(s: &str) -> Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| {
+        format!("Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument")
+    })
+}

@@ -28,3 +28,13 @@ pub use name::{HostPort, NameError, UpsName, DEFAULT_HOST};
 pub use nut_proto::ErrCode;
 pub use reply::{strip_words, tracking_id, TrackingStatus, VarType};
 pub use stream::Stream;
+
+/// Quote a request word only when it needs it (parseconf rules), as NUT's clients do.
+pub fn quote_if_needed(s: &str) -> String {
+    nut_proto::words::quote_if_needed(s).into_owned()
+}
+
+/// Put a value between double quotes with `"` and `\` escaped, as upsd expects for SET.
+pub fn quote(s: &str) -> String {
+    nut_proto::words::quote(s)
+}
