@@ -2,9 +2,11 @@
 //!
 //! Requests are single lines split with [`crate::words::split`]; replies are single lines, or
 //! `BEGIN LIST ...` / `END LIST ...` blocks. This module holds the vocabulary both sides need:
-//! the `ERR` codes. The request grammar lives with the server that executes it and the reply
+//! the `ERR` codes and the request grammar ([`request`]). The reply
 //! grammar with the client library.
 
 mod err;
+pub mod request;
 
 pub use err::ErrCode;
+pub use request::{LexEvent, LineLexer, Request, Verb};
