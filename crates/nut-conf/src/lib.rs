@@ -15,9 +15,11 @@
 
 pub mod diag;
 pub mod lexer;
+pub mod notify;
 pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_users;
+pub mod upsmon_conf;
 
 pub use diag::{render, Diagnostic, Parsed, Severity};
 pub use lexer::{lex, Line};
