@@ -1,1 +1,127 @@
-//! The driver framework: variable store, driver socket server, poll loop, common flags; drivers implement a trait.
+//! The driver framework every NUT driver is built on.
+//!
+//! A driver implements [`Driver`]: it declares its options ([`Driver::options`], NUT's
+//! `addvar`), reads the device into the [`State`] in [`Driver::init`] and every poll interval
+//! in [`Driver::update`], and answers instant commands and writes ([`Driver::instcmd`],
+//! [`Driver::set_var`]). [`run`] does everything else exactly as NUT's `main.c` does: the common
+//! flags (`-a`, `-s`, `-x`, `-D`, `-F`, `-B`, `-u`, `-k`, `-c`, `-h`, `-V`...), reading the
+//! `ups.conf` section, validating options, the `driver.*` variables, `default.*`/`override.*`,
+//! the socket server at `<statepath>/<driver>-<ups>`, the PID file, privileges, backgrounding
+//! and signals (SIGTERM/SIGINT/SIGQUIT stop cleanly, removing the socket and the PID file).
+//!
+//! A minimal driver:
+//!
+//! ```no_run
+//! use nut_driver::{Context, Driver, DriverError, DriverInfo, State};
+//!
+//! struct Fake;
+//! impl Driver for Fake {
+//!     fn info(&self) -> DriverInfo {
+//!         DriverInfo { description: "Fake driver", version: "0.01" }
+//!     }
+//!     fn init(&mut self, _ctx: &Context, state: &mut State) -> Result<(), DriverError> {
+//!         state.set_info("ups.mfr", "Acme");
+//!         Ok(())
+//!     }
+//!     fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
+//!         state.set_info("ups.status", "OL");
+//!         state.data_ok();
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     nut_driver::run(std::env::args().collect(), Fake)
+//! }
+//! ```
+
+pub mod config;
+mod runner;
+pub mod server;
+pub mod state;
+
+pub use config::{Context, OptKind, OptSpec};
+pub use nut_proto::sock::Flags;
+pub use runner::run;
+pub use state::{State, Var};
+
+/// Static facts about a driver, shown by `-h`/`-V` and published as `driver.version.internal`.
+#[derive(Debug, Clone, Copy)]
+pub struct DriverInfo {
+    /// Human name, e.g. `Device simulation and repeater driver`.
+    pub description: &'static str,
+    /// The driver's own version (`driver.version.internal`), e.g. `0.15`.
+    pub version: &'static str,
+}
+
+/// The outcome of an instant command or a variable write, reported to upsd (and to the client
+/// when it asked for TRACKING). The numbers are NUT's `STAT_INSTCMD_*` / `STAT_SET_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmdResult {
+    /// Done.
+    Handled = 0,
+    /// The driver does not know this command or variable.
+    Unknown = 1,
+    /// Known, but the parameter or value is not acceptable.
+    Invalid = 2,
+    /// Known and valid, but the device refused or did not answer.
+    Failed = 3,
+}
+
+/// Why a driver method failed. The message should say what to check (cable, port, permissions).
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The device could not be reached or answered garbage.
+    #[error("{0}")]
+    Device(String),
+    /// The configuration (port, options) is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// Input/output error.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// What a driver implements. Every method gets the [`State`] to read and change; the framework
+/// broadcasts the recorded changes to the socket clients after each call.
+pub trait Driver {
+    /// Description and version.
+    fn info(&self) -> DriverInfo;
+
+    /// The driver-specific options accepted with `-x` or in the `ups.conf` section. Anything
+    /// else (besides NUT's common options) is refused at start-up, as NUT does.
+    fn options(&self) -> Vec<OptSpec> {
+        Vec::new()
+    }
+
+    /// Open the device and publish the initial data (NUT's `upsdrv_initups` +
+    /// `upsdrv_initinfo`). An error stops the driver before the socket is created.
+    fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError>;
+
+    /// Called every poll interval (NUT's `upsdrv_updateinfo`). On error the framework logs it
+    /// and marks the data stale; the driver calls [`State::data_ok`] once it reads again.
+    fn update(&mut self, state: &mut State) -> Result<(), DriverError>;
+
+    /// An instant command from upsd (`INSTCMD`).
+    fn instcmd(&mut self, cmd: &str, param: Option<&str>, state: &mut State) -> CmdResult {
+        let _ = (cmd, param, state);
+        CmdResult::Unknown
+    }
+
+    /// A variable write from upsd (`SET`).
+    fn set_var(&mut self, var: &str, value: &str, state: &mut State) -> CmdResult {
+        let _ = (var, value, state);
+        CmdResult::Unknown
+    }
+
+    /// Power the UPS off (`-k`, run by the shutdown scripts). Called after [`Driver::init`].
+    fn shutdown(&mut self, state: &mut State) -> Result<(), DriverError> {
+        let _ = state;
+        Err(DriverError::Config("this driver cannot shut the UPS down".into()))
+    }
+
+    /// Extra lines printed at the end of `-h`.
+    fn help(&self) -> Option<String> {
+        None
+    }
+}

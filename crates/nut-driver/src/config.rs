@@ -1,0 +1,425 @@
+//! The driver's settings: NUT's common command-line flags, the `ups.conf` section named by
+//! `-a`, and `-x key=value` overrides, merged and validated against the driver's option table.
+//!
+//! Parsing here is pure (argument vector and file text in, [`Context`] or a message out) so it
+//! is tested without files or processes.
+
+use std::path::PathBuf;
+
+use nut_conf::ups_conf::{Synchronous, UpsConf, UpsSection};
+
+/// The getopt string of NUT's drivers (plus `-c` for control, as NUT 2.8.1+ has).
+pub const OPTSTRING: &str = "+a:s:kDFBd:hx:Lqr:u:g:Vi:c:";
+
+/// Whether an option takes a value (`-x name=value`) or is a flag (`-x name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptKind {
+    /// `name=value`, published as `driver.parameter.<name>`.
+    Value,
+    /// `name` alone, published as `driver.flag.<name>` = `enabled`.
+    Flag,
+}
+
+/// One driver-specific option (NUT's `addvar`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptSpec {
+    /// Option name.
+    pub name: &'static str,
+    /// Value or flag.
+    pub kind: OptKind,
+    /// One-line help shown by `-h`.
+    pub help: &'static str,
+}
+
+/// What the driver was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Serve the UPS (the normal case).
+    Run,
+    /// `-k`: power the UPS off and exit.
+    Kill,
+    /// `-c <cmd>`: signal the running instance.
+    Control(String),
+    /// `-h`
+    Help,
+    /// `-V`
+    Version,
+    /// `-L`: list the driver's variables in a parseable form.
+    ListVars,
+}
+
+/// The parsed command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cli {
+    /// `-a <id>`: UPS section of ups.conf.
+    pub section: Option<String>,
+    /// `-s <id>`: UPS name without ups.conf.
+    pub standalone: Option<String>,
+    /// Number of `-D`.
+    pub debug: u8,
+    /// `-q` count.
+    pub quiet: u8,
+    /// `-F`
+    pub foreground: bool,
+    /// `-B`
+    pub background: bool,
+    /// `-u`
+    pub user: Option<String>,
+    /// `-g`
+    pub group: Option<String>,
+    /// `-x`, in order.
+    pub xvars: Vec<String>,
+    /// `-i <seconds>`
+    pub pollinterval: Option<u32>,
+    /// `-d <count>`: dump the data after that many updates and exit.
+    pub dump_count: Option<u32>,
+    /// `-r <dir>`
+    pub chroot: Option<String>,
+    /// `-k`, `-c`, `-h`, `-V`, `-L` or run.
+    pub action: Option<Action>,
+}
+
+/// Parse the arguments after the program name.
+pub fn parse_cli(args: &[String]) -> Result<Cli, String> {
+    use nut_core::getopt::{parse, Opt};
+    let p = parse(args, OPTSTRING);
+    let mut cli = Cli::default();
+    for o in &p.opts {
+        match o {
+            Opt::Arg('a', v) => cli.section = Some(v.clone()),
+            Opt::Arg('s', v) => cli.standalone = Some(v.clone()),
+            Opt::Flag('D') => cli.debug = cli.debug.saturating_add(1),
+            Opt::Flag('q') => cli.quiet = cli.quiet.saturating_add(1),
+            Opt::Flag('F') => cli.foreground = true,
+            Opt::Flag('B') => cli.background = true,
+            Opt::Arg('u', v) => cli.user = Some(v.clone()),
+            Opt::Arg('g', v) => cli.group = Some(v.clone()),
+            Opt::Arg('x', v) => cli.xvars.push(v.clone()),
+            Opt::Arg('r', v) => cli.chroot = Some(v.clone()),
+            Opt::Arg('i', v) => {
+                cli.pollinterval =
+                    Some(v.parse().map_err(|_| format!("invalid poll interval -i {v}: give seconds"))?)
+            }
+            Opt::Arg('d', v) => {
+                cli.dump_count =
+                    Some(v.parse().map_err(|_| format!("invalid dump count -d {v}: give a number"))?)
+            }
+            Opt::Flag('k') => cli.action = Some(Action::Kill),
+            Opt::Arg('c', v) => cli.action = Some(Action::Control(v.clone())),
+            Opt::Flag('h') => return Ok(Cli { action: Some(Action::Help), ..cli }),
+            Opt::Flag('V') => cli.action = Some(Action::Version),
+            Opt::Flag('L') => cli.action = Some(Action::ListVars),
+            Opt::Unknown(c) => return Err(format!("invalid option -- '{c}'")),
+            Opt::MissingArg(c) => return Err(format!("option requires an argument -- '{c}'")),
+            _ => {}
+        }
+    }
+    Ok(cli)
+}
+
+/// Everything a driver needs to know about its instance, after merging ups.conf and `-x`.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Program name (`dummy-ups`), used for the socket and `driver.name`.
+    pub progname: String,
+    /// UPS name (`-a`/`-s`).
+    pub upsname: String,
+    /// `port` (device path, file, `auto`, `ups@host`...).
+    pub port: String,
+    /// Effective driver options in order, `(name, value)` (`None` for flags).
+    pub options: Vec<(String, Option<String>)>,
+    /// Seconds between updates.
+    pub pollinterval: u32,
+    /// `synchronous` setting as NUT publishes it (`auto`, `yes`, `no`).
+    pub synchronous: String,
+    /// Where the socket goes.
+    pub statepath: PathBuf,
+    /// Where the PID file goes.
+    pub pidpath: PathBuf,
+    /// `-D` count.
+    pub debug: u8,
+    /// User to drop to.
+    pub user: Option<String>,
+    /// `default.<var>` settings.
+    pub defaults: Vec<(String, String)>,
+    /// `override.<var>` settings.
+    pub overrides: Vec<(String, String)>,
+    /// `allow_killpower`
+    pub allow_killpower: bool,
+    /// `ignorelb`
+    pub ignorelb: bool,
+    /// `desc` of the section.
+    pub desc: Option<String>,
+}
+
+impl Context {
+    /// The value of option `name`, if given with a value.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.options.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.as_deref())
+    }
+
+    /// True if option `name` was given (as a flag or with a value).
+    pub fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// Options every driver accepts besides its own (handled by the framework or ignored).
+const COMMON_VALUES: &[&str] = &[
+    "port",
+    "desc",
+    "driver",
+    "sdorder",
+    "sdcommands",
+    "maxstartdelay",
+    "maxretry",
+    "retrydelay",
+    "synchronous",
+    "user",
+    "group",
+    "pollinterval",
+    "debug_min",
+    "usb_set_altinterface",
+    "usb_config_index",
+    "usb_hid_rep_index",
+    "usb_hid_desc_index",
+    "usb_hid_ep_in",
+    "usb_hid_ep_out",
+];
+const COMMON_FLAGS: &[&str] = &["nolock", "ignorelb", "allow_killpower"];
+
+fn check_option(specs: &[OptSpec], key: &str, value: Option<&str>) -> Result<(), String> {
+    if key.starts_with("default.") || key.starts_with("override.") {
+        return Ok(());
+    }
+    if COMMON_VALUES.contains(&key) || COMMON_FLAGS.contains(&key) {
+        return Ok(());
+    }
+    match specs.iter().find(|s| s.name == key) {
+        Some(s) if s.kind == OptKind::Value && value.is_none() => {
+            Err(format!("Fatal error: '{key}' is not a valid flag for this driver (it needs a value: {key}=...)."))
+        }
+        Some(s) if s.kind == OptKind::Flag && value.is_some() => {
+            Err(format!("Fatal error: '{key}' is not a valid variable for this driver (it is a flag: give it without '=')."))
+        }
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "Fatal error: '{key}' is not a valid {} for this driver.\n\nLook in the man page or call \
+             this driver with -h for a list of valid variable names and flags.",
+            if value.is_some() { "variable" } else { "flag" }
+        )),
+    }
+}
+
+/// Build the context from the command line and (for `-a`) the parsed ups.conf.
+///
+/// `env` looks up `NUT_STATEPATH`/`NUT_ALTPIDPATH` (a closure so tests need no environment).
+pub fn build_context(
+    progname: &str,
+    cli: &Cli,
+    conf: Option<&UpsConf>,
+    specs: &[OptSpec],
+    env: impl Fn(&str) -> Option<String> + Copy,
+) -> Result<Context, String> {
+    let mut ctx = Context { progname: progname.to_string(), debug: cli.debug, ..Context::default() };
+    let mut statepath = None;
+    let mut pollinterval = nut_conf::ups_conf::DEFAULT_POLLINTERVAL;
+    ctx.synchronous = "auto".into();
+    match (&cli.section, &cli.standalone) {
+        (Some(_), Some(_)) => return Err("Error: use either -a <id> or -s <id>, not both.".into()),
+        (None, None) => {
+            return Err(format!(
+                "Error: specifying '-a <id>' or '-s <id>' is now mandatory\nTry -h for help."
+            ))
+        }
+        (Some(id), None) => {
+            let conf = conf.ok_or_else(|| "Error: ups.conf could not be read".to_string())?;
+            let sec: &UpsSection = conf.section(id).ok_or_else(|| {
+                format!("Error: Section {id} not found in ups.conf (add a [{id}] section, or use -s {id} -x port=...)")
+            })?;
+            if sec.driver != progname && !sec.driver.is_empty() {
+                return Err(format!("Error: UPS [{id}] is for driver {}, but I'm {progname}!", sec.driver));
+            }
+            ctx.upsname = id.clone();
+            ctx.port = sec.port.clone();
+            ctx.desc = sec.desc.clone();
+            statepath = conf.globals.statepath.clone();
+            if let Some(p) =
+                sec.options.iter().rev().find(|o| o.key == "pollinterval").and_then(|o| o.value.clone())
+            {
+                pollinterval =
+                    p.parse().map_err(|_| format!("Error: UPS [{id}]: invalid pollinterval: {p}"))?;
+            } else if let Some(p) = conf.globals.pollinterval {
+                pollinterval = p;
+            }
+            ctx.synchronous = match conf.synchronous(sec) {
+                Synchronous::Yes => "yes".into(),
+                Synchronous::No => "no".into(),
+                Synchronous::Auto => "auto".into(),
+            };
+            ctx.user = conf.user(sec).map(str::to_string);
+            ctx.allow_killpower = sec.allow_killpower;
+            ctx.ignorelb = sec.ignorelb;
+            ctx.defaults = sec.defaults.clone();
+            ctx.overrides = sec.overrides.clone();
+            for o in &sec.options {
+                if o.key == "pollinterval" {
+                    continue;
+                }
+                check_option(specs, &o.key, o.value.as_deref())?;
+                ctx.options.push((o.key.clone(), o.value.clone()));
+            }
+        }
+        (None, Some(id)) => ctx.upsname = id.clone(),
+    }
+    for x in &cli.xvars {
+        let (k, v) = match x.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (x.clone(), None),
+        };
+        match (k.as_str(), &v) {
+            ("port", Some(v)) => ctx.port = v.clone(),
+            ("pollinterval", Some(v)) => {
+                pollinterval = v.parse().map_err(|_| format!("Error: invalid pollinterval: {v}"))?
+            }
+            ("synchronous", Some(v)) => ctx.synchronous = v.clone(),
+            ("allow_killpower", None) => ctx.allow_killpower = true,
+            ("ignorelb", None) => ctx.ignorelb = true,
+            (k, Some(v)) if k.starts_with("default.") => ctx.defaults.push((k[8..].to_string(), v.clone())),
+            (k, Some(v)) if k.starts_with("override.") => ctx.overrides.push((k[9..].to_string(), v.clone())),
+            _ => {
+                check_option(specs, &k, v.as_deref())?;
+                ctx.options.push((k, v));
+            }
+        }
+    }
+    if let Some(i) = cli.pollinterval {
+        pollinterval = i;
+    }
+    if pollinterval == 0 {
+        return Err(format!("Error: UPS [{}]: invalid pollinterval: 0", ctx.upsname));
+    }
+    if ctx.port.is_empty() {
+        return Err(format!(
+            "Error: no port for UPS [{}]: set port = ... in its ups.conf section, or give -x port=...",
+            ctx.upsname
+        ));
+    }
+    ctx.pollinterval = pollinterval;
+    if cli.user.is_some() {
+        ctx.user = cli.user.clone();
+    }
+    ctx.statepath = statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env));
+    ctx.pidpath = match env("NUT_ALTPIDPATH").filter(|s| !s.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => ctx.statepath.clone(),
+    };
+    Ok(ctx)
+}
+
+/// The `-h` text, NUT's layout.
+pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
+    let mut s = format!(
+        "{banner}\n\nusage: {progname} (-a <id>|-s <id>) [OPTIONS]\n\
+  -a <id>        - autoconfig using ups.conf section <id>\n\
+                 - note: -x after -a overrides ups.conf settings\n\n\
+  -s <id>        - configure directly from cmd line arguments\n\
+                 - note: must specify all driver parameters with successive -x\n\
+                 - note: at least 'port' variable should be set\n\
+                 - note: to explore the current values on a device from an\n\
+                   unprivileged user account (with sufficient media access in\n\
+                   the OS - e.g. to query networked devices), you can specify\n\
+                   '-d 1' argument and `export NUT_STATEPATH=/tmp` beforehand\n\n\
+  -V             - print version, then exit\n\
+  -L             - print parseable list of driver variables\n\
+  -D             - raise debugging level (and stay foreground by default)\n\
+  -d <count>     - dump data to stdout after 'count' updates loop and exit\n\
+  -F             - stay foregrounded even if no debugging is enabled\n\
+  -B             - stay backgrounded even if debugging is bumped\n\
+  -q             - raise log level threshold\n\
+  -h             - display this help\n\
+  -k             - force shutdown\n\
+  -c <command>   - send <command> via signal to background process\n\
+                   Supported commands: reload, exit\n\
+  -i <int>       - poll interval\n\
+  -r <dir>       - chroot to <dir>\n\
+  -u <user>      - switch to <user> (if started as root)\n\
+  -g <group>     - set pipe access to <group> (if started as root)\n\
+  -x <var>=<val> - set driver variable <var> to <val>\n\
+                 - example: -x cable=940-0095B\n"
+    );
+    if !specs.is_empty() {
+        s.push_str("\nAcceptable values for -x or ups.conf in this driver:\n\n");
+        for o in specs {
+            match o.kind {
+                OptKind::Value => s.push_str(&format!("{:>40} : -x {}=<value>\n", o.help, o.name)),
+                OptKind::Flag => s.push_str(&format!("{:>40} : -x {}\n", o.help, o.name)),
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn specs() -> Vec<OptSpec> {
+        vec![
+            OptSpec { name: "mode", kind: OptKind::Value, help: "mode" },
+            OptSpec { name: "pollonly", kind: OptKind::Flag, help: "poll only" },
+        ]
+    }
+
+    #[test]
+    fn cli_flags() {
+        let c = parse_cli(&args("-a ups1 -DD -F -u root -x mode=dummy -x pollonly -i 5")).unwrap();
+        assert_eq!(c.section.as_deref(), Some("ups1"));
+        assert_eq!(c.debug, 2);
+        assert!(c.foreground);
+        assert_eq!(c.xvars, vec!["mode=dummy", "pollonly"]);
+        assert_eq!(c.pollinterval, Some(5));
+        assert_eq!(parse_cli(&args("-h")).unwrap().action, Some(Action::Help));
+        assert!(parse_cli(&args("-Z")).is_err());
+        assert_eq!(
+            parse_cli(&args("-a x -c reload")).unwrap().action,
+            Some(Action::Control("reload".into()))
+        );
+    }
+
+    #[test]
+    fn section_and_x_merge() {
+        let text = "statepath = /tmp/st\n[u]\n driver = dummy-ups\n port = a.dev\n mode = dummy\n override.ups.mfr = X\n";
+        let (conf, _) = nut_conf::ups_conf::parse(text, "ups.conf").unwrap();
+        let cli = parse_cli(&args("-a u -x port=b.dev -x pollonly")).unwrap();
+        let ctx = build_context("dummy-ups", &cli, Some(&conf), &specs(), |_| None).unwrap();
+        assert_eq!(ctx.port, "b.dev");
+        assert_eq!(ctx.value("mode"), Some("dummy"));
+        assert!(ctx.flag("pollonly"));
+        assert_eq!(ctx.statepath, PathBuf::from("/tmp/st"));
+        assert_eq!(ctx.pollinterval, 2);
+        assert_eq!(ctx.overrides, vec![("ups.mfr".to_string(), "X".to_string())]);
+    }
+
+    #[test]
+    fn errors_say_what_to_fix() {
+        let (conf, _) =
+            nut_conf::ups_conf::parse("[u]\n driver = usbhid-ups\n port = auto\n", "ups.conf").unwrap();
+        let cli = parse_cli(&args("-a u")).unwrap();
+        let e = build_context("dummy-ups", &cli, Some(&conf), &specs(), |_| None).unwrap_err();
+        assert!(e.contains("is for driver usbhid-ups"), "{e}");
+        let e =
+            build_context("dummy-ups", &parse_cli(&args("-a v")).unwrap(), Some(&conf), &specs(), |_| None)
+                .unwrap_err();
+        assert!(e.contains("Section v not found"), "{e}");
+        let cli = parse_cli(&args("-s x -x port=a -x bogus=1")).unwrap();
+        let e = build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err();
+        assert!(e.contains("'bogus' is not a valid variable"), "{e}");
+        let cli = parse_cli(&args("-s x")).unwrap();
+        assert!(build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err().contains("no port"));
+    }
+}
