@@ -20,6 +20,7 @@ pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_users;
 pub mod upsmon_conf;
+pub mod upssched_conf;
 
 pub use diag::{render, Diagnostic, Parsed, Severity};
 pub use lexer::{lex, Line};

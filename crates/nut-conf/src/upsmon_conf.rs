@@ -626,7 +626,7 @@ mod tests {
         );
         assert!(c.certverify && c.forcessl);
         assert_eq!(c.debug_min, Some(3));
-        assert_eq!(c.flags("SUSPEND_TIMEJUMP_UNEXPECTED").exec, true);
+        assert!(c.flags("SUSPEND_TIMEJUMP_UNEXPECTED").exec);
     }
 
     #[test]
