@@ -1,0 +1,291 @@
+//! The timer daemon and the client side that talks to it over PIPEFN (a Unix socket).
+//!
+//! The first invocation that needs a timer finds no daemon listening, takes LOCKFN (an
+//! `flock`, so a crashed invocation never leaves a stale lock behind), checks again, and only
+//! then starts the daemon; later invocations connect and send one request line each. The
+//! daemon exits when its last timer has fired or been cancelled, as NUT's does; a request
+//! that races with that exit gets no reply, and the client simply starts over.
+//!
+//! Request lines (parseconf words), each answered by one line:
+//! - `START <name> <secs> <ups> <ntype>` / `START-SHARED ...` → `OK`
+//! - `CANCEL <name> <ups|*> [cmd]` → `OK`, or `RUN <cmd>` when nothing was cancelled and the
+//!   client must run `cmd` itself
+//! - `LIST` → `TIMER <name> <secs-left> <ups> <ntype>` lines, then `END`
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use nut_proto::words;
+
+use crate::timers::{Outcome, Request, Timer, Timers};
+
+/// Where the daemon listens and how it runs commands.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// CMDSCRIPT.
+    pub cmdscript: String,
+    /// PIPEFN.
+    pub pipefn: PathBuf,
+    /// LOCKFN.
+    pub lockfn: PathBuf,
+}
+
+/// Runs `CMDSCRIPT cmd` through the shell as NUT's `system()` call does, with the UPSNAME
+/// and NOTIFYTYPE of the event behind it. Returns once the command has started; the exit is
+/// collected in the background so a slow script never delays other timers.
+pub fn run_command(cmdscript: &str, cmd: &str, ups: &str, ntype: &str) {
+    let line = format!("{cmdscript} {cmd}");
+    match Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&line)
+        .env("UPSNAME", ups)
+        .env("NOTIFYTYPE", ntype)
+        .stdin(Stdio::null())
+        .spawn()
+    {
+        Ok(mut child) => {
+            std::thread::spawn(move || {
+                let _ = child.wait();
+            });
+        }
+        Err(e) => eprintln!("upssched: cannot run [{line}]: {e}: check CMDSCRIPT in upssched.conf"),
+    }
+}
+
+/// Runs `CMDSCRIPT cmd` and waits for it (EXECUTE and cancel commands, as NUT does).
+pub fn run_command_wait(cmdscript: &str, cmd: &str, ups: &str, ntype: &str) {
+    let line = format!("{cmdscript} {cmd}");
+    let status = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&line)
+        .env("UPSNAME", ups)
+        .env("NOTIFYTYPE", ntype)
+        .stdin(Stdio::null())
+        .status();
+    match status {
+        Ok(s) if !s.success() => eprintln!("upssched: [{line}] exited with {s}"),
+        Ok(_) => {}
+        Err(e) => eprintln!("upssched: cannot run [{line}]: {e}: check CMDSCRIPT in upssched.conf"),
+    }
+}
+
+/// Sends one request line and returns the reply lines, or `None` when no daemon listens.
+/// With `start`, a missing daemon is started first (under LOCKFN).
+pub fn request(paths: &Paths, line: &str, start: bool) -> Result<Option<Vec<String>>, String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        match UnixStream::connect(&paths.pipefn) {
+            Ok(stream) => match exchange(stream, line) {
+                Some(reply) => return Ok(Some(reply)),
+                // The daemon exited under us (its last timer just went): start over.
+                None => continue,
+            },
+            Err(_) if !start => return Ok(None),
+            Err(_) => {
+                let lock = lock(&paths.lockfn)?;
+                if UnixStream::connect(&paths.pipefn).is_err() {
+                    spawn_daemon(paths)?;
+                }
+                drop(lock);
+            }
+        }
+    }
+    Err(format!(
+        "no answer from the upssched timer daemon on {} within 15 s: check that its directory is writable and that no stale process holds {}",
+        paths.pipefn.display(),
+        paths.lockfn.display()
+    ))
+}
+
+/// Writes the request and reads the answer; `None` if the connection closed first.
+fn exchange(mut stream: UnixStream, line: &str) -> Option<Vec<String>> {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    stream.write_all(format!("{line}\n").as_bytes()).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut out = Vec::new();
+    loop {
+        let mut l = String::new();
+        if reader.read_line(&mut l).ok()? == 0 {
+            return None;
+        }
+        let l = l.trim_end().to_string();
+        let last = !l.starts_with("TIMER ");
+        out.push(l);
+        if last {
+            return Some(out);
+        }
+    }
+}
+
+/// Holds LOCKFN with `flock` until dropped.
+fn lock(path: &Path) -> Result<File, String> {
+    let f = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| {
+        format!(
+            "cannot open LOCKFN {}: {e}: make its directory writable for the user upsmon runs as",
+            path.display()
+        )
+    })?;
+    // SAFETY: flock on a file descriptor we own; it is released when the file is closed.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+    if rc != 0 {
+        return Err(format!("cannot lock LOCKFN {}: {}", path.display(), std::io::Error::last_os_error()));
+    }
+    Ok(f)
+}
+
+/// Starts this program as the timer daemon, in its own process group so it outlives the
+/// invocation (and upsmon's notifier) that started it, and waits until it listens.
+fn spawn_daemon(paths: &Paths) -> Result<(), String> {
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find my own program to start the timer daemon: {e}"))?;
+    Command::new(exe)
+        .arg(DAEMON_FLAG)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start the upssched timer daemon: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if UnixStream::connect(&paths.pipefn).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err(format!("the upssched timer daemon did not start listening on {} within 5 s", paths.pipefn.display()))
+}
+
+/// The hidden flag that makes this program the timer daemon.
+pub const DAEMON_FLAG: &str = "--timer-daemon";
+
+struct Shared {
+    timers: Timers,
+    served: bool,
+}
+
+/// The daemon: listens on PIPEFN, fires timers, exits when none remain.
+pub fn run_daemon(paths: Paths) -> ! {
+    // Only an invocation holding LOCKFN starts us, after failing to connect: whatever is at
+    // PIPEFN is a leftover from a daemon that died.
+    let _ = std::fs::remove_file(&paths.pipefn);
+    let listener = match UnixListener::bind(&paths.pipefn) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "upssched: cannot listen on PIPEFN {}: {e}: make its directory writable for the user upsmon runs as",
+                paths.pipefn.display()
+            );
+            std::process::exit(1);
+        }
+    };
+    let _ = std::fs::set_permissions(&paths.pipefn, std::fs::Permissions::from_mode(0o660));
+    let start = Instant::now();
+    let now = move || start.elapsed().as_millis() as u64;
+    let state = Arc::new((Mutex::new(Shared { timers: Timers::default(), served: false }), Condvar::new()));
+
+    let st = Arc::clone(&state);
+    let p = paths.clone();
+    std::thread::spawn(move || timer_loop(&st, &p, now));
+
+    for conn in listener.incoming() {
+        let Ok(conn) = conn else { continue };
+        serve(conn, &state, now);
+    }
+    std::process::exit(0)
+}
+
+fn timer_loop(state: &(Mutex<Shared>, Condvar), paths: &Paths, now: impl Fn() -> u64) {
+    let (lock, cvar) = state;
+    let Ok(mut g) = lock.lock() else { std::process::exit(1) };
+    loop {
+        let t = now();
+        for timer in g.timers.due(t) {
+            eprintln!("upssched: timer {} expired, running CMDSCRIPT", timer.name);
+            run_command(&paths.cmdscript, &timer.name, &timer.ups, &timer.ntype);
+        }
+        // Exit once idle; a daemon started for a request that never came gives up after 10 s.
+        if g.timers.is_empty() && (g.served || t > 10_000) {
+            let _ = std::fs::remove_file(&paths.pipefn);
+            std::process::exit(0);
+        }
+        let wait = g.timers.next_due().map_or(1000, |d| d.saturating_sub(t).clamp(1, 1000));
+        g = match cvar.wait_timeout(g, Duration::from_millis(wait)) {
+            Ok((g, _)) => g,
+            Err(_) => std::process::exit(1),
+        };
+    }
+}
+
+fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(mut out) = conn.try_clone() else { return };
+    let mut reader = BufReader::new(conn);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let reply = match words::split(line.trim_end()) {
+        Ok(w) => answer(&w, state, now),
+        Err(e) => format!("ERR INVALID-ARGUMENT {e}\n"),
+    };
+    let _ = out.write_all(reply.as_bytes());
+}
+
+fn answer(w: &[String], state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64) -> String {
+    let (lock, cvar) = state;
+    let Ok(mut g) = lock.lock() else { return "ERR UNKNOWN\n".into() };
+    let t = now();
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    let reply = match w.as_slice() {
+        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype] => match secs.parse::<u64>() {
+            Ok(secs) => {
+                let timer = Timer {
+                    name: name.to_string(),
+                    ups: ups.to_string(),
+                    ntype: ntype.to_string(),
+                    due: secs * 1000,
+                };
+                g.timers.handle(Request::Start { timer, shared: *verb == "START-SHARED" }, t);
+                "OK\n".to_string()
+            }
+            Err(_) => "ERR INVALID-ARGUMENT\n".into(),
+        },
+        ["CANCEL", name, ups, rest @ ..] if rest.len() <= 1 => {
+            let req = Request::Cancel {
+                name: name.to_string(),
+                ups: (*ups != "*").then(|| ups.to_string()),
+                cmd: rest.first().map(|c| c.to_string()),
+            };
+            match g.timers.handle(req, t) {
+                Outcome::Done => "OK\n".into(),
+                Outcome::Run(cmd) => format!("RUN {}\n", words::quote(&cmd)),
+            }
+        }
+        ["LIST"] => {
+            let mut s = String::new();
+            for tm in g.timers.list() {
+                let left = tm.due.saturating_sub(t).div_ceil(1000);
+                s.push_str(&format!(
+                    "TIMER {} {left} {} {}\n",
+                    words::quote(&tm.name),
+                    words::quote(&tm.ups),
+                    words::quote(&tm.ntype)
+                ));
+            }
+            s.push_str("END\n");
+            return s;
+        }
+        _ => "ERR UNKNOWN-COMMAND\n".into(),
+    };
+    g.served = true;
+    cvar.notify_all();
+    reply
+}
