@@ -9,13 +9,20 @@
 //!   error and warning (in line order) when at least one error was found;
 //! - `check(text, file) -> Vec<Diagnostic>`: every diagnostic, for the daemons' check modes.
 //!
+//! Modules: [`ups_conf`], [`upsd_conf`], [`upsd_users`], [`upsmon_conf`], [`upssched_conf`],
+//! [`nut_conf`] (shell syntax), [`cgi_conf`] (`hosts.conf` and `upsset.conf`), all on top of the
+//! one parseconf [`lexer`].
+//!
 //! [`Diagnostic`] displays as `file:line: error: message`; messages say what to write instead.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cgi_conf;
 pub mod diag;
+mod io;
 pub mod lexer;
 pub mod notify;
+pub mod nut_conf;
 pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_users;
@@ -23,6 +30,7 @@ pub mod upsmon_conf;
 pub mod upssched_conf;
 
 pub use diag::{render, Diagnostic, Parsed, Severity};
+pub use io::explain_read_error;
 pub use lexer::{lex, Line};
 
 /// Quote a word for a suggestion only when it needs it.
