@@ -10,6 +10,8 @@
 //!   ordinary character. A closing quote ends the word.
 //! - A backslash takes the next byte literally, also a newline, so `\` + newline continues
 //!   the line; an unclosed quote also runs over the newline.
+//! - An unquoted `=` is a word of its own: `SET VAR u v a=b` sets `a`, and
+//!   `INSTCMD u c x=1` has five words, so NUT drops the parameter.
 //! - `#` outside quotes starts a comment; `#` inside quotes is a parse error ("Unbalanced word
 //!   due to unescaped # in quotes"): NUT sends no reply and drops the input. We drop the rest
 //!   of that line.
@@ -108,6 +110,7 @@ impl LineLexer {
                         self.start_word();
                         self.state = State::QuoteCollect;
                     }
+                    b'=' => self.equals_word(),
                     _ => {
                         self.start_word();
                         self.add(ch);
@@ -134,6 +137,11 @@ impl LineLexer {
                     self.state = State::FindWordStart;
                 }
                 b'\\' => self.state = State::CollectLiteral,
+                b'=' => {
+                    self.end_word();
+                    self.equals_word();
+                    self.state = State::FindWordStart;
+                }
                 _ => self.add(ch),
             },
             State::CollectLiteral => {
@@ -164,6 +172,13 @@ impl LineLexer {
             }
         }
         LexEvent::Pending
+    }
+
+    /// An unquoted `=` is a word of its own (parseconf splits `key=value` this way).
+    fn equals_word(&mut self) {
+        self.start_word();
+        self.add(b'=');
+        self.end_word();
     }
 
     fn start_word(&mut self) {
@@ -519,6 +534,7 @@ mod tests {
         assert_eq!(line(b"ups.st\x00atus\xff\n"), vec!["ups.status"]);
         assert_eq!(line(b"\xc3\xa9\n"), vec![""]);
         assert_eq!(line(b"a\x0bb\n"), vec!["a", "b"]);
+        assert_eq!(line(b"a=b =c == \"x=y\" d\\=e\n"), vec!["a", "=", "b", "=", "c", "=", "=", "x=y", "d=e"]);
         // A quote or a backslash carries the word over the newline, whose byte is dropped.
         assert_eq!(line(b"\"ups.status\nVER\"\n"), vec!["ups.statusVER"]);
         assert_eq!(line(b"x\\\ny\n"), vec!["xy"]);
