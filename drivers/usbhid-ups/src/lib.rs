@@ -1,10 +1,234 @@
-//! Driver for USB HID Power Device UPSes.
+//! Driver for USB HID Power Device UPSes (NUT's `usbhid-ups`).
+//!
+//! Layers: [`transport`] (libusb or a replayed recording), [`hidups`] (the engine that reads
+//! reports and interprets the [`subdrivers`] tables), [`session`] (stale marking and
+//! reconnects) and the `nut-driver` glue below. [`device_table`] is the list of supported
+//! devices, shared with nut-scanner.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+
+pub mod device_table;
+pub mod hidups;
+pub mod session;
+pub mod subdrivers;
+pub mod transport;
+
+use hidups::{ActionError, HidUps};
+use session::{Poll, Session};
+use transport::libusb::{Matcher, Usb};
+use transport::replay::Replay;
+use transport::Transport;
+
+/// Version published as `driver.version.internal`.
+pub const VERSION: &str = "0.53";
+
+/// USB matching options, as NUT names them.
+pub const MATCH_OPTIONS: &[&str] =
+    &["vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport"];
+
+/// Open the transport `port` names: a recording (`*.hex`) or a USB device (`auto`).
+pub fn open_transport(port: &str, opts: &[(&'static str, String)]) -> Result<Box<dyn Transport>, String> {
+    if port.ends_with(".hex") {
+        return Replay::open(Path::new(port))
+            .map(|r| Box::new(r) as Box<dyn Transport>)
+            .map_err(|e| e.to_string());
+    }
+    let m = Matcher::new(opts)?;
+    Usb::open(m, |v, p| device_table::lookup(v, p).is_some())
+        .map(|u| Box::new(u) as Box<dyn Transport>)
+        .map_err(|e| e.to_string())
+}
+
+/// Open a UPS with the subdriver its ids select.
+pub fn open_ups(transport: Box<dyn Transport>) -> Result<HidUps, String> {
+    let info = transport.info();
+    HidUps::new(transport, device_table::subdriver_for(info.vendor_id, info.product_id))
+}
+
+#[derive(Default)]
+struct UsbHid {
+    session: Option<Session>,
+}
+
+fn publish(state: &mut State, s: &hidups::Snapshot) {
+    for (k, v) in &s.vars {
+        state.set_info(k, v);
+    }
+    state.set_info("ups.status", &s.status);
+    if s.alarm.is_empty() {
+        state.del_info("ups.alarm");
+    } else {
+        state.set_info("ups.alarm", &s.alarm);
+    }
+}
+
+fn result(r: Result<(), ActionError>) -> CmdResult {
+    match r {
+        Ok(()) => CmdResult::Handled,
+        Err(ActionError::Unknown) => CmdResult::Unknown,
+        Err(ActionError::Invalid) => CmdResult::Invalid,
+        Err(ActionError::Transport(_)) => CmdResult::Failed,
+    }
+}
+
+impl Driver for UsbHid {
+    fn info(&self) -> DriverInfo {
+        DriverInfo { description: "Generic HID driver", version: VERSION }
+    }
+
+    fn options(&self) -> Vec<OptSpec> {
+        let v = |name, help| OptSpec { name, kind: OptKind::Value, help };
+        let f = |name, help| OptSpec { name, kind: OptKind::Flag, help };
+        vec![
+            v("vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)"),
+            v("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
+            v("vendor", "Regular expression to match UPS Manufacturer string"),
+            v("product", "Regular expression to match UPS Product string"),
+            v("serial", "Regular expression to match UPS Serial number"),
+            v("bus", "Regular expression to match USB bus name"),
+            v("device", "Regular expression to match USB device name"),
+            v("busport", "Regular expression to match USB bus port name"),
+            f("allow_duplicates", "If you have several UPS devices which may not be uniquely identified by options above, allow each driver instance with this option to take the first match if available, or try another"),
+            v("offdelay", "Delay before UPS shutdown (seconds)"),
+            v("ondelay", "Delay before UPS startup (seconds)"),
+            v("pollfreq", "Frequency of full updates (seconds)"),
+            f("pollonly", "Don't use interrupt pipe, only use polling"),
+            f("interruptonly", "Don't use polling, only use interrupt pipe"),
+            v("interruptsize", "Number of bytes to read from interrupt pipe"),
+            v("lowbatt", "Set low battery level, in % (default=30)"),
+            f("onlinedischarge", "Set to treat discharging while online as being offline"),
+            f("onlinedischarge_calibration", "Set to treat discharging while online as doing calibration"),
+            f("disable_fix_report_desc", "Set to disable fix-ups for broken report descriptors"),
+            v("subdriver", "Explicit USB HID subdriver selection"),
+            f("explore", "Enable the exploration mode: print every HID path of the device and exit"),
+        ]
+    }
+
+    fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
+        let opts: Vec<(&'static str, String)> =
+            MATCH_OPTIONS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
+        let t = open_transport(&ctx.port, &opts).map_err(DriverError::Device)?;
+        let mut ups = open_ups(t).map_err(DriverError::Device)?;
+        if let Some(d) = ctx.value("offdelay") {
+            ups.offdelay = d.to_string();
+        }
+        if let Some(d) = ctx.value("ondelay") {
+            ups.ondelay = d.to_string();
+        }
+        for (name, len) in ups.writable() {
+            state.set_flags(name, Flags { rw: true, string: true, number: false });
+            state.set_aux(name, len as i64);
+        }
+        let cmds = ups.commands();
+        let mut session = Session::new(ups);
+        match session.poll(Instant::now()) {
+            Poll::Data(s) => publish(state, &s),
+            Poll::Stale => return Err(DriverError::Device("the UPS did not answer the first read".into())),
+        }
+        for c in cmds {
+            state.add_cmd(c);
+        }
+        // Writable flags are set after the first values exist so that they stick.
+        for (name, len) in session.ups.writable() {
+            state.set_flags(name, Flags { rw: true, string: true, number: false });
+            state.set_aux(name, len as i64);
+        }
+        state.data_ok();
+        self.session = Some(session);
+        Ok(())
+    }
+
+    fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
+        let Some(s) = self.session.as_mut() else { return Err(DriverError::Device("not connected".into())) };
+        match s.poll(Instant::now()) {
+            Poll::Data(snap) => {
+                publish(state, &snap);
+                state.data_ok();
+                Ok(())
+            }
+            Poll::Stale => {
+                state.data_stale();
+                Err(DriverError::Device("UPS not answering (reconnecting)".into()))
+            }
+        }
+    }
+
+    fn instcmd(&mut self, cmd: &str, _param: Option<&str>, _state: &mut State) -> CmdResult {
+        match self.session.as_mut() {
+            Some(s) => result(s.ups.instcmd(cmd)),
+            None => CmdResult::Failed,
+        }
+    }
+
+    fn set_var(&mut self, var: &str, value: &str, state: &mut State) -> CmdResult {
+        let Some(s) = self.session.as_mut() else { return CmdResult::Failed };
+        let r = result(s.ups.setvar(var, value));
+        if r == CmdResult::Handled {
+            state.set_info(var, value);
+        }
+        r
+    }
+
+    fn shutdown(&mut self, _state: &mut State) -> Result<(), DriverError> {
+        let s = self.session.as_mut().ok_or_else(|| DriverError::Device("not connected".into()))?;
+        // NUT tries shutdown.return first, then load.off.delay, then shutdown.stayoff.
+        for c in ["shutdown.return", "load.off.delay", "shutdown.stayoff"] {
+            if s.ups.instcmd(c).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(DriverError::Device(
+            "Shutdown failed: the UPS accepts none of shutdown.return, load.off.delay".into(),
+        ))
+    }
+}
+
+/// Explore mode: `-s NAME -x port=<recording.hex|auto> -x explore` prints every decoded path.
+fn explore(args: &[String]) -> Option<ExitCode> {
+    let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:");
+    let xs = p.values('x');
+    if !xs.contains(&"explore") {
+        return None;
+    }
+    let mut port = "auto".to_string();
+    let mut opts: Vec<(&'static str, String)> = Vec::new();
+    for x in &xs {
+        if let Some((k, v)) = x.split_once('=') {
+            if k == "port" {
+                port = v.to_string();
+            } else if let Some(m) = MATCH_OPTIONS.iter().find(|m| **m == k) {
+                opts.push((m, v.to_string()));
+            }
+        }
+    }
+    let run = || -> Result<Vec<String>, String> {
+        let t = open_transport(&port, &opts)?;
+        let mut ups = open_ups(t)?;
+        Ok(ups.explore())
+    };
+    Some(match run() {
+        Ok(lines) => {
+            println!("path\ttype\treport_id\toffset\tsize\tvalue");
+            for l in lines {
+                println!("{l}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("usbhid-ups: {e}");
+            ExitCode::FAILURE
+        }
+    })
+}
 
 /// Entry point; `args` includes the program name.
 pub fn main(args: Vec<String>) -> ExitCode {
-    let _ = args;
-    eprintln!("usbhid-ups: not implemented yet");
-    ExitCode::FAILURE
+    if let Some(code) = explore(&args) {
+        return code;
+    }
+    nut_driver::run(args, UsbHid::default())
 }

@@ -1,0 +1,388 @@
+//! The engine: reads the device's reports, interprets the subdriver tables and produces NUT
+//! variables, `ups.status` and `ups.alarm`; runs instant commands and writes variables.
+
+use std::collections::{BTreeMap, HashMap};
+
+use nut_hid::{parse, path_to_string, usage, value::format_g, Descriptor, Field, ReportType};
+
+use crate::subdrivers::{flag, Conv, StatusBit, Subdriver, VarMap};
+use crate::transport::{Transport, TransportError};
+
+/// Everything one update publishes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Variables (without `ups.status`/`ups.alarm`).
+    pub vars: BTreeMap<String, String>,
+    /// `ups.status` tokens joined by spaces.
+    pub status: String,
+    /// `ups.alarm` text, empty when none.
+    pub alarm: String,
+}
+
+/// Errors from commands and SET VAR.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    /// The command or variable is not supported by this device.
+    #[error("not supported by this UPS")]
+    Unknown,
+    /// The value is not acceptable.
+    #[error("invalid value")]
+    Invalid,
+    /// The device failed.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+}
+
+/// A connected UPS.
+pub struct HidUps {
+    transport: Box<dyn Transport>,
+    /// The subdriver in use.
+    pub subdriver: &'static Subdriver,
+    /// The parsed report descriptor.
+    pub descriptor: Descriptor,
+    /// Names of usages: the subdriver's vendor tables.
+    pub tables: &'static [usage::UsageTable],
+    /// `offdelay` (seconds) used by `load.off.delay` and `ups.delay.shutdown`.
+    pub offdelay: String,
+    /// `ondelay` (seconds).
+    pub ondelay: String,
+    strings: HashMap<u8, Option<String>>,
+    paths: HashMap<String, usize>,
+}
+
+/// Format a number with a printf `%.Nf` format.
+pub fn printf_f(fmt: &str, v: f64) -> String {
+    let prec = fmt.strip_prefix("%.").and_then(|s| s.strip_suffix('f')).and_then(|n| n.parse::<usize>().ok());
+    match prec {
+        Some(p) => format!("{:.*}", p, v),
+        None => format_g(v),
+    }
+}
+
+impl HidUps {
+    /// Read and parse the descriptor; pick the subdriver by the device's ids.
+    pub fn new(mut transport: Box<dyn Transport>, subdriver: &'static Subdriver) -> Result<HidUps, String> {
+        let bytes =
+            transport.descriptor().map_err(|e| format!("can't read the HID report descriptor: {e}"))?;
+        let descriptor = parse(&bytes).map_err(|e| e.to_string())?;
+        let tables = subdriver.usages;
+        let mut paths = HashMap::new();
+        // Feature fields win over Input fields of the same path, as in NUT (control pipe reads).
+        for (i, f) in descriptor.fields.iter().enumerate().rev() {
+            let p = path_to_string(&f.path, tables);
+            let better = paths.get(&p).is_none_or(|&j: &usize| {
+                f.report_type == ReportType::Feature
+                    || descriptor.fields[j].report_type != ReportType::Feature
+            });
+            if better {
+                paths.insert(p, i);
+            }
+        }
+        Ok(HidUps {
+            transport,
+            subdriver,
+            descriptor,
+            tables,
+            offdelay: "20".into(),
+            ondelay: "30".into(),
+            strings: HashMap::new(),
+            paths,
+        })
+    }
+
+    /// Re-read the descriptor after a reconnect (a replugged device may have new firmware).
+    pub fn reload(&mut self) -> Result<(), String> {
+        let bytes =
+            self.transport.descriptor().map_err(|e| format!("can't read the HID report descriptor: {e}"))?;
+        let d = parse(&bytes).map_err(|e| e.to_string())?;
+        if d != self.descriptor {
+            let t = std::mem::replace(&mut self.transport, Box::new(crate::transport::Dead));
+            let (off, on) = (self.offdelay.clone(), self.ondelay.clone());
+            *self = HidUps::new(t, self.subdriver)?;
+            self.offdelay = off;
+            self.ondelay = on;
+        }
+        self.strings.clear();
+        Ok(())
+    }
+
+    /// The transport (for reconnects).
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        self.transport.as_mut()
+    }
+
+    /// The field for a NUT path, if the device has it.
+    pub fn field(&self, path: &str) -> Option<&Field> {
+        self.paths.get(path).map(|&i| &self.descriptor.fields[i])
+    }
+
+    /// Read one report and check it is the one asked for (id byte and length).
+    fn read_report(&mut self, rt: ReportType, id: u8) -> Result<Vec<u8>, TransportError> {
+        let len = self.descriptor.wire_length(rt, id).unwrap_or(64);
+        let bytes = self.transport.get_report(rt, id, len)?;
+        let ids = self.descriptor.uses_report_ids;
+        if ids && bytes.first() != Some(&id) {
+            return Err(TransportError::Io(format!(
+                "garbage from the device: asked for report 0x{id:02x}, got {}",
+                bytes.first().map_or("nothing".to_string(), |b| format!("0x{b:02x}"))
+            )));
+        }
+        if bytes.len() < len {
+            return Err(TransportError::Io(format!(
+                "short read from the device: report 0x{id:02x} has {} of {len} bytes",
+                bytes.len()
+            )));
+        }
+        Ok(if ids { bytes[1..].to_vec() } else { bytes })
+    }
+
+    fn string(&mut self, idx: u8) -> Option<String> {
+        if idx == 0 {
+            return None;
+        }
+        if let Some(s) = self.strings.get(&idx) {
+            return s.clone();
+        }
+        let s = self.transport.string(idx).ok().map(|s| s.trim_end().to_string());
+        self.strings.insert(idx, s.clone());
+        s
+    }
+
+    /// Read the device and build the variables. Transport errors other than unsupported
+    /// reports abort the update (the caller marks data stale and reconnects).
+    pub fn update(&mut self) -> Result<Snapshot, TransportError> {
+        let mut cache: HashMap<(ReportType, u8), Option<Vec<u8>>> = HashMap::new();
+        let mut snap = Snapshot::default();
+        let mut bits: BTreeMap<StatusBit, bool> = BTreeMap::new();
+        let entries: Vec<&'static VarMap> = self.subdriver.all_vars().collect();
+        for m in entries {
+            if !m.var.is_empty() && snap.vars.contains_key(m.var) {
+                continue;
+            }
+            let Some(field) = self.field(m.path).cloned() else { continue };
+            if m.flags & flag::ABSENT != 0 {
+                let v = match m.fmt {
+                    "offdelay" => self.offdelay.clone(),
+                    "ondelay" => self.ondelay.clone(),
+                    other => other.to_string(),
+                };
+                snap.vars.insert(m.var.to_string(), v);
+                continue;
+            }
+            let key = (field.report_type, field.report_id);
+            if !cache.contains_key(&key) {
+                let r = match self.read_report(key.0, key.1) {
+                    Ok(r) => Some(r),
+                    Err(TransportError::NotSupported) => None,
+                    Err(e) => return Err(e),
+                };
+                cache.insert(key, r);
+            }
+            let Some(Some(data)) = cache.get(&key) else { continue };
+            let Ok(v) = field.value(data) else { continue };
+            let text = match m.conv {
+                Conv::Number => Some(printf_f(m.fmt, v)),
+                Conv::StringId => self.string(v as u8),
+                Conv::Lookup(t) => t.iter().find(|(k, _)| *k == v as i64).map(|(_, s)| s.to_string()),
+                Conv::Date => {
+                    let d = v as i64;
+                    (d > 0).then(|| format!("{:04}/{:02}/{:02}", (d >> 9) + 1980, (d >> 5) & 0xf, d & 0x1f))
+                }
+                Conv::ApcDate => {
+                    let h = format!("{:06x}", v as i64 & 0xff_ffff);
+                    let n = |s: &str| s.parse::<u32>().ok();
+                    match (n(&h[0..2]), n(&h[2..4]), n(&h[4..6])) {
+                        (Some(m), Some(d), Some(y)) if (1..=12).contains(&m) => {
+                            Some(format!("{:04}/{m:02}/{d:02}", if y >= 70 { 1900 + y } else { 2000 + y }))
+                        }
+                        _ => None,
+                    }
+                }
+                Conv::KelvinToCelsius => Some(printf_f("%.1f", v - 273.15)),
+                Conv::Status(b) => {
+                    *bits.entry(b).or_default() |= v != 0.0;
+                    None
+                }
+                Conv::StatusIfZero(b) => {
+                    *bits.entry(b).or_default() |= v == 0.0;
+                    None
+                }
+            };
+            if let (Some(t), false) = (text, m.var.is_empty()) {
+                snap.vars.insert(m.var.to_string(), t);
+            }
+        }
+        let on = |b| bits.get(&b).copied().unwrap_or(false);
+        let mut st = Vec::new();
+        st.push(if on(StatusBit::Online) || !bits.contains_key(&StatusBit::Online) { "OL" } else { "OB" });
+        if on(StatusBit::Discharging) {
+            st.push("DISCHRG");
+        }
+        if on(StatusBit::Charging) {
+            st.push("CHRG");
+        }
+        if on(StatusBit::LowBatt) || on(StatusBit::TimeLimitExpired) || on(StatusBit::ShutdownImminent) {
+            st.push("LB");
+        }
+        if on(StatusBit::Overload) {
+            st.push("OVER");
+        }
+        if on(StatusBit::ReplaceBatt) {
+            st.push("RB");
+        }
+        if on(StatusBit::Trim) {
+            st.push("TRIM");
+        }
+        if on(StatusBit::Boost) {
+            st.push("BOOST");
+        }
+        if on(StatusBit::Bypass) {
+            st.push("BYPASS");
+        }
+        if on(StatusBit::Off) {
+            st.push("OFF");
+        }
+        if on(StatusBit::Calibration) {
+            st.push("CAL");
+        }
+        snap.status = st.join(" ");
+        let alarms: &[(StatusBit, &str)] = &[
+            (StatusBit::ReplaceBatt, "Replace battery!"),
+            (StatusBit::ShutdownImminent, "Shutdown imminent!"),
+            (StatusBit::FanFailure, "Fan failure!"),
+            (StatusBit::NoBattery, "No battery installed!"),
+            (StatusBit::BattVoltLow, "Battery voltage too low!"),
+            (StatusBit::BattVoltHigh, "Battery voltage too high!"),
+            (StatusBit::Overheat, "Temperature too high!"),
+            (StatusBit::InternalFailure, "Internal UPS fault!"),
+            (StatusBit::AwaitingPower, "Awaiting power!"),
+        ];
+        snap.alarm = alarms.iter().filter(|(b, _)| on(*b)).map(|(_, t)| *t).collect::<Vec<_>>().join(" ");
+        self.identity(&mut snap);
+        Ok(snap)
+    }
+
+    fn identity(&mut self, snap: &mut Snapshot) {
+        let info = self.transport.info();
+        let v = &mut snap.vars;
+        v.insert("device.type".into(), "ups".into());
+        v.insert("ups.vendorid".into(), format!("{:04x}", info.vendor_id));
+        v.insert("ups.productid".into(), format!("{:04x}", info.product_id));
+        v.insert("driver.version.data".into(), self.subdriver.name.into());
+        let mfr = info.vendor.clone().unwrap_or_else(|| self.subdriver.mfr.to_string());
+        v.insert("ups.mfr".into(), mfr.clone());
+        v.insert("device.mfr".into(), mfr);
+        if let Some(p) = info.product {
+            v.insert("ups.model".into(), p.clone());
+            v.insert("device.model".into(), p);
+        }
+        if let Some(s) = info.serial {
+            v.insert("ups.serial".into(), s.clone());
+            v.insert("device.serial".into(), s);
+        }
+    }
+
+    /// Writable variables: (name, maximum length).
+    pub fn writable(&self) -> Vec<(&'static str, usize)> {
+        let mut out: Vec<(&'static str, usize)> = Vec::new();
+        for m in self.subdriver.all_vars() {
+            if m.flags & flag::RW != 0
+                && self.field(m.path).is_some()
+                && !out.iter().any(|(n, _)| *n == m.var)
+            {
+                out.push((m.var, 10));
+            }
+        }
+        out
+    }
+
+    /// Instant commands the device supports.
+    pub fn commands(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for c in self.subdriver.all_cmds() {
+            if self.field(c.path).is_some() && !out.contains(&c.cmd) {
+                out.push(c.cmd);
+            }
+        }
+        out
+    }
+
+    fn write_path(&mut self, path: &str, physical: f64) -> Result<(), ActionError> {
+        let field = self.field(path).cloned().ok_or(ActionError::Unknown)?;
+        let rt = field.report_type;
+        let id = field.report_id;
+        let mut data = match self.read_report(rt, id) {
+            Ok(d) => d,
+            Err(TransportError::NotSupported) => vec![0; self.descriptor.wire_length(rt, id).unwrap_or(1)],
+            Err(e) => return Err(e.into()),
+        };
+        field.store(&mut data, field.to_logical(physical)).map_err(|_| ActionError::Invalid)?;
+        let mut wire = Vec::with_capacity(data.len() + 1);
+        if self.descriptor.uses_report_ids {
+            wire.push(id);
+        }
+        wire.extend_from_slice(&data);
+        self.transport.set_report(rt, id, &wire)?;
+        Ok(())
+    }
+
+    /// Run an instant command.
+    pub fn instcmd(&mut self, name: &str) -> Result<(), ActionError> {
+        let found =
+            self.subdriver.all_cmds().find(|c| c.cmd == name && self.field(c.path).is_some()).copied();
+        let c = found.ok_or(ActionError::Unknown)?;
+        let value = match c.value {
+            "offdelay" => self.offdelay.clone(),
+            "ondelay" => self.ondelay.clone(),
+            v => v.to_string(),
+        };
+        let v: f64 = value.parse().map_err(|_| ActionError::Invalid)?;
+        self.write_path(c.path, v)
+    }
+
+    /// SET VAR.
+    pub fn setvar(&mut self, var: &str, value: &str) -> Result<(), ActionError> {
+        let found = self
+            .subdriver
+            .all_vars()
+            .find(|m| m.var == var && m.flags & flag::RW != 0 && self.field(m.path).is_some());
+        let m = found.ok_or(ActionError::Unknown)?;
+        if m.flags & flag::ABSENT != 0 {
+            value.parse::<u32>().map_err(|_| ActionError::Invalid)?;
+            match m.fmt {
+                "offdelay" => self.offdelay = value.to_string(),
+                "ondelay" => self.ondelay = value.to_string(),
+                _ => return Err(ActionError::Invalid),
+            }
+            return Ok(());
+        }
+        let v: f64 = value.trim().parse().map_err(|_| ActionError::Invalid)?;
+        self.write_path(m.path, v)
+    }
+
+    /// Every field with its decoded value, as `.values.tsv` columns
+    /// (`path type report_id offset size value`).
+    pub fn explore(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        let fields = self.descriptor.fields.clone();
+        let mut cache: HashMap<(ReportType, u8), Option<Vec<u8>>> = HashMap::new();
+        for f in fields {
+            let key = (f.report_type, f.report_id);
+            if f.report_type == ReportType::Output {
+                continue;
+            }
+            let data = cache.entry(key).or_insert_with(|| self.read_report(key.0, key.1).ok()).clone();
+            let value = data.and_then(|d| f.value(&d).ok()).map_or("?".to_string(), format_g);
+            out.push(format!(
+                "{}\t{}\t0x{:02x}\t{}\t{}\t{}",
+                path_to_string(&f.path, self.tables),
+                f.report_type.name(),
+                f.report_id,
+                f.offset,
+                f.size,
+                value
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,10 @@
+//! Legrand (1cb0), NUT's `legrand-hid`.
+
+use super::{Subdriver, VarMap};
+
+/// Variables beyond the common ones.
+pub const VARS: &[VarMap] = &[];
+
+/// The subdriver.
+pub const SUBDRIVER: Subdriver =
+    Subdriver { name: "Legrand HID 0.3", usages: &[], vars: VARS, cmds: &[], mfr: "Legrand" };

@@ -1,0 +1,294 @@
+//! Real devices over libusb (rusb, vendored): NUT's matching options, kernel driver detach,
+//! claim, HID class requests and the interrupt-in pipe. Errors say how to fix them.
+
+use std::time::Duration;
+
+use nut_hid::ReportType;
+use regex::{Regex, RegexBuilder};
+use rusb::{Context, Device, DeviceHandle, UsbContext};
+
+use super::{DeviceInfo, Transport, TransportError};
+
+const TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// NUT's USB matching options (`vendorid`, `productid`, `vendor`, `product`, `serial`, `bus`,
+/// `device`, `busport`): case-insensitive regular expressions anchored at both ends.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    fields: Vec<(&'static str, Regex)>,
+}
+
+impl Matcher {
+    /// Build from `(option, regex)` pairs; an invalid regex names the option.
+    pub fn new(opts: &[(&'static str, String)]) -> Result<Matcher, String> {
+        let mut fields = Vec::new();
+        for (k, v) in opts {
+            let re = RegexBuilder::new(&format!("^(?:{v})$"))
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("invalid regular expression for {k} = \"{v}\": {e}"))?;
+            fields.push((*k, re));
+        }
+        Ok(Matcher { fields })
+    }
+
+    /// True if every given option matches the device.
+    pub fn matches(&self, d: &DeviceInfo, busport: Option<&str>) -> bool {
+        self.fields.iter().all(|(k, re)| {
+            let v = match *k {
+                "vendorid" => format!("{:04x}", d.vendor_id),
+                "productid" => format!("{:04x}", d.product_id),
+                "vendor" => d.vendor.clone().unwrap_or_default(),
+                "product" => d.product.clone().unwrap_or_default(),
+                "serial" => d.serial.clone().unwrap_or_default(),
+                "bus" => d.bus.clone(),
+                "device" => d.device.clone(),
+                "busport" => busport.unwrap_or("").to_string(),
+                _ => return true,
+            };
+            re.is_match(&v)
+        })
+    }
+}
+
+/// An open HID device.
+pub struct Usb {
+    handle: DeviceHandle<Context>,
+    info: DeviceInfo,
+    iface: u8,
+    ep_in: Option<u8>,
+    desc_len: u16,
+    matcher: Matcher,
+    accept: fn(u16, u16) -> bool,
+}
+
+/// The fix for a permission error on this OS.
+pub fn permission_hint(vid: u16, pid: u16, bus: &str, dev: &str) -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "nut".into());
+    if cfg!(target_os = "linux") {
+        format!(
+            "the driver runs as user '{user}', which can't write /dev/bus/usb/{bus}/{dev}. Fix: create \
+             /etc/udev/rules.d/62-nut-usbups.rules with\n  SUBSYSTEM==\"usb\", ATTR{{idVendor}}==\"{vid:04x}\", \
+             ATTR{{idProduct}}==\"{pid:04x}\", MODE=\"664\", GROUP=\"nut\"\nthen run: udevadm control --reload-rules \
+             && udevadm trigger, and unplug/replug the UPS (or start the driver with -u root to test)"
+        )
+    } else if cfg!(target_os = "openbsd") {
+        format!(
+            "the driver runs as user '{user}', which can't open the USB controller node. Fix: find it with \
+             'usbdevs -v' (for example /dev/usb{bus}), then: chgrp _ups /dev/usbN /dev/ugenN.* && chmod g+rw \
+             /dev/usbN /dev/ugenN.* (redo after each OpenBSD upgrade)"
+        )
+    } else {
+        format!("the driver runs as user '{user}', which has no write access to USB device {bus}:{dev}")
+    }
+}
+
+fn map_err(e: rusb::Error) -> TransportError {
+    match e {
+        rusb::Error::NoDevice | rusb::Error::NotFound => TransportError::Gone,
+        rusb::Error::Timeout => TransportError::Timeout,
+        rusb::Error::Pipe => TransportError::NotSupported,
+        other => TransportError::Io(other.to_string()),
+    }
+}
+
+fn read_info(dev: &Device<Context>, h: Option<&DeviceHandle<Context>>) -> Option<DeviceInfo> {
+    let d = dev.device_descriptor().ok()?;
+    let s = |i: Option<u8>| i.and_then(|i| h.and_then(|h| h.read_string_descriptor_ascii(i).ok()));
+    Some(DeviceInfo {
+        vendor_id: d.vendor_id(),
+        product_id: d.product_id(),
+        vendor: s(d.manufacturer_string_index()),
+        product: s(d.product_string_index()),
+        serial: s(d.serial_number_string_index()),
+        bus: format!("{:03}", dev.bus_number()),
+        device: format!("{:03}", dev.address()),
+    })
+}
+
+fn busport(dev: &Device<Context>) -> Option<String> {
+    dev.port_numbers().ok().map(|p| p.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("."))
+}
+
+/// Every HID device on the system that `accept` (the device table) supports, with its
+/// identity; devices that can't be opened are listed with what the descriptor says.
+pub fn scan(accept: fn(u16, u16) -> bool) -> Result<Vec<DeviceInfo>, String> {
+    let ctx = Context::new().map_err(|e| format!("libusb init failed: {e}"))?;
+    let list = ctx.devices().map_err(|e| format!("can't list USB devices: {e}"))?;
+    let mut out = Vec::new();
+    for dev in list.iter() {
+        let Ok(d) = dev.device_descriptor() else { continue };
+        if !accept(d.vendor_id(), d.product_id()) {
+            continue;
+        }
+        let h = dev.open().ok();
+        if let Some(i) = read_info(&dev, h.as_ref()) {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
+impl Usb {
+    /// Open the first supported device that matches.
+    pub fn open(matcher: Matcher, accept: fn(u16, u16) -> bool) -> Result<Usb, TransportError> {
+        let ctx = Context::new().map_err(|e| TransportError::Open(format!("libusb init failed: {e}")))?;
+        let list = ctx.devices().map_err(|e| TransportError::Open(format!("can't list USB devices: {e}")))?;
+        let mut denied = None;
+        for dev in list.iter() {
+            let Ok(dd) = dev.device_descriptor() else { continue };
+            if !accept(dd.vendor_id(), dd.product_id()) {
+                continue;
+            }
+            let handle = match dev.open() {
+                Ok(h) => h,
+                Err(rusb::Error::Access) => {
+                    let bus = format!("{:03}", dev.bus_number());
+                    let addr = format!("{:03}", dev.address());
+                    denied = Some(format!(
+                        "Can't open USB device [{:04x}:{:04x}] at bus {bus} device {addr}: Operation not permitted; {}",
+                        dd.vendor_id(),
+                        dd.product_id(),
+                        permission_hint(dd.vendor_id(), dd.product_id(), &bus, &addr)
+                    ));
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            let Some(info) = read_info(&dev, Some(&handle)) else { continue };
+            if !matcher.matches(&info, busport(&dev).as_deref()) {
+                continue;
+            }
+            return Usb::claim(handle, dev, info, matcher, accept);
+        }
+        Err(TransportError::Open(denied.unwrap_or_else(|| {
+            "No matching HID UPS found: check the cable and 'lsusb', and the vendorid/productid/serial/bus \
+             options in ups.conf"
+                .into()
+        })))
+    }
+
+    fn claim(
+        handle: DeviceHandle<Context>,
+        dev: Device<Context>,
+        info: DeviceInfo,
+        matcher: Matcher,
+        accept: fn(u16, u16) -> bool,
+    ) -> Result<Usb, TransportError> {
+        let cfg = dev.active_config_descriptor().map_err(map_err)?;
+        let mut iface = 0;
+        let mut ep_in = None;
+        let mut desc_len = 4096u16;
+        for i in cfg.interfaces() {
+            for d in i.descriptors() {
+                if d.class_code() == 3 {
+                    iface = d.interface_number();
+                    ep_in = d
+                        .endpoint_descriptors()
+                        .find(|e| e.direction() == rusb::Direction::In)
+                        .map(|e| e.address());
+                    // The HID class descriptor carries wDescriptorLength of the report descriptor.
+                    let extra = d.extra();
+                    if extra.len() >= 9 && extra[1] == 0x21 {
+                        desc_len = u16::from_le_bytes([extra[7], extra[8]]);
+                    }
+                }
+            }
+        }
+        let _ = handle.set_auto_detach_kernel_driver(true);
+        if let Err(e) = handle.claim_interface(iface) {
+            let msg = if e == rusb::Error::Access || e == rusb::Error::Busy {
+                format!(
+                    "Can't claim USB device [{:04x}:{:04x}]: {e}; {}",
+                    info.vendor_id,
+                    info.product_id,
+                    if e == rusb::Error::Busy {
+                        "another program (another usbhid-ups, apcupsd, or upower) holds it: stop it first"
+                            .to_string()
+                    } else {
+                        permission_hint(info.vendor_id, info.product_id, &info.bus, &info.device)
+                    }
+                )
+            } else {
+                format!("Can't claim USB device [{:04x}:{:04x}]: {e}", info.vendor_id, info.product_id)
+            };
+            return Err(TransportError::Open(msg));
+        }
+        Ok(Usb { handle, info, iface, ep_in, desc_len, matcher, accept })
+    }
+}
+
+impl Transport for Usb {
+    fn info(&self) -> DeviceInfo {
+        self.info.clone()
+    }
+
+    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+        let mut buf = vec![0u8; usize::from(self.desc_len)];
+        let n = self
+            .handle
+            .read_control(0x81, 0x06, 0x2200, u16::from(self.iface), &mut buf, TIMEOUT)
+            .map_err(map_err)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn get_report(&mut self, rt: ReportType, id: u8, len: usize) -> Result<Vec<u8>, TransportError> {
+        let mut buf = vec![0u8; len.max(1)];
+        let value = (u16::from(rt.usb_code()) << 8) | u16::from(id);
+        let n = self
+            .handle
+            .read_control(0xA1, 0x01, value, u16::from(self.iface), &mut buf, TIMEOUT)
+            .map_err(map_err)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn set_report(&mut self, rt: ReportType, id: u8, data: &[u8]) -> Result<(), TransportError> {
+        let value = (u16::from(rt.usb_code()) << 8) | u16::from(id);
+        self.handle
+            .write_control(0x21, 0x09, value, u16::from(self.iface), data, TIMEOUT)
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+        let Some(ep) = self.ep_in else {
+            std::thread::sleep(timeout);
+            return Ok(None);
+        };
+        let mut buf = vec![0u8; 64];
+        match self.handle.read_interrupt(ep, &mut buf, timeout) {
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+            Err(rusb::Error::Timeout) => Ok(None),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
+    fn string(&mut self, index: u8) -> Result<String, TransportError> {
+        self.handle.read_string_descriptor_ascii(index).map_err(map_err)
+    }
+
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        // Reopen by the same identity: serial if the device has one, else bus and device path
+        // (the address changes on replug, so only vendor/product/serial are pinned then).
+        let mut opts: Vec<(&'static str, String)> = vec![
+            ("vendorid", format!("{:04x}", self.info.vendor_id)),
+            ("productid", format!("{:04x}", self.info.product_id)),
+        ];
+        if let Some(s) = &self.info.serial {
+            opts.push(("serial", regex::escape(s)));
+        } else {
+            opts.push(("bus", self.info.bus.clone()));
+        }
+        let m = Matcher::new(&opts).map_err(TransportError::Open)?;
+        let fresh = Usb::open(m, self.accept)?;
+        let matcher = std::mem::take(&mut self.matcher);
+        *self = fresh;
+        self.matcher = matcher;
+        Ok(())
+    }
+}

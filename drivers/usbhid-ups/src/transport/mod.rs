@@ -1,0 +1,92 @@
+//! How the driver talks to a device: a real one over libusb, or a recording played back.
+
+use std::time::Duration;
+
+use nut_hid::ReportType;
+
+pub mod libusb;
+pub mod replay;
+
+/// Identity of the connected device (for `ups.vendorid`, matching and reconnecting).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// USB vendor id.
+    pub vendor_id: u16,
+    /// USB product id.
+    pub product_id: u16,
+    /// Manufacturer string, if the device has one.
+    pub vendor: Option<String>,
+    /// Product string.
+    pub product: Option<String>,
+    /// Serial number string.
+    pub serial: Option<String>,
+    /// Bus number as NUT prints it (`001`).
+    pub bus: String,
+    /// Device address on the bus (`002`).
+    pub device: String,
+}
+
+/// Transport failures. `Gone` and `Io` make the driver mark data stale and reconnect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The device is no longer there (unplugged, reset).
+    #[error("device disconnected")]
+    Gone,
+    /// The device did not answer in time.
+    #[error("timed out")]
+    Timeout,
+    /// The device does not have this report or refused it (a STALL).
+    #[error("report not supported by the device")]
+    NotSupported,
+    /// Any other I/O failure.
+    #[error("{0}")]
+    Io(String),
+    /// Opening the device failed; the message says how to fix it.
+    #[error("{0}")]
+    Open(String),
+}
+
+/// A HID device, real or replayed.
+pub trait Transport: Send {
+    /// Identity of the device.
+    fn info(&self) -> DeviceInfo;
+    /// The report descriptor bytes.
+    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError>;
+    /// GET_REPORT: the report, first byte = report id when the device uses ids.
+    fn get_report(&mut self, rt: ReportType, id: u8, len: usize) -> Result<Vec<u8>, TransportError>;
+    /// SET_REPORT with the whole report (first byte = report id when ids are used).
+    fn set_report(&mut self, rt: ReportType, id: u8, data: &[u8]) -> Result<(), TransportError>;
+    /// Wait up to `timeout` for an interrupt-in report.
+    fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError>;
+    /// A USB string descriptor.
+    fn string(&mut self, index: u8) -> Result<String, TransportError>;
+    /// Reopen the same device after a failure.
+    fn reconnect(&mut self) -> Result<(), TransportError>;
+}
+
+/// A placeholder transport that always fails (used while swapping transports).
+pub struct Dead;
+
+impl Transport for Dead {
+    fn info(&self) -> DeviceInfo {
+        DeviceInfo::default()
+    }
+    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+        Err(TransportError::Gone)
+    }
+    fn get_report(&mut self, _: ReportType, _: u8, _: usize) -> Result<Vec<u8>, TransportError> {
+        Err(TransportError::Gone)
+    }
+    fn set_report(&mut self, _: ReportType, _: u8, _: &[u8]) -> Result<(), TransportError> {
+        Err(TransportError::Gone)
+    }
+    fn interrupt(&mut self, _: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+        Err(TransportError::Gone)
+    }
+    fn string(&mut self, _: u8) -> Result<String, TransportError> {
+        Err(TransportError::Gone)
+    }
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        Err(TransportError::Gone)
+    }
+}

@@ -1,0 +1,230 @@
+//! Plays back a recorded device: `port = <recording>.hex` plus the files beside it with the
+//! same stem (`.reports.txt`, `.values.tsv`, optional `.strings.txt`). Faults can be injected
+//! to test recovery: disconnects, stalls, short reads and garbage.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nut_hid::{recording, ReportType};
+
+use super::{DeviceInfo, Transport, TransportError};
+
+/// A fault the replayed device shows on the next request(s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The device is unplugged until `Plug` (every request and reconnect fails with `Gone`).
+    Unplug,
+    /// The device is back.
+    Plug,
+    /// The next request times out.
+    Stall,
+    /// The next report is one byte short.
+    ShortRead,
+    /// The next report has the wrong report id and random-looking bytes.
+    Garbage,
+}
+
+/// Shared handle to inject faults while the driver runs.
+#[derive(Debug, Clone, Default)]
+pub struct FaultInjector(Arc<Mutex<FaultState>>);
+
+#[derive(Debug, Default)]
+struct FaultState {
+    unplugged: bool,
+    queue: VecDeque<Fault>,
+    reconnects: u32,
+}
+
+impl FaultInjector {
+    /// Queue a fault (Unplug/Plug take effect at once).
+    pub fn inject(&self, f: Fault) {
+        let Ok(mut s) = self.0.lock() else { return };
+        match f {
+            Fault::Unplug => s.unplugged = true,
+            Fault::Plug => s.unplugged = false,
+            other => s.queue.push_back(other),
+        }
+    }
+
+    /// How many successful reconnects happened.
+    pub fn reconnects(&self) -> u32 {
+        self.0.lock().map(|s| s.reconnects).unwrap_or(0)
+    }
+}
+
+/// Why a recording could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A file could not be read.
+    #[error("can't read recording {path}: {err}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        err: std::io::Error,
+    },
+    /// A file is malformed.
+    #[error("{path}:{err}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// Line and message.
+        err: recording::RecordingError,
+    },
+    /// The file name does not start with `vvvv-pppp-`.
+    #[error("{0}: recording names start with the USB ids, as in 0463-ffff-eaton-3s-700.hex")]
+    Name(PathBuf),
+}
+
+/// The replayed device.
+#[derive(Debug)]
+pub struct Replay {
+    descriptor: Vec<u8>,
+    reports: HashMap<(ReportType, u8), Vec<u8>>,
+    strings: HashMap<u8, String>,
+    info: DeviceInfo,
+    faults: FaultInjector,
+}
+
+fn read(path: &Path) -> Result<String, ReplayError> {
+    std::fs::read_to_string(path).map_err(|err| ReplayError::Read { path: path.to_path_buf(), err })
+}
+
+impl Replay {
+    /// Load `<stem>.hex` and its companions.
+    pub fn open(hex: &Path) -> Result<Replay, ReplayError> {
+        let descriptor = recording::parse_hex(&read(hex)?)
+            .map_err(|err| ReplayError::Format { path: hex.to_path_buf(), err })?;
+        let name = hex.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let vid = name.get(0..4).and_then(|s| u16::from_str_radix(s, 16).ok());
+        let pid = name.get(5..9).and_then(|s| u16::from_str_radix(s, 16).ok());
+        let (Some(vendor_id), Some(product_id)) = (vid, pid) else {
+            return Err(ReplayError::Name(hex.to_path_buf()));
+        };
+        let stem = hex.with_extension("");
+        let companion = |ext: &str| PathBuf::from(format!("{}.{ext}", stem.display()));
+        let mut reports = HashMap::new();
+        // Complete raw reports first; the decoded log fills in what they lack. The first
+        // occurrence wins: logs re-read reports after state changes (going on battery).
+        let rpt = companion("reports.txt");
+        if rpt.exists() {
+            let list = recording::parse_reports_txt(&read(&rpt)?)
+                .map_err(|err| ReplayError::Format { path: rpt, err })?;
+            for (id, bytes) in list {
+                reports.entry((ReportType::Feature, id)).or_insert(bytes);
+            }
+        }
+        let tsv = companion("values.tsv");
+        if tsv.exists() {
+            let rows = recording::parse_values_tsv(&read(&tsv)?)
+                .map_err(|err| ReplayError::Format { path: tsv, err })?;
+            for r in rows {
+                reports.entry((r.report_type, r.report_id)).or_insert(r.report_bytes);
+            }
+        }
+        let mut strings = HashMap::new();
+        let mut info = DeviceInfo {
+            vendor_id,
+            product_id,
+            bus: "001".into(),
+            device: "001".into(),
+            ..DeviceInfo::default()
+        };
+        let st = companion("strings.txt");
+        if st.exists() {
+            for line in read(&st)?.lines().filter(|l| !l.starts_with('#')) {
+                let Some((k, v)) = line.split_once('\t') else { continue };
+                match k {
+                    "manufacturer" => info.vendor = Some(v.to_string()),
+                    "product" => info.product = Some(v.to_string()),
+                    "serial" => info.serial = Some(v.to_string()),
+                    n => {
+                        if let Ok(i) = n.parse::<u8>() {
+                            strings.insert(i, v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Replay { descriptor, reports, strings, info, faults: FaultInjector::default() })
+    }
+
+    /// The handle to inject faults.
+    pub fn faults(&self) -> FaultInjector {
+        self.faults.clone()
+    }
+
+    fn check(&self) -> Result<Option<Fault>, TransportError> {
+        let Ok(mut s) = self.faults.0.lock() else { return Ok(None) };
+        if s.unplugged {
+            return Err(TransportError::Gone);
+        }
+        Ok(s.queue.pop_front())
+    }
+}
+
+impl Transport for Replay {
+    fn info(&self) -> DeviceInfo {
+        self.info.clone()
+    }
+
+    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+        match self.check()? {
+            Some(Fault::Stall) => Err(TransportError::Timeout),
+            Some(Fault::ShortRead) => Ok(self.descriptor[..self.descriptor.len() / 2].to_vec()),
+            _ => Ok(self.descriptor.clone()),
+        }
+    }
+
+    fn get_report(&mut self, rt: ReportType, id: u8, len: usize) -> Result<Vec<u8>, TransportError> {
+        let fault = self.check()?;
+        // A device answers an Input GET_REPORT with the same bytes as the Feature report of
+        // that id on the units recorded here; the logs often only have one of them.
+        let bytes = self
+            .reports
+            .get(&(rt, id))
+            .or_else(|| self.reports.get(&(ReportType::Feature, id)))
+            .or_else(|| self.reports.get(&(ReportType::Input, id)))
+            .cloned()
+            .ok_or(TransportError::NotSupported)?;
+        match fault {
+            Some(Fault::Stall) => Err(TransportError::Timeout),
+            Some(Fault::ShortRead) => Ok(bytes[..bytes.len().saturating_sub(1).min(len)].to_vec()),
+            Some(Fault::Garbage) => Ok(bytes.iter().map(|b| b ^ 0x5a).collect()),
+            _ => Ok(bytes),
+        }
+    }
+
+    fn set_report(&mut self, rt: ReportType, id: u8, data: &[u8]) -> Result<(), TransportError> {
+        self.check()?;
+        self.reports.insert((rt, id), data.to_vec());
+        if rt == ReportType::Output {
+            self.reports.insert((ReportType::Feature, id), data.to_vec());
+        }
+        Ok(())
+    }
+
+    fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+        self.check()?;
+        // A recording has no events: behave like an idle interrupt pipe.
+        std::thread::sleep(timeout.min(Duration::from_millis(50)));
+        Ok(None)
+    }
+
+    fn string(&mut self, index: u8) -> Result<String, TransportError> {
+        self.check()?;
+        self.strings.get(&index).cloned().ok_or(TransportError::NotSupported)
+    }
+
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        let Ok(mut s) = self.faults.0.lock() else { return Err(TransportError::Gone) };
+        if s.unplugged {
+            return Err(TransportError::Gone);
+        }
+        s.queue.clear();
+        s.reconnects += 1;
+        Ok(())
+    }
+}
