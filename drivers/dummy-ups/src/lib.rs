@@ -1,10 +1,411 @@
-//! Simulated UPS driver: serves .dev/.seq files, or relays another upsd's UPS.
+//! dummy-ups: a simulated UPS served from a definition file, or a repeater of a UPS on another
+//! upsd. It is also the reference example of a driver on the `nut-driver` framework: copy it
+//! to start a new driver.
+//!
+//! Modes (NUT 2.8.0's), chosen by `mode=` or guessed from `port`:
+//! - `dummy-once` (a `.dev` file): the file is read at start, and again whenever its
+//!   modification time changes;
+//! - `dummy-loop` (a `.seq` file, or `mode=dummy`): the file is replayed in a loop, `TIMER <s>`
+//!   lines pausing between steps;
+//! - `repeater` (`port = ups@host[:port]`): the variables and commands of that UPS are copied
+//!   every poll interval, and SET/INSTCMD are forwarded to it.
+//!
+//! Variables get the flags NUT's dummy-ups gives them: a fixed table of numeric ones (RW), a
+//! few strings with their own maximum length, and RW STRING of 32 characters for all others.
 
+pub mod devfile;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+
+use crate::devfile::Entry;
 
 /// Entry point; `args` includes the program name.
 pub fn main(args: Vec<String>) -> ExitCode {
-    let _ = args;
-    eprintln!("dummy-ups: not implemented yet");
-    ExitCode::FAILURE
+    nut_driver::run(args, DummyUps::default())
+}
+
+/// Variables NUT's dummy-ups treats as numbers (flag RW only, no length).
+const NUMERIC: &[&str] = &[
+    "ambient.humidity",
+    "ambient.humidity.alarm",
+    "ambient.humidity.high",
+    "ambient.humidity.low",
+    "ambient.temperature",
+    "ambient.temperature.alarm",
+    "ambient.temperature.high",
+    "ambient.temperature.low",
+    "battery.charge",
+    "battery.charge.low",
+    "battery.charge.restart",
+    "battery.current",
+    "battery.runtime",
+    "battery.runtime.low",
+    "battery.temperature",
+    "battery.voltage",
+    "battery.voltage.nominal",
+    "input.frequency",
+    "input.transfer.boost.high",
+    "input.transfer.boost.low",
+    "input.transfer.high",
+    "input.transfer.low",
+    "input.transfer.trim.high",
+    "input.transfer.trim.low",
+    "input.voltage",
+    "input.voltage.maximum",
+    "input.voltage.minimum",
+    "input.voltage.nominal",
+    "output.current",
+    "output.frequency",
+    "output.voltage",
+    "ups.delay.reboot",
+    "ups.delay.shutdown",
+    "ups.delay.start",
+    "ups.load",
+    "ups.temperature",
+    "ups.test.interval",
+];
+
+/// String variables whose maximum length differs from the default 32.
+const STRING_LEN: &[(&str, i64)] = &[
+    ("input.quality", 6),
+    ("input.sensitivity", 1),
+    ("input.transfer.reason", 1),
+    ("ups.date", 16),
+    ("ups.firmware", 16),
+    ("ups.firmware.aux", 16),
+    ("ups.id", 16),
+    ("ups.mfr.date", 16),
+    ("ups.test.result", 16),
+    ("ups.time", 16),
+];
+
+/// Default maximum length of string variables.
+const DEFAULT_LEN: i64 = 32;
+
+/// How the driver simulates or relays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Read the file once (and again when it changes).
+    #[default]
+    Once,
+    /// Replay the file in a loop.
+    Loop,
+    /// Copy another upsd's UPS.
+    Repeater,
+}
+
+impl Mode {
+    /// The mode for a `mode=` value.
+    pub fn from_option(s: &str) -> Option<Mode> {
+        match s {
+            "dummy" | "dummy-loop" => Some(Mode::Loop),
+            "dummy-once" => Some(Mode::Once),
+            "repeater" => Some(Mode::Repeater),
+            _ => None,
+        }
+    }
+
+    /// The mode NUT guesses from the port, and its name for `driver.parameter.mode`.
+    pub fn guess(port: &str) -> (Mode, &'static str) {
+        if port.ends_with(".seq") {
+            (Mode::Loop, "dummy-loop")
+        } else if port.ends_with(".dev") {
+            (Mode::Once, "dummy-once")
+        } else if port.contains('@') {
+            (Mode::Repeater, "repeater")
+        } else {
+            (Mode::Loop, "dummy-loop")
+        }
+    }
+}
+
+/// Set a variable the way NUT's dummy-ups does: value first (`ups.status` goes through the
+/// status helpers), then the flags from its table. Empty values are ignored.
+pub fn setvar(state: &mut State, var: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    if var.starts_with("ups.status") {
+        state.set_info("ups.status", value);
+    } else {
+        state.set_info(var, value);
+    }
+    if NUMERIC.contains(&var) {
+        state.set_flags(var, Flags { rw: true, string: false, number: false });
+    } else {
+        let len = STRING_LEN.iter().find(|(n, _)| *n == var).map_or(DEFAULT_LEN, |(_, l)| *l);
+        state.set_flags(var, Flags { rw: true, string: true, number: false });
+        state.set_aux(var, len);
+    }
+}
+
+/// The driver.
+#[derive(Debug, Default)]
+pub struct DummyUps {
+    mode: Mode,
+    file: PathBuf,
+    mtime: Option<SystemTime>,
+    entries: Vec<Entry>,
+    pos: usize,
+    resume_at: Option<Instant>,
+    relay: Option<Relay>,
+}
+
+impl DummyUps {
+    fn load(&mut self) -> Result<(), DriverError> {
+        let bytes = std::fs::read(&self.file).map_err(|e| {
+            DriverError::Config(format!(
+                "Can't open dummy-ups definition file {}: {e} (check the port setting of this UPS in ups.conf; \
+                 relative paths are taken from the configuration directory)",
+                self.file.display()
+            ))
+        })?;
+        self.mtime = mtime(&self.file);
+        self.entries = devfile::parse(&bytes);
+        self.pos = 0;
+        self.resume_at = None;
+        Ok(())
+    }
+
+    /// Apply entries from the current position until a TIMER or the end of the file.
+    /// Returns true at the end of the file.
+    fn step(&mut self, state: &mut State) -> bool {
+        while let Some(e) = self.entries.get(self.pos) {
+            self.pos += 1;
+            match e {
+                Entry::Set { var, value, .. } => setvar(state, var, value),
+                Entry::Timer(s) => {
+                    self.resume_at = Some(Instant::now() + std::time::Duration::from_secs(*s));
+                    return false;
+                }
+                Entry::Error { line, message } => {
+                    tracing::debug!("Parse error: {}:{line}: {message}", self.file.display())
+                }
+            }
+        }
+        true
+    }
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+impl Driver for DummyUps {
+    fn info(&self) -> DriverInfo {
+        DriverInfo { description: "Device simulation and repeater driver", version: "0.15" }
+    }
+
+    fn options(&self) -> Vec<OptSpec> {
+        vec![OptSpec {
+            name: "mode",
+            kind: OptKind::Value,
+            help: "Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)",
+        }]
+    }
+
+    fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
+        self.mode = match ctx.value("mode") {
+            Some(m) => Mode::from_option(m).ok_or_else(|| {
+                DriverError::Config(format!(
+                    "Unsupported mode was specified: {m} (use dummy, dummy-loop, dummy-once or repeater)"
+                ))
+            })?,
+            None => {
+                let (mode, name) = Mode::guess(&ctx.port);
+                state.set_info("driver.parameter.mode", name);
+                mode
+            }
+        };
+        if self.mode == Mode::Repeater {
+            let relay = Relay::connect(&ctx.port)?;
+            self.relay = Some(relay);
+            if let Some(r) = &mut self.relay {
+                r.refresh(state)?;
+            }
+            return Ok(());
+        }
+        let p = Path::new(&ctx.port);
+        self.file = if p.is_absolute() { p.to_path_buf() } else { nut_core::paths::conf_path().join(p) };
+        for (var, val) in
+            [("ups.mfr", "Dummy Manufacturer"), ("ups.model", "Dummy UPS"), ("ups.status", "OL")]
+        {
+            setvar(state, var, val);
+        }
+        self.load()?;
+        self.step(state);
+        state.data_ok();
+        state.add_cmd("load.off");
+        Ok(())
+    }
+
+    fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
+        match self.mode {
+            Mode::Repeater => match &mut self.relay {
+                Some(r) => r.refresh(state),
+                None => Ok(()),
+            },
+            Mode::Once => {
+                let now = mtime(&self.file);
+                if now.is_some() && now != self.mtime {
+                    tracing::info!("{} changed: reading it again", self.file.display());
+                    self.load()?;
+                    self.step(state);
+                    state.data_ok();
+                } else if self.resume_at.is_some_and(|t| Instant::now() >= t) {
+                    self.resume_at = None;
+                    self.step(state);
+                }
+                Ok(())
+            }
+            Mode::Loop => {
+                if self.resume_at.is_some_and(|t| Instant::now() < t) {
+                    return Ok(());
+                }
+                self.resume_at = None;
+                if self.pos >= self.entries.len() {
+                    // The end was reached: start over from a fresh read, as NUT reopens the file.
+                    self.load()?;
+                }
+                self.step(state);
+                state.data_ok();
+                Ok(())
+            }
+        }
+    }
+
+    fn instcmd(&mut self, cmd: &str, param: Option<&str>, _state: &mut State) -> CmdResult {
+        // NUT 2.8.0's dummy-ups lists load.off but answers every command as unknown.
+        match &mut self.relay {
+            Some(r) => r.instcmd(cmd, param),
+            None => CmdResult::Unknown,
+        }
+    }
+
+    fn set_var(&mut self, var: &str, value: &str, state: &mut State) -> CmdResult {
+        match &mut self.relay {
+            Some(r) => r.set_var(var, value),
+            None => {
+                setvar(state, var, value);
+                CmdResult::Handled
+            }
+        }
+    }
+
+    fn shutdown(&mut self, _state: &mut State) -> Result<(), DriverError> {
+        // A simulation has nothing to power off; NUT's dummy-ups does nothing either.
+        Ok(())
+    }
+}
+
+/// Repeater mode: a client of another upsd.
+#[derive(Debug)]
+pub struct Relay {
+    name: nut_client::UpsName,
+    client: Option<nut_client::Client>,
+}
+
+impl Relay {
+    /// Parse `ups@host[:port]` and connect.
+    pub fn connect(port: &str) -> Result<Relay, DriverError> {
+        let name = nut_client::UpsName::parse(port).map_err(|e| {
+            DriverError::Config(format!("repeater mode needs port = ups@host[:port], not {port:?}: {e}"))
+        })?;
+        let mut r = Relay { name, client: None };
+        r.reconnect()?;
+        Ok(r)
+    }
+
+    fn reconnect(&mut self) -> Result<(), DriverError> {
+        let c = nut_client::Client::connect(&self.name.host, self.name.port).map_err(|e| {
+            DriverError::Device(format!(
+                "Can't connect to {}@{}:{}: {e}",
+                self.name.ups, self.name.host, self.name.port
+            ))
+        })?;
+        tracing::info!("Connected to {}@{}", self.name.ups, self.name.host);
+        self.client = Some(c);
+        Ok(())
+    }
+
+    fn refresh(&mut self, state: &mut State) -> Result<(), DriverError> {
+        if self.client.is_none() {
+            self.reconnect()?;
+        }
+        let ups = self.name.ups.clone();
+        let Some(c) = self.client.as_mut() else { return Ok(()) };
+        let res = (|| -> nut_client::Result<()> {
+            for (var, val) in c.list_var(&ups)? {
+                if var.starts_with("driver.") {
+                    continue;
+                }
+                state.set_info(&var, &val);
+            }
+            for (var, _) in c.list_rw(&ups)? {
+                let t = c.get_type(&ups, &var)?;
+                let _ = t;
+                state.set_flags(&var, Flags { rw: true, string: false, number: false });
+            }
+            for cmd in c.list_cmd(&ups)? {
+                state.add_cmd(&cmd);
+            }
+            Ok(())
+        })();
+        match res {
+            Ok(()) => {
+                state.data_ok();
+                Ok(())
+            }
+            Err(e) => {
+                self.client = None;
+                state.data_stale();
+                Err(DriverError::Device(format!("Error: {e}")))
+            }
+        }
+    }
+
+    fn instcmd(&mut self, cmd: &str, param: Option<&str>) -> CmdResult {
+        let ups = self.name.ups.clone();
+        match self.client.as_mut().map(|c| c.instcmd(&ups, cmd, param)) {
+            Some(Ok(_)) => CmdResult::Handled,
+            _ => CmdResult::Failed,
+        }
+    }
+
+    fn set_var(&mut self, var: &str, value: &str) -> CmdResult {
+        let ups = self.name.ups.clone();
+        match self.client.as_mut().map(|c| c.set_var(&ups, var, value)) {
+            Some(Ok(_)) => CmdResult::Handled,
+            _ => CmdResult::Failed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_follow_nut_table() {
+        let mut s = State::new();
+        setvar(&mut s, "battery.charge", "100");
+        setvar(&mut s, "ups.id", "x");
+        setvar(&mut s, "ups.foo", "y");
+        setvar(&mut s, "ups.empty", "");
+        assert_eq!(s.var("battery.charge").map(|v| (v.flags.string, v.aux)), Some((false, 0)));
+        assert_eq!(s.var("ups.id").map(|v| (v.flags.string, v.aux)), Some((true, 16)));
+        assert_eq!(s.var("ups.foo").map(|v| (v.flags.rw, v.aux)), Some((true, 32)));
+        assert!(s.var("ups.empty").is_none());
+    }
+
+    #[test]
+    fn mode_guess() {
+        assert_eq!(Mode::guess("/x/a.dev"), (Mode::Once, "dummy-once"));
+        assert_eq!(Mode::guess("a.seq"), (Mode::Loop, "dummy-loop"));
+        assert_eq!(Mode::guess("ups@host:3494"), (Mode::Repeater, "repeater"));
+    }
 }
