@@ -3,8 +3,8 @@
 //! upsmon runs upssched as its NOTIFYCMD with `UPSNAME` and `NOTIFYTYPE` in the environment.
 //! Each `AT` rule of upssched.conf that matches runs in file order: EXECUTE runs CMDSCRIPT at
 //! once, START-TIMER and CANCEL-TIMER go to the timer daemon ([`daemon`]), which the first
-//! invocation starts. [`timers`] holds the daemon's decisions with no I/O; [`conf`] reads the
-//! file.
+//! invocation starts. [`timers`] holds the daemon's decisions with no I/O; nut-conf reads
+//! upssched.conf.
 #![warn(missing_docs)]
 
 use std::path::PathBuf;
@@ -12,12 +12,11 @@ use std::process::ExitCode;
 
 use nut_core::getopt;
 
-pub mod conf;
 pub mod daemon;
 pub mod timers;
 
-use conf::{Action, UpsschedConf};
 use daemon::Paths;
+use nut_conf::upssched_conf::{Action, UpsschedConf};
 
 fn usage(prog: &str) {
     println!("{}", nut_core::banner("upssched"));
@@ -94,14 +93,20 @@ fn load() -> Result<UpsschedConf, String> {
     let path = conf_file();
     let file = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Can't open {file}: {e}"))?;
-    let (conf, diags) = conf::parse(&text, &file);
-    for d in &diags {
-        eprintln!("{d}");
+    match nut_conf::upssched_conf::parse(&text, &file) {
+        Ok((conf, warnings)) => {
+            for d in &warnings {
+                eprintln!("{d}");
+            }
+            Ok(conf)
+        }
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            Err(format!("fix the errors in {file} listed above"))
+        }
     }
-    if diags.iter().any(|d| d.is_error()) {
-        return Err(format!("fix the errors in {file} listed above"));
-    }
-    Ok(conf)
 }
 
 fn cmdscript(conf: &UpsschedConf) -> Result<&str, String> {
@@ -129,26 +134,26 @@ fn timer_paths(conf: &UpsschedConf) -> Result<Paths, String> {
 /// Carries out every matching AT rule, in file order.
 fn dispatch(conf: &UpsschedConf, ups: &str, ntype: &str) -> Result<(), String> {
     use nut_proto::words::quote;
-    for at in conf.matching(ups, ntype) {
+    for at in conf.matching(ntype, ups) {
         match &at.action {
-            Action::Execute(cmd) => {
+            Action::Execute { cmd } => {
                 eprintln!("Executing command: {cmd}");
                 daemon::run_command_wait(cmdscript(conf)?, cmd, ups, ntype);
             }
-            Action::StartTimer { name, secs } | Action::StartTimerShared { name, secs } => {
+            Action::StartTimer { name, seconds: secs } | Action::StartTimerShared { name, seconds: secs } => {
                 let verb =
                     if matches!(at.action, Action::StartTimer { .. }) { "START" } else { "START-SHARED" };
                 let line = format!("{verb} {} {secs} {} {}", quote(name), quote(ups), quote(ntype));
                 daemon::request(&timer_paths(conf)?, &line, true)?;
             }
-            Action::CancelTimer { name, cmd } | Action::CancelTimerMatched { name, cmd } => {
-                let who = if matches!(at.action, Action::CancelTimer { .. }) {
-                    "*".to_string()
-                } else {
-                    quote(ups)
+            Action::CancelTimer { .. } | Action::CancelTimerMatched { .. } => {
+                let (name, cmd, who) = match &at.action {
+                    Action::CancelTimer { name, cmd } => (name, cmd.clone(), "*".to_string()),
+                    Action::CancelTimerMatched { name } => (name, None, quote(ups)),
+                    _ => continue,
                 };
                 let mut line = format!("CANCEL {} {who}", quote(name));
-                if let Some(c) = cmd {
+                if let Some(c) = &cmd {
                     line.push(' ');
                     line.push_str(&quote(c));
                 }

@@ -158,20 +158,24 @@ fn concurrent_invocations_never_start_two_daemons() {
 #[test]
 fn shared_and_matched_timers() {
     let s = Setup::new(
-        "AT ONBATT * START-TIMER-SHARED shared 1\nAT ONBATT * START-TIMER own 30\nAT ONLINE * CANCEL-TIMER-MATCHED own back\n",
+        "AT ONBATT * START-TIMER-SHARED shared 1\nAT ONBATT * START-TIMER own 30\nAT ONLINE * CANCEL-TIMER-MATCHED own\nAT ONLINE * CANCEL-TIMER gone back\n",
     );
     s.event(OURS, "a", "ONBATT");
     s.event(OURS, "b", "ONBATT");
-    // b's ONLINE cancels b's timer only; a second ONLINE from b finds none and runs `back`.
+    // b's ONLINE cancels b's own timer only; a's keeps running. (`gone` never runs, so its
+    // cancel command `back` runs each time.)
     s.event(OURS, "b", "ONLINE");
     s.event(OURS, "b", "ONLINE");
-    assert!(wait_until(Duration::from_secs(5), || s.log().len() == 2));
+    assert!(wait_until(Duration::from_secs(5), || s.log().len() == 3));
+    let out = s.cmd(OURS).arg("-l").output().expect("upssched -l");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(text.lines().filter(|l| l.starts_with("own ")).count(), 1, "{text}");
+    assert!(text.contains(" a "), "{text}");
     let mut log = s.log();
     log.sort();
-    assert_eq!(log, ["back b ONLINE", "shared a ONBATT"]);
+    assert_eq!(log, ["back b ONLINE", "back b ONLINE", "shared a ONBATT"]);
     s.event(OURS, "a", "ONLINE");
     assert!(s.wait_no_daemon());
-    assert_eq!(s.log().len(), 2);
 }
 
 #[test]
