@@ -1,1 +1,146 @@
-//! End-to-end tests live in `tests/`; this library is empty.
+//! Helpers shared by the end-to-end tests in `tests/tests/`: which implementation is under
+//! test, where the device data is, a small line diff for mismatch reports, and the transcript
+//! format (see `tests/README.md`).
+
+pub mod transcript;
+
+use std::path::{Path, PathBuf};
+
+use nut_testkit::Impl;
+
+/// The implementation compared against Debian's NUT. `NUT_COMPAT_CANDIDATE=debian` runs the
+/// suites Debian-vs-Debian, which proves the harness itself is sound; the default is ours.
+pub fn candidate() -> Impl {
+    match std::env::var("NUT_COMPAT_CANDIDATE").as_deref() {
+        Ok("debian") => Impl::Debian,
+        _ => Impl::Ours,
+    }
+}
+
+/// Check that our binaries exist when they are the candidate; with a clear message naming the
+/// build command, instead of a failure deep inside a stack.
+pub fn require_ours(candidate: Impl, names: &[&str]) {
+    if candidate != Impl::Ours {
+        return;
+    }
+    for n in names {
+        let p = nut_testkit::bin_dir().join(n);
+        assert!(p.exists(), "our {n} is not built at {}: run `cargo build -p {n}` first", p.display());
+    }
+}
+
+/// Directory of the NUT Devices Dumps Library copy (`/work/shared/testdata/nut-ddl`, or
+/// `$NUT_DDL_DIR`), if present.
+pub fn ddl_dir() -> Option<PathBuf> {
+    let p = std::env::var_os("NUT_DDL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/testdata/nut-ddl"));
+    p.is_dir().then_some(p)
+}
+
+/// The repository root (parent of `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Every `.dev` file under `dir`, sorted by relative path so runs are deterministic.
+pub fn dev_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "dev") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A short unified-style diff of two texts (`-` expected, `+` actual), at most `max` lines of
+/// changes, with one line of context.
+pub fn short_diff(expected: &str, actual: &str, max: usize) -> String {
+    let a: Vec<&str> = expected.split_inclusive('\n').collect();
+    let b: Vec<&str> = actual.split_inclusive('\n').collect();
+    // Longest common subsequence table; outputs are small (a few hundred lines at most).
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let mut out = String::new();
+    let (mut i, mut j, mut shown) = (0, 0, 0);
+    let show = |s: &str| s.trim_end_matches('\n').escape_debug().to_string();
+    while (i < n || j < m) && shown < max {
+        if i < n && j < m && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push_str(&format!("-{}\n", show(a[i])));
+            i += 1;
+            shown += 1;
+        } else {
+            out.push_str(&format!("+{}\n", show(b[j])));
+            j += 1;
+            shown += 1;
+        }
+    }
+    if shown >= max {
+        out.push_str("  ...\n");
+    }
+    if out.is_empty() && expected != actual {
+        out.push_str("  (texts differ only in the final newline)\n");
+    }
+    out
+}
+
+/// Run `f` over `items` on `threads` threads, keeping the results in item order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut local = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= items.len() {
+                            break;
+                        }
+                        local.push((i, f(&items[i])));
+                    }
+                    local
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_shows_changed_lines() {
+        let d = short_diff("a\nb\nc\n", "a\nB\nc\n", 10);
+        assert_eq!(d, "-b\n+B\n");
+        assert_eq!(short_diff("x\n", "x\n", 5), "");
+    }
+
+    #[test]
+    fn par_map_keeps_order() {
+        let v: Vec<u32> = (0..100).collect();
+        assert_eq!(par_map(&v, 3, |x| x * 2), v.iter().map(|x| x * 2).collect::<Vec<_>>());
+    }
+}

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 pub use tempfile::TempDir;
 
+pub mod stack;
+
+pub use stack::{Conn, Driver, Impl, Output, Stack, StackBuilder, UpsSpec};
+
 /// Directory holding our built binaries (`target/debug` or `target/release`): the test
 /// executable lives in `<dir>/deps/`.
 pub fn bin_dir() -> PathBuf {
@@ -44,7 +48,9 @@ pub fn debian_bin(name: &str) -> Option<PathBuf> {
 /// True when Debian's NUT server and clients are installed. Tests that compare with NUT call
 /// [`require_debian_nut`] instead, which prints why it skips.
 pub fn debian_nut_available() -> bool {
-    Path::new("/lib/nut/upsd").exists() && Path::new("/lib/nut/dummy-ups").exists() && Path::new("/usr/bin/upsc").exists()
+    Path::new("/lib/nut/upsd").exists()
+        && Path::new("/lib/nut/dummy-ups").exists()
+        && Path::new("/usr/bin/upsc").exists()
 }
 
 /// Returns false (and prints a notice) when Debian's NUT is missing; use as

@@ -1,0 +1,1 @@
+//! The transcript format: setup directives, `C:` requests and `S:` replies (filled in below).
