@@ -115,10 +115,7 @@ impl<'a> Sink<'a> {
         match value.parse::<N>() {
             Ok(n) => Some(n),
             Err(_) => {
-                self.error(
-                    line,
-                    format!("{key} needs a whole number, not \"{value}\" (for example: {key} 15)"),
-                );
+                self.error(line, format!("{key} needs a whole number, not \"{value}\""));
                 None
             }
         }

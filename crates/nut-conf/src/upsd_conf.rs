@@ -229,7 +229,18 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdConf> {
                             }
                         },
                     };
-                    if let Some(port) = port {
+                    if args[0].chars().all(|ch| ch.is_ascii_digit()) {
+                        // Seen in a how-to: "LISTEN 3493" makes upsd bind to the address
+                        // 3493 (0.0.13.149), which fails at startup.
+                        sink.error(
+                            n,
+                            format!(
+                                "LISTEN takes an address first, then the port: \"LISTEN {0}\" \
+                                 would listen on address {0}; write LISTEN 127.0.0.1 {0}",
+                                args[0]
+                            ),
+                        );
+                    } else if let Some(port) = port {
                         conf.listen.push(Listen { addr: args[0].to_string(), port, line: n });
                     }
                 }
@@ -380,7 +391,7 @@ mod tests {
     fn bad_values_are_errors_all_reported_with_lines() {
         let e = errs(
             "MAXAGE abc\nMAXAGE\nLISTEN\nALLOW_NO_DEVICE\nDISABLE_WEAK_SSL maybe\n\
-             CERTREQUEST 5\nMAXCONN -3\nTRACKINGDELAY x\nLISTEN 0.0.0.0 nut\nCERTIDENT onlyname\n",
+             CERTREQUEST 5\nMAXCONN -3\nTRACKINGDELAY x\nLISTEN 0.0.0.0 nut\nCERTIDENT onlyname\nLISTEN 3493\n",
         );
         let want = [
             "upsd.conf:1: error: MAXAGE needs a whole number, not \"abc\"",
@@ -393,6 +404,7 @@ mod tests {
             "upsd.conf:8: error: TRACKINGDELAY needs a whole number",
             "upsd.conf:9: error: LISTEN port must be a number",
             "upsd.conf:10: error: CERTIDENT needs a value",
+            "upsd.conf:11: error: LISTEN takes an address first, then the port: \"LISTEN 3493\" would listen on address 3493; write LISTEN 127.0.0.1 3493",
         ];
         assert_eq!(e.len(), want.len(), "{e:#?}");
         for (got, want) in e.iter().zip(want) {

@@ -401,7 +401,7 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsmonConf> {
                     if let Some(s) = crate::diag::suggest(args[0], &types) {
                         msg.push_str(&format!("; did you mean \"{s}\"?"));
                     }
-                    msg.push_str(&format!(" The types are: {}", types.join(", ")));
+                    msg.push_str(&format!(" (the types are: {})", types.join(", ")));
                     sink.error(n, msg);
                     continue;
                 };

@@ -142,7 +142,7 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsschedConf> {
                     if let Some(s) = crate::diag::suggest(args[0], &types) {
                         msg.push_str(&format!("; did you mean \"{s}\"?"));
                     }
-                    msg.push_str(&format!(" The types are: {}", types.join(", ")));
+                    msg.push_str(&format!(" (the types are: {})", types.join(", ")));
                     sink.error(n, msg);
                     continue;
                 };
@@ -165,7 +165,7 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsschedConf> {
                         if let Some(s) = crate::diag::suggest(act, ACTIONS) {
                             msg.push_str(&format!("; did you mean \"{s}\"?"));
                         }
-                        msg.push_str(&format!(" The actions are: {}", ACTIONS.join(", ")));
+                        msg.push_str(&format!(" (the actions are: {})", ACTIONS.join(", ")));
                         sink.error(n, msg);
                         continue;
                     }
