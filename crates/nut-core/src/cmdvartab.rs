@@ -30,7 +30,7 @@ impl Descriptions {
     pub fn parse(text: &str) -> Self {
         let mut d = Self::default();
         for line in text.lines() {
-            let Ok(words) = nut_words(line) else { continue };
+            let Ok(words) = nut_proto::words::split(line) else { continue };
             if words.len() < 3 {
                 continue;
             }
@@ -53,49 +53,6 @@ impl Descriptions {
     pub fn cmd(&self, name: &str) -> Option<&str> {
         self.cmds.get(name).map(String::as_str)
     }
-}
-
-/// Minimal word splitter for the table (quotes and backslash escapes, `#` comments). The
-/// full parseconf lexer lives in `nut-proto`; this crate stays dependency-free.
-fn nut_words(line: &str) -> Result<Vec<String>, ()> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quoted = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                cur.push(chars.next().ok_or(())?);
-                in_word = true;
-            }
-            '"' => {
-                if quoted {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-                quoted = !quoted;
-            }
-            '#' if !quoted => break,
-            c if c.is_whitespace() && !quoted => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quoted {
-        return Err(());
-    }
-    if in_word {
-        out.push(cur);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! POSIX `getopt` that parses flags exactly as NUT's C programs do.
 //!
 //! This crate does no I/O: the only outside input it reads is the process environment.
+//! Text formats are split with `nut_proto::words`, the one implementation of NUT's lexer rules.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
