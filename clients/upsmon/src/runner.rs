@@ -1,0 +1,335 @@
+//! The I/O around the [`Machine`]: polling upsd through nut-client with NUT's wire sequence,
+//! delivering notifications, signals, reloads, and the shutdown request.
+//!
+//! Wire sequence per UPS, as NUT's upsmon: `STARTTLS` (plain text continues after an ERR),
+//! `USERNAME`, `PASSWORD`, `LOGIN <ups>`, then `PRIMARY <ups>` (falling back to `MASTER`) for
+//! primaries; every cycle `GET VAR <ups> ups.status` (plus `ups.alarm` when the status has
+//! ALARM); `GET NUMLOGINS` during host sync; `FSD <ups>`; `LOGOUT` on exit.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nut_client::{Client, ErrCode, Error};
+use nut_conf::upsd_users::{Role, UpsdUsers};
+use nut_conf::upsmon_conf::Monitor;
+
+use crate::check;
+use crate::config::{self, Loaded};
+use crate::deliver::{self, log, Children};
+use crate::machine::{Action, Event, Level, Machine};
+use crate::privsep::Shutdowner;
+
+static SIG_TERM: AtomicBool = AtomicBool::new(false);
+static SIG_HUP: AtomicBool = AtomicBool::new(false);
+static SIG_FSD: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    match sig {
+        libc::SIGHUP => SIG_HUP.store(true, Ordering::SeqCst),
+        libc::SIGUSR1 => SIG_FSD.store(true, Ordering::SeqCst),
+        _ => SIG_TERM.store(true, Ordering::SeqCst),
+    }
+}
+
+/// Installs the handlers: SIGTERM/SIGINT/SIGQUIT stop, SIGHUP reloads, SIGUSR1 forces a
+/// shutdown (`upsmon -c fsd`).
+pub fn install_signals() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to atomics, which is async-signal-safe.
+    unsafe {
+        for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP, libc::SIGUSR1] {
+            libc::signal(sig, handler);
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+/// The running monitor.
+pub struct Runner {
+    machine: Machine,
+    loaded: Loaded,
+    conns: HashMap<String, Client>,
+    children: Children,
+    shut: Shutdowner,
+    start: Instant,
+    wake: u64,
+    /// upsd addresses that accepted STARTTLS; this build cannot do TLS, so they are polled
+    /// in plain text after a reconnect.
+    no_tls: HashSet<String>,
+    local_users: Option<(UpsdUsers, String)>,
+}
+
+impl Runner {
+    /// Builds the runner; `machine` was made from `loaded`.
+    pub fn new(machine: Machine, loaded: Loaded, shut: Shutdowner) -> Runner {
+        let local_users = loaded.path.parent().and_then(check::local_users);
+        Runner {
+            machine,
+            loaded,
+            conns: HashMap::new(),
+            children: Children::default(),
+            shut,
+            start: Instant::now(),
+            wake: 0,
+            no_tls: HashSet::new(),
+            local_users,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Runs until told to stop or until the shutdown is done.
+    pub fn run(mut self) -> ExitCode {
+        loop {
+            if let Some(code) = self.process(Event::Tick) {
+                return code;
+            }
+            loop {
+                self.children.reap();
+                if SIG_TERM.swap(false, Ordering::SeqCst) {
+                    log(Level::Info, "Signal received: logging out and exiting");
+                    self.logout_all();
+                    return ExitCode::SUCCESS;
+                }
+                if SIG_HUP.swap(false, Ordering::SeqCst) {
+                    self.reload();
+                }
+                if SIG_FSD.swap(false, Ordering::SeqCst) {
+                    if let Some(code) = self.process(Event::FsdRequested) {
+                        return code;
+                    }
+                }
+                if !self.shut.parent_alive() {
+                    if let Some(code) = self.process(Event::ParentGone) {
+                        return code;
+                    }
+                }
+                let now = self.now();
+                if now >= self.wake {
+                    break;
+                }
+                // Short naps keep signals and the wake-up time responsive without a timer
+                // thread.
+                std::thread::sleep(Duration::from_millis((self.wake - now).min(100)));
+            }
+        }
+    }
+
+    /// Feeds one event and everything it leads to; `Some` when upsmon must exit.
+    fn process(&mut self, first: Event) -> Option<ExitCode> {
+        let mut events = VecDeque::from([first]);
+        while let Some(ev) = events.pop_front() {
+            let actions = self.machine.handle(ev, self.now());
+            let mut requests = false;
+            for a in actions {
+                match a {
+                    Action::Poll(u) => {
+                        requests = true;
+                        let ev = self.poll(&u);
+                        events.push_back(ev);
+                    }
+                    Action::QueryNumLogins(u) => {
+                        requests = true;
+                        let count = self.numlogins(&u);
+                        events.push_back(Event::NumLogins { ups: u, count });
+                    }
+                    Action::SetFsd(u) => self.set_fsd(&u),
+                    Action::Notify(n) => {
+                        deliver::notify(&n, self.loaded.conf.notifycmd.as_deref(), &mut self.children)
+                    }
+                    Action::Log(level, msg) => log(level, &msg),
+                    Action::Wall(msg) => deliver::wall(&msg, &mut self.children),
+                    Action::WritePowerdownFlag => self.shut.write_pdflag(),
+                    Action::Shutdown => self.shut.shutdown(),
+                    Action::LogoutAll => self.logout_all(),
+                    Action::Exit(code) => return Some(ExitCode::from(code)),
+                    Action::SleepUntil(t) => self.wake = t,
+                }
+            }
+            if requests {
+                events.push_back(Event::CycleDone);
+            }
+        }
+        None
+    }
+
+    fn monitor(&self, sys: &str) -> Option<Monitor> {
+        self.loaded.monitor(sys).cloned()
+    }
+
+    fn poll(&mut self, sys: &str) -> Event {
+        let fail = |reason: String| Event::PollFailed { ups: sys.to_string(), reason };
+        let Some(m) = self.monitor(sys) else { return fail("not in upsmon.conf any more".into()) };
+        if !self.conns.contains_key(sys) {
+            match self.connect(&m) {
+                Ok(c) => {
+                    self.conns.insert(sys.to_string(), c);
+                }
+                Err(reason) => return fail(reason),
+            }
+        }
+        let Some(c) = self.conns.get_mut(sys) else { return fail("no connection".into()) };
+        match c.get_var(&m.ups, "ups.status") {
+            Ok(status) => {
+                let alarm = if nut_core::status::has(&status, "ALARM") {
+                    c.get_var(&m.ups, "ups.alarm").ok()
+                } else {
+                    None
+                };
+                Event::Status { ups: sys.to_string(), status, alarm }
+            }
+            Err(e) => {
+                let reason = match e.code() {
+                    Some(ErrCode::UnknownUps) => format!("[{}] does not exist on server {}", m.ups, m.host),
+                    _ => e.nut_message(),
+                };
+                if e.code().is_none() {
+                    // The connection itself failed: reconnect on the next poll.
+                    self.drop_conn(sys);
+                }
+                fail(reason)
+            }
+        }
+    }
+
+    /// Connects and logs in with NUT's sequence.
+    fn connect(&mut self, m: &Monitor) -> Result<Client, String> {
+        log(Level::Debug, &format!("Trying to connect to UPS [{}]", m.system));
+        let opts = nut_client::Options::default();
+        let mut c = Client::connect_with(&m.host, m.port, &opts).map_err(|e| e.nut_message())?;
+        let key = format!("{}:{}", m.host, m.port);
+        if !self.no_tls.contains(&key) {
+            c.send_line("STARTTLS").map_err(|e| e.nut_message())?;
+            let reply = c.read_line().map_err(|e| e.nut_message())?;
+            if reply.starts_with("OK STARTTLS") {
+                log(
+                    Level::Warning,
+                    &format!(
+                        "upsd at {key} offers TLS, but this upsmon was built without TLS: reconnecting in plain text"
+                    ),
+                );
+                self.no_tls.insert(key);
+                return self.connect(m);
+            }
+        }
+        if m.powervalue == 0 {
+            return Ok(c);
+        }
+        let file = self.loaded.file();
+        let denied = |req: &str, e: &Error| -> String {
+            if e.code() == Some(ErrCode::AccessDenied) {
+                check::explain_access_denied(m, &file, req, self.local_users.as_ref())
+            } else {
+                e.nut_message()
+            }
+        };
+        if let Err(e) = c.username(&m.user) {
+            log(Level::Err, &format!("Set username on [{}] failed: {}", m.system, e.nut_message()));
+            return Err(e.nut_message());
+        }
+        if let Err(e) = c.password(&m.pass) {
+            log(Level::Err, &format!("Set password on [{}] failed: {}", m.system, e.nut_message()));
+            return Err(e.nut_message());
+        }
+        if let Err(e) = c.login(&m.ups) {
+            log(Level::Err, &format!("Login on UPS [{}] failed - got [{}]", m.system, err_line(&e)));
+            log(Level::Err, &denied("LOGIN", &e));
+            return Err(format!("login refused ({})", err_line(&e)));
+        }
+        log(Level::Info, &format!("Logged into UPS {}", m.system));
+        if m.role == Role::Primary {
+            if let Err(e) = c.primary(&m.ups) {
+                log(Level::Err, &format!("Primary managerial privileges unavailable on UPS [{}]", m.system));
+                log(Level::Err, &denied("PRIMARY", &e));
+            }
+        }
+        Ok(c)
+    }
+
+    fn numlogins(&mut self, sys: &str) -> Option<u32> {
+        let m = self.monitor(sys)?;
+        let c = self.conns.get_mut(sys)?;
+        match c.get_numlogins(&m.ups) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                log(Level::Debug, &format!("GET NUMLOGINS {} failed: {}", m.ups, e.nut_message()));
+                None
+            }
+        }
+    }
+
+    fn set_fsd(&mut self, sys: &str) {
+        let Some(m) = self.monitor(sys) else { return };
+        if !self.conns.contains_key(sys) {
+            if let Ok(c) = self.connect(&m) {
+                self.conns.insert(sys.to_string(), c);
+            }
+        }
+        let r = match self.conns.get_mut(sys) {
+            Some(c) => c.fsd(&m.ups).map_err(|e| err_line(&e)),
+            None => Err("no connection to upsd".into()),
+        };
+        if let Err(e) = r {
+            log(Level::Err, &format!("FSD set on UPS {sys} failed: {e}"));
+        }
+    }
+
+    fn drop_conn(&mut self, sys: &str) {
+        if self.conns.remove(sys).is_some() {
+            log(Level::Debug, &format!("Dropping connection to UPS [{sys}]"));
+        }
+    }
+
+    fn logout_all(&mut self) {
+        for (_, mut c) in self.conns.drain() {
+            let _ = c.logout();
+        }
+    }
+
+    /// SIGHUP: re-read upsmon.conf; keep running on the old one if the new one is broken.
+    fn reload(&mut self) {
+        log(Level::Info, "Reloading configuration");
+        let new = match config::load(&self.loaded.path) {
+            Ok(l) => l,
+            Err(e) => {
+                log(Level::Err, &format!("Reload failed: {e}"));
+                return;
+            }
+        };
+        match self.machine.reload(new.settings(), new.specs(), self.now()) {
+            Ok(actions) => {
+                for a in actions {
+                    if let Action::Log(l, m) = a {
+                        log(l, &m);
+                    }
+                }
+            }
+            Err(e) => {
+                log(Level::Err, &format!("Reload failed: {e}"));
+                return;
+            }
+        }
+        // Connections whose MONITOR line changed (or went away) log in again.
+        let stale: Vec<String> =
+            self.conns.keys().filter(|k| self.loaded.monitor(k) != new.monitor(k)).cloned().collect();
+        for k in stale {
+            if let Some(mut c) = self.conns.remove(&k) {
+                let _ = c.logout();
+            }
+        }
+        self.loaded = new;
+        self.local_users = self.loaded.path.parent().and_then(check::local_users);
+    }
+}
+
+/// The reply as NUT's messages quote it (`ERR ACCESS-DENIED`).
+fn err_line(e: &Error) -> String {
+    match e {
+        Error::Server { code_text, .. } => format!("ERR {code_text}"),
+        other => other.nut_message(),
+    }
+}
