@@ -127,6 +127,64 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> 
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// What Debian's clients print for one UPS: `upsc` (list), `upsrw -l`, `upscmd -l`, `upsc` of an
+/// unknown variable, and `upsc` of each variable named in `singles` (or of every variable in
+/// the list when `singles` is `None`). Each entry is (command line, output or error).
+pub fn client_views(
+    stack: &nut_testkit::Stack,
+    ups: &str,
+    singles: Option<&[&str]>,
+) -> Vec<(String, Result<nut_testkit::Output, String>)> {
+    let t = std::time::Duration::from_secs(30);
+    let target = stack.target(ups);
+    let mut out = Vec::new();
+    let mut run = |prog: &str, args: &[&str]| {
+        let r = stack.run(Path::new(prog), args, t);
+        let shown = args.iter().map(|a| if *a == target { ups } else { a }).collect::<Vec<_>>().join(" ");
+        out.push((format!("{prog} {shown}"), r.clone()));
+        r
+    };
+    let list = run("/usr/bin/upsc", &[&target]);
+    run("/usr/bin/upsrw", &["-l", &target]);
+    run("/usr/bin/upscmd", &["-l", &target]);
+    run("/usr/bin/upsc", &[&target, "no.such.variable"]);
+    let vars: Vec<String> = match singles {
+        Some(v) => v.iter().map(|s| s.to_string()).collect(),
+        None => list
+            .map(|o| o.out().lines().filter_map(|l| l.split_once(": ").map(|(k, _)| k.to_string())).collect())
+            .unwrap_or_default(),
+    };
+    for v in &vars {
+        run("/usr/bin/upsc", &[&target, v]);
+    }
+    out
+}
+
+/// Render a client result for diffs.
+pub fn show_output(o: &Result<nut_testkit::Output, String>) -> String {
+    match o {
+        Ok(o) => format!("exit {}\n--- stdout\n{}--- stderr\n{}", o.code, o.out(), o.err()),
+        Err(e) => format!("client failed: {e}\n"),
+    }
+}
+
+/// Compare two sets of [`client_views`]; returns a report of the differing runs (empty if equal).
+pub fn compare_views(
+    reference: &[(String, Result<nut_testkit::Output, String>)],
+    candidate: &[(String, Result<nut_testkit::Output, String>)],
+) -> Vec<String> {
+    let mut bad = Vec::new();
+    for ((cmd, a), (_, b)) in reference.iter().zip(candidate) {
+        if a != b {
+            bad.push(format!("{cmd}\n{}", short_diff(&show_output(a), &show_output(b), 12)));
+        }
+    }
+    if reference.len() != candidate.len() {
+        bad.push(format!("{} runs vs {} runs", reference.len(), candidate.len()));
+    }
+    bad
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

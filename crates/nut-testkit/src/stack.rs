@@ -3,6 +3,7 @@
 //! with `-u root -F`, waited for by polling (sockets, the TCP port, the first data), and all
 //! killed by PID when the [`Stack`] is dropped.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -445,7 +446,14 @@ impl Stack {
             port_open(port)
         });
         if exited || !ok {
-            let why = if exited { "exited" } else { "did not listen within 20 s" };
+            let why = if exited {
+                match p.child_mut().try_wait() {
+                    Ok(Some(st)) => format!("exited ({st}) before listening"),
+                    _ => "exited before listening".to_string(),
+                }
+            } else {
+                "did not listen within 20 s".to_string()
+            };
             let log = tail(&self.upsd_log(), 30);
             return Err(format!(
                 "{} upsd ({}) {why} on 127.0.0.1:{port} (config in {}); its output:\n{log}",
@@ -470,6 +478,7 @@ impl Stack {
         let mut conn = None;
         let mut pending: Vec<String> = self.upses.iter().map(|u| u.name.clone()).collect();
         let mut last = String::new();
+        let mut seen: HashMap<String, Vec<String>> = HashMap::new();
         while !pending.is_empty() {
             if !self.upsd_alive() {
                 return Err(format!(
@@ -489,8 +498,15 @@ impl Stack {
                         continue;
                     }
                     match c.request(&format!("LIST VAR {name}")) {
-                        Ok(lines) if lines.first().is_some_and(|l| l.starts_with("BEGIN ")) => {}
+                        // Before the driver's dump arrives upsd lists only `ups.status "WAIT"`;
+                        // the data counts as loaded when two polls in a row agree.
+                        Ok(lines)
+                            if lines.first().is_some_and(|l| l.starts_with("BEGIN "))
+                                && !(lines.len() <= 3
+                                    && lines.iter().any(|l| l.ends_with(" ups.status \"WAIT\"")))
+                                && seen.get(&name) == Some(&lines) => {}
                         Ok(lines) => {
+                            seen.insert(name.clone(), lines.clone());
                             last = format!("{name}: {}", lines.join(" | "));
                             still.push(name);
                         }
@@ -516,7 +532,7 @@ impl Stack {
                     tail(&self.upsd_log(), 20)
                 ));
             }
-            std::thread::sleep(Duration::from_millis(30));
+            std::thread::sleep(Duration::from_millis(100));
         }
         Ok(())
     }
