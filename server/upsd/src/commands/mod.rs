@@ -1,0 +1,219 @@
+//! One module per request verb, and the single dispatch `match` that routes a parsed line to
+//! them.
+//!
+//! Each command appends its reply to the connection's [`Out`] buffer; the connection sends
+//! the whole buffer in one write after the batch of requests it read, so a `LIST VAR` leaves
+//! in one segment.
+
+mod fsd;
+mod get;
+mod help;
+mod instcmd;
+mod list;
+mod login;
+mod logout;
+mod netver;
+mod password;
+mod primary;
+mod set;
+mod starttls;
+mod tracking;
+mod username;
+mod ver;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use nut_proto::net::{Request, Verb};
+use nut_proto::ErrCode;
+use tokio::sync::Notify;
+
+use crate::state::{ClientId, Core, Server};
+
+/// NUT formats every reply line into a 512-byte buffer, so longer lines are cut (newline
+/// included). We cut at the same place so replies stay byte-identical.
+pub const MAX_REPLY_LINE: usize = 512;
+
+/// The `VER` reply and the value of `server.info`.
+pub fn ver_string() -> String {
+    format!("Network UPS Tools upsd {} - http://www.networkupstools.org/", nut_core::NUT_VERSION)
+}
+
+/// Per-connection protocol state.
+#[derive(Debug)]
+pub struct Session {
+    /// Connection id.
+    pub id: ClientId,
+    /// Peer address, as LIST CLIENT and the logs show it.
+    pub addr: IpAddr,
+    /// `USERNAME`, once given.
+    pub username: Option<String>,
+    /// `PASSWORD`, once given.
+    pub password: Option<String>,
+    /// The UPS this client did `LOGIN` to (its configured name).
+    pub login_ups: Option<String>,
+    /// `SET TRACKING ON`.
+    pub tracking: bool,
+    /// Notified to close this connection (its UPS was removed on reload).
+    pub kick: Arc<Notify>,
+    /// Set by LOGOUT: close after sending the reply.
+    pub closing: bool,
+    /// `CERTFILE` was configured (STARTTLS is answered differently).
+    pub tls_configured: bool,
+}
+
+impl Session {
+    /// A fresh session for a client at `addr`.
+    pub fn new(id: ClientId, addr: IpAddr, tls_configured: bool) -> Session {
+        Session {
+            id,
+            addr,
+            username: None,
+            password: None,
+            login_ups: None,
+            tracking: false,
+            kick: Arc::new(Notify::new()),
+            closing: false,
+            tls_configured,
+        }
+    }
+
+    /// `user@addr` as NUT's log lines show a client.
+    pub fn who(&self) -> String {
+        format!("{}@{}", self.username.as_deref().unwrap_or(""), self.addr)
+    }
+}
+
+/// A connection's pending output.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Bytes not yet written to the socket.
+    pub buf: Vec<u8>,
+}
+
+impl Out {
+    /// Start a reply line; finish it with [`Out::end`].
+    pub fn begin(&mut self) -> usize {
+        self.buf.len()
+    }
+
+    /// Finish the line started at `start`: add the newline and cut it like NUT does.
+    pub fn end(&mut self, start: usize) {
+        self.buf.push(b'\n');
+        if self.buf.len() - start > MAX_REPLY_LINE {
+            self.buf.truncate(start + MAX_REPLY_LINE);
+        }
+    }
+
+    /// Append raw text to the current line.
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.buf.extend_from_slice(s.as_bytes());
+        self
+    }
+
+    /// Append `"value"` with `"` and `\` escaped.
+    pub fn quoted(&mut self, s: &str) -> &mut Self {
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(nut_proto::words::escape(s).as_bytes());
+        self.buf.push(b'"');
+        self
+    }
+
+    /// A whole line built from parts separated by single spaces.
+    pub fn line(&mut self, parts: &[&str]) {
+        let start = self.begin();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b' ');
+            }
+            self.push(p);
+        }
+        self.end(start);
+    }
+
+    /// `ERR <CODE>`.
+    pub fn err(&mut self, code: ErrCode) {
+        self.line(&["ERR", code.as_str()]);
+    }
+}
+
+/// What a command works with.
+pub struct Ctx<'a> {
+    /// The locked shared state.
+    pub core: &'a mut Core,
+    /// This client's session.
+    pub session: &'a mut Session,
+    /// Reply buffer.
+    pub out: &'a mut Out,
+}
+
+/// A command's result: `Err` becomes `ERR <code>`.
+pub type CmdResult = Result<(), ErrCode>;
+
+/// Handle one request line (already split into words).
+pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) {
+    let Some(verb) = words.first().and_then(|w| Verb::parse(w)) else {
+        out.err(ErrCode::UnknownCommand);
+        return;
+    };
+    if verb.needs_credentials() {
+        if session.username.is_none() {
+            out.err(ErrCode::UsernameRequired);
+            return;
+        }
+        if session.password.is_none() {
+            out.err(ErrCode::PasswordRequired);
+            return;
+        }
+    }
+    let req = match Request::parse(verb, &words[1..]) {
+        Ok(r) => r,
+        Err(code) => {
+            out.err(code);
+            return;
+        }
+    };
+    let mut core = server.lock();
+    let mut cx = Ctx { core: &mut core, session, out };
+    let result = match req {
+        Request::Fsd(ups) => fsd::run(&mut cx, ups),
+        Request::GetCmdDesc(ups, cmd) => get::cmddesc(&mut cx, ups, cmd),
+        Request::GetDesc(ups, var) => get::desc(&mut cx, ups, var),
+        Request::GetNumLogins(ups) => get::numlogins(&mut cx, ups),
+        Request::GetTracking(id) => tracking::get(&mut cx, id),
+        Request::GetType(ups, var) => get::type_(&mut cx, ups, var),
+        Request::GetUpsDesc(ups) => get::upsdesc(&mut cx, ups),
+        Request::GetVar(ups, var) => get::var(&mut cx, ups, var),
+        Request::Help => help::run(&mut cx),
+        Request::Instcmd(ups, cmd, param) => instcmd::run(&mut cx, ups, cmd, param),
+        Request::ListClient(ups) => list::client(&mut cx, ups),
+        Request::ListCmd(ups) => list::cmd(&mut cx, ups),
+        Request::ListEnum(ups, var) => list::enum_(&mut cx, ups, var),
+        Request::ListRange(ups, var) => list::range(&mut cx, ups, var),
+        Request::ListRw(ups) => list::rw(&mut cx, ups),
+        Request::ListUps => list::ups(&mut cx),
+        Request::ListVar(ups) => list::var(&mut cx, ups),
+        Request::Login(ups) => login::run(&mut cx, ups),
+        Request::Logout => logout::run(&mut cx),
+        Request::Netver => netver::run(&mut cx),
+        Request::Password(p) => password::run(&mut cx, p),
+        Request::Primary(ups, master) => primary::run(&mut cx, ups, master),
+        Request::SetTracking(on) => tracking::set(&mut cx, on),
+        Request::SetVar(ups, var, value) => set::run(&mut cx, ups, var, value),
+        Request::Starttls => starttls::run(&mut cx),
+        Request::Username(u) => username::run(&mut cx, u),
+        Request::Ver => ver::run(&mut cx),
+    };
+    if let Err(code) = result {
+        cx.out.err(code);
+    }
+}
+
+/// Forget a client's LOGIN when it disconnects (NUMLOGINS goes down; NUT logs nothing).
+pub fn forget_client(core: &mut Core, session: &Session) {
+    if let Some(name) = &session.login_ups {
+        if let Some(ups) = core.ups_mut(name) {
+            ups.logins.retain(|l| l.client != session.id);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Loading `upsd.conf`, `ups.conf` and `upsd.users` (parsed by `nut-conf`) into what the server
+//! needs, at startup, on reload, and for the check mode (`-t`).
+
+use std::path::{Path, PathBuf};
+
+use nut_conf::ups_conf::UpsConf;
+use nut_conf::upsd_conf::UpsdConf;
+use nut_conf::upsd_users::UpsdUsers;
+use nut_conf::Diagnostic;
+use nut_core::cmdvartab::Descriptions;
+
+/// Where NUT looks for `cmdvartab` by default (Debian's DATADIR).
+pub const DEFAULT_DATAPATH: &str = "/usr/share/nut";
+
+/// One UPS to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpsDef {
+    /// Section name.
+    pub name: String,
+    /// `driver`.
+    pub driver: String,
+    /// `desc`.
+    pub desc: Option<String>,
+}
+
+/// Everything read from the configuration directory.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The configuration directory.
+    pub confpath: PathBuf,
+    /// Where the driver sockets are.
+    pub statepath: PathBuf,
+    /// `upsd.conf`.
+    pub upsd: UpsdConf,
+    /// The UPSes of `ups.conf`, in file order.
+    pub upses: Vec<UpsDef>,
+    /// `upsd.users` (empty when the file is missing).
+    pub users: UpsdUsers,
+    /// Descriptions for GET DESC / CMDDESC.
+    pub descs: Descriptions,
+    /// Where the descriptions came from, for the startup log.
+    pub descs_from: String,
+    /// Warnings to log.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why the configuration can't be used: every error (and warning) with file:line.
+#[derive(Debug, Clone)]
+pub struct ConfigError(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(nut_conf::render(&self.0).trim_end())
+    }
+}
+
+fn read(path: &Path) -> Result<Option<String>, Diagnostic> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Diagnostic::error(
+            &path.display().to_string(),
+            0,
+            format!("can't read it: {e} (upsd must be able to read its configuration; check owner and mode)"),
+        )),
+    }
+}
+
+/// Read and check the three files. `env` looks up environment variables (tests pass a fake).
+pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+
+    let upsd_path = confpath.join("upsd.conf");
+    let upsd_file = upsd_path.display().to_string();
+    let upsd = match read(&upsd_path) {
+        Ok(Some(text)) => match nut_conf::upsd_conf::parse(&text, &upsd_file) {
+            Ok((c, w)) => {
+                diags.extend(w);
+                Some(c)
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        },
+        Ok(None) => {
+            diags.push(Diagnostic::error(
+                &upsd_file,
+                0,
+                "the file is missing; create it (an empty file gives NUT's defaults: listen on localhost \
+                 port 3493), or point NUT_CONFPATH at the directory that holds it",
+            ));
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+
+    let ups_path = confpath.join("ups.conf");
+    let ups_file = ups_path.display().to_string();
+    let ups = match read(&ups_path) {
+        Ok(Some(text)) => match nut_conf::ups_conf::parse(&text, &ups_file) {
+            Ok((c, w)) => {
+                diags.extend(w);
+                Some(c)
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        },
+        Ok(None) => {
+            diags.push(Diagnostic::error(
+                &ups_file,
+                0,
+                "the file is missing; define each UPS there ([name], driver = ..., port = ...)",
+            ));
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+
+    let users_path = confpath.join("upsd.users");
+    let users_file = users_path.display().to_string();
+    let users = match read(&users_path) {
+        Ok(Some(text)) => match nut_conf::upsd_users::parse(&text, &users_file) {
+            Ok((u, w)) => {
+                diags.extend(w);
+                u
+            }
+            Err(d) => {
+                diags.extend(d);
+                UpsdUsers::default()
+            }
+        },
+        Ok(None) => {
+            diags.push(Diagnostic::warning(
+                &users_file,
+                0,
+                "the file is missing, so nobody can log in (upsmon, upscmd and upsrw will get \
+                 ACCESS-DENIED); create it with a [user] section",
+            ));
+            UpsdUsers::default()
+        }
+        Err(d) => {
+            diags.push(d);
+            UpsdUsers::default()
+        }
+    };
+
+    let upses: Vec<UpsDef> = ups
+        .as_ref()
+        .map(|c: &UpsConf| {
+            c.sections
+                .iter()
+                .map(|s| UpsDef { name: s.name.clone(), driver: s.driver.clone(), desc: s.desc.clone() })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let (Some(u), Some(_)) = (&upsd, &ups) {
+        if upses.is_empty() && !u.allow_no_device {
+            diags.push(Diagnostic::error(
+                &ups_file,
+                0,
+                "no UPS is defined: add a [name] section with driver and port, or set \
+                 ALLOW_NO_DEVICE true in upsd.conf to start without one",
+            ));
+        }
+    }
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(ConfigError(diags));
+    }
+    let upsd = upsd.unwrap_or_default();
+    let statepath =
+        upsd.statepath.clone().map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(&env));
+    let datapath = upsd
+        .datapath
+        .clone()
+        .or_else(|| env("NUT_DATAPATH").filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| DEFAULT_DATAPATH.to_string());
+    let (descs, descs_from) =
+        load_descriptions(&[Path::new(&datapath).join("cmdvartab"), confpath.join("cmdvartab")]);
+    Ok(Config {
+        confpath: confpath.to_path_buf(),
+        statepath,
+        upsd,
+        upses,
+        users,
+        descs,
+        descs_from,
+        warnings: diags,
+    })
+}
+
+/// The first readable cmdvartab of `candidates`, else the built-in copy.
+fn load_descriptions(candidates: &[PathBuf]) -> (Descriptions, String) {
+    for p in candidates {
+        if let Ok(text) = std::fs::read_to_string(p) {
+            return (Descriptions::parse(&text), p.display().to_string());
+        }
+    }
+    (Descriptions::builtin(), "built-in table".to_string())
+}
+
+/// Every problem in the three files, for `upsd -t`.
+pub fn check(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Vec<Diagnostic> {
+    match load(confpath, env) {
+        Ok(c) => c.warnings,
+        Err(ConfigError(d)) => d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("tempdir");
+        for (n, t) in files {
+            std::fs::write(d.path().join(n), t).expect("write");
+        }
+        d
+    }
+
+    #[test]
+    fn loads_upses_users_and_statepath() {
+        let d = dir(&[
+            ("upsd.conf", "STATEPATH /tmp/st\nMAXAGE 20\n"),
+            ("ups.conf", "[ups1]\n driver = dummy-ups\n port = a.dev\n desc = \"One\"\n"),
+            ("upsd.users", "[mon]\n password = p\n upsmon primary\n"),
+        ]);
+        let c = load(d.path(), |_| None).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/tmp/st"));
+        assert_eq!(c.upsd.maxage, 20);
+        assert_eq!(
+            c.upses,
+            vec![UpsDef { name: "ups1".into(), driver: "dummy-ups".into(), desc: Some("One".into()) }]
+        );
+        assert_eq!(c.users.users.len(), 1);
+    }
+
+    #[test]
+    fn empty_ups_conf_needs_allow_no_device() {
+        let d = dir(&[("upsd.conf", ""), ("ups.conf", "")]);
+        let e = load(d.path(), |_| None).unwrap_err();
+        assert!(e.to_string().contains("ALLOW_NO_DEVICE"), "{e}");
+        std::fs::write(d.path().join("upsd.conf"), "ALLOW_NO_DEVICE true\n").expect("write");
+        let c = load(d.path(), |_| None).expect("allowed");
+        assert!(c.upses.is_empty());
+        // The missing upsd.users is only a warning.
+        assert!(c.warnings.iter().any(|w| w.message.contains("nobody can log in")));
+    }
+
+    #[test]
+    fn every_error_has_file_and_line() {
+        let d = dir(&[("upsd.conf", "MAXAGE x\n"), ("ups.conf", "[u]\n port = x\n")]);
+        let diags = check(d.path(), |_| None);
+        let text = nut_conf::render(&diags);
+        assert!(text.contains("upsd.conf:1: error"), "{text}");
+        assert!(text.contains("ups.conf:1: error"), "{text}");
+    }
+}

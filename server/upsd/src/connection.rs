@@ -1,0 +1,138 @@
+//! One client connection: read bytes, split them into requests, answer into a buffer, and
+//! write the buffer in as few writes as possible.
+//!
+//! Back-pressure: replies go to a per-connection buffer. While it holds more than
+//! [`OUT_LIMIT`] bytes (a client that sends requests and never reads), we stop reading that
+//! client's requests; its own socket buffers fill and it stalls alone. Every other client is
+//! served by its own task and never waits for it (NUT's single poll loop freezes for
+//! everybody in that case).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nut_proto::net::{LexEvent, LineLexer};
+use tokio::net::TcpStream;
+use tokio::time::{sleep_until, Instant};
+
+use crate::commands::{dispatch, forget_client, Out, Session};
+use crate::state::Shared;
+
+/// Stop reading requests while this much output is waiting for the client.
+pub const OUT_LIMIT: usize = 256 * 1024;
+/// Bytes read per system call.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Per-connection settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnSettings {
+    /// Drop a client that sent nothing for this long (NUT: 60 s).
+    pub idle_timeout: Duration,
+    /// `CERTFILE` is set (changes the STARTTLS answer).
+    pub tls_configured: bool,
+}
+
+/// Serve one client until it leaves, idles out, sends LOGOUT or is kicked.
+pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings: ConnSettings) {
+    // Replies are already batched, so Nagle would only add a delayed-ACK round trip.
+    let _ = stream.set_nodelay(true);
+    let id = server.lock().new_client_id();
+    let mut session = Session::new(id, peer.ip(), settings.tls_configured);
+    let kick = session.kick.clone();
+    tracing::debug!("Connect from {}", peer.ip());
+
+    let mut lexer = LineLexer::new();
+    let mut out = Out::default();
+    // Output already written from the front of `out.buf`.
+    let mut sent = 0usize;
+    let mut inbuf = vec![0u8; READ_CHUNK];
+    // Unprocessed input is `inbuf[ipos..iend]` (kept when the output buffer filled up).
+    let (mut ipos, mut iend) = (0usize, 0usize);
+    let mut deadline = Instant::now() + settings.idle_timeout;
+    let mut reason = "client closed the connection";
+
+    'conn: loop {
+        // Process buffered input while there is room for the replies.
+        while ipos < iend && out.buf.len() - sent < OUT_LIMIT && !session.closing {
+            let b = inbuf[ipos];
+            ipos += 1;
+            match lexer.feed(b) {
+                LexEvent::Pending => {}
+                LexEvent::Line => {
+                    dispatch(&server, &mut session, lexer.words(), &mut out);
+                    lexer.clear_line();
+                }
+                LexEvent::Error(msg) => tracing::info!("Parse error on sock: {msg}"),
+            }
+        }
+
+        // Write what we can without waiting.
+        while sent < out.buf.len() {
+            match stream.try_write(&out.buf[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!("write to {} failed: {e}", peer.ip());
+                    reason = "write failure";
+                    break 'conn;
+                }
+            }
+        }
+        if sent == out.buf.len() {
+            out.buf.clear();
+            sent = 0;
+            if session.closing {
+                break;
+            }
+        } else if sent > OUT_LIMIT {
+            // Keep the buffer from growing without bound while the client reads slowly.
+            out.buf.drain(..sent);
+            sent = 0;
+        }
+
+        let pending_out = sent < out.buf.len();
+        let want_read = ipos == iend && !pending_out_full(&out, sent) && !session.closing;
+        tokio::select! {
+            r = stream.readable(), if want_read => {
+                if r.is_err() {
+                    reason = "read failure";
+                    break;
+                }
+                match stream.try_read(&mut inbuf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        ipos = 0;
+                        iend = n;
+                        deadline = Instant::now() + settings.idle_timeout;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => {
+                        reason = "read failure";
+                        break;
+                    }
+                }
+            }
+            r = stream.writable(), if pending_out => {
+                if r.is_err() {
+                    reason = "write failure";
+                    break;
+                }
+            }
+            _ = sleep_until(deadline) => {
+                reason = "idle timeout";
+                break;
+            }
+            _ = kick.notified() => {
+                reason = "its UPS was removed from ups.conf";
+                break;
+            }
+        }
+    }
+
+    tracing::debug!("Disconnect from {} ({reason})", peer.ip());
+    let mut core = server.lock();
+    forget_client(&mut core, &session);
+}
+
+fn pending_out_full(out: &Out, sent: usize) -> bool {
+    out.buf.len() - sent >= OUT_LIMIT
+}
