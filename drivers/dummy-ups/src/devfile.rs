@@ -3,7 +3,8 @@
 //! The files look like `upsc` output (`name: value`), but dummy-ups tokenizes them with NUT's
 //! configuration lexer, and its quirks decide what a user sees, so we reproduce them (checked
 //! against Debian's dummy-ups on every file of the NUT devices dump library):
-//! - words are split on white space; `"..."` groups words; a backslash takes the next byte
+//! - words are split on white space, and `=` is always a word of its own (`ID=18` reads as
+//!   `ID = 18`); `"..."` groups words; a backslash takes the next byte
 //!   literally; `#` outside quotes starts a comment;
 //! - a quote is not closed by the end of the line: it runs on into the next lines (their
 //!   newlines dropped) until a closing `"`; a `#` inside quotes is an error that drops the
@@ -13,7 +14,8 @@
 //!   loses its non-ASCII letters, and tabs inside quotes vanish);
 //! - the variable name is the first word up to its first `:` (anything after that colon in the
 //!   same word is lost); the value is the other words joined by single spaces;
-//! - a line with no value reuses the value of the previous line (NUT keeps the buffer);
+//! - a line with no value reuses the value of the previous line (NUT keeps the buffer), except
+//!   `ups.status`, which becomes empty; values are cut to 127 bytes;
 //! - `TIMER <seconds>` pauses the sequence.
 //!
 //! [`parse`] is pure: text in, entries out.
@@ -40,6 +42,9 @@ pub enum Entry {
         message: String,
     },
 }
+
+/// Longest value dummy-ups keeps from a file line (its buffer is 128 bytes).
+pub const MAX_VALUE: usize = 127;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum St {
@@ -79,6 +84,7 @@ pub fn lex(text: &[u8]) -> Vec<(usize, Result<Vec<String>, String>)> {
                 b'\\' => st = St::CollectLiteral,
                 b'"' => st = St::Quote,
                 b'#' => st = St::Comment,
+                b'=' => words.push("=".to_string()),
                 b if b.is_ascii_whitespace() || b == 0x0b => {}
                 b => {
                     add(&mut word, b);
@@ -104,6 +110,11 @@ pub fn lex(text: &[u8]) -> Vec<(usize, Result<Vec<String>, String>)> {
                     st = St::Start;
                 }
                 b'\\' => st = St::CollectLiteral,
+                b'=' => {
+                    finish_word(&mut words, &mut word);
+                    words.push("=".to_string());
+                    st = St::Start;
+                }
                 b if b.is_ascii_whitespace() || b == 0x0b => {
                     finish_word(&mut words, &mut word);
                     st = St::Start;
@@ -178,11 +189,16 @@ pub fn parse(text: &[u8]) -> Vec<Entry> {
         let var = first.split(':').next().unwrap_or("").to_string();
         if words.len() > 1 {
             value = words[1..].join(" ");
+            // dummy-ups joins the words into a 128-byte buffer.
+            value.truncate(MAX_VALUE);
         }
         if var.starts_with("driver.") {
             continue;
         }
-        out.push(Entry::Set { var, value: value.clone(), line });
+        // The status goes through NUT's status helpers, which start from an empty status:
+        // a bare `ups.status:` line empties it instead of reusing the previous value.
+        let v = if words.len() == 1 && var.starts_with("ups.status") { String::new() } else { value.clone() };
+        out.push(Entry::Set { var, value: v, line });
     }
     out
 }
@@ -234,6 +250,8 @@ mod tests {
     fn nut_quirks() {
         // Empty value and `name:value` without a space reuse the previous value.
         assert_eq!(sets("a: 1\nb:\nc:2\n"), vec![p("a", "1"), p("b", "1"), p("c", "1")]);
+        assert_eq!(sets("a: 1\nups.status:\n"), vec![p("a", "1"), p("ups.status", "")]);
+        assert_eq!(sets(&format!("a: {}\n", "9".repeat(300)))[0].1.len(), 127);
         // driver.* lines are skipped but still feed the value buffer.
         assert_eq!(sets("driver.name: x\nups.id:\n"), vec![p("ups.id", "x")]);
         // A trailing backslash joins the next line.
@@ -247,6 +265,7 @@ mod tests {
         // Non-ASCII bytes vanish.
         assert_eq!(sets("ups.serial: яяMPAQ\n"), vec![p("ups.serial", "MPAQ")]);
         assert_eq!(parse(b"TIMER 5\n"), vec![Entry::Timer(5)]);
+        assert_eq!(sets("ups.firmware: UPS 06.5 / ID=18\n"), vec![p("ups.firmware", "UPS 06.5 / ID = 18")]);
         assert_eq!(sets("a: 1\nno newline at end"), vec![p("a", "1"), p("no", "newline at end")]);
     }
 }

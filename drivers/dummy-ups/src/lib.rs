@@ -126,11 +126,10 @@ impl Mode {
 /// Set a variable the way NUT's dummy-ups does: value first (`ups.status` goes through the
 /// status helpers), then the flags from its table. Empty values are ignored.
 pub fn setvar(state: &mut State, var: &str, value: &str) {
-    if value.is_empty() {
-        return;
-    }
     if var.starts_with("ups.status") {
         state.set_info("ups.status", value);
+    } else if value.is_empty() {
+        return;
     } else {
         state.set_info(var, value);
     }

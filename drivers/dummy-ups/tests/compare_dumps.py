@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Compare our dummy-ups with Debian's on many .dev files, at the driver socket (DUMPALL) and
+optionally through Debian's upsd and clients (upsc, upsc <var>, upsrw -l, upscmd -l).
+
+usage: compare_dumps.py OUR_DUMMY_UPS DEV_DIR [--clients] [--limit N]
+
+Starts one driver per file per implementation (all at once, many UPSes per state directory),
+then compares. Prints one line per mismatching file and a closing 'N passed, N failed' line;
+exits 1 on any mismatch. Needs root (drivers run with -u root) and Debian's NUT in /lib/nut.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+DEBIAN = "/lib/nut/dummy-ups"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def dumpall(path, timeout=10.0):
+    """Send DUMPALL to a driver socket and return the text up to DUMPDONE."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(path)
+    s.sendall(b"DUMPALL\n")
+    buf = b""
+    while not buf.endswith(b"DUMPDONE\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return buf.decode("latin-1")
+
+
+class Stack:
+    """Drivers (ours or Debian's) for a list of files, plus optionally Debian's upsd."""
+
+    def __init__(self, binary, files, with_upsd):
+        self.dir = tempfile.mkdtemp(prefix="dummycmp.")
+        self.names = ["u%d" % i for i in range(len(files))]
+        self.files = files
+        self.procs = []
+        with open(os.path.join(self.dir, "ups.conf"), "w") as f:
+            for n, path in zip(self.names, files):
+                f.write('[%s]\n driver = dummy-ups\n port = "%s"\n' % (n, path))
+        env = dict(os.environ, NUT_CONFPATH=self.dir, NUT_STATEPATH=self.dir, NUT_ALTPIDPATH=self.dir)
+        self.env = env
+        # Our binary must be called dummy-ups: the socket name comes from the program name.
+        for n in self.names:
+            p = subprocess.Popen([binary, "-a", n, "-u", "root", "-F", "-q"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.procs.append(p)
+        deadline = time.time() + 60
+        for n in self.names:
+            sock = os.path.join(self.dir, "dummy-ups-" + n)
+            while not os.path.exists(sock) and time.time() < deadline:
+                time.sleep(0.05)
+        # Debian's driver finishes its start-up (device.* copies) about a second after the
+        # socket appears.
+        time.sleep(1.5)
+        self.port = None
+        if with_upsd:
+            self.port = free_port()
+            with open(os.path.join(self.dir, "upsd.conf"), "w") as f:
+                f.write("LISTEN 127.0.0.1 %d\nSTATEPATH %s\n" % (self.port, self.dir))
+            with open(os.path.join(self.dir, "upsd.users"), "w") as f:
+                f.write("[admin]\n password = p\n actions = SET\n instcmds = ALL\n")
+            os.chmod(os.path.join(self.dir, "upsd.users"), 0o600)
+            p = subprocess.Popen(["/lib/nut/upsd", "-u", "root", "-F"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.procs.append(p)
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            time.sleep(2)
+
+    def dump(self, i):
+        # NUT's driver drops a client whose socket buffer fills during a big DUMPALL, so a
+        # truncated answer is retried.
+        out = ""
+        for _ in range(5):
+            try:
+                out = dumpall(os.path.join(self.dir, "dummy-ups-" + self.names[i]))
+            except OSError as e:
+                out = "ERROR %s" % e
+            if out.endswith("DUMPDONE\n"):
+                break
+        return out
+
+    def client(self, args):
+        r = subprocess.run(args, env=self.env, capture_output=True, timeout=30)
+        err = b"\n".join(l for l in r.stderr.splitlines() if b"Init SSL" not in l)
+        return r.stdout.decode("latin-1") + "\n--stderr--\n" + err.decode("latin-1")
+
+    def client_views(self, i):
+        ups = "%s@127.0.0.1:%d" % (self.names[i], self.port)
+        out = {"upsc": self.client(["upsc", ups]),
+               "upsrw": self.client(["upsrw", "-l", ups]),
+               "upscmd": self.client(["upscmd", "-l", ups])}
+        for line in out["upsc"].splitlines()[:3]:
+            var = line.split(":")[0]
+            if var and "--stderr--" not in line:
+                out["upsc " + var] = self.client(["upsc", ups, var])
+        return out
+
+    def close(self):
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    args = sys.argv[1:]
+    clients = "--clients" in args
+    limit = None
+    if "--limit" in args:
+        limit = int(args[args.index("--limit") + 1])
+    ours_bin, devdir = [a for a in args if not a.startswith("--") and not a.isdigit()][:2]
+    if not os.path.exists(DEBIAN) or not shutil.which("upsc"):
+        print("SKIP: Debian's NUT is not installed (apt-get install nut-server nut-client)")
+        return 0
+    files = []
+    for root, _, names in os.walk(devdir):
+        files += [os.path.join(root, n) for n in names if n.endswith(".dev")]
+    files.sort()
+    if limit:
+        files = files[:limit]
+    # The drivers' program name must be dummy-ups for the socket names to match.
+    bindir = tempfile.mkdtemp(prefix="dummybin.")
+    ours_link = os.path.join(bindir, "dummy-ups")
+    os.symlink(os.path.abspath(ours_bin), ours_link)
+    passed = failed = 0
+    batch = 60
+    for start in range(0, len(files), batch):
+        chunk = files[start:start + batch]
+        theirs = Stack(DEBIAN, chunk, clients)
+        ours = Stack(ours_link, chunk, clients)
+        try:
+            for i, path in enumerate(chunk):
+                a = theirs.dump(i).replace(theirs.dir, "DIR")
+                b = ours.dump(i).replace(ours.dir, "DIR")
+                bad = []
+                if a != b:
+                    bad.append("DUMPALL")
+                if clients:
+                    va = theirs.client_views(i)
+                    vb = ours.client_views(i)
+                    for k in va:
+                        if va[k].replace(theirs.names[i], "U") != vb.get(k, "").replace(ours.names[i], "U"):
+                            bad.append(k)
+                if bad:
+                    failed += 1
+                    print("MISMATCH %s: %s" % (os.path.relpath(path, devdir), ", ".join(bad)))
+                    if os.environ.get("SHOW_DIFF"):
+                        import difflib
+                        sys.stdout.writelines(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "debian", "ours"))
+                else:
+                    passed += 1
+        finally:
+            theirs.close()
+            ours.close()
+    shutil.rmtree(bindir, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
