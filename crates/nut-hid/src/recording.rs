@@ -3,7 +3,13 @@
 //! * `<stem>.hex`: the report descriptor as hex bytes separated by white space;
 //! * `<stem>.values.tsv`: `#` comments, a header, then `path type report_id offset size value
 //!   report_bytes match` rows (report bytes start with the report ID);
-//! * `<stem>.reports.txt`: `#` comments, then `report_id(decimal) <TAB> bytes` lines.
+//! * `<stem>.reports.txt`: `#` comments, then `report_id(decimal) <TAB> bytes` lines;
+//! * `<stem>.strings.txt` (ours, optional): the device's USB string descriptors, `#` comments,
+//!   then `key <TAB> text` lines. `key` is `manufacturer`, `product` or `serial` for the
+//!   device descriptor's iManufacturer/iProduct/iSerialNumber strings, or a decimal string
+//!   index (1-255) for the strings HID fields point at (`UPS.PowerSummary.iDeviceChemistry`
+//!   holds such an index). The text runs to the end of the line, spaces included. The header
+//!   should say where the strings come from (a `lsusb -v` output, a NUT debug log, a dump).
 //!
 //! Parsers only; finding and reading the files is the caller's business.
 
@@ -116,6 +122,79 @@ pub fn parse_reports_txt(text: &str) -> Result<Vec<(u8, Vec<u8>)>, RecordingErro
     Ok(out)
 }
 
+/// The USB strings of a recorded device (a `.strings.txt` file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Strings {
+    /// iManufacturer of the device descriptor.
+    pub manufacturer: Option<String>,
+    /// iProduct of the device descriptor.
+    pub product: Option<String>,
+    /// iSerialNumber of the device descriptor.
+    pub serial: Option<String>,
+    /// Other string descriptors by index, in file order.
+    pub by_index: Vec<(u8, String)>,
+}
+
+impl Strings {
+    /// The string with descriptor index `index`.
+    pub fn get(&self, index: u8) -> Option<&str> {
+        self.by_index.iter().find(|(i, _)| *i == index).map(|(_, s)| s.as_str())
+    }
+}
+
+/// Parse a `.strings.txt` file.
+pub fn parse_strings_txt(text: &str) -> Result<Strings, RecordingError> {
+    let mut out = Strings::default();
+    for (n, line) in text.lines().enumerate() {
+        let ln = n + 1;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (key, value) = line
+            .split_once('\t')
+            .ok_or_else(|| err(ln, "expected '<manufacturer|product|serial|index> <TAB> <text>'"))?;
+        let value = value.to_string();
+        match key.trim() {
+            "manufacturer" => out.manufacturer = Some(value),
+            "product" => out.product = Some(value),
+            "serial" => out.serial = Some(value),
+            k => match k.parse::<u8>() {
+                Ok(i) if i > 0 => {
+                    if out.get(i).is_some() {
+                        return Err(err(ln, format!("string index {i} is given twice")));
+                    }
+                    out.by_index.push((i, value));
+                }
+                _ => {
+                    return Err(err(
+                        ln,
+                        format!("unknown key '{k}': use manufacturer, product, serial or an index 1-255"),
+                    ))
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// Format a `.strings.txt` file (the inverse of [`parse_strings_txt`]); `header` lines become
+/// `#` comments.
+pub fn format_strings_txt(s: &Strings, header: &[&str]) -> String {
+    let mut out = String::new();
+    for h in header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    for (k, v) in [("manufacturer", &s.manufacturer), ("product", &s.product), ("serial", &s.serial)] {
+        if let Some(v) = v {
+            out.push_str(&format!("{k}\t{v}\n"));
+        }
+    }
+    for (i, v) in &s.by_index {
+        out.push_str(&format!("{i}\t{v}\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +208,18 @@ mod tests {
         assert_eq!(rows[0].report_id, 0x20);
         assert_eq!(rows[0].report_bytes, vec![0x20, 1]);
         assert_eq!(parse_reports_txt("# x\n1\t01 25\n").expect("ok"), vec![(1, vec![1, 0x25])]);
+    }
+
+    #[test]
+    fn strings_round_trip_and_errors() {
+        let s = parse_strings_txt("# src\nmanufacturer\tEATON\nproduct\tEaton 3S\n5\tPbAc\n").expect("ok");
+        assert_eq!(s.manufacturer.as_deref(), Some("EATON"));
+        assert_eq!(s.product.as_deref(), Some("Eaton 3S"));
+        assert_eq!(s.get(5), Some("PbAc"));
+        assert_eq!(parse_strings_txt(&format_strings_txt(&s, &["x"])).expect("ok"), s);
+        assert_eq!(parse_strings_txt("vendor\tX\n").map_err(|e| e.line), Err(1));
+        assert_eq!(parse_strings_txt("# c\n0\tX\n").map_err(|e| e.line), Err(2));
+        assert_eq!(parse_strings_txt("5 PbAc\n").map_err(|e| e.line), Err(1));
+        assert_eq!(parse_strings_txt("5\ta\n5\tb\n").map_err(|e| e.line), Err(2));
     }
 }

@@ -262,6 +262,15 @@ impl HidUps {
         Ok(snap)
     }
 
+    /// The string the subdriver's `model_suffix` path points at (read once, then cached).
+    fn model_suffix(&mut self) -> Option<String> {
+        let path = self.subdriver.model_suffix?;
+        let field = self.field(path).cloned()?;
+        let data = self.read_report(field.report_type, field.report_id).ok()?;
+        let idx = field.raw_value(&data).ok()?;
+        self.string(u8::try_from(idx).ok()?)
+    }
+
     fn identity(&mut self, snap: &mut Snapshot) {
         let info = self.transport.info();
         let v = &mut snap.vars;
@@ -273,9 +282,15 @@ impl HidUps {
         v.insert("ups.mfr".into(), mfr.clone());
         v.insert("device.mfr".into(), mfr);
         if let Some(p) = info.product {
-            v.insert("ups.model".into(), p.clone());
-            v.insert("device.model".into(), p);
+            let model = match self.model_suffix() {
+                Some(sfx) if !sfx.is_empty() => format!("{p} {sfx}"),
+                _ => p,
+            };
+            let v = &mut snap.vars;
+            v.insert("ups.model".into(), model.clone());
+            v.insert("device.model".into(), model);
         }
+        let v = &mut snap.vars;
         if let Some(s) = info.serial {
             v.insert("ups.serial".into(), s.clone());
             v.insert("device.serial".into(), s);

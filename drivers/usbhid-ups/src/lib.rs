@@ -123,6 +123,9 @@ impl Driver for UsbHid {
             state.set_flags(name, Flags { rw: true, string: true, number: false });
             state.set_aux(name, len as i64);
         }
+        // NUT publishes the full-update period even when it is the default.
+        let pollfreq = ctx.value("pollfreq").unwrap_or("30");
+        state.set_info("driver.parameter.pollfreq", pollfreq);
         let cmds = ups.commands();
         let mut session = Session::new(ups);
         match session.poll(Instant::now()) {

@@ -42,5 +42,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[APC],
     vars: VARS,
     cmds: CMDS,
+    model_suffix: None,
     mfr: "American Power Conversion",
 };

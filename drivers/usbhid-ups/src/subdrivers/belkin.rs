@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Belkin/Liebert HID 0.20", usages: &[], vars: VARS, cmds: &[], mfr: "Belkin" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Belkin/Liebert HID 0.20",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Belkin",
+};

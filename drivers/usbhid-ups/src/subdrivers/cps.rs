@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "CyberPower HID 0.8", usages: &[], vars: VARS, cmds: &[], mfr: "CPS" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "CyberPower HID 0.8",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "CPS",
+};

@@ -15,5 +15,11 @@ pub const VARS: &[VarMap] = &[
 ];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Delta UPS HID 0.6", usages: &[DELTA], vars: VARS, cmds: &[], mfr: "Delta" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Delta UPS HID 0.6",
+    usages: &[DELTA],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Delta",
+};

@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Generic HID 0.3", usages: &[], vars: VARS, cmds: &[], mfr: "Generic" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Generic HID 0.3",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Generic",
+};

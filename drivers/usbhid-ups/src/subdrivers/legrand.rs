@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Legrand HID 0.3", usages: &[], vars: VARS, cmds: &[], mfr: "Legrand" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Legrand HID 0.3",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Legrand",
+};

@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Liebert HID 0.41", usages: &[], vars: VARS, cmds: &[], mfr: "Liebert" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Liebert HID 0.41",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Liebert",
+};

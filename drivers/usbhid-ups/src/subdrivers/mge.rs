@@ -66,5 +66,11 @@ pub const CMDS: &[CmdMap] = &[
 ];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "MGE HID 1.46", usages: &[MGE], vars: VARS, cmds: CMDS, mfr: "EATON" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "MGE HID 1.46",
+    usages: &[MGE],
+    vars: VARS,
+    cmds: CMDS,
+    model_suffix: Some("UPS.PowerSummary.iModel"),
+    mfr: "EATON",
+};

@@ -133,6 +133,9 @@ pub struct Subdriver {
     pub vars: &'static [VarMap],
     /// Vendor-specific commands, before [`common::CMDS`].
     pub cmds: &'static [CmdMap],
+    /// A HID path holding a string index whose string is appended to the USB product string
+    /// to form `ups.model` (Eaton: iProduct "Eaton 3S" + iModel "550").
+    pub model_suffix: Option<&'static str>,
     /// Manufacturer to publish when the device has no manufacturer string.
     pub mfr: &'static str,
 }

@@ -8,5 +8,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "PowerCOM HID 0.7", usages: &[POWERCOM], vars: VARS, cmds: &[], mfr: "PowerCOM" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "PowerCOM HID 0.7",
+    usages: &[POWERCOM],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "PowerCOM",
+};

@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "Salicru HID 0.4", usages: &[], vars: VARS, cmds: &[], mfr: "Salicru" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Salicru HID 0.4",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Salicru",
+};

@@ -6,5 +6,11 @@ use super::{Subdriver, VarMap};
 pub const VARS: &[VarMap] = &[];
 
 /// The subdriver.
-pub const SUBDRIVER: Subdriver =
-    Subdriver { name: "TrippLite HID 0.85", usages: &[], vars: VARS, cmds: &[], mfr: "Tripp Lite" };
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "TrippLite HID 0.85",
+    usages: &[],
+    vars: VARS,
+    cmds: &[],
+    model_suffix: None,
+    mfr: "Tripp Lite",
+};

@@ -124,7 +124,6 @@ impl Replay {
                 reports.entry((r.report_type, r.report_id)).or_insert(r.report_bytes);
             }
         }
-        let mut strings = HashMap::new();
         let mut info = DeviceInfo {
             vendor_id,
             product_id,
@@ -132,21 +131,15 @@ impl Replay {
             device: "001".into(),
             ..DeviceInfo::default()
         };
+        let mut strings = HashMap::new();
         let st = companion("strings.txt");
         if st.exists() {
-            for line in read(&st)?.lines().filter(|l| !l.starts_with('#')) {
-                let Some((k, v)) = line.split_once('\t') else { continue };
-                match k {
-                    "manufacturer" => info.vendor = Some(v.to_string()),
-                    "product" => info.product = Some(v.to_string()),
-                    "serial" => info.serial = Some(v.to_string()),
-                    n => {
-                        if let Ok(i) = n.parse::<u8>() {
-                            strings.insert(i, v.to_string());
-                        }
-                    }
-                }
-            }
+            let parsed = recording::parse_strings_txt(&read(&st)?)
+                .map_err(|err| ReplayError::Format { path: st, err })?;
+            info.vendor = parsed.manufacturer;
+            info.product = parsed.product;
+            info.serial = parsed.serial;
+            strings.extend(parsed.by_index);
         }
         Ok(Replay { descriptor, reports, strings, info, faults: FaultInjector::default() })
     }
