@@ -61,7 +61,12 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     dispatch(&server, &mut session, lexer.words(), &mut out);
                     lexer.clear_line();
                 }
-                LexEvent::Error(msg) => tracing::info!("Parse error on sock: {msg}"),
+                LexEvent::Error(msg) => {
+                    // NUT drops the rest of what it read with the bad line and starts afresh.
+                    tracing::info!("Parse error on sock: {msg}");
+                    lexer.restart();
+                    ipos = iend;
+                }
             }
         }
 

@@ -221,6 +221,13 @@ impl LineLexer {
         self.in_word = false;
     }
 
+    /// Forget any partial line and start at the beginning of a new one (what NUT does with
+    /// the next bytes it reads after a parse error).
+    pub fn restart(&mut self) {
+        self.reset();
+        self.state = State::FindWordStart;
+    }
+
     /// Prepare for the next line; call after handling [`LexEvent::Line`].
     pub fn clear_line(&mut self) {
         self.reset();

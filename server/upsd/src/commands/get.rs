@@ -2,7 +2,7 @@
 //!
 //! Replies echo the UPS and variable names as the client spelled them (lookups ignore case).
 //! The virtual `server.info` and `server.version` answer even for a stale or disconnected UPS
-//! and always use their canonical lower-case names, as NUT does.
+//! (even for an unknown UPS name) and always use their canonical lower-case names, as NUT does.
 
 use nut_core::cmdvartab::UNAVAILABLE;
 
@@ -12,7 +12,6 @@ use nut_proto::ErrCode;
 
 /// `GET VAR <ups> <var>`.
 pub fn var(cx: &mut Ctx<'_>, ups: &str, var: &str) -> CmdResult {
-    let u = cx.core.known(ups)?;
     let virt = if var.eq_ignore_ascii_case("server.info") {
         Some(("server.info", ver_string()))
     } else if var.eq_ignore_ascii_case("server.version") {
@@ -26,7 +25,7 @@ pub fn var(cx: &mut Ctx<'_>, ups: &str, var: &str) -> CmdResult {
         cx.out.end(start);
         return Ok(());
     }
-    u.check_available(cx.core.maxage)?;
+    let u = cx.core.available(ups)?;
     let v = u.var(var).ok_or(ErrCode::VarNotSupported)?;
     let start = cx.out.begin();
     cx.out.push("VAR ").push(ups).push(" ").push(var).push(" ");
