@@ -145,9 +145,9 @@ pub fn client_views(
         r
     };
     let list = run("/usr/bin/upsc", &[&target]);
-    run("/usr/bin/upsrw", &["-l", &target]);
-    run("/usr/bin/upscmd", &["-l", &target]);
-    run("/usr/bin/upsc", &[&target, "no.such.variable"]);
+    let _ = run("/usr/bin/upsrw", &["-l", &target]);
+    let _ = run("/usr/bin/upscmd", &["-l", &target]);
+    let _ = run("/usr/bin/upsc", &[&target, "no.such.variable"]);
     let vars: Vec<String> = match singles {
         Some(v) => v.iter().map(|s| s.to_string()).collect(),
         None => list
@@ -155,7 +155,7 @@ pub fn client_views(
             .unwrap_or_default(),
     };
     for v in &vars {
-        run("/usr/bin/upsc", &[&target, v]);
+        let _ = run("/usr/bin/upsc", &[&target, v]);
     }
     out
 }

@@ -99,9 +99,17 @@ pub struct StackBuilder {
     upsd_extra: Vec<String>,
     wait_data: bool,
     start_upsd: bool,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 impl StackBuilder {
+    /// Write an extra file into the stack directory (e.g. a `.dev` file that a section names
+    /// by a relative `port`, which dummy-ups resolves against NUT_CONFPATH).
+    pub fn file(mut self, name: &str, contents: &[u8]) -> Self {
+        self.files.push((name.to_string(), contents.to_vec()));
+        self
+    }
+
     /// Add a dummy-ups section `name` reading `dev` (made absolute), served by `driver`.
     pub fn dummy(mut self, name: &str, dev: impl AsRef<Path>, driver: Impl) -> Self {
         let dev = dev.as_ref();
@@ -221,6 +229,7 @@ impl Stack {
             upsd_extra: Vec::new(),
             wait_data: true,
             start_upsd: true,
+            files: Vec::new(),
         }
     }
 
@@ -336,6 +345,9 @@ impl Stack {
         let w = |name: &str, text: &str| {
             fs::write(d.join(name), text).map_err(|e| format!("cannot write {}/{name}: {e}", d.display()))
         };
+        for (name, data) in &b.files {
+            fs::write(d.join(name), data).map_err(|e| format!("cannot write {}/{name}: {e}", d.display()))?;
+        }
         w("ups.conf", &ups)?;
         w("upsd.conf", &upsd)?;
         w("upsd.users", &b.users)?;
