@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use nut_hid::{parse, path_to_string, usage, value::format_g, Descriptor, Field, ReportType};
 
+use crate::policy::{self, Policy};
 use crate::subdrivers::{flag, Conv, StatusBit, Subdriver, VarMap};
 use crate::transport::{Transport, TransportError};
 
@@ -17,6 +18,8 @@ pub struct Snapshot {
     pub status: String,
     /// `ups.alarm` text, empty when none.
     pub alarm: String,
+    /// On line and discharging with no option saying why (see [`crate::policy`]).
+    pub unexplained_online_discharge: bool,
 }
 
 /// Errors from commands and SET VAR.
@@ -46,8 +49,47 @@ pub struct HidUps {
     pub offdelay: String,
     /// `ondelay` (seconds).
     pub ondelay: String,
+    /// How status bits become `ups.status` (NUT's status options).
+    pub policy: Policy,
     strings: HashMap<u8, Option<String>>,
     paths: HashMap<String, usize>,
+    /// The last known data of every report read (without the id byte); `None` = the device
+    /// does not have it. Polls refresh it, interrupt events patch it.
+    last: HashMap<(ReportType, u8), Option<Vec<u8>>>,
+    /// A command or write changed the device: the next update must be a full one.
+    dirty: bool,
+}
+
+/// Which reports an update reads from the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// Every report a variable comes from (NUT's full update, every `pollfreq`).
+    Full,
+    /// Only the reports holding status bits (NUT's quick update, every `pollinterval`).
+    Quick,
+    /// Nothing: interrupt events alone keep the data current (`interruptonly`).
+    Events,
+}
+
+/// Why an interrupt-in report was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// Empty transfer.
+    #[error("empty interrupt report")]
+    Empty,
+    /// No Input fields with this report id exist in the descriptor.
+    #[error("interrupt report 0x{0:02x} is not in the report descriptor")]
+    UnknownReport(u8),
+    /// Shorter than the descriptor says.
+    #[error("interrupt report 0x{id:02x} has {have} data byte(s), the descriptor says {need}")]
+    Short {
+        /// Report id.
+        id: u8,
+        /// Bytes present (after the id).
+        have: usize,
+        /// Bytes needed.
+        need: usize,
+    },
 }
 
 /// Format a number with a printf `%.Nf` format.
@@ -85,8 +127,11 @@ impl HidUps {
             tables,
             offdelay: "20".into(),
             ondelay: "30".into(),
+            policy: Policy::default(),
             strings: HashMap::new(),
             paths,
+            last: HashMap::new(),
+            dirty: false,
         })
     }
 
@@ -98,11 +143,14 @@ impl HidUps {
         if d != self.descriptor {
             let t = std::mem::replace(&mut self.transport, Box::new(crate::transport::Dead));
             let (off, on) = (self.offdelay.clone(), self.ondelay.clone());
+            let policy = self.policy.clone();
             *self = HidUps::new(t, self.subdriver)?;
             self.offdelay = off;
             self.ondelay = on;
+            self.policy = policy;
         }
         self.strings.clear();
+        self.last.clear();
         Ok(())
     }
 
@@ -148,10 +196,99 @@ impl HidUps {
         s
     }
 
-    /// Read the device and build the variables. Transport errors other than unsupported
-    /// reports abort the update (the caller marks data stale and reconnects).
+    /// Read every report and build the variables (a full update). Transport errors other
+    /// than unsupported reports abort the update (the caller marks data stale and reconnects).
     pub fn update(&mut self) -> Result<Snapshot, TransportError> {
-        let mut cache: HashMap<(ReportType, u8), Option<Vec<u8>>> = HashMap::new();
+        self.refresh(Walk::Full)?;
+        Ok(self.snapshot())
+    }
+
+    /// True once after a command or write changed the device (the caller then runs a full walk).
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Re-read the reports `walk` asks for. Reports never read before are always read.
+    pub fn refresh(&mut self, walk: Walk) -> Result<(), TransportError> {
+        let mut keys: Vec<(ReportType, u8)> = Vec::new();
+        for m in self.subdriver.all_vars() {
+            if m.flags & flag::ABSENT != 0 {
+                continue;
+            }
+            let Some(field) = self.field(m.path) else { continue };
+            let key = (field.report_type, field.report_id);
+            let status = matches!(m.conv, Conv::Status(_) | Conv::StatusIfZero(_));
+            let wanted = match walk {
+                Walk::Full => true,
+                Walk::Quick => status,
+                Walk::Events => false,
+            };
+            if (wanted || !self.last.contains_key(&key)) && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        for key in keys {
+            match self.read_report(key.0, key.1) {
+                Ok(r) => {
+                    self.last.insert(key, Some(r));
+                }
+                Err(TransportError::NotSupported) => {
+                    self.last.insert(key, None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply one interrupt-in report: every Input field it carries updates the last known
+    /// value of the same path (which polls may read from a Feature report). Returns how many
+    /// fields were updated; a report that does not fit the descriptor changes nothing.
+    pub fn apply_event(&mut self, report: &[u8]) -> Result<usize, EventError> {
+        let (id, data) = if self.descriptor.uses_report_ids {
+            let (&id, rest) = report.split_first().ok_or(EventError::Empty)?;
+            (id, rest)
+        } else if report.is_empty() {
+            return Err(EventError::Empty);
+        } else {
+            (0, report)
+        };
+        let need = self
+            .descriptor
+            .wire_length(ReportType::Input, id)
+            .ok_or(EventError::UnknownReport(id))?
+            .saturating_sub(usize::from(self.descriptor.uses_report_ids));
+        if data.len() < need {
+            return Err(EventError::Short { id, have: data.len(), need });
+        }
+        let fields: Vec<Field> = self
+            .descriptor
+            .fields
+            .iter()
+            .filter(|f| f.report_type == ReportType::Input && f.report_id == id)
+            .cloned()
+            .collect();
+        let mut n = 0;
+        for f in fields {
+            let Ok(logical) = f.logical_value(data) else { continue };
+            let path = path_to_string(&f.path, self.tables);
+            let Some(target) = self.field(&path).cloned() else { continue };
+            let key = (target.report_type, target.report_id);
+            match self.last.get_mut(&key) {
+                Some(Some(buf)) if target.store(buf, logical).is_ok() => n += 1,
+                Some(Some(_)) => {}
+                _ if key == (ReportType::Input, id) => {
+                    self.last.insert(key, Some(data[..need].to_vec()));
+                    n += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+
+    /// Build the variables from the last known report data.
+    pub fn snapshot(&mut self) -> Snapshot {
         let mut snap = Snapshot::default();
         let mut bits: BTreeMap<StatusBit, bool> = BTreeMap::new();
         let entries: Vec<&'static VarMap> = self.subdriver.all_vars().collect();
@@ -170,15 +307,7 @@ impl HidUps {
                 continue;
             }
             let key = (field.report_type, field.report_id);
-            if !cache.contains_key(&key) {
-                let r = match self.read_report(key.0, key.1) {
-                    Ok(r) => Some(r),
-                    Err(TransportError::NotSupported) => None,
-                    Err(e) => return Err(e),
-                };
-                cache.insert(key, r);
-            }
-            let Some(Some(data)) = cache.get(&key) else { continue };
+            let Some(Some(data)) = self.last.get(&key) else { continue };
             let Ok(v) = field.value(data) else { continue };
             let text = match m.conv {
                 Conv::Number => Some(printf_f(m.fmt, v)),
@@ -212,40 +341,13 @@ impl HidUps {
                 snap.vars.insert(m.var.to_string(), t);
             }
         }
+        if let Some(l) = self.policy.lowbatt {
+            snap.vars.insert("battery.charge.low".into(), format_g(l));
+        }
+        let st = policy::status(&bits, &snap.vars, &self.policy);
+        snap.status = st.tokens;
+        snap.unexplained_online_discharge = st.unexplained_online_discharge;
         let on = |b| bits.get(&b).copied().unwrap_or(false);
-        let mut st = Vec::new();
-        st.push(if on(StatusBit::Online) || !bits.contains_key(&StatusBit::Online) { "OL" } else { "OB" });
-        if on(StatusBit::Discharging) {
-            st.push("DISCHRG");
-        }
-        if on(StatusBit::Charging) {
-            st.push("CHRG");
-        }
-        if on(StatusBit::LowBatt) || on(StatusBit::TimeLimitExpired) || on(StatusBit::ShutdownImminent) {
-            st.push("LB");
-        }
-        if on(StatusBit::Overload) {
-            st.push("OVER");
-        }
-        if on(StatusBit::ReplaceBatt) {
-            st.push("RB");
-        }
-        if on(StatusBit::Trim) {
-            st.push("TRIM");
-        }
-        if on(StatusBit::Boost) {
-            st.push("BOOST");
-        }
-        if on(StatusBit::Bypass) {
-            st.push("BYPASS");
-        }
-        if on(StatusBit::Off) {
-            st.push("OFF");
-        }
-        if on(StatusBit::Calibration) {
-            st.push("CAL");
-        }
-        snap.status = st.join(" ");
         let alarms: &[(StatusBit, &str)] = &[
             (StatusBit::ReplaceBatt, "Replace battery!"),
             (StatusBit::ShutdownImminent, "Shutdown imminent!"),
@@ -259,15 +361,20 @@ impl HidUps {
         ];
         snap.alarm = alarms.iter().filter(|(b, _)| on(*b)).map(|(_, t)| *t).collect::<Vec<_>>().join(" ");
         self.identity(&mut snap);
-        Ok(snap)
+        snap
     }
 
-    /// The string the subdriver's `model_suffix` path points at (read once, then cached).
+    /// The string the subdriver's `model_suffix` path points at (from the last known reports).
     fn model_suffix(&mut self) -> Option<String> {
         let path = self.subdriver.model_suffix?;
         let field = self.field(path).cloned()?;
-        let data = self.read_report(field.report_type, field.report_id).ok()?;
-        let idx = field.raw_value(&data).ok()?;
+        let key = (field.report_type, field.report_id);
+        if !self.last.contains_key(&key) {
+            let r = self.read_report(key.0, key.1).ok();
+            self.last.insert(key, r);
+        }
+        let data = self.last.get(&key)?.as_ref()?;
+        let idx = field.raw_value(data).ok()?;
         self.string(u8::try_from(idx).ok()?)
     }
 
@@ -338,6 +445,7 @@ impl HidUps {
         }
         wire.extend_from_slice(&data);
         self.transport.set_report(rt, id, &wire)?;
+        self.dirty = true;
         Ok(())
     }
 

@@ -13,12 +13,14 @@ use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, Opt
 
 pub mod device_table;
 pub mod hidups;
+pub mod policy;
 pub mod session;
 pub mod subdrivers;
 pub mod transport;
 
 use hidups::{ActionError, HidUps};
-use session::{Poll, Session};
+use policy::Policy;
+use session::{Poll, PollOpts, Session};
 use transport::libusb::{Matcher, Usb};
 use transport::replay::Replay;
 use transport::Transport;
@@ -30,15 +32,79 @@ pub const VERSION: &str = "0.53";
 pub const MATCH_OPTIONS: &[&str] =
     &["vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport"];
 
+/// The reading and status options of one instance, from ups.conf / `-x`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    /// `pollfreq`, `pollonly`, `interruptonly`.
+    pub poll: PollOpts,
+    /// `ignorelb`, `lowbatt`, `onlinedischarge*`.
+    pub policy: Policy,
+    /// `onlinedischarge_log_throttle_sec`.
+    pub throttle_sec: Option<i64>,
+    /// `allow_duplicates`.
+    pub allow_duplicates: bool,
+}
+
+/// Build [`Settings`] from option lookups (`value(name)` for `name = value` options,
+/// `flag(name)` for flags); errors name the option and the accepted values.
+pub fn settings(
+    value: impl Fn(&str) -> Option<String>,
+    flag: impl Fn(&str) -> bool,
+    ignorelb: bool,
+) -> Result<Settings, String> {
+    let mut s = Settings::default();
+    if let Some(v) = value("pollfreq") {
+        let n: u64 = v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("invalid pollfreq = \"{v}\": give the full-update period in seconds (> 0)")
+        })?;
+        s.poll.pollfreq = std::time::Duration::from_secs(n);
+    }
+    s.poll.pollonly = flag("pollonly");
+    s.poll.interruptonly = flag("interruptonly");
+    if s.poll.pollonly && s.poll.interruptonly {
+        return Err("pollonly and interruptonly exclude each other: keep one of them in ups.conf".into());
+    }
+    if let Some(v) = value("lowbatt") {
+        let n: f64 =
+            v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
+                || format!("invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)"),
+            )?;
+        s.policy.lowbatt = Some(n);
+    }
+    s.policy.ignorelb = ignorelb || flag("ignorelb");
+    s.policy.onlinedischarge = flag("onlinedischarge");
+    s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
+    if let Some(v) = value("onlinedischarge_log_throttle_sec") {
+        let n: i64 = v.trim().parse().map_err(|_| {
+            format!(
+                "invalid onlinedischarge_log_throttle_sec = \"{v}\": give seconds (0 = log every time, \
+                 negative = log once)"
+            )
+        })?;
+        s.throttle_sec = Some(n);
+    }
+    s.allow_duplicates = flag("allow_duplicates");
+    Ok(s)
+}
+
 /// Open the transport `port` names: a recording (`*.hex`) or a USB device (`auto`).
 pub fn open_transport(port: &str, opts: &[(&'static str, String)]) -> Result<Box<dyn Transport>, String> {
+    open_transport_with(port, opts, false)
+}
+
+/// [`open_transport`] with `allow_duplicates`.
+pub fn open_transport_with(
+    port: &str,
+    opts: &[(&'static str, String)],
+    allow_duplicates: bool,
+) -> Result<Box<dyn Transport>, String> {
     if port.ends_with(".hex") {
         return Replay::open(Path::new(port))
             .map(|r| Box::new(r) as Box<dyn Transport>)
             .map_err(|e| e.to_string());
     }
     let m = Matcher::new(opts)?;
-    Usb::open(m, |v, p| device_table::lookup(v, p).is_some())
+    Usb::open(m, |v, p| device_table::lookup(v, p).is_some(), allow_duplicates)
         .map(|u| Box::new(u) as Box<dyn Transport>)
         .map_err(|e| e.to_string())
 }
@@ -47,6 +113,10 @@ pub fn open_transport(port: &str, opts: &[(&'static str, String)]) -> Result<Box
 pub fn open_ups(transport: Box<dyn Transport>) -> Result<HidUps, String> {
     let info = transport.info();
     HidUps::new(transport, device_table::subdriver_for(info.vendor_id, info.product_id))
+}
+
+fn policy_level(l: f64) -> String {
+    nut_hid::value::format_g(l)
 }
 
 #[derive(Default)]
@@ -102,6 +172,7 @@ impl Driver for UsbHid {
             v("lowbatt", "Set low battery level, in % (default=30)"),
             f("onlinedischarge", "Set to treat discharging while online as being offline"),
             f("onlinedischarge_calibration", "Set to treat discharging while online as doing calibration"),
+            v("onlinedischarge_log_throttle_sec", "Set to throttle log messages about discharging while online (seconds; 0 = every time, negative = once)"),
             f("disable_fix_report_desc", "Set to disable fix-ups for broken report descriptors"),
             v("subdriver", "Explicit USB HID subdriver selection"),
             f("explore", "Enable the exploration mode: print every HID path of the device and exit"),
@@ -111,8 +182,19 @@ impl Driver for UsbHid {
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         let opts: Vec<(&'static str, String)> =
             MATCH_OPTIONS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
-        let t = open_transport(&ctx.port, &opts).map_err(DriverError::Device)?;
+        let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), ctx.ignorelb)
+            .map_err(DriverError::Device)?;
+        let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates).map_err(DriverError::Device)?;
         let mut ups = open_ups(t).map_err(DriverError::Device)?;
+        ups.policy = set.policy.clone();
+        if let Some(l) = set.policy.lowbatt {
+            // Tell the UPS too when it lets us; the driver raises LB itself either way.
+            if let Err(e) = ups.setvar("battery.charge.low", &policy_level(l)) {
+                tracing::debug!(
+                    "lowbatt: the UPS does not take battery.charge.low ({e}); LB comes from the driver"
+                );
+            }
+        }
         if let Some(d) = ctx.value("offdelay") {
             ups.offdelay = d.to_string();
         }
@@ -127,7 +209,7 @@ impl Driver for UsbHid {
         let pollfreq = ctx.value("pollfreq").unwrap_or("30");
         state.set_info("driver.parameter.pollfreq", pollfreq);
         let cmds = ups.commands();
-        let mut session = Session::new(ups);
+        let mut session = Session::with_opts(ups, set.poll.clone(), set.throttle_sec);
         match session.poll(Instant::now()) {
             Poll::Data(s) => publish(state, &s),
             Poll::Stale => return Err(DriverError::Device("the UPS did not answer the first read".into())),

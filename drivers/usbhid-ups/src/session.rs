@@ -1,11 +1,45 @@
 //! A connected UPS that survives USB trouble: on a failed read the data is marked stale at
 //! once, and the same device is reopened with backoff (1, 2, 4 ... 30 s) until it answers; each
 //! state change is logged once.
+//!
+//! Each poll first drains the interrupt-in pipe (unless `pollonly`): the events patch the last
+//! known values. Then it reads the device: a full walk every `pollfreq`, after a reconnect and
+//! after a command or write; a quick walk (status reports only) otherwise; no reads at all
+//! after the first full walk with `interruptonly`.
 
 use std::time::{Duration, Instant};
 
-use crate::hidups::{HidUps, Snapshot};
+use crate::hidups::{HidUps, Snapshot, Walk};
+use crate::policy::DischargeLog;
 use crate::transport::TransportError;
+
+/// How the device is read (NUT's `pollfreq`, `pollonly`, `interruptonly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollOpts {
+    /// Period of full updates (`pollfreq`, default 30 s).
+    pub pollfreq: Duration,
+    /// Ignore the interrupt pipe (`pollonly`).
+    pub pollonly: bool,
+    /// Do not poll after the first full update: events only (`interruptonly`).
+    pub interruptonly: bool,
+    /// How long one poll waits for the first interrupt report.
+    pub interrupt_wait: Duration,
+    /// At most this many interrupt reports are read per poll (a chatty device can't starve
+    /// the socket).
+    pub max_events: usize,
+}
+
+impl Default for PollOpts {
+    fn default() -> PollOpts {
+        PollOpts {
+            pollfreq: Duration::from_secs(30),
+            pollonly: false,
+            interruptonly: false,
+            interrupt_wait: Duration::from_millis(100),
+            max_events: 32,
+        }
+    }
+}
 
 /// Longest wait between reconnect attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -23,15 +57,35 @@ pub enum Poll {
 pub struct Session {
     /// The UPS.
     pub ups: HidUps,
+    /// How the device is read.
+    pub opts: PollOpts,
     failing: bool,
     next_try: Option<Instant>,
     backoff: Duration,
+    last_full: Option<Instant>,
+    discharge_log: DischargeLog,
+    /// The walk the last successful poll did (for tests and debug output).
+    pub last_walk: Option<Walk>,
 }
 
 impl Session {
     /// Wrap a freshly opened UPS.
     pub fn new(ups: HidUps) -> Session {
-        Session { ups, failing: false, next_try: None, backoff: Duration::from_secs(1) }
+        Session::with_opts(ups, PollOpts::default(), None)
+    }
+
+    /// Wrap a UPS with polling options and `onlinedischarge_log_throttle_sec`.
+    pub fn with_opts(ups: HidUps, opts: PollOpts, throttle_sec: Option<i64>) -> Session {
+        Session {
+            ups,
+            opts,
+            failing: false,
+            next_try: None,
+            backoff: Duration::from_secs(1),
+            last_full: None,
+            discharge_log: DischargeLog::new(throttle_sec),
+            last_walk: None,
+        }
     }
 
     /// True while the device is failing.
@@ -51,6 +105,7 @@ impl Session {
                     tracing::info!("UPS is back: reconnected to the same device");
                     self.failing = false;
                     self.backoff = Duration::from_secs(1);
+                    self.last_full = None;
                 }
                 Err(e) => {
                     tracing::debug!("reconnect failed: {e}; next try in {:?}", self.backoff);
@@ -60,13 +115,58 @@ impl Session {
                 }
             }
         }
-        match self.ups.update() {
-            Ok(s) => Poll::Data(s),
-            Err(e) => {
+        if !self.opts.pollonly {
+            if let Err(e) = self.read_events() {
                 self.fail(now, &e);
-                Poll::Stale
+                return Poll::Stale;
             }
         }
+        let full_due = self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.opts.pollfreq);
+        let first = self.last_full.is_none();
+        let walk = if self.ups.take_dirty() || first || (full_due && !self.opts.interruptonly) {
+            Walk::Full
+        } else if self.opts.interruptonly {
+            Walk::Events
+        } else {
+            Walk::Quick
+        };
+        if let Err(e) = self.ups.refresh(walk) {
+            self.fail(now, &e);
+            return Poll::Stale;
+        }
+        if walk == Walk::Full {
+            self.last_full = Some(now);
+        }
+        self.last_walk = Some(walk);
+        let snap = self.ups.snapshot();
+        let charge = snap.vars.get("battery.charge").map(String::as_str);
+        if self.discharge_log.should_log(snap.unexplained_online_discharge, now, charge) {
+            tracing::warn!(
+                "UPS is in OL+DISCHRG state: is it calibrating (set 'onlinedischarge_calibration')? Some \
+                 models (e.g. CyberPower UT) report OL+DISCHRG when on battery (set 'onlinedischarge')"
+            );
+        }
+        Poll::Data(snap)
+    }
+
+    /// Drain the interrupt pipe: wait up to `interrupt_wait` for the first report, then take
+    /// what is already queued. Reports that do not fit the descriptor are logged and skipped.
+    fn read_events(&mut self) -> Result<usize, TransportError> {
+        let mut n = 0;
+        let mut wait = self.opts.interrupt_wait;
+        for _ in 0..self.opts.max_events {
+            let report = match self.ups.transport().interrupt(wait) {
+                Ok(Some(r)) => r,
+                Ok(None) | Err(TransportError::Timeout) => break,
+                Err(e) => return Err(e),
+            };
+            match self.ups.apply_event(&report) {
+                Ok(k) => n += k,
+                Err(e) => tracing::debug!("ignoring interrupt report: {e}"),
+            }
+            wait = Duration::from_millis(1);
+        }
+        Ok(n)
     }
 
     fn fail(&mut self, now: Instant, e: &TransportError) {

@@ -60,6 +60,39 @@ pub struct Usb {
     desc_len: u16,
     matcher: Matcher,
     accept: fn(u16, u16) -> bool,
+    allow_duplicates: bool,
+}
+
+/// Why claiming one candidate device failed.
+#[derive(Debug)]
+pub struct ClaimError {
+    /// Another program holds the device (EBUSY): with `allow_duplicates` the next matching
+    /// device is tried.
+    pub busy: bool,
+    /// The error to report if no device can be taken.
+    pub error: TransportError,
+}
+
+/// Take the first candidate that can be claimed. NUT's rule: without `allow_duplicates`, a
+/// matching device held by another program is an error (the match is assumed unique); with
+/// it, a busy device is skipped and the next match is tried.
+pub fn first_claimable<C, T>(
+    candidates: impl IntoIterator<Item = C>,
+    allow_duplicates: bool,
+    mut claim: impl FnMut(C) -> Result<T, ClaimError>,
+) -> Result<Option<T>, TransportError> {
+    let mut busy = None;
+    for c in candidates {
+        match claim(c) {
+            Ok(t) => return Ok(Some(t)),
+            Err(e) if e.busy && allow_duplicates => {
+                tracing::info!("{}; allow_duplicates is set: trying the next matching device", e.error);
+                busy = Some(e.error);
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
+    busy.map_or(Ok(None), Err)
 }
 
 /// The fix for a permission error on this OS.
@@ -131,10 +164,15 @@ pub fn scan(accept: fn(u16, u16) -> bool) -> Result<Vec<DeviceInfo>, String> {
 
 impl Usb {
     /// Open the first supported device that matches.
-    pub fn open(matcher: Matcher, accept: fn(u16, u16) -> bool) -> Result<Usb, TransportError> {
+    pub fn open(
+        matcher: Matcher,
+        accept: fn(u16, u16) -> bool,
+        allow_duplicates: bool,
+    ) -> Result<Usb, TransportError> {
         let ctx = Context::new().map_err(|e| TransportError::Open(format!("libusb init failed: {e}")))?;
         let list = ctx.devices().map_err(|e| TransportError::Open(format!("can't list USB devices: {e}")))?;
         let mut denied = None;
+        let mut candidates = Vec::new();
         for dev in list.iter() {
             let Ok(dd) = dev.device_descriptor() else { continue };
             if !accept(dd.vendor_id(), dd.product_id()) {
@@ -159,13 +197,18 @@ impl Usb {
             if !matcher.matches(&info, busport(&dev).as_deref()) {
                 continue;
             }
-            return Usb::claim(handle, dev, info, matcher, accept);
+            candidates.push((handle, dev, info));
         }
-        Err(TransportError::Open(denied.unwrap_or_else(|| {
-            "No matching HID UPS found: check the cable and 'lsusb', and the vendorid/productid/serial/bus \
-             options in ups.conf"
-                .into()
-        })))
+        let taken = first_claimable(candidates, allow_duplicates, |(handle, dev, info)| {
+            Usb::claim(handle, dev, info, matcher.clone(), accept, allow_duplicates)
+        })?;
+        taken.ok_or_else(|| {
+            TransportError::Open(denied.unwrap_or_else(|| {
+                "No matching HID UPS found: check the cable and 'lsusb', and the vendorid/productid/serial/bus \
+                 options in ups.conf"
+                    .into()
+            }))
+        })
     }
 
     fn claim(
@@ -174,8 +217,10 @@ impl Usb {
         info: DeviceInfo,
         matcher: Matcher,
         accept: fn(u16, u16) -> bool,
-    ) -> Result<Usb, TransportError> {
-        let cfg = dev.active_config_descriptor().map_err(map_err)?;
+        allow_duplicates: bool,
+    ) -> Result<Usb, ClaimError> {
+        let plain = |error| ClaimError { busy: false, error };
+        let cfg = dev.active_config_descriptor().map_err(|e| plain(map_err(e)))?;
         let mut iface = 0;
         let mut ep_in = None;
         let mut desc_len = 4096u16;
@@ -212,9 +257,9 @@ impl Usb {
             } else {
                 format!("Can't claim USB device [{:04x}:{:04x}]: {e}", info.vendor_id, info.product_id)
             };
-            return Err(TransportError::Open(msg));
+            return Err(ClaimError { busy: e == rusb::Error::Busy, error: TransportError::Open(msg) });
         }
-        Ok(Usb { handle, info, iface, ep_in, desc_len, matcher, accept })
+        Ok(Usb { handle, info, iface, ep_in, desc_len, matcher, accept, allow_duplicates })
     }
 }
 
@@ -285,10 +330,56 @@ impl Transport for Usb {
             opts.push(("bus", self.info.bus.clone()));
         }
         let m = Matcher::new(&opts).map_err(TransportError::Open)?;
-        let fresh = Usb::open(m, self.accept)?;
+        let fresh = Usb::open(m, self.accept, self.allow_duplicates)?;
         let matcher = std::mem::take(&mut self.matcher);
         *self = fresh;
         self.matcher = matcher;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(n: u32) -> ClaimError {
+        ClaimError { busy: true, error: TransportError::Open(format!("device {n} busy")) }
+    }
+
+    #[test]
+    fn allow_duplicates_skips_busy_devices() {
+        let claim = |n: u32| if n < 2 { Err(busy(n)) } else { Ok(n) };
+        // NUT's default: the first match is the device; busy is an error.
+        assert_eq!(
+            first_claimable([0, 1, 2], false, claim).map_err(|e| e.to_string()),
+            Err("device 0 busy".to_string())
+        );
+        assert_eq!(first_claimable([0, 1, 2], true, claim).ok(), Some(Some(2)));
+        // All busy: the last reason is reported.
+        assert_eq!(
+            first_claimable([0, 1], true, claim).map_err(|e| e.to_string()),
+            Err("device 1 busy".to_string())
+        );
+        // Other errors stop at once even with allow_duplicates.
+        let denied = |_: u32| -> Result<u32, ClaimError> {
+            Err(ClaimError { busy: false, error: TransportError::Open("denied".into()) })
+        };
+        assert!(first_claimable([0, 1], true, denied).is_err());
+        assert_eq!(first_claimable(Vec::<u32>::new(), true, claim).ok(), Some(None));
+    }
+
+    #[test]
+    fn matcher_is_anchored_and_case_insensitive() {
+        let m = Matcher::new(&[("vendorid", "0463".into()), ("product", "eaton.*".into())]).expect("valid");
+        let d = DeviceInfo {
+            vendor_id: 0x0463,
+            product_id: 0xffff,
+            product: Some("Eaton 3S".into()),
+            ..DeviceInfo::default()
+        };
+        assert!(m.matches(&d, None));
+        let m2 = Matcher::new(&[("vendorid", "046".into())]).expect("valid");
+        assert!(!m2.matches(&d, None));
+        assert!(Matcher::new(&[("serial", "(".into())]).is_err());
     }
 }

@@ -35,6 +35,10 @@ struct FaultState {
     unplugged: bool,
     queue: VecDeque<Fault>,
     reconnects: u32,
+    events: VecDeque<Vec<u8>>,
+    changed: Vec<(ReportType, u8, Vec<u8>)>,
+    interrupt_reads: u32,
+    report_reads: u32,
 }
 
 impl FaultInjector {
@@ -46,6 +50,32 @@ impl FaultInjector {
             Fault::Plug => s.unplugged = false,
             other => s.queue.push_back(other),
         }
+    }
+
+    /// Queue an interrupt-in report (first byte = report id when the device uses ids), as the
+    /// UPS sends when its state changes.
+    pub fn push_event(&self, report: Vec<u8>) {
+        if let Ok(mut s) = self.0.lock() {
+            s.events.push_back(report);
+        }
+    }
+
+    /// Change what the device answers to GET_REPORT for `(rt, id)` from now on (the whole
+    /// report, first byte = report id when ids are used).
+    pub fn set_report(&self, rt: ReportType, id: u8, report: Vec<u8>) {
+        if let Ok(mut s) = self.0.lock() {
+            s.changed.push((rt, id, report));
+        }
+    }
+
+    /// How many times the interrupt pipe was read.
+    pub fn interrupt_reads(&self) -> u32 {
+        self.0.lock().map(|s| s.interrupt_reads).unwrap_or(0)
+    }
+
+    /// How many GET_REPORT requests were answered.
+    pub fn report_reads(&self) -> u32 {
+        self.0.lock().map(|s| s.report_reads).unwrap_or(0)
     }
 
     /// How many successful reconnects happened.
@@ -149,10 +179,13 @@ impl Replay {
         self.faults.clone()
     }
 
-    fn check(&self) -> Result<Option<Fault>, TransportError> {
+    fn check(&mut self) -> Result<Option<Fault>, TransportError> {
         let Ok(mut s) = self.faults.0.lock() else { return Ok(None) };
         if s.unplugged {
             return Err(TransportError::Gone);
+        }
+        for (rt, id, bytes) in std::mem::take(&mut s.changed) {
+            self.reports.insert((rt, id), bytes);
         }
         Ok(s.queue.pop_front())
     }
@@ -173,6 +206,9 @@ impl Transport for Replay {
 
     fn get_report(&mut self, rt: ReportType, id: u8, len: usize) -> Result<Vec<u8>, TransportError> {
         let fault = self.check()?;
+        if let Ok(mut s) = self.faults.0.lock() {
+            s.report_reads += 1;
+        }
         // A device answers an Input GET_REPORT with the same bytes as the Feature report of
         // that id on the units recorded here; the logs often only have one of them.
         let bytes = self
@@ -200,10 +236,23 @@ impl Transport for Replay {
     }
 
     fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError> {
-        self.check()?;
-        // A recording has no events: behave like an idle interrupt pipe.
-        std::thread::sleep(timeout.min(Duration::from_millis(50)));
-        Ok(None)
+        // Queued faults are meant for the control pipe; the interrupt pipe only notices an
+        // unplugged device (tests push garbage events with `push_event`).
+        if self.faults.0.lock().is_ok_and(|s| s.unplugged) {
+            return Err(TransportError::Gone);
+        }
+        let event = match self.faults.0.lock() {
+            Ok(mut s) => {
+                s.interrupt_reads += 1;
+                s.events.pop_front()
+            }
+            Err(_) => None,
+        };
+        if event.is_none() {
+            // No queued event: behave like an idle interrupt pipe (briefly, tests run fast).
+            std::thread::sleep(timeout.min(Duration::from_millis(5)));
+        }
+        Ok(event)
     }
 
     fn string(&mut self, index: u8) -> Result<String, TransportError> {

@@ -1,0 +1,231 @@
+//! How the status bits read from the device become `ups.status`, with the options NUT 2.8
+//! offers to correct a UPS's own judgement: `lowbatt`, `ignorelb`, `onlinedischarge`,
+//! `onlinedischarge_calibration` and `onlinedischarge_log_throttle_sec`. Pure: bits and
+//! variables in, tokens out; the log throttle takes the time as an argument.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::subdrivers::StatusBit;
+
+/// The status options of one driver instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    /// `ignorelb`: drop the device's low-battery flags and raise LB from `battery.charge`
+    /// below `battery.charge.low` or `battery.runtime` below `battery.runtime.low`.
+    pub ignorelb: bool,
+    /// `lowbatt`: the low-battery level in percent; published as `battery.charge.low`, and a
+    /// charge below it raises LB.
+    pub lowbatt: Option<f64>,
+    /// `onlinedischarge`: OL + DISCHRG from the device means on battery (OB).
+    pub onlinedischarge: bool,
+    /// `onlinedischarge_calibration`: OL + DISCHRG means calibrating (CAL).
+    pub onlinedischarge_calibration: bool,
+}
+
+/// The result of [`status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// `ups.status` tokens joined by spaces.
+    pub tokens: String,
+    /// The device says online and discharging, and no option says what that means: worth a
+    /// (throttled) warning.
+    pub unexplained_online_discharge: bool,
+}
+
+fn number(vars: &BTreeMap<String, String>, name: &str) -> Option<f64> {
+    vars.get(name).and_then(|v| v.trim().parse::<f64>().ok())
+}
+
+/// Build `ups.status` from the device's bits, the variables of the same update and `p`.
+pub fn status(bits: &BTreeMap<StatusBit, bool>, vars: &BTreeMap<String, String>, p: &Policy) -> Status {
+    let on = |b| bits.get(&b).copied().unwrap_or(false);
+    // A device without an ACPresent-like bit is assumed on line, as NUT does.
+    let online = on(StatusBit::Online) || !bits.contains_key(&StatusBit::Online);
+    let discharging = on(StatusBit::Discharging);
+    let mut calibrating = on(StatusBit::Calibration);
+    let mut unexplained = false;
+    let mut st = Vec::new();
+    if !online {
+        st.push("OB");
+    } else if discharging {
+        if p.onlinedischarge_calibration {
+            calibrating = true;
+        }
+        if p.onlinedischarge {
+            st.push("OB");
+        } else {
+            unexplained = !calibrating;
+            st.push("OL");
+        }
+    } else {
+        st.push("OL");
+    }
+    if discharging {
+        st.push("DISCHRG");
+    }
+    if on(StatusBit::Charging) {
+        st.push("CHRG");
+    }
+    let device_lb =
+        on(StatusBit::LowBatt) || on(StatusBit::TimeLimitExpired) || on(StatusBit::ShutdownImminent);
+    let charge = number(vars, "battery.charge");
+    let below =
+        |value: Option<f64>, limit: Option<f64>| matches!((value, limit), (Some(v), Some(l)) if v < l);
+    let lb = if p.ignorelb {
+        below(charge, number(vars, "battery.charge.low"))
+            || below(number(vars, "battery.runtime"), number(vars, "battery.runtime.low"))
+    } else {
+        device_lb || below(charge, p.lowbatt)
+    };
+    if lb {
+        st.push("LB");
+    }
+    for (bit, token) in [
+        (StatusBit::Overload, "OVER"),
+        (StatusBit::ReplaceBatt, "RB"),
+        (StatusBit::Trim, "TRIM"),
+        (StatusBit::Boost, "BOOST"),
+        (StatusBit::Bypass, "BYPASS"),
+        (StatusBit::Off, "OFF"),
+    ] {
+        if on(bit) {
+            st.push(token);
+        }
+    }
+    if calibrating {
+        st.push("CAL");
+    }
+    Status { tokens: st.join(" "), unexplained_online_discharge: unexplained }
+}
+
+/// NUT's default repeat period for the OL + DISCHRG warning when the UPS reports no charge.
+pub const DEFAULT_THROTTLE: Duration = Duration::from_secs(30);
+
+/// When to repeat the "online and discharging" warning (`onlinedischarge_log_throttle_sec`):
+/// always on entering the state; then every N seconds (N = 0: at every update); a negative N
+/// never repeats. Unset: when `battery.charge` changes if the UPS reports it, else every 30 s.
+#[derive(Debug, Clone, Default)]
+pub struct DischargeLog {
+    /// The configured value of `onlinedischarge_log_throttle_sec`.
+    pub throttle_sec: Option<i64>,
+    last: Option<(Instant, Option<String>)>,
+}
+
+impl DischargeLog {
+    /// A throttle with the configured seconds (if any).
+    pub fn new(throttle_sec: Option<i64>) -> DischargeLog {
+        DischargeLog { throttle_sec, last: None }
+    }
+
+    /// Whether to log now; `active` says if the unexplained state holds in this update.
+    pub fn should_log(&mut self, active: bool, now: Instant, charge: Option<&str>) -> bool {
+        if !active {
+            self.last = None;
+            return false;
+        }
+        let log = match (&self.last, self.throttle_sec) {
+            (None, _) => true,
+            (Some(_), Some(n)) if n < 0 => false,
+            (Some((t, _)), Some(n)) => now.saturating_duration_since(*t) >= Duration::from_secs(n as u64),
+            (Some((_, c)), None) if charge.is_some() => c.as_deref() != charge,
+            (Some((t, _)), None) => now.saturating_duration_since(*t) >= DEFAULT_THROTTLE,
+        };
+        if log {
+            self.last = Some((now, charge.map(str::to_string)));
+        }
+        log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(list: &[(StatusBit, bool)]) -> BTreeMap<StatusBit, bool> {
+        list.iter().copied().collect()
+    }
+
+    fn vars(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn online_discharge_options() {
+        use StatusBit::*;
+        let b = bits(&[(Online, true), (Discharging, true)]);
+        let v = vars(&[]);
+        let plain = status(&b, &v, &Policy::default());
+        assert_eq!(plain.tokens, "OL DISCHRG");
+        assert!(plain.unexplained_online_discharge);
+        let ob = status(&b, &v, &Policy { onlinedischarge: true, ..Policy::default() });
+        assert_eq!(ob.tokens, "OB DISCHRG");
+        assert!(!ob.unexplained_online_discharge);
+        let cal = status(&b, &v, &Policy { onlinedischarge_calibration: true, ..Policy::default() });
+        assert_eq!(cal.tokens, "OL DISCHRG CAL");
+        assert!(!cal.unexplained_online_discharge);
+        let both = Policy { onlinedischarge: true, onlinedischarge_calibration: true, ..Policy::default() };
+        assert_eq!(status(&b, &v, &both).tokens, "OB DISCHRG CAL");
+        // A device that says CAL itself needs no warning.
+        let devcal = bits(&[(Online, true), (Discharging, true), (Calibration, true)]);
+        assert!(!status(&devcal, &v, &Policy::default()).unexplained_online_discharge);
+        // On battery the options change nothing.
+        let obb = bits(&[(Online, false), (Discharging, true)]);
+        assert_eq!(status(&obb, &v, &both).tokens, "OB DISCHRG");
+    }
+
+    #[test]
+    fn ignorelb_uses_charge_and_runtime_limits() {
+        use StatusBit::*;
+        let p = Policy { ignorelb: true, ..Policy::default() };
+        let dev_lb = bits(&[(Online, false), (Discharging, true), (LowBatt, true)]);
+        let high = vars(&[("battery.charge", "80"), ("battery.charge.low", "20")]);
+        assert_eq!(status(&dev_lb, &high, &p).tokens, "OB DISCHRG");
+        assert_eq!(status(&dev_lb, &high, &Policy::default()).tokens, "OB DISCHRG LB");
+        let ob = bits(&[(Online, false), (Discharging, true)]);
+        let low = vars(&[("battery.charge", "19"), ("battery.charge.low", "20")]);
+        assert_eq!(status(&ob, &low, &p).tokens, "OB DISCHRG LB");
+        let at = vars(&[("battery.charge", "20"), ("battery.charge.low", "20")]);
+        assert_eq!(status(&ob, &at, &p).tokens, "OB DISCHRG");
+        let rt =
+            vars(&[("battery.charge", "90"), ("battery.runtime", "100"), ("battery.runtime.low", "120")]);
+        assert_eq!(status(&ob, &rt, &p).tokens, "OB DISCHRG LB");
+    }
+
+    #[test]
+    fn lowbatt_raises_lb_below_the_level() {
+        use StatusBit::*;
+        let p = Policy { lowbatt: Some(50.0), ..Policy::default() };
+        let ob = bits(&[(Online, false), (Discharging, true)]);
+        assert_eq!(status(&ob, &vars(&[("battery.charge", "49")]), &p).tokens, "OB DISCHRG LB");
+        assert_eq!(status(&ob, &vars(&[("battery.charge", "50")]), &p).tokens, "OB DISCHRG");
+        // No charge reported: nothing to compare, the device's own flag still counts.
+        let lb = bits(&[(Online, false), (LowBatt, true)]);
+        assert_eq!(status(&lb, &vars(&[]), &p).tokens, "OB LB");
+    }
+
+    #[test]
+    fn discharge_log_throttle() {
+        let t0 = Instant::now();
+        let s = |n| Duration::from_secs(n);
+        let mut every10 = DischargeLog::new(Some(10));
+        assert!(every10.should_log(true, t0, None));
+        assert!(!every10.should_log(true, t0 + s(5), None));
+        assert!(every10.should_log(true, t0 + s(10), None));
+        assert!(!every10.should_log(false, t0 + s(11), None));
+        assert!(every10.should_log(true, t0 + s(12), None), "re-entering the state logs at once");
+        let mut always = DischargeLog::new(Some(0));
+        assert!(always.should_log(true, t0, None) && always.should_log(true, t0, None));
+        let mut never = DischargeLog::new(Some(-1));
+        assert!(never.should_log(true, t0, None));
+        assert!(!never.should_log(true, t0 + s(3600), None));
+        let mut dflt = DischargeLog::new(None);
+        assert!(dflt.should_log(true, t0, Some("90")));
+        assert!(!dflt.should_log(true, t0 + s(100), Some("90")), "same charge: no repeat");
+        assert!(dflt.should_log(true, t0 + s(101), Some("89")), "charge changed");
+        let mut nocharge = DischargeLog::new(None);
+        assert!(nocharge.should_log(true, t0, None));
+        assert!(!nocharge.should_log(true, t0 + s(29), None));
+        assert!(nocharge.should_log(true, t0 + s(30), None));
+    }
+}
