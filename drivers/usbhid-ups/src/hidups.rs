@@ -275,8 +275,7 @@ impl HidUps {
             let Some(target) = self.field(&path).cloned() else { continue };
             let key = (target.report_type, target.report_id);
             match self.last.get_mut(&key) {
-                Some(Some(buf)) if target.store(buf, logical).is_ok() => n += 1,
-                Some(Some(_)) => {}
+                Some(Some(buf)) => n += usize::from(target.store(buf, logical).is_ok()),
                 _ if key == (ReportType::Input, id) => {
                     self.last.insert(key, Some(data[..need].to_vec()));
                     n += 1;
