@@ -247,7 +247,8 @@ impl Ups {
     pub fn apply(&mut self, msg: DriverMsg) -> Option<DataChange> {
         self.last_heard = Instant::now();
         match msg {
-            DriverMsg::SetInfo(name, value) => {
+            DriverMsg::SetInfo(name, mut value) => {
+                truncate_value(&mut value);
                 let k = key(&name);
                 match self.vars.get_mut(&k) {
                     Some(v) => v.value = value,
@@ -317,6 +318,19 @@ impl Ups {
             DriverMsg::Pong | DriverMsg::Pid(_) | DriverMsg::Goodbye | DriverMsg::Tracking(..) => {}
         }
         None
+    }
+}
+
+/// NUT stores values in a 256-byte buffer, so a value keeps at most 255 bytes.
+pub const MAX_VALUE_LEN: usize = 255;
+
+fn truncate_value(v: &mut String) {
+    if v.len() > MAX_VALUE_LEN {
+        let mut n = MAX_VALUE_LEN;
+        while !v.is_char_boundary(n) {
+            n -= 1;
+        }
+        v.truncate(n);
     }
 }
 
