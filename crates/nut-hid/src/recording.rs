@@ -48,6 +48,43 @@ pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
 }
 
+/// Format descriptor bytes as a `.hex` file: `header` lines as `#` comments, then 16 bytes
+/// per line.
+pub fn format_hex_file(bytes: &[u8], header: &[&str]) -> String {
+    let mut out = String::new();
+    for h in header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    for chunk in bytes.chunks(16) {
+        out.push_str(&to_hex(chunk));
+        out.push('\n');
+    }
+    out
+}
+
+/// Format a `.values.tsv` file (the inverse of [`parse_values_tsv`]).
+pub fn format_values_tsv(rows: &[ValueRow], header: &[&str]) -> String {
+    let mut out = String::new();
+    for h in header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    out.push_str("path\ttype\treport_id\toffset\tsize\tvalue\treport_bytes\tmatch\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{}\t{}\t0x{:02x}\t{}\t{}\t{}\t{}\t{}\n",
+            r.path,
+            r.report_type.name(),
+            r.report_id,
+            r.offset,
+            r.size,
+            r.value,
+            to_hex(&r.report_bytes),
+            r.matching
+        ));
+    }
+    out
+}
+
 /// One row of a `.values.tsv` file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueRow {
@@ -208,6 +245,16 @@ mod tests {
         assert_eq!(rows[0].report_id, 0x20);
         assert_eq!(rows[0].report_bytes, vec![0x20, 1]);
         assert_eq!(parse_reports_txt("# x\n1\t01 25\n").expect("ok"), vec![(1, vec![1, 0x25])]);
+    }
+
+    #[test]
+    fn hex_and_values_round_trip() {
+        let bytes: Vec<u8> = (0..40).collect();
+        assert_eq!(parse_hex(&format_hex_file(&bytes, &["h"])).expect("ok"), bytes);
+        let rows = parse_values_tsv("UPS.X\tFeature\t0x20\t0\t8\t1\t20 01\traw\n").expect("ok");
+        let again = parse_values_tsv(&format_values_tsv(&rows, &["c"])).expect("ok");
+        assert_eq!(again[0].report_bytes, rows[0].report_bytes);
+        assert_eq!(again[0].path, rows[0].path);
     }
 
     #[test]

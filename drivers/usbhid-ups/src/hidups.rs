@@ -165,7 +165,7 @@ impl HidUps {
     }
 
     /// Read one report and check it is the one asked for (id byte and length).
-    fn read_report(&mut self, rt: ReportType, id: u8) -> Result<Vec<u8>, TransportError> {
+    pub fn read_report(&mut self, rt: ReportType, id: u8) -> Result<Vec<u8>, TransportError> {
         let len = self.descriptor.wire_length(rt, id).unwrap_or(64);
         let bytes = self.transport.get_report(rt, id, len)?;
         let ids = self.descriptor.uses_report_ids;

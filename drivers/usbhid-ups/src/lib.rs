@@ -14,6 +14,7 @@ use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, Opt
 pub mod device_table;
 pub mod hidups;
 pub mod policy;
+pub mod record;
 pub mod session;
 pub mod subdrivers;
 pub mod transport;
@@ -176,6 +177,7 @@ impl Driver for UsbHid {
             f("disable_fix_report_desc", "Set to disable fix-ups for broken report descriptors"),
             v("subdriver", "Explicit USB HID subdriver selection"),
             f("explore", "Enable the exploration mode: print every HID path of the device and exit"),
+            v("record", "Record the device to <dir or stem>.hex/.values.tsv/.strings.txt and exit (command line only)"),
         ]
     }
 
@@ -272,15 +274,19 @@ impl Driver for UsbHid {
     }
 }
 
-/// Explore mode: `-s NAME -x port=<recording.hex|auto> -x explore` prints every decoded path.
-fn explore(args: &[String]) -> Option<ExitCode> {
+/// Command-line-only modes (no ups.conf, as NUT's explore): `-s NAME -x port=<recording.hex
+/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>` writes the device
+/// as a recording (`.hex`, `.values.tsv`, `.strings.txt`) for bug reports.
+fn cli_tools(args: &[String]) -> Option<ExitCode> {
     let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:");
     let xs = p.values('x');
-    if !xs.contains(&"explore") {
+    let record = xs.iter().find_map(|x| x.strip_prefix("record=")).map(str::to_string);
+    if !xs.contains(&"explore") && record.is_none() {
         return None;
     }
     let mut port = "auto".to_string();
     let mut opts: Vec<(&'static str, String)> = Vec::new();
+    let mut allow_duplicates = false;
     for x in &xs {
         if let Some((k, v)) = x.split_once('=') {
             if k == "port" {
@@ -288,31 +294,51 @@ fn explore(args: &[String]) -> Option<ExitCode> {
             } else if let Some(m) = MATCH_OPTIONS.iter().find(|m| **m == k) {
                 opts.push((m, v.to_string()));
             }
+        } else if *x == "allow_duplicates" {
+            allow_duplicates = true;
         }
     }
-    let run = || -> Result<Vec<String>, String> {
-        let t = open_transport(&port, &opts)?;
-        let mut ups = open_ups(t)?;
-        Ok(ups.explore())
-    };
-    Some(match run() {
-        Ok(lines) => {
-            println!("path\ttype\treport_id\toffset\tsize\tvalue");
-            for l in lines {
-                println!("{l}");
-            }
-            ExitCode::SUCCESS
-        }
+    let t = open_transport_with(&port, &opts, allow_duplicates);
+    let mut ups = match t.and_then(open_ups) {
+        Ok(u) => u,
         Err(e) => {
             eprintln!("usbhid-ups: {e}");
-            ExitCode::FAILURE
+            return Some(ExitCode::FAILURE);
         }
-    })
+    };
+    if let Some(arg) = record {
+        let info = ups.transport().info();
+        let arg = Path::new(&arg);
+        let stem = record::stem(arg, arg.is_dir(), info.vendor_id, info.product_id, info.product.as_deref());
+        let res =
+            record::capture(&mut ups, &port).map_err(|e| format!("can't read the device: {e}")).and_then(
+                |f| record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display())),
+            );
+        return Some(match res {
+            Ok(hex) => {
+                println!(
+                    "Recorded to {} (+ .values.tsv, .strings.txt); replay with port = {}",
+                    hex.display(),
+                    hex.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("usbhid-ups: {e}");
+                ExitCode::FAILURE
+            }
+        });
+    }
+    println!("path\ttype\treport_id\toffset\tsize\tvalue");
+    for l in ups.explore() {
+        println!("{l}");
+    }
+    Some(ExitCode::SUCCESS)
 }
 
 /// Entry point; `args` includes the program name.
 pub fn main(args: Vec<String>) -> ExitCode {
-    if let Some(code) = explore(&args) {
+    if let Some(code) = cli_tools(&args) {
         return code;
     }
     nut_driver::run(args, UsbHid::default())

@@ -130,3 +130,49 @@ fn apc_back_ups_cs_500_matches_upsc_dump() {
         assert_eq!(got, want, "{key}");
     }
 }
+
+#[test]
+fn a_recording_of_the_replayed_device_replays_to_the_same_variables() {
+    let dir = nut_testkit::TempDir::new().expect("temp dir");
+    for name in ["0463-ffff-eaton-3s-700.hex", "051d-0002-apc-back-ups-cs-500.hex"] {
+        let orig = Replay::open(&recording(name)).expect("loads");
+        let mut ups = usbhid_ups::open_ups(Box::new(orig)).expect("parses");
+        let files = usbhid_ups::record::capture(&mut ups, name).expect("records");
+        let stem = usbhid_ups::record::stem(dir.path(), true, 0, 0, None);
+        let stem = stem.with_file_name(name.trim_end_matches(".hex"));
+        let hex = usbhid_ups::record::write(&stem, &files).expect("writes");
+        let want = Session::new(ups).poll(Instant::now());
+        let again = Replay::open(&hex).expect("the recording loads");
+        let got = Session::new(usbhid_ups::open_ups(Box::new(again)).expect("parses")).poll(Instant::now());
+        assert!(matches!(want, Poll::Data(_)));
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn record_flag_writes_files_that_replay() {
+    let bin = nut_testkit::bin("usbhid-ups");
+    let dir = nut_testkit::TempDir::new().expect("temp dir");
+    let fixture = recording("0463-ffff-eaton-3s-700.hex");
+    let out = std::process::Command::new(&bin)
+        .args(["-s", "rec", "-x"])
+        .arg(format!("port={}", fixture.display()))
+        .arg("-x")
+        .arg(format!("record={}", dir.path().display()))
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hex = dir.path().join("0463-ffff-eaton-3s.hex");
+    assert!(hex.exists(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(dir.path().join("0463-ffff-eaton-3s.strings.txt").exists());
+    let explore = |port: &std::path::Path| {
+        let o = std::process::Command::new(&bin)
+            .args(["-s", "x", "-x"])
+            .arg(format!("port={}", port.display()))
+            .args(["-x", "explore"])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    assert_eq!(explore(&hex), explore(&fixture));
+}
