@@ -143,12 +143,32 @@ fn busport(dev: &Device<Context>) -> Option<String> {
     dev.port_numbers().ok().map(|p| p.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("."))
 }
 
+/// Why a USB scan could not look at the bus.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// libusb did not start (no usbfs, no permission on it).
+    #[error("libusb could not start ({0})")]
+    Init(String),
+    /// The device list could not be read.
+    #[error("can't list USB devices ({0})")]
+    List(String),
+}
+
+/// What a scan saw: how many USB devices exist at all, and the supported ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanResult {
+    /// Every USB device on the system (hubs included).
+    pub total: usize,
+    /// The devices `accept` (the device table) supports, with their identity.
+    pub supported: Vec<DeviceInfo>,
+}
+
 /// Every HID device on the system that `accept` (the device table) supports, with its
 /// identity; devices that can't be opened are listed with what the descriptor says.
-pub fn scan(accept: fn(u16, u16) -> bool) -> Result<Vec<DeviceInfo>, String> {
-    let ctx = Context::new().map_err(|e| format!("libusb init failed: {e}"))?;
-    let list = ctx.devices().map_err(|e| format!("can't list USB devices: {e}"))?;
-    let mut out = Vec::new();
+pub fn scan(accept: fn(u16, u16) -> bool) -> Result<ScanResult, ScanError> {
+    let ctx = Context::new().map_err(|e| ScanError::Init(e.to_string()))?;
+    let list = ctx.devices().map_err(|e| ScanError::List(e.to_string()))?;
+    let mut out = ScanResult { total: list.len(), supported: Vec::new() };
     for dev in list.iter() {
         let Ok(d) = dev.device_descriptor() else { continue };
         if !accept(d.vendor_id(), d.product_id()) {
@@ -156,7 +176,7 @@ pub fn scan(accept: fn(u16, u16) -> bool) -> Result<Vec<DeviceInfo>, String> {
         }
         let h = dev.open().ok();
         if let Some(i) = read_info(&dev, h.as_ref()) {
-            out.push(i);
+            out.supported.push(i);
         }
     }
     Ok(out)

@@ -1,0 +1,48 @@
+//! nut-scanner against Debian's (NUT 2.8.0) on this machine: same exit status and stdout for
+//! the USB scan (with or without devices), same progress line, and `-q` silences it.
+
+use std::path::Path;
+use std::process::Command;
+
+const NUT: &str = "/bin/nut-scanner";
+
+fn run(program: &str, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(program).args(args).output().expect("runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+#[test]
+fn usb_scan_matches_nut_here() {
+    if !Path::new(NUT).exists() {
+        eprintln!("NOTICE: skipping, {NUT} (Debian's nut-server) is not installed");
+        return;
+    }
+    let ours = env!("CARGO_BIN_EXE_nut-scanner");
+    for args in [&["-U"][..], &["-q", "-U"], &["-U", "-P"]] {
+        let (nc, nout, nerr) = run(NUT, args);
+        let (oc, oout, oerr) = run(ours, args);
+        assert_eq!(oc, nc, "exit status for {args:?}: NUT said {nerr}, we said {oerr}");
+        if nout.is_empty() {
+            // Without USB devices both print nothing on stdout.
+            assert_eq!(oout, "", "{args:?}");
+        } else {
+            // NUT 2.8.0 names sections [nutdevN], we use 2.8.2's [nutdev-usbN]; the bodies agree.
+            assert_eq!(oout.replace("nutdev-usb", "nutdev"), nout, "{args:?}");
+        }
+        assert_eq!(
+            oerr.lines().next().map(|l| l.starts_with("Scanning USB bus.")),
+            nerr.lines().next().map(|l| l.starts_with("Scanning USB bus.")),
+            "{args:?}"
+        );
+        if nc != 0 {
+            assert_eq!(oerr.lines().filter(|l| l.starts_with("No USB device found: ")).count(), 1, "{oerr}");
+        }
+    }
+    assert_eq!(run(ours, &["-V"]).1, run(NUT, &["-V"]).1);
+    assert_eq!(run(ours, &["-Z"]).0, run(NUT, &["-Z"]).0);
+    assert_eq!(run(ours, &["-h"]).0, run(NUT, &["-h"]).0);
+}
