@@ -1,0 +1,461 @@
+//! Byte-level tests of our upsd over TCP on 127.0.0.1, fed by a fake driver (a Unix socket
+//! served by the test, speaking the driver socket protocol).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nut_testkit::{free_port, wait_until, Proc, TempDir};
+
+const DUMP: &str = r#"SETINFO battery.charge "100"
+SETINFO ups.status "OL"
+SETINFO ups.mfr "Acme \"Power\""
+SETINFO Zeta.var "z"
+SETINFO alpha.var "a"
+SETINFO input.sensitivity "high"
+SETFLAGS input.sensitivity RW STRING
+SETAUX input.sensitivity 8
+ADDENUM input.sensitivity "high"
+ADDENUM input.sensitivity "low"
+SETINFO ups.delay.shutdown "20"
+SETFLAGS ups.delay.shutdown RW NUMBER
+ADDRANGE ups.delay.shutdown 10 60
+SETINFO ups.id "myid"
+SETFLAGS ups.id RW STRING
+SETAUX ups.id 5
+ADDCMD test.battery.start
+ADDCMD load.off
+DATAOK
+"#;
+
+const USERS: &str = "[admin]\n password = secret\n actions = SET FSD\n instcmds = ALL\n\
+                     [mon]\n password = pass\n upsmon primary\n\
+                     [sec]\n password = pass\n upsmon secondary\n";
+
+/// A fake driver: answers DUMPALL with [`DUMP`], PING with PONG, tracked commands with
+/// `TRACKING <id> 0`, and records every line it receives.
+struct FakeDriver {
+    path: PathBuf,
+    received: Arc<Mutex<Vec<String>>>,
+    clients: Arc<Mutex<Vec<UnixStream>>>,
+}
+
+impl FakeDriver {
+    fn start(path: &Path) -> FakeDriver {
+        let _ = std::fs::remove_file(path);
+        let listener = UnixListener::bind(path).expect("bind driver socket");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let clients = Arc::new(Mutex::new(Vec::new()));
+        let (r, c) = (received.clone(), clients.clone());
+        std::thread::spawn(move || {
+            for s in listener.incoming() {
+                let Ok(s) = s else { return };
+                c.lock().unwrap().push(s.try_clone().expect("clone"));
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    let mut w = s.try_clone().expect("clone");
+                    for line in BufReader::new(s).lines() {
+                        let Ok(line) = line else { return };
+                        r.lock().unwrap().push(line.clone());
+                        let words: Vec<&str> = line.split_whitespace().collect();
+                        let reply = match words.first() {
+                            Some(&"DUMPALL") => format!("{DUMP}DUMPDONE\n"),
+                            Some(&"PING") => "PONG\n".to_string(),
+                            _ => match words.iter().position(|w| *w == "TRACKING") {
+                                Some(i) => format!("TRACKING {} 0\n", words[i + 1]),
+                                None => continue,
+                            },
+                        };
+                        if w.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        FakeDriver { path: path.to_path_buf(), received, clients }
+    }
+
+    /// Send lines to every connected upsd.
+    fn push(&self, text: &str) {
+        for c in self.clients.lock().unwrap().iter_mut() {
+            let _ = c.write_all(text.as_bytes());
+        }
+    }
+
+    /// Simulate the driver exiting: close every connection and remove the socket.
+    fn stop(self) {
+        for c in self.clients.lock().unwrap().iter() {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+
+    fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+struct Upsd {
+    dir: TempDir,
+    port: u16,
+    proc: Proc,
+}
+
+fn start_upsd(extra_conf: &str, env: &[(&str, &str)]) -> Upsd {
+    let dir = TempDir::new().expect("tempdir");
+    let port = free_port();
+    let d = dir.path();
+    std::fs::write(
+        d.join("upsd.conf"),
+        format!("LISTEN 127.0.0.1 {port}\nSTATEPATH {}\nMAXAGE 15\n{extra_conf}", d.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ups.conf"),
+        "[ups1]\n driver = dummy-ups\n port = a.dev\n desc = \"First UPS\"\n\
+         [ups2]\n driver = dummy-ups\n port = b.dev\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("upsd.users"), USERS).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upsd"));
+    cmd.args(["-F", "-u", "root"])
+        .env("NUT_CONFPATH", d)
+        .env("NUT_STATEPATH", d)
+        .env("NUT_ALTPIDPATH", d)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let proc = Proc::spawn(cmd);
+    assert!(
+        wait_until(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
+        "upsd did not start"
+    );
+    Upsd { dir, port, proc }
+}
+
+impl Upsd {
+    fn socket(&self, ups: &str) -> PathBuf {
+        self.dir.path().join(format!("dummy-ups-{ups}"))
+    }
+
+    fn connect(&self) -> Client {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        Client { r: BufReader::new(s.try_clone().unwrap()), w: s }
+    }
+
+    /// Wait until `GET VAR <ups> ups.status` gives `want`.
+    fn wait_status(&self, ups: &str, want: &str) -> bool {
+        let mut c = self.connect();
+        wait_until(Duration::from_secs(10), || c.req(&format!("GET VAR {ups} ups.status")) == want)
+    }
+}
+
+struct Client {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Client {
+    /// Send one request; return the reply (one line, or a whole BEGIN..END block), newlines
+    /// included.
+    fn req(&mut self, line: &str) -> String {
+        self.w.write_all(format!("{line}\n").as_bytes()).unwrap();
+        self.reply()
+    }
+
+    fn reply(&mut self) -> String {
+        let mut out = String::new();
+        let mut l = String::new();
+        self.r.read_line(&mut l).unwrap();
+        out.push_str(&l);
+        if l.starts_with("BEGIN ") {
+            loop {
+                l.clear();
+                if self.r.read_line(&mut l).unwrap() == 0 {
+                    break;
+                }
+                out.push_str(&l);
+                if l.starts_with("END ") {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn read_only_verbs_match_nut_byte_for_byte() {
+    let u = start_upsd("", &[]);
+    let _d1 = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+    let mut c = u.connect();
+    let cases: &[(&str, &str)] = &[
+        ("VER", "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"),
+        ("netver", "1.3\n"),
+        ("PROTVER", "1.3\n"),
+        ("HELP", "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"),
+        ("VER x", "ERR INVALID-ARGUMENT\n"),
+        ("STARTTLS", "ERR FEATURE-NOT-CONFIGURED\n"),
+        ("BOGUS", "ERR UNKNOWN-COMMAND\n"),
+        ("", "ERR UNKNOWN-COMMAND\n"),
+        (
+            "LIST UPS",
+            "BEGIN LIST UPS\nUPS ups1 \"First UPS\"\nUPS ups2 \"Description unavailable\"\nEND LIST UPS\n",
+        ),
+        (
+            "list var UPS1",
+            "BEGIN LIST VAR UPS1\nVAR UPS1 alpha.var \"a\"\nVAR UPS1 battery.charge \"100\"\n\
+             VAR UPS1 input.sensitivity \"high\"\nVAR UPS1 ups.delay.shutdown \"20\"\nVAR UPS1 ups.id \"myid\"\n\
+             VAR UPS1 ups.mfr \"Acme \\\"Power\\\"\"\nVAR UPS1 ups.status \"OL\"\nVAR UPS1 Zeta.var \"z\"\nEND LIST VAR UPS1\n",
+        ),
+        (
+            "list rw ups1",
+            "BEGIN LIST RW ups1\nRW ups1 input.sensitivity \"high\"\nRW ups1 ups.delay.shutdown \"20\"\n\
+             RW ups1 ups.id \"myid\"\nEND LIST RW ups1\n",
+        ),
+        ("LIST CMD ups1", "BEGIN LIST CMD ups1\nCMD ups1 load.off\nCMD ups1 test.battery.start\nEND LIST CMD ups1\n"),
+        (
+            "LIST ENUM ups1 input.sensitivity",
+            "BEGIN LIST ENUM ups1 input.sensitivity\nENUM ups1 input.sensitivity \"high\"\n\
+             ENUM ups1 input.sensitivity \"low\"\nEND LIST ENUM ups1 input.sensitivity\n",
+        ),
+        (
+            "LIST RANGE ups1 ups.delay.shutdown",
+            "BEGIN LIST RANGE ups1 ups.delay.shutdown\nRANGE ups1 ups.delay.shutdown \"10\" \"60\"\n\
+             END LIST RANGE ups1 ups.delay.shutdown\n",
+        ),
+        ("LIST CLIENT ups1", "BEGIN LIST CLIENT ups1\nEND LIST CLIENT ups1\n"),
+        ("LIST ENUM ups1 nosuch", "ERR VAR-NOT-SUPPORTED\n"),
+        ("LIST VAR nosuch", "ERR UNKNOWN-UPS\n"),
+        ("LIST VAR ups2", "ERR DRIVER-NOT-CONNECTED\n"),
+        ("GET VAR ups1 UPS.STATUS", "VAR ups1 UPS.STATUS \"OL\"\n"),
+        ("GET VAR ups1 nosuch", "ERR VAR-NOT-SUPPORTED\n"),
+        ("GET VAR ups2 server.version", "VAR ups2 server.version \"2.8.0\"\n"),
+        (
+            "GET VAR ups1 SERVER.INFO",
+            "VAR ups1 server.info \"Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\"\n",
+        ),
+        ("GET TYPE ups1 input.sensitivity", "TYPE ups1 input.sensitivity RW ENUM STRING:8\n"),
+        ("GET TYPE ups1 ups.delay.shutdown", "TYPE ups1 ups.delay.shutdown RW RANGE NUMBER\n"),
+        ("GET TYPE ups1 ups.status", "TYPE ups1 ups.status NUMBER\n"),
+        ("GET DESC ups1 ups.status", "DESC ups1 ups.status \"UPS status\"\n"),
+        ("GET DESC ups1 no.such", "DESC ups1 no.such \"Description unavailable\"\n"),
+        ("GET CMDDESC ups1 load.off", "CMDDESC ups1 load.off \"Turn off the load immediately\"\n"),
+        ("GET UPSDESC ups1", "UPSDESC ups1 \"First UPS\"\n"),
+        ("GET UPSDESC ups2", "UPSDESC ups2 \"Unavailable\"\n"),
+        ("GET NUMLOGINS ups1", "NUMLOGINS ups1 0\n"),
+        ("GET TRACKING", "OFF\n"),
+        ("GET TRACKING x", "ERR FEATURE-NOT-CONFIGURED\n"),
+        ("GET VAR ups1", "ERR INVALID-ARGUMENT\n"),
+        ("LOGIN ups1", "ERR USERNAME-REQUIRED\n"),
+        ("GET DESC ups1 a=b", "DESC ups1 a \"Description unavailable\"\n"),
+    ];
+    for (req, want) in cases {
+        assert_eq!(c.req(req), *want, "request {req:?}");
+    }
+    // WinNUT's CR CR LF and comments are trimmed; a `#` inside quotes is a silent parse error.
+    c.w.write_all(b"VER\r\r\nGET DESC ups1 \"a#b\"\n").unwrap();
+    assert_eq!(c.reply(), "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n");
+    assert_eq!(c.req("NETVER # comment"), "1.3\n");
+}
+
+#[test]
+fn auth_fsd_set_instcmd_and_tracking() {
+    let u = start_upsd("", &[]);
+    let d1 = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+
+    let mut mon = u.connect();
+    assert_eq!(mon.req("USERNAME mon"), "OK\n");
+    assert_eq!(mon.req("USERNAME mon"), "ERR ALREADY-SET-USERNAME\n");
+    assert_eq!(mon.req("LOGIN ups1"), "ERR PASSWORD-REQUIRED\n");
+    assert_eq!(mon.req("PASSWORD pass"), "OK\n");
+    assert_eq!(mon.req("LOGIN ups1"), "OK\n");
+    assert_eq!(mon.req("LOGIN ups1"), "ERR ALREADY-LOGGED-IN\n");
+    assert_eq!(mon.req("PRIMARY ups1"), "OK PRIMARY-GRANTED\n");
+    assert_eq!(mon.req("MASTER ups1"), "OK MASTER-GRANTED\n");
+    assert_eq!(mon.req("SET VAR ups1 ups.id x"), "ERR ACCESS-DENIED\n");
+
+    let mut other = u.connect();
+    assert_eq!(other.req("GET NUMLOGINS ups1"), "NUMLOGINS ups1 1\n");
+    assert_eq!(
+        other.req("LIST CLIENT ups1"),
+        "BEGIN LIST CLIENT ups1\nCLIENT ups1 127.0.0.1\nEND LIST CLIENT ups1\n"
+    );
+    // A wrong password is accepted at PASSWORD time and refused when used.
+    assert_eq!(other.req("USERNAME sec"), "OK\n");
+    assert_eq!(other.req("PASSWORD wrong"), "OK\n");
+    assert_eq!(other.req("LOGIN ups1"), "ERR ACCESS-DENIED\n");
+
+    // FSD latch, shown in GET and LIST.
+    assert_eq!(mon.req("FSD ups1"), "OK FSD-SET\n");
+    assert_eq!(other.req("GET VAR ups1 ups.status"), "VAR ups1 ups.status \"FSD OL\"\n");
+    assert!(other.req("LIST VAR ups1").contains("VAR ups1 ups.status \"FSD OL\"\n"));
+    assert_eq!(mon.req("LOGOUT"), "OK Goodbye\n");
+    assert_eq!(other.req("GET NUMLOGINS ups1"), "NUMLOGINS ups1 0\n");
+
+    let mut adm = u.connect();
+    adm.req("USERNAME admin");
+    adm.req("PASSWORD secret");
+    assert_eq!(adm.req("LOGIN ups1"), "ERR ACCESS-DENIED\n");
+    assert_eq!(adm.req("SET VAR ups1 ups.id abcdef"), "ERR TOO-LONG\n");
+    assert_eq!(adm.req("SET VAR ups1 input.sensitivity medium"), "ERR INVALID-VALUE\n");
+    assert_eq!(adm.req("SET VAR ups1 ups.delay.shutdown 70"), "ERR INVALID-VALUE\n");
+    assert_eq!(adm.req("SET VAR ups1 battery.charge 5"), "ERR READONLY\n");
+    assert_eq!(adm.req("SET VAR ups1 ups.delay.shutdown 30"), "OK\n");
+    assert_eq!(adm.req("SET VAR ups1 ups.id \"a b\""), "OK\n");
+    assert_eq!(adm.req("INSTCMD ups1 nosuch"), "ERR CMD-NOT-SUPPORTED\n");
+    assert_eq!(adm.req("INSTCMD ups1 test.battery.start 60"), "OK\n");
+    assert_eq!(adm.req("SET TRACKING ON"), "OK\n");
+    let r = adm.req("INSTCMD ups1 LOAD.OFF");
+    let id = r.strip_prefix("OK TRACKING ").expect("tracking id").trim_end().to_string();
+    assert_eq!(id.len(), 36);
+    assert!(wait_until(Duration::from_secs(5), || adm.req(&format!("GET TRACKING {id}")) == "SUCCESS\n"));
+    assert_eq!(adm.req("GET TRACKING 00000000-0000-4000-8000-000000000000"), "ERR UNKNOWN\n");
+    let got = d1.received();
+    assert!(got.contains(&"SET ups.delay.shutdown \"30\"".to_string()), "{got:?}");
+    assert!(got.contains(&"SET ups.id \"a b\"".to_string()), "{got:?}");
+    assert!(got.contains(&"INSTCMD test.battery.start 60".to_string()), "{got:?}");
+    assert!(got.contains(&format!("INSTCMD LOAD.OFF TRACKING {id}")), "{got:?}");
+}
+
+#[test]
+fn stale_disconnected_and_reconnect_after_driver_restart() {
+    let u = start_upsd("", &[]);
+    let d1 = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+    let mut c = u.connect();
+    d1.push("DATASTALE\n");
+    assert!(wait_until(Duration::from_secs(5), || c.req("LIST VAR ups1") == "ERR DATA-STALE\n"));
+    assert_eq!(c.req("GET VAR ups1 ups.status"), "ERR DATA-STALE\n");
+    assert_eq!(c.req("GET UPSDESC ups1"), "UPSDESC ups1 \"First UPS\"\n");
+    d1.push("DATAOK\nSETINFO ups.status \"OB LB\"\n");
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OB LB\"\n"));
+
+    d1.stop();
+    assert!(wait_until(Duration::from_secs(5), || c.req("GET VAR ups1 ups.status")
+        == "ERR DRIVER-NOT-CONNECTED\n"));
+    assert_eq!(c.req("LIST VAR ups1"), "ERR DRIVER-NOT-CONNECTED\n");
+    // The restarted driver gets a fresh DUMPALL and its data replaces the old.
+    let d2 = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+    assert_eq!(d2.received().first().map(String::as_str), Some("DUMPALL"));
+}
+
+#[test]
+fn silent_driver_goes_stale_after_maxage() {
+    let u = start_upsd("MAXAGE 2\n", &[]);
+    // A driver that answers DUMPALL but never PING.
+    let path = u.socket("ups1");
+    let listener = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut keep = Vec::new();
+        for s in listener.incoming().flatten() {
+            let mut w = s.try_clone().unwrap();
+            let _ = w.write_all(format!("{DUMP}DUMPDONE\n").as_bytes());
+            keep.push(s);
+        }
+    });
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+    let mut c = u.connect();
+    assert!(wait_until(Duration::from_secs(6), || c.req("GET VAR ups1 ups.status") == "ERR DATA-STALE\n"));
+}
+
+#[test]
+fn hostile_clients_do_not_harm_others() {
+    let u = start_upsd("", &[]);
+    let _d1 = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+
+    // Garbage and a 1 MiB line: answered like NUT, connection still usable.
+    let mut g = u.connect();
+    g.w.write_all(b"\xff\xfe\x00garbage \"unterminated\n\"\n").unwrap();
+    let mut big = b"GET VAR ups1 ".to_vec();
+    big.extend(std::iter::repeat(b'x').take(1 << 20));
+    big.push(b'\n');
+    g.w.write_all(&big).unwrap();
+    assert_eq!(g.reply(), "ERR UNKNOWN-COMMAND\n");
+    assert_eq!(g.reply(), "ERR VAR-NOT-SUPPORTED\n");
+    assert_eq!(g.req("NETVER"), "1.3\n");
+
+    // A client that sends many requests and never reads.
+    let mut hog = TcpStream::connect(("127.0.0.1", u.port)).unwrap();
+    hog.set_write_timeout(Some(Duration::from_millis(200))).unwrap();
+    let burst = "LIST VAR ups1\n".repeat(1000);
+    for _ in 0..200 {
+        if hog.write_all(burst.as_bytes()).is_err() {
+            break;
+        }
+    }
+    // Everyone else is still served promptly.
+    let mut c = u.connect();
+    let t0 = std::time::Instant::now();
+    for _ in 0..100 {
+        assert_eq!(c.req("GET VAR ups1 battery.charge"), "VAR ups1 battery.charge \"100\"\n");
+    }
+    assert!(t0.elapsed() < Duration::from_secs(5), "took {:?}", t0.elapsed());
+    drop(hog);
+}
+
+#[test]
+fn maxconn_refuses_cleanly_and_idle_clients_are_dropped() {
+    let u = start_upsd("MAXCONN 2\n", &[("NUT_UPSD_IDLE_TIMEOUT", "2")]);
+    // The start-up probe's connection may still hold a slot for a moment.
+    let usable = || {
+        let mut c = u.connect();
+        let ok = c.w.write_all(b"NETVER\n").is_ok() && {
+            let mut l = String::new();
+            c.r.read_line(&mut l).is_ok() && l == "1.3\n"
+        };
+        ok.then_some(c)
+    };
+    let mut a = None;
+    assert!(wait_until(Duration::from_secs(5), || {
+        a = usable();
+        a.is_some()
+    }));
+    let mut a = a.unwrap();
+    let mut b = usable().expect("second connection within MAXCONN 2");
+    assert_eq!(b.req("NETVER"), "1.3\n");
+    // The third is closed at once without a reply.
+    let mut third = TcpStream::connect(("127.0.0.1", u.port)).unwrap();
+    third.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = third.write_all(b"NETVER\n");
+    let mut buf = [0u8; 16];
+    assert!(matches!(third.read(&mut buf), Ok(0) | Err(_)));
+    // Silent clients are dropped after the idle timeout, freeing their slots.
+    let mut buf = [0u8; 16];
+    assert!(matches!(a.r.get_mut().read(&mut buf), Ok(0)), "idle client not dropped");
+    drop(b);
+    assert!(wait_until(Duration::from_secs(5), || usable().is_some()));
+    drop(u.proc);
+}
+
+#[test]
+fn check_mode_reports_every_problem_with_file_and_line() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("upsd.conf"), "MAXAGE soon\nLISTEN 127.0.0.1 notaport\n").unwrap();
+    std::fs::write(d.join("ups.conf"), "[ups1]\n port = x\n").unwrap();
+    std::fs::write(d.join("upsd.users"), "[u]\n password = p\n upsmon boss\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_upsd")).arg("-t").env("NUT_CONFPATH", d).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    for want in ["upsd.conf:1: error", "upsd.conf:2: error", "ups.conf:1: error", "upsd.users:3: error"] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    std::fs::write(d.join("upsd.conf"), "").unwrap();
+    std::fs::write(d.join("ups.conf"), "[ups1]\n driver = dummy-ups\n port = x\n").unwrap();
+    std::fs::write(d.join("upsd.users"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_upsd")).arg("-t").env("NUT_CONFPATH", d).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
