@@ -56,13 +56,20 @@ fn stack() -> Option<Stack> {
         Impl::Ours
     };
     let dev = repo_root().join("tests/devices/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev");
-    Some(Stack::builder().upsd(upsd).dummy("ups1", dev, driver).start().unwrap_or_else(|e| panic!("stack: {e}")))
+    Some(
+        Stack::builder()
+            .upsd(upsd)
+            .dummy("ups1", dev, driver)
+            .start()
+            .unwrap_or_else(|e| panic!("stack: {e}")),
+    )
 }
 
 /// One GET VAR round trip on a fresh connection; panics if it is slower than `limit`.
 fn probe(stack: &Stack, limit: Duration, during: &str) -> Duration {
     let t0 = Instant::now();
-    let mut c = Conn::connect(stack.port()).unwrap_or_else(|e| panic!("{during}: second client cannot connect: {e}"));
+    let mut c =
+        Conn::connect(stack.port()).unwrap_or_else(|e| panic!("{during}: second client cannot connect: {e}"));
     c.set_timeout(limit + Duration::from_secs(2)).expect("timeout");
     let r = c.request("GET VAR ups1 ups.status");
     let took = t0.elapsed();
@@ -73,7 +80,11 @@ fn probe(stack: &Stack, limit: Duration, during: &str) -> Duration {
 }
 
 fn assert_alive(stack: &mut Stack, during: &str) {
-    assert!(stack.upsd_alive(), "{during}: upsd died; its output:\n{}", nut_testkit::stack::tail(&stack.upsd_log(), 30));
+    assert!(
+        stack.upsd_alive(),
+        "{during}: upsd died; its output:\n{}",
+        nut_testkit::stack::tail(&stack.upsd_log(), 30)
+    );
 }
 
 /// Read whatever the server sends within `window` (or until EOF).
@@ -254,7 +265,9 @@ fn a_client_that_never_reads_does_not_stall_others() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (s, sent) = t.join().expect("writer");
-    eprintln!("robustness: never-reading client sent {sent} bytes; {probes} probes, worst round trip {worst:?}");
+    eprintln!(
+        "robustness: never-reading client sent {sent} bytes; {probes} probes, worst round trip {worst:?}"
+    );
     assert_alive(&mut st, "never-reading client");
     drop(s);
     probe(&st, Duration::from_secs(1), "after the never-reading client left");
@@ -283,13 +296,19 @@ fn broken_conf_report(lines: &[&str], want: &str) {
     for (k, v) in st.env() {
         cmd.env(k, v);
     }
-    cmd.args(["-u", "root", "-F"]).stdin(std::process::Stdio::null()).stdout(f.try_clone().expect("dup")).stderr(f);
+    cmd.args(["-u", "root", "-F"])
+        .stdin(std::process::Stdio::null())
+        .stdout(f.try_clone().expect("dup"))
+        .stderr(f);
     let mut p = Proc::spawn(cmd);
     let found = wait_until(Duration::from_secs(10), || {
         std::fs::read_to_string(&log).is_ok_and(|t| t.contains(want)) || !p.is_running()
     });
     let text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(found && text.contains(want), "upsd did not report `{want}` for a broken upsd.conf; its output:\n{text}");
+    assert!(
+        found && text.contains(want),
+        "upsd did not report `{want}` for a broken upsd.conf; its output:\n{text}"
+    );
 }
 
 #[test]
