@@ -144,19 +144,106 @@ pub fn parse_values_tsv(text: &str) -> Result<Vec<ValueRow>, RecordingError> {
 
 /// Parse a `.reports.txt` file into (report id, whole report bytes) pairs.
 pub fn parse_reports_txt(text: &str) -> Result<Vec<(u8, Vec<u8>)>, RecordingError> {
+    Ok(parse_reports_txt_lines(text)?.into_iter().map(|r| (r.id, r.bytes)).collect())
+}
+
+/// One report of a `.reports.txt` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// The report type when the line says it (`input report 0x0b: ...`); plain lines are
+    /// Feature reports (GET_REPORT dumps).
+    pub report_type: ReportType,
+    /// Report id.
+    pub id: u8,
+    /// The whole report (first byte = id when ids are used).
+    pub bytes: Vec<u8>,
+}
+
+/// [`parse_reports_txt`] with line numbers and types. Two line forms exist in the recordings:
+/// `<id decimal> <TAB> <hex bytes>` and `<input|feature> report 0x<id hex>: <hex>` (hex
+/// possibly without spaces, as `usbhid-dump` prints it).
+pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let ln = n + 1;
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
+        let lower = line.trim_start().to_ascii_lowercase();
+        let typed = ["input", "feature", "output"].iter().find_map(|t| {
+            lower
+                .strip_prefix(t)
+                .and_then(|r| r.trim_start().strip_prefix("report"))
+                .map(|r| (*t, r.to_string()))
+        });
+        if let Some((t, rest)) = typed {
+            let (id, hex) = rest
+                .split_once(':')
+                .ok_or_else(|| err(ln, format!("expected '{t} report 0x<id>: <hex bytes>'")))?;
+            let id = id.trim();
+            let id = u8::from_str_radix(id.trim_start_matches("0x"), 16)
+                .map_err(|_| err(ln, format!("bad report id '{id}'")))?;
+            let compact: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+            if !compact.len().is_multiple_of(2) || !compact.is_ascii() {
+                return Err(err(ln, "odd number of hex digits: a byte is cut"));
+            }
+            let bytes = (0..compact.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&compact[i..i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|_| err(ln, format!("'{}' is not hex", hex.trim())))?;
+            let report_type = ReportType::from_name(&format!("{}{}", &t[..1].to_uppercase(), &t[1..]))
+                .unwrap_or(ReportType::Feature);
+            out.push(ReportLine { line: ln, report_type, id, bytes });
+            continue;
+        }
         let (id, bytes) = line
             .split_once(char::is_whitespace)
             .ok_or_else(|| err(ln, "expected '<report id> <hex bytes>'"))?;
         let id: u8 = id.trim().parse().map_err(|_| err(ln, format!("bad report id '{id}'")))?;
-        out.push((id, parse_hex(bytes).map_err(|e| err(ln, e.message))?));
+        let bytes = parse_hex(bytes).map_err(|e| err(ln, e.message))?;
+        out.push(ReportLine { line: ln, report_type: ReportType::Feature, id, bytes });
     }
     Ok(out)
+}
+
+/// Check that recorded report bytes fit the descriptor: they start with the report id when
+/// the device uses ids, the report exists, and the length is what the descriptor declares.
+/// A mis-framed recording would otherwise decode to wrong values.
+pub fn check_framing(
+    desc: &crate::Descriptor,
+    rt: ReportType,
+    id: u8,
+    bytes: &[u8],
+    line: usize,
+) -> Result<(), RecordingError> {
+    if desc.uses_report_ids && bytes.first() != Some(&id) {
+        return Err(err(
+            line,
+            format!(
+                "report bytes start with {} but the report id is 0x{id:02x}: the bytes belong to another report",
+                bytes.first().map_or("nothing".to_string(), |b| format!("0x{b:02x}"))
+            ),
+        ));
+    }
+    let want = desc
+        .wire_length(rt, id)
+        .or_else(|| desc.wire_length(ReportType::Feature, id))
+        .or_else(|| desc.wire_length(ReportType::Input, id))
+        .ok_or_else(|| err(line, format!("report 0x{id:02x} is not in the report descriptor")))?;
+    if bytes.len() != want {
+        return Err(err(
+            line,
+            format!(
+                "{} report 0x{id:02x}: {} byte(s), the descriptor says {want}",
+                if bytes.len() < want { "short" } else { "extra bytes in" },
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The USB strings of a recorded device (a `.strings.txt` file).
@@ -245,6 +332,12 @@ mod tests {
         assert_eq!(rows[0].report_id, 0x20);
         assert_eq!(rows[0].report_bytes, vec![0x20, 1]);
         assert_eq!(parse_reports_txt("# x\n1\t01 25\n").expect("ok"), vec![(1, vec![1, 0x25])]);
+        let typed =
+            parse_reports_txt_lines("input report 0x0b:   0b9001\nfeature report 0x0B: 0B31\n").expect("ok");
+        assert_eq!(typed[0].report_type, ReportType::Input);
+        assert_eq!((typed[0].id, typed[0].bytes.clone()), (0x0b, vec![0x0b, 0x90, 0x01]));
+        assert_eq!(typed[1].report_type, ReportType::Feature);
+        assert!(parse_reports_txt_lines("input report 0x0b: 0b9\n").is_err());
     }
 
     #[test]

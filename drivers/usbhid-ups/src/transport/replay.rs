@@ -138,19 +138,29 @@ impl Replay {
         let mut reports = HashMap::new();
         // Complete raw reports first; the decoded log fills in what they lack. The first
         // occurrence wins: logs re-read reports after state changes (going on battery).
+        // Report bytes are checked against the descriptor when it parses (when it does not,
+        // opening the UPS reports that).
+        let parsed = nut_hid::parse(&descriptor).ok();
+        let frame = |path: &Path, rt, id, bytes: &[u8], line| match &parsed {
+            Some(d) => recording::check_framing(d, rt, id, bytes, line)
+                .map_err(|err| ReplayError::Format { path: path.to_path_buf(), err }),
+            None => Ok(()),
+        };
         let rpt = companion("reports.txt");
         if rpt.exists() {
-            let list = recording::parse_reports_txt(&read(&rpt)?)
-                .map_err(|err| ReplayError::Format { path: rpt, err })?;
-            for (id, bytes) in list {
-                reports.entry((ReportType::Feature, id)).or_insert(bytes);
+            let list = recording::parse_reports_txt_lines(&read(&rpt)?)
+                .map_err(|err| ReplayError::Format { path: rpt.clone(), err })?;
+            for r in list {
+                frame(&rpt, r.report_type, r.id, &r.bytes, r.line)?;
+                reports.entry((r.report_type, r.id)).or_insert(r.bytes);
             }
         }
         let tsv = companion("values.tsv");
         if tsv.exists() {
             let rows = recording::parse_values_tsv(&read(&tsv)?)
-                .map_err(|err| ReplayError::Format { path: tsv, err })?;
+                .map_err(|err| ReplayError::Format { path: tsv.clone(), err })?;
             for r in rows {
+                frame(&tsv, r.report_type, r.report_id, &r.report_bytes, r.line)?;
                 reports.entry((r.report_type, r.report_id)).or_insert(r.report_bytes);
             }
         }
