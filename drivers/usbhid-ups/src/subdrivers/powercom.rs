@@ -2,10 +2,18 @@
 
 use nut_hid::usage::POWERCOM;
 
-use super::{Subdriver, VarMap};
+use super::StatusBit::*;
+use super::{num, st, Subdriver, VarMap};
 
 /// Variables beyond the common ones.
-pub const VARS: &[VarMap] = &[];
+pub const VARS: &[VarMap] = &[
+    num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
+    num("output.voltage.nominal", "UPS.Output.ConfigVoltage", "%.0f"),
+    num("output.frequency.nominal", "UPS.Output.ConfigFrequency", "%.0f"),
+    st("UPS.PresentStatus.Boost", Boost),
+    st("UPS.PresentStatus.Buck", Trim),
+    st("UPS.PresentStatus.Overload", Overload),
+];
 
 /// The subdriver.
 pub const SUBDRIVER: Subdriver = Subdriver {

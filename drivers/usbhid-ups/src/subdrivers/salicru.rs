@@ -1,9 +1,14 @@
 //! Salicru (2e66), NUT's `salicru-hid`.
 
-use super::{Subdriver, VarMap};
+use super::StatusBit::*;
+use super::{num, st, st0, Subdriver, VarMap};
 
 /// Variables beyond the common ones.
-pub const VARS: &[VarMap] = &[];
+pub const VARS: &[VarMap] = &[
+    num("input.frequency.nominal", "UPS.Flow.[1].ConfigFrequency", "%.0f"),
+    st0("UPS.BatterySystem.Battery.PresentStatus.Present", NoBattery),
+    st("UPS.BatterySystem.Charger.PresentStatus.InternalFailure", InternalFailure),
+];
 
 /// The subdriver.
 pub const SUBDRIVER: Subdriver = Subdriver {

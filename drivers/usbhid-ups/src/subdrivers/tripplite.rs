@@ -1,9 +1,18 @@
 //! Tripp Lite (09ae), NUT's `tripplite-hid`.
 
-use super::{Subdriver, VarMap};
+use super::StatusBit::*;
+use super::{st, Subdriver, VarMap};
 
 /// Variables beyond the common ones.
-pub const VARS: &[VarMap] = &[];
+pub const VARS: &[VarMap] = &[
+    // Tripp Lite reports its converter state under UPS.PowerConverter.PresentStatus.
+    st("UPS.PowerConverter.PresentStatus.Boost", Boost),
+    st("UPS.PowerConverter.PresentStatus.Buck", Trim),
+    st("UPS.PowerConverter.PresentStatus.Overload", Overload),
+    st("UPS.PowerConverter.PresentStatus.OverTemperature", Overheat),
+    st("UPS.PowerConverter.PresentStatus.InternalFailure", InternalFailure),
+    st("UPS.PowerConverter.PresentStatus.AwaitingPower", AwaitingPower),
+];
 
 /// The subdriver.
 pub const SUBDRIVER: Subdriver = Subdriver {
