@@ -196,6 +196,41 @@ mod tests {
     }
 
     #[test]
+    fn debian_stack_serves_a_dev_file_and_stops_on_drop() {
+        if !require_debian_nut("testkit stack") {
+            return;
+        }
+        let spec = UpsSpec {
+            name: "t1".into(),
+            port: "t.dev".into(),
+            desc: Some("Test \"one\"".into()),
+            extra: Vec::new(),
+            driver: Driver::DummyUps(Impl::Debian),
+        };
+        let mut st = Stack::builder()
+            .file("t.dev", b"ups.status: OB LB\nbattery.charge: 5\n")
+            .ups(spec)
+            .start()
+            .expect("Debian stack starts");
+        let mut c = st.connect().expect("connect");
+        assert_eq!(c.request("GET VAR t1 battery.charge").unwrap(), vec!["VAR t1 battery.charge \"5\""]);
+        assert_eq!(c.request("GET UPSDESC t1").unwrap(), vec!["UPSDESC t1 \"Test \\\"one\\\"\""]);
+        let out = st
+            .run(Path::new("/usr/bin/upsc"), &[&st.target("t1"), "ups.status"], Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(out.out(), "OB LB\n");
+        let upsd = st.upsd_pid().expect("upsd pid") as libc::pid_t;
+        assert!(st.upsd_alive());
+        drop(c);
+        drop(st);
+        // SAFETY: signal 0 only probes for existence.
+        assert!(
+            wait_until(Duration::from_secs(5), || unsafe { libc::kill(upsd, 0) } != 0),
+            "upsd survived the drop"
+        );
+    }
+
+    #[test]
     fn free_port_is_bindable() {
         let p = free_port();
         assert!(p > 0);
