@@ -14,7 +14,7 @@ use nut_proto::net::{LexEvent, LineLexer};
 use tokio::net::TcpStream;
 use tokio::time::{sleep_until, Instant};
 
-use crate::commands::{dispatch, forget_client, Out, Session};
+use crate::commands::{dispatch, forget_connection, Out, Session};
 use crate::state::Shared;
 
 /// Stop reading requests while this much output is waiting for the client.
@@ -96,7 +96,25 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
 
         let pending_out = sent < out.buf.len();
         let want_read = ipos == iend && !pending_out_full(&out, sent) && !session.closing;
+        // Watchers only wait for events (never for the idle timeout); events are taken only
+        // while there is room for them, so a watcher that does not read fills its bounded
+        // queue and is dropped by the publisher instead of growing our buffer.
+        let watching = session.watch.is_some();
+        let want_event = watching && !pending_out_full(&out, sent) && !session.closing;
         tokio::select! {
+            ev = next_event(&mut session.watch), if want_event => {
+                if let Some(text) = ev {
+                    out.buf.extend_from_slice(text.as_bytes());
+                    if let Some(w) = session.watch.as_mut() {
+                        while !pending_out_full(&out, sent) {
+                            match w.rx.try_recv() {
+                                Ok(t) => out.buf.extend_from_slice(t.as_bytes()),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+            }
             r = stream.readable(), if want_read => {
                 if r.is_err() {
                     reason = "read failure";
@@ -122,12 +140,12 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     break;
                 }
             }
-            _ = sleep_until(deadline) => {
+            _ = sleep_until(deadline), if !watching => {
                 reason = "idle timeout";
                 break;
             }
             _ = kick.notified() => {
-                reason = "its UPS was removed from ups.conf";
+                reason = "kicked (its UPS was removed from ups.conf, or it did not read its events)";
                 break;
             }
         }
@@ -135,7 +153,16 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
 
     tracing::debug!("Disconnect from {} ({reason})", peer.ip());
     let mut core = server.lock();
-    forget_client(&mut core, &session);
+    forget_connection(&mut core, &session);
+}
+
+/// The next queued event text (pending forever when not watching; the sender half lives in
+/// the session, so the queue never closes while it is polled).
+async fn next_event(watch: &mut Option<crate::commands::WatchSession>) -> Option<String> {
+    match watch {
+        Some(w) => w.rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn pending_out_full(out: &Out, sent: usize) -> bool {

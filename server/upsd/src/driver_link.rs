@@ -42,9 +42,11 @@ pub async fn run(server: Shared, name: String, generation: u64) {
                 let why = session(&server, &name, generation, stream).await;
                 let still_ours = {
                     let mut core = server.lock();
+                    let maxage = core.maxage;
                     match core.ups_mut(&name) {
                         Some(u) if u.generation == generation => {
                             u.on_disconnect();
+                            crate::watch::publish(u, maxage);
                             true
                         }
                         _ => false,
@@ -156,8 +158,11 @@ async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStrea
                     }
                 }
                 // One lock for the whole chunk: a DUMPALL of hundreds of lines costs one lock.
+                let mut published = false;
+                {
                 let mut core = server.lock();
                 let core = &mut *core;
+                let maxage = core.maxage;
                 let Some(u) = core.upses.iter_mut().find(|u| u.name == name && u.generation == generation) else {
                     return "removed from the configuration".into();
                 };
@@ -169,11 +174,23 @@ async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStrea
                         }
                         continue;
                     }
+                    // Watchers see every change, not just the state at the end of the read.
+                    let publish = !u.watch.watchers.is_empty() && crate::watch::may_change_view(&m);
                     match u.apply(m) {
                         Some(DataChange::Stale) => tracing::debug!("UPS [{name}]: driver says data is stale"),
                         Some(DataChange::Ok) => tracing::debug!("UPS [{name}]: driver says data is ok"),
                         None => {}
                     }
+                    if publish {
+                        crate::watch::publish(u, maxage);
+                        published = true;
+                    }
+                }
+                }
+                // A driver that floods changes must not fill the watchers' queues before their
+                // connections run: let them take each chunk's events first.
+                if published {
+                    tokio::task::yield_now().await;
                 }
             }
             line = rx.recv() => {
@@ -184,9 +201,14 @@ async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStrea
             }
             _ = tick.tick() => {
                 let (stale, quiet) = {
-                    let core = server.lock();
-                    match core.ups(name) {
-                        Some(u) if u.generation == generation => (u.stale(core.maxage), u.last_heard.elapsed()),
+                    let mut core = server.lock();
+                    let maxage = core.maxage;
+                    match core.ups_mut(name) {
+                        Some(u) if u.generation == generation => {
+                            // Silence past MAXAGE makes the data stale without any message.
+                            crate::watch::publish(u, maxage);
+                            (u.stale(maxage), u.last_heard.elapsed())
+                        }
                         _ => return "removed from the configuration".into(),
                     }
                 };

@@ -20,6 +20,7 @@ pub mod listener;
 pub mod server;
 pub mod state;
 pub mod tracking;
+pub mod watch;
 
 use std::process::ExitCode;
 

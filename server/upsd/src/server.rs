@@ -63,6 +63,11 @@ pub fn reload(server: &Shared, cfg: &Config) {
                     tracing::info!("Kicking client {} (was on UPS [{}])", l.addr, old.name);
                     l.kick.notify_one();
                 }
+                // Watchers are closed too, so they re-WATCH and learn the UPS is gone
+                // (ERR UNKNOWN-UPS) instead of waiting for events that never come.
+                for w in &old.watch.watchers {
+                    w.kick.notify_one();
+                }
             }
         }
         let mut upses = Vec::new();
@@ -78,6 +83,7 @@ pub fn reload(server: &Shared, cfg: &Config) {
                         u.driver = d.driver.clone();
                         u.socket = socket;
                         u.on_disconnect();
+                        crate::watch::publish(&mut u, core.maxage);
                         spawn.push((u.name.clone(), u.generation));
                     }
                     upses.push(u);

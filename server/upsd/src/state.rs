@@ -161,6 +161,8 @@ pub struct Ups {
     pub logins: Vec<Login>,
     /// Bumped when the section changes on reload, so a stale driver link stops.
     pub generation: u64,
+    /// `WATCH` subscribers and what they were last told.
+    pub watch: crate::watch::Watch,
 }
 
 /// Lower-case key used for variables and commands.
@@ -185,6 +187,7 @@ impl Ups {
             cmds: BTreeMap::new(),
             logins: Vec::new(),
             generation: 0,
+            watch: crate::watch::Watch::default(),
         }
     }
 

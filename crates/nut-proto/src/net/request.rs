@@ -269,6 +269,9 @@ pub enum Verb {
     Username,
     /// `VER`
     Ver,
+    /// `WATCH` (our opt-in event subscription, docs/event-subscription.md; NUT answers
+    /// `ERR UNKNOWN-COMMAND`)
+    Watch,
 }
 
 impl Verb {
@@ -291,6 +294,7 @@ impl Verb {
             ("FSD", Verb::Fsd),
             ("SET", Verb::Set),
             ("INSTCMD", Verb::Instcmd),
+            ("WATCH", Verb::Watch),
         ];
         VERBS.iter().find(|(n, _)| n.eq_ignore_ascii_case(word)).map(|(_, v)| *v)
     }
@@ -362,6 +366,8 @@ pub enum Request<'a> {
     Username(&'a str),
     /// `VER`
     Ver,
+    /// `WATCH <ups>` (our extension: push status changes of `<ups>` on this connection).
+    Watch(&'a str),
 }
 
 impl<'a> Request<'a> {
@@ -495,6 +501,10 @@ impl<'a> Request<'a> {
                 }
                 Request::Instcmd(a(0), a(1), if n == 3 { Some(a(2)) } else { None })
             }
+            Verb::Watch => {
+                exactly(1)?;
+                Request::Watch(a(0))
+            }
         })
     }
 }
@@ -603,6 +613,10 @@ mod tests {
         assert_eq!(req("MASTER u"), Ok(Primary("u", true)));
         assert_eq!(req("LOGOUT x"), inv);
         assert_eq!(req("STARTTLS x"), Ok(Starttls));
+        assert_eq!(req("watch u"), Ok(Watch("u")));
+        assert_eq!(req("WATCH"), inv);
+        assert_eq!(req("WATCH u v"), inv);
+        assert!(!Verb::Watch.needs_credentials());
         assert!(Verb::Set.needs_credentials());
         assert!(!Verb::Get.needs_credentials());
     }

@@ -16,8 +16,10 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
         return Err(ErrCode::AccessDenied);
     }
     tracing::info!("Client {} set FSD on UPS [{}]", s.who(), name);
+    let maxage = cx.core.maxage;
     if let Some(u) = cx.core.ups_mut(&name) {
         u.fsd = true;
+        crate::watch::publish(u, maxage);
     }
     cx.out.line(&["OK FSD-SET"]);
     Ok(())

@@ -20,13 +20,14 @@ mod starttls;
 mod tracking;
 mod username;
 mod ver;
+mod watch;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use nut_proto::net::{Request, Verb};
 use nut_proto::ErrCode;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 use crate::state::{ClientId, Core, Server};
 
@@ -60,6 +61,19 @@ pub struct Session {
     pub closing: bool,
     /// `CERTFILE` was configured (STARTTLS is answered differently).
     pub tls_configured: bool,
+    /// The event subscription, after the first `WATCH`.
+    pub watch: Option<WatchSession>,
+}
+
+/// A connection's `WATCH` state.
+#[derive(Debug)]
+pub struct WatchSession {
+    /// Given to each watched UPS.
+    pub tx: mpsc::Sender<String>,
+    /// Drained by the connection into its output.
+    pub rx: mpsc::Receiver<String>,
+    /// Configured names of the watched UPSes.
+    pub upses: Vec<String>,
 }
 
 impl Session {
@@ -75,6 +89,7 @@ impl Session {
             kick: Arc::new(Notify::new()),
             closing: false,
             tls_configured,
+            watch: None,
         }
     }
 
@@ -203,6 +218,7 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
         Request::Starttls => starttls::run(&mut cx),
         Request::Username(u) => username::run(&mut cx, u),
         Request::Ver => ver::run(&mut cx),
+        Request::Watch(ups) => watch::run(&mut cx, ups),
     };
     if let Err(code) = result {
         cx.out.err(code);
@@ -214,6 +230,18 @@ pub fn forget_client(core: &mut Core, session: &Session) {
     if let Some(name) = &session.login_ups {
         if let Some(ups) = core.ups_mut(name) {
             ups.logins.retain(|l| l.client != session.id);
+        }
+    }
+}
+
+/// Forget a closing connection's LOGIN and its event subscriptions.
+pub fn forget_connection(core: &mut Core, session: &Session) {
+    forget_client(core, session);
+    if let Some(w) = &session.watch {
+        for name in &w.upses {
+            if let Some(ups) = core.ups_mut(name) {
+                crate::watch::remove(ups, session.id);
+            }
         }
     }
 }
