@@ -168,8 +168,13 @@ def main():
                     va = theirs.client_views(i)
                     vb = ours.client_views(i)
                     for k in va:
-                        if va[k].replace(theirs.names[i], "U") != vb.get(k, "").replace(ours.names[i], "U"):
+                        ta = va[k].replace(theirs.names[i], "U")
+                        tb = vb.get(k, "").replace(ours.names[i], "U")
+                        if ta != tb:
                             bad.append(k)
+                            if os.environ.get("SHOW_DIFF"):
+                                import difflib
+                                sys.stdout.writelines(difflib.unified_diff(ta.splitlines(True), tb.splitlines(True), "debian " + k, "ours " + k))
                 if bad:
                     failed += 1
                     print("MISMATCH %s: %s" % (os.path.relpath(path, devdir), ", ".join(bad)))
