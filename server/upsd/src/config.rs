@@ -139,11 +139,12 @@ pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Con
             }
         },
         Ok(None) => {
-            diags.push(Diagnostic::warning(
+            // NUT 2.8.0 refuses to start without it (and keeps the old users on reload).
+            diags.push(Diagnostic::error(
                 &users_file,
                 0,
-                "the file is missing, so nobody can log in (upsmon, upscmd and upsrw will get \
-                 ACCESS-DENIED); create it with a [user] section",
+                "the file is missing (NUT's upsd does not start without it); create it with a [user] \
+                 section for upsmon, upscmd and upsrw, or empty (chmod 640) if nobody needs to log in",
             ));
             UpsdUsers::default()
         }
@@ -247,14 +248,16 @@ mod tests {
 
     #[test]
     fn empty_ups_conf_needs_allow_no_device() {
-        let d = dir(&[("upsd.conf", ""), ("ups.conf", "")]);
+        let d = dir(&[("upsd.conf", ""), ("ups.conf", ""), ("upsd.users", "")]);
         let e = load(d.path(), |_| None).unwrap_err();
         assert!(e.to_string().contains("ALLOW_NO_DEVICE"), "{e}");
         std::fs::write(d.path().join("upsd.conf"), "ALLOW_NO_DEVICE true\n").expect("write");
         let c = load(d.path(), |_| None).expect("allowed");
         assert!(c.upses.is_empty());
-        // The missing upsd.users is only a warning.
-        assert!(c.warnings.iter().any(|w| w.message.contains("nobody can log in")));
+        // A missing upsd.users is fatal, as in NUT.
+        std::fs::remove_file(d.path().join("upsd.users")).expect("remove");
+        let e = load(d.path(), |_| None).unwrap_err();
+        assert!(e.to_string().contains("upsd.users: error: the file is missing"), "{e}");
     }
 
     #[test]

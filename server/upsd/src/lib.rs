@@ -31,29 +31,38 @@ use crate::listener::{Family, ListenSpec};
 const OPTSTRING: &str = "c:DFBhr:qu:V46tP:i:p:";
 
 fn usage() -> String {
-    format!(
-        "{}\nNetwork server for UPS data.\n\n\
-usage: upsd [OPTIONS]\n\n\
-  -c <command>\tsend <command> via signal to background process\n\
-\t\tcommands:\n\
-\t\t - reload: reread configuration files\n\
-\t\t - stop: stop process and exit\n\
-  -P <pid>\tsend the signal above to specified PID (bypassing PID file)\n\
-  -D\t\traise debugging level (and stay foreground by default)\n\
-  -F\t\tstay foregrounded even if no debugging is enabled\n\
-  -FF\t\tstay foregrounded and still save the PID file\n\
-  -B\t\tstay backgrounded even if debugging is bumped\n\
-  -h\t\tdisplay this help\n\
-  -r <dir>\tchroots to <dir>\n\
-  -q\t\traise log level threshold\n\
-  -u <user>\tswitch to <user> (if started as root)\n\
-  -V\t\tdisplay the version of this software\n\
-  -4\t\tIPv4 only\n\
-  -6\t\tIPv6 only\n\
-  -t\t\tcheck upsd.conf, ups.conf and upsd.users, print every problem, and exit\n\
-\t\t(non-zero if there is an error)\n",
-        nut_core::banner("upsd")
-    )
+    // NUT's text, line for line (the options are indented by two spaces), plus `-t`.
+    const LINES: &[&str] = &[
+        "Network server for UPS data.",
+        "",
+        "usage: upsd [OPTIONS]",
+        "",
+        "  -c <command>\tsend <command> via signal to background process",
+        "\t\tcommands:",
+        "\t\t - reload: reread configuration files",
+        "\t\t - stop: stop process and exit",
+        "  -P <pid>\tsend the signal above to specified PID (bypassing PID file)",
+        "  -D\t\traise debugging level (and stay foreground by default)",
+        "  -F\t\tstay foregrounded even if no debugging is enabled",
+        "  -FF\t\tstay foregrounded and still save the PID file",
+        "  -B\t\tstay backgrounded even if debugging is bumped",
+        "  -h\t\tdisplay this help",
+        "  -r <dir>\tchroots to <dir>",
+        "  -q\t\traise log level threshold",
+        "  -u <user>\tswitch to <user> (if started as root)",
+        "  -V\t\tdisplay the version of this software",
+        "  -4\t\tIPv4 only",
+        "  -6\t\tIPv6 only",
+        "  -t\t\tcheck upsd.conf, ups.conf and upsd.users, print every problem, and exit",
+        "\t\t(non-zero if there is an error)",
+    ];
+    let mut s = nut_core::banner("upsd");
+    s.push('\n');
+    for l in LINES {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
 }
 
 /// Entry point; `args` includes the program name.
@@ -113,7 +122,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 
     let debug = p.count('D');
-    nut_daemon::log::init("upsd", debug.min(255) as u8);
+    nut_daemon::log::init_with_quiet("upsd", debug.min(255) as u8, p.count('q').min(255) as u8);
     if p.has('i') || p.has('p') {
         tracing::warn!(
             "Specifying a listening addresses with '-i <address>' and '-p <port>' is deprecated. \
@@ -183,8 +192,11 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
     if let Some(dir) = p.value('r') {
         chroot(dir)?;
     }
-    let user = p.value('u').unwrap_or("nut");
-    nut_daemon::privs::drop_to(user).map_err(|e| format!("can't switch to user {user}: {e}"))?;
+    if let Some(user) =
+        run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok())
+    {
+        nut_daemon::privs::drop_to(user).map_err(|e| format!("can't switch to user {user}: {e}"))?;
+    }
 
     let foreground_flags = p.count('F');
     let background = p.has('B') || (foreground_flags == 0 && p.count('D') == 0);
@@ -202,6 +214,9 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
         tracing::info!("Running as foreground process, not saving a PID file");
         None
     };
+    if foreground_flags >= 2 && !background {
+        tracing::info!("Running as foreground process, but saving a PID file anyway");
+    }
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -219,6 +234,29 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
     })
 }
 
+/// NUT's compiled-in account, used when root starts upsd without `-u`.
+pub const DEFAULT_USER: &str = "nut";
+
+/// The user to switch to: `-u` if given (a missing user is then an error), else, when running
+/// as root, [`DEFAULT_USER`] if it exists; without it upsd keeps running as root with a
+/// warning rather than refusing to start.
+fn run_as_user(explicit: Option<&str>, euid: u32, exists: impl Fn(&str) -> bool) -> Option<&str> {
+    if explicit.is_some() {
+        return explicit;
+    }
+    if euid != 0 {
+        return None;
+    }
+    if exists(DEFAULT_USER) {
+        return Some(DEFAULT_USER);
+    }
+    tracing::warn!(
+        "Running as root: user {DEFAULT_USER:?} does not exist (create it with useradd --system {DEFAULT_USER}, \
+         or choose an account with -u <user>)"
+    );
+    None
+}
+
 fn chroot(dir: &str) -> Result<(), String> {
     let c = std::ffi::CString::new(dir).map_err(|_| format!("bad chroot directory {dir:?}"))?;
     // SAFETY: chroot/chdir with a valid NUL-terminated path.
@@ -228,4 +266,17 @@ fn chroot(dir: &str) -> Result<(), String> {
     }
     std::env::set_current_dir("/").map_err(|e| format!("chdir(/) after chroot failed: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_without_u_drops_to_nut_when_it_exists() {
+        assert_eq!(run_as_user(Some("ups"), 0, |_| false), Some("ups"));
+        assert_eq!(run_as_user(None, 0, |u| u == "nut"), Some("nut"));
+        assert_eq!(run_as_user(None, 0, |_| false), None);
+        assert_eq!(run_as_user(None, 1000, |_| true), None);
+    }
 }

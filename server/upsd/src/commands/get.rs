@@ -104,7 +104,7 @@ pub fn upsdesc(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
     let u = cx.core.known(ups)?;
     let text = u.desc.as_deref().unwrap_or("Unavailable");
     let start = cx.out.begin();
-    cx.out.push("UPSDESC ").push(ups).push(" \"").push(text).push("\"");
+    cx.out.push("UPSDESC ").push(ups).push(" ").quoted(text);
     cx.out.end(start);
     Ok(())
 }

@@ -32,7 +32,8 @@ pub fn ups(cx: &mut Ctx<'_>) -> CmdResult {
     for u in &cx.core.upses {
         let start = cx.out.begin();
         let desc = u.desc.as_deref().unwrap_or(nut_core::cmdvartab::UNAVAILABLE);
-        cx.out.push("UPS ").push(&u.name).push(" \"").push(desc).push("\"");
+        // NUT escapes `"` and `\` in the description like any value.
+        cx.out.push("UPS ").push(&u.name).push(" ").quoted(desc);
         cx.out.end(start);
     }
     end(cx.out, "UPS", &[]);
@@ -111,7 +112,11 @@ pub fn range(cx: &mut Ctx<'_>, name: &str, var: &str) -> CmdResult {
 pub fn client(cx: &mut Ctx<'_>, name: &str) -> CmdResult {
     let u = cx.core.known(name)?;
     begin(cx.out, "CLIENT", &[name]);
-    for l in &u.logins {
+    // NUT walks its connection list, newest connection first (not in LOGIN order); our
+    // connection ids grow with each accept.
+    let mut logins: Vec<_> = u.logins.iter().collect();
+    logins.sort_by(|a, b| b.client.cmp(&a.client));
+    for l in logins {
         let addr = l.addr.to_string();
         cx.out.line(&["CLIENT", name, &addr]);
     }
