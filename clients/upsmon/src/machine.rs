@@ -119,6 +119,9 @@ pub enum Event {
         ups: String,
         /// Why, in words for the log.
         reason: String,
+        /// True when an established connection was lost (not just an ERR reply). NUT then
+        /// forgets the line state, so the first OL after reconnecting notifies ONLINE again.
+        connection_lost: bool,
     },
     /// `GET NUMLOGINS` answered during host sync; `None` if it failed.
     NumLogins {
@@ -349,8 +352,11 @@ impl Machine {
                     self.parse_status(i, &status, alarm.as_deref(), now, &mut out);
                 }
             }
-            Event::PollFailed { ups, reason } => {
+            Event::PollFailed { ups, reason, connection_lost } => {
                 if let Some(i) = self.index(&ups) {
+                    if connection_lost && self.upses[i].online {
+                        self.upses[i].online = false;
+                    }
                     self.poll_failed(i, &reason, now, &mut out);
                 }
             }

@@ -162,7 +162,8 @@ impl Runner {
     }
 
     fn poll(&mut self, sys: &str) -> Event {
-        let fail = |reason: String| Event::PollFailed { ups: sys.to_string(), reason };
+        let fail =
+            |reason: String| Event::PollFailed { ups: sys.to_string(), reason, connection_lost: false };
         let Some(m) = self.monitor(sys) else { return fail("not in upsmon.conf any more".into()) };
         if !self.conns.contains_key(sys) {
             match self.connect(&m) {
@@ -187,11 +188,12 @@ impl Runner {
                     Some(ErrCode::UnknownUps) => format!("[{}] does not exist on server {}", m.ups, m.host),
                     _ => e.nut_message(),
                 };
-                if e.code().is_none() {
-                    // The connection itself failed: reconnect on the next poll.
+                // The connection itself failed: reconnect on the next poll.
+                let lost = e.code().is_none();
+                if lost {
                     self.drop_conn(sys);
                 }
-                fail(reason)
+                Event::PollFailed { ups: sys.to_string(), reason, connection_lost: lost }
             }
         }
     }

@@ -75,7 +75,11 @@ impl Sim {
                                 Some(status) => {
                                     Event::Status { ups: u, status, alarm: Some("Replace battery!".into()) }
                                 }
-                                None => Event::PollFailed { ups: u, reason: "Connection refused".into() },
+                                None => Event::PollFailed {
+                                    ups: u,
+                                    reason: "Connection refused".into(),
+                                    connection_lost: false,
+                                },
                             });
                         }
                         Action::QueryNumLogins(u) => {
@@ -505,4 +509,18 @@ fn poll_failure_logs_can_be_throttled() {
     s.all(None).run(60);
     let logs = s.actions.iter().filter(|a| matches!(a, Action::Log(Level::Err, _))).count();
     assert_eq!(logs, 1);
+}
+
+#[test]
+fn lost_connection_makes_the_next_ol_news_like_nut() {
+    // Observed with Debian's upsmon 2.8.0 across an upsd restart: COMMBAD, COMMOK, ONLINE.
+    let mut s = Sim::primary();
+    s.all(Some("OL")).run(2);
+    s.feed(Event::PollFailed {
+        ups: "ups@localhost".into(),
+        reason: "Server disconnected".into(),
+        connection_lost: true,
+    });
+    s.run(5);
+    assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost", "ONLINE ups@localhost"]);
 }
