@@ -174,7 +174,7 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         );
     }
     eprintln!(
-        "ddl_compat: {} files, {} client runs per stack, single variables for every {}th file, {:.1?}",
+        "ddl_compat: {} files, {} client runs per stack, single variables for 1 in {} files, {:.1?}",
         cases.len(),
         runs,
         every,
