@@ -1,0 +1,787 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of Debian's NUT 2.8.0 and ours on this machine.
+
+Called by scripts/bench.sh (which builds everything first). For each run and each
+implementation it starts three dummy-ups drivers (bench/devices/ups{1,2,3}.dev, ~50 variables
+each) and upsd on a free loopback port in a temporary directory, drives them with the load
+generator (bench/target/release/nut-bench, one JSON object per measurement), stops them by
+PID, and at the end writes docs/benchmarks.md with medians and ours/NUT ratios.
+
+Every process this script starts gets its own session (process group); it is stopped by that
+ID, never by name.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench", "target", "release", "nut-bench")
+DEVICES = os.path.join(ROOT, "bench", "devices")
+UPSES = ["ups1", "ups2", "ups3"]
+POLLINTERVAL = 2  # dummy-ups poll interval, the same for both (NUT's default for drivers)
+POLLFREQ = 5  # upsmon's default
+
+IMPLS = {
+    "nut": {
+        "label": "NUT 2.8.0 (Debian)",
+        "upsd": "/lib/nut/upsd",
+        "dummy-ups": "/lib/nut/dummy-ups",
+        "upsmon": "/lib/nut/upsmon",
+    },
+    "ours": {
+        "label": "ours (release build)",
+        "upsd": os.path.join(ROOT, "target", "release", "upsd"),
+        "dummy-ups": os.path.join(ROOT, "target", "release", "dummy-ups"),
+        "upsmon": os.path.join(ROOT, "target", "release", "upsmon"),
+    },
+}
+
+USERS = """\
+[mon]
+\tpassword = monpw
+\tupsmon primary
+
+[sec]
+\tpassword = secpw
+\tupsmon secondary
+"""
+
+NOTIFY_TYPES = ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN",
+                "REPLBATT", "NOCOMM", "NOPARENT"]
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def session_pids(sid):
+    """PIDs whose session is `sid` (a process this script started with its own session)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            if int(rest[3]) == sid:  # field 6 of stat(5): session id
+                out.append(int(d))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+class Proc:
+    """A process started in its own session; stop() ends that session's processes by ID."""
+
+    def __init__(self, argv, env, logpath, cwd):
+        self.argv = argv
+        self.logpath = logpath
+        self.logf = open(logpath, "wb")
+        self.p = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                  stdout=self.logf, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self):
+        pids = session_pids(self.pid)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.pid, sig)
+            except ProcessLookupError:
+                pass
+            for pid in pids:
+                # upsmon's children may leave the process group; they stay in the session.
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.p.wait(timeout=3)
+                if not any(os.path.exists(f"/proc/{p}") for p in pids if p != self.pid):
+                    break
+            except subprocess.TimeoutExpired:
+                pass
+        self.logf.close()
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+
+def request_lines(port, line, end_prefix, timeout=2.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall((line + "\n").encode())
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            lines = buf.decode(errors="replace").split("\n")
+            if any(l.startswith("ERR") or l.startswith(end_prefix) for l in lines):
+                break
+        return buf.decode(errors="replace").splitlines()
+
+
+class Stack:
+    """Three dummy-ups drivers and upsd of one implementation in a temporary directory."""
+
+    def __init__(self, impl, tag):
+        self.impl = impl
+        self.bins = IMPLS[impl]
+        self.dir = tempfile.mkdtemp(prefix=f"nut-bench-{impl}-{tag}-")
+        self.port = free_port()
+        self.drivers = {}
+        self.upsd = None
+        self.upsmon = None
+        self.env = dict(os.environ, NUT_CONFPATH=self.dir, NUT_STATEPATH=self.dir,
+                        NUT_ALTPIDPATH=self.dir)
+        for u in UPSES:
+            shutil.copy(os.path.join(DEVICES, f"{u}.dev"), os.path.join(self.dir, f"{u}.dev"))
+        ups_conf = "".join(
+            f"[{u}]\n\tdriver = dummy-ups\n\tport = {self.dir}/{u}.dev\n"
+            f"\tpollinterval = {POLLINTERVAL}\n\n" for u in UPSES)
+        self.write("ups.conf", ups_conf)
+        self.write("upsd.conf", f"LISTEN 127.0.0.1 {self.port}\nSTATEPATH {self.dir}\n")
+        self.write("upsd.users", USERS)
+        self.write("nut.conf", "MODE=standalone\n")
+
+    def write(self, name, text, mode=0o600):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def start(self):
+        for u in UPSES:
+            self.drivers[u] = Proc([self.bins["dummy-ups"], "-a", u, "-u", "root", "-F"],
+                                   self.env, os.path.join(self.dir, f"drv-{u}.log"), self.dir)
+        deadline = time.time() + 20
+        for u in UPSES:
+            # Only look at the socket file: connecting and hanging up makes Debian's dummy-ups
+            # spin on the dead connection.
+            sock = os.path.join(self.dir, f"dummy-ups-{u}")
+            while not os.path.exists(sock):
+                if not self.drivers[u].alive() or time.time() > deadline:
+                    raise RuntimeError(f"{self.impl} dummy-ups for {u} did not create {sock}:\n"
+                                       + self.drivers[u].log_tail())
+                time.sleep(0.02)
+        self.upsd = Proc([self.bins["upsd"], "-u", "root", "-F"], self.env,
+                         os.path.join(self.dir, "upsd.log"), self.dir)
+        while not port_open(self.port):
+            if not self.upsd.alive() or time.time() > deadline:
+                raise RuntimeError(f"{self.impl} upsd did not listen on 127.0.0.1:{self.port}:\n"
+                                   + self.upsd.log_tail())
+            time.sleep(0.02)
+        # Data is loaded when every UPS lists its ~50 variables.
+        pending = set(UPSES)
+        while pending:
+            for u in list(pending):
+                try:
+                    lines = request_lines(self.port, f"LIST VAR {u}", "END LIST VAR")
+                except OSError:
+                    lines = []
+                if sum(1 for l in lines if l.startswith("VAR ")) >= 40:
+                    pending.discard(u)
+            if pending:
+                if time.time() > deadline:
+                    raise RuntimeError(f"{self.impl} upsd has no data for {sorted(pending)}:\n"
+                                       + self.upsd.log_tail())
+                time.sleep(0.1)
+
+    def start_upsmon(self):
+        notify_log = os.path.join(self.dir, "notify.log")
+        open(notify_log, "w").close()
+        script = self.write("notify.sh",
+                            f"#!/bin/sh\necho \"$(date +%s%N) $NOTIFYTYPE\" >> {notify_log}\n",
+                            mode=0o755)
+        lines = ["RUN_AS_USER root"]
+        lines += [f"MONITOR {u}@127.0.0.1:{self.port} 1 sec secpw secondary" for u in UPSES]
+        lines += ["MINSUPPLIES 1", 'SHUTDOWNCMD "/bin/true"', f'NOTIFYCMD "{script}"',
+                  f"POLLFREQ {POLLFREQ}", f"POLLFREQALERT {POLLFREQ}", "DEADTIME 15",
+                  f"POWERDOWNFLAG {self.dir}/killpower"]
+        lines += [f"NOTIFYFLAG {t} {'EXEC' if t in ('ONLINE', 'ONBATT') else 'IGNORE'}"
+                  for t in NOTIFY_TYPES]
+        self.write("upsmon.conf", "\n".join(lines) + "\n")
+        argv = [self.bins["upsmon"], "-u", "root", "-F"]
+        if self.impl == "nut":
+            # NUT's upsmon always writes /run/nut/upsmon.pid: give it a private /run/nut.
+            argv = ["unshare", "-m", "sh", "-c",
+                    'mount -t tmpfs tmpfs /run/nut && exec "$0" "$@"'] + argv
+        self.upsmon = Proc(argv, self.env, os.path.join(self.dir, "upsmon.log"), self.dir)
+        return notify_log
+
+    def upsmon_rss(self):
+        pids = session_pids(self.upsmon.pid)
+        vals = [r for r in (rss_kib(p) for p in pids) if r]
+        return sum(vals) if vals else None, len(vals)
+
+    def stop(self):
+        for p in [self.upsmon, self.upsd] + list(self.drivers.values()):
+            if p:
+                p.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def nut_bench(sub, args, timeout=180):
+    argv = [BENCH, sub] + [str(a) for a in args]
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    if r.returncode != 0:
+        return {"error": (r.stderr or r.stdout).strip()[-500:]}
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"unparsable output: {r.stdout[-300:]!r}"}
+
+
+def measure_load(impl, cfg):
+    """Request-rate measurements on one fresh stack."""
+    st = Stack(impl, "load")
+    out = {}
+    try:
+        st.start()
+        pid = st.upsd.pid
+        time.sleep(0.3)
+        out["rss_upsd_idle"] = rss_kib(pid)
+        out["rss_drivers"] = [rss_kib(p.pid) for p in st.drivers.values()]
+        ups = ",".join(UPSES)
+        for c in (1, 16, 256):
+            out[f"getvar_{c}"] = nut_bench("getvar", ["--port", st.port, "--pid", pid, "--conns", c,
+                                                      "--secs", cfg.secs, "--ups", ups])
+        out["listvar"] = nut_bench("listvar", ["--port", st.port, "--pid", pid,
+                                               "--secs", cfg.secs, "--ups", ups])
+        out["logins"] = nut_bench("logins", ["--port", st.port, "--pid", pid, "--secs", cfg.short,
+                                             "--user", "mon", "--pass", "monpw", "--ups", "ups1"])
+        out["neverread"] = nut_bench("neverread", ["--port", st.port, "--secs", cfg.short,
+                                                   "--base-secs", cfg.short])
+        time.sleep(0.5)
+        out["burst"] = nut_bench("burst", ["--port", st.port, "--count", cfg.burst, "--timeout", 10])
+        out["upsd_alive_after"] = st.upsd.alive()
+    except Exception as e:  # One failed stack must not lose the other measurements.
+        out["error"] = str(e)
+        log(f"{impl} load stack: {e}")
+    finally:
+        st.stop()
+    return out
+
+
+def measure_idle(impl, cfg):
+    """Idle-client measurements (memory per connection, GET VAR with idle clients)."""
+    st = Stack(impl, "idle")
+    out = {}
+    try:
+        st.start()
+        pid = st.upsd.pid
+        time.sleep(0.3)
+        for n in (5000, 10000):
+            out[f"idle_{n}"] = nut_bench("getvar", ["--port", st.port, "--pid", pid, "--conns", 1,
+                                                    "--idle", n, "--secs", cfg.short,
+                                                    "--ups", ",".join(UPSES)])
+            # Let the server notice the closed clients before the next step.
+            time.sleep(1.0)
+        out["upsd_alive_after"] = st.upsd.alive()
+    except Exception as e:
+        out["error"] = str(e)
+        log(f"{impl} idle stack: {e}")
+    finally:
+        st.stop()
+    return out
+
+
+def measure_epoll(cfg):
+    port = free_port()
+    d = tempfile.mkdtemp(prefix="nut-bench-epoll-")
+    p = Proc([BENCH, "epoll-server", "--port", str(port), "--max-secs", "600"], dict(os.environ),
+             os.path.join(d, "epoll.log"), d)
+    out = {}
+    try:
+        deadline = time.time() + 5
+        while not port_open(port):
+            if time.time() > deadline or not p.alive():
+                raise RuntimeError("the minimal epoll server did not listen: " + p.log_tail())
+            time.sleep(0.02)
+        for c in (1, 16, 256):
+            out[f"getvar_{c}"] = nut_bench("getvar", ["--port", port, "--pid", p.pid, "--conns", c,
+                                                      "--secs", cfg.secs, "--ups", "ups1"])
+    except Exception as e:
+        out["error"] = str(e)
+        log(f"epoll baseline: {e}")
+    finally:
+        p.stop()
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def measure_monitor(impl, cfg):
+    """upsmon RSS and status change -> NOTIFYCMD latency."""
+    st = Stack(impl, "mon")
+    out = {}
+    try:
+        st.start()
+        notify_log = st.start_upsmon()
+        # Two poll cycles: upsmon has logged in and polled every UPS.
+        time.sleep(2 * POLLFREQ + 0.5)
+        if not st.upsmon.alive():
+            raise RuntimeError(f"{impl} upsmon exited:\n" + st.upsmon.log_tail())
+        out["rss_upsmon"], out["upsmon_procs"] = st.upsmon_rss()
+        out["rss_drivers"] = [rss_kib(p.pid) for p in st.drivers.values()]
+        out["notify"] = nut_bench("notify", ["--port", st.port, "--ups", "ups1",
+                                             "--dev", os.path.join(st.dir, "ups1.dev"),
+                                             "--notify-file", notify_log,
+                                             "--trials", cfg.trials, "--pollfreq", POLLFREQ,
+                                             "--timeout", 3 * POLLFREQ + 2 * POLLINTERVAL],
+                                  timeout=cfg.trials * (4 * POLLFREQ + 2 * POLLINTERVAL) + 30)
+        out["upsmon_log_tail"] = st.upsmon.log_tail(8)
+    except Exception as e:
+        out["error"] = str(e)
+        log(f"{impl} monitor stack: {e}")
+    finally:
+        st.stop()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def dig(d, path):
+    for k in path.split("."):
+        if not isinstance(d, dict) or d.get(k) is None:
+            return None
+        d = d[k]
+    return d
+
+
+def med(runs, section, path):
+    vals = [dig(r, f"{section}.{path}" if path else section) for r in runs]
+    vals = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, unit="", digits=None):
+    if v is None:
+        return "n/a"
+    if digits is None:
+        a = abs(v)
+        digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3
+    s = f"{v:,.{digits}f}"
+    return f"{s} {unit}".strip()
+
+
+def ratio(ours, nut):
+    if ours is None or nut is None or nut == 0:
+        return "n/a"
+    r = ours / nut
+    return f"{r:.2f}×" if r < 100 else f"{r:,.0f}×"
+
+
+def met(cond):
+    if cond is None:
+        return "n/a"
+    return "**met**" if cond else "**not met**"
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def machine_details():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except Exception:
+            return "?"
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "mem": sh("free -h | awk '/Mem:/{print $2}'"),
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "nut": sh("dpkg-query -W -f '${Version}' nut-server"),
+        "rustc": sh("rustc --version"),
+        "commit": sh(f"git -C {ROOT} rev-parse --short HEAD"),
+        "dirty": sh(f"git -C {ROOT} status --porcelain -- server crates drivers clients | head -1"),
+        "loadavg": sh("cut -d' ' -f1-3 /proc/loadavg"),
+        "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+    }
+
+
+def report(res, cfg, started, elapsed, machine, command):
+    runs = {i: res["runs"][i] for i in ("nut", "ours")}
+    ep = res["epoll"]
+    nut, ours = runs["nut"], runs["ours"]
+    L = []
+    w = L.append
+    w("# Benchmarks: our upsd stack vs Debian's NUT 2.8.0, side by side\n")
+    w(f"Generated by `{command}` on {started} in {elapsed / 60:.1f} min "
+      f"({cfg.runs} run(s) per measurement; figures are medians over runs, ratios are ours / NUT). "
+      "Do not edit by hand: rerun the command.\n")
+    w("## Machine and setup\n")
+    w(table(["", ""], [
+        ["CPU", f"{machine['cpu']} ({machine['cores']} cores, shared with other work on this machine)"],
+        ["memory", machine["mem"]],
+        ["OS / kernel", f"{machine['os']} / {machine['kernel']}"],
+        ["NUT", f"Debian nut-server {machine['nut']}: `/lib/nut/upsd`, `/lib/nut/dummy-ups`, `/lib/nut/upsmon`"],
+        ["ours", f"`cargo build --release` at commit {machine['commit']}"
+                 + (" (with uncommitted changes)" if machine["dirty"] else "")
+                 + f", {machine['rustc']}"],
+        ["load average at start", machine["loadavg"]],
+        ["open files limit", machine["nofile"]],
+    ]))
+    w("")
+    w("Both stacks run the same way: three dummy-ups drivers serving real device dumps "
+      "(`bench/devices/`, 48-51 variables each, see its SOURCES.md), `pollinterval = "
+      f"{POLLINTERVAL}`, upsd on a free 127.0.0.1 port, everything as root with `-u root -F`, default "
+      "upsd.conf otherwise (no MAXCONN: both default to the descriptor limit). The load generator "
+      "(`bench/`, Rust, tokio current-thread runtime) runs on one thread on the same 2 cores, so at "
+      "16 and 256 connections **the generator is the bottleneck**: the rates there say more about "
+      "the generator than the server, and the server's CPU time per request (utime+stime from "
+      "`/proc/<pid>/stat` over the measured window, divided by the requests answered) is the "
+      "figure to compare. The *minimal epoll server* (`nut-bench epoll-server`: one thread, answers "
+      "every line with a fixed `VAR` line) measured the same way is the practical limit.\n")
+    w("Closed loop: each connection sends `GET VAR <ups> ups.status` (cycling over the three "
+      "UPSes), waits for the reply, sends the next one.\n")
+
+    # GET VAR
+    w("## GET VAR throughput and latency\n")
+    rows = []
+    for c in (1, 16, 256):
+        k = f"getvar_{c}"
+        n, o, e = med(nut, k, "rate"), med(ours, k, "rate"), med(ep, k, "rate")
+        rows.append([f"{c}", fmt(n, "req/s"), fmt(o, "req/s"), ratio(o, n), fmt(e, "req/s"),
+                     "≥ NUT", met(None if None in (n, o) else o >= n)])
+    w(table(["connections", "NUT", "ours", "ours/NUT", "minimal epoll server", "target", "met?"], rows))
+    w("")
+    rows = []
+    for c in (1, 16, 256):
+        k = f"getvar_{c}"
+        for p in ("p50", "p99"):
+            n, o, e = (med(x, k, f"latency.{p}_us") for x in (nut, ours, ep))
+            rows.append([f"{c}", p, fmt(n, "µs"), fmt(o, "µs"), ratio(o, n), fmt(e, "µs")])
+    w(table(["connections", "percentile", "NUT", "ours", "ours/NUT", "minimal epoll server"], rows))
+    w("")
+    w("### upsd CPU time per GET VAR\n")
+    rows = []
+    for c in (1, 16, 256):
+        k = f"getvar_{c}"
+        n, o, e = (med(x, k, "server_cpu_us_per_req") for x in (nut, ours, ep))
+        target = "≤ 1.10 × epoll server" if c in (1, 16) else "(none)"
+        ok = None if (c == 256 or None in (o, e)) else o <= 1.10 * e
+        rows.append([f"{c}", fmt(n, "µs"), fmt(o, "µs"), ratio(o, n), fmt(e, "µs"),
+                     "n/a" if None in (o, e) else f"{o / e:.2f}×", target, met(ok)])
+    w(table(["connections", "NUT", "ours", "ours/NUT", "minimal epoll server", "ours/epoll",
+             "target", "met?"], rows))
+    w("")
+
+    # LIST VAR and logins
+    w("## LIST VAR on one connection\n")
+    n, o = med(nut, "listvar", "rate"), med(ours, "listvar", "rate")
+    np_, op = med(nut, "listvar", "latency.p50_us"), med(ours, "listvar", "latency.p50_us")
+    w(table(["", "NUT", "ours", "ours/NUT", "target", "met?"], [
+        ["lists per second", fmt(n, "/s"), fmt(o, "/s"), ratio(o, n), "≥ 100 × NUT",
+         met(None if None in (n, o) else o >= 100 * n)],
+        ["time per LIST VAR (p50)", fmt(None if np_ is None else np_ / 1000, "ms"),
+         fmt(None if op is None else op / 1000, "ms"), ratio(op, np_), "", ""],
+        ["variables per list", fmt(med(nut, "listvar", "vars_per_list"), digits=0),
+         fmt(med(ours, "listvar", "vars_per_list"), digits=0), "", "", ""],
+    ]))
+    w("")
+    w("## Logins per second\n")
+    w("Each login is a new connection: `USERNAME`, `PASSWORD`, `LOGIN ups1`, `LOGOUT`, each "
+      "waiting for its `OK`.\n")
+    n, o = med(nut, "logins", "rate"), med(ours, "logins", "rate")
+    w(table(["", "NUT", "ours", "ours/NUT"], [
+        ["logins per second", fmt(n, "/s"), fmt(o, "/s"), ratio(o, n)],
+        ["upsd CPU per login", fmt(med(nut, "logins", "server_cpu_us_per_login"), "µs"),
+         fmt(med(ours, "logins", "server_cpu_us_per_login"), "µs"),
+         ratio(med(ours, "logins", "server_cpu_us_per_login"),
+               med(nut, "logins", "server_cpu_us_per_login"))],
+    ]))
+    w("")
+
+    # Idle clients
+    w("## GET VAR with idle clients connected\n")
+    w("The idle clients connect (16 at a time), make one `GET VAR` each so the server has "
+      "surely accepted them, and stay silent; then one connection runs the closed loop. "
+      "Target: throughput within 20% of the same run's figure without idle clients, p99 under 10 ms.\n")
+    rows = []
+    base_n, base_o = med(nut, "getvar_1", "rate"), med(ours, "getvar_1", "rate")
+    for k in (5000, 10000):
+        key = f"idle_{k}"
+        n, o = med(runs["nut_idle"], key, "rate"), med(runs["ours_idle"], key, "rate")
+        n99 = med(runs["nut_idle"], key, "latency.p99_us")
+        o99 = med(runs["ours_idle"], key, "latency.p99_us")
+        rows.append([f"{k:,}", "req/s", fmt(n, "req/s"), fmt(o, "req/s"), ratio(o, n),
+                     "n/a" if None in (o, base_o) else f"{o / base_o:.2f}× of no-idle",
+                     "≥ 0.80 × no-idle", met(None if None in (o, base_o) else o >= 0.8 * base_o)])
+        rows.append([f"{k:,}", "p99", fmt(n99, "µs"), fmt(o99, "µs"), ratio(o99, n99), "",
+                     "< 10 ms", met(None if o99 is None else o99 < 10000)])
+        rows.append([f"{k:,}", "upsd CPU/req",
+                     fmt(med(runs["nut_idle"], key, "server_cpu_us_per_req"), "µs"),
+                     fmt(med(runs["ours_idle"], key, "server_cpu_us_per_req"), "µs"),
+                     ratio(med(runs["ours_idle"], key, "server_cpu_us_per_req"),
+                           med(runs["nut_idle"], key, "server_cpu_us_per_req")), "", "", ""])
+        rows.append([f"{k:,}", "time to connect them all",
+                     fmt(med(runs["nut_idle"], key, "idle.open_secs"), "s"),
+                     fmt(med(runs["ours_idle"], key, "idle.open_secs"), "s"), "", "", "", ""])
+        nf = med(runs["nut_idle"], key, "idle.failed")
+        of = med(runs["ours_idle"], key, "idle.failed")
+        rows.append([f"{k:,}", "idle clients that failed to connect", fmt(nf, digits=0),
+                     fmt(of, digits=0), "", "", "", ""])
+    w(table(["idle clients", "", "NUT", "ours", "ours/NUT", "ours vs no idle", "target", "met?"], rows))
+    w("")
+
+    # Memory
+    w("## Memory (RSS)\n")
+    n_idle, o_idle = med(nut, "rss_upsd_idle", ""), med(ours, "rss_upsd_idle", "")
+    rows = [["upsd, idle (data loaded, no client)", fmt(n_idle, "KiB"), fmt(o_idle, "KiB"),
+             ratio(o_idle, n_idle), "≤ 1.5 × NUT",
+             met(None if None in (n_idle, o_idle) else o_idle <= 1.5 * n_idle)]]
+    for k in (5000, 10000):
+        key = f"idle_{k}"
+        rows.append([f"upsd with {k:,} idle clients",
+                     fmt(med(runs["nut_idle"], key, "idle.rss_kib_idle"), "KiB"),
+                     fmt(med(runs["ours_idle"], key, "idle.rss_kib_idle"), "KiB"),
+                     ratio(med(runs["ours_idle"], key, "idle.rss_kib_idle"),
+                           med(runs["nut_idle"], key, "idle.rss_kib_idle")), "", ""])
+        npc = med(runs["nut_idle"], key, "idle.rss_kib_per_conn")
+        opc = med(runs["ours_idle"], key, "idle.rss_kib_per_conn")
+        rows.append([f"upsd per idle connection ({k:,})", fmt(npc, "KiB"), fmt(opc, "KiB"),
+                     ratio(opc, npc), "≤ 2 KiB" if k == 5000 else "",
+                     met(None if opc is None else opc <= 2.0) if k == 5000 else ""])
+
+    def drv(rs):
+        vals = []
+        for r in rs:
+            d = [x for x in (r.get("rss_drivers") or []) if x]
+            if d:
+                vals.append(statistics.median(d))
+        return statistics.median(vals) if vals else None
+    nd, od = drv(nut), drv(ours)
+    rows.append(["one dummy-ups driver (median of the 3)", fmt(nd, "KiB"), fmt(od, "KiB"),
+                 ratio(od, nd), "", ""])
+    nm, om = med(runs["nut_mon"], "rss_upsmon", ""), med(runs["ours_mon"], "rss_upsmon", "")
+    npr = med(runs["nut_mon"], "upsmon_procs", "")
+    opr = med(runs["ours_mon"], "upsmon_procs", "")
+    rows.append([f"upsmon monitoring the 3 UPSes (all its processes: NUT {fmt(npr, digits=0)}, "
+                 f"ours {fmt(opr, digits=0)})", fmt(nm, "KiB"), fmt(om, "KiB"), ratio(om, nm), "", ""])
+    w(table(["process", "NUT", "ours", "ours/NUT", "target", "met?"], rows))
+    w("")
+    w("Per idle connection = (RSS with the idle clients − RSS just before opening them) / "
+      "clients, on a fresh upsd.\n")
+
+    # Never-reading client
+    w("## A client that never reads\n")
+    w("One client runs closed-loop `GET VAR` alone, then another client connects and sends "
+      "`LIST VAR ups1` as fast as it can without ever reading, until its socket buffers are full; "
+      "the first client's latency is measured again while it is there. A reply slower than 1 s "
+      "counts as *stalled*. Target: the others keep their normal latency (here: not stalled, and "
+      "p99 at most 2× the p99 before, or +1 ms).\n")
+    rows = []
+    for impl in ("nut", "ours"):
+        rs = runs[impl]
+        stalls = sum(1 for r in rs if dig(r, "neverread.during.stalled") is True)
+        total = sum(1 for r in rs if dig(r, "neverread.during") is not None)
+        b50, b99 = med(rs, "neverread", "before.latency.p50_us"), med(rs, "neverread", "before.latency.p99_us")
+        d50, d99 = med(rs, "neverread", "during.latency.p50_us"), med(rs, "neverread", "during.latency.p99_us")
+        dr = med(rs, "neverread", "during.rate")
+        ok = None
+        if total:
+            ok = stalls == 0 and None not in (b99, d99) and d99 <= max(2 * b99, b99 + 1000)
+        rows.append([IMPLS[impl]["label"], f"{stalls} of {total}", fmt(b50, "µs"), fmt(b99, "µs"),
+                     fmt(d50, "µs"), fmt(d99, "µs"), fmt(dr, "req/s"),
+                     met(ok) if impl == "ours" else ""])
+    w(table(["server", "runs where the other client stalled", "p50 before", "p99 before",
+             "p50 during", "p99 during", "rate during", "target met?"], rows))
+    w("")
+
+    # Burst
+    w("## Connect burst\n")
+    w(f"{cfg.burst:,} clients connect at once (non-blocking connects issued back to back), each "
+      "sends one `GET VAR` and waits for the reply. *Late* = answered after 0.9 s (a dropped SYN "
+      "is retried by the client's kernel after 1 s); *failed* = error or no answer within 10 s. "
+      "Target: none late, none failed.\n")
+    rows = []
+    for impl in ("nut", "ours"):
+        rs = runs[impl]
+        late, failed = med(rs, "burst", "answered_late"), med(rs, "burst", "failed")
+        ok = None if None in (late, failed) else late == 0 and failed == 0
+        rows.append([IMPLS[impl]["label"], fmt(med(rs, "burst", "answered_fast"), digits=0),
+                     fmt(late, digits=0), fmt(failed, digits=0),
+                     fmt(med(rs, "burst", "latency.p50_us") and med(rs, "burst", "latency.p50_us") / 1000, "ms"),
+                     fmt(med(rs, "burst", "latency.max_us") and med(rs, "burst", "latency.max_us") / 1000, "ms"),
+                     met(ok) if impl == "ours" else ""])
+    w(table(["server", "answered < 0.9 s", "late", "failed", "p50 time to answer",
+             "slowest answer", "target met?"], rows))
+    w("")
+
+    # Notify
+    w("## Status change → NOTIFYCMD\n")
+    w(f"upsmon (secondary, `POLLFREQ {POLLFREQ}`) monitors the three UPSes; NOTIFYCMD is a shell "
+      "script appending `date +%s%N` and `$NOTIFYTYPE` to a file. Each trial waits a random "
+      f"0-{POLLFREQ} s, then flips `ups.status` of ups1's `.dev` file (OL → OB, then OB → OL; "
+      "written to a temporary file and renamed) and measures (a) until upsd answers the new status "
+      "to a `GET VAR` poller running every millisecond (the driver's share: dummy-ups notices the "
+      f"new file at its next poll, every {POLLINTERVAL} s), and (b) until the NOTIFYCMD line "
+      "(ONBATT or ONLINE). The target is for (b) − (a): from upsd having the new status to "
+      "NOTIFYCMD, which is what upsd and upsmon control (±1 ms poller resolution).\n")
+    rows = []
+    for impl in ("nut", "ours"):
+        r = runs[f"{impl}_mon"]
+        one = r[0] if r else {}
+        tr = dig(one, "notify.trials") or []
+        fails = dig(one, "notify.failures") or []
+        after = dig(one, "notify.median_after_upsd_ms")
+        mx = dig(one, "notify.max_after_upsd_ms")
+        ok = None if impl == "nut" or after is None else (after < 100 and not fails)
+        rows.append([IMPLS[impl]["label"], f"{len(tr)}" + (f" ({len(fails)} failed)" if fails else ""),
+                     fmt(dig(one, "notify.median_total_ms"), "ms"),
+                     fmt(dig(one, "notify.median_to_upsd_ms"), "ms"), fmt(after, "ms"), fmt(mx, "ms"),
+                     "< 100 ms" if impl == "ours" else "", met(ok) if impl == "ours" else ""])
+    w(table(["stack", "trials", "(b) file change → NOTIFYCMD, median", "(a) → upsd, median",
+             "upsd → NOTIFYCMD, median", "upsd → NOTIFYCMD, max", "target", "met?"], rows))
+    w("")
+    for impl in ("nut", "ours"):
+        r = runs[f"{impl}_mon"]
+        if r and r[0].get("error"):
+            w(f"- {IMPLS[impl]['label']} monitor stack failed: `{r[0]['error'][:300]}`")
+        f = dig(r[0], "notify.failures") if r else None
+        if f:
+            w(f"- {IMPLS[impl]['label']}: " + "; ".join(f[:3]))
+    w("")
+
+    # Errors
+    errs = []
+    for key, rs in list(runs.items()) + [("epoll", ep)]:
+        for i, r in enumerate(rs):
+            for sec, v in r.items():
+                if isinstance(v, dict) and v.get("error"):
+                    errs.append(f"- {key} run {i + 1}, {sec}: `{v['error'][:300]}`")
+                if sec == "error":
+                    errs.append(f"- {key} run {i + 1}: `{str(v)[:300]}`")
+                if isinstance(v, dict) and v.get("conn_errors"):
+                    errs.append(f"- {key} run {i + 1}, {sec}: {v['conn_errors']} connection "
+                                f"error(s), first: `{v.get('first_error')}`")
+            if r.get("upsd_alive_after") is False:
+                errs.append(f"- {key} run {i + 1}: upsd was not running any more at the end")
+    w("## Errors during the run\n")
+    w("\n".join(errs) if errs else "None.")
+    w("")
+    w("## How to run\n")
+    w("```\nscripts/bench.sh           # full run (5 runs, about 15 minutes)\n"
+      "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n```\n")
+    w("It needs root (the daemons run with `-u root`, NUT's upsmon gets a private `/run/nut` "
+      "through `unshare -m`), Debian's `nut-server` and `nut-client` packages, and raises the "
+      "open-files limit to the hard limit (at least 10,100 for the 10,000 idle clients). Raw "
+      "per-run figures are written to `bench/target/results.json`.\n")
+    return "\n".join(L)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1 run with short windows (smoke test)")
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--command", default="scripts/bench.sh")
+    cfg = ap.parse_args()
+    cfg.runs = cfg.runs or (1 if cfg.quick else 5)
+    cfg.secs = 1.5 if cfg.quick else 3
+    cfg.short = 1 if cfg.quick else 2
+    cfg.burst = 2000
+    cfg.trials = 4 if cfg.quick else 2 * cfg.runs
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 10300:
+        sys.exit(f"the hard open-files limit is {hard}; the 10,000-idle-client test needs about "
+                 "10,300: raise it (e.g. `ulimit -Hn 65536` as root) and rerun")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    for impl, b in IMPLS.items():
+        for k in ("upsd", "dummy-ups", "upsmon"):
+            if not os.access(b[k], os.X_OK):
+                sys.exit(f"{b[k]} is missing: " + ("apt-get install nut-server nut-client"
+                                                    if impl == "nut" else
+                                                    "cargo build --release -p upsd -p dummy-ups -p upsmon"))
+    if not os.access(BENCH, os.X_OK):
+        sys.exit(f"{BENCH} is missing: cargo build --release --manifest-path bench/Cargo.toml")
+
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    machine = machine_details()
+    t0 = time.time()
+    res = {"epoll": [], "runs": {k: [] for k in
+                                 ("nut", "ours", "nut_idle", "ours_idle", "nut_mon", "ours_mon")}}
+    for i in range(cfg.runs):
+        # Alternate the order so neither implementation always runs on a warmer machine.
+        order = ("nut", "ours") if i % 2 == 0 else ("ours", "nut")
+        log(f"run {i + 1}/{cfg.runs}: minimal epoll server")
+        res["epoll"].append(measure_epoll(cfg))
+        for impl in order:
+            log(f"run {i + 1}/{cfg.runs}: {impl} load")
+            res["runs"][impl].append(measure_load(impl, cfg))
+            log(f"run {i + 1}/{cfg.runs}: {impl} idle clients")
+            res["runs"][f"{impl}_idle"].append(measure_idle(impl, cfg))
+    for impl in ("nut", "ours"):
+        log(f"{impl}: upsmon and status change -> NOTIFYCMD ({cfg.trials} trials)")
+        res["runs"][f"{impl}_mon"].append(measure_monitor(impl, cfg))
+    elapsed = time.time() - t0
+    os.makedirs(os.path.join(ROOT, "bench", "target"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "target", "results.json"), "w") as f:
+        json.dump({"machine": machine, "results": res}, f, indent=1)
+    md = report(res, cfg, started, elapsed, machine, cfg.command)
+    with open(cfg.out, "w") as f:
+        f.write(md)
+    log(f"wrote {cfg.out} in {elapsed / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

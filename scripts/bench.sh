@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Debian's NUT 2.8.0 and ours; regenerates docs/benchmarks.md.
+#   scripts/bench.sh            full run (5 runs, about 15 minutes)
+#   scripts/bench.sh --quick    1 run with shorter windows (smoke test, about 3 minutes)
+# Extra arguments go to bench/run.py (e.g. --runs 3, --out FILE).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+    echo "bench.sh: run as root (the daemons run with -u root; NUT's upsmon needs unshare -m)" >&2
+    exit 1
+fi
+if [ ! -x /lib/nut/upsd ] || [ ! -x /lib/nut/dummy-ups ] || [ ! -x /lib/nut/upsmon ]; then
+    echo "bench.sh: Debian's NUT is missing: apt-get install -y nut-server nut-client" >&2
+    exit 1
+fi
+
+cargo build --release -p upsd -p dummy-ups -p upsmon -p upssched
+cargo build --release --manifest-path bench/Cargo.toml
+
+# 10,000 idle clients need 10,000 descriptors in the generator and in upsd.
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt 10300 ]; then
+    echo "bench.sh: the hard open-files limit is $hard; raise it to at least 10300 (ulimit -Hn)" >&2
+    exit 1
+fi
+ulimit -n "$hard"
+
+cmd="scripts/bench.sh${*:+ $*}"
+exec python3 bench/run.py --command "$cmd" "$@"
