@@ -47,7 +47,11 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
     let mut inbuf = vec![0u8; READ_CHUNK];
     // Unprocessed input is `inbuf[ipos..iend]` (kept when the output buffer filled up).
     let (mut ipos, mut iend) = (0usize, 0usize);
-    let mut deadline = Instant::now() + settings.idle_timeout;
+    // The idle timer is armed once and only moved when it fires early: resetting a timer on
+    // every read would cost a timer-wheel update per request.
+    let mut last_read = Instant::now();
+    let idle = sleep_until(last_read + settings.idle_timeout);
+    tokio::pin!(idle);
     let mut reason = "client closed the connection";
 
     'conn: loop {
@@ -125,7 +129,7 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     Ok(n) => {
                         ipos = 0;
                         iend = n;
-                        deadline = Instant::now() + settings.idle_timeout;
+                        last_read = Instant::now();
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(_) => {
@@ -140,7 +144,12 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     break;
                 }
             }
-            _ = sleep_until(deadline), if !watching => {
+            _ = &mut idle, if !watching => {
+                let deadline = last_read + settings.idle_timeout;
+                if deadline > Instant::now() {
+                    idle.as_mut().reset(deadline);
+                    continue;
+                }
                 reason = "idle timeout";
                 break;
             }

@@ -165,6 +165,24 @@ pub struct Ups {
     pub watch: crate::watch::Watch,
 }
 
+/// Run `f` with the lower-case key of `name`, without allocating for ordinary names (this is
+/// on the path of every GET VAR).
+pub fn with_key<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 128];
+    match buf.get_mut(..name.len()) {
+        Some(b) => {
+            b.copy_from_slice(name.as_bytes());
+            b.make_ascii_lowercase();
+            // ASCII lower-casing keeps UTF-8 valid; the fallback only guards the impossible.
+            match std::str::from_utf8(b) {
+                Ok(k) => f(k),
+                Err(_) => f(&key(name)),
+            }
+        }
+        None => f(&key(name)),
+    }
+}
+
 /// Lower-case key used for variables and commands.
 pub fn key(name: &str) -> String {
     name.to_ascii_lowercase()
@@ -215,12 +233,12 @@ impl Ups {
 
     /// A variable by name, case-insensitively.
     pub fn var(&self, name: &str) -> Option<&Var> {
-        self.vars.get(&key(name))
+        with_key(name, |k| self.vars.get(k))
     }
 
     /// An instant command by name, case-insensitively.
     pub fn has_cmd(&self, name: &str) -> bool {
-        self.cmds.contains_key(&key(name))
+        with_key(name, |k| self.cmds.contains_key(k))
     }
 
     /// The driver connected: forget the old tree, show `WAIT` until data arrives, and ask

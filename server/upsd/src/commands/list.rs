@@ -115,7 +115,7 @@ pub fn client(cx: &mut Ctx<'_>, name: &str) -> CmdResult {
     // NUT walks its connection list, newest connection first (not in LOGIN order); our
     // connection ids grow with each accept.
     let mut logins: Vec<_> = u.logins.iter().collect();
-    logins.sort_by(|a, b| b.client.cmp(&a.client));
+    logins.sort_by_key(|l| std::cmp::Reverse(l.client));
     for l in logins {
         let addr = l.addr.to_string();
         cx.out.line(&["CLIENT", name, &addr]);
