@@ -274,6 +274,12 @@ fn main_loop<D: Driver>(
         }
         server.broadcast(&state.take_changes());
         server.flush_and_reap();
+        if server.take_blocked() && state.get_info("driver.parameter.synchronous") == Some("auto") {
+            // Like NUT: a reader too slow for the socket buffer turns `auto` into `yes`.
+            state.set_info("driver.parameter.synchronous", "yes");
+            server.broadcast(&state.take_changes());
+            server.flush_and_reap();
+        }
 
         let mut fds = server.poll_fds();
         fds.push(libc::pollfd { fd: sigfd, events: libc::POLLIN, revents: 0 });

@@ -29,6 +29,7 @@ pub struct Client {
     pub broadcast: bool,
     closing: bool,
     dead: bool,
+    blocked: bool,
 }
 
 impl Client {
@@ -58,7 +59,10 @@ impl Client {
                 Ok(n) => {
                     self.outbuf.drain(..n);
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.blocked = true;
+                    break;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => self.dead = true,
             }
@@ -218,6 +222,7 @@ impl Server {
                         broadcast: true,
                         closing: false,
                         dead: false,
+                        blocked: false,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -249,6 +254,17 @@ impl Server {
             c.flush();
         }
         self.clients.retain(|c| !c.dead);
+    }
+
+    /// True (once) if a client's socket buffer filled up since the last call. NUT's drivers in
+    /// `synchronous = auto` mode then switch to `yes` and say so in
+    /// `driver.parameter.synchronous`.
+    pub fn take_blocked(&mut self) -> bool {
+        let mut any = false;
+        for c in &mut self.clients {
+            any |= std::mem::take(&mut c.blocked);
+        }
+        any
     }
 
     /// Number of connected clients.
