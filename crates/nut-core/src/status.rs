@@ -5,8 +5,8 @@
 
 /// Tokens every client understands (NUT's standard set plus `ALARM` and `ECO`).
 pub const STANDARD_TOKENS: &[&str] = &[
-    "OL", "OB", "LB", "HB", "RB", "CHRG", "DISCHRG", "BYPASS", "CAL", "OFF", "OVER", "TRIM",
-    "BOOST", "FSD", "ALARM", "ECO",
+    "OL", "OB", "LB", "HB", "RB", "CHRG", "DISCHRG", "BYPASS", "CAL", "OFF", "OVER", "TRIM", "BOOST", "FSD",
+    "ALARM", "ECO",
 ];
 
 /// Placeholder upsd shows until a driver has sent its first data.

@@ -17,7 +17,8 @@ pub fn signal_for(cmd: &str) -> Option<libc::c_int> {
 /// Send `cmd` to the daemon whose PID file is `<pidpath>/<name>.pid`, or to `pid` when given
 /// (NUT's `-P`).
 pub fn send(name: &str, pidpath: &Path, cmd: &str, pid: Option<i32>) -> Result<(), String> {
-    let sig = signal_for(cmd).ok_or_else(|| format!("unknown command {cmd:?} for -c (use reload or stop)"))?;
+    let sig =
+        signal_for(cmd).ok_or_else(|| format!("unknown command {cmd:?} for -c (use reload or stop)"))?;
     if let Some(pid) = pid {
         // SAFETY: kill(2) takes plain integers.
         let rc = unsafe { libc::kill(pid, sig) };

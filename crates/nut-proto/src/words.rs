@@ -105,12 +105,10 @@ mod tests {
 
     #[test]
     fn plain_words_and_whitespace() {
-        assert_eq!(split("  GET\tVAR ups1  battery.charge \r\r").unwrap(), vec![
-            "GET",
-            "VAR",
-            "ups1",
-            "battery.charge"
-        ]);
+        assert_eq!(
+            split("  GET\tVAR ups1  battery.charge \r\r").unwrap(),
+            vec!["GET", "VAR", "ups1", "battery.charge"]
+        );
         assert!(split("").unwrap().is_empty());
         assert!(split("   \r").unwrap().is_empty());
     }

@@ -132,11 +132,7 @@ impl FromStr for ErrCode {
     type Err = UnknownErrCode;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        NAMES
-            .iter()
-            .find(|(_, n)| *n == s)
-            .map(|(c, _)| *c)
-            .ok_or_else(|| UnknownErrCode(s.to_string()))
+        NAMES.iter().find(|(_, n)| *n == s).map(|(c, _)| *c).ok_or_else(|| UnknownErrCode(s.to_string()))
     }
 }
 

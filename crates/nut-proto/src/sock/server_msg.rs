@@ -56,9 +56,9 @@ impl ServerMsg {
             "PING" => Self::Ping,
             "DUMPALL" => Self::DumpAll,
             "DUMPSTATUS" => Self::DumpStatus,
-            "DUMPVALUE" => Self::DumpValue(
-                args.first().cloned().ok_or(SockError::Arity("DUMPVALUE", "<var>"))?,
-            ),
+            "DUMPVALUE" => {
+                Self::DumpValue(args.first().cloned().ok_or(SockError::Arity("DUMPVALUE", "<var>"))?)
+            }
             "GETPID" => Self::GetPid,
             "LOGOUT" => Self::Logout,
             "NOBROADCAST" => Self::NoBroadcast,
@@ -144,7 +144,11 @@ mod tests {
             ServerMsg::Ping,
             ServerMsg::DumpAll,
             ServerMsg::Broadcast(Some(1)),
-            ServerMsg::Instcmd { cmd: "beeper.off".into(), param: Some("x y".into()), tracking: Some("t".into()) },
+            ServerMsg::Instcmd {
+                cmd: "beeper.off".into(),
+                param: Some("x y".into()),
+                tracking: Some("t".into()),
+            },
             ServerMsg::Set { var: "ups.delay.start".into(), value: "30".into(), tracking: None },
         ];
         for m in msgs {
