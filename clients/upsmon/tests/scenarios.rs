@@ -176,7 +176,7 @@ impl Upsmon {
         let script = d.join("notify.sh");
         std::fs::write(
             &script,
-            format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
+            format!("#!/bin/sh\necho \"$(date +%s%N) $NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
         )
         .expect("notify.sh");
         Command::new("chmod").arg("700").arg(&script).status().expect("chmod");
@@ -207,14 +207,16 @@ impl Upsmon {
         Upsmon { dir, proc }
     }
 
-    fn notes(&self) -> Vec<String> {
+    /// `(nanoseconds, "TYPE ups")` entries in log order.
+    fn notes(&self) -> Vec<(u128, String)> {
         std::fs::read_to_string(self.dir.path().join("notify.log"))
             .unwrap_or_default()
             .lines()
-            .map(|l| match l.split_once('@') {
+            .filter_map(|l| {
+                let (t, rest) = l.split_once(' ')?;
                 // "ONBATT ups1@127.0.0.1:port" → "ONBATT ups1".
-                Some((head, _)) => head.to_string(),
-                None => l.trim_end().to_string(),
+                let note = rest.split_once('@').map_or(rest.trim_end(), |(h, _)| h);
+                Some((t.parse().ok()?, note.to_string()))
             })
             .collect()
     }
@@ -255,7 +257,7 @@ struct Scenario {
 
 #[derive(Debug)]
 struct Outcome {
-    notes: Vec<String>,
+    notes: Vec<(u128, String)>,
     shutdown: bool,
 }
 
@@ -290,41 +292,82 @@ fn run(which: Impl, upsd_bin: &Path, sc: &Scenario) -> Outcome {
     out
 }
 
-/// NUT forks every NOTIFYCMD run, and LOWBATT and SHUTDOWN are sent within microseconds of
-/// each other, so their order in the log is a race; SHUTDOWN is compared as present or not.
-fn without_shutdown(notes: &[String]) -> (Vec<String>, bool) {
-    (notes.iter().filter(|n| *n != "SHUTDOWN").cloned().collect(), notes.iter().any(|n| n == "SHUTDOWN"))
+/// Both upsmons fork every NOTIFYCMD run, so notifications sent in the same poll cycle (LOWBATT
+/// and SHUTDOWN, COMMOK and ONLINE) reach the log in either order. Entries less than 300 ms
+/// apart form one burst; bursts keep their order, and entries within a burst are sorted.
+fn bursts(notes: &[(u128, String)]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut last = None;
+    for (t, n) in notes {
+        match last {
+            Some(prev) if t.saturating_sub(prev) < 300_000_000 => {
+                if let Some(b) = out.last_mut() {
+                    b.push(n.clone());
+                }
+            }
+            _ => out.push(vec![n.clone()]),
+        }
+        last = Some(*t);
+    }
+    out
 }
 
-fn only_2_8_0(notes: &[String]) -> Vec<String> {
-    notes.iter().filter(|n| TYPES_2_8_0.contains(&n.split(' ').next().unwrap_or(""))).cloned().collect()
+fn canon(bursts: &[Vec<String>]) -> Vec<String> {
+    bursts
+        .iter()
+        .flat_map(|b| {
+            let mut b = b.clone();
+            b.sort();
+            b
+        })
+        .collect()
+}
+
+/// `expect` cut into bursts of the same sizes as an observed run.
+fn canon_like(expect: &[&str], observed: &[Vec<String>]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest: Vec<String> = expect.iter().map(|s| s.to_string()).collect();
+    for b in observed {
+        let n = b.len().min(rest.len());
+        let mut chunk: Vec<String> = rest.drain(..n).collect();
+        chunk.sort();
+        out.extend(chunk);
+    }
+    out.extend(rest);
+    out
+}
+
+fn only_2_8_0(notes: &[(u128, String)]) -> Vec<(u128, String)> {
+    notes.iter().filter(|(_, n)| TYPES_2_8_0.contains(&n.split(' ').next().unwrap_or(""))).cloned().collect()
 }
 
 /// Runs a scenario with both upsmons against `upsd_bin` and checks they agree.
 fn check(sc: &Scenario, upsd_bin: &Path) {
     let theirs = run(Impl::Debian, upsd_bin, sc);
     let ours = run(Impl::Ours, upsd_bin, sc);
-    let expect: Vec<String> = sc.expect.iter().map(|s| s.to_string()).collect();
+    let tb = bursts(&theirs.notes);
     assert_eq!(
-        without_shutdown(&theirs.notes),
-        without_shutdown(&expect),
-        "Debian's upsmon 2.8.0 against {}",
+        canon(&tb),
+        canon_like(sc.expect, &tb),
+        "Debian's upsmon 2.8.0 against {}: {tb:?}",
         upsd_bin.display()
     );
     assert_eq!(theirs.shutdown, sc.shutdown, "Debian's shutdown decision");
     // Ours: the 2.8.0 types in the same order, once the documented extras are taken out.
     let mut mine = ours.notes.clone();
     for extra in sc.ours_extra {
-        let pos = mine.iter().position(|n| n == extra);
+        let pos = mine.iter().position(|(_, n)| n == extra);
         assert!(pos.is_some(), "ours should also send {extra}: {:?}", ours.notes);
         if let Some(i) = pos {
             mine.remove(i);
         }
     }
+    let ob = bursts(&only_2_8_0(&mine));
     assert_eq!(
-        without_shutdown(&only_2_8_0(&mine)),
-        without_shutdown(&expect),
-        "our upsmon (all: {:?})",
+        canon(&ob),
+        canon_like(sc.expect, &ob),
+        "our upsmon against {}: {ob:?} (all: {:?})",
+        upsd_bin.display(),
         ours.notes
     );
     assert_eq!(ours.shutdown, theirs.shutdown, "shutdown decisions differ");
