@@ -141,16 +141,16 @@ pub fn start(conf: ShutdownConf) -> Result<Shutdowner, String> {
             // SAFETY: fds[1] is an open descriptor nothing else owns.
             Ok(Shutdowner::Pipe { pipe: unsafe { File::from_raw_fd(fds[1]) }, parent })
         }
-        _child => {
+        child => {
             // SAFETY: as above, for the other end.
             unsafe { libc::close(fds[1]) };
             // SAFETY: fds[0] is an open descriptor nothing else owns.
-            run_parent(unsafe { File::from_raw_fd(fds[0]) }, &conf)
+            run_parent(unsafe { File::from_raw_fd(fds[0]) }, &conf, child)
         }
     }
 }
 
-fn run_parent(mut pipe: File, conf: &ShutdownConf) -> ! {
+fn run_parent(mut pipe: File, conf: &ShutdownConf, child: libc::pid_t) -> ! {
     // The monitor handles SIGHUP/SIGUSR1; a terminal's Ctrl-C reaches both, and the parent
     // must outlive the child's clean logout, so it leaves on the pipe's EOF instead.
     // SAFETY: setting a disposition to SIG_IGN is always safe.
@@ -163,6 +163,9 @@ fn run_parent(mut pipe: File, conf: &ShutdownConf) -> ! {
     loop {
         match pipe.read(&mut buf) {
             Ok(0) => {
+                // Reap the monitor so it does not linger as a zombie.
+                // SAFETY: waitpid on our own child with a null status pointer.
+                unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
                 log(Level::Info, "upsmon parent: exiting (child exited)");
                 std::process::exit(0);
             }
