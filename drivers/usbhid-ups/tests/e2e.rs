@@ -1,19 +1,20 @@
 //! End to end: the replayed Eaton 3S (`port = <recording>.hex` in ups.conf) served by our
 //! usbhid-ups, through upsd, read with Debian's `upsc`, shows the variables of the matching
-//! nut-ddl dump. Our upsd is used when it serves; until then Debian's (the notice says which).
+//! nut-ddl dump.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nut_testkit::{bin, bin_dir, free_port, require_debian_nut, wait_until, Proc, TempDir};
+use nut_testkit::{bin, free_port, require_debian_nut, wait_until, Proc, TempDir};
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../crates/nut-hid/tests/data").join(name)
 }
 
-const DDL: &str = "/work/shared/testdata/nut-ddl/Eaton/Eaton__3S_550__usbhid-ups__2.6.5__01.dev";
+/// The nut-ddl dump of an Eaton 3S 550, copied into `tests/data` (see SOURCES.md there).
+const DDL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/Eaton__3S_550__usbhid-ups__2.6.5__01.dev");
 
 fn ddl_dump() -> Option<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(DDL).ok()?;
@@ -42,14 +43,9 @@ fn upsc(port: u16) -> Option<BTreeMap<String, String>> {
     Some(text.lines().filter_map(|l| l.split_once(": ")).map(|(k, v)| (k.into(), v.into())).collect())
 }
 
-/// Start upsd (ours if it serves, else Debian's) and wait for data from the driver.
+/// Start our upsd and wait for data from the driver.
 fn start_upsd(dir: &Path, port: u16) -> (Proc, &'static str, BTreeMap<String, String>) {
-    let ours = bin_dir().join("upsd");
-    let mut candidates: Vec<(PathBuf, &'static str)> = Vec::new();
-    if ours.exists() {
-        candidates.push((ours, "ours"));
-    }
-    candidates.push((PathBuf::from("/lib/nut/upsd"), "Debian's"));
+    let candidates: Vec<(PathBuf, &'static str)> = vec![(bin("upsd"), "our")];
     for (program, label) in candidates {
         let mut cmd = nut_cmd(&program, dir);
         cmd.args(["-u", "root", "-F"]);
