@@ -211,7 +211,7 @@ fn parse_name(out: &Out, name: Option<&str>) -> Result<UpsName, ()> {
 }
 
 fn connect(out: &Out, host: &str, port: u16) -> Result<Client, ()> {
-    Client::connect(host, port).or_else(|e| out.fail("", Some(&e)))
+    Client::connect_env(host, port).or_else(|e| out.fail("", Some(&e)))
 }
 
 fn js(s: &str) -> String {

@@ -82,7 +82,7 @@ impl Target {
     }
 
     fn connect(&mut self) -> Result<(), Error> {
-        self.client = Some(Client::connect(&self.name.host, self.name.port)?);
+        self.client = Some(Client::connect_env(&self.name.host, self.name.port)?);
         Ok(())
     }
 }

@@ -75,7 +75,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
         }
     };
-    let mut c = match Client::connect(&name.host, name.port) {
+    let mut c = match Client::connect_env(&name.host, name.port) {
         Ok(c) => c,
         Err(e) => {
             report("upsrw", "Error: ", &e);

@@ -5,10 +5,12 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use nut_proto::words;
+use nut_tls::rustls::{ClientConnection, StreamOwned};
 
 use crate::error::{Error, Result};
 use crate::reply::{strip_words, tracking_id, TrackingStatus, VarType};
 use crate::stream::Stream;
+use crate::tls::TlsOptions;
 
 /// NUT's client connect timeout (`NUT_DEFAULT_CONNECT_TIMEOUT`, 2.8.3).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -108,10 +110,84 @@ impl Client {
         self.stream.set_timeout(t).map_err(|source| Error::Send { addr: self.addr.clone(), source })
     }
 
-    /// Switch to TLS. This build has no TLS support, so it always fails with
-    /// [`Error::TlsNotSupported`] without sending anything, and the connection stays usable.
-    pub fn starttls(&mut self) -> Result<()> {
-        Err(Error::TlsNotSupported)
+    /// [`Client::connect_with`], then STARTTLS as upsmon does: with TLS when upsd offers it;
+    /// in plain text when upsd answers STARTTLS with an error, unless FORCESSL applies to this
+    /// host ([`Error::TlsRequired`]). A failed handshake or a refused certificate is always an
+    /// error ([`Error::Tls`]).
+    pub fn connect_tls(host: &str, port: u16, opts: &Options, tls: &TlsOptions) -> Result<Client> {
+        // Check the CA and certificate files before connecting, so a typo is reported as such.
+        let ht = tls.for_host(host);
+        nut_tls::client_config(&ht.settings).map_err(|e| Error::TlsSetup(e.to_string()))?;
+        let mut c = Self::connect_with(host, port, opts)?;
+        match c.starttls(tls) {
+            Ok(()) => Ok(c),
+            Err(Error::Server { code_text, .. }) => {
+                if ht.forcessl {
+                    Err(Error::TlsRequired {
+                        addr: c.addr.clone(),
+                        reason: format!("it answered STARTTLS with ERR {code_text}"),
+                    })
+                } else {
+                    Ok(c)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Connect like NUT 2.8.0's upsc/upscmd/upsrw/upslog (plain text), or with TLS when the
+    /// environment asks for it ([`TlsOptions::from_env`]).
+    pub fn connect_env(host: &str, port: u16) -> Result<Client> {
+        match TlsOptions::from_env() {
+            None => Self::connect(host, port),
+            Some(tls) => Self::connect_tls(host, port, &Options::default(), &tls),
+        }
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    /// Send STARTTLS and, on `OK STARTTLS`, run the TLS handshake with `tls`'s settings for
+    /// this host. An `ERR` answer comes back as [`Error::Server`] and the connection stays
+    /// usable in plain text; after a failed handshake ([`Error::Tls`]) it is not.
+    pub fn starttls(&mut self, tls: &TlsOptions) -> Result<()> {
+        if self.stream.is_tls() {
+            return Ok(());
+        }
+        let ht = tls.for_host(&self.host);
+        let config = nut_tls::client_config(&ht.settings).map_err(|e| Error::TlsSetup(e.to_string()))?;
+        let name = nut_tls::server_name(&ht.name).map_err(|e| Error::TlsSetup(e.to_string()))?;
+        self.send_line("STARTTLS")?;
+        let reply = self.read_reply("STARTTLS")?;
+        if reply != "OK STARTTLS" || !self.buf.is_empty() {
+            return Err(Error::Protocol { request: "STARTTLS".into(), reply });
+        }
+        let tcp = self
+            .stream
+            .tcp()
+            .try_clone()
+            .map_err(|source| Error::Send { addr: self.addr.clone(), source })?;
+        let mut conn = ClientConnection::new(config, name)
+            .map_err(|e| Error::Tls { addr: self.addr.clone(), reason: e.to_string() })?;
+        let mut sock = tcp;
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut sock) {
+                let reason = match e.get_ref().and_then(|i| i.downcast_ref::<nut_tls::rustls::Error>()) {
+                    Some(te) => nut_tls::explain(te, Some(&ht.name)),
+                    None if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        "upsd closed the connection during the handshake (check upsd's log: it may require a \
+                         client certificate, CERTREQUEST 2)"
+                            .to_string()
+                    }
+                    None => e.to_string(),
+                };
+                return Err(Error::Tls { addr: self.addr.clone(), reason });
+            }
+        }
+        self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, sock)));
+        Ok(())
     }
 
     // ----- Raw line I/O -------------------------------------------------------------------

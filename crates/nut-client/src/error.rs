@@ -90,6 +90,28 @@ pub enum Error {
     /// STARTTLS was requested but this build has no TLS support.
     #[error("STARTTLS is not supported by this build of nut-client (connect without TLS, or use a build with TLS support)")]
     TlsNotSupported,
+    /// The TLS settings can't be used (missing or bad CA or certificate file).
+    #[error("TLS setup: {0}")]
+    TlsSetup(String),
+    /// The TLS handshake failed (certificate refused, peer refused ours...).
+    #[error("TLS with upsd at {addr} failed: {reason}")]
+    Tls {
+        /// Peer address.
+        addr: String,
+        /// What went wrong, with what to fix.
+        reason: String,
+    },
+    /// FORCESSL is set but upsd does not do TLS.
+    #[error(
+        "upsd at {addr} does not do TLS ({reason}) but FORCESSL is set: set CERTFILE in upsd.conf \
+         (nut-tls-setup makes one), or drop FORCESSL"
+    )]
+    TlsRequired {
+        /// Peer address.
+        addr: String,
+        /// upsd's answer to STARTTLS.
+        reason: String,
+    },
 }
 
 fn hint_suffix(code: Option<ErrCode>) -> String {
@@ -141,6 +163,9 @@ impl Error {
             Error::Parse { reason, .. } => format!("Parse error: {reason}"),
             Error::InvalidArgument(_) => "Invalid argument".into(),
             Error::TlsNotSupported => "SSL is not available".into(),
+            Error::TlsSetup(r) => format!("SSL error: {r}"),
+            Error::Tls { reason, .. } => format!("SSL error: {reason}"),
+            Error::TlsRequired { reason, .. } => format!("SSL failed: {reason}"),
         }
     }
 
@@ -170,6 +195,13 @@ impl Error {
                 "the server does not speak NUT's protocol as expected: check the host and port"
             }
             Error::TlsNotSupported => "connect without STARTTLS, or use a build with TLS support",
+            Error::TlsSetup(_) => "fix CERTPATH/CERTFILE (nut-tls-setup makes a working set)",
+            Error::Tls { .. } => {
+                "check that CERTPATH holds the CA that signed upsd's CERTFILE and that the host name matches"
+            }
+            Error::TlsRequired { .. } => {
+                "enable TLS in upsd (CERTFILE in upsd.conf; nut-tls-setup makes one), or drop FORCESSL"
+            }
             _ => "",
         };
         (!h.is_empty()).then(|| h.to_string())

@@ -21,6 +21,7 @@ mod error;
 mod name;
 mod reply;
 mod stream;
+mod tls;
 
 pub use client::{Client, Options, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT};
 pub use error::{nut_err_text, strerror, Error, Result};
@@ -28,6 +29,7 @@ pub use name::{HostPort, NameError, UpsName, DEFAULT_HOST};
 pub use nut_proto::ErrCode;
 pub use reply::{strip_words, tracking_id, TrackingStatus, VarType};
 pub use stream::Stream;
+pub use tls::{CertHost, HostTls, TlsOptions};
 
 /// Quote a request word only when it needs it (parseconf rules), as NUT's clients do.
 pub fn quote_if_needed(s: &str) -> String {

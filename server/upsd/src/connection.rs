@@ -8,14 +8,17 @@
 //! everybody in that case).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use nut_proto::net::{LexEvent, LineLexer};
+use nut_tls::rustls::ServerConfig;
 use tokio::net::TcpStream;
 use tokio::time::{sleep_until, Instant};
 
 use crate::commands::{dispatch, forget_connection, Out, Session};
 use crate::state::Shared;
+use crate::tls::Transport;
 
 /// Stop reading requests while this much output is waiting for the client.
 pub const OUT_LIMIT: usize = 256 * 1024;
@@ -23,20 +26,21 @@ pub const OUT_LIMIT: usize = 256 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// Per-connection settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnSettings {
     /// Drop a client that sent nothing for this long (NUT: 60 s).
     pub idle_timeout: Duration,
-    /// `CERTFILE` is set (changes the STARTTLS answer).
-    pub tls_configured: bool,
+    /// The TLS configuration when `CERTFILE` is set (STARTTLS is accepted).
+    pub tls: Option<Arc<ServerConfig>>,
 }
 
 /// Serve one client until it leaves, idles out, sends LOGOUT or is kicked.
 pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings: ConnSettings) {
     // Replies are already batched, so Nagle would only add a delayed-ACK round trip.
     let _ = stream.set_nodelay(true);
+    let mut stream = Transport::Plain(stream);
     let id = server.lock().new_client_id();
-    let mut session = Session::new(id, peer.ip(), settings.tls_configured);
+    let mut session = Session::new(id, peer.ip(), settings.tls.is_some());
     let kick = session.kick.clone();
     tracing::debug!("Connect from {}", peer.ip());
 
@@ -56,7 +60,7 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
 
     'conn: loop {
         // Process buffered input while there is room for the replies.
-        while ipos < iend && out.buf.len() - sent < OUT_LIMIT && !session.closing {
+        while ipos < iend && out.buf.len() - sent < OUT_LIMIT && !session.closing && !session.start_tls {
             let b = inbuf[ipos];
             ipos += 1;
             match lexer.feed(b) {
@@ -86,11 +90,42 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                 }
             }
         }
+        if let Err(e) = stream.flush() {
+            tracing::debug!("write to {} failed: {e}", peer.ip());
+            reason = "write failure";
+            break;
+        }
         if sent == out.buf.len() {
             out.buf.clear();
             sent = 0;
-            if session.closing {
+            if session.closing && !stream.wants_write() {
                 break;
+            }
+            if session.start_tls {
+                // `OK STARTTLS` has left in plain text: everything from here on is TLS,
+                // including whatever the client sent after its STARTTLS line.
+                session.start_tls = false;
+                let Some(config) = settings.tls.clone() else { break };
+                let tcp = match stream {
+                    Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
+                };
+                match crate::tls::accept(tcp, config, &inbuf[ipos..iend], peer.ip(), settings.idle_timeout)
+                    .await
+                {
+                    Ok(t) => {
+                        stream = t;
+                        session.tls_active = true;
+                        ipos = iend;
+                        last_read = Instant::now();
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        let mut core = server.lock();
+                        forget_connection(&mut core, &session);
+                        return;
+                    }
+                }
             }
         } else if sent > OUT_LIMIT {
             // Keep the buffer from growing without bound while the client reads slowly.
@@ -98,8 +133,9 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
             sent = 0;
         }
 
-        let pending_out = sent < out.buf.len();
-        let want_read = ipos == iend && !pending_out_full(&out, sent) && !session.closing;
+        let pending_out = sent < out.buf.len() || stream.wants_write();
+        let want_read =
+            ipos == iend && !pending_out_full(&out, sent) && !session.closing && !session.start_tls;
         // Watchers only wait for events (never for the idle timeout); events are taken only
         // while there is room for them, so a watcher that does not read fills its bounded
         // queue and is dropped by the publisher instead of growing our buffer.
@@ -160,6 +196,7 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
         }
     }
 
+    stream.close();
     tracing::debug!("Disconnect from {} ({reason})", peer.ip());
     let mut core = server.lock();
     forget_connection(&mut core, &session);

@@ -19,6 +19,7 @@ pub mod driver_link;
 pub mod listener;
 pub mod server;
 pub mod state;
+pub mod tls;
 pub mod tracking;
 pub mod watch;
 
@@ -112,7 +113,13 @@ pub fn main(args: Vec<String>) -> ExitCode {
     if p.has('t') {
         let diags = config::check(&confpath, env);
         print!("{}", nut_conf::render(&diags));
-        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let mut errors = diags.iter().filter(|d| d.is_error()).count();
+        if let Ok(cfg) = config::load(&confpath, env) {
+            if let Err(e) = tls::load(&cfg) {
+                println!("{e}");
+                errors += 1;
+            }
+        }
         if errors > 0 {
             eprintln!("upsd: {errors} error(s) in the configuration in {}", confpath.display());
             return ExitCode::FAILURE;
@@ -151,6 +158,9 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
         );
     }
     tracing::debug!("descriptions from {}", cfg.descs_from);
+    // Read the certificate before binding and forking, so a broken one stops upsd with the
+    // reason on the terminal.
+    let tls = tls::load(&cfg)?;
 
     let pidfile_path = pidpath.join("upsd.pid");
     if let Ok(pid) = nut_daemon::pidfile::read(&pidfile_path) {
@@ -230,7 +240,7 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
                     .map_err(|e| format!("can't use listening socket: {e}"))?,
             );
         }
-        server::run(cfg, tokio_listeners).await
+        server::run(cfg, tokio_listeners, tls).await
     })
 }
 

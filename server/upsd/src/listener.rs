@@ -227,6 +227,7 @@ pub async fn accept_loop(
             continue;
         };
         let server = server.clone();
+        let settings = settings.clone();
         tokio::spawn(async move {
             connection::serve(server, stream, peer, settings).await;
             drop(permit);

@@ -106,7 +106,11 @@ pub fn reload(server: &Shared, cfg: &Config) {
 }
 
 /// Run until SIGTERM/SIGINT. `listeners` are already bound (before privileges were dropped).
-pub async fn run(cfg: Config, listeners: Vec<TcpListener>) -> Result<(), String> {
+pub async fn run(
+    cfg: Config,
+    listeners: Vec<TcpListener>,
+    tls: Option<Arc<nut_tls::rustls::ServerConfig>>,
+) -> Result<(), String> {
     let server = build(&cfg);
     let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("can't handle SIGHUP: {e}"))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("can't handle SIGTERM: {e}"))?;
@@ -115,9 +119,9 @@ pub async fn run(cfg: Config, listeners: Vec<TcpListener>) -> Result<(), String>
     start_links(&server);
     let maxconn = cfg.upsd.maxconn.map(|n| n as usize).unwrap_or_else(default_maxconn);
     let limit = Arc::new(Semaphore::new(maxconn));
-    let settings = ConnSettings { idle_timeout: idle_timeout(), tls_configured: cfg.upsd.certfile.is_some() };
+    let settings = ConnSettings { idle_timeout: idle_timeout(), tls };
     for l in listeners {
-        tokio::spawn(listener::accept_loop(server.clone(), l, limit.clone(), maxconn, settings));
+        tokio::spawn(listener::accept_loop(server.clone(), l, limit.clone(), maxconn, settings.clone()));
     }
 
     loop {
@@ -128,6 +132,12 @@ pub async fn run(cfg: Config, listeners: Vec<TcpListener>) -> Result<(), String>
                     Ok(new) => {
                         for w in &new.warnings {
                             tracing::warn!("{w}");
+                        }
+                        if new.upsd.certfile != cfg.upsd.certfile
+                            || new.upsd.certpath != cfg.upsd.certpath
+                            || new.upsd.certrequest != cfg.upsd.certrequest
+                        {
+                            tracing::warn!("TLS settings changed in upsd.conf: restart upsd to apply them");
                         }
                         if new.upsd.listen != cfg.upsd.listen {
                             tracing::warn!("LISTEN changed in upsd.conf: restart upsd to apply it");

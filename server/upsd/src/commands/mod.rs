@@ -61,6 +61,10 @@ pub struct Session {
     pub closing: bool,
     /// `CERTFILE` was configured (STARTTLS is answered differently).
     pub tls_configured: bool,
+    /// The connection already runs TLS (a second STARTTLS gets ALREADY-SSL-MODE).
+    pub tls_active: bool,
+    /// `OK STARTTLS` was queued: the connection switches to TLS once it is sent.
+    pub start_tls: bool,
     /// The event subscription, after the first `WATCH`.
     pub watch: Option<WatchSession>,
 }
@@ -89,6 +93,8 @@ impl Session {
             kick: Arc::new(Notify::new()),
             closing: false,
             tls_configured,
+            tls_active: false,
+            start_tls: false,
             watch: None,
         }
     }
