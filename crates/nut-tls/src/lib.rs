@@ -359,9 +359,21 @@ pub fn explain(e: &rustls::Error, name: Option<&str>) -> String {
             C::NotValidYet | C::NotValidYetContext { .. } => {
                 "the certificate is not valid yet: check the clocks of both machines".to_string()
             }
-            C::BadSignature => "the certificate's signature is wrong (corrupted or forged)".to_string(),
+            C::BadSignature => "the certificate's signature does not match the CA in CERTPATH (another CA with \
+                                the same name signed it, or it is corrupted): point CERTPATH at the CA that \
+                                signed upsd's CERTFILE"
+                .to_string(),
             other => format!("the certificate was refused: {other:?}"),
         },
+        rustls::Error::AlertReceived(
+            a @ (rustls::AlertDescription::UnknownCA
+            | rustls::AlertDescription::BadCertificate
+            | rustls::AlertDescription::CertificateUnknown),
+        ) => format!(
+            "the peer does not accept our certificate (alert {a:?}): give it the CA that signed our certificate \
+             (for NUT's NSS builds, import ca.pem into the CERTPATH database with certutil), and check the host \
+             name it uses"
+        ),
         rustls::Error::AlertReceived(a) => {
             format!("the peer refused the TLS handshake (alert {a:?}); check its log for the reason")
         }

@@ -70,7 +70,10 @@ pub fn make_all(hosts: &[String], clients: &[String], days: u32) -> Result<Made,
     }
     let ca_key = KeyPair::generate().map_err(gen_err)?;
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(gen_err)?;
-    ca.distinguished_name.push(DnType::CommonName, format!("NUT CA {}", hosts[0]));
+    // A per-CA tag in the name: two CAs made by this tool (on two machines) never share a
+    // subject, so a wrong CA is reported as "unknown issuer", not as a bad signature.
+    let tag: String = ca_key.public_key_raw().iter().rev().take(4).map(|b| format!("{b:02x}")).collect();
+    ca.distinguished_name.push(DnType::CommonName, format!("NUT CA {} {tag}", hosts[0]));
     ca.distinguished_name.push(DnType::OrganizationName, "Network UPS Tools");
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     ca.key_usages =
