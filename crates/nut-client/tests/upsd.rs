@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use nut_client::{Client, ErrCode, Error, TrackingStatus};
+use nut_client::{Client, ErrCode, TrackingStatus};
 use nut_testkit::stack::{Impl, Stack};
 
 fn stack(dir: &std::path::Path) -> Option<Stack> {

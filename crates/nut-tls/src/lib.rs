@@ -388,6 +388,7 @@ pub fn explain(e: &rustls::Error, name: Option<&str>) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

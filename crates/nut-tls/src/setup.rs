@@ -243,6 +243,7 @@ fn chown_group(path: &Path, gid: u32) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,7 @@
 //! STARTTLS end to end: our upsd with `CERTFILE` against our client library, the one-step
 //! `nut-tls-setup`, refused certificates, FORCESSL, CERTREQUEST, a broken CERTFILE, and
 //! interoperation with Debian's NUT 2.8.0 (an NSS build) in both directions.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
