@@ -24,6 +24,16 @@ use crate::tls::Transport;
 pub const OUT_LIMIT: usize = 256 * 1024;
 /// Bytes read per system call.
 const READ_CHUNK: usize = 16 * 1024;
+/// A connection keeps an input buffer up to this capacity between reads; a larger one (left by
+/// a burst of pipelined requests) is released at the next small read.
+const KEEP_INBUF: usize = 256;
+
+thread_local! {
+    // Every read lands here first (the runtime is single-threaded), and only the bytes read
+    // are copied into the connection's own buffer: a per-connection READ_CHUNK buffer would
+    // cost 16 KiB of RSS for every idle client.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_CHUNK]);
+}
 
 /// Per-connection settings.
 #[derive(Debug, Clone)]
@@ -48,7 +58,7 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
     let mut out = Out::default();
     // Output already written from the front of `out.buf`.
     let mut sent = 0usize;
-    let mut inbuf = vec![0u8; READ_CHUNK];
+    let mut inbuf: Vec<u8> = Vec::new();
     // Unprocessed input is `inbuf[ipos..iend]` (kept when the output buffer filled up).
     let (mut ipos, mut iend) = (0usize, 0usize);
     // The idle timer is armed once and only moved when it fires early: resetting a timer on
@@ -109,8 +119,16 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                 let tcp = match stream {
                     Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
                 };
-                match crate::tls::accept(tcp, config, &inbuf[ipos..iend], peer.ip(), settings.idle_timeout)
-                    .await
+                // Boxed: the handshake's state would otherwise make every connection's task
+                // (idle ones included) as large as itself.
+                match Box::pin(crate::tls::accept(
+                    tcp,
+                    config,
+                    &inbuf[ipos..iend],
+                    peer.ip(),
+                    settings.idle_timeout,
+                ))
+                .await
                 {
                     Ok(t) => {
                         stream = t;
@@ -160,7 +178,19 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     reason = "read failure";
                     break;
                 }
-                match stream.try_read(&mut inbuf) {
+                let read = SCRATCH.with(|scratch| {
+                    let mut scratch = scratch.borrow_mut();
+                    let r = stream.try_read(&mut scratch);
+                    if let Ok(n) = r {
+                        if inbuf.capacity() > KEEP_INBUF && n <= KEEP_INBUF {
+                            inbuf = Vec::new();
+                        }
+                        inbuf.clear();
+                        inbuf.extend_from_slice(&scratch[..n]);
+                    }
+                    r
+                });
+                match read {
                     Ok(0) => break,
                     Ok(n) => {
                         ipos = 0;

@@ -104,6 +104,17 @@ fn hint(socket: &Path, driver: &str, ups: &str, e: &std::io::Error) -> String {
     }
 }
 
+/// How long a driver may stay quiet before it is PINGed, and how often the link checks. A
+/// healthy driver must be heard again well within MAXAGE, even a short one: the quiet time
+/// (MAXAGE/3) plus one check interval leaves a third of MAXAGE for the PONG. (A fixed 1 s
+/// check with a 1 s floor let a quiet, healthy driver go unheard for 2 s, so MAXAGE 2 flapped
+/// to DATA-STALE.)
+fn ping_timing(maxage: Duration) -> (Duration, Duration) {
+    let quiet = (maxage / 3).max(Duration::from_millis(100));
+    let check_every = (quiet / 2).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    (quiet, check_every)
+}
+
 /// Serve one connection to the driver until it breaks; returns why.
 async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStream) -> String {
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
@@ -121,10 +132,10 @@ async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStrea
         return format!("can't send DUMPALL: {e}");
     }
 
-    let third = (maxage / 3).max(Duration::from_secs(1));
+    let (third, check_every) = ping_timing(maxage);
     let mut last_ping = Instant::now();
     let mut was_stale = false;
-    let mut tick = interval(Duration::from_secs(1));
+    let mut tick = interval(check_every);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut buf = vec![0u8; 16 * 1024];
     let mut line: Vec<u8> = Vec::new();
@@ -227,6 +238,23 @@ async fn session(server: &Shared, name: &str, generation: u64, stream: UnixStrea
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quiet_driver_is_pinged_well_within_maxage() {
+        for secs in [1u64, 2, 3, 5, 15, 60, 3600] {
+            let maxage = Duration::from_secs(secs);
+            let (quiet, check) = ping_timing(maxage);
+            // Worst case: the driver went quiet just after a check, so the PING leaves one
+            // check interval after `quiet`; its PONG then has the rest of MAXAGE.
+            assert!(quiet + check <= maxage * 2 / 3, "MAXAGE {secs}: quiet {quiet:?} + check {check:?}");
+            assert!(check <= Duration::from_secs(1), "MAXAGE {secs}: staleness checked every {check:?}");
         }
     }
 }

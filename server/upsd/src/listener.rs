@@ -130,8 +130,10 @@ fn bind_one(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     if rc != 0 {
         return Err(std::io::Error::last_os_error());
     }
+    // A deep backlog so that bursts of connects wait for accept instead of having their SYN
+    // dropped and retried a second later (the kernel caps it at net.core.somaxconn).
     // SAFETY: listen(2) on the socket we own.
-    if unsafe { libc::listen(fd, 1024) } != 0 {
+    if unsafe { libc::listen(fd, 4096) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     listener.set_nonblocking(true)?;
@@ -201,6 +203,12 @@ pub fn bind_all(
 }
 
 /// Accept clients on `listener` forever, at most `maxconn` at a time across all listeners.
+///
+/// At a limit (MAXCONN, or no file descriptor left) new clients are accepted and closed at
+/// once: a clean refusal instead of a connection left hanging in the backlog, and no busy loop
+/// on a listening socket that stays readable (NUT spins at 100% CPU there). The log gets one
+/// line when refusals start and one when clients are accepted again, not one per client: a
+/// flood must not fill the disk.
 pub async fn accept_loop(
     server: Shared,
     listener: TcpListener,
@@ -208,24 +216,72 @@ pub async fn accept_loop(
     maxconn: usize,
     settings: ConnSettings,
 ) {
+    // A spare descriptor (a duplicate of the listening socket, so it works in a chroot too):
+    // closed when we run out, so the pending client can be accepted and then refused.
+    let mut reserve = spare_fd(&listener);
+    let (mut refused_maxconn, mut refused_fds) = (0u64, 0u64);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
+            Err(e) if out_of_fds(&e) => {
+                if refused_fds == 0 {
+                    tracing::warn!(
+                        "Out of file descriptors ({e}): refusing new clients until some leave; raise the \
+                         descriptor limit (ulimit -n, or LimitNOFILE= in the service unit) or lower MAXCONN \
+                         in upsd.conf"
+                    );
+                }
+                let Some(spare) = reserve.take().or_else(|| spare_fd(&listener)) else {
+                    // Not even one descriptor to spare: wait instead of spinning on EMFILE.
+                    refused_fds += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                drop(spare);
+                // The freed descriptor takes the waiting client (or waits for the next one,
+                // which also clears the listener's readiness, so nothing spins).
+                let accepted = listener.accept().await;
+                reserve = spare_fd(&listener);
+                match accepted {
+                    // Another descriptor came free meanwhile: this client can be served.
+                    Ok(x) if reserve.is_some() => x,
+                    Ok((stream, _)) => {
+                        drop(stream);
+                        refused_fds += 1;
+                        reserve = spare_fd(&listener);
+                        continue;
+                    }
+                    Err(_) => continue,
+                }
+            }
             Err(e) => {
-                // Typically EMFILE: back off instead of spinning like NUT does.
-                tracing::warn!("accept failed: {e} (raise `ulimit -n` or lower MAXCONN in upsd.conf)");
+                tracing::warn!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let Ok(permit) = limit.clone().try_acquire_owned() else {
-            tracing::warn!(
-                "Refusing client {}: MAXCONN ({maxconn}) connections are open; raise MAXCONN in upsd.conf if this is expected",
-                peer.ip()
-            );
+            if refused_maxconn == 0 {
+                tracing::warn!(
+                    "Refusing client {} and any other new client: MAXCONN ({maxconn}) connections are open; \
+                     raise MAXCONN in upsd.conf if this is expected",
+                    peer.ip()
+                );
+            }
+            refused_maxconn += 1;
             drop(stream);
             continue;
         };
+        if refused_maxconn > 0 {
+            tracing::info!("Accepting clients again, after refusing {refused_maxconn} at the MAXCONN limit");
+            refused_maxconn = 0;
+        }
+        if refused_fds > 0 {
+            tracing::info!(
+                "Accepting clients again, after refusing {refused_fds} for lack of file descriptors"
+            );
+            refused_fds = 0;
+        }
         let server = server.clone();
         let settings = settings.clone();
         tokio::spawn(async move {
@@ -233,4 +289,15 @@ pub async fn accept_loop(
             drop(permit);
         });
     }
+}
+
+/// True for accept errors that mean "no descriptor (or kernel memory) for a new socket".
+fn out_of_fds(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}
+
+/// A spare descriptor, or `None` when none is left.
+fn spare_fd(listener: &TcpListener) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::AsFd;
+    listener.as_fd().try_clone_to_owned().ok()
 }
