@@ -62,7 +62,8 @@ pub enum Error {
     },
     /// upsd closed the connection.
     #[error(
-        "upsd at {addr} closed the connection (check upsd's log; it drops clients that are idle for 60 s)"
+        "upsd at {addr} closed the connection (it stopped or restarted, or dropped this client: \
+         check upsd's log; clients idle for 60 s are dropped)"
     )]
     Disconnected {
         /// Peer address.

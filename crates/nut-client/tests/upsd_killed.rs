@@ -47,6 +47,7 @@ fn kill_9_of_upsd_gives_a_clear_error_and_a_new_connection_works_after_restart()
     eprintln!("nut-client after kill -9 of upsd ({took:?}): {msg}");
     assert!(msg.contains(&format!("127.0.0.1:{port}")), "the error does not name upsd's address: {msg}");
     assert!(e.code().is_none(), "a lost connection is not an ERR from upsd: {e:?}");
+    assert!(msg.contains("stopped or restarted"), "the error does not suggest upsd stopped: {msg}");
 
     // Connecting while upsd is down: refused, with the hint to check upsd.
     let e = Client::connect("127.0.0.1", port).expect_err("connected to a killed upsd");
