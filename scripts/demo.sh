@@ -48,14 +48,18 @@ cat > "$NUT_CONFPATH/upsd.users" <<CONF
     password = secret
     upsmon primary
 CONF
+# Notifications and timer commands append to one events log, which this script prints as it
+# grows (the upssched timer daemon runs detached from the terminal).
+events="$work/events.log"
+: > "$events"
 cat > "$NUT_CONFPATH/notify.sh" <<CONF
 #!/bin/sh
-echo "   [notify] \$NOTIFYTYPE \$UPSNAME: \$*"
+echo "   [upsmon NOTIFYCMD] \$NOTIFYTYPE \$UPSNAME: \$*" >> "$events"
 exec "$bin/upssched" "\$@"
 CONF
 cat > "$NUT_CONFPATH/upssched-cmd" <<CONF
 #!/bin/sh
-echo "   [upssched] timer fired: \$1"
+echo "   [upssched CMDSCRIPT] \$1 (\$NOTIFYTYPE \$UPSNAME)" >> "$events"
 CONF
 chmod +x "$NUT_CONFPATH/notify.sh" "$NUT_CONFPATH/upssched-cmd"
 cat > "$NUT_CONFPATH/upssched.conf" <<CONF
@@ -101,7 +105,17 @@ echo "== starting upsmon (primary); the power fails in a few seconds"
 pids+=($!)
 
 last=""
+shown=0
+show_events() {
+    local n
+    n=$(wc -l < "$events")
+    if [ "$n" -gt "$shown" ]; then
+        tail -n +"$((shown + 1))" "$events" | head -n "$((n - shown))"
+        shown=$n
+    fi
+}
 for _ in $(seq 300); do
+    show_events
     st=$("$bin/upsc" "demo@127.0.0.1:$port" ups.status 2>/dev/null || echo "?")
     if [ "$st" != "$last" ]; then
         ch=$("$bin/upsc" "demo@127.0.0.1:$port" battery.charge 2>/dev/null || echo "?")
@@ -109,6 +123,7 @@ for _ in $(seq 300); do
         last=$st
     fi
     if [ -f "$work/shutdown.done" ]; then
+        show_events
         echo "== upsmon ran SHUTDOWNCMD: $(cat "$work/shutdown.done")"
         [ -f "$work/killpower" ] && echo "== POWERDOWNFLAG written: $work/killpower"
         break
