@@ -464,83 +464,85 @@ fn slowloris_clients_do_not_hurt_others_and_idle_ones_are_dropped() {
 
     let prober = Prober::start(port);
     let t_open = Instant::now();
-    let mut dribblers: Vec<TcpStream> =
-        (0..200).map(|_| TcpStream::connect(("127.0.0.1", port)).expect("dribbler connect")).collect();
-    let mut idle: Vec<TcpStream> =
-        (0..200).map(|_| TcpStream::connect(("127.0.0.1", port)).expect("idle connect")).collect();
-    for s in &idle {
+    // 200 dribblers (a byte of a request they never finish, every 250 ms), then 200 silent
+    // clients. Both kinds are idle: no complete request within the idle timeout.
+    let mut clients: Vec<(TcpStream, bool)> =
+        (0..400).map(|i| (TcpStream::connect(("127.0.0.1", port)).expect("connect"), i < 200)).collect();
+    for (s, _) in &clients {
         s.set_nonblocking(true).expect("nonblocking");
     }
 
-    // Dribble one byte of a request that never ends every 250 ms, while watching the silent
-    // clients: each must be closed by upsd after the idle timeout, not before.
+    // Each must be closed by upsd after the idle timeout, not before.
     let request = b"GET VAR ups1 ups.status";
     let mut step = 0usize;
-    let mut closed_at: Vec<Option<Duration>> = vec![None; idle.len()];
+    let mut closed_at: Vec<Option<Duration>> = vec![None; clients.len()];
     let deadline = t_open + Duration::from_secs(idle_secs + 5);
-    let mut dribbler_errors = 0;
     while closed_at.iter().any(Option::is_none) && Instant::now() < deadline {
         let b = request[step % request.len()];
         step += 1;
-        for d in &mut dribblers {
-            if d.write_all(&[b]).is_err() {
-                dribbler_errors += 1;
-            }
-        }
-        for (i, s) in idle.iter_mut().enumerate() {
+        for (i, (s, dribbler)) in clients.iter_mut().enumerate() {
             if closed_at[i].is_some() {
                 continue;
             }
             let mut buf = [0u8; 64];
             match s.read(&mut buf) {
                 Ok(0) => closed_at[i] = Some(t_open.elapsed()),
-                Ok(n) => panic!("upsd sent {:?} to a silent client", String::from_utf8_lossy(&buf[..n])),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Ok(n) => panic!(
+                    "upsd sent {:?} to a client that sent no request",
+                    String::from_utf8_lossy(&buf[..n])
+                ),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if *dribbler && s.write_all(&[b]).is_err() {
+                        closed_at[i] = Some(t_open.elapsed());
+                    }
+                }
                 Err(_) => closed_at[i] = Some(t_open.elapsed()),
             }
         }
         std::thread::sleep(Duration::from_millis(250));
     }
+    // The probe sends a complete request every few ms: it was never dropped (finish checks).
     let (probes, p50, p99, max) = prober.finish("while slowloris clients dribbled");
     upsd.assert_alive("slowloris");
 
-    let still_open = closed_at.iter().filter(|c| c.is_none()).count();
-    assert_eq!(
-        still_open, 0,
-        "{still_open} of 200 silent clients were not dropped within {idle_secs} s + 5 s"
-    );
-    let first = closed_at.iter().flatten().min().copied().unwrap_or_default();
-    let last = closed_at.iter().flatten().max().copied().unwrap_or_default();
-    assert!(
-        first >= Duration::from_millis(idle_secs * 1000 - 500),
-        "a silent client was dropped after {first:?}, before the {idle_secs} s idle timeout"
-    );
-    // Dribblers send a byte every 250 ms, so they are never idle; whether they are still
-    // connected is reported (NUT 2.8 keeps such clients too).
-    let mut dribblers_open = 0;
-    for d in &mut dribblers {
-        d.set_nonblocking(true).expect("nonblocking");
-        let mut buf = [0u8; 64];
-        if matches!(d.read(&mut buf), Err(e) if e.kind() == ErrorKind::WouldBlock) {
-            dribblers_open += 1;
-        }
-    }
+    let span = |dribblers: bool| {
+        let t: Vec<Duration> = clients
+            .iter()
+            .zip(&closed_at)
+            .filter(|((_, d), _)| *d == dribblers)
+            .filter_map(|(_, c)| *c)
+            .collect();
+        (t.len(), t.iter().min().copied().unwrap_or_default(), t.iter().max().copied().unwrap_or_default())
+    };
+    let (dribblers_closed, d_first, d_last) = span(true);
+    let (silent_closed, s_first, s_last) = span(false);
     println!(
-        "load_fault: slowloris: 200 silent clients dropped between {:.2} s and {:.2} s (idle timeout {idle_secs} s); \
-         {dribblers_open} of 200 dribblers still connected after {step} bytes each ({dribbler_errors} write errors); \
+        "load_fault: slowloris: 200 silent clients dropped between {:.2} s and {:.2} s, 200 dribblers between \
+         {:.2} s and {:.2} s ({step} bytes sent each at most; idle timeout {idle_secs} s); \
          probe: {probes} round trips, p50 {}, p99 {}, max {}",
-        first.as_secs_f64(),
-        last.as_secs_f64(),
+        s_first.as_secs_f64(),
+        s_last.as_secs_f64(),
+        d_first.as_secs_f64(),
+        d_last.as_secs_f64(),
         fmt_ms(p50),
         fmt_ms(p99),
         fmt_ms(max)
+    );
+    assert_eq!(silent_closed, 200, "silent clients not dropped within {idle_secs} s + 5 s");
+    assert_eq!(
+        dribblers_closed, 200,
+        "clients that never finish a line not dropped within {idle_secs} s + 5 s"
+    );
+    let early = Duration::from_millis(idle_secs * 1000 - 500);
+    assert!(
+        s_first >= early && d_first >= early,
+        "a client was dropped before the {idle_secs} s idle timeout"
     );
     assert!(
         p99 < Duration::from_millis(200),
         "p99 GET VAR round trip {} during slowloris (limit 200 ms)",
         fmt_ms(p99)
     );
-    // The active probe client was not idle and was never dropped (Prober::finish checked it).
     println!("load_fault: slowloris took {:.1} s", t_start.elapsed().as_secs_f64());
 }
 

@@ -62,8 +62,11 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
     // Unprocessed input is `inbuf[ipos..iend]` (kept when the output buffer filled up).
     let (mut ipos, mut iend) = (0usize, 0usize);
     // The idle timer is armed once and only moved when it fires early: resetting a timer on
-    // every read would cost a timer-wheel update per request.
+    // every read would cost a timer-wheel update per request. It counts from the last complete
+    // request, not the last byte: a client that dribbles bytes of a line it never finishes
+    // (slowloris) is idle too, and would otherwise hold its MAXCONN slot forever.
     let mut last_read = Instant::now();
+    let mut got_line = false;
     let idle = sleep_until(last_read + settings.idle_timeout);
     tokio::pin!(idle);
     let mut reason = "client closed the connection";
@@ -78,6 +81,7 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                 LexEvent::Line => {
                     dispatch(&server, &mut session, lexer.words(), &mut out);
                     lexer.clear_line();
+                    got_line = true;
                 }
                 LexEvent::Error(msg) => {
                     // NUT drops the rest of what it read with the bad line and starts afresh.
@@ -86,6 +90,10 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     ipos = iend;
                 }
             }
+        }
+        if got_line {
+            got_line = false;
+            last_read = Instant::now();
         }
 
         // Write what we can without waiting.
@@ -195,7 +203,6 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     Ok(n) => {
                         ipos = 0;
                         iend = n;
-                        last_read = Instant::now();
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(_) => {
