@@ -161,7 +161,7 @@ fn raise_nofile() -> u64 {
             }
         }
     }
-    rl.rlim_cur as u64
+    rl.rlim_cur
 }
 
 /// `VmRSS` of `pid` in bytes.
@@ -306,6 +306,11 @@ fn poll_reply(
         ok(&last)
     });
     (hit, last)
+}
+
+/// One request on `c`; a lost connection fails the test with the request named.
+fn ask(c: &mut Conn, req: &str) -> Vec<String> {
+    c.request(req).unwrap_or_else(|e| panic!("{req}: no reply from upsd: {e}"))
 }
 
 fn fmt_ms(d: Duration) -> String {
@@ -890,7 +895,7 @@ fn kill_9_of_the_driver_then_restart_recovers_without_restarting_clients() {
     let t_start = Instant::now();
     let mut st = stack(&[], true);
     let mut c = st.connect().expect("persistent client");
-    assert_eq!(c.request("GET VAR ups1 battery.charge").unwrap(), ["VAR ups1 battery.charge \"100\""]);
+    assert_eq!(ask(&mut c, "GET VAR ups1 battery.charge"), ["VAR ups1 battery.charge \"100\""]);
 
     let t_kill = Instant::now();
     assert!(st.kill_driver("ups1"));
@@ -901,12 +906,12 @@ fn kill_9_of_the_driver_then_restart_recovers_without_restarting_clients() {
     assert!(hit, "GET VAR still answers {last:?} 1 s after kill -9 of the driver");
     let noticed = t_kill.elapsed();
     for req in ["GET VAR ups1 battery.charge", "LIST VAR ups1", "GET VAR ups1 ups.status"] {
-        assert_eq!(c.request(req).unwrap(), ["ERR DRIVER-NOT-CONNECTED"], "{req} with the driver dead");
+        assert_eq!(ask(&mut c, req), ["ERR DRIVER-NOT-CONNECTED"], "{req} with the driver dead");
     }
 
     // The new driver reads a changed device file: only the new value may appear.
     std::fs::write(st.dir().join("ups1.dev"), DEV.replace("battery.charge: 100", "battery.charge: 42"))
-        .unwrap();
+        .expect("rewrite ups1.dev");
     let t_restart = Instant::now();
     let _drv = start_driver(&st, "drv-ups1-restarted.log");
     let back =
@@ -927,7 +932,7 @@ fn clean_driver_restart_redumps_removed_and_new_variables() {
     let t_start = Instant::now();
     let mut st = stack(&[], true);
     let mut c = st.connect().expect("persistent client");
-    assert_eq!(c.request("GET VAR ups1 ups.mfr").unwrap(), ["VAR ups1 ups.mfr \"Fault Test\""]);
+    assert_eq!(ask(&mut c, "GET VAR ups1 ups.mfr"), ["VAR ups1 ups.mfr \"Fault Test\""]);
 
     let pid = st.driver_pid("ups1").expect("driver pid");
     assert!(st.signal_driver("ups1", libc::SIGTERM));
@@ -939,7 +944,7 @@ fn clean_driver_restart_redumps_removed_and_new_variables() {
     // The new device file drops output.voltage and ups.mfr (which dummy-ups then sets to its
     // default) and adds ups.model.
     let new_dev = "ups.status: OB\nbattery.charge: 55\nups.model: Restarted\ninput.voltage: 230.0\n";
-    std::fs::write(st.dir().join("ups1.dev"), new_dev).unwrap();
+    std::fs::write(st.dir().join("ups1.dev"), new_dev).expect("rewrite ups1.dev");
     let _drv = start_driver(&st, "drv-ups1-restarted.log");
     let back = await_fresh_value(&mut c, "55", Duration::from_secs(15), "after a clean driver restart");
     // The whole tree is the new one: same client, no reconnect.
@@ -952,8 +957,8 @@ fn clean_driver_restart_redumps_removed_and_new_variables() {
         "LIST VAR still has variables of the old device file: {list:?}"
     );
     assert!(list.contains(&"VAR ups1 ups.status \"OB\"".to_string()), "LIST VAR: {list:?}");
-    assert_eq!(c.request("GET VAR ups1 output.voltage").unwrap(), ["ERR VAR-NOT-SUPPORTED"]);
-    assert_eq!(c.request("GET VAR ups1 ups.model").unwrap(), ["VAR ups1 ups.model \"Restarted\""]);
+    assert_eq!(ask(&mut c, "GET VAR ups1 output.voltage"), ["ERR VAR-NOT-SUPPORTED"]);
+    assert_eq!(ask(&mut c, "GET VAR ups1 ups.model"), ["VAR ups1 ups.model \"Restarted\""]);
     println!(
         "load_fault: clean driver restart: new tree served {:.2} s after the start on the same client",
         back.as_secs_f64()
@@ -972,7 +977,7 @@ fn a_stopped_driver_makes_data_stale_within_maxage_and_cont_brings_it_back() {
     // A healthy driver is never reported stale, even with a MAXAGE this short.
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(maxage * 2 + 1) {
-        let r = c.request("GET VAR ups1 battery.charge").unwrap();
+        let r = ask(&mut c, "GET VAR ups1 battery.charge");
         assert_eq!(
             r,
             ["VAR ups1 battery.charge \"100\""],
@@ -989,11 +994,11 @@ fn a_stopped_driver_makes_data_stale_within_maxage_and_cont_brings_it_back() {
         poll_reply(&mut c, "GET VAR ups1 battery.charge", Duration::from_secs(maxage + 2), stale);
     let became = t_stop.elapsed();
     assert!(hit, "GET VAR answers {last:?} {maxage}+2 s after the driver was stopped");
-    assert_eq!(c.request("LIST VAR ups1").unwrap(), ["ERR DATA-STALE"]);
+    assert_eq!(ask(&mut c, "LIST VAR ups1"), ["ERR DATA-STALE"]);
     // Stays stale while the driver is stopped.
     let t1 = Instant::now();
     while t1.elapsed() < Duration::from_secs(1) {
-        assert_eq!(c.request("GET VAR ups1 battery.charge").unwrap(), ["ERR DATA-STALE"], "stopped driver");
+        assert_eq!(ask(&mut c, "GET VAR ups1 battery.charge"), ["ERR DATA-STALE"], "stopped driver");
         std::thread::sleep(Duration::from_millis(50));
     }
 
@@ -1005,7 +1010,7 @@ fn a_stopped_driver_makes_data_stale_within_maxage_and_cont_brings_it_back() {
         });
     assert!(hit, "data did not come back after SIGCONT (last: {last:?})");
     let fresh = t_cont.elapsed();
-    assert_eq!(c.request("LIST VAR ups1").unwrap().first().map(String::as_str), Some("BEGIN LIST VAR ups1"));
+    assert_eq!(ask(&mut c, "LIST VAR ups1").first().map(String::as_str), Some("BEGIN LIST VAR ups1"));
     println!(
         "load_fault: SIGSTOP with MAXAGE {maxage}: DATA-STALE after {:.2} s, fresh {:.2} s after SIGCONT",
         became.as_secs_f64(),
@@ -1075,7 +1080,7 @@ fn kill_9_of_upsd_gives_clear_errors_and_clients_recover_after_restart() {
     let mut st = stack(&[], true);
     let port = st.port();
     let mut c = st.connect().expect("persistent client");
-    assert_eq!(c.request("GET VAR ups1 ups.status").unwrap(), ["VAR ups1 ups.status \"OL\""]);
+    assert_eq!(ask(&mut c, "GET VAR ups1 ups.status"), ["VAR ups1 ups.status \"OL\""]);
 
     let mon = Upsmon::start(port);
     // upsmon is in once it logged in to ups1.
@@ -1097,7 +1102,7 @@ fn kill_9_of_upsd_gives_clear_errors_and_clients_recover_after_restart() {
     assert!(wait_until(Duration::from_secs(5), || exited(pid)), "upsd survived kill -9");
 
     // The raw client sees the connection end at once, not a hang.
-    c.set_timeout(Duration::from_secs(3)).unwrap();
+    c.set_timeout(Duration::from_secs(3)).expect("set timeout");
     let t0 = Instant::now();
     let r = c.request("GET VAR ups1 ups.status");
     assert!(r.is_err(), "a request to a killed upsd got {r:?}");
@@ -1130,7 +1135,7 @@ fn kill_9_of_upsd_gives_clear_errors_and_clients_recover_after_restart() {
     st.start_upsd().unwrap_or_else(|e| panic!("restart upsd: {e}"));
     st.wait_data().unwrap_or_else(|e| panic!("data after the upsd restart: {e}"));
     let mut c2 = st.connect().expect("new connection after the restart");
-    assert_eq!(c2.request("GET VAR ups1 ups.status").unwrap(), ["VAR ups1 ups.status \"OL\""]);
+    assert_eq!(ask(&mut c2, "GET VAR ups1 ups.status"), ["VAR ups1 ups.status \"OL\""]);
     let commok = wait_until(Duration::from_secs(15), || {
         let n = mon.notes();
         let tail = &n[before..];
