@@ -23,6 +23,7 @@ mod io;
 pub mod lexer;
 pub mod notify;
 pub mod nut_conf;
+pub mod perms;
 pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_users;
