@@ -8,6 +8,7 @@
 
 pub mod background;
 pub mod control;
+pub mod files;
 pub mod log;
 pub mod pidfile;
 pub mod privs;

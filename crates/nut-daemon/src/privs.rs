@@ -60,8 +60,103 @@ pub fn drop_to(user: &str) -> Result<(), String> {
         if libc::setuid(acct.uid) != 0 {
             return Err(format!("setuid({}) failed: {}", acct.uid, std::io::Error::last_os_error()));
         }
+        // setuid as root sets the real, effective and saved ids: getting root back must fail.
+        // If it doesn't, the drop did not happen and running on would be a lie.
+        if libc::setuid(0) == 0 {
+            return Err(format!("switched to {user} but could still regain root; refusing to run"));
+        }
     }
     Ok(())
+}
+
+/// The name of user `uid`, or the number when it has none.
+pub fn user_name(uid: u32) -> String {
+    // SAFETY: getpwuid returns NULL or a pointer to static storage; we copy the name at once.
+    unsafe {
+        let pw = libc::getpwuid(uid);
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return uid.to_string();
+        }
+        std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned()
+    }
+}
+
+/// The name of group `gid`, or the number when it has none.
+pub fn group_name(gid: u32) -> String {
+    // SAFETY: getgrgid returns NULL or a pointer to static storage; we copy the name at once.
+    unsafe {
+        let gr = libc::getgrgid(gid);
+        if gr.is_null() || (*gr).gr_name.is_null() {
+            return gid.to_string();
+        }
+        std::ffi::CStr::from_ptr((*gr).gr_name).to_string_lossy().into_owned()
+    }
+}
+
+/// Every group `acct` belongs to (primary and supplementary), as `initgroups` would set them.
+pub fn groups_of(acct: &Account) -> Vec<u32> {
+    let Ok(cname) = CString::new(acct.name.as_str()) else { return vec![acct.gid] };
+    let mut n: libc::c_int = 64;
+    loop {
+        let mut buf = vec![0 as libc::gid_t; n as usize];
+        let mut count = n;
+        // SAFETY: buf holds `count` entries; getgrouplist writes at most that many and updates
+        // count (to the number needed when it returns -1).
+        let rc = unsafe { libc::getgrouplist(cname.as_ptr(), acct.gid, buf.as_mut_ptr(), &mut count) };
+        if rc >= 0 {
+            buf.truncate(count.max(0) as usize);
+            return buf;
+        }
+        if count <= n || n > 65536 {
+            return vec![acct.gid];
+        }
+        n = count;
+    }
+}
+
+/// The groups of this process (effective and supplementary).
+fn current_groups() -> Vec<u32> {
+    // SAFETY: getgroups(0, NULL) returns the count; the second call fills a buffer that large.
+    unsafe {
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        if n <= 0 {
+            return vec![libc::getegid()];
+        }
+        let mut buf = vec![0 as libc::gid_t; n as usize];
+        let got = libc::getgroups(n, buf.as_mut_ptr());
+        buf.truncate(got.max(0) as usize);
+        buf.push(libc::getegid());
+        buf
+    }
+}
+
+/// The account that will read the configuration once privileges are dropped: `user` when this
+/// process is root and will switch to it, else this process's own identity (which is also
+/// what `drop_to` keeps when not root).
+pub fn reader_for(user: Option<&str>) -> Result<nut_conf::perms::Reader, String> {
+    if euid() == 0 {
+        if let Some(user) = user {
+            let acct = lookup(user)?;
+            let groups = groups_of(&acct);
+            return Ok(nut_conf::perms::Reader {
+                group_name: group_name(acct.gid),
+                name: acct.name,
+                uid: acct.uid,
+                gid: acct.gid,
+                groups,
+            });
+        }
+    }
+    let uid = euid();
+    // SAFETY: getegid has no preconditions.
+    let gid = unsafe { libc::getegid() };
+    Ok(nut_conf::perms::Reader {
+        name: user_name(uid),
+        uid,
+        gid,
+        group_name: group_name(gid),
+        groups: current_groups(),
+    })
 }
 
 #[cfg(test)]
@@ -73,6 +168,24 @@ mod tests {
         assert_eq!(lookup("root").unwrap().uid, 0);
         let err = lookup("no-such-user-xyz").unwrap_err();
         assert!(err.contains("useradd"), "{err}");
+    }
+
+    #[test]
+    fn reader_of_root_and_of_nobody() {
+        let me = reader_for(None).unwrap();
+        assert_eq!(me.uid, euid());
+        assert!(me.groups.contains(&me.gid));
+        assert_eq!(user_name(0), "root");
+        assert_eq!(group_name(0), "root");
+        assert_eq!(user_name(4_000_000_000), "4000000000");
+        if euid() == 0 {
+            if let Ok(acct) = lookup("nobody") {
+                let r = reader_for(Some("nobody")).unwrap();
+                assert_eq!((r.uid, r.gid), (acct.uid, acct.gid));
+                assert!(r.groups.contains(&acct.gid));
+                assert_eq!(r.group_name, group_name(acct.gid));
+            }
+        }
     }
 
     #[test]
