@@ -859,6 +859,13 @@ fn one_mib_lines_and_garbage_from_several_clients_harm_no_one() {
         "p99 GET VAR round trip {} during the abuse (limit 200 ms)",
         fmt_ms(p99)
     );
+    // No single stall either: upsd once let one bulk sender run through 2 MiB of input before
+    // anyone else was served (a 200 ms pause in a debug build; about 20 ms since).
+    assert!(
+        max < Duration::from_millis(150),
+        "a GET VAR round trip took {} during the abuse (limit 150 ms)",
+        fmt_ms(max)
+    );
     println!("load_fault: big_lines_and_garbage took {:.1} s", t_start.elapsed().as_secs_f64());
 }
 

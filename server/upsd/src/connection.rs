@@ -203,6 +203,13 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     Ok(n) => {
                         ipos = 0;
                         iend = n;
+                        if n == READ_CHUNK {
+                            // A bulk sender (pipelined requests, or a flood of garbage) gets
+                            // one chunk per turn: without this, the runtime's budget lets one
+                            // connection run through up to 128 chunks (2 MiB) while every
+                            // other client waits.
+                            tokio::task::yield_now().await;
+                        }
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(_) => {
