@@ -330,6 +330,17 @@ fn key_value<'l>(sink: &mut Sink, line: &'l Line) -> Option<(&'l str, Option<&'l
                 Some((key, Some("")))
             }
             1 => Some((key, Some(rest[0].as_str()))),
+            _ if is_secret_key(key) => {
+                // Never echo a password or SNMP community: diagnostics end up in logs.
+                sink.warn(
+                    line.line,
+                    format!(
+                        "only the first word of the value of {key} is used; quote a value with \
+                         spaces: {key} = \"...\""
+                    ),
+                );
+                Some((key, Some(rest[0].as_str())))
+            }
             _ => {
                 sink.warn(
                     line.line,
@@ -542,6 +553,13 @@ fn finish_section(sink: &mut Sink, conf: &mut UpsConf, s: UpsSection) {
     conf.sections.push(s);
 }
 
+/// Driver options that hold secrets (SNMP `community`, `authPassword`, `privPassword`, a
+/// `password` or `secret` of network drivers): their values are never shown in diagnostics.
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("pass") || k.contains("community") || k.contains("secret")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,5 +723,16 @@ mod tests {
     fn empty_file_is_valid() {
         let (c, w) = ok("# nothing\n\n");
         assert!(c.sections.is_empty() && w.is_empty());
+    }
+
+    #[test]
+    fn secret_option_values_are_never_echoed() {
+        let text = "[u]\n driver = snmp-ups\n port = h\n authPassword = Zq9 secret\n community = Zq9 x\n";
+        let d = check(text, "ups.conf");
+        assert_eq!(d.len(), 2, "{d:?}");
+        for x in &d {
+            assert!(!x.to_string().contains("Zq9"), "{x}");
+            assert!(x.message.contains("only the first word"), "{x}");
+        }
     }
 }

@@ -183,12 +183,14 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
                 }
                 [] => sink.error(n, "password needs a value; write: password = \"your password\""),
                 [p, ..] => {
+                    // Never echo the password: diagnostics end up in logs.
                     sink.warn(
                         n,
                         format!(
-                            "only the first word of the password is used (\"{p}\"); quote a \
-                             password with spaces: password = \"{}\"",
-                            vals.join(" ")
+                            "the password of [{}] has {} words and only the first is used; quote a \
+                             password with spaces: password = \"your password\"",
+                            u.name,
+                            vals.len()
                         ),
                     );
                     u.password = Some(p.to_string());
@@ -337,5 +339,20 @@ mod tests {
         let (c, w) = ok("[u]\npassword = p\nupsmon = secondary\n");
         assert_eq!(c.users[0].upsmon.as_ref().map(|r| r.role), Some(Role::Secondary));
         assert!(w[0].contains("without \"=\""), "{w:?}");
+    }
+
+    #[test]
+    fn password_values_are_never_echoed() {
+        for text in [
+            "[admin]\n password = Zq9secret more words\n",
+            "[admin]\n password Zq9secret more\n",
+            "[admin]\n password = \"Zq9secret\n",
+        ] {
+            let d = check(text, "upsd.users");
+            assert!(!d.is_empty(), "{text}");
+            for x in &d {
+                assert!(!x.to_string().contains("Zq9secret"), "{x}");
+            }
+        }
     }
 }

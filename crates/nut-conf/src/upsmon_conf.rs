@@ -347,13 +347,16 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsmonConf> {
                     continue;
                 };
                 let Some(role) = Role::parse(args[4]) else {
+                    // With extra words, the fifth may be part of an unquoted password: never
+                    // echo it then, diagnostics end up in logs.
+                    let shown = if args.len() == 5 {
+                        format!(", not \"{}\"", args[4])
+                    } else {
+                        "; a password with spaces must be quoted".to_string()
+                    };
                     sink.error(
                         n,
-                        format!(
-                            "MONITOR role must be primary or secondary (or the old master/slave), \
-                             not \"{}\"",
-                            args[4]
-                        ),
+                        format!("MONITOR role must be primary or secondary (or the old master/slave){shown}"),
                     );
                     continue;
                 };
@@ -708,5 +711,25 @@ mod tests {
         assert!(split_system("u@").is_err());
         assert!(split_system("u@h:x").is_err());
         assert!(split_system("u@[::1").is_err());
+    }
+
+    #[test]
+    fn monitor_passwords_are_never_echoed() {
+        for text in [
+            "MONITOR ups@localhost 1 mon Zq9 secret primary\n",
+            "MONITOR ups@localhost 1 mon Zq9secret\n",
+            "MONITOR ups@localhost x mon Zq9secret primary\n",
+            "MONITOR ups@localhost 1 mon Zq9secret master extra\n",
+            "MONITOR ups@localhost 1 mon \"Zq9secret primary\n",
+        ] {
+            let d = check(text, "upsmon.conf");
+            assert!(!d.is_empty(), "{text}");
+            for x in &d {
+                assert!(!x.to_string().contains("Zq9"), "{text}: {x}");
+            }
+        }
+        // A plain role typo is still shown, to help fix it.
+        let d = check("MONITOR ups@localhost 1 mon pw primry\n", "upsmon.conf");
+        assert!(d.iter().any(|x| x.message.contains("\"primry\"")), "{d:?}");
     }
 }
