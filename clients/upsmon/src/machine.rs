@@ -120,7 +120,8 @@ pub enum Event {
         /// Why, in words for the log.
         reason: String,
         /// True when an established connection was lost (not just an ERR reply). NUT then
-        /// forgets the line state, so the first OL after reconnecting notifies ONLINE again.
+        /// forgets the line state: the first OL after reconnecting notifies ONLINE unless the
+        /// UPS was already on line power before.
         connection_lost: bool,
     },
     /// `GET NUMLOGINS` answered during host sync; `None` if it failed.
@@ -354,8 +355,11 @@ impl Machine {
             }
             Event::PollFailed { ups, reason, connection_lost } => {
                 if let Some(i) = self.index(&ups) {
-                    if connection_lost && self.upses[i].online {
-                        self.upses[i].online = false;
+                    // NUT forgets the line state of a dropped connection but keeps the OL
+                    // flag: the next OL is news only if the UPS was not on line power
+                    // before (e.g. upsd had only answered WAIT so far).
+                    if connection_lost {
+                        self.upses[i].line_known = true;
                     }
                     self.poll_failed(i, &reason, now, &mut out);
                 }

@@ -512,8 +512,8 @@ fn poll_failure_logs_can_be_throttled() {
 }
 
 #[test]
-fn lost_connection_makes_the_next_ol_news_like_nut() {
-    // Observed with Debian's upsmon 2.8.0 across an upsd restart: COMMBAD, COMMOK, ONLINE.
+fn lost_connection_while_on_line_power_is_only_a_comm_blip_like_nut() {
+    // Observed with Debian's upsmon 2.8.0 across an upsd restart: COMMBAD, COMMOK, no ONLINE.
     let mut s = Sim::primary();
     s.all(Some("OL")).run(2);
     s.feed(Event::PollFailed {
@@ -522,5 +522,20 @@ fn lost_connection_makes_the_next_ol_news_like_nut() {
         connection_lost: true,
     });
     s.run(5);
+    assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost"]);
+}
+
+#[test]
+fn lost_connection_before_the_first_ol_makes_that_ol_news_like_nut() {
+    // NUT 2.8.0 drops the line state with the connection; a UPS that had only answered WAIT
+    // is then ONLINE on its first OL after the reconnect.
+    let mut s = Sim::primary();
+    s.all(Some("WAIT")).run(2);
+    s.feed(Event::PollFailed {
+        ups: "ups@localhost".into(),
+        reason: "Server disconnected".into(),
+        connection_lost: true,
+    });
+    s.all(Some("OL")).run(5);
     assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost", "ONLINE ups@localhost"]);
 }
