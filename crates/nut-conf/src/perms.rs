@@ -110,6 +110,10 @@ fn describe(st: &FileStat, names: &OwnerNames) -> String {
     format!("owned by {}:{} with mode {:04o}", names.user, names.group, st.mode & 0o7777)
 }
 
+fn who_runs(reader: &Reader, program: &str) -> String {
+    format!("{}, which {program} runs as,", who(reader))
+}
+
 fn who(reader: &Reader) -> String {
     format!("user {} (uid {}, group {})", reader.name, reader.uid, reader.group_name)
 }
@@ -219,29 +223,34 @@ pub fn check_dir(
     if !st.is_dir {
         return Some(Diagnostic::error(path, 0, "this is not a directory"));
     }
-    if !allows(st, reader, 1) {
+    let (search, write) = (allows(st, reader, 1), allows(st, reader, 3));
+    if need_write && !write {
         return Some(Diagnostic::error(
             path,
             0,
             format!(
-                "{program} runs as {} and cannot enter this directory: it is {}. Let the group in: \
-                 chgrp {} {path} && chmod g+x {path} (or chmod o+x {path})",
-                who(reader),
-                describe(st, names),
+                "{} cannot create files in directory {path} (owned by {}:{} with mode {:04o}), and {program} \
+                 makes its socket and PID file there as that user. NUT's state path belongs to the daemons' \
+                 group: chown root:{} {path} && chmod 0770 {path}",
+                who_runs(reader, program),
+                names.user,
+                names.group,
+                st.mode & 0o7777,
                 reader.group_name
             ),
         ));
     }
-    if need_write && !allows(st, reader, 3) {
+    if !search {
         return Some(Diagnostic::error(
             path,
             0,
             format!(
-                "{program} runs as {} and cannot create its socket and PID file in this directory: it \
-                 is {}. NUT's state path belongs to the daemons' group: chown root:{} {path} && chmod \
-                 0770 {path}",
-                who(reader),
-                describe(st, names),
+                "{} cannot enter directory {path} (owned by {}:{} with mode {:04o}). Let the group in: \
+                 chgrp {} {path} && chmod g+x {path} (or chmod o+x {path})",
+                who_runs(reader, program),
+                names.user,
+                names.group,
+                st.mode & 0o7777,
                 reader.group_name
             ),
         ));
@@ -253,6 +262,12 @@ pub fn check_dir(
 /// itself a [`FileKind::Secret`].
 pub fn upsd_conf_has_secret(conf: &crate::upsd_conf::UpsdConf) -> bool {
     conf.certident.is_some()
+}
+
+/// True if `ups.conf` holds a secret: a driver option such as SNMP `community`,
+/// `authPassword`/`privPassword` or a network driver's `password`.
+pub fn ups_conf_has_secret(conf: &crate::ups_conf::UpsConf) -> bool {
+    conf.sections.iter().any(|s| s.options.iter().any(|o| crate::ups_conf::is_secret_key(&o.key)))
 }
 
 #[cfg(test)]
@@ -355,7 +370,7 @@ mod tests {
         let dir = |mode, uid, gid| FileStat { mode, uid, gid, is_dir: true };
         let d = check_dir("/tmp/x", &dir(0o700, 0, 0), &names("root", "root"), &nut(), "upsd", false)
             .expect("error");
-        assert!(d.message.contains("cannot enter this directory"), "{d}");
+        assert!(d.message.contains("user nut (uid 102, group nut), which upsd runs as, cannot enter directory /tmp/x (owned by root:root with mode 0700)"), "{d}");
         assert!(d.message.contains("chgrp nut /tmp/x && chmod g+x /tmp/x"), "{d}");
         assert!(
             check_dir("/etc/nut", &dir(0o755, 0, 0), &names("root", "root"), &nut(), "upsd", false).is_none()
@@ -377,5 +392,16 @@ mod tests {
         let st = FileStat { mode: 0o755, uid: 0, gid: 0, is_dir: true };
         let d = check_file(P, FileKind::Secret, &st, &names("root", "root"), &nut(), "upsd");
         assert!(d[0].is_error() && d[0].message.contains("directory"), "{d:?}");
+    }
+
+    #[test]
+    fn secrets_in_parsed_files() {
+        let (c, _) = crate::ups_conf::parse("[u]\n driver = snmp-ups\n port = h\n community = x\n", "u")
+            .expect("valid");
+        assert!(ups_conf_has_secret(&c));
+        let (c, _) = crate::ups_conf::parse("[u]\n driver = dummy-ups\n port = h\n", "u").expect("valid");
+        assert!(!ups_conf_has_secret(&c));
+        let (c, _) = crate::upsd_conf::parse("CERTIDENT \"n\" \"p\"\n", "u").expect("valid");
+        assert!(upsd_conf_has_secret(&c));
     }
 }

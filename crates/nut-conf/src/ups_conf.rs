@@ -555,7 +555,7 @@ fn finish_section(sink: &mut Sink, conf: &mut UpsConf, s: UpsSection) {
 
 /// Driver options that hold secrets (SNMP `community`, `authPassword`, `privPassword`, a
 /// `password` or `secret` of network drivers): their values are never shown in diagnostics.
-fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     k.contains("pass") || k.contains("community") || k.contains("secret")
 }

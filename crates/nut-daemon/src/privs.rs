@@ -69,6 +69,34 @@ pub fn drop_to(user: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// NUT's compiled-in account (`RUN_AS_USER`), used when root starts a daemon without `-u`.
+pub const DEFAULT_USER: &str = "nut";
+
+/// The account a daemon switches to: `explicit` (`-u`, `user =`) if given; else, when running
+/// as root, [`DEFAULT_USER`] if it exists (as NUT's upsd and drivers do); else none (an
+/// ordinary user keeps its identity, and root without a `nut` account stays root, with a
+/// warning).
+pub fn run_as(explicit: Option<&str>) -> Option<String> {
+    choose_user(explicit, euid(), |u| lookup(u).is_ok())
+}
+
+fn choose_user(explicit: Option<&str>, euid: u32, exists: impl Fn(&str) -> bool) -> Option<String> {
+    if let Some(u) = explicit {
+        return Some(u.to_string());
+    }
+    if euid != 0 {
+        return None;
+    }
+    if exists(DEFAULT_USER) {
+        return Some(DEFAULT_USER.to_string());
+    }
+    tracing::warn!(
+        "Running as root: user {DEFAULT_USER:?} does not exist (create it with useradd --system \
+         {DEFAULT_USER}, or choose an account with -u <user>)"
+    );
+    None
+}
+
 /// The name of user `uid`, or the number when it has none.
 pub fn user_name(uid: u32) -> String {
     // SAFETY: getpwuid returns NULL or a pointer to static storage; we copy the name at once.
@@ -186,6 +214,15 @@ mod tests {
                 assert_eq!(r.group_name, group_name(acct.gid));
             }
         }
+    }
+
+    #[test]
+    fn root_without_an_account_drops_to_nut_when_it_exists() {
+        assert_eq!(choose_user(Some("ups"), 0, |_| false).as_deref(), Some("ups"));
+        assert_eq!(choose_user(None, 0, |u| u == "nut").as_deref(), Some("nut"));
+        assert_eq!(choose_user(None, 0, |_| false), None);
+        assert_eq!(choose_user(None, 1000, |_| true), None);
+        assert_eq!(choose_user(Some("x"), 1000, |_| true).as_deref(), Some("x"));
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub struct Context {
     pub debug: u8,
     /// User to drop to.
     pub user: Option<String>,
+    /// Group the socket is given to (`-g`, `group =`), so upsd running in that group connects.
+    pub group: Option<String>,
     /// `default.<var>` settings.
     pub defaults: Vec<(String, String)>,
     /// `override.<var>` settings.
@@ -258,6 +260,7 @@ pub fn build_context(
                 Synchronous::Auto => "auto".into(),
             };
             ctx.user = conf.user(sec).map(str::to_string);
+            ctx.group = conf.group(sec).map(str::to_string);
             ctx.allow_killpower = sec.allow_killpower;
             ctx.ignorelb = sec.ignorelb;
             ctx.defaults = sec.defaults.clone();
@@ -308,6 +311,9 @@ pub fn build_context(
     ctx.pollinterval = pollinterval;
     if cli.user.is_some() {
         ctx.user = cli.user.clone();
+    }
+    if cli.group.is_some() {
+        ctx.group = cli.group.clone();
     }
     ctx.statepath = statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env));
     ctx.pidpath = match env("NUT_ALTPIDPATH").filter(|s| !s.is_empty()) {

@@ -124,4 +124,12 @@ pub trait Driver {
     fn help(&self) -> Option<String> {
         None
     }
+
+    /// Files the driver reads again after dropping root privileges (dummy-ups re-reads its
+    /// `.dev` file when it changes). The framework checks at startup that the account it
+    /// drops to can read them, and refuses to start with the fix if not.
+    fn files_read_after_drop(&self, ctx: &Context) -> Vec<std::path::PathBuf> {
+        let _ = ctx;
+        Vec::new()
+    }
 }

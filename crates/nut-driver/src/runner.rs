@@ -145,13 +145,46 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
         };
     }
 
+    // The account the driver runs as once the device is open: -u, `user =`, else `nut` when
+    // root (NUT's RUN_AS_USER). Check now, before touching the device, that it can do what the
+    // driver does after the drop: create the socket and PID file, re-read its files.
+    let kill = cli.action == Some(Action::Kill);
+    let user = nut_daemon::privs::run_as(ctx.user.as_deref());
+    if !kill {
+        let reader = match nut_daemon::privs::reader_for(user.as_deref()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{prog}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let diags = startup_checks(
+            &driver,
+            &ctx,
+            &reader,
+            &prog,
+            cli.section.is_some().then_some(conf.as_ref()).flatten(),
+        );
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        if diags.iter().any(nut_conf::Diagnostic::is_error) {
+            eprintln!(
+                "{prog}: not starting: it would run as user {} and fail after dropping root privileges; \
+                 fix the permissions above (or choose the account with -u / user = in ups.conf)",
+                reader.name
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+
     let mut state = State::new();
     publish_driver_vars(&ctx, &prog, info.version, &mut state);
     if let Err(e) = driver.init(&ctx, &mut state) {
         eprintln!("{prog}: cannot start UPS [{}] on {}: {e}", ctx.upsname, ctx.port);
         return ExitCode::FAILURE;
     }
-    if cli.action == Some(Action::Kill) {
+    if kill {
         return match driver.shutdown(&mut state) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -162,6 +195,16 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
     }
     finish_init(&ctx, &mut state);
 
+    // The device is open: drop root before creating anything, as NUT does, so the socket and
+    // PID file belong to the driver's account and upsd (same account or group) can connect.
+    if let Some(user) = &user {
+        if let Err(e) = nut_daemon::privs::drop_to(user) {
+            eprintln!("{prog}: can't switch to user {user}: {e}");
+            return ExitCode::FAILURE;
+        }
+        tracing::debug!("running as user {user}");
+    }
+
     let sock_path = nut_core::paths::driver_socket(&ctx.statepath, &prog, &ctx.upsname);
     let mut server = match Server::bind(&sock_path) {
         Ok(s) => s,
@@ -170,6 +213,11 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(group) = &ctx.group {
+        if let Err(e) = give_socket_to_group(&sock_path, group) {
+            tracing::warn!("{e}");
+        }
+    }
     let foreground = cli.foreground || (cli.debug > 0 && !cli.background) || cli.dump_count.is_some();
     if !foreground {
         if let Err(e) = nut_daemon::background::daemonize() {
@@ -188,12 +236,6 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
             None
         }
     };
-    if let Some(user) = &ctx.user {
-        if let Err(e) = nut_daemon::privs::drop_to(user) {
-            eprintln!("{prog}: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
     let sigfd = match install_signals() {
         Ok(fd) => fd,
         Err(e) => {
@@ -205,6 +247,67 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
     let code = main_loop(&mut driver, &ctx, &mut state, &mut server, sigfd, cli.dump_count);
     drop(server);
     code
+}
+
+/// What must hold for the driver's account after the drop: the state path (socket) and PID
+/// path are writable, the files the driver re-reads are readable; and ups.conf, when it holds
+/// a driver password or SNMP community, is not open to everybody (a warning only: it is read
+/// once, as root).
+fn startup_checks<D: Driver>(
+    driver: &D,
+    ctx: &Context,
+    reader: &nut_conf::perms::Reader,
+    prog: &str,
+    conf: Option<&nut_conf::ups_conf::UpsConf>,
+) -> Vec<nut_conf::Diagnostic> {
+    use nut_daemon::files::{check_dir_writable, check_file, FileKind};
+    let mut diags = check_dir_writable(&ctx.statepath, reader, prog);
+    if ctx.pidpath != ctx.statepath {
+        // A PID file that can't be written only costs `-c reload/exit`: warn.
+        diags.extend(check_dir_writable(&ctx.pidpath, reader, prog).into_iter().map(|mut d| {
+            d.severity = nut_conf::Severity::Warning;
+            d
+        }));
+    }
+    for f in driver.files_read_after_drop(ctx) {
+        diags.extend(check_file(&f, FileKind::Config, reader, prog));
+    }
+    if let Some(conf) = conf {
+        if nut_conf::perms::ups_conf_has_secret(conf) {
+            let path = nut_core::paths::conf_path().join("ups.conf");
+            diags.extend(
+                check_file(&path, FileKind::Secret, reader, prog).into_iter().filter(|d| !d.is_error()),
+            );
+        }
+    }
+    diags
+}
+
+/// Give the socket to `group` (`-g`, `group =`) with group read/write, so a upsd running as
+/// another user of that group can connect. After the drop this works only if the driver's
+/// account is in that group, as in NUT.
+fn give_socket_to_group(sock: &Path, group: &str) -> Result<(), String> {
+    let cname = std::ffi::CString::new(group).map_err(|_| format!("bad group name {group:?}"))?;
+    // SAFETY: getgrnam returns NULL or a pointer to static storage; we copy the gid at once.
+    let gid = unsafe {
+        let gr = libc::getgrnam(cname.as_ptr());
+        if gr.is_null() {
+            return Err(format!(
+                "group {group:?} (-g / group = in ups.conf) does not exist; create it (groupadd {group}) or fix the name"
+            ));
+        }
+        (*gr).gr_gid
+    };
+    std::os::unix::fs::chown(sock, None, Some(gid)).map_err(|e| {
+        format!(
+            "can't give the driver socket {} to group {group}: {e}. The driver runs as user {} \
+             which must be in that group: usermod -aG {group} {}; otherwise upsd may fail to \
+             connect to the driver",
+            sock.display(),
+            nut_daemon::privs::user_name(nut_daemon::privs::euid()),
+            nut_daemon::privs::user_name(nut_daemon::privs::euid()),
+        )
+    })
 }
 
 /// The `driver.*` variables every NUT 2.8.0 driver publishes before its own data.

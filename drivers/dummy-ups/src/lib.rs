@@ -242,6 +242,16 @@ impl Driver for DummyUps {
         Ok(())
     }
 
+    fn files_read_after_drop(&self, ctx: &Context) -> Vec<std::path::PathBuf> {
+        // The .dev/.seq file is read again when it changes or loops, as the dropped account.
+        let mode = ctx.value("mode").and_then(Mode::from_option).unwrap_or_else(|| Mode::guess(&ctx.port).0);
+        if mode == Mode::Repeater {
+            return Vec::new();
+        }
+        let p = Path::new(&ctx.port);
+        vec![if p.is_absolute() { p.to_path_buf() } else { nut_core::paths::conf_path().join(p) }]
+    }
+
     fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
         match self.mode {
             Mode::Repeater => match &mut self.relay {

@@ -33,7 +33,7 @@ fn serves_dev_file_over_socket() {
     )
     .unwrap();
     let mut cmd = Command::new(bin("dummy-ups"));
-    cmd.args(["-a", "u1", "-F", "-q"])
+    cmd.args(["-a", "u1", "-u", "root", "-F", "-q"])
         .env("NUT_CONFPATH", dir.path())
         .env("NUT_STATEPATH", dir.path())
         .env("NUT_ALTPIDPATH", dir.path());

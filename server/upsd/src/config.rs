@@ -58,12 +58,43 @@ fn read(path: &Path) -> Result<Option<String>, Diagnostic> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // The exact owner/mode reason for the account upsd runs as now (after the drop, on
+        // reload), with the command that fixes it.
         Err(e) => Err(Diagnostic::error(
             &path.display().to_string(),
             0,
-            format!("can't read it: {e} (upsd must be able to read its configuration; check owner and mode)"),
+            nut_daemon::files::explain_read_failure(path, &e, "upsd"),
         )),
     }
+}
+
+/// Permission problems of the files upsd reads, for `reader`, the account upsd runs as after
+/// dropping root: it re-reads upsd.conf, ups.conf and upsd.users as that account on reload,
+/// so any of them it can't read is an error. upsd.users (and upsd.conf when it holds a
+/// CERTIDENT password, and the CERTFILE key) open to others get a warning. `upsd` is the parsed
+/// upsd.conf when it could be parsed.
+pub fn check_permissions(
+    confpath: &Path,
+    upsd: Option<&UpsdConf>,
+    reader: &nut_daemon::files::Reader,
+) -> Vec<Diagnostic> {
+    use nut_daemon::files::{check_file, FileKind};
+    let mut out = Vec::new();
+    let upsd_kind = if upsd.is_some_and(nut_conf::perms::upsd_conf_has_secret) {
+        FileKind::Secret
+    } else {
+        FileKind::Config
+    };
+    out.extend(check_file(&confpath.join("upsd.conf"), upsd_kind, reader, "upsd"));
+    out.extend(check_file(&confpath.join("ups.conf"), FileKind::Config, reader, "upsd"));
+    out.extend(check_file(&confpath.join("upsd.users"), FileKind::Secret, reader, "upsd"));
+    if let Some(cert) = upsd.and_then(|u| u.certfile.as_deref()) {
+        // Read once at startup, as root, before the drop (TLS changes need a restart), so only
+        // who else may read the private key matters here.
+        let path = if Path::new(cert).is_absolute() { PathBuf::from(cert) } else { confpath.join(cert) };
+        out.extend(check_file(&path, FileKind::Secret, reader, "upsd").into_iter().filter(|d| !d.is_error()));
+    }
+    out
 }
 
 /// Read and check the three files. `env` looks up environment variables (tests pass a fake).
@@ -258,6 +289,36 @@ mod tests {
         std::fs::remove_file(d.path().join("upsd.users")).expect("remove");
         let e = load(d.path(), |_| None).unwrap_err();
         assert!(e.to_string().contains("upsd.users: error: the file is missing"), "{e}");
+    }
+
+    #[test]
+    fn permissions_for_the_account_after_the_drop() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir(&[
+            ("upsd.conf", "CERTIDENT \"upsd\" \"dbpass\"\n"),
+            ("ups.conf", "[u]\n driver = dummy-ups\n port = x\n"),
+            ("upsd.users", "[mon]\n password = p\n upsmon primary\n"),
+        ]);
+        let mode = |n: &str, m: u32| {
+            std::fs::set_permissions(d.path().join(n), std::fs::Permissions::from_mode(m)).expect("chmod")
+        };
+        mode("upsd.conf", 0o644);
+        mode("ups.conf", 0o644);
+        mode("upsd.users", 0o604);
+        let me = nut_daemon::privs::reader_for(None).expect("me");
+        let cfg = load(d.path(), |_| None).expect("valid");
+        let diags = check_permissions(d.path(), Some(&cfg.upsd), &me);
+        let text = nut_conf::render(&diags);
+        // Both secret files are named with their fix; ups.conf may be world-readable.
+        for f in ["upsd.users", "upsd.conf"] {
+            let p = d.path().join(f).display().to_string();
+            assert!(text.contains(&format!("{p}: warning: ")), "{text}");
+            assert!(text.contains(&format!("chmod 0640 {p} && chown root:{} {p}", me.group_name)), "{text}");
+        }
+        assert_eq!(diags.len(), 2, "{text}");
+        // Without CERTIDENT upsd.conf holds no secret.
+        mode("upsd.users", 0o640);
+        assert!(check_permissions(d.path(), None, &me).is_empty());
     }
 
     #[test]

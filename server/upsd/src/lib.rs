@@ -111,11 +111,22 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 
     if p.has('t') {
-        let diags = config::check(&confpath, env);
+        let mut diags = config::check(&confpath, env);
+        let loaded = config::load(&confpath, env).ok();
+        // The files as the account upsd would run as: -u, or `nut` when root.
+        let user = run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
+        match nut_daemon::privs::reader_for(user) {
+            Ok(reader) => diags.extend(config::check_permissions(
+                &confpath,
+                loaded.as_ref().map(|c| &c.upsd),
+                &reader,
+            )),
+            Err(e) => diags.push(nut_conf::Diagnostic::error("upsd", 0, e)),
+        }
         print!("{}", nut_conf::render(&diags));
         let mut errors = diags.iter().filter(|d| d.is_error()).count();
-        if let Ok(cfg) = config::load(&confpath, env) {
-            if let Err(e) = tls::load(&cfg) {
+        if let Some(cfg) = &loaded {
+            if let Err(e) = tls::load(cfg) {
                 println!("{e}");
                 errors += 1;
             }
@@ -158,6 +169,19 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
         );
     }
     tracing::debug!("descriptions from {}", cfg.descs_from);
+    // Decide the account now: upsd re-reads its files as that account on reload, so a file it
+    // could not read then is an error now, with the fix, rather than a failed reload later.
+    let user =
+        run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
+    let reader = nut_daemon::privs::reader_for(user)?;
+    let perms = config::check_permissions(confpath, Some(&cfg.upsd), &reader);
+    if nut_daemon::files::log_diagnostics(&perms) {
+        return Err(format!(
+            "upsd would run as user {} and could not re-read its configuration on reload: fix the \
+             permissions above (or choose another account with -u)",
+            reader.name
+        ));
+    }
     // Read the certificate before binding and forking, so a broken one stops upsd with the
     // reason on the terminal.
     let tls = tls::load(&cfg)?;
@@ -202,10 +226,9 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
     if let Some(dir) = p.value('r') {
         chroot(dir)?;
     }
-    if let Some(user) =
-        run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok())
-    {
+    if let Some(user) = user {
         nut_daemon::privs::drop_to(user).map_err(|e| format!("can't switch to user {user}: {e}"))?;
+        tracing::debug!("running as user {user}");
     }
 
     let foreground_flags = p.count('F');

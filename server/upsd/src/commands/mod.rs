@@ -173,6 +173,9 @@ pub type CmdResult = Result<(), ErrCode>;
 
 /// Handle one request line (already split into words).
 pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) {
+    // With -DD every request is logged, as NUT does at its debug levels; the password is
+    // masked so a debug log can be shared without leaking it.
+    tracing::trace!("{}: {}", session.addr, loggable(words));
     let Some(verb) = words.first().and_then(|w| Verb::parse(w)) else {
         out.err(ErrCode::UnknownCommand);
         return;
@@ -249,5 +252,37 @@ pub fn forget_connection(core: &mut Core, session: &Session) {
                 crate::watch::remove(ups, session.id);
             }
         }
+    }
+}
+
+/// A request line as it may appear in a log: the words quoted as on the wire, with the
+/// argument of `PASSWORD` (any case) replaced by `****`.
+pub fn loggable(words: &[String]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i > 0 && words[0].eq_ignore_ascii_case("PASSWORD") {
+            out.push_str("****");
+        } else {
+            out.push_str(&nut_proto::words::quote_if_needed(w));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    #[test]
+    fn password_is_masked_in_logged_requests() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(loggable(&w(&["PASSWORD", "hunter2"])), "PASSWORD ****");
+        assert_eq!(loggable(&w(&["password", "a b", "c"])), "password **** ****");
+        assert_eq!(loggable(&w(&["USERNAME", "admin"])), "USERNAME admin");
+        assert_eq!(loggable(&w(&["GET", "VAR", "ups1", "ups.status"])), "GET VAR ups1 ups.status");
+        assert_eq!(loggable(&w(&[])), "");
     }
 }
