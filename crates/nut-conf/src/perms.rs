@@ -258,6 +258,35 @@ pub fn check_dir(
     None
 }
 
+/// Check a device node (`/dev/bus/usb/BBB/DDD`, a serial port) that a driver opened as root
+/// and reopens as `reader` after a reconnect: a warning naming the fix when `reader` could not
+/// open it for reading and writing.
+pub fn check_device(
+    path: &str,
+    st: &FileStat,
+    names: &OwnerNames,
+    reader: &Reader,
+    program: &str,
+) -> Option<Diagnostic> {
+    if allows(st, reader, 6) {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        path,
+        0,
+        format!(
+            "{program} opened this device as root, but {} could not open it again after a reconnect (it \
+             is {}): install NUT's udev rules so the device belongs to group {} (Debian's nut-server \
+             ships /lib/udev/rules.d/62-nut-usbups.rules; then: udevadm control --reload-rules && \
+             udevadm trigger), or for a quick test: chgrp {} {path} && chmod g+rw {path}",
+            who(reader),
+            describe(st, names),
+            reader.group_name,
+            reader.group_name
+        ),
+    ))
+}
+
 /// True if the parsed `upsd.conf` holds a secret (a `CERTIDENT` password), which makes the file
 /// itself a [`FileKind::Secret`].
 pub fn upsd_conf_has_secret(conf: &crate::upsd_conf::UpsdConf) -> bool {
@@ -403,5 +432,19 @@ mod tests {
         assert!(!ups_conf_has_secret(&c));
         let (c, _) = crate::upsd_conf::parse("CERTIDENT \"n\" \"p\"\n", "u").expect("valid");
         assert!(upsd_conf_has_secret(&c));
+    }
+
+    #[test]
+    fn device_nodes_need_read_and_write() {
+        let dev = f(0o664, 0, 0);
+        let d = check_device("/dev/bus/usb/001/004", &dev, &names("root", "root"), &nut(), "usbhid-ups")
+            .expect("warning");
+        assert!(!d.is_error());
+        assert!(
+            d.message.contains("chgrp nut /dev/bus/usb/001/004 && chmod g+rw /dev/bus/usb/001/004"),
+            "{d}"
+        );
+        let dev = f(0o664, 0, 105);
+        assert!(check_device("/dev/x", &dev, &names("root", "nut"), &nut(), "u").is_none());
     }
 }

@@ -110,6 +110,14 @@ pub fn check_dir_writable(dir: &Path, reader: &Reader, program: &str) -> Vec<Dia
     nut_conf::perms::check_dir(&name, &st, &names, reader, program, true).into_iter().collect()
 }
 
+/// Check a device node the driver opened as root and may reopen as `reader` after a
+/// reconnect (see [`nut_conf::perms::check_device`]).
+pub fn check_device(path: &Path, reader: &Reader, program: &str) -> Option<Diagnostic> {
+    let meta = std::fs::metadata(path).ok()?;
+    let (st, names) = facts(&meta);
+    nut_conf::perms::check_device(&path.display().to_string(), &st, &names, reader, program)
+}
+
 /// Explain why re-reading `path` failed with `err` for the current (already dropped) account:
 /// the exact owner/mode reason when the file can be stat'ed, else the generic explanation.
 /// Daemons use it when a reload fails.

@@ -187,6 +187,7 @@ impl Driver for UsbHid {
         let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), ctx.ignorelb)
             .map_err(DriverError::Device)?;
         let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates).map_err(DriverError::Device)?;
+        warn_if_not_reopenable(ctx, &t.info());
         let mut ups = open_ups(t).map_err(DriverError::Device)?;
         ups.policy = set.policy.clone();
         if let Some(l) = set.policy.lowbatt {
@@ -342,4 +343,19 @@ pub fn main(args: Vec<String>) -> ExitCode {
         return code;
     }
     nut_driver::run(args, UsbHid::default())
+}
+
+/// The device was opened as root; after a reconnect the driver opens it again as the account
+/// it dropped to. Say now, with the fix, if that account could not (NUT needs its udev rules
+/// for the same reason).
+fn warn_if_not_reopenable(ctx: &Context, info: &transport::DeviceInfo) {
+    if info.bus.is_empty() || info.device.is_empty() {
+        return;
+    }
+    let Some(user) = nut_daemon::privs::run_as(ctx.user.as_deref()) else { return };
+    let Ok(reader) = nut_daemon::privs::reader_for(Some(&user)) else { return };
+    let node = std::path::PathBuf::from(format!("/dev/bus/usb/{}/{}", info.bus, info.device));
+    if let Some(d) = nut_daemon::files::check_device(&node, &reader, &ctx.progname) {
+        tracing::warn!("{d}");
+    }
 }
