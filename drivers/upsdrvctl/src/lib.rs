@@ -237,7 +237,7 @@ fn start(conf: &UpsConf, s: &UpsSection, dirs: &[PathBuf], opts: &Opts) -> bool 
         debug(opts, 2, &format!("{} remaining attempts", maxretry - attempt));
         debug(opts, 2, &format!("exec:  {}", argv.join(" ")));
         if opts.testing {
-            return true;
+            return check_privileges(conf, s, opts);
         }
         match run_and_wait(&argv, maxwait) {
             Ok(true) => return true,
@@ -254,6 +254,32 @@ fn start(conf: &UpsConf, s: &UpsSection, dirs: &[PathBuf], opts: &Opts) -> bool 
         }
     }
     false
+}
+
+/// For `-t`: the account the driver of `s` would drop to (`-u`, `user =`, else `nut` when
+/// root), and whether that account can create the driver's socket and PID file in the state
+/// path. Prints what it finds; false on an error (the driver would refuse to start).
+fn check_privileges(conf: &UpsConf, s: &UpsSection, opts: &Opts) -> bool {
+    let user = nut_daemon::privs::run_as(opts.user.as_deref().or(conf.user(s)));
+    let reader = match nut_daemon::privs::reader_for(user.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return false;
+        }
+    };
+    println!("Driver for [{}] runs as user {} (group {})", s.name, reader.name, reader.group_name);
+    let statepath = conf
+        .globals
+        .statepath
+        .clone()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| nut_core::paths::state_path_from(|k: &str| std::env::var(k).ok()));
+    let diags = nut_daemon::files::check_dir_writable(&statepath, &reader, &s.driver);
+    for d in &diags {
+        println!("{d}");
+    }
+    !diags.iter().any(nut_conf::Diagnostic::is_error)
 }
 
 /// Run a driver and wait for it to exit (a driver that starts well goes to the background and
