@@ -167,7 +167,7 @@ pub fn check_file(
             0,
             format!(
                 "{program} runs as {} and cannot read this file: it is {} ({why}). {program} reads it \
-                 again as that user after dropping root privileges (on reload), so fix it now: {}{}",
+                 again as that user after dropping root privileges (on reload, or when the file changes), so fix it now: {}{}",
                 who(reader),
                 describe(st, names),
                 fix(path, reader),
@@ -291,6 +291,16 @@ pub fn check_device(
 /// itself a [`FileKind::Secret`].
 pub fn upsd_conf_has_secret(conf: &crate::upsd_conf::UpsdConf) -> bool {
     conf.certident.is_some()
+}
+
+/// The kind of a file from its name alone: `upsd.users` and `upsmon.conf` always hold
+/// passwords; for `upsd.conf` and `ups.conf` it depends on their contents (see
+/// [`upsd_conf_has_secret`], [`ups_conf_has_secret`]), so they count as configuration here.
+pub fn kind_for_name(path: &str) -> FileKind {
+    match path.rsplit('/').next().unwrap_or(path) {
+        "upsd.users" | "upsmon.conf" => FileKind::Secret,
+        _ => FileKind::Config,
+    }
 }
 
 /// True if `ups.conf` holds a secret: a driver option such as SNMP `community`,
@@ -446,5 +456,12 @@ mod tests {
         );
         let dev = f(0o664, 0, 105);
         assert!(check_device("/dev/x", &dev, &names("root", "nut"), &nut(), "u").is_none());
+    }
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(kind_for_name("/etc/nut/upsd.users"), FileKind::Secret);
+        assert_eq!(kind_for_name("upsmon.conf"), FileKind::Secret);
+        assert_eq!(kind_for_name("/etc/nut/ups.conf"), FileKind::Config);
     }
 }

@@ -128,7 +128,8 @@ pub fn explain_read_failure(path: &Path, err: &std::io::Error, program: &str) ->
         Err(_) => return nut_conf::explain_read_error(&file, err.kind(), "?"),
     };
     if err.kind() == std::io::ErrorKind::PermissionDenied {
-        let diags = check_file(path, FileKind::Config, &reader, program);
+        let kind = nut_conf::perms::kind_for_name(&file);
+        let diags = check_file(path, kind, &reader, program);
         if let Some(d) = diags.into_iter().find(Diagnostic::is_error) {
             return d.message;
         }

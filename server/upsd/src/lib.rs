@@ -114,13 +114,12 @@ pub fn main(args: Vec<String>) -> ExitCode {
         let mut diags = config::check(&confpath, env);
         let loaded = config::load(&confpath, env).ok();
         // The files as the account upsd would run as: -u, or `nut` when root.
-        let user = run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
+        let user =
+            run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
         match nut_daemon::privs::reader_for(user) {
-            Ok(reader) => diags.extend(config::check_permissions(
-                &confpath,
-                loaded.as_ref().map(|c| &c.upsd),
-                &reader,
-            )),
+            Ok(reader) => {
+                diags.extend(config::check_permissions(&confpath, loaded.as_ref().map(|c| &c.upsd), &reader))
+            }
             Err(e) => diags.push(nut_conf::Diagnostic::error("upsd", 0, e)),
         }
         print!("{}", nut_conf::render(&diags));
@@ -171,8 +170,7 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
     tracing::debug!("descriptions from {}", cfg.descs_from);
     // Decide the account now: upsd re-reads its files as that account on reload, so a file it
     // could not read then is an error now, with the fix, rather than a failed reload later.
-    let user =
-        run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
+    let user = run_as_user(p.value('u'), nut_daemon::privs::euid(), |u| nut_daemon::privs::lookup(u).is_ok());
     let reader = nut_daemon::privs::reader_for(user)?;
     let perms = config::check_permissions(confpath, Some(&cfg.upsd), &reader);
     if nut_daemon::files::log_diagnostics(&perms) {
