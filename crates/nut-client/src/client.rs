@@ -195,7 +195,7 @@ impl Client {
     /// Send one request line (the newline is added).
     pub fn send_line(&mut self, line: &str) -> Result<()> {
         if line.contains(['\n', '\r']) {
-            return Err(Error::InvalidArgument(line.to_string()));
+            return Err(Error::InvalidArgument(redact(line)));
         }
         let mut data = Vec::with_capacity(line.len() + 1);
         data.extend_from_slice(line.as_bytes());
@@ -265,7 +265,7 @@ impl Client {
         self.send_line(&line)?;
         let reply = self.read_reply(&line)?;
         if !reply.starts_with("OK") {
-            return Err(Error::Protocol { request: line, reply });
+            return Err(Error::Protocol { request: redact(&line), reply });
         }
         Ok(reply)
     }
@@ -511,15 +511,27 @@ fn check_err(line: &str, request: &str) -> Result<()> {
         return Ok(());
     }
     let code_text = rest.split_whitespace().next().unwrap_or("").to_string();
-    Err(Error::Server { code: code_text.parse().ok(), code_text, request: request.to_string() })
+    Err(Error::Server { code: code_text.parse().ok(), code_text, request: redact(request) })
+}
+
+/// A request line fit for an error message or a log: the argument of `PASSWORD` (any case)
+/// is replaced by `****`, so a refused or broken login never shows the password.
+pub fn redact(line: &str) -> String {
+    let trimmed = line.trim_start();
+    match trimmed.split_once(char::is_whitespace) {
+        Some((verb, _)) if verb.eq_ignore_ascii_case("PASSWORD") => format!("{verb} ****"),
+        _ => line.to_string(),
+    }
 }
 
 /// Join words into a request line, quoting the ones that need it.
 fn build(args: &[&str]) -> Result<String> {
     let mut line = String::new();
+    let secret = args.first().is_some_and(|v| v.eq_ignore_ascii_case("PASSWORD"));
     for a in args {
         if a.contains(['\n', '\r']) {
-            return Err(Error::InvalidArgument((*a).to_string()));
+            let shown = if secret { "****".to_string() } else { (*a).to_string() };
+            return Err(Error::InvalidArgument(shown));
         }
         if !line.is_empty() {
             line.push(' ');
@@ -573,5 +585,17 @@ mod tests {
         assert_eq!(build(&["INSTCMD", "ups1", "load.off"]).unwrap(), "INSTCMD ups1 load.off");
         assert_eq!(build(&["USERNAME", "a b"]).unwrap(), "USERNAME \"a b\"");
         assert!(build(&["X", "a\nb"]).is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_error_messages() {
+        let e = check_err("ERR INVALID-PASSWORD", "PASSWORD \"Zq9 secret\"").unwrap_err();
+        assert!(!e.to_string().contains("Zq9"), "{e}");
+        assert!(e.to_string().contains("PASSWORD ****"), "{e}");
+        let e = build(&["PASSWORD", "Zq9\nx"]).unwrap_err();
+        assert!(!e.to_string().contains("Zq9"), "{e}");
+        assert_eq!(redact("password abc"), "password ****");
+        assert_eq!(redact("GET VAR ups x"), "GET VAR ups x");
+        assert_eq!(redact("PASSWORDX y"), "PASSWORDX y");
     }
 }
