@@ -175,6 +175,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         None
     };
     if let Some(u) = user {
+        warn_unreopenable(&targets, &u);
         if let Err(e) = nut_daemon::privs::drop_to(&u) {
             return fatal(&e);
         }
@@ -183,6 +184,31 @@ pub fn main(args: Vec<String>) -> ExitCode {
     run(&mut targets, &pieces, Duration::from_secs(interval.max(1) as u64));
     say(&format!("Signal {}: exiting", STOP.load(Ordering::SeqCst)));
     ExitCode::SUCCESS
+}
+
+/// The log files were opened as root; on SIGHUP (log rotation) upslog reopens them as `user`.
+/// Say now, with the fix, when that account could neither write the file nor create a new
+/// one in its directory.
+fn warn_unreopenable(targets: &[Target], user: &str) {
+    if nut_daemon::privs::euid() != 0 {
+        return;
+    }
+    let Ok(reader) = nut_daemon::privs::reader_for(Some(user)) else { return };
+    for t in targets.iter().filter(|t| t.logfile != "-") {
+        let path = std::path::Path::new(&t.logfile);
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let file_ok = nut_daemon::files::allows(path, &reader, 2).unwrap_or(false);
+        let dir_ok = nut_daemon::files::allows(dir, &reader, 3).unwrap_or(false);
+        if !file_ok && !dir_ok {
+            say(&format!(
+                "Warning: after switching to user {user}, upslog can't reopen {} on SIGHUP (log rotation): \
+                 give it the file (chown {user} {}), or a directory it can write (chown {user} {})",
+                t.logfile,
+                t.logfile,
+                dir.display()
+            ));
+        }
+    }
 }
 
 /// Log every target once per interval until a stop signal arrives. A stop signal cuts the

@@ -118,6 +118,14 @@ pub fn check_device(path: &Path, reader: &Reader, program: &str) -> Option<Diagn
     nut_conf::perms::check_device(&path.display().to_string(), &st, &names, reader, program)
 }
 
+/// Whether `reader` has the permission bits `want` (4 read, 2 write, 1 search) on `path`, by
+/// its owner, group and mode; `None` when it can't be stat'ed.
+pub fn allows(path: &Path, reader: &Reader, want: u32) -> Option<bool> {
+    let meta = std::fs::metadata(path).ok()?;
+    let (st, _) = facts(&meta);
+    Some(nut_conf::perms::allows(&st, reader, want))
+}
+
 /// Explain why re-reading `path` failed with `err` for the current (already dropped) account:
 /// the exact owner/mode reason when the file can be stat'ed, else the generic explanation.
 /// Daemons use it when a reload fails.
