@@ -15,6 +15,7 @@ pub mod machine;
 pub mod notify;
 pub mod privsep;
 pub mod runner;
+pub mod watch;
 
 use machine::{Level, Machine};
 use notify::NotifyType;

@@ -131,6 +131,9 @@ pub enum Event {
         /// The login count, our own login included.
         count: Option<u32>,
     },
+    /// upsd pushed a change for this UPS (event subscription): poll it now instead of at the
+    /// next tick. Ignored while a shutdown is under way, when NUT would not poll either.
+    Changed(String),
     /// All requests of the last batch were answered.
     CycleDone,
     /// The user asked for a forced shutdown (`upsmon -c fsd`, SIGUSR1).
@@ -367,6 +370,12 @@ impl Machine {
             Event::NumLogins { ups, count } => {
                 if let Some(i) = self.index(&ups) {
                     self.upses[i].numlogins = count;
+                }
+            }
+            Event::Changed(ups) => {
+                let polling = matches!(self.phase, Phase::Monitoring | Phase::ShutdownIssued { .. });
+                if polling && self.index(&ups).is_some() {
+                    out.push(Action::Poll(ups));
                 }
             }
             Event::CycleDone => self.cycle_done(now, &mut out),

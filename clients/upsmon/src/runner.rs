@@ -4,7 +4,9 @@
 //! Wire sequence per UPS, as NUT's upsmon: `STARTTLS` (plain text continues after an ERR),
 //! `USERNAME`, `PASSWORD`, `LOGIN <ups>`, then `PRIMARY <ups>` (falling back to `MASTER`) for
 //! primaries; every cycle `GET VAR <ups> ups.status` (plus `ups.alarm` when the status has
-//! ALARM); `GET NUMLOGINS` during host sync; `FSD <ups>`; `LOGOUT` on exit.
+//! ALARM); `GET NUMLOGINS` during host sync; `FSD <ups>`; `LOGOUT` on exit. On top of
+//! that, one `WATCH` connection per upsd ([`crate::watch`]) ends the wait between polls when
+//! our upsd pushes a change.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::process::ExitCode;
@@ -18,8 +20,9 @@ use nut_conf::upsmon_conf::Monitor;
 use crate::check;
 use crate::config::{self, Loaded};
 use crate::deliver::{self, log, Children};
-use crate::machine::{Action, Event, Level, Machine};
+use crate::machine::{Action, Event, Level, Machine, Phase};
 use crate::privsep::Shutdowner;
+use crate::watch::Watches;
 
 static SIG_TERM: AtomicBool = AtomicBool::new(false);
 static SIG_HUP: AtomicBool = AtomicBool::new(false);
@@ -59,6 +62,8 @@ pub struct Runner {
     /// in plain text after a reconnect.
     no_tls: HashSet<String>,
     local_users: Option<(UpsdUsers, String)>,
+    /// Event subscriptions (`WATCH`) on each upsd that supports them.
+    watches: Watches,
 }
 
 impl Runner {
@@ -75,6 +80,7 @@ impl Runner {
             wake: 0,
             no_tls: HashSet::new(),
             local_users,
+            watches: Watches::default(),
         }
     }
 
@@ -87,6 +93,9 @@ impl Runner {
         loop {
             if let Some(code) = self.process(Event::Tick) {
                 return code;
+            }
+            if self.machine.phase() == Phase::Monitoring {
+                self.ensure_watches();
             }
             loop {
                 self.children.reap();
@@ -113,8 +122,22 @@ impl Runner {
                     break;
                 }
                 // Short naps keep signals and the wake-up time responsive without a timer
-                // thread.
-                std::thread::sleep(Duration::from_millis((self.wake - now).min(100)));
+                // thread; a pushed event ends the nap at once.
+                let nap = Duration::from_millis((self.wake - now).min(100));
+                if let Ok(msg) = self.watches.rx.recv_timeout(nap) {
+                    let pollfreq = self.machine.settings().pollfreq * 1000;
+                    let (poll, logs) = self.watches.handle(msg, self.now(), pollfreq);
+                    for (level, line) in logs {
+                        log(level, &line);
+                    }
+                    if let Some((key, ups)) = poll {
+                        for sys in self.systems_on(&key, &ups) {
+                            if let Some(code) = self.process(Event::Changed(sys)) {
+                                return code;
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -155,6 +178,32 @@ impl Runner {
             }
         }
         None
+    }
+
+    /// Starts the event subscriptions that are missing (or due for a retry).
+    fn ensure_watches(&mut self) {
+        let mut wanted: HashMap<String, (String, u16, Vec<String>)> = HashMap::new();
+        for m in &self.loaded.conf.monitors {
+            let e = wanted
+                .entry(format!("{}:{}", m.host, m.port))
+                .or_insert_with(|| (m.host.clone(), m.port, Vec::new()));
+            if !e.2.contains(&m.ups) {
+                e.2.push(m.ups.clone());
+            }
+        }
+        let now = self.now();
+        self.watches.ensure(now, &wanted);
+    }
+
+    /// The MONITOR names for UPS `ups` on upsd `key` (`host:port`).
+    fn systems_on(&self, key: &str, ups: &str) -> Vec<String> {
+        self.loaded
+            .conf
+            .monitors
+            .iter()
+            .filter(|m| format!("{}:{}", m.host, m.port) == key && m.ups.eq_ignore_ascii_case(ups))
+            .map(|m| m.system.clone())
+            .collect()
     }
 
     fn monitor(&self, sys: &str) -> Option<Monitor> {
@@ -287,6 +336,7 @@ impl Runner {
     }
 
     fn logout_all(&mut self) {
+        self.watches.stop_all();
         for (_, mut c) in self.conns.drain() {
             let _ = c.logout();
         }
@@ -324,6 +374,8 @@ impl Runner {
             }
         }
         self.loaded = new;
+        // The set of watched UPSes may have changed: subscribe again at the next tick.
+        self.watches.stop_all();
         self.local_users = self.loaded.path.parent().and_then(check::local_users);
     }
 }

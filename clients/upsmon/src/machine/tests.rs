@@ -539,3 +539,18 @@ fn lost_connection_before_the_first_ol_makes_that_ol_news_like_nut() {
     s.all(Some("OL")).run(5);
     assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost", "ONLINE ups@localhost"]);
 }
+
+#[test]
+fn a_pushed_change_polls_that_ups_at_once_but_not_during_a_shutdown() {
+    let mut m = Machine::new(
+        Settings::default(),
+        vec![MonitorSpec { name: "ups@h".into(), power_value: 1, primary: true }],
+        0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.handle(Event::Changed("ups@h".into()), 10), [Action::Poll("ups@h".into())]);
+    assert!(m.handle(Event::Changed("other@h".into()), 10).is_empty(), "unknown UPS");
+    m.handle(Event::FsdRequested, 20);
+    assert!(matches!(m.phase(), Phase::HostSync { .. }));
+    assert!(m.handle(Event::Changed("ups@h".into()), 30).is_empty(), "no polls during host sync");
+}
