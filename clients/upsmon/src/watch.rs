@@ -99,6 +99,9 @@ struct Server {
     told_unsupported: bool,
 }
 
+/// What [`Watches::handle`] returns: the `(server, UPS)` to poll now, if any, and log lines.
+pub type Handled = (Option<(String, String)>, Vec<(Level, String)>);
+
 /// The watch connections of one upsmon.
 pub struct Watches {
     tx: Sender<WatchMsg>,
@@ -149,12 +152,7 @@ impl Watches {
     }
 
     /// Handles a thread's message; returns the UPS to poll for an event, and log lines.
-    pub fn handle(
-        &mut self,
-        msg: WatchMsg,
-        now: Millis,
-        pollfreq_ms: Millis,
-    ) -> (Option<(String, String)>, Vec<(Level, String)>) {
+    pub fn handle(&mut self, msg: WatchMsg, now: Millis, pollfreq_ms: Millis) -> Handled {
         let mut logs = Vec::new();
         match msg {
             WatchMsg::Watching { key, generation, ups } => {
@@ -353,7 +351,9 @@ mod tests {
         let (_, logs) = w.handle(ended(7), 1000, 5000);
         assert_eq!(logs.len(), 1);
         assert_eq!(w.servers["h:1"].retry_at, 1000 + UNSUPPORTED_RETRY);
-        w.servers.get_mut("h:1").map(|s| s.running = true);
+        if let Some(s) = w.servers.get_mut("h:1") {
+            s.running = true;
+        }
         let (_, logs) = w.handle(ended(7), 2000, 5000);
         assert!(logs.is_empty(), "logged once per server");
         // A message from an old thread changes nothing.

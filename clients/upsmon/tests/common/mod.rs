@@ -395,10 +395,17 @@ impl Upsmon {
             format!("#!/bin/sh\necho \"$(date +%s%N) $NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
         )
         .expect("notify.sh");
-        // The shutdown command only leaves a marker with the time it ran.
+        // The shutdown command only leaves a marker with the time it ran (renamed into place, so
+        // the marker never exists without its time).
         let shut = d.join("shutdown.sh");
-        std::fs::write(&shut, format!("#!/bin/sh\ndate +%s%N > {}/shutdown.marker\n", d.display()))
-            .expect("shutdown.sh");
+        std::fs::write(
+            &shut,
+            format!(
+                "#!/bin/sh\ndate +%s%N > {d}/shutdown.tmp && mv {d}/shutdown.tmp {d}/shutdown.marker\n",
+                d = d.display()
+            ),
+        )
+        .expect("shutdown.sh");
         for (f, mode) in [(script.as_path(), "700"), (shut.as_path(), "700"), (&d.join("upsmon.conf"), "600")]
         {
             Command::new("chmod").arg(mode).arg(f).status().expect("chmod");
