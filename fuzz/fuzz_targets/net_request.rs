@@ -62,6 +62,7 @@ fn request_words(req: &Request) -> Vec<String> {
         Request::Starttls => vec!["STARTTLS"],
         Request::Username(u) => vec!["USERNAME", u],
         Request::Ver => vec!["VER"],
+        Request::Watch(u) => vec!["WATCH", u],
     };
     w.into_iter().map(String::from).collect()
 }
@@ -91,9 +92,18 @@ fn check_line(words: &[String]) {
 
 fuzz_target!(|data: &[u8]| {
     let mut lx = LineLexer::new();
+    // upsd drops the rest of a read after a parse error (`restart`); the first byte picks
+    // that mode or the plain discard-to-newline one, so both paths are covered.
+    let restart_on_error = data.first().is_some_and(|b| b & 1 == 1);
     for &b in data {
         match lx.feed(b) {
-            LexEvent::Pending | LexEvent::Error(_) => {}
+            LexEvent::Pending => {}
+            LexEvent::Error(_) => {
+                if restart_on_error {
+                    lx.restart();
+                    assert!(lx.is_idle(), "lexer not idle after restart");
+                }
+            }
             LexEvent::Line => {
                 let words = lx.words().to_vec();
                 lx.clear_line();

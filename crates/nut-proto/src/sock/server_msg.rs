@@ -46,13 +46,23 @@ impl ServerMsg {
     /// Parse one line (without its newline).
     pub fn parse(line: &str) -> Result<Self, SockError> {
         let w = split_checked(line)?;
+        let verb = w[0].to_ascii_uppercase();
         let args = &w[1..];
-        // `... TRACKING <id>` may end INSTCMD and SET.
+        // `... TRACKING <id>` may end INSTCMD and SET, but only after their required words:
+        // `SET TRACKING "x"` sets a variable named TRACKING and `INSTCMD TRACKING x` runs a
+        // command named TRACKING, as in NUT, where the suffix needs enough words before it.
+        let required = match verb.as_str() {
+            "INSTCMD" => 1,
+            "SET" => 2,
+            _ => usize::MAX,
+        };
         let (args, tracking) = match args {
-            [rest @ .., t, id] if t.eq_ignore_ascii_case("TRACKING") => (rest, Some(id.clone())),
+            [rest @ .., t, id] if rest.len() >= required && t.eq_ignore_ascii_case("TRACKING") => {
+                (rest, Some(id.clone()))
+            }
             _ => (args, None),
         };
-        Ok(match w[0].to_ascii_uppercase().as_str() {
+        Ok(match verb.as_str() {
             "PING" => Self::Ping,
             "DUMPALL" => Self::DumpAll,
             "DUMPSTATUS" => Self::DumpStatus,
@@ -136,6 +146,25 @@ mod tests {
             ServerMsg::parse("INSTCMD test.battery.start 60").unwrap(),
             ServerMsg::Instcmd { cmd: "test.battery.start".into(), param: Some("60".into()), tracking: None }
         );
+    }
+
+    #[test]
+    fn tracking_needs_the_required_words_before_it() {
+        // Found by fuzz/fuzz_targets/sock_line.rs: these used to lose their arguments.
+        assert_eq!(
+            ServerMsg::parse(r#"SET TRACKING "x""#).unwrap(),
+            ServerMsg::Set { var: "TRACKING".into(), value: "x".into(), tracking: None }
+        );
+        assert_eq!(
+            ServerMsg::parse("INSTCMD TRACKING x").unwrap(),
+            ServerMsg::Instcmd { cmd: "TRACKING".into(), param: Some("x".into()), tracking: None }
+        );
+        assert_eq!(
+            ServerMsg::parse("DUMPVALUE TRACKING x").unwrap(),
+            ServerMsg::DumpValue("TRACKING".into())
+        );
+        let m = ServerMsg::Set { var: "tracking".into(), value: "on".into(), tracking: None };
+        assert_eq!(ServerMsg::parse(m.to_line().trim_end()).unwrap(), m);
     }
 
     #[test]
