@@ -3,6 +3,8 @@
 //! could not reopen the file on SIGHUP (log rotation). Needs root; skipped with a notice
 //! otherwise.
 
+#![allow(clippy::unwrap_used)]
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 

@@ -160,6 +160,7 @@ pub fn log_diagnostics(diags: &[Diagnostic]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 

@@ -3,6 +3,8 @@
 //! owned by the user; `-t` names the account and refuses a state path it could not write,
 //! with the fix. The tests that switch users need root and are skipped with a notice otherwise.
 
+#![allow(clippy::unwrap_used)]
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};

@@ -5,6 +5,8 @@
 //!
 //! The tests that switch users need root; they print a notice and pass otherwise.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
@@ -84,7 +86,9 @@ impl Setup {
         .unwrap();
         std::fs::write(
             d.join("upsd.users"),
-            format!("[admin]\n password = \"{PASSWORD}\"\n actions = SET\n instcmds = ALL\n upsmon primary\n"),
+            format!(
+                "[admin]\n password = \"{PASSWORD}\"\n actions = SET\n instcmds = ALL\n upsmon primary\n"
+            ),
         )
         .unwrap();
         std::fs::write(d.join("ups1.dev"), "ups.status: OL\nbattery.charge: 90\n").unwrap();
