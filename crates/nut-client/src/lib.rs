@@ -23,7 +23,7 @@ mod reply;
 mod stream;
 mod tls;
 
-pub use client::{Client, Options, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT};
+pub use client::{redact, Client, Options, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT};
 pub use error::{nut_err_text, strerror, Error, Result};
 pub use name::{HostPort, NameError, UpsName, DEFAULT_HOST};
 pub use nut_proto::ErrCode;
