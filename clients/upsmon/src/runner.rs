@@ -1,19 +1,21 @@
 //! The I/O around the [`Machine`]: polling upsd through nut-client with NUT's wire sequence,
 //! delivering notifications, signals, reloads, and the shutdown request.
 //!
-//! Wire sequence per UPS, as NUT's upsmon: `STARTTLS` (plain text continues after an ERR),
+//! Wire sequence per UPS, as NUT's upsmon: `STARTTLS` (TLS with upsmon.conf's CERT*
+//! settings when upsd offers it; plain text continues after an ERR unless FORCESSL),
 //! `USERNAME`, `PASSWORD`, `LOGIN <ups>`, then `PRIMARY <ups>` (falling back to `MASTER`) for
 //! primaries; every cycle `GET VAR <ups> ups.status` (plus `ups.alarm` when the status has
 //! ALARM); `GET NUMLOGINS` during host sync; `FSD <ups>`; `LOGOUT` on exit. On top of
 //! that, one `WATCH` connection per upsd ([`crate::watch`]) ends the wait between polls when
 //! our upsd pushes a change.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use nut_client::{Client, ErrCode, Error};
+use nut_client::{CertHost, Client, ErrCode, Error, TlsOptions};
 use nut_conf::upsd_users::{Role, UpsdUsers};
 use nut_conf::upsmon_conf::Monitor;
 
@@ -58,9 +60,6 @@ pub struct Runner {
     shut: Shutdowner,
     start: Instant,
     wake: u64,
-    /// upsd addresses that accepted STARTTLS; this build cannot do TLS, so they are polled
-    /// in plain text after a reconnect.
-    no_tls: HashSet<String>,
     local_users: Option<(UpsdUsers, String)>,
     /// Event subscriptions (`WATCH`) on each upsd that supports them.
     watches: Watches,
@@ -78,7 +77,6 @@ impl Runner {
             shut,
             start: Instant::now(),
             wake: 0,
-            no_tls: HashSet::new(),
             local_users,
             watches: Watches::default(),
         }
@@ -124,17 +122,29 @@ impl Runner {
                 // Short naps keep signals and the wake-up time responsive without a timer
                 // thread; a pushed event ends the nap at once.
                 let nap = Duration::from_millis((self.wake - now).min(100));
-                if let Ok(msg) = self.watches.rx.recv_timeout(nap) {
+                if let Ok(first) = self.watches.rx.recv_timeout(nap) {
+                    // Events often come in twos (STATUS and ALARM of one change): take all
+                    // that are queued and poll each UPS once.
+                    let mut msgs = vec![first];
+                    msgs.extend(self.watches.rx.try_iter());
                     let pollfreq = self.machine.settings().pollfreq * 1000;
-                    let (poll, logs) = self.watches.handle(msg, self.now(), pollfreq);
-                    for (level, line) in logs {
-                        log(level, &line);
-                    }
-                    if let Some((key, ups)) = poll {
-                        for sys in self.systems_on(&key, &ups) {
-                            if let Some(code) = self.process(Event::Changed(sys)) {
-                                return code;
+                    let mut to_poll: Vec<String> = Vec::new();
+                    for msg in msgs {
+                        let (poll, logs) = self.watches.handle(msg, self.now(), pollfreq);
+                        for (level, line) in logs {
+                            log(level, &line);
+                        }
+                        if let Some((key, ups)) = poll {
+                            for sys in self.systems_on(&key, &ups) {
+                                if !to_poll.contains(&sys) {
+                                    to_poll.push(sys);
+                                }
                             }
+                        }
+                    }
+                    for sys in to_poll {
+                        if let Some(code) = self.process(Event::Changed(sys)) {
+                            return code;
                         }
                     }
                 }
@@ -183,7 +193,10 @@ impl Runner {
     /// Starts the event subscriptions that are missing (or due for a retry).
     fn ensure_watches(&mut self) {
         let mut wanted: HashMap<String, (String, u16, Vec<String>)> = HashMap::new();
-        for m in &self.loaded.conf.monitors {
+        let tls = self.tls_options();
+        // The watch connection is plain text: hosts that must only be spoken to over TLS
+        // (FORCESSL) are polled only.
+        for m in self.loaded.conf.monitors.iter().filter(|m| !tls.for_host(&m.host).forcessl) {
             let e = wanted
                 .entry(format!("{}:{}", m.host, m.port))
                 .or_insert_with(|| (m.host.clone(), m.port, Vec::new()));
@@ -247,26 +260,52 @@ impl Runner {
         }
     }
 
-    /// Connects and logs in with NUT's sequence.
+    /// The TLS settings of upsmon.conf (CERTPATH, CERTFILE, CERTVERIFY, FORCESSL, CERTHOST).
+    fn tls_options(&self) -> TlsOptions {
+        let c = &self.loaded.conf;
+        TlsOptions {
+            certpath: c.certpath.as_ref().map(PathBuf::from),
+            certfile: c.certfile.as_ref().map(PathBuf::from),
+            certverify: c.certverify,
+            forcessl: c.forcessl,
+            certhosts: c
+                .certhosts
+                .iter()
+                .map(|h| CertHost {
+                    host: h.host.clone(),
+                    cert_name: h.certname.clone(),
+                    verify: h.certverify,
+                    forcessl: h.forcessl,
+                })
+                .collect(),
+            danger_skip_verify: false,
+        }
+    }
+
+    /// Connects and logs in with NUT's sequence: STARTTLS first (TLS when upsd offers it,
+    /// plain text on ERR unless FORCESSL), then USERNAME, PASSWORD, LOGIN, PRIMARY.
     fn connect(&mut self, m: &Monitor) -> Result<Client, String> {
         log(Level::Debug, &format!("Trying to connect to UPS [{}]", m.system));
         let opts = nut_client::Options::default();
-        let mut c = Client::connect_with(&m.host, m.port, &opts).map_err(|e| e.nut_message())?;
-        let key = format!("{}:{}", m.host, m.port);
-        if !self.no_tls.contains(&key) {
-            c.send_line("STARTTLS").map_err(|e| e.nut_message())?;
-            let reply = c.read_line().map_err(|e| e.nut_message())?;
-            if reply.starts_with("OK STARTTLS") {
-                log(
-                    Level::Warning,
-                    &format!(
-                        "upsd at {key} offers TLS, but this upsmon was built without TLS: reconnecting in plain text"
-                    ),
-                );
-                self.no_tls.insert(key);
-                return self.connect(m);
+        let tls = self.tls_options();
+        let c = match Client::connect_tls(&m.host, m.port, &opts, &tls) {
+            Ok(c) => c,
+            Err(e) => {
+                // TLS problems are configuration problems: the poll failure line carries the
+                // fix.
+                let mut msg = e.nut_message();
+                if matches!(e, Error::Tls { .. } | Error::TlsRequired { .. } | Error::TlsSetup(_)) {
+                    if let Some(h) = e.hint() {
+                        msg = format!("{msg} ({h})");
+                    }
+                }
+                return Err(msg);
             }
+        };
+        if c.is_tls() {
+            log(Level::Debug, &format!("Connected to UPS [{}] with TLS", m.system));
         }
+        let mut c = c;
         if m.powervalue == 0 {
             return Ok(c);
         }

@@ -119,6 +119,8 @@ pub struct Stack {
     mtime: std::cell::Cell<u64>,
     /// Runs every daemon through this prefix (e.g. `ip netns exec NS`).
     wrap: Vec<String>,
+    /// Extra upsd.conf lines.
+    upsd_extra: String,
 }
 
 impl Stack {
@@ -129,6 +131,17 @@ impl Stack {
 
     /// Like [`Stack::new`], with upsd listening on `addr` and each daemon run through `wrap`.
     pub fn new_in(which: Impl, upses: &[(&str, &str, &str)], addr: &str, wrap: &[&str]) -> Stack {
+        Stack::new_full(which, upses, addr, wrap, "")
+    }
+
+    /// Like [`Stack::new_in`], with extra upsd.conf lines (e.g. CERTFILE).
+    pub fn new_full(
+        which: Impl,
+        upses: &[(&str, &str, &str)],
+        addr: &str,
+        wrap: &[&str],
+        upsd_extra: &str,
+    ) -> Stack {
         let dir = TempDir::new().expect("temp dir");
         let d = dir.path();
         let mut ups_conf = String::from("pollinterval = 1\n");
@@ -155,6 +168,7 @@ impl Stack {
             upsd: None,
             mtime: now.into(),
             wrap: wrap.iter().map(|s| s.to_string()).collect(),
+            upsd_extra: upsd_extra.to_string(),
         };
         for (u, _, _) in upses {
             s.start_driver(u);
@@ -230,7 +244,13 @@ impl Stack {
         let d = self.dir.path();
         std::fs::write(
             d.join("upsd.conf"),
-            format!("LISTEN {} {}\nSTATEPATH {}\nMAXAGE 5\n", self.addr, self.port, d.display()),
+            format!(
+                "LISTEN {} {}\nSTATEPATH {}\nMAXAGE 5\n{}",
+                self.addr,
+                self.port,
+                d.display(),
+                self.upsd_extra
+            ),
         )
         .expect("upsd.conf");
         let mut c = self.command(&program(self.which, "upsd"));
