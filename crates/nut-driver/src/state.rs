@@ -11,24 +11,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use nut_proto::sock::{DriverMsg, Flags};
+use nut_proto::sock::{name_key as key, DriverMsg, Flags};
+use nut_proto::words::quote;
 
-/// One variable.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Var {
-    /// The name as first set (lookups ignore ASCII case, like NUT).
-    pub name: String,
-    /// Current value.
-    pub value: String,
-    /// RW / STRING / NUMBER.
-    pub flags: Flags,
-    /// Maximum length of a STRING value (`SETAUX`); 0 when unset.
-    pub aux: i64,
-    /// Allowed values, in the order they were added.
-    pub enums: Vec<String>,
-    /// Allowed ranges `(min, max)`, in the order they were added.
-    pub ranges: Vec<(i64, i64)>,
-}
+/// One variable (shared with upsd, which keeps the same record for each driver variable).
+pub use nut_proto::sock::Var;
 
 /// The store. Create one per driver instance; the framework owns it and lends it to the
 /// [`crate::Driver`] methods.
@@ -39,10 +26,6 @@ pub struct State {
     stale: bool,
     changes: Vec<DriverMsg>,
     overrides: HashMap<String, String>,
-}
-
-fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
 }
 
 impl State {
@@ -260,23 +243,14 @@ impl State {
     }
 }
 
-/// Format a message exactly as NUT's drivers write it on the socket. NUT escapes `#` in
-/// values as well as `"` and `\` (its `pconf_encode`), and never quotes variable names.
+/// Format a message exactly as NUT's drivers write it on the socket: as
+/// [`DriverMsg::to_line`], except that NUT writes the variable name of `SETINFO`, `ADDENUM`,
+/// `DELENUM` and `SETFLAGS` bare, never quoted, whatever it holds.
 pub fn wire_line(msg: &DriverMsg) -> String {
-    fn esc(s: &str) -> String {
-        let mut o = String::with_capacity(s.len() + 2);
-        for c in s.chars() {
-            if matches!(c, '"' | '\\' | '#') {
-                o.push('\\');
-            }
-            o.push(c);
-        }
-        o
-    }
     match msg {
-        DriverMsg::SetInfo(v, val) => format!("SETINFO {v} \"{}\"\n", esc(val)),
-        DriverMsg::AddEnum(v, val) => format!("ADDENUM {v} \"{}\"\n", esc(val)),
-        DriverMsg::DelEnum(v, val) => format!("DELENUM {v} \"{}\"\n", esc(val)),
+        DriverMsg::SetInfo(v, val) => format!("SETINFO {v} {}\n", quote(val)),
+        DriverMsg::AddEnum(v, val) => format!("ADDENUM {v} {}\n", quote(val)),
+        DriverMsg::DelEnum(v, val) => format!("DELENUM {v} {}\n", quote(val)),
         DriverMsg::SetFlags(v, f) => {
             let mut s = format!("SETFLAGS {v}");
             for w in f.words() {

@@ -13,12 +13,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use nut_core::cmdvartab::Descriptions;
-use nut_proto::sock::{DriverMsg, Flags};
+use nut_proto::sock::{name_key as key, with_name_key as with_key, DriverMsg};
 use nut_proto::ErrCode;
 use tokio::sync::{mpsc, Notify};
 
 use crate::auth::Users;
 use crate::tracking::Tracking;
+
+/// One variable of a UPS: the record the driver builds up over its socket.
+pub use nut_proto::sock::Var;
 
 /// The state shared by every task.
 pub type Shared = Arc<Server>;
@@ -104,23 +107,6 @@ impl Core {
     }
 }
 
-/// One variable of a UPS.
-#[derive(Debug, Clone, Default)]
-pub struct Var {
-    /// The name as the driver first spelled it.
-    pub name: String,
-    /// Current value.
-    pub value: String,
-    /// `RW` / `STRING` flags.
-    pub flags: Flags,
-    /// Maximum string length (`SETAUX`).
-    pub aux: i64,
-    /// Allowed values, in the order the driver added them.
-    pub enums: Vec<String>,
-    /// Allowed ranges, in the order the driver added them.
-    pub ranges: Vec<(i64, i64)>,
-}
-
 /// A client logged into a UPS (`LOGIN`), for NUMLOGINS and LIST CLIENT.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -163,29 +149,6 @@ pub struct Ups {
     pub generation: u64,
     /// `WATCH` subscribers and what they were last told.
     pub watch: crate::watch::Watch,
-}
-
-/// Run `f` with the lower-case key of `name`, without allocating for ordinary names (this is
-/// on the path of every GET VAR).
-pub fn with_key<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
-    let mut buf = [0u8; 128];
-    match buf.get_mut(..name.len()) {
-        Some(b) => {
-            b.copy_from_slice(name.as_bytes());
-            b.make_ascii_lowercase();
-            // ASCII lower-casing keeps UTF-8 valid; the fallback only guards the impossible.
-            match std::str::from_utf8(b) {
-                Ok(k) => f(k),
-                Err(_) => f(&key(name)),
-            }
-        }
-        None => f(&key(name)),
-    }
-}
-
-/// Lower-case key used for variables and commands.
-pub fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
 }
 
 impl Ups {
@@ -366,6 +329,8 @@ pub enum DataChange {
 
 #[cfg(test)]
 mod tests {
+    use nut_proto::sock::Flags;
+
     use super::*;
 
     fn ups() -> Ups {

@@ -7,9 +7,11 @@
 
 mod driver_msg;
 mod server_msg;
+mod var;
 
 pub use driver_msg::DriverMsg;
 pub use server_msg::ServerMsg;
+pub use var::{name_key, with_name_key, Var};
 
 use thiserror::Error;
 
