@@ -124,6 +124,17 @@ pub enum Synchronous {
     Auto,
 }
 
+impl Synchronous {
+    /// The word NUT publishes as `driver.parameter.synchronous`: `yes`, `no` or `auto`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Yes => "yes",
+            Synchronous::No => "no",
+            Synchronous::Auto => "auto",
+        }
+    }
+}
+
 /// A driver-specific option (or any option the typed fields don't cover), in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriverOption {

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use nut_conf::ups_conf::{Synchronous, UpsConf, UpsSection};
+use nut_conf::ups_conf::{Synchronous, UpsConf, UpsSection, SECTION_KEYS};
 
 /// The getopt string of NUT's drivers (plus `-c` for control, as NUT 2.8.1+ has).
 pub const OPTSTRING: &str = "+a:s:kDFBd:hx:Lqr:u:g:Vi:c:";
@@ -166,35 +166,12 @@ impl Context {
     }
 }
 
-/// Options every driver accepts besides its own (handled by the framework or ignored).
-const COMMON_VALUES: &[&str] = &[
-    "port",
-    "desc",
-    "driver",
-    "sdorder",
-    "sdcommands",
-    "maxstartdelay",
-    "maxretry",
-    "retrydelay",
-    "synchronous",
-    "user",
-    "group",
-    "pollinterval",
-    "debug_min",
-    "usb_set_altinterface",
-    "usb_config_index",
-    "usb_hid_rep_index",
-    "usb_hid_desc_index",
-    "usb_hid_ep_in",
-    "usb_hid_ep_out",
-];
-const COMMON_FLAGS: &[&str] = &["nolock", "ignorelb", "allow_killpower"];
-
 fn check_option(specs: &[OptSpec], key: &str, value: Option<&str>) -> Result<(), String> {
     if key.starts_with("default.") || key.starts_with("override.") {
         return Ok(());
     }
-    if COMMON_VALUES.contains(&key) || COMMON_FLAGS.contains(&key) {
+    // Options every driver accepts besides its own (handled by the framework or ignored).
+    if SECTION_KEYS.contains(&key) {
         return Ok(());
     }
     match specs.iter().find(|s| s.name == key) {
@@ -226,7 +203,7 @@ pub fn build_context(
     let mut ctx = Context { progname: progname.to_string(), debug: cli.debug, ..Context::default() };
     let mut statepath = None;
     let mut pollinterval = nut_conf::ups_conf::DEFAULT_POLLINTERVAL;
-    ctx.synchronous = "auto".into();
+    ctx.synchronous = Synchronous::Auto.as_str().into();
     match (&cli.section, &cli.standalone) {
         (Some(_), Some(_)) => return Err("Error: use either -a <id> or -s <id>, not both.".into()),
         (None, None) => {
@@ -246,19 +223,13 @@ pub fn build_context(
             ctx.port = sec.port.clone();
             ctx.desc = sec.desc.clone();
             statepath = conf.globals.statepath.clone();
-            if let Some(p) =
-                sec.options.iter().rev().find(|o| o.key == "pollinterval").and_then(|o| o.value.clone())
-            {
+            if let Some(p) = sec.option("pollinterval").flatten() {
                 pollinterval =
                     p.parse().map_err(|_| format!("Error: UPS [{id}]: invalid pollinterval: {p}"))?;
             } else if let Some(p) = conf.globals.pollinterval {
                 pollinterval = p;
             }
-            ctx.synchronous = match conf.synchronous(sec) {
-                Synchronous::Yes => "yes".into(),
-                Synchronous::No => "no".into(),
-                Synchronous::Auto => "auto".into(),
-            };
+            ctx.synchronous = conf.synchronous(sec).as_str().into();
             ctx.user = conf.user(sec).map(str::to_string);
             ctx.group = conf.group(sec).map(str::to_string);
             ctx.allow_killpower = sec.allow_killpower;
