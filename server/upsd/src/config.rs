@@ -68,6 +68,39 @@ fn read(path: &Path) -> Result<Option<String>, Diagnostic> {
     }
 }
 
+/// Read `<confpath>/<name>` and parse it with `parse`, adding its warnings and errors to
+/// `diags`; a missing file is the error `missing`. `None` when the file gave no value.
+fn load_file<T>(
+    diags: &mut Vec<Diagnostic>,
+    confpath: &Path,
+    name: &str,
+    parse: fn(&str, &str) -> nut_conf::Parsed<T>,
+    missing: &str,
+) -> Option<T> {
+    let path = confpath.join(name);
+    let file = path.display().to_string();
+    match read(&path) {
+        Ok(Some(text)) => match parse(&text, &file) {
+            Ok((value, warnings)) => {
+                diags.extend(warnings);
+                Some(value)
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        },
+        Ok(None) => {
+            diags.push(Diagnostic::error(&file, 0, missing));
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
 /// Permission problems of the files upsd reads, for `reader`, the account upsd runs as after
 /// dropping root: it re-reads upsd.conf, ups.conf and upsd.users as that account on reload,
 /// so any of them it can't read is an error. upsd.users (and upsd.conf when it holds a
@@ -101,89 +134,32 @@ pub fn check_permissions(
 pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
 
-    let upsd_path = confpath.join("upsd.conf");
-    let upsd_file = upsd_path.display().to_string();
-    let upsd = match read(&upsd_path) {
-        Ok(Some(text)) => match nut_conf::upsd_conf::parse(&text, &upsd_file) {
-            Ok((c, w)) => {
-                diags.extend(w);
-                Some(c)
-            }
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        },
-        Ok(None) => {
-            diags.push(Diagnostic::error(
-                &upsd_file,
-                0,
-                "the file is missing; create it (an empty file gives NUT's defaults: listen on localhost \
-                 port 3493), or point NUT_CONFPATH at the directory that holds it",
-            ));
-            None
-        }
-        Err(d) => {
-            diags.push(d);
-            None
-        }
-    };
-
-    let ups_path = confpath.join("ups.conf");
-    let ups_file = ups_path.display().to_string();
-    let ups = match read(&ups_path) {
-        Ok(Some(text)) => match nut_conf::ups_conf::parse(&text, &ups_file) {
-            Ok((c, w)) => {
-                diags.extend(w);
-                Some(c)
-            }
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        },
-        Ok(None) => {
-            diags.push(Diagnostic::error(
-                &ups_file,
-                0,
-                "the file is missing; define each UPS there ([name], driver = ..., port = ...)",
-            ));
-            None
-        }
-        Err(d) => {
-            diags.push(d);
-            None
-        }
-    };
-
-    let users_path = confpath.join("upsd.users");
-    let users_file = users_path.display().to_string();
-    let users = match read(&users_path) {
-        Ok(Some(text)) => match nut_conf::upsd_users::parse(&text, &users_file) {
-            Ok((u, w)) => {
-                diags.extend(w);
-                u
-            }
-            Err(d) => {
-                diags.extend(d);
-                UpsdUsers::default()
-            }
-        },
-        Ok(None) => {
-            // NUT 2.8.0 refuses to start without it (and keeps the old users on reload).
-            diags.push(Diagnostic::error(
-                &users_file,
-                0,
-                "the file is missing (NUT's upsd does not start without it); create it with a [user] \
-                 section for upsmon, upscmd and upsrw, or empty (chmod 640) if nobody needs to log in",
-            ));
-            UpsdUsers::default()
-        }
-        Err(d) => {
-            diags.push(d);
-            UpsdUsers::default()
-        }
-    };
+    let upsd = load_file(
+        &mut diags,
+        confpath,
+        "upsd.conf",
+        nut_conf::upsd_conf::parse,
+        "the file is missing; create it (an empty file gives NUT's defaults: listen on localhost \
+         port 3493), or point NUT_CONFPATH at the directory that holds it",
+    );
+    let ups_file = confpath.join("ups.conf").display().to_string();
+    let ups = load_file(
+        &mut diags,
+        confpath,
+        "ups.conf",
+        nut_conf::ups_conf::parse,
+        "the file is missing; define each UPS there ([name], driver = ..., port = ...)",
+    );
+    // NUT 2.8.0 refuses to start without upsd.users (and keeps the old users on reload).
+    let users = load_file(
+        &mut diags,
+        confpath,
+        "upsd.users",
+        nut_conf::upsd_users::parse,
+        "the file is missing (NUT's upsd does not start without it); create it with a [user] \
+         section for upsmon, upscmd and upsrw, or empty (chmod 640) if nobody needs to log in",
+    )
+    .unwrap_or_default();
 
     let upses: Vec<UpsDef> = ups
         .as_ref()
