@@ -201,7 +201,12 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed) -> ExitCode 
         }
     }
     runner::install_signals();
-    runner::Runner::new(machine, loaded, shut).run()
+    let family = match (p.has('4'), p.has('6')) {
+        (true, false) => Some(watch::Family::V4),
+        (false, true) => Some(watch::Family::V6),
+        _ => None,
+    };
+    runner::Runner::new(machine, loaded, shut).with_family(family).run()
 }
 
 fn run_check(path: &std::path::Path) -> ExitCode {

@@ -24,7 +24,7 @@ use crate::config::{self, Loaded};
 use crate::deliver::{self, log, Children};
 use crate::machine::{Action, Event, Level, Machine, Phase};
 use crate::privsep::Shutdowner;
-use crate::watch::Watches;
+use crate::watch::{Family, Watches};
 
 static SIG_TERM: AtomicBool = AtomicBool::new(false);
 static SIG_HUP: AtomicBool = AtomicBool::new(false);
@@ -84,6 +84,12 @@ impl Runner {
 
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
+    }
+
+    /// Restricts connections to one address family (`-4`/`-6`).
+    pub fn with_family(mut self, family: Option<Family>) -> Runner {
+        self.watches.family = family;
+        self
     }
 
     /// Runs until told to stop or until the shutdown is done.
@@ -287,8 +293,28 @@ impl Runner {
     fn connect(&mut self, m: &Monitor) -> Result<Client, String> {
         log(Level::Debug, &format!("Trying to connect to UPS [{}]", m.system));
         let opts = nut_client::Options::default();
-        let tls = self.tls_options();
-        let c = match Client::connect_tls(&m.host, m.port, &opts, &tls) {
+        let mut tls = self.tls_options();
+        let mut host = m.host.clone();
+        if let Some(family) = self.watches.family {
+            // Connect to an address of that family; the certificate is still checked against
+            // the name (or CERTHOST) that applies to the host as written.
+            let addr = crate::watch::resolve(&m.host, m.port, Some(family))?;
+            let ip = addr.first().map(|a| a.ip().to_string()).unwrap_or_default();
+            if ip != m.host {
+                let ht = tls.for_host(&m.host);
+                tls.certhosts.insert(
+                    0,
+                    CertHost {
+                        host: ip.clone(),
+                        cert_name: ht.name,
+                        verify: ht.settings.verify,
+                        forcessl: ht.forcessl,
+                    },
+                );
+                host = ip;
+            }
+        }
+        let c = match Client::connect_tls(&host, m.port, &opts, &tls) {
             Ok(c) => c,
             Err(e) => {
                 // TLS problems are configuration problems: the poll failure line carries the

@@ -20,6 +20,35 @@ use crate::machine::{Level, Millis};
 /// How long to wait before asking a server that refused `WATCH` again (it may be upgraded).
 pub const UNSUPPORTED_RETRY: Millis = 300_000;
 
+/// `upsmon -4` / `-6`: which address family connections use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+}
+
+/// Resolves `host:port` to the addresses upsmon may use, in resolver order, keeping only
+/// `family` when given (as NUT's `-4`/`-6` set the resolver's address family).
+pub fn resolve(host: &str, port: u16, family: Option<Family>) -> Result<Vec<std::net::SocketAddr>, String> {
+    let all: Vec<_> =
+        (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let kept: Vec<_> = all
+        .into_iter()
+        .filter(|a| match family {
+            None => true,
+            Some(Family::V4) => a.is_ipv4(),
+            Some(Family::V6) => a.is_ipv6(),
+        })
+        .collect();
+    if kept.is_empty() {
+        let which = if family == Some(Family::V6) { "IPv6 (upsmon -6)" } else { "IPv4 (upsmon -4)" };
+        return Err(format!("{host} has no {which} address"));
+    }
+    Ok(kept)
+}
+
 /// What a watch thread reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchMsg {
@@ -109,12 +138,14 @@ pub struct Watches {
     pub rx: Receiver<WatchMsg>,
     servers: HashMap<String, Server>,
     next_generation: u64,
+    /// `-4`/`-6`.
+    pub family: Option<Family>,
 }
 
 impl Default for Watches {
     fn default() -> Self {
         let (tx, rx) = channel();
-        Watches { tx, rx, servers: HashMap::new(), next_generation: 1 }
+        Watches { tx, rx, servers: HashMap::new(), next_generation: 1, family: None }
     }
 }
 
@@ -139,11 +170,12 @@ impl Watches {
             s.running = true;
             let (tx, key, host, port, upses) =
                 (self.tx.clone(), key.clone(), host.clone(), *port, upses.clone());
+            let family = self.family;
             s.stream = Arc::default();
             let stx = s.stream.clone();
             let spawned = std::thread::Builder::new()
                 .name("upsmon-watch".into())
-                .spawn(move || watch_thread(&key, generation, &host, port, &upses, &tx, &stx));
+                .spawn(move || watch_thread(&key, generation, (&host, port, family), &upses, &tx, &stx));
             if spawned.is_err() {
                 s.running = false;
                 s.retry_at = now + 60_000;
@@ -214,8 +246,8 @@ impl Watches {
     }
 }
 
-fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
-    let addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?;
+fn connect(host: &str, port: u16, family: Option<Family>) -> Result<TcpStream, String> {
+    let addrs = resolve(host, port, family)?;
     let mut last = format!("no address for {host}");
     for a in addrs {
         match TcpStream::connect_timeout(&a, Duration::from_secs(10)) {
@@ -252,8 +284,7 @@ fn keepalive(s: &TcpStream) {
 fn watch_thread(
     key: &str,
     generation: u64,
-    host: &str,
-    port: u16,
+    (host, port, family): (&str, u16, Option<Family>),
     upses: &[String],
     tx: &Sender<WatchMsg>,
     stream_slot: &Mutex<Option<TcpStream>>,
@@ -261,7 +292,7 @@ fn watch_thread(
     let ended = |reason: String, unsupported: bool| {
         let _ = tx.send(WatchMsg::Ended { key: key.to_string(), generation, reason, unsupported });
     };
-    let stream = match connect(host, port) {
+    let stream = match connect(host, port, family) {
         Ok(s) => s,
         Err(e) => return ended(e, false),
     };
@@ -316,6 +347,15 @@ fn watch_thread(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolving_keeps_only_the_asked_family() {
+        let v4 = resolve("127.0.0.1", 3493, Some(Family::V4)).unwrap_or_default();
+        assert_eq!(v4.len(), 1);
+        let e = resolve("127.0.0.1", 3493, Some(Family::V6)).err().unwrap_or_default();
+        assert!(e.contains("no IPv6 (upsmon -6) address"), "{e}");
+        assert!(resolve("::1", 3493, Some(Family::V4)).is_err());
+    }
 
     #[test]
     fn lines_are_classified() {

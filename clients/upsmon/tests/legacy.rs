@@ -20,6 +20,7 @@ fn master_and_slave(mon_impl: Impl) {
         // A long HOSTSYNC: the master must see the slave's logout, not give up waiting.
         extra: "HOSTSYNC 20\n".into(),
         wrap: Vec::new(),
+        flags: String::new(),
     };
     let mut master = Upsmon::start(mon_impl, &conf("master", "oldmaster"));
     let mut slave = Upsmon::start(mon_impl, &conf("slave", "oldslave"));

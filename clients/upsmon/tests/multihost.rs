@@ -140,6 +140,7 @@ fn site(net: Net, secondaries: &[Impl]) -> Site {
         // A long HOSTSYNC, so a primary that waits for it instead of the logouts is seen.
         extra: if which == Impl::Ours { "HOSTSYNC 20\nSHUTDOWNEXIT yes\n" } else { "HOSTSYNC 20\n" }.into(),
         wrap: net.wrap(host),
+        flags: String::new(),
     };
     let secs: Vec<Upsmon> = secondaries
         .iter()

@@ -1,6 +1,6 @@
 //! upsmon.conf's TLS settings against our upsd with a certificate from `nut-tls-setup`:
 //! CERTPATH + CERTVERIFY + FORCESSL work end to end; FORCESSL refuses a upsd without TLS;
-//! a certificate from another CA is refused with a log line that says so.
+//! a certificate from another CA is refused with a log line that says so. Also `-4`/`-6`.
 
 mod common;
 
@@ -83,4 +83,22 @@ fn a_certificate_from_another_ca_is_refused() {
         mon.log()
     );
     assert_eq!(logins(&stack), Some(0), "no login with an unverified upsd");
+}
+
+/// `-4`/`-6` restrict the address family, as NUT's do: against a upsd on 127.0.0.1, `-6`
+/// cannot connect and says why, `-4` works.
+#[test]
+fn dash_4_and_dash_6_pick_the_address_family() {
+    let stack = Stack::new(Impl::Ours, &[("ups1", ONLINE_DEV, "dev")]);
+    let mut mc = MonConf::on(&stack, &[("ups1", "primary")]);
+    mc.flags = "-6".into();
+    let v6 = Upsmon::start(Impl::Ours, &mc);
+    assert!(
+        wait_until(Duration::from_secs(10), || v6.log().contains("has no IPv6 (upsmon -6) address")),
+        "{}",
+        v6.log()
+    );
+    mc.flags = "-4".into();
+    let _v4 = Upsmon::start(Impl::Ours, &mc);
+    assert!(wait_until(Duration::from_secs(10), || logins(&stack) == Some(1)), "-4 logs in over IPv4");
 }

@@ -367,6 +367,8 @@ pub struct MonConf<'a> {
     pub extra: String,
     /// Run through this prefix (e.g. `ip netns exec NS`).
     pub wrap: Vec<String>,
+    /// Extra command-line flags (e.g. `-4`).
+    pub flags: String,
 }
 
 impl<'a> MonConf<'a> {
@@ -381,6 +383,7 @@ impl<'a> MonConf<'a> {
             port: stack.port,
             extra: String::new(),
             wrap: Vec::new(),
+            flags: String::new(),
         }
     }
 }
@@ -443,8 +446,10 @@ impl Upsmon {
             Impl::Ours => OURS,
             Impl::Debian => "/lib/nut/upsmon",
         };
-        c.args(["-m", "sh", "-c"])
-            .arg(format!("mkdir -p /run/nut && mount -t tmpfs tmpfs /run/nut && exec {prog} -F -p -u root"));
+        c.args(["-m", "sh", "-c"]).arg(format!(
+            "mkdir -p /run/nut && mount -t tmpfs tmpfs /run/nut && exec {prog} -F -p -u root {}",
+            mc.flags
+        ));
         c.env("NUT_CONFPATH", d).env("NUT_ALTPIDPATH", d).env("NUT_STATEPATH", d);
         c.stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(d.join("upsmon.log")).expect("log")));
