@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use nut_client::cli::say;
 use nut_client::{Client, Error, UpsName};
 use nut_core::getopt::{self, Opt};
+use nut_core::num::atoi;
 
 use crate::format::{Context, Piece};
 
@@ -315,23 +316,6 @@ fn hostname() -> String {
     }
     let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
-/// C's `atoi`, which NUT uses for `-i` (so `-i abc` means 0).
-fn atoi(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n = digits.parse::<i64>().unwrap_or(0);
-    if neg {
-        -n
-    } else {
-        n
-    }
 }
 
 fn print(s: &str) {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use nut_client::cli::{self, report, say};
 use nut_client::{quote_if_needed, tracking_id, Client, UpsName};
 use nut_core::getopt::{self, Opt};
+use nut_core::num::atoi;
 
 const USAGE: &str = "
 usage: upsrw [-h]
@@ -231,23 +232,6 @@ fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -> nut_
     Ok(())
 }
 
-/// C's `atoi`: the leading optional sign and digits, 0 when there are none.
-fn atoi(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n = digits.parse::<i64>().unwrap_or(0);
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 fn usage() -> ExitCode {
     print(&format!("{}\n{USAGE}", nut_core::banner("upsrw")));
     ExitCode::SUCCESS
@@ -262,16 +246,4 @@ fn print(s: &str) {
 fn fatal(msg: &str) -> ExitCode {
     say(msg);
     ExitCode::FAILURE
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atoi_like_c() {
-        assert_eq!(atoi("230.5"), 230);
-        assert_eq!(atoi(" -5x"), -5);
-        assert_eq!(atoi("abc"), 0);
-    }
 }

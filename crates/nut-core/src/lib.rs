@@ -1,6 +1,6 @@
 //! Shared vocabulary of the NUT suite: the version we are compatible with, where configuration
-//! and state live, variable and command descriptions (`cmdvartab`), `ups.status` tokens and a
-//! POSIX `getopt` that parses flags exactly as NUT's C programs do.
+//! and state live, variable and command descriptions (`cmdvartab`), `ups.status` tokens, a
+//! POSIX `getopt` that parses flags exactly as NUT's C programs do, and C's `atoi`.
 //!
 //! This crate does no I/O: the only outside input it reads is the process environment.
 //! Text formats are split with `nut_proto::words`, the one implementation of NUT's lexer rules.
@@ -9,6 +9,7 @@
 
 pub mod cmdvartab;
 pub mod getopt;
+pub mod num;
 pub mod paths;
 pub mod status;
 

@@ -20,6 +20,8 @@
 //!
 //! [`parse`] is pure: text in, entries out.
 
+use nut_core::num::atoi;
+
 /// One meaningful line of a definition file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -201,23 +203,6 @@ pub fn parse(text: &[u8]) -> Vec<Entry> {
         out.push(Entry::Set { var, value: v, line });
     }
     out
-}
-
-/// C's `atoi`: leading digits, 0 when none.
-fn atoi(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n: i64 = digits.parse().unwrap_or(0);
-    if neg {
-        -n
-    } else {
-        n
-    }
 }
 
 #[cfg(test)]

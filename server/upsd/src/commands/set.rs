@@ -1,6 +1,7 @@
 //! `SET VAR <ups> <var> <value>`: checked here (rights, RW, length, enum, range) and passed
 //! to the driver, which answers later through TRACKING.
 
+use nut_core::num::atoi;
 use nut_proto::ErrCode;
 
 use super::{CmdResult, Ctx};
@@ -61,36 +62,4 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str, var: &str, value: &str) -> CmdResult {
         None => cx.out.line(&["OK"]),
     }
     Ok(())
-}
-
-/// C's `atoi`: optional sign and leading digits, 0 when there are none ("30.5" is 30).
-pub fn atoi(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut n: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::atoi;
-
-    #[test]
-    fn atoi_like_c() {
-        assert_eq!(atoi("30.5"), 30);
-        assert_eq!(atoi("abc"), 0);
-        assert_eq!(atoi(" -7x"), -7);
-        assert_eq!(atoi("+12"), 12);
-    }
 }
