@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nut_client::cli::{self, report, say};
-use nut_client::{tracking_id, Client, UpsName};
+use nut_client::{quote_if_needed, Client, UpsName};
 use nut_core::getopt::{self, Opt};
 
 const USAGE: &str = "
@@ -83,31 +83,18 @@ pub fn main(args: Vec<String>) -> ExitCode {
         return list_cmds(&mut c, &name.ups);
     }
     let Some(cmd) = ops.get(1) else { return usage() };
-    let user = match user {
-        Some(u) => u,
-        None => {
-            let def = cli::current_user();
-            match cli::prompt_line(&format!("Username ({def}): ")) {
-                None => return fatal("Error reading from stdin!"),
-                Some(u) if u.is_empty() => def,
-                Some(u) => u,
-            }
-        }
+    let user = match cli::username(user, false) {
+        Ok(u) => u,
+        Err(m) => return fatal(&m),
     };
-    let pass = pass.or_else(|| cli::getpass("Password: ")).filter(|p| !p.is_empty());
-    if let Err(m) = cli::send_credentials(&mut c, &user, pass.as_deref()) {
+    if let Err(m) = cli::login_for_request(&mut c, &user, pass, wait) {
         return fatal(&m);
-    }
-    if wait {
-        if let Err(m) = cli::enable_tracking(&mut c) {
-            return fatal(&m);
-        }
     }
     do_cmd(&mut c, &name.ups, cmd, ops.get(2).map(String::as_str), wait.then(|| Duration::from_secs(timeout)))
 }
 
 fn do_cmd(c: &mut Client, ups: &str, cmd: &str, param: Option<&str>, wait: Option<Duration>) -> ExitCode {
-    let q = nut_proto_quote;
+    let q = quote_if_needed;
     let line = match param {
         Some(p) => format!("INSTCMD {} {} {}", q(ups), q(cmd), q(p)),
         None => format!("INSTCMD {} {}", q(ups), q(cmd)),
@@ -119,31 +106,12 @@ fn do_cmd(c: &mut Client, ups: &str, cmd: &str, param: Option<&str>, wait: Optio
         Ok(r) => r,
         Err(e) => return fatal(&format!("Instant command failed: {}", e.nut_message())),
     };
-    if !reply.starts_with("OK") {
-        say(&format!("Unexpected response from upsd: {reply}"));
-        if let Some(code) = reply.strip_prefix("ERR ").and_then(|r| r.split_whitespace().next()) {
-            hint_for(code);
-        }
-        return ExitCode::FAILURE;
+    let note = "OK means upsd queued the command for the driver; use -w to wait for its result";
+    let code = cli::report_queued(c, "upscmd", &reply, wait, note);
+    if code == ExitCode::SUCCESS {
+        let _ = c.logout();
     }
-    let id = tracking_id(&reply);
-    match (wait, id) {
-        (Some(t), Some(id)) => {
-            let id = id.to_string();
-            match cli::wait_tracking(c, &id, t) {
-                Ok(r) => say(&r),
-                Err(m) => return fatal(&m),
-            }
-        }
-        _ => {
-            say(&reply);
-            if wait.is_none() {
-                say("upscmd: note: OK means upsd queued the command for the driver; use -w to wait for its result");
-            }
-        }
-    }
-    let _ = c.logout();
-    ExitCode::SUCCESS
+    code
 }
 
 fn list_cmds(c: &mut Client, ups: &str) -> ExitCode {
@@ -166,18 +134,6 @@ fn list_cmds(c: &mut Client, ups: &str) -> ExitCode {
     let _ = o.write_all(out.as_bytes());
     let _ = o.flush();
     ExitCode::SUCCESS
-}
-
-fn nut_proto_quote(s: &str) -> String {
-    nut_client::quote_if_needed(s)
-}
-
-fn hint_for(code: &str) {
-    if let Ok(c) = code.parse::<nut_client::ErrCode>() {
-        if !c.explain().is_empty() {
-            say(&format!("upscmd: hint: {}", c.explain()));
-        }
-    }
 }
 
 fn usage() -> ExitCode {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nut_client::cli::{self, report, say};
-use nut_client::{quote_if_needed, tracking_id, Client, UpsName};
+use nut_client::{quote_if_needed, Client, UpsName};
 use nut_core::getopt::{self, Opt};
 use nut_core::num::atoi;
 
@@ -107,24 +107,12 @@ fn do_set(
             (spec.to_string(), v)
         }
     };
-    let user = match user {
-        Some(u) => u,
-        None => {
-            let def = cli::current_user();
-            match cli::prompt_line(&format!("Username ({def}): ")) {
-                Some(u) if !u.is_empty() => u,
-                _ => def,
-            }
-        }
+    let user = match cli::username(user, true) {
+        Ok(u) => u,
+        Err(m) => return fatal(&m),
     };
-    let pass = pass.or_else(|| cli::getpass("Password: ")).filter(|p| !p.is_empty());
-    if let Err(m) = cli::send_credentials(c, &user, pass.as_deref()) {
+    if let Err(m) = cli::login_for_request(c, &user, pass, wait.is_some()) {
         return fatal(&m);
-    }
-    if wait.is_some() {
-        if let Err(m) = cli::enable_tracking(c) {
-            return fatal(&m);
-        }
     }
     let line =
         format!("SET VAR {} {} {}", quote_if_needed(ups), quote_if_needed(&var), nut_client::quote(&value));
@@ -135,33 +123,8 @@ fn do_set(
         Ok(r) => r,
         Err(e) => return fatal(&format!("Set variable failed: {}", e.nut_message())),
     };
-    if !reply.starts_with("OK") {
-        say(&format!("Unexpected response from upsd: {reply}"));
-        if let Some(code) = reply.strip_prefix("ERR ").and_then(|r| r.split_whitespace().next()) {
-            if let Ok(code) = code.parse::<nut_client::ErrCode>() {
-                if !code.explain().is_empty() {
-                    say(&format!("upsrw: hint: {}", code.explain()));
-                }
-            }
-        }
-        return ExitCode::FAILURE;
-    }
-    match (wait, tracking_id(&reply)) {
-        (Some(t), Some(id)) => {
-            let id = id.to_string();
-            match cli::wait_tracking(c, &id, t) {
-                Ok(r) => say(&r),
-                Err(m) => return fatal(&m),
-            }
-        }
-        _ => {
-            say(&reply);
-            if wait.is_none() {
-                say("upsrw: note: OK means upsd queued the change for the driver; use -w to wait for its result");
-            }
-        }
-    }
-    ExitCode::SUCCESS
+    let note = "OK means upsd queued the change for the driver; use -w to wait for its result";
+    cli::report_queued(c, "upsrw", &reply, wait, note)
 }
 
 fn print_rwlist(c: &mut Client, ups: &str) -> ExitCode {

@@ -1,9 +1,11 @@
 //! Helpers shared by the client programs (upsc, upscmd, upsrw, upslog): NUT-style fatal
-//! messages followed by our hint line, and the interactive user name / password prompts.
+//! messages followed by our hint line, the interactive user name / password prompts, and the
+//! login, tracking and reply handling of the requests upscmd and upsrw queue for a driver.
 #![allow(unsafe_code)]
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
 
 use crate::error::Error;
 
@@ -152,4 +154,80 @@ pub fn parse_timeout(s: &str) -> Result<u64, String> {
     s.trim().parse::<u64>().map_err(|_| {
         format!("Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument")
     })
+}
+
+/// The user name for upscmd/upsrw when `-u` was not given: NUT prompts
+/// `Username (<login name>): ` on stdout and an empty answer takes the login name. At end of
+/// input upscmd stops with `Error reading from stdin!` (`Err`) while upsrw takes the login
+/// name too: `default_at_eof` picks which.
+pub fn username(given: Option<String>, default_at_eof: bool) -> Result<String, String> {
+    if let Some(u) = given {
+        return Ok(u);
+    }
+    let def = current_user();
+    match prompt_line(&format!("Username ({def}): ")) {
+        None if !default_at_eof => Err("Error reading from stdin!".into()),
+        Some(u) if !u.is_empty() => Ok(u),
+        _ => Ok(def),
+    }
+}
+
+/// Log in as upscmd/upsrw do before a queued request: the password from `-p` or else from
+/// [`getpass`] (none sent when empty), `USERNAME`/`PASSWORD` with
+/// [`send_credentials`], then `SET TRACKING ON` when `track` (`-w`). The `Err` is the text to
+/// print before exiting with status 1.
+pub fn login_for_request(
+    c: &mut crate::Client,
+    user: &str,
+    pass: Option<String>,
+    track: bool,
+) -> Result<(), String> {
+    let pass = pass.or_else(|| getpass("Password: ")).filter(|p| !p.is_empty());
+    send_credentials(c, user, pass.as_deref())?;
+    if track {
+        enable_tracking(c)?;
+    }
+    Ok(())
+}
+
+/// What upscmd and upsrw print for upsd's answer to `INSTCMD` / `SET VAR`, and their exit
+/// status. Anything but `OK` is `Unexpected response from upsd: <line>` plus our hint for the
+/// `ERR` code. With `wait` (`-w`) and a tracking id, the final tracking result is printed;
+/// otherwise the `OK` line, and without `-w` our `note` that upsd only queued the request.
+pub fn report_queued(
+    c: &mut crate::Client,
+    program: &str,
+    reply: &str,
+    wait: Option<std::time::Duration>,
+    note: &str,
+) -> ExitCode {
+    if !reply.starts_with("OK") {
+        say(&format!("Unexpected response from upsd: {reply}"));
+        let code = reply.strip_prefix("ERR ").and_then(|r| r.split_whitespace().next());
+        if let Some(code) = code.and_then(|c| c.parse::<crate::ErrCode>().ok()) {
+            if !code.explain().is_empty() {
+                say(&format!("{program}: hint: {}", code.explain()));
+            }
+        }
+        return ExitCode::FAILURE;
+    }
+    match (wait, crate::tracking_id(reply)) {
+        (Some(t), Some(id)) => {
+            let id = id.to_string();
+            match wait_tracking(c, &id, t) {
+                Ok(r) => say(&r),
+                Err(m) => {
+                    say(&m);
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => {
+            say(reply);
+            if wait.is_none() {
+                say(&format!("{program}: note: {note}"));
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
