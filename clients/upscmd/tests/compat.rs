@@ -3,57 +3,12 @@
 //! Debian's upsd with dummy-ups, or ours with `NUT_TEST_UPSD=ours`.
 
 use std::path::Path;
-use std::time::Duration;
 
-use nut_testkit::stack::{Impl, Output, Stack};
-
-const DEV: &str = "ups.status: OL CHRG\nbattery.charge: 95\ninput.voltage: 230.0\nups.delay.shutdown: 20\n";
+use nut_testkit::compat::{self, compare_with_debian};
+use nut_testkit::stack::Stack;
 
 fn stack(dir: &Path) -> Option<Stack> {
-    if !nut_testkit::require_debian_nut("upscmd compat") {
-        return None;
-    }
-    let dev = dir.join("ups1.dev");
-    std::fs::write(&dev, DEV).expect("write .dev");
-    let upsd =
-        if std::env::var("NUT_TEST_UPSD").as_deref() == Ok("ours") { Impl::Ours } else { Impl::Debian };
-    let s = Stack::builder()
-        .dummy("ups1", &dev, Impl::Debian)
-        .desc("Test UPS one")
-        .dummy("ups2", &dev, Impl::Debian)
-        .upsd(upsd)
-        .start()
-        .expect("start the NUT stack");
-    Some(s)
-}
-
-/// Our stderr without our additions, Debian's without its SSL noise.
-fn clean(o: &Output, ours: bool, prog: &str) -> String {
-    o.err()
-        .lines()
-        .filter(|l| {
-            if ours {
-                !l.starts_with(&format!("{prog}: hint: ")) && !l.starts_with(&format!("{prog}: note: "))
-            } else {
-                !l.starts_with("Init SSL without certificate database")
-            }
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
-fn compare(s: &Stack, prog: &str, args: &[&str]) -> Output {
-    let deb =
-        s.run(Path::new(&format!("/usr/bin/{prog}")), args, Duration::from_secs(20)).expect("run Debian's");
-    let ours = s.run(&nut_testkit::bin(prog), args, Duration::from_secs(20)).expect("run ours");
-    assert_eq!(ours.code, deb.code, "{prog} {args:?}: exit code");
-    assert_eq!(ours.out(), deb.out(), "{prog} {args:?}: stdout");
-    let (de, oe) = (clean(&deb, false, prog), clean(&ours, true, prog));
-    // glibc names the program by its path in flag errors; the paths differ.
-    let oe = oe.replace(&nut_testkit::bin(prog).display().to_string(), &format!("/usr/bin/{prog}"));
-    assert_eq!(oe, de, "{prog} {args:?}: stderr");
-    assert!(!ours.err().contains("Init SSL"), "no SSL noise");
-    ours
+    compat::client_stack(dir, "upscmd compat")
 }
 
 #[test]
@@ -61,26 +16,26 @@ fn upscmd_matches_debian() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let Some(s) = stack(tmp.path()) else { return };
     let ups1 = s.target("ups1");
-    let o = compare(&s, "upscmd", &["-l", &ups1]);
+    let o = compare_with_debian(&s, "upscmd", &["-l", &ups1]);
     assert!(o.out().starts_with("Instant commands supported on UPS [ups1]:\n\n"));
-    compare(&s, "upscmd", &["-l", &s.target("nosuch")]);
-    let o = compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-l", &s.target("nosuch")]);
+    let o = compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &ups1, "load.off"]);
     assert!(o.err().contains("upscmd: note: "), "2.8.5's queued-only note");
-    compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &ups1, "no.such.cmd"]);
-    compare(&s, "upscmd", &["-u", "admin", "-p", "wrong", &ups1, "load.off"]);
-    compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &s.target("nosuch"), "load.off"]);
-    compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", "-w", "-t", "5", &ups1, "load.off"]);
-    compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", "-t", "abc", &ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &ups1, "no.such.cmd"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "wrong", &ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &s.target("nosuch"), "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", "-w", "-t", "5", &ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", "-t", "abc", &ups1, "load.off"]);
     // No -u: NUT prompts on stdout and fails on the closed stdin.
-    compare(&s, "upscmd", &[&ups1, "load.off"]);
-    compare(&s, "upscmd", &["-u", "admin", &ups1, "load.off"]);
-    compare(&s, "upscmd", &[]);
-    compare(&s, "upscmd", &["-h"]);
-    compare(&s, "upscmd", &["-V"]);
-    compare(&s, "upscmd", &["-z"]);
-    compare(&s, "upscmd", &["-u"]);
-    compare(&s, "upscmd", &[&ups1]);
-    compare(&s, "upscmd", &["-l", "ups1@"]);
+    compare_with_debian(&s, "upscmd", &[&ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", &ups1, "load.off"]);
+    compare_with_debian(&s, "upscmd", &[]);
+    compare_with_debian(&s, "upscmd", &["-h"]);
+    compare_with_debian(&s, "upscmd", &["-V"]);
+    compare_with_debian(&s, "upscmd", &["-z"]);
+    compare_with_debian(&s, "upscmd", &["-u"]);
+    compare_with_debian(&s, "upscmd", &[&ups1]);
+    compare_with_debian(&s, "upscmd", &["-l", "ups1@"]);
     let closed = format!("ups1@127.0.0.1:{}", nut_testkit::free_port());
-    compare(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &closed, "load.off"]);
+    compare_with_debian(&s, "upscmd", &["-u", "admin", "-p", "adminpw", &closed, "load.off"]);
 }

@@ -15,8 +15,7 @@ fn stack(dir: &Path) -> Option<Stack> {
     }
     let dev = dir.join("ups1.dev");
     std::fs::write(&dev, "ups.status: OL\nbattery.charge: 95\n").expect("write .dev");
-    let upsd =
-        if std::env::var("NUT_TEST_UPSD").as_deref() == Ok("ours") { Impl::Ours } else { Impl::Debian };
+    let upsd = nut_testkit::compat::upsd_under_test();
     Some(Stack::builder().dummy("ups1", &dev, Impl::Debian).upsd(upsd).start().expect("start the NUT stack"))
 }
 

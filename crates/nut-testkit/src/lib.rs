@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 pub use tempfile::TempDir;
 
+pub mod compat;
 pub mod stack;
 
 pub use stack::{Conn, Driver, Impl, Output, Stack, StackBuilder, UpsSpec};
