@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::item::{items, ItemKind};
+use crate::item::{items, Item, ItemKind};
 
 /// Limits that keep a hostile descriptor from using unbounded memory.
 const MAX_DEPTH: usize = 32;
@@ -244,37 +244,12 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
                     g.unit_exponent = if n > 7 { n - 16 } else { n };
                 }
                 0x64 => g.unit = it.data,
-                0x74 => {
-                    if it.data == 0 || it.data > 256 {
-                        return Err(DescriptorError::BadValue {
-                            offset: it.offset,
-                            what: "Report Size",
-                            value: it.data,
-                        });
-                    }
-                    g.report_size = it.data;
-                }
+                0x74 => g.report_size = in_range(&it, "Report Size", 1, 256)?,
                 0x84 => {
-                    if it.data == 0 || it.data > 255 {
-                        return Err(DescriptorError::BadValue {
-                            offset: it.offset,
-                            what: "Report ID",
-                            value: it.data,
-                        });
-                    }
-                    g.report_id = it.data as u8;
+                    g.report_id = in_range(&it, "Report ID", 1, 255)? as u8;
                     desc.uses_report_ids = true;
                 }
-                0x94 => {
-                    if it.data > MAX_FIELDS as u32 {
-                        return Err(DescriptorError::BadValue {
-                            offset: it.offset,
-                            what: "Report Count",
-                            value: it.data,
-                        });
-                    }
-                    g.report_count = it.data;
-                }
+                0x94 => g.report_count = in_range(&it, "Report Count", 0, MAX_FIELDS as u32)?,
                 0xA4 => {
                     if stack.len() >= MAX_PUSH {
                         return Err(DescriptorError::Limit {
@@ -396,6 +371,16 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
         return Err(DescriptorError::Unclosed { open: open.len() });
     }
     Ok(desc)
+}
+
+/// The value of a global item that must lie in `min..=max`; anything else makes the
+/// descriptor unusable, reported with the item's offset and `what` it sets.
+fn in_range(it: &Item, what: &'static str, min: u32, max: u32) -> Result<u32, DescriptorError> {
+    if (min..=max).contains(&it.data) {
+        Ok(it.data)
+    } else {
+        Err(DescriptorError::BadValue { offset: it.offset, what, value: it.data })
+    }
 }
 
 fn push_usage(usages: &mut Vec<u32>, u: u32, offset: usize) -> Result<(), DescriptorError> {

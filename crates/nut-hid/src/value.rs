@@ -30,19 +30,7 @@ pub enum ValueError {
 impl Field {
     /// The raw bits of the field from report data (the bytes after the report ID).
     pub fn raw_value(&self, data: &[u8]) -> Result<u32, ValueError> {
-        if self.size > 32 {
-            return Err(ValueError::TooWide(self.size));
-        }
-        let end = self.offset as usize + self.size as usize;
-        let need = end.div_ceil(8);
-        if data.len() < need {
-            return Err(ValueError::ShortReport {
-                offset: self.offset,
-                size: self.size,
-                need,
-                have: data.len(),
-            });
-        }
+        self.check_fits(data.len())?;
         let mut v: u64 = 0;
         for i in 0..self.size as usize {
             let bit = self.offset as usize + i;
@@ -72,12 +60,8 @@ impl Field {
     /// Convert a logical value to the printed physical value.
     pub fn to_physical(&self, logical: i64) -> f64 {
         let mut v = logical as f64;
-        if let (Some(pmin), Some(pmax)) = (self.physical_min, self.physical_max) {
-            let sane = !(pmin == 0 && pmax == 0) && pmax > pmin && self.logical_max > self.logical_min;
-            if sane {
-                let factor = (pmax - pmin) as f64 / (self.logical_max - self.logical_min) as f64;
-                v = (logical - self.logical_min) as f64 * factor + pmin as f64;
-            }
+        if let Some((pmin, factor)) = self.physical_scale() {
+            v = (logical - self.logical_min) as f64 * factor + pmin;
         }
         v * 10f64.powi(self.effective_exponent())
     }
@@ -95,31 +79,15 @@ impl Field {
     /// Convert a physical value back to the logical value to write (inverse of [`Field::to_physical`]).
     pub fn to_logical(&self, physical: f64) -> i64 {
         let mut v = physical / 10f64.powi(self.effective_exponent());
-        if let (Some(pmin), Some(pmax)) = (self.physical_min, self.physical_max) {
-            let sane = !(pmin == 0 && pmax == 0) && pmax > pmin && self.logical_max > self.logical_min;
-            if sane {
-                let factor = (pmax - pmin) as f64 / (self.logical_max - self.logical_min) as f64;
-                v = (v - pmin as f64) / factor + self.logical_min as f64;
-            }
+        if let Some((pmin, factor)) = self.physical_scale() {
+            v = (v - pmin) / factor + self.logical_min as f64;
         }
         v.round() as i64
     }
 
     /// Write a logical value into report data at this field's position.
     pub fn store(&self, data: &mut [u8], logical: i64) -> Result<(), ValueError> {
-        if self.size > 32 {
-            return Err(ValueError::TooWide(self.size));
-        }
-        let end = self.offset as usize + self.size as usize;
-        let need = end.div_ceil(8);
-        if data.len() < need {
-            return Err(ValueError::ShortReport {
-                offset: self.offset,
-                size: self.size,
-                need,
-                have: data.len(),
-            });
-        }
+        self.check_fits(data.len())?;
         let bits = logical as u64;
         for i in 0..self.size as usize {
             let bit = self.offset as usize + i;
@@ -130,6 +98,27 @@ impl Field {
             }
         }
         Ok(())
+    }
+
+    /// The field must be a number (at most 32 bits) and lie within `len` bytes of report data.
+    fn check_fits(&self, len: usize) -> Result<(), ValueError> {
+        if self.size > 32 {
+            return Err(ValueError::TooWide(self.size));
+        }
+        let need = (self.offset as usize + self.size as usize).div_ceil(8);
+        if len < need {
+            return Err(ValueError::ShortReport { offset: self.offset, size: self.size, need, have: len });
+        }
+        Ok(())
+    }
+
+    /// `(physical minimum, physical units per logical unit)` when the descriptor gives a
+    /// usable physical range (both bounds, not both 0, increasing, over an increasing
+    /// logical range); NUT ignores any other physical range.
+    fn physical_scale(&self) -> Option<(f64, f64)> {
+        let (pmin, pmax) = (self.physical_min?, self.physical_max?);
+        let sane = !(pmin == 0 && pmax == 0) && pmax > pmin && self.logical_max > self.logical_min;
+        sane.then(|| (pmin as f64, (pmax - pmin) as f64 / (self.logical_max - self.logical_min) as f64))
     }
 }
 
