@@ -30,6 +30,8 @@ fn usage(prog: &str) {
     println!("  -D		raise debugging level");
     println!("  -V		display the version of this software");
     println!("  -h		display this help");
+    println!("  --check-config	check upssched.conf (syntax, CMDSCRIPT, PIPEFN, LOCKFN),");
+    println!("		print every problem with file:line, exit non-zero on errors");
 }
 
 /// Entry point; `args` includes the program name.
@@ -43,6 +45,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
             },
             Err(e) => fail(&e),
         };
+    }
+    if args.get(1).map(String::as_str) == Some("--check-config") {
+        return check_config();
     }
     let parsed = getopt::parse(&args[1..], "lDVh");
     if let Some(bad) = parsed.first_error() {
@@ -106,6 +111,66 @@ fn load() -> Result<UpsschedConf, String> {
             }
             Err(format!("fix the errors in {file} listed above"))
         }
+    }
+}
+
+/// `--check-config`: report every problem of upssched.conf that would bite at the first power
+/// event (a missing or non-executable CMDSCRIPT, timers without PIPEFN/LOCKFN, directories that
+/// do not exist), not just the syntax errors.
+fn check_config() -> ExitCode {
+    let file = conf_file().display().to_string();
+    let conf = match load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut problems = Vec::new();
+    match cmdscript(&conf) {
+        Err(e) => problems.push(e),
+        Ok(script) => {
+            // CMDSCRIPT may carry arguments; the program is its first word.
+            let program = script.split_whitespace().next().unwrap_or(script);
+            match std::fs::metadata(program) {
+                Err(e) => {
+                    problems.push(format!("{file}: CMDSCRIPT {program}: {e}: timers would fire into nothing"))
+                }
+                Ok(m) => {
+                    use std::os::unix::fs::PermissionsExt;
+                    if m.permissions().mode() & 0o111 == 0 {
+                        problems.push(format!(
+                            "{file}: CMDSCRIPT {program} is not executable: chmod +x {program}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    match timer_paths(&conf) {
+        Err(e) => problems.push(e),
+        Ok(_) => {
+            for (key, v) in [("PIPEFN", &conf.pipefn), ("LOCKFN", &conf.lockfn)] {
+                let Some(path) = v else { continue };
+                let dir = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty());
+                if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                    problems.push(format!(
+                        "{file}: {key} {path}: directory {} does not exist: mkdir -p {} and let upsmon's user write it",
+                        dir.display(),
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    if problems.is_empty() {
+        println!("{file}: no problems found");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
