@@ -14,10 +14,9 @@
 //! - On error, stdout gets `{"error": "<NUT's message>"}`, stderr and the exit code are as
 //!   without `-j`.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 
-use nut_client::cli::{report, say};
+use nut_client::cli::{print, report, say};
 use nut_client::{Client, HostPort, UpsName};
 use nut_core::getopt::{self, Opt};
 
@@ -224,13 +223,6 @@ fn json_object(items: &[(String, String)]) -> String {
     }
     let body: Vec<String> = items.iter().map(|(k, v)| format!("  {}: {}", js(k), js(v))).collect();
     format!("{{\n{}\n}}\n", body.join(",\n"))
-}
-
-/// Write to stdout; a closed pipe (`upsc ups | head -1`) is not an error worth reporting.
-fn print(s: &str) {
-    let mut o = io::stdout().lock();
-    let _ = o.write_all(s.as_bytes());
-    let _ = o.flush();
 }
 
 #[cfg(test)]

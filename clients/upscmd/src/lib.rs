@@ -4,12 +4,11 @@
 //! on stderr only: a `upscmd: hint: ...` line after errors we can explain, and NUT 2.8.5's
 //! note that a plain `OK` (without `-w`) only means upsd queued the command.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nut_client::cli::{self, report, say};
-use nut_client::{quote_if_needed, Client, UpsName};
+use nut_client::cli::{self, fatal, print, report, say};
+use nut_client::{quote_if_needed, Client};
 use nut_core::getopt::{self, Opt};
 
 const USAGE: &str = "
@@ -65,19 +64,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
     let ops = &p.operands;
     let Some(first) = ops.first() else { return usage() };
-    let name = match UpsName::parse(first) {
-        Ok(n) => n,
-        Err(e) => {
-            say(e.nut_message());
-            return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
-        }
-    };
-    let mut c = match Client::connect_env(&name.host, name.port) {
-        Ok(c) => c,
-        Err(e) => {
-            report("upscmd", "Error: ", &e);
-            return ExitCode::FAILURE;
-        }
+    let (name, mut c) = match cli::connect_ups("upscmd", first) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     if list {
         return list_cmds(&mut c, &name.ups);
@@ -130,20 +119,11 @@ fn list_cmds(c: &mut Client, ups: &str) -> ExitCode {
         }
     }
     let _ = c.logout();
-    let mut o = io::stdout().lock();
-    let _ = o.write_all(out.as_bytes());
-    let _ = o.flush();
+    print(&out);
     ExitCode::SUCCESS
 }
 
 fn usage() -> ExitCode {
-    let mut o = io::stdout().lock();
-    let _ = write!(o, "{}\n{USAGE}", nut_core::banner("upscmd"));
-    let _ = o.flush();
+    print(&format!("{}\n{USAGE}", nut_core::banner("upscmd")));
     ExitCode::SUCCESS
-}
-
-fn fatal(msg: &str) -> ExitCode {
-    say(msg);
-    ExitCode::FAILURE
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use nut_client::cli::say;
+use nut_client::cli::{fatal, print, say};
 use nut_client::{Client, Error, UpsName};
 use nut_core::getopt::{self, Opt};
 use nut_core::num::atoi;
@@ -316,15 +316,4 @@ fn hostname() -> String {
     }
     let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
-fn print(s: &str) {
-    let mut o = io::stdout().lock();
-    let _ = o.write_all(s.as_bytes());
-    let _ = o.flush();
-}
-
-fn fatal(msg: &str) -> ExitCode {
-    say(msg);
-    ExitCode::FAILURE
 }

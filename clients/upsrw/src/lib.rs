@@ -4,12 +4,11 @@
 //! on stderr only: a `upsrw: hint: ...` line after errors we can explain, and NUT 2.8.5's
 //! note that a plain `OK` (without `-w`) only means upsd queued the change.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nut_client::cli::{self, report, say};
-use nut_client::{quote_if_needed, Client, UpsName};
+use nut_client::cli::{self, fatal, print, report, say};
+use nut_client::{quote_if_needed, Client};
 use nut_core::getopt::{self, Opt};
 use nut_core::num::atoi;
 
@@ -69,19 +68,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     }
     let Some(first) = p.operands.first() else { return usage() };
-    let name = match UpsName::parse(first) {
-        Ok(n) => n,
-        Err(e) => {
-            say(e.nut_message());
-            return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
-        }
-    };
-    let mut c = match Client::connect_env(&name.host, name.port) {
-        Ok(c) => c,
-        Err(e) => {
-            report("upsrw", "Error: ", &e);
-            return ExitCode::FAILURE;
-        }
+    let (name, mut c) = match cli::connect_ups("upsrw", first) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let code = match set {
         Some(s) => do_set(&mut c, &name.ups, &s, user, pass, wait.then(|| Duration::from_secs(timeout))),
@@ -198,15 +187,4 @@ fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -> nut_
 fn usage() -> ExitCode {
     print(&format!("{}\n{USAGE}", nut_core::banner("upsrw")));
     ExitCode::SUCCESS
-}
-
-fn print(s: &str) {
-    let mut o = io::stdout().lock();
-    let _ = o.write_all(s.as_bytes());
-    let _ = o.flush();
-}
-
-fn fatal(msg: &str) -> ExitCode {
-    say(msg);
-    ExitCode::FAILURE
 }

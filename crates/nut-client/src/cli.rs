@@ -15,12 +15,43 @@ pub fn say(msg: &str) {
     let _ = writeln!(e, "{msg}");
 }
 
+/// Write `s` to stdout and flush; a closed pipe (`upsc ups | head -1`) is not an error worth
+/// reporting.
+pub fn print(s: &str) {
+    let mut o = io::stdout().lock();
+    let _ = o.write_all(s.as_bytes());
+    let _ = o.flush();
+}
+
+/// [`say`] `msg` and give the exit status 1, as NUT's `fatalx`.
+pub fn fatal(msg: &str) -> ExitCode {
+    say(msg);
+    ExitCode::FAILURE
+}
+
 /// Print NUT's line for an error (`{prefix}{nut_message}`), then our hint on a second line
 /// when we have one. Scripts matching NUT's first line keep working.
 pub fn report(program: &str, prefix: &str, e: &Error) {
     say(&format!("{prefix}{}", e.nut_message()));
     if let Some(h) = e.hint() {
         say(&format!("{program}: hint: {h}"));
+    }
+}
+
+/// Parse the `<ups>[@<host>[:<port>]]` operand and connect to its upsd, as upscmd and upsrw
+/// do: a bad name prints NUT's parse message and `Error: invalid UPS definition...`, a failed
+/// connection `Error: <NUT's message>` and our hint. The `Err` is the exit status.
+pub fn connect_ups(program: &str, operand: &str) -> Result<(crate::UpsName, crate::Client), ExitCode> {
+    let name = crate::UpsName::parse(operand).map_err(|e| {
+        say(e.nut_message());
+        fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+    })?;
+    match crate::Client::connect_env(&name.host, name.port) {
+        Ok(c) => Ok((name, c)),
+        Err(e) => {
+            report(program, "Error: ", &e);
+            Err(ExitCode::FAILURE)
+        }
     }
 }
 
@@ -216,10 +247,7 @@ pub fn report_queued(
             let id = id.to_string();
             match wait_tracking(c, &id, t) {
                 Ok(r) => say(&r),
-                Err(m) => {
-                    say(&m);
-                    return ExitCode::FAILURE;
-                }
+                Err(m) => return fatal(&m),
             }
         }
         _ => {
