@@ -30,6 +30,9 @@ pub mod upsd_users;
 pub mod upsmon_conf;
 pub mod upssched_conf;
 
+#[cfg(test)]
+mod testutil;
+
 pub use diag::{render, Diagnostic, Parsed, Severity};
 pub use io::explain_read_error;
 pub use lexer::{lex, Line};

@@ -210,10 +210,7 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> (NutConf, Vec<String>) {
-        match parse(text, "nut.conf") {
-            Ok((c, w)) => (c, w.iter().map(ToString::to_string).collect()),
-            Err(d) => panic!("unexpected errors:\n{}", crate::render(&d)),
-        }
+        crate::testutil::ok(parse(text, "nut.conf"))
     }
 
     #[test]

@@ -583,10 +583,7 @@ mod tests {
     }
 
     fn errs(text: &str) -> Vec<String> {
-        match parse(text, "ups.conf") {
-            Ok((c, _)) => panic!("expected errors, got {c:?}"),
-            Err(d) => d.iter().map(ToString::to_string).collect(),
-        }
+        crate::testutil::errs(parse(text, "ups.conf"), false)
     }
 
     #[test]

@@ -318,17 +318,11 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> (UpsdConf, Vec<String>) {
-        match parse(text, "upsd.conf") {
-            Ok((c, w)) => (c, w.iter().map(ToString::to_string).collect()),
-            Err(d) => panic!("unexpected errors:\n{}", crate::render(&d)),
-        }
+        crate::testutil::ok(parse(text, "upsd.conf"))
     }
 
     fn errs(text: &str) -> Vec<String> {
-        match parse(text, "upsd.conf") {
-            Ok((c, _)) => panic!("expected errors, got {c:?}"),
-            Err(d) => d.iter().map(ToString::to_string).collect(),
-        }
+        crate::testutil::errs(parse(text, "upsd.conf"), false)
     }
 
     #[test]
@@ -406,10 +400,7 @@ mod tests {
             "upsd.conf:10: error: CERTIDENT needs a value",
             "upsd.conf:11: error: LISTEN takes an address first, then the port: \"LISTEN 3493\" would listen on address 3493; write LISTEN 127.0.0.1 3493",
         ];
-        assert_eq!(e.len(), want.len(), "{e:#?}");
-        for (got, want) in e.iter().zip(want) {
-            assert!(got.starts_with(want), "{got}\n  wanted {want}");
-        }
+        crate::testutil::assert_prefixes(&e, &want);
     }
 
     #[test]

@@ -266,10 +266,7 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> (UpsdUsers, Vec<String>) {
-        match parse(text, "upsd.users") {
-            Ok((c, w)) => (c, w.iter().map(ToString::to_string).collect()),
-            Err(d) => panic!("unexpected errors:\n{}", crate::render(&d)),
-        }
+        crate::testutil::ok(parse(text, "upsd.users"))
     }
 
     #[test]

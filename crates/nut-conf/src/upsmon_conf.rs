@@ -548,17 +548,11 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> (UpsmonConf, Vec<String>) {
-        match parse(text, "upsmon.conf") {
-            Ok((c, w)) => (c, w.iter().map(ToString::to_string).collect()),
-            Err(d) => panic!("unexpected errors:\n{}", crate::render(&d)),
-        }
+        crate::testutil::ok(parse(text, "upsmon.conf"))
     }
 
     fn errs(text: &str) -> Vec<String> {
-        match parse(text, "upsmon.conf") {
-            Ok((c, _)) => panic!("expected errors, got {c:?}"),
-            Err(d) => d.iter().filter(|d| d.is_error()).map(ToString::to_string).collect(),
-        }
+        crate::testutil::errs(parse(text, "upsmon.conf"), true)
     }
 
     const MON: &str = "MONITOR ups@localhost 1 monuser secret primary\n";
@@ -662,10 +656,7 @@ mod tests {
             "upsmon.conf:8: error: \"u3@h:99999\": the port must be a number",
             "upsmon.conf:9: error: MONITOR needs 5 values; write: MONITOR ups@localhost 1 monuser",
         ];
-        assert_eq!(e.len(), want.len(), "{e:#?}");
-        for (got, want) in e.iter().zip(want) {
-            assert!(got.starts_with(want), "{got}\n  wanted {want}");
-        }
+        crate::testutil::assert_prefixes(&e, &want);
     }
 
     #[test]

@@ -236,17 +236,11 @@ mod tests {
         "CMDSCRIPT /usr/bin/upssched-cmd\nPIPEFN /run/nut/upssched.pipe\nLOCKFN /run/nut/upssched.lock\n";
 
     fn ok(text: &str) -> (UpsschedConf, Vec<String>) {
-        match parse(text, "upssched.conf") {
-            Ok((c, w)) => (c, w.iter().map(ToString::to_string).collect()),
-            Err(d) => panic!("unexpected errors:\n{}", crate::render(&d)),
-        }
+        crate::testutil::ok(parse(text, "upssched.conf"))
     }
 
     fn errs(text: &str) -> Vec<String> {
-        match parse(text, "upssched.conf") {
-            Ok((c, _)) => panic!("expected errors, got {c:?}"),
-            Err(d) => d.iter().filter(|d| d.is_error()).map(ToString::to_string).collect(),
-        }
+        crate::testutil::errs(parse(text, "upssched.conf"), true)
     }
 
     #[test]
@@ -295,10 +289,7 @@ mod tests {
             "upssched.conf:8: error: timers need PIPEFN",
             "upssched.conf:8: error: timers need LOCKFN",
         ];
-        assert_eq!(e.len(), want.len(), "{e:#?}");
-        for (got, want) in e.iter().zip(want) {
-            assert!(got.starts_with(want), "{got}\n  wanted {want}");
-        }
+        crate::testutil::assert_prefixes(&e, &want);
     }
 
     #[test]
