@@ -323,7 +323,9 @@ pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
   -u <user>      - switch to <user> (if started as root)\n\
   -g <group>     - set pipe access to <group> (if started as root)\n\
   -x <var>=<val> - set driver variable <var> to <val>\n\
-                 - example: -x cable=940-0095B\n"
+                 - example: -x cable=940-0095B\n\n\
+  --check-config - check ups.conf, this driver's options and the files and\n\
+                   directories it needs, print every problem, then exit\n"
     );
     if !specs.is_empty() {
         s.push_str("\nAcceptable values for -x or ups.conf in this driver:\n\n");

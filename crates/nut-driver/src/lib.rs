@@ -125,6 +125,20 @@ pub trait Driver {
         None
     }
 
+    /// Problems `--check-config` can find without touching the device, one sentence each
+    /// (with file:line where there is one). The default checks that the files of
+    /// [`Driver::files_read_after_drop`] exist; drivers add their own checks of `port` and
+    /// options.
+    fn check(&self, ctx: &Context) -> Vec<String> {
+        self.files_read_after_drop(ctx)
+            .into_iter()
+            .filter(|f| !f.exists())
+            .map(|f| {
+                format!("{} does not exist (check the port setting of UPS [{}])", f.display(), ctx.upsname)
+            })
+            .collect()
+    }
+
     /// Files the driver reads again after dropping root privileges (dummy-ups re-reads its
     /// `.dev` file when it changes). The framework checks at startup that the account it
     /// drops to can read them, and refuses to start with the fix if not.

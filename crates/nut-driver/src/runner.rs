@@ -56,8 +56,17 @@ fn progname(argv0: &str) -> String {
 
 /// Run a driver: `args` is the full argument vector (program name first). Returns the exit
 /// status NUT's drivers use (0 on clean stop, 1 on errors).
-pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
+pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let prog = progname(args.first().map(String::as_str).unwrap_or("driver"));
+    // `--check-config` (our addition; NUT's drivers have no check mode): validate ups.conf,
+    // this driver's options and the files and directories it will need, then exit.
+    let check_only = match args.iter().position(|a| a == "--check-config") {
+        Some(i) => {
+            args.remove(i);
+            true
+        }
+        None => false,
+    };
     let info = driver.info();
     let banner =
         format!("Network UPS Tools - {} {} ({})", info.description, info.version, nut_core::NUT_VERSION);
@@ -175,6 +184,17 @@ pub fn run<D: Driver>(args: Vec<String>, mut driver: D) -> ExitCode {
                 reader.name
             );
             return ExitCode::FAILURE;
+        }
+        if check_only {
+            let problems = driver.check(&ctx);
+            for p in &problems {
+                eprintln!("{prog}: error: {p}");
+            }
+            if !problems.is_empty() {
+                return ExitCode::FAILURE;
+            }
+            println!("{prog}: configuration of UPS [{}] checked: no errors", ctx.upsname);
+            return ExitCode::SUCCESS;
         }
     }
 

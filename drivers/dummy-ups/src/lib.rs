@@ -242,6 +242,28 @@ impl Driver for DummyUps {
         Ok(())
     }
 
+    fn check(&self, ctx: &Context) -> Vec<String> {
+        let mut problems = Vec::new();
+        for file in self.files_read_after_drop(ctx) {
+            match std::fs::read(&file) {
+                Err(e) => problems.push(format!(
+                    "can't read dummy-ups definition file {}: {e} (check the port setting of UPS [{}]; \
+                     relative paths are taken from the configuration directory)",
+                    file.display(),
+                    ctx.upsname
+                )),
+                Ok(bytes) => {
+                    for (line, words) in devfile::lex(&bytes) {
+                        if let Err(e) = words {
+                            problems.push(format!("{}:{line}: {e}", file.display()));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     fn files_read_after_drop(&self, ctx: &Context) -> Vec<std::path::PathBuf> {
         // The .dev/.seq file is read again when it changes or loops, as the dropped account.
         let mode = ctx.value("mode").and_then(Mode::from_option).unwrap_or_else(|| Mode::guess(&ctx.port).0);
