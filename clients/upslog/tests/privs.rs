@@ -13,18 +13,6 @@ use nut_testkit::{wait_until, Proc};
 
 const USER: &str = "nobody";
 
-fn ids(pid: u32) -> (String, String) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .map(|l| l[name.len()..].split_whitespace().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
-    };
-    (field("Uid:"), field("Gid:"))
-}
-
 #[test]
 fn drops_to_its_user_and_keeps_logging() {
     if nut_daemon::privs::euid() != 0 {
@@ -56,7 +44,7 @@ fn drops_to_its_user_and_keeps_logging() {
         read()
     );
     let want = (format!("{0} {0} {0} {0}", acct.uid), format!("{0} {0} {0} {0}", acct.gid));
-    assert_eq!(ids(p.pid()), want, "upslog runs as {USER}");
+    assert_eq!(nut_testkit::proc_ids(p.pid()), want, "upslog runs as {USER}");
     p.signal(libc::SIGTERM);
     assert!(p.terminate(Duration::from_secs(10)).is_some(), "upslog exits on SIGTERM");
     let mut err = String::new();

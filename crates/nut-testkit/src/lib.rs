@@ -93,6 +93,21 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// The `Uid:` and `Gid:` lines of `/proc/<pid>/status` (real, effective, saved and fs ids,
+/// joined by single spaces), to check which account a process runs as; empty when the
+/// process is gone.
+pub fn proc_ids(pid: u32) -> (String, String) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|rest| rest.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    (field("Uid:"), field("Gid:"))
+}
+
 /// True once something accepts TCP connections on 127.0.0.1:`port`.
 pub fn port_open(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok()

@@ -14,18 +14,6 @@ use nut_testkit::{bin, wait_until};
 
 const USER: &str = "nobody";
 
-fn ids(pid: i32) -> (String, String) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .map(|l| l[name.len()..].split_whitespace().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
-    };
-    (field("Uid:"), field("Gid:"))
-}
-
 fn need_root(test: &str) -> Option<nut_daemon::privs::Account> {
     if nut_daemon::privs::euid() != 0 {
         eprintln!("SKIP {test}: needs root to switch users");
@@ -92,7 +80,7 @@ fn start_and_check(d: &Path, args: &[&str], acct: &nut_daemon::privs::Account) {
     assert!(wait_until(Duration::from_secs(10), || nut_daemon::pidfile::read(&pidfile).is_ok()), "PID file");
     let pid = nut_daemon::pidfile::read(&pidfile).expect("pid");
     let want = (format!("{0} {0} {0} {0}", acct.uid), format!("{0} {0} {0} {0}", acct.gid));
-    assert_eq!(ids(pid), want, "driver runs as {USER}");
+    assert_eq!(nut_testkit::proc_ids(pid as u32), want, "driver runs as {USER}");
     let sock = std::fs::metadata(d.join("dummy-ups-ups1")).expect("socket");
     assert_eq!((sock.uid(), sock.mode() & 0o777), (acct.uid, 0o660));
     let out = upsdrvctl(d, &["stop"]);

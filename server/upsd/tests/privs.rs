@@ -51,19 +51,6 @@ fn chown(p: &Path, uid: u32, gid: u32) {
     std::os::unix::fs::chown(p, Some(uid), Some(gid)).expect("chown");
 }
 
-/// The Uid: and Gid: lines of /proc/<pid>/status (real, effective, saved, fs).
-fn ids(pid: u32) -> (String, String) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .map(|l| l[name.len()..].split_whitespace().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
-    };
-    (field("Uid:"), field("Gid:"))
-}
-
 /// A configuration directory that doubles as the state path, laid out as NUT recommends for
 /// `gid`: directory root:<gid> 0770, files root:<gid> 0640.
 struct Setup {
@@ -161,7 +148,7 @@ fn upsd_and_driver_drop_to_their_user_and_still_work_together() {
     let drv = Proc::spawn(drv);
     let sock = s.path().join("dummy-ups-ups1");
     assert!(wait_until(Duration::from_secs(10), || sock.exists()), "driver socket appears");
-    assert_eq!(ids(drv.pid()), want, "driver runs as {USER}");
+    assert_eq!(nut_testkit::proc_ids(drv.pid()), want, "driver runs as {USER}");
     let meta = std::fs::metadata(&sock).expect("socket");
     use std::os::unix::fs::MetadataExt;
     assert_eq!(
@@ -176,7 +163,7 @@ fn upsd_and_driver_drop_to_their_user_and_still_work_together() {
         "upsd listens: {}",
         s.stderr()
     );
-    assert_eq!(ids(upsd.pid()), want, "upsd runs as {USER}");
+    assert_eq!(nut_testkit::proc_ids(upsd.pid()), want, "upsd runs as {USER}");
 
     // upsd (as the user) reached the driver's socket and got its DUMPALL.
     let mut c = Client::connect(s.port);
