@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::net::UnixListener;
 use std::process::Command;
 use std::time::Duration;
 
@@ -174,17 +173,7 @@ fn stale_disconnected_and_reconnect_after_driver_restart() {
 #[test]
 fn silent_driver_goes_stale_after_maxage() {
     let u = start_upsd("MAXAGE 2\n", &[]);
-    // A driver that answers DUMPALL but never PING.
-    let path = u.socket("ups1");
-    let listener = UnixListener::bind(&path).unwrap();
-    std::thread::spawn(move || {
-        let mut keep = Vec::new();
-        for s in listener.incoming().flatten() {
-            let mut w = s.try_clone().unwrap();
-            let _ = w.write_all(format!("{DUMP}DUMPDONE\n").as_bytes());
-            keep.push(s);
-        }
-    });
+    start_silent_driver(&u.socket("ups1"));
     assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
     let mut c = u.connect();
     assert!(wait_until(Duration::from_secs(6), || c.req("GET VAR ups1 ups.status") == "ERR DATA-STALE\n"));

@@ -98,17 +98,7 @@ fn data_state_transitions() {
 #[test]
 fn silence_past_maxage_is_data_stale() {
     let u = start_upsd("MAXAGE 2\n", &[]);
-    let path = u.socket("ups1");
-    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
-    // A driver that answers DUMPALL but never PING.
-    std::thread::spawn(move || {
-        let mut keep = Vec::new();
-        for s in listener.incoming().flatten() {
-            let mut w = s.try_clone().unwrap();
-            let _ = w.write_all(format!("{DUMP}DUMPDONE\n").as_bytes());
-            keep.push(s);
-        }
-    });
+    start_silent_driver(&u.socket("ups1"));
     assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
     let mut w = watch(&u, "ups1");
     let first = line(&mut w);

@@ -102,6 +102,20 @@ impl FakeDriver {
     }
 }
 
+/// A driver on `path` that answers every connection with [`DUMP`] and `DUMPDONE`, then stays
+/// silent (never PONG), so upsd must call its data stale after MAXAGE.
+pub fn start_silent_driver(path: &Path) {
+    let listener = UnixListener::bind(path).unwrap();
+    std::thread::spawn(move || {
+        let mut keep = Vec::new();
+        for s in listener.incoming().flatten() {
+            let mut w = s.try_clone().unwrap();
+            let _ = w.write_all(format!("{DUMP}DUMPDONE\n").as_bytes());
+            keep.push(s);
+        }
+    });
+}
+
 pub struct Upsd {
     pub dir: TempDir,
     pub port: u16,
