@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, port_open, wait_until, Conn, Driver, Impl, Proc, Stack, UpsSpec};
+use nut_testkit::{bin, port_open, wait_until, Conn, Impl, Proc, Stack, UpsSpec};
 
 /// The device every test serves: a few variables, one of which (battery.charge) the fault
 /// tests change across driver restarts to tell old data from new.
@@ -39,13 +39,7 @@ fn stack(upsd_lines: &[&str], start_upsd: bool) -> Stack {
     let mut b = Stack::builder()
         .upsd(Impl::Ours)
         .file("ups1.dev", DEV.as_bytes())
-        .ups(UpsSpec {
-            name: "ups1".into(),
-            port: "ups1.dev".into(),
-            desc: None,
-            extra: Vec::new(),
-            driver: Driver::DummyUps(Impl::Ours),
-        })
+        .ups(UpsSpec::dummy_ups("ups1", "ups1.dev", Impl::Ours))
         .start_upsd(start_upsd);
     for l in upsd_lines {
         b = b.upsd_line(l);

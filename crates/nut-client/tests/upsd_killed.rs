@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use nut_client::{Client, Error};
-use nut_testkit::stack::{Driver, Impl, Stack, UpsSpec};
+use nut_testkit::stack::{Impl, Stack, UpsSpec};
 use nut_testkit::wait_until;
 
 #[test]
@@ -15,13 +15,7 @@ fn kill_9_of_upsd_gives_a_clear_error_and_a_new_connection_works_after_restart()
     let mut st = Stack::builder()
         .upsd(Impl::Ours)
         .file("ups1.dev", b"ups.status: OL\nbattery.charge: 77\n")
-        .ups(UpsSpec {
-            name: "ups1".into(),
-            port: "ups1.dev".into(),
-            desc: None,
-            extra: Vec::new(),
-            driver: Driver::DummyUps(Impl::Ours),
-        })
+        .ups(UpsSpec::dummy_ups("ups1", "ups1.dev", Impl::Ours))
         .start()
         .unwrap_or_else(|e| panic!("our upsd + dummy-ups: {e}"));
     let port = st.port();

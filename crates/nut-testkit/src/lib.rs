@@ -216,13 +216,8 @@ mod tests {
         if !require_debian_nut("testkit stack") {
             return;
         }
-        let spec = UpsSpec {
-            name: "t1".into(),
-            port: "t.dev".into(),
-            desc: Some("Test \"one\"".into()),
-            extra: Vec::new(),
-            driver: Driver::DummyUps(Impl::Debian),
-        };
+        let spec =
+            UpsSpec { desc: Some("Test \"one\"".into()), ..UpsSpec::dummy_ups("t1", "t.dev", Impl::Debian) };
         let mut st = Stack::builder()
             .file("t.dev", b"ups.status: OB LB\nbattery.charge: 5\n")
             .ups(spec)

@@ -60,6 +60,20 @@ pub struct UpsSpec {
     pub driver: Driver,
 }
 
+impl UpsSpec {
+    /// A dummy-ups section `name` reading `port` (a path relative to the stack directory
+    /// works: dummy-ups resolves it against NUT_CONFPATH), served by `which`.
+    pub fn dummy_ups(name: &str, port: &str, which: Impl) -> UpsSpec {
+        UpsSpec {
+            name: name.to_string(),
+            port: port.to_string(),
+            desc: None,
+            extra: Vec::new(),
+            driver: Driver::DummyUps(which),
+        }
+    }
+}
+
 /// Users written to `upsd.users` by default. Every transcript and client test relies on these.
 pub const DEFAULT_USERS: &str = "\
 [admin]
@@ -118,13 +132,7 @@ impl StackBuilder {
         } else {
             std::env::current_dir().map(|d| d.join(dev)).unwrap_or_else(|_| dev.to_path_buf())
         };
-        self.upses.push(UpsSpec {
-            name: name.to_string(),
-            port: abs.to_string_lossy().into_owned(),
-            desc: None,
-            extra: Vec::new(),
-            driver: Driver::DummyUps(driver),
-        });
+        self.upses.push(UpsSpec::dummy_ups(name, &abs.to_string_lossy(), driver));
         self
     }
 
