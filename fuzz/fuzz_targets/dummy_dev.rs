@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(words) = r {
             assert!(!words.is_empty());
             for w in words {
-                assert!(w.bytes().all(|b| (0x20..=0x7f).contains(&b)), "kept byte outside 0x20..=0x7f: {w:?}");
+                assert!(
+                    w.bytes().all(|b| (0x20..=0x7f).contains(&b)),
+                    "kept byte outside 0x20..=0x7f: {w:?}"
+                );
             }
         }
     }

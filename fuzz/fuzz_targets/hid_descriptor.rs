@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     for f in &desc.fields {
         assert!((1..=256).contains(&f.size), "field size {}", f.size);
         assert!(!f.path.is_empty(), "field without a usage path");
-        assert!(desc.uses_report_ids || f.report_id == 0, "report id {} without Report ID items", f.report_id);
+        assert!(
+            desc.uses_report_ids || f.report_id == 0,
+            "report id {} without Report ID items",
+            f.report_id
+        );
         let len = *desc
             .report_lengths
             .get(&(f.report_type, f.report_id))
@@ -27,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
         // A printed path reads back, and prints the same again. (Not necessarily the same
         // nodes: names such as "Undefined" exist on several pages, as in NUT's tables.)
         let s = path_to_string(&f.path, &[]);
-        let back = nut_hid::usage::string_to_path(&s, &[]).unwrap_or_else(|| panic!("path {s} does not read back"));
+        let back =
+            nut_hid::usage::string_to_path(&s, &[]).unwrap_or_else(|| panic!("path {s} does not read back"));
         assert_eq!(path_to_string(&back, &[]), s);
     }
     for rt in [ReportType::Input, ReportType::Output, ReportType::Feature] {

@@ -17,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(s) = parse_strings_txt(text) {
         // A value ending in '\r' loses it when written back ("x\r\n" reads as "x"); known and
         // harmless for files we write ourselves, so it is not checked here.
-        let values = s.manufacturer.iter().chain(&s.product).chain(&s.serial).chain(s.by_index.iter().map(|(_, v)| v));
+        let values =
+            s.manufacturer.iter().chain(&s.product).chain(&s.serial).chain(s.by_index.iter().map(|(_, v)| v));
         if values.clone().any(|v| v.ends_with('\r')) {
             return;
         }
