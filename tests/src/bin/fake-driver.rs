@@ -13,47 +13,15 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::ExitCode;
 
-fn split(line: &str) -> Vec<String> {
-    // The server sends parseconf-quoted words: `SET ups.mfr "a \"b\""`.
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let (mut inq, mut esc, mut any) = (false, false, false);
-    for c in line.chars() {
-        if esc {
-            cur.push(c);
-            esc = false;
-        } else if c == '\\' {
-            esc = true;
-            any = true;
-        } else if c == '"' {
-            inq = !inq;
-            any = true;
-        } else if c.is_whitespace() && !inq {
-            if any {
-                words.push(std::mem::take(&mut cur));
-                any = false;
-            }
-        } else {
-            cur.push(c);
-            any = true;
-        }
-    }
-    if any {
-        words.push(cur);
-    }
-    words
-}
-
-fn quote(v: &str) -> String {
-    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
-}
+use nut_proto::words::{quote, split};
 
 fn serve(stream: UnixStream, script: &[String]) {
     let Ok(mut w) = stream.try_clone() else { return };
     let r = BufReader::new(stream);
     for line in r.lines() {
         let Ok(line) = line else { return };
-        let words = split(&line);
+        // upsd sends parseconf-quoted words: `SET ups.mfr "a \"b\""`.
+        let words = split(&line).unwrap_or_default();
         let mut out = String::new();
         match words.first().map(String::as_str) {
             Some("DUMPALL") => {
