@@ -4,7 +4,8 @@
 //! every wire format (network requests and replies, driver socket lines) is split by the same
 //! code, with NUT 2.8.0's exact rules: quotes only open at the start of a word, an unquoted `=`
 //! is a word of its own, a backslash takes the next character literally, `#` outside quotes
-//! starts a comment and inside quotes is an error, and only printable ASCII is kept.
+//! starts a comment and inside quotes is an error, and only bytes 0x20..=0x7f (printable
+//! ASCII and DEL) are kept.
 //!
 //! [`quote`] produces the form upsd and drivers put on the wire: the value between double
 //! quotes, with `"`, `\` and `#` escaped by a backslash (NUT's `pconf_encode`).

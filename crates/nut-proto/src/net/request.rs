@@ -4,8 +4,9 @@
 //! The lexer works byte by byte, like NUT's `pconf_char`, because NUT's quirks depend on it and
 //! clients have come to rely on them:
 //!
-//! - Only printable ASCII (0x20..=0x7e) is kept in a word; every other byte (NUL, TAB inside
-//!   quotes, UTF-8, a newline inside quotes) is silently dropped (NUT's CVE-2012-2944 fix).
+//! - Only bytes 0x20..=0x7f (printable ASCII, and DEL, which NUT's check lets through) are
+//!   kept in a word; every other byte (NUL, TAB inside quotes, UTF-8, a newline inside
+//!   quotes) is silently dropped (NUT's CVE-2012-2944 fix).
 //! - `"` starts a quoted word only at the start of a word; inside a bare word it is an
 //!   ordinary character. A closing quote ends the word.
 //! - A backslash takes the next byte literally, also a newline, so `\` + newline continues
@@ -192,8 +193,9 @@ impl LineLexer {
     }
 
     fn add(&mut self, ch: u8) {
-        // NUT keeps only printable ASCII in words.
-        if !(0x20..=0x7e).contains(&ch) || self.nwords >= MAX_ARGS {
+        // NUT keeps only 0x20..=0x7f in words: printable ASCII, and DEL too (Debian's NUT
+        // 2.8.0 answers `GET VAR ups1 ups.mfr<DEL>` with VAR-NOT-SUPPORTED).
+        if !(0x20..=0x7f).contains(&ch) || self.nwords >= MAX_ARGS {
             return;
         }
         let w = &mut self.words[self.nwords];
@@ -549,6 +551,7 @@ mod tests {
         assert_eq!(line(b"\"a\\\"b\\\\c\"\n"), vec!["a\"b\\c"]);
         assert_eq!(line(b"a\\ b\n"), vec!["a b"]);
         assert_eq!(line(b"ups.st\x00atus\xff\n"), vec!["ups.status"]);
+        assert_eq!(line(b"ups.mfr\x7f\n"), vec!["ups.mfr\x7f"]);
         assert_eq!(line(b"\xc3\xa9\n"), vec![""]);
         assert_eq!(line(b"a\x0bb\n"), vec!["a", "b"]);
         assert_eq!(line(b"a=b =c == \"x=y\" d\\=e\n"), vec!["a", "=", "b", "=", "c", "=", "=", "x=y", "d=e"]);
