@@ -390,6 +390,7 @@ fn send(conn: &mut Conn, bytes: &[u8], out: &mut Vec<String>, re: &Regex) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -183,7 +183,8 @@ pub fn wait_tracking(
 /// Parse `-t <seconds>` as NUT does; the `Err` is NUT's message.
 pub fn parse_timeout(s: &str) -> Result<u64, String> {
     s.trim().parse::<u64>().map_err(|_| {
-        format!("Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument")
+        "Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument"
+            .to_string()
     })
 }
 

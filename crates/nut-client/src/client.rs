@@ -294,9 +294,9 @@ impl Client {
         self.send_line(&line)?;
         let first = self.read_reply(&line)?;
         let fw = split_reply(&first)?;
-        if strip_words(&fw, &["BEGIN", "LIST"])
+        if !strip_words(&fw, &["BEGIN", "LIST"])
             .and_then(|r| strip_words(r, args))
-            .map_or(true, |r| !r.is_empty())
+            .is_some_and(|r| r.is_empty())
         {
             return Err(Error::Protocol { request: line, reply: first });
         }
@@ -566,6 +566,7 @@ fn singles(items: Vec<Vec<String>>, what: &str) -> Result<Vec<String>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

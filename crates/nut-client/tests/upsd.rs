@@ -1,6 +1,8 @@
 //! The client library against a real upsd (Debian's, or ours with `NUT_TEST_UPSD=ours`):
 //! every request helper, error codes, PRIMARY, LOGIN/NUMLOGINS and TRACKING.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use nut_client::{Client, ErrCode, TrackingStatus};

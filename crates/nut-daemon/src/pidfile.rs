@@ -81,6 +81,7 @@ pub fn signal(path: impl AsRef<Path>, sig: libc::c_int) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -188,6 +188,7 @@ pub fn reader_for(user: Option<&str>) -> Result<nut_conf::perms::Reader, String>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

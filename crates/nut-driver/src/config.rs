@@ -207,9 +207,7 @@ pub fn build_context(
     match (&cli.section, &cli.standalone) {
         (Some(_), Some(_)) => return Err("Error: use either -a <id> or -s <id>, not both.".into()),
         (None, None) => {
-            return Err(format!(
-                "Error: specifying '-a <id>' or '-s <id>' is now mandatory\nTry -h for help."
-            ))
+            return Err("Error: specifying '-a <id>' or '-s <id>' is now mandatory\nTry -h for help.".into())
         }
         (Some(id), None) => {
             let conf = conf.ok_or_else(|| "Error: ups.conf could not be read".to_string())?;
@@ -340,6 +338,7 @@ pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

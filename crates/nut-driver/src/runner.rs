@@ -468,7 +468,7 @@ fn handle<D: Driver>(driver: &mut D, state: &mut State, server: &mut Server, cli
         }
         ServerMsg::Broadcast(n) => {
             if let Some(c) = server.client(client) {
-                c.broadcast = n.map_or(true, |n| n != 0);
+                c.broadcast = n != Some(0);
             }
             Vec::new()
         }

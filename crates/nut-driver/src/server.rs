@@ -285,6 +285,7 @@ impl Drop for Server {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::io::{BufRead, BufReader};

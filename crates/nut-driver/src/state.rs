@@ -9,6 +9,7 @@
 //! Variables and commands are kept sorted the way NUT's tree sorts them (case-insensitive
 //! ASCII, `strcasecmp`), which is the order of `DUMPALL` and therefore of `upsc` output.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use nut_proto::sock::{name_key as key, DriverMsg, Flags};
@@ -152,9 +153,8 @@ impl State {
 
     /// Declare an instant command.
     pub fn add_cmd(&mut self, cmd: &str) {
-        let k = key(cmd);
-        if !self.cmds.contains_key(&k) {
-            self.cmds.insert(k, cmd.to_string());
+        if let Entry::Vacant(e) = self.cmds.entry(key(cmd)) {
+            e.insert(cmd.to_string());
             self.changes.push(DriverMsg::AddCmd(cmd.to_string()));
         }
     }

@@ -186,6 +186,7 @@ impl Drop for Proc {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

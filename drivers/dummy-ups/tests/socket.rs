@@ -1,6 +1,8 @@
 //! Our dummy-ups on a .dev file in a temporary state path, driven over its socket: DUMPALL,
 //! SET and INSTCMD with TRACKING, re-reading the file when it changes, and a clean SIGTERM exit.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::process::Command;

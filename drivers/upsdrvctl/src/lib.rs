@@ -371,6 +371,7 @@ fn shutdown(s: &UpsSection, dirs: &[PathBuf], opts: &Opts) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -225,6 +225,7 @@ pub fn check(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Vec<Diagn
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

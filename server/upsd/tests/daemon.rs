@@ -3,6 +3,8 @@
 //! `-B`, `-q`, `-V`, `-h`, missing configuration files, the default user, and the order and
 //! quoting of LIST replies.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

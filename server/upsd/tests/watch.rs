@@ -2,6 +2,8 @@
 //! driver: initial state, STATUS/ALARM on change, the FSD prefix, data-state transitions,
 //! errors, isolation from ordinary clients, no idle timeout, and a watcher that never reads.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufRead, Read, Write};

@@ -137,6 +137,7 @@ impl FromStr for ErrCode {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

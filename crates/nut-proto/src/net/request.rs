@@ -512,6 +512,7 @@ impl<'a> Request<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -572,7 +573,7 @@ mod tests {
     #[test]
     fn limits_bound_memory() {
         let mut input = b"GET DESC ups1 ".to_vec();
-        input.extend(std::iter::repeat(b'x').take(100_000));
+        input.resize(input.len() + 100_000, b'x');
         input.push(b'\n');
         let w = line(&input);
         assert_eq!(w[3].len(), MAX_WORD_LEN);

@@ -1,6 +1,7 @@
 //! Test support shared by the upsd test files: a fake driver on a Unix socket, a running upsd
 //! in a temporary directory, and a line-level client.
 
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
