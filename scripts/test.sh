@@ -32,8 +32,18 @@ cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 status=${PIPESTATUS[0]}
 set -e
 
+# Every fuzz target, briefly (issue: the fuzz targets are smoke-run in CI). FUZZ_SECONDS=0 skips.
+fuzz_status=0
+if [ "${FUZZ_SECONDS:-5}" != 0 ]; then
+    echo "== fuzz smoke run (${FUZZ_SECONDS:-5} s per target)"
+    set +e
+    ./scripts/fuzz-smoke.sh "${FUZZ_SECONDS:-5}"
+    fuzz_status=$?
+    set -e
+fi
+
 # One summary line over every test binary, in the plain form CI reads.
 passed=$(grep -Eo '[0-9]+ passed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
 echo "tests: $passed passed, $failed failed"
-[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
