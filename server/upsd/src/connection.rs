@@ -6,15 +6,29 @@
 //! client's requests; its own socket buffers fill and it stalls alone. Every other client is
 //! served by its own task and never waits for it (NUT's single poll loop freezes for
 //! everybody in that case).
+//!
+//! Cost: the connection is one hand-written poll function ([`Conn::poll_io`]) rather than a
+//! `select!` over futures, so a request costs one `read`, one `write` and (when the client is
+//! not quicker than us) one `epoll_wait`, like a minimal epoll server, and an idle connection
+//! keeps no future state besides its idle timer. Reads land in a buffer shared by all
+//! connections (the runtime is single-threaded), replies are formatted into a shared buffer
+//! too, and the request lexer with its word buffers is shared while no line is half read: a
+//! connection only keeps buffers of its own while it has unanswered input, unsent output or a
+//! partial line.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use nut_proto::net::{LexEvent, LineLexer};
 use nut_tls::rustls::ServerConfig;
 use tokio::net::TcpStream;
-use tokio::time::{sleep_until, Instant};
+use tokio::sync::futures::OwnedNotified;
+use tokio::time::{sleep, Instant, Sleep};
 
 use crate::commands::{dispatch, forget_connection, Out, Session};
 use crate::state::Shared;
@@ -24,15 +38,21 @@ use crate::tls::Transport;
 pub const OUT_LIMIT: usize = 256 * 1024;
 /// Bytes read per system call.
 const READ_CHUNK: usize = 16 * 1024;
-/// A connection keeps an input buffer up to this capacity between reads; a larger one (left by
-/// a burst of pipelined requests) is released at the next small read.
-const KEEP_INBUF: usize = 256;
+/// The shared output buffer is given back at this capacity or below (a `LIST VAR` burst may
+/// have grown it far beyond what a usual batch of replies needs).
+const KEEP_OUT: usize = 64 * 1024;
 
 thread_local! {
-    // Every read lands here first (the runtime is single-threaded), and only the bytes read
-    // are copied into the connection's own buffer: a per-connection READ_CHUNK buffer would
-    // cost 16 KiB of RSS for every idle client.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_CHUNK]);
+    // Every read lands here first, and only bytes that cannot be answered right away are
+    // copied into the connection's own buffer: a per-connection READ_CHUNK buffer would cost
+    // 16 KiB of RSS for every idle client.
+    static READ_BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    // Replies are formatted here and stay with the connection only if the socket did not
+    // take them all.
+    static OUT_BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    // The lexer (with its reusable word buffers) of whichever connection is parsing; a
+    // connection keeps its own only while a line is half read.
+    static LEXER: Cell<Option<Box<LineLexer>>> = const { Cell::new(None) };
 }
 
 /// Per-connection settings.
@@ -44,42 +64,289 @@ pub struct ConnSettings {
     pub tls: Option<Arc<ServerConfig>>,
 }
 
+/// Why [`Conn::poll_io`] returned.
+enum Step {
+    /// Close the connection, for this reason (logged at debug level).
+    Exit(&'static str),
+    /// `OK STARTTLS` has been sent: switch to TLS.
+    StartTls,
+}
+
+const CLIENT_CLOSED: &str = "client closed the connection";
+const WRITE_FAILED: &str = "write failure";
+const KICKED: &str = "kicked (its UPS was removed from ups.conf, or it did not read its events)";
+
 /// Serve one client until it leaves, idles out, sends LOGOUT or is kicked.
 pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings: ConnSettings) {
     // Replies are already batched, so Nagle would only add a delayed-ACK round trip.
     let _ = stream.set_nodelay(true);
     let mut stream = Transport::Plain(stream);
     let id = server.lock().new_client_id();
-    let mut session = Session::new(id, peer.ip(), settings.tls.is_some());
-    let kick = session.kick.clone();
     tracing::debug!("Connect from {}", peer.ip());
-
-    let mut lexer = LineLexer::new();
-    let mut out = Out::default();
-    // Output already written from the front of `out.buf`.
-    let mut sent = 0usize;
-    let mut inbuf: Vec<u8> = Vec::new();
-    // Unprocessed input is `inbuf[ipos..iend]` (kept when the output buffer filled up).
-    let (mut ipos, mut iend) = (0usize, 0usize);
+    let mut c = Conn {
+        session: Session::new(id, peer.ip(), settings.tls.is_some()),
+        server,
+        lexer: None,
+        out: Out::default(),
+        sent: 0,
+        rest: Vec::new(),
+        rpos: 0,
+        last_read: Instant::now(),
+        idle_timeout: settings.idle_timeout,
+        kicked: None,
+        yield_next: false,
+    };
     // The idle timer is armed once and only moved when it fires early: resetting a timer on
     // every read would cost a timer-wheel update per request. It counts from the last complete
     // request, not the last byte: a client that dribbles bytes of a line it never finishes
     // (slowloris) is idle too, and would otherwise hold its MAXCONN slot forever.
-    let mut last_read = Instant::now();
-    let mut got_line = false;
-    let idle = sleep_until(last_read + settings.idle_timeout);
+    let idle = sleep(settings.idle_timeout);
     tokio::pin!(idle);
-    let mut reason = "client closed the connection";
 
-    'conn: loop {
-        // Process buffered input while there is room for the replies.
-        while ipos < iend && out.buf.len() - sent < OUT_LIMIT && !session.closing && !session.start_tls {
-            let b = inbuf[ipos];
-            ipos += 1;
+    let reason = loop {
+        match std::future::poll_fn(|cx| c.poll_io(cx, &mut stream, idle.as_mut())).await {
+            Step::Exit(reason) => break reason,
+            Step::StartTls => {
+                // Everything from here on is TLS, including whatever the client sent after
+                // its STARTTLS line.
+                let Some(config) = settings.tls.clone() else { break "STARTTLS without CERTFILE" };
+                let tcp = match stream {
+                    Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
+                };
+                let early = std::mem::take(&mut c.rest);
+                // Boxed: the handshake's state would otherwise make every connection's task
+                // (idle ones included) as large as itself.
+                let accepted = Box::pin(crate::tls::accept(
+                    tcp,
+                    config,
+                    &early[c.rpos..],
+                    peer.ip(),
+                    settings.idle_timeout,
+                ))
+                .await;
+                c.rpos = 0;
+                match accepted {
+                    Ok(t) => {
+                        stream = t;
+                        c.session.tls_active = true;
+                        c.last_read = Instant::now();
+                    }
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        let mut core = c.server.lock();
+                        forget_connection(&mut core, &c.session);
+                        return;
+                    }
+                }
+            }
+        }
+    };
+
+    stream.close();
+    tracing::debug!("Disconnect from {} ({reason})", peer.ip());
+    let mut core = c.server.lock();
+    forget_connection(&mut core, &c.session);
+}
+
+/// A connection's state between wakeups (the socket and the idle timer live beside it in
+/// [`serve`], which moves the socket on STARTTLS).
+struct Conn {
+    server: Shared,
+    session: Session,
+    /// This connection's lexer while a line is half read (else the shared one is used).
+    lexer: Option<Box<LineLexer>>,
+    /// Output not yet written, from `sent` on (empty, without capacity, when all was sent).
+    out: Out,
+    sent: usize,
+    /// Input read but not yet processed, from `rpos` on (kept while the output is full, or
+    /// after LOGOUT or STARTTLS).
+    rest: Vec<u8>,
+    rpos: usize,
+    /// When the last complete request arrived.
+    last_read: Instant,
+    idle_timeout: Duration,
+    /// Waits for the session's kick, once the session has one.
+    kicked: Option<Pin<Box<OwnedNotified>>>,
+    /// A full chunk was read: let other connections run before reading more.
+    yield_next: bool,
+}
+
+impl Conn {
+    /// Serve until the connection must close or switch to TLS; `Pending` leaves the task's
+    /// waker with everything that can make progress: the socket (read, or write while output
+    /// waits), the event queue, the kick and the idle timer.
+    fn poll_io(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut Transport,
+        mut idle: Pin<&mut Sleep>,
+    ) -> Poll<Step> {
+        loop {
+            if let Some(k) = self.kicked.as_mut() {
+                if k.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Step::Exit(KICKED));
+                }
+            }
+
+            // Input left over from an earlier read goes first, while there is room.
+            if self.rpos < self.rest.len() && self.has_room() {
+                let rest = std::mem::take(&mut self.rest);
+                self.rpos += self.process(&rest[self.rpos..]);
+                if self.rpos < rest.len() {
+                    self.rest = rest;
+                } else {
+                    self.rpos = 0;
+                }
+            }
+
+            // Write what we can without waiting.
+            while self.sent < self.out.buf.len() {
+                match stream.poll_write(cx, &self.out.buf[self.sent..]) {
+                    Poll::Ready(Ok(n)) if n > 0 => self.sent += n,
+                    Poll::Ready(Ok(_)) => return Poll::Ready(Step::Exit(WRITE_FAILED)),
+                    Poll::Ready(Err(e)) => {
+                        tracing::debug!("write to {} failed: {e}", self.session.addr);
+                        return Poll::Ready(Step::Exit(WRITE_FAILED));
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            let flushed = match stream.poll_flush(cx) {
+                Poll::Ready(Ok(())) => true,
+                Poll::Ready(Err(e)) => {
+                    tracing::debug!("write to {} failed: {e}", self.session.addr);
+                    return Poll::Ready(Step::Exit(WRITE_FAILED));
+                }
+                Poll::Pending => false,
+            };
+            if self.sent == self.out.buf.len() {
+                self.release_out();
+                if self.session.closing && flushed {
+                    return Poll::Ready(Step::Exit(CLIENT_CLOSED));
+                }
+                if self.session.start_tls {
+                    self.session.start_tls = false;
+                    return Poll::Ready(Step::StartTls);
+                }
+            } else if self.sent > OUT_LIMIT {
+                // Keep the buffer from growing without bound while the client reads slowly.
+                self.out.buf.drain(..self.sent);
+                self.sent = 0;
+            }
+
+            if self.yield_next {
+                self.yield_next = false;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+
+            // Events of watched UPSes, while there is room for them: a watcher that does not
+            // read fills its bounded queue and is dropped by the publisher instead of growing
+            // our buffer.
+            let mut got_event = false;
+            if let Some(w) = self.session.watch.as_mut() {
+                while self.out.buf.len() - self.sent < OUT_LIMIT && !self.session.closing {
+                    match w.rx.poll_recv(cx) {
+                        Poll::Ready(Some(text)) => {
+                            if self.out.buf.capacity() == 0 {
+                                self.out.buf = OUT_BUF.take();
+                            }
+                            self.out.buf.extend_from_slice(text.as_bytes());
+                            got_event = true;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            if got_event {
+                continue;
+            }
+
+            // Read more requests when everything read so far is answered and there is room.
+            if self.rpos == self.rest.len()
+                && self.has_room()
+                && !self.session.closing
+                && !self.session.start_tls
+            {
+                let mut buf = READ_BUF.take();
+                if buf.len() < READ_CHUNK {
+                    buf = vec![0u8; READ_CHUNK];
+                }
+                let r = stream.poll_read(cx, &mut buf);
+                let step = match r {
+                    Poll::Ready(Ok(0)) => Some(Step::Exit(CLIENT_CLOSED)),
+                    Poll::Ready(Ok(n)) => {
+                        let used = self.process(&buf[..n]);
+                        if used < n {
+                            self.rest.extend_from_slice(&buf[used..n]);
+                            self.rpos = 0;
+                        }
+                        // A bulk sender (pipelined requests, or a flood of garbage) gets one
+                        // chunk per turn: without this, the runtime's budget lets one
+                        // connection run through up to 128 chunks (2 MiB) while every other
+                        // client waits.
+                        self.yield_next = n == READ_CHUNK;
+                        None
+                    }
+                    Poll::Ready(Err(e)) => {
+                        tracing::debug!("read from {} failed: {e}", self.session.addr);
+                        Some(Step::Exit("read failure"))
+                    }
+                    Poll::Pending => {
+                        READ_BUF.set(buf);
+                        break;
+                    }
+                };
+                READ_BUF.set(buf);
+                if let Some(step) = step {
+                    return Poll::Ready(step);
+                }
+                continue;
+            }
+            break;
+        }
+
+        // A kick handle made by this poll's requests needs its first poll to register.
+        if let Some(k) = self.kicked.as_mut() {
+            if k.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Step::Exit(KICKED));
+            }
+        }
+        // Watchers only wait for events, never for the idle timeout.
+        if self.session.watch.is_none() {
+            while idle.as_mut().poll(cx).is_ready() {
+                let deadline = self.last_read + self.idle_timeout;
+                if deadline <= Instant::now() {
+                    return Poll::Ready(Step::Exit("idle timeout"));
+                }
+                idle.as_mut().reset(deadline);
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Whether replies may be added (the output is below [`OUT_LIMIT`]).
+    fn has_room(&self) -> bool {
+        self.out.buf.len() - self.sent < OUT_LIMIT
+    }
+
+    /// Feed `data` to the lexer and answer every complete line into the output; returns how
+    /// many bytes were used (fewer than all when the output filled up, or after LOGOUT or
+    /// STARTTLS).
+    fn process(&mut self, data: &[u8]) -> usize {
+        let mut lexer = self.lexer.take().or_else(|| LEXER.take()).unwrap_or_default();
+        if self.out.buf.capacity() == 0 {
+            self.out.buf = OUT_BUF.take();
+        }
+        let mut used = 0;
+        let mut got_line = false;
+        while used < data.len() && self.has_room() && !self.session.closing && !self.session.start_tls {
+            let b = data[used];
+            used += 1;
             match lexer.feed(b) {
                 LexEvent::Pending => {}
                 LexEvent::Line => {
-                    dispatch(&server, &mut session, lexer.words(), &mut out);
+                    dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
                     lexer.clear_line();
                     got_line = true;
                 }
@@ -87,174 +354,35 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
                     // NUT drops the rest of what it read with the bad line and starts afresh.
                     tracing::info!("Parse error on sock: {msg}");
                     lexer.restart();
-                    ipos = iend;
+                    used = data.len();
                 }
             }
         }
         if got_line {
-            got_line = false;
-            last_read = Instant::now();
+            self.last_read = Instant::now();
+            if self.kicked.is_none() {
+                if let Some(k) = &self.session.kick {
+                    self.kicked = Some(Box::pin(k.clone().notified_owned()));
+                }
+            }
         }
+        if lexer.is_idle() {
+            LEXER.set(Some(lexer));
+        } else {
+            self.lexer = Some(lexer);
+        }
+        used
+    }
 
-        // Write what we can without waiting.
-        while sent < out.buf.len() {
-            match stream.try_write(&out.buf[sent..]) {
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::debug!("write to {} failed: {e}", peer.ip());
-                    reason = "write failure";
-                    break 'conn;
-                }
-            }
-        }
-        if let Err(e) = stream.flush() {
-            tracing::debug!("write to {} failed: {e}", peer.ip());
-            reason = "write failure";
-            break;
-        }
-        if sent == out.buf.len() {
-            out.buf.clear();
-            sent = 0;
-            if session.closing && !stream.wants_write() {
-                break;
-            }
-            if session.start_tls {
-                // `OK STARTTLS` has left in plain text: everything from here on is TLS,
-                // including whatever the client sent after its STARTTLS line.
-                session.start_tls = false;
-                let Some(config) = settings.tls.clone() else { break };
-                let tcp = match stream {
-                    Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
-                };
-                // Boxed: the handshake's state would otherwise make every connection's task
-                // (idle ones included) as large as itself.
-                match Box::pin(crate::tls::accept(
-                    tcp,
-                    config,
-                    &inbuf[ipos..iend],
-                    peer.ip(),
-                    settings.idle_timeout,
-                ))
-                .await
-                {
-                    Ok(t) => {
-                        stream = t;
-                        session.tls_active = true;
-                        ipos = iend;
-                        last_read = Instant::now();
-                        continue;
-                    }
-                    Err(e) => {
-                        tracing::warn!("{e}");
-                        let mut core = server.lock();
-                        forget_connection(&mut core, &session);
-                        return;
-                    }
-                }
-            }
-        } else if sent > OUT_LIMIT {
-            // Keep the buffer from growing without bound while the client reads slowly.
-            out.buf.drain(..sent);
-            sent = 0;
-        }
-
-        let pending_out = sent < out.buf.len() || stream.wants_write();
-        let want_read =
-            ipos == iend && !pending_out_full(&out, sent) && !session.closing && !session.start_tls;
-        // Watchers only wait for events (never for the idle timeout); events are taken only
-        // while there is room for them, so a watcher that does not read fills its bounded
-        // queue and is dropped by the publisher instead of growing our buffer.
-        let watching = session.watch.is_some();
-        let want_event = watching && !pending_out_full(&out, sent) && !session.closing;
-        tokio::select! {
-            ev = next_event(&mut session.watch), if want_event => {
-                if let Some(text) = ev {
-                    out.buf.extend_from_slice(text.as_bytes());
-                    if let Some(w) = session.watch.as_mut() {
-                        while !pending_out_full(&out, sent) {
-                            match w.rx.try_recv() {
-                                Ok(t) => out.buf.extend_from_slice(t.as_bytes()),
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                }
-            }
-            r = stream.readable(), if want_read => {
-                if r.is_err() {
-                    reason = "read failure";
-                    break;
-                }
-                let read = SCRATCH.with(|scratch| {
-                    let mut scratch = scratch.borrow_mut();
-                    let r = stream.try_read(&mut scratch);
-                    if let Ok(n) = r {
-                        if inbuf.capacity() > KEEP_INBUF && n <= KEEP_INBUF {
-                            inbuf = Vec::new();
-                        }
-                        inbuf.clear();
-                        inbuf.extend_from_slice(&scratch[..n]);
-                    }
-                    r
-                });
-                match read {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        ipos = 0;
-                        iend = n;
-                        if n == READ_CHUNK {
-                            // A bulk sender (pipelined requests, or a flood of garbage) gets
-                            // one chunk per turn: without this, the runtime's budget lets one
-                            // connection run through up to 128 chunks (2 MiB) while every
-                            // other client waits.
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(_) => {
-                        reason = "read failure";
-                        break;
-                    }
-                }
-            }
-            r = stream.writable(), if pending_out => {
-                if r.is_err() {
-                    reason = "write failure";
-                    break;
-                }
-            }
-            _ = &mut idle, if !watching => {
-                let deadline = last_read + settings.idle_timeout;
-                if deadline > Instant::now() {
-                    idle.as_mut().reset(deadline);
-                    continue;
-                }
-                reason = "idle timeout";
-                break;
-            }
-            _ = kick.notified() => {
-                reason = "kicked (its UPS was removed from ups.conf, or it did not read its events)";
-                break;
+    /// All output was sent: give the buffer back for the next connection's replies.
+    fn release_out(&mut self) {
+        self.sent = 0;
+        if self.out.buf.capacity() > 0 {
+            let mut buf = std::mem::take(&mut self.out.buf);
+            if buf.capacity() <= KEEP_OUT {
+                buf.clear();
+                OUT_BUF.set(buf);
             }
         }
     }
-
-    stream.close();
-    tracing::debug!("Disconnect from {} ({reason})", peer.ip());
-    let mut core = server.lock();
-    forget_connection(&mut core, &session);
-}
-
-/// The next queued event text (pending forever when not watching; the sender half lives in
-/// the session, so the queue never closes while it is polled).
-async fn next_event(watch: &mut Option<crate::commands::WatchSession>) -> Option<String> {
-    match watch {
-        Some(w) => w.rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-fn pending_out_full(out: &Out, sent: usize) -> bool {
-    out.buf.len() - sent >= OUT_LIMIT
 }

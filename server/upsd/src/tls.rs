@@ -8,12 +8,15 @@
 use std::io::{self, Read, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use nut_conf::upsd_conf::CertRequest;
 use nut_tls::rustls::{ServerConfig, ServerConnection};
 use nut_tls::{ClientCertMode, ServerSettings};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::config::Config;
@@ -121,34 +124,62 @@ pub enum Transport {
 pub struct Buffered(bool);
 
 impl Transport {
-    /// The TCP socket.
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            Transport::Plain(s) | Transport::Tls(s, _, _) => s,
+    /// Read into `buf`, registering the task's waker when nothing can be read yet; `Ok(0)` is
+    /// the end of the stream.
+    ///
+    /// Plain TCP goes through tokio's `poll_read`, which takes a short read as "drained": the
+    /// next call waits for the next readiness event instead of making a `read` that can only
+    /// fail with EAGAIN (one system call less per request).
+    pub fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if let Transport::Plain(s) = self {
+            let mut rb = ReadBuf::new(buf);
+            return Pin::new(s).poll_read(cx, &mut rb).map_ok(|()| rb.filled().len());
+        }
+        loop {
+            if let Transport::Tls(s, _, Buffered(false)) = self {
+                ready!(s.poll_read_ready(cx))?;
+            }
+            match self.try_read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                r => return Poll::Ready(r),
+            }
         }
     }
 
-    /// Whether TLS is on.
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Transport::Tls(..))
-    }
-
-    /// Wait until [`Transport::try_read`] may make progress.
-    pub async fn readable(&self) -> io::Result<()> {
+    /// Write from `data`, registering the task's waker when the socket is full; returns how
+    /// much of `data` was taken (TLS may keep encrypted records for [`Transport::poll_flush`]).
+    pub fn poll_write(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         match self {
-            Transport::Plain(s) => s.readable().await,
-            Transport::Tls(_, _, Buffered(true)) => Ok(()),
-            Transport::Tls(s, _, _) => s.readable().await,
+            Transport::Plain(s) => Pin::new(s).poll_write(cx, data),
+            Transport::Tls(_, conn, _) => {
+                let n = conn.writer().write(data)?;
+                let flushed = self.poll_flush(cx)?;
+                if n == 0 && !data.is_empty() {
+                    return match flushed {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(()) => Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                    };
+                }
+                Poll::Ready(Ok(n))
+            }
         }
     }
 
-    /// Wait until the socket takes more output.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.tcp().writable().await
+    /// Push pending encrypted output to the socket; `Pending` (with the waker registered)
+    /// while some of it waits for room.
+    pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Transport::Tls(s, conn, _) = self else { return Poll::Ready(Ok(())) };
+        loop {
+            flush_tls(s, conn)?;
+            if !conn.wants_write() {
+                return Poll::Ready(Ok(()));
+            }
+            ready!(s.poll_write_ready(cx))?;
+        }
     }
 
     /// Read decrypted (or plain) bytes without waiting; `Ok(0)` is the end of the stream.
-    pub fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(s) => s.try_read(buf),
             Transport::Tls(s, conn, buffered) => {
@@ -157,37 +188,6 @@ impl Transport {
                     conn.process_new_packets().map(|st| st.plaintext_bytes_to_read() > 0).unwrap_or(true);
                 r
             }
-        }
-    }
-
-    /// Write without waiting; returns how much of `data` was taken.
-    pub fn try_write(&mut self, data: &[u8]) -> io::Result<usize> {
-        match self {
-            Transport::Plain(s) => s.try_write(data),
-            Transport::Tls(s, conn, _) => {
-                let n = conn.writer().write(data)?;
-                flush_tls(s, conn)?;
-                if n == 0 && !data.is_empty() {
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-                Ok(n)
-            }
-        }
-    }
-
-    /// Whether encrypted output is still waiting for the socket.
-    pub fn wants_write(&self) -> bool {
-        match self {
-            Transport::Plain(_) => false,
-            Transport::Tls(_, conn, _) => conn.wants_write(),
-        }
-    }
-
-    /// Push pending encrypted output to the socket without waiting.
-    pub fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Transport::Plain(_) => Ok(()),
-            Transport::Tls(s, conn, _) => flush_tls(s, conn),
         }
     }
 

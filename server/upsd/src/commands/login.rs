@@ -13,11 +13,11 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
         return Err(ErrCode::AlreadyLoggedIn);
     }
     let name = cx.core.known(ups)?.name.clone();
-    let s = &*cx.session;
+    let s = &mut *cx.session;
     if !cx.core.users.allows(s.username.as_deref(), s.password.as_deref(), Right::Login) {
         return Err(ErrCode::AccessDenied);
     }
-    let login = Login { client: s.id, addr: s.addr, kick: s.kick.clone() };
+    let login = Login { client: s.id, addr: s.addr, kick: s.kick_handle() };
     if let Some(u) = cx.core.ups_mut(&name) {
         u.logins.push(login);
     }

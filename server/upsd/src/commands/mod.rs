@@ -55,8 +55,10 @@ pub struct Session {
     pub login_ups: Option<String>,
     /// `SET TRACKING ON`.
     pub tracking: bool,
-    /// Notified to close this connection (its UPS was removed on reload).
-    pub kick: Arc<Notify>,
+    /// Notified to close this connection (its UPS was removed on reload, or it did not read
+    /// its events). Made by the first LOGIN or WATCH ([`Session::kick_handle`]): most
+    /// connections never need one, and each costs an allocation and a poll per wakeup.
+    pub kick: Option<Arc<Notify>>,
     /// Set by LOGOUT: close after sending the reply.
     pub closing: bool,
     /// `CERTFILE` was configured (STARTTLS is answered differently).
@@ -90,13 +92,18 @@ impl Session {
             password: None,
             login_ups: None,
             tracking: false,
-            kick: Arc::new(Notify::new()),
+            kick: None,
             closing: false,
             tls_configured,
             tls_active: false,
             start_tls: false,
             watch: None,
         }
+    }
+
+    /// The handle that closes this connection, made on first use.
+    pub fn kick_handle(&mut self) -> Arc<Notify> {
+        self.kick.get_or_insert_with(|| Arc::new(Notify::new())).clone()
     }
 
     /// `user@addr` as NUT's log lines show a client.

@@ -12,11 +12,12 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
     let name = cx.core.known(ups)?.name.clone();
     let maxage = cx.core.maxage;
     let s = &mut *cx.session;
+    let kick = s.kick_handle();
     let ws = s.watch.get_or_insert_with(|| {
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         WatchSession { tx, rx, upses: Vec::new() }
     });
-    let w = Watcher { client: s.id, spelling: ups.to_string(), tx: ws.tx.clone(), kick: s.kick.clone() };
+    let w = Watcher { client: s.id, spelling: ups.to_string(), tx: ws.tx.clone(), kick };
     if !ws.upses.contains(&name) {
         ws.upses.push(name.clone());
     }
