@@ -28,6 +28,7 @@ use nut_proto::net::{LexEvent, LineLexer};
 use nut_tls::rustls::ServerConfig;
 use tokio::net::TcpStream;
 use tokio::sync::futures::OwnedNotified;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{sleep, Instant, Sleep};
 
 use crate::commands::{dispatch, forget_connection, Out, Session};
@@ -76,11 +77,21 @@ const CLIENT_CLOSED: &str = "client closed the connection";
 const WRITE_FAILED: &str = "write failure";
 const KICKED: &str = "kicked (its UPS was removed from ups.conf, or it did not read its events)";
 
-/// Serve one client until it leaves, idles out, sends LOGOUT or is kicked.
-pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings: ConnSettings) {
+/// Serve one client until it leaves, idles out, sends LOGOUT or is kicked. `permit` (its
+/// MAXCONN slot) is released when it is gone.
+///
+/// Not an `async fn`: an async fn keeps its arguments for its whole life beside what is made
+/// of them, and this future is what every idle client costs. Everything is built here, and
+/// the task only holds the [`Conn`], the socket and the idle timer.
+pub fn serve(
+    server: Shared,
+    stream: TcpStream,
+    peer: SocketAddr,
+    settings: ConnSettings,
+    permit: OwnedSemaphorePermit,
+) -> impl Future<Output = ()> {
     // Replies are already batched, so Nagle would only add a delayed-ACK round trip.
     let _ = stream.set_nodelay(true);
-    let mut stream = Transport::Plain(stream);
     let id = server.lock().new_client_id();
     tracing::debug!("Connect from {}", peer.ip());
     let mut c = Conn {
@@ -93,59 +104,64 @@ pub async fn serve(server: Shared, stream: TcpStream, peer: SocketAddr, settings
         rpos: 0,
         last_read: Instant::now(),
         idle_timeout: settings.idle_timeout,
+        tls: settings.tls,
         kicked: None,
         yield_next: false,
+        _permit: permit,
     };
-    // The idle timer is armed once and only moved when it fires early: resetting a timer on
-    // every read would cost a timer-wheel update per request. It counts from the last complete
-    // request, not the last byte: a client that dribbles bytes of a line it never finishes
-    // (slowloris) is idle too, and would otherwise hold its MAXCONN slot forever.
-    let idle = sleep(settings.idle_timeout);
-    tokio::pin!(idle);
-
-    let reason = loop {
-        match std::future::poll_fn(|cx| c.poll_io(cx, &mut stream, idle.as_mut())).await {
-            Step::Exit(reason) => break reason,
-            Step::StartTls => {
-                // Everything from here on is TLS, including whatever the client sent after
-                // its STARTTLS line.
-                let Some(config) = settings.tls.clone() else { break "STARTTLS without CERTFILE" };
-                let tcp = match stream {
-                    Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
-                };
-                let early = std::mem::take(&mut c.rest);
-                // Boxed: the handshake's state would otherwise make every connection's task
-                // (idle ones included) as large as itself.
-                let accepted = Box::pin(crate::tls::accept(
-                    tcp,
-                    config,
-                    &early[c.rpos..],
-                    peer.ip(),
-                    settings.idle_timeout,
-                ))
-                .await;
-                c.rpos = 0;
-                match accepted {
-                    Ok(t) => {
-                        stream = t;
-                        c.session.tls_active = true;
-                        c.last_read = Instant::now();
-                    }
-                    Err(e) => {
-                        tracing::warn!("{e}");
-                        let mut core = c.server.lock();
-                        forget_connection(&mut core, &c.session);
-                        return;
+    let mut stream = Transport::Plain(stream);
+    // An async block, not an async fn taking `c` and `stream`: that would keep each twice (the
+    // argument and the local it is moved into).
+    async move {
+        // The idle timer is armed once and only moved when it fires early: resetting a timer
+        // on every read would cost a timer-wheel update per request. It counts from the last
+        // complete request, not the last byte: a client that dribbles bytes of a line it never
+        // finishes (slowloris) is idle too, and would otherwise hold its MAXCONN slot forever.
+        let idle = sleep(c.idle_timeout);
+        tokio::pin!(idle);
+        let reason = loop {
+            match std::future::poll_fn(|cx| c.poll_io(cx, &mut stream, idle.as_mut())).await {
+                Step::Exit(reason) => break reason,
+                Step::StartTls => {
+                    // Everything from here on is TLS, including whatever the client sent after
+                    // its STARTTLS line.
+                    let Some(config) = c.tls.clone() else { break "STARTTLS without CERTFILE" };
+                    let tcp = match stream {
+                        Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
+                    };
+                    let early = std::mem::take(&mut c.rest);
+                    // Boxed: the handshake's state would otherwise make every connection's
+                    // task (idle ones included) as large as itself.
+                    let accepted = Box::pin(crate::tls::accept(
+                        tcp,
+                        config,
+                        &early[c.rpos..],
+                        c.session.addr,
+                        c.idle_timeout,
+                    ))
+                    .await;
+                    c.rpos = 0;
+                    match accepted {
+                        Ok(t) => {
+                            stream = t;
+                            c.session.tls_active = true;
+                            c.last_read = Instant::now();
+                        }
+                        Err(e) => {
+                            tracing::warn!("{e}");
+                            let mut core = c.server.lock();
+                            forget_connection(&mut core, &c.session);
+                            return;
+                        }
                     }
                 }
             }
-        }
-    };
-
-    stream.close();
-    tracing::debug!("Disconnect from {} ({reason})", peer.ip());
-    let mut core = c.server.lock();
-    forget_connection(&mut core, &c.session);
+        };
+        stream.close();
+        tracing::debug!("Disconnect from {} ({reason})", c.session.addr);
+        let mut core = c.server.lock();
+        forget_connection(&mut core, &c.session);
+    }
 }
 
 /// A connection's state between wakeups (the socket and the idle timer live beside it in
@@ -165,10 +181,14 @@ struct Conn {
     /// When the last complete request arrived.
     last_read: Instant,
     idle_timeout: Duration,
+    /// The TLS configuration, when STARTTLS is offered.
+    tls: Option<Arc<ServerConfig>>,
     /// Waits for the session's kick, once the session has one.
     kicked: Option<Pin<Box<OwnedNotified>>>,
     /// A full chunk was read: let other connections run before reading more.
     yield_next: bool,
+    /// The MAXCONN slot.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Conn {

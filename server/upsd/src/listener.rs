@@ -282,12 +282,7 @@ pub async fn accept_loop(
             );
             refused_fds = 0;
         }
-        let server = server.clone();
-        let settings = settings.clone();
-        tokio::spawn(async move {
-            connection::serve(server, stream, peer, settings).await;
-            drop(permit);
-        });
+        tokio::spawn(connection::serve(server.clone(), stream, peer, settings.clone(), permit));
     }
 }
 
