@@ -124,26 +124,36 @@ impl Field {
 
 /// Format a number as C's `%g` does (6 significant digits, no trailing zeros), which is how NUT
 /// prints values on its `Path:` lines.
+///
+/// C picks the notation from the exponent of the value once rounded to 6 significant digits
+/// (so 999999.5 is `1e+06`): fixed for exponents -4..=5, scientific otherwise. Signs follow C
+/// too: `-0` for negative zero, `nan`/`-nan` and `inf`/`-inf` as glibc prints them.
 pub fn format_g(v: f64) -> String {
+    const PRECISION: i32 = 6;
+    if v.is_nan() {
+        return if v.is_sign_negative() { "-nan" } else { "nan" }.to_string();
+    }
+    if v.is_infinite() {
+        return if v < 0.0 { "-inf" } else { "inf" }.to_string();
+    }
     if v == 0.0 {
-        return "0".to_string();
+        return if v.is_sign_negative() { "-0" } else { "0" }.to_string();
     }
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    let exp = v.abs().log10().floor() as i32;
-    if !(-5..6).contains(&exp) {
-        let s = format!("{:.5e}", v);
+    // Rust's `{:.5e}` rounds the exact binary value to 6 significant digits like glibc, so its
+    // exponent is the one C's rule is based on.
+    let sci = format!("{:.*e}", (PRECISION - 1) as usize, v);
+    let (mant, e) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = e.parse().unwrap_or(0);
+    if (-4..PRECISION).contains(&exp) {
+        let decimals = (PRECISION - 1 - exp) as usize;
+        trim_zeros(&format!("{:.*}", decimals, v)).to_string()
+    } else {
         // Rust prints 1.23450e6; C prints 1.2345e+06.
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = trim_zeros(mant);
-        let e: i32 = e.parse().unwrap_or(0);
-        return format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+        format!("{}e{}{:02}", trim_zeros(mant), if exp < 0 { '-' } else { '+' }, exp.abs())
     }
-    let decimals = (5 - exp).max(0) as usize;
-    trim_zeros(&format!("{:.*}", decimals, v)).to_string()
 }
 
+/// Drop the zeros after the decimal point, and the point itself when nothing is left after it.
 fn trim_zeros(s: &str) -> &str {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
@@ -201,5 +211,31 @@ mod tests {
         assert_eq!(format_g(-60.0), "-60");
         assert_eq!(format_g(1234567.0), "1.23457e+06");
         assert_eq!(format_g(459524.0), "459524");
+    }
+
+    #[test]
+    fn g_format_notation_switch_like_c() {
+        // Expected strings are glibc's printf("%g") output.
+        assert_eq!(format_g(1e-5), "1e-05");
+        assert_eq!(format_g(0.0001), "0.0001");
+        assert_eq!(format_g(0.00012345678), "0.000123457");
+        assert_eq!(format_g(0.000099999999), "0.0001");
+        assert_eq!(format_g(999999.5), "1e+06");
+        assert_eq!(format_g(999999.4), "999999");
+        assert_eq!(format_g(-999999.5), "-1e+06");
+        assert_eq!(format_g(123456.0), "123456");
+        assert_eq!(format_g(1e6), "1e+06");
+        assert_eq!(format_g(1.5e-300), "1.5e-300");
+        assert_eq!(format_g(1.7976931348623157e308), "1.79769e+308");
+        assert_eq!(format_g(5e-324), "4.94066e-324");
+        assert_eq!(format_g(-0.0025), "-0.0025");
+        assert_eq!(format_g(2.50), "2.5");
+        assert_eq!(format_g(100.0), "100");
+        assert_eq!(format_g(0.0), "0");
+        assert_eq!(format_g(-0.0), "-0");
+        assert_eq!(format_g(f64::NAN), "nan");
+        assert_eq!(format_g(-f64::NAN), "-nan");
+        assert_eq!(format_g(f64::INFINITY), "inf");
+        assert_eq!(format_g(f64::NEG_INFINITY), "-inf");
     }
 }
