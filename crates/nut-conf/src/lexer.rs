@@ -7,7 +7,7 @@
 //! - `=` outside quotes is a word of its own and also separates words, so `driver=usbhid-ups`,
 //!   `driver =usbhid-ups` and `driver = usbhid-ups` are all the three words
 //!   `driver`, `=`, `usbhid-ups`.
-//! - `"` at the start of a word opens a quoted word, which may contain spaces, `#` and `=`;
+//! - `"` at the start of a word opens a quoted word, which may contain spaces and `=`;
 //!   the closing `"` ends the word (`"a"b` is the two words `a` and `b`). A `"` in the middle
 //!   of a bare word is an ordinary character (`ab"c` is the word `ab"c`).
 //! - `\` takes the next character literally, inside or outside quotes (`"a\tb"` is `atb`).
@@ -15,6 +15,13 @@
 //!   dropped, also inside quotes): `desc = one\` + `two` gives `onetwo`.
 //! - `#` outside quotes starts a comment that runs to the end of the line, even in the middle
 //!   of a word (`x#b` is the word `x`).
+//! - `#` inside quotes must be escaped (`"a \# b"`): NUT 2.8.0 reports `Parse error:
+//!   ups.conf:3: Unbalanced word due to unescaped # in quotes` and reads the rest of the line
+//!   as other words. Ours is an error at that line and the line is dropped.
+//! - Characters outside 0x20..=0x7f that are not separators (control characters, tabs and
+//!   `\r` inside quotes, anything non-ASCII), escaped or not, are dropped from words, as NUT's
+//!   `addchar: discarding invalid character (0x01)!` does (each byte of a UTF-8 sequence).
+//!   Ours also gives one warning per line naming them.
 //!
 //! Where we deliberately differ from NUT:
 //! - A quote still open at the end of a line is an error at the line where it was opened.
@@ -88,6 +95,23 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
     // don't complain about half a directive.
     let mut broken = false;
     let mut chars = text.chars().peekable();
+    // Characters dropped on the current physical line, for its warning.
+    let mut dropped: Vec<char> = Vec::new();
+
+    // Keep a character in a word only if NUT would (printable ASCII and DEL).
+    let keep = |c: char, cur: &mut String, dropped: &mut Vec<char>| {
+        if (' '..='\x7f').contains(&c) {
+            cur.push(c);
+        } else {
+            dropped.push(c);
+        }
+    };
+    let flush_dropped = |dropped: &mut Vec<char>, diags: &mut Vec<Diagnostic>, line: usize| {
+        if !dropped.is_empty() {
+            diags.push(Diagnostic::warning(file, line, &dropped_message(dropped)));
+            dropped.clear();
+        }
+    };
 
     let end_line = |words: &mut Vec<String>, lines: &mut Vec<Line>, start: usize, broken: bool| {
         if !words.is_empty() && !broken {
@@ -97,6 +121,9 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
     };
 
     while let Some(c) = chars.next() {
+        if c == '\n' {
+            flush_dropped(&mut dropped, &mut diags, phys);
+        }
         match state {
             State::Comment => {
                 if c == '\n' {
@@ -113,10 +140,25 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
                     state = State::Start;
                 }
                 '\\' => match chars.next() {
-                    Some('\n') => phys += 1,
-                    Some(n) => cur.push(n),
+                    Some('\n') => {
+                        flush_dropped(&mut dropped, &mut diags, phys);
+                        phys += 1;
+                    }
+                    Some(n) => keep(n, &mut cur, &mut dropped),
                     None => {}
                 },
+                '#' => {
+                    diags.push(Diagnostic::error(
+                        file,
+                        phys,
+                        "unescaped # inside a quoted value (NUT reads it as the start of a \
+                         comment and reports \"Unbalanced word due to unescaped # in quotes\"); \
+                         write \\# for a literal #",
+                    ));
+                    cur.clear();
+                    broken = true;
+                    state = State::Comment;
+                }
                 '\n' => {
                     diags.push(Diagnostic::error(
                         file,
@@ -132,7 +174,7 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
                     start = phys;
                     state = State::Start;
                 }
-                c => cur.push(c),
+                c => keep(c, &mut cur, &mut dropped),
             },
             State::Start | State::Bare => {
                 let in_word = state == State::Bare;
@@ -171,9 +213,13 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
                         state = State::Quoted;
                     }
                     '\\' => match chars.next() {
-                        Some('\n') => phys += 1,
+                        Some('\n') => {
+                            flush_dropped(&mut dropped, &mut diags, phys);
+                            phys += 1;
+                        }
                         Some(n) => {
-                            cur.push(n);
+                            // NUT starts a word here even when the character is then dropped.
+                            keep(n, &mut cur, &mut dropped);
                             state = State::Bare;
                         }
                         None => diags.push(Diagnostic::warning(
@@ -183,13 +229,16 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
                         )),
                     },
                     c => {
-                        cur.push(c);
+                        // Like NUT, an invalid character still starts a word (which may end
+                        // up empty) even though the character itself is dropped.
+                        keep(c, &mut cur, &mut dropped);
                         state = State::Bare;
                     }
                 }
             }
         }
     }
+    flush_dropped(&mut dropped, &mut diags, phys);
     match state {
         State::Bare => words.push(cur),
         State::Quoted => {
@@ -203,7 +252,26 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
         State::Start | State::Comment => {}
     }
     end_line(&mut words, &mut lines, start, broken);
+    // A quote left open across continuation lines is reported at its first line, after
+    // warnings about later lines: keep the diagnostics in line order.
+    diags.sort_by_key(|d| d.line);
     (lines, diags)
+}
+
+/// The warning for characters NUT drops from words: which ones, and what to do.
+fn dropped_message(dropped: &[char]) -> String {
+    let mut codes = Vec::new();
+    for c in dropped {
+        let mut buf = [0u8; 4];
+        let bytes: Vec<String> = c.encode_utf8(&mut buf).bytes().map(|b| format!("0x{b:02x}")).collect();
+        codes.push(bytes.join(" "));
+    }
+    format!(
+        "{} character(s) outside printable ASCII ({}) dropped from the words on this line, as NUT \
+         does; remove them or replace them with plain ASCII",
+        dropped.len(),
+        codes.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -244,7 +312,7 @@ mod tests {
             ("desc = \\#x", &["desc", "=", "#x"]),
             ("desc = \"a\\tb\"", &["desc", "=", "atb"]),
             ("desc = a\\ b", &["desc", "=", "a b"]),
-            ("desc = \"a # b\" # comment", &["desc", "=", "a # b"]),
+            ("desc = \"a \\# b\" # comment", &["desc", "=", "a # b"]),
             (
                 "MONITOR ups@localhost 1 monuser secret primary",
                 &["MONITOR", "ups@localhost", "1", "monuser", "secret", "primary"],
@@ -302,6 +370,42 @@ mod tests {
         assert_eq!((diags[0].line, diags[0].is_error()), (3, true));
     }
 
+    /// NUT 2.8.0 on `port = "x # y.dev"` in ups.conf line 3: `Parse error:
+    /// ups.conf:3: Unbalanced word due to unescaped # in quotes`.
+    #[test]
+    fn unescaped_hash_in_quotes_is_an_error_at_its_line() {
+        let (lines, diags) =
+            lex("[src]\n driver = dummy-ups\n port = \"x # y.dev\"\n desc = \"d\"\n", "ups.conf");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].is_error());
+        assert!(diags[0].to_string().starts_with("ups.conf:3: error: "), "{}", diags[0]);
+        assert!(diags[0].message.contains("\\#"), "{}", diags[0]);
+        // The broken line is dropped; the lines around it survive.
+        assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), vec![1, 2, 4]);
+        // Escaped, it is an ordinary character.
+        assert_eq!(one("port = \"x \\# y.dev\""), vec!["port", "=", "x # y.dev"]);
+    }
+
+    /// NUT 2.8.0 prints `addchar: discarding invalid character (0x01)!` for each byte outside
+    /// 0x20..=0x7f (tab and CR inside quotes included) and leaves them out of the word:
+    /// `port = "a\x01b\u{e9}c\x7fd.dev"` opens `abc\x7fd.dev`, quoted or bare.
+    #[test]
+    fn characters_outside_printable_ascii_are_dropped_with_a_warning() {
+        for text in ["port = \"a\x01b\u{e9}c\x7fd.dev\"", "port = a\x01b\u{e9}c\x7fd.dev"] {
+            let (lines, diags) = lex(text, "ups.conf");
+            assert_eq!(lines[0].words, vec!["port", "=", "abc\x7fd.dev"], "{text:?}");
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            assert!(!diags[0].is_error());
+            let m = diags[0].to_string();
+            assert!(m.starts_with("ups.conf:1: warning: 2 character(s)"), "{m}");
+            assert!(m.contains("0x01, 0xc3 0xa9"), "{m}");
+        }
+        let (lines, diags) = lex("desc = \"a\tb\rc\"\nx = \"\\\x02\"\n", "f");
+        assert_eq!(lines[0].words[2], "abc");
+        assert_eq!(lines[1].words[2], "");
+        assert_eq!(diags.iter().map(|d| d.line).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
     #[test]
     fn backslash_at_end_of_file_is_a_warning() {
         let (lines, diags) = lex("desc = one\\", "f");
@@ -325,7 +429,10 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
-            let _ = lex(&s, "f");
+            let (lines, _) = lex(&s, "f");
+            for l in &lines {
+                prop_assert!(l.words.iter().all(|w| w.chars().all(|c| (' '..='\x7f').contains(&c))));
+            }
         }
 
         #[test]
@@ -338,6 +445,7 @@ mod tests {
             for d in &diags {
                 prop_assert!(d.line >= 1);
             }
+            prop_assert!(diags.windows(2).all(|w| w[0].line <= w[1].line));
         }
     }
 }
