@@ -69,9 +69,14 @@ impl UpsName {
     }
 }
 
+/// Shown as `ups@host:port`, in a form [`UpsName::parse`] reads back to the same name.
 impl fmt::Display for UpsName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
+        // A host needs brackets when it holds ':' (IPv6) and also when it starts with '['
+        // (only a bracketed literal can give one: "u@[[x]" is host "[x"); unbracketed,
+        // "u@[x:3493" would read as an unclosed literal. A bracketed host never holds ']',
+        // so wrapping it again is always unambiguous.
+        if self.host.contains(':') || self.host.starts_with('[') {
             write!(f, "{}@[{}]:{}", self.ups, self.host, self.port)
         } else {
             write!(f, "{}@{}:{}", self.ups, self.host, self.port)
@@ -177,5 +182,37 @@ mod tests {
     fn display_brackets_ipv6() {
         assert_eq!(n("u", "::1", 1).to_string(), "u@[::1]:1");
         assert_eq!(n("u", "h", 2).to_string(), "u@h:2");
+    }
+
+    /// NUT's upscli_splitaddr takes everything between the first '[' and the next ']' as the
+    /// host, so "u@[[x]" names host "[x"; its display must read back to the same name.
+    #[test]
+    fn display_parses_back_for_odd_hosts() {
+        for input in ["u@[[x]", "u@[[x]:7", "u@[[::1]:9", "u@a]b", "u@[a]b]", "@h:1", "u@[x", "u@h"] {
+            let Ok(name) = UpsName::parse(input) else { continue };
+            let shown = name.to_string();
+            assert_eq!(UpsName::parse(&shown), Ok(name.clone()), "{input:?} shown as {shown:?}");
+        }
+        assert_eq!(UpsName::parse("u@[[x]").unwrap(), n("u", "[x", 3493));
+        assert_eq!(n("u", "[x", 3493).to_string(), "u@[[x]:3493");
+    }
+
+    /// Every string of up to 6 characters over the characters that matter to the grammar:
+    /// whatever parses, its display parses back to it.
+    #[test]
+    fn display_round_trips_exhaustively() {
+        const ALPHABET: &[char] = &['u', '@', '[', ']', ':', '1'];
+        let mut inputs = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> =
+                inputs.iter().flat_map(|s| ALPHABET.iter().map(move |c| format!("{s}{c}"))).collect();
+            for input in &longer {
+                if let Ok(name) = UpsName::parse(input) {
+                    let shown = name.to_string();
+                    assert_eq!(UpsName::parse(&shown), Ok(name), "{input:?} shown as {shown:?}");
+                }
+            }
+            inputs = longer;
+        }
     }
 }
