@@ -372,6 +372,12 @@ pub enum Request<'a> {
     Watch(&'a str),
 }
 
+/// The entry of `names` that `word` spells in any case, else "" (no allocation: this is on
+/// the path of every `GET VAR`).
+fn one_of(word: &str, names: &[&'static str]) -> &'static str {
+    names.iter().find(|n| n.eq_ignore_ascii_case(word)).copied().unwrap_or("")
+}
+
 impl<'a> Request<'a> {
     /// Parse the arguments of `verb` (the words after the command word), returning the `ERR`
     /// code NUT answers for a malformed request (always `INVALID-ARGUMENT`).
@@ -439,7 +445,7 @@ impl<'a> Request<'a> {
                     return bad;
                 }
                 let (ups, name) = (a(1), a(2));
-                match sub.to_ascii_uppercase().as_str() {
+                match one_of(sub, &["VAR", "TYPE", "DESC", "CMDDESC"]) {
                     "VAR" => Request::GetVar(ups, name),
                     "TYPE" => Request::GetType(ups, name),
                     "DESC" => Request::GetDesc(ups, name),
@@ -451,14 +457,14 @@ impl<'a> Request<'a> {
                 if n < 1 {
                     return bad;
                 }
-                let sub = a(0).to_ascii_uppercase();
+                let sub = one_of(a(0), &["UPS", "VAR", "RW", "CMD", "CLIENT", "ENUM", "RANGE"]);
                 if sub == "UPS" {
                     return Ok(Request::ListUps);
                 }
                 if n < 2 {
                     return bad;
                 }
-                match sub.as_str() {
+                match sub {
                     "VAR" => return Ok(Request::ListVar(a(1))),
                     "RW" => return Ok(Request::ListRw(a(1))),
                     "CMD" => return Ok(Request::ListCmd(a(1))),
@@ -468,7 +474,7 @@ impl<'a> Request<'a> {
                 if n < 3 {
                     return bad;
                 }
-                match sub.as_str() {
+                match sub {
                     "ENUM" => Request::ListEnum(a(1), a(2)),
                     "RANGE" => Request::ListRange(a(1), a(2)),
                     _ => return bad,
