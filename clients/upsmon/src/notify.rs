@@ -114,67 +114,8 @@ impl fmt::Display for NotifyType {
     }
 }
 
-/// What to do with a notification (`NOTIFYFLAG`): any of SYSLOG, WALL, EXEC, or IGNORE.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct NotifyFlags {
-    /// Log it through syslog (and the log output).
-    pub syslog: bool,
-    /// Write it to every logged-in terminal.
-    pub wall: bool,
-    /// Run NOTIFYCMD with it.
-    pub exec: bool,
-}
-
-impl NotifyFlags {
-    /// NUT's default: SYSLOG+WALL.
-    pub const DEFAULT: NotifyFlags = NotifyFlags { syslog: true, wall: true, exec: false };
-
-    /// IGNORE: nothing at all.
-    pub const IGNORE: NotifyFlags = NotifyFlags { syslog: false, wall: false, exec: false };
-
-    /// Parses `SYSLOG+WALL+EXEC` or `IGNORE`; the error names the bad word.
-    pub fn parse(text: &str) -> Result<NotifyFlags, String> {
-        let mut flags = NotifyFlags::IGNORE;
-        for word in text.split('+') {
-            match word.to_ascii_uppercase().as_str() {
-                "SYSLOG" => flags.syslog = true,
-                "WALL" => flags.wall = true,
-                "EXEC" => flags.exec = true,
-                "IGNORE" => {}
-                _ => {
-                    return Err(format!(
-                        "invalid notify flag [{word}]: use SYSLOG, WALL, EXEC joined with '+', or IGNORE"
-                    ))
-                }
-            }
-        }
-        Ok(flags)
-    }
-
-    /// True when the notification does nothing.
-    pub fn is_ignore(self) -> bool {
-        !self.syslog && !self.wall && !self.exec
-    }
-}
-
-impl fmt::Display for NotifyFlags {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut words = Vec::new();
-        if self.syslog {
-            words.push("SYSLOG");
-        }
-        if self.wall {
-            words.push("WALL");
-        }
-        if self.exec {
-            words.push("EXEC");
-        }
-        if words.is_empty() {
-            words.push("IGNORE");
-        }
-        f.write_str(&words.join("+"))
-    }
-}
+/// What to do with a notification (`NOTIFYFLAG`): nut-conf's type, which parses upsmon.conf.
+pub use nut_conf::notify::NotifyFlags;
 
 /// Per-type messages and flags: NOTIFYMSG and NOTIFYFLAG over NUT's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -287,5 +228,13 @@ mod tests {
         assert_eq!(t.flags(NotifyType::OnBatt).to_string(), "EXEC");
         assert_eq!(t.flags(NotifyType::Online), NotifyFlags::DEFAULT);
         assert_eq!(t.message(NotifyType::OnBatt), "power gone on %s");
+    }
+
+    /// Every type upsmon acts on is one the upsmon.conf parser accepts, under the same name.
+    #[test]
+    fn types_match_the_config_parser() {
+        for t in NotifyType::all() {
+            assert_eq!(nut_conf::notify::canonical(t.name()), Some(t.name()), "{t}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! upsmon's notify types and flags (clients/upsmon.h in NUT 2.8.5 and master), shared by the
-//! `upsmon.conf` and `upssched.conf` parsers.
+//! `upsmon.conf` and `upssched.conf` parsers and by upsmon itself.
+
+use std::fmt;
 
 /// Every notify type, with the NUT release that introduced it ("" for before 2.8).
 pub const NOTIFY_TYPES: &[(&str, &str)] = &[
@@ -79,6 +81,31 @@ impl NotifyFlags {
         }
         Ok(f)
     }
+
+    /// True when the notification does nothing (IGNORE).
+    pub fn is_ignore(self) -> bool {
+        !self.syslog && !self.wall && !self.exec
+    }
+}
+
+/// Written back as upsmon.conf spells it: `SYSLOG+WALL+EXEC` in that order, or `IGNORE`.
+impl fmt::Display for NotifyFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut words = Vec::new();
+        if self.syslog {
+            words.push("SYSLOG");
+        }
+        if self.wall {
+            words.push("WALL");
+        }
+        if self.exec {
+            words.push("EXEC");
+        }
+        if words.is_empty() {
+            words.push("IGNORE");
+        }
+        f.write_str(&words.join("+"))
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +124,8 @@ mod tests {
         assert_eq!(NotifyFlags::parse("IGNORE"), Ok(NotifyFlags::IGNORE));
         assert_eq!(NotifyFlags::parse("exec"), Ok(NotifyFlags { syslog: false, wall: false, exec: true }));
         assert_eq!(NotifyFlags::parse("SYSLOG+FOO"), Err("FOO".to_string()));
+        assert_eq!(NotifyFlags::parse("wall+syslog").map(|f| f.to_string()), Ok("SYSLOG+WALL".into()));
+        assert_eq!(NotifyFlags::IGNORE.to_string(), "IGNORE");
+        assert!(NotifyFlags::IGNORE.is_ignore() && !NotifyFlags::DEFAULT.is_ignore());
     }
 }
