@@ -87,7 +87,7 @@ pub fn serve(
     server: Shared,
     stream: TcpStream,
     peer: SocketAddr,
-    settings: ConnSettings,
+    settings: Arc<ConnSettings>,
     permit: OwnedSemaphorePermit,
 ) -> impl Future<Output = ()> {
     // Replies are already batched, so Nagle would only add a delayed-ACK round trip.
@@ -104,8 +104,7 @@ pub fn serve(
         rpos: 0,
         last_read: coarse_ms(),
         idle_armed: false,
-        idle_timeout: settings.idle_timeout,
-        tls: settings.tls,
+        settings,
         kicked: None,
         yield_next: false,
         _permit: permit,
@@ -118,7 +117,7 @@ pub fn serve(
         // on every read would cost a timer-wheel update per request. It counts from the last
         // complete request, not the last byte: a client that dribbles bytes of a line it never
         // finishes (slowloris) is idle too, and would otherwise hold its MAXCONN slot forever.
-        let idle = sleep(c.idle_timeout);
+        let idle = sleep(c.settings.idle_timeout);
         tokio::pin!(idle);
         let reason = loop {
             match std::future::poll_fn(|cx| c.poll_io(cx, &mut stream, idle.as_mut())).await {
@@ -126,7 +125,7 @@ pub fn serve(
                 Step::StartTls => {
                     // Everything from here on is TLS, including whatever the client sent after
                     // its STARTTLS line.
-                    let Some(config) = c.tls.clone() else { break "STARTTLS without CERTFILE" };
+                    let Some(config) = c.settings.tls.clone() else { break "STARTTLS without CERTFILE" };
                     let tcp = match stream {
                         Transport::Plain(tcp) | Transport::Tls(tcp, _, _) => tcp,
                     };
@@ -138,7 +137,7 @@ pub fn serve(
                         config,
                         &early[c.rpos..],
                         c.session.addr,
-                        c.idle_timeout,
+                        c.settings.idle_timeout,
                     ))
                     .await;
                     c.rpos = 0;
@@ -193,9 +192,8 @@ struct Conn {
     last_read: u64,
     /// The idle timer holds our waker: it only needs a poll again once it has fired.
     idle_armed: bool,
-    idle_timeout: Duration,
-    /// The TLS configuration, when STARTTLS is offered.
-    tls: Option<Arc<ServerConfig>>,
+    /// Shared by all connections.
+    settings: Arc<ConnSettings>,
     /// Waits for the session's kick, once the session has one.
     kicked: Option<Pin<Box<OwnedNotified>>>,
     /// A full chunk was read: let other connections run before reading more.
@@ -350,10 +348,10 @@ impl Conn {
             if !self.idle_armed || idle.is_elapsed() {
                 while idle.as_mut().poll(cx).is_ready() {
                     let quiet = Duration::from_millis(coarse_ms().saturating_sub(self.last_read));
-                    if quiet >= self.idle_timeout {
+                    if quiet >= self.settings.idle_timeout {
                         return Poll::Ready(Step::Exit("idle timeout"));
                     }
-                    idle.as_mut().reset(Instant::now() + (self.idle_timeout - quiet));
+                    idle.as_mut().reset(Instant::now() + (self.settings.idle_timeout - quiet));
                 }
                 self.idle_armed = true;
             }

@@ -214,7 +214,7 @@ pub async fn accept_loop(
     listener: TcpListener,
     limit: Arc<Semaphore>,
     maxconn: usize,
-    settings: ConnSettings,
+    settings: Arc<ConnSettings>,
 ) {
     // A spare descriptor (a duplicate of the listening socket, so it works in a chroot too):
     // closed when we run out, so the pending client can be accepted and then refused.

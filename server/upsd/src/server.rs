@@ -119,7 +119,7 @@ pub async fn run(
     start_links(&server);
     let maxconn = cfg.upsd.maxconn.map(|n| n as usize).unwrap_or_else(default_maxconn);
     let limit = Arc::new(Semaphore::new(maxconn));
-    let settings = ConnSettings { idle_timeout: idle_timeout(), tls };
+    let settings = Arc::new(ConnSettings { idle_timeout: idle_timeout(), tls });
     for l in listeners {
         tokio::spawn(listener::accept_loop(server.clone(), l, limit.clone(), maxconn, settings.clone()));
     }

@@ -22,7 +22,7 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
         u.logins.push(login);
     }
     tracing::info!("User {} logged into UPS [{}]", cx.session.who(), name);
-    cx.session.login_ups = Some(name);
+    cx.session.login_ups = Some(name.into_boxed_str());
     cx.out.line(&["OK"]);
     Ok(())
 }

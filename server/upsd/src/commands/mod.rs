@@ -47,12 +47,12 @@ pub struct Session {
     pub id: ClientId,
     /// Peer address, as LIST CLIENT and the logs show it.
     pub addr: IpAddr,
-    /// `USERNAME`, once given.
-    pub username: Option<String>,
+    /// `USERNAME`, once given (boxed strings: every connection carries these fields).
+    pub username: Option<Box<str>>,
     /// `PASSWORD`, once given.
-    pub password: Option<String>,
+    pub password: Option<Box<str>>,
     /// The UPS this client did `LOGIN` to (its configured name).
-    pub login_ups: Option<String>,
+    pub login_ups: Option<Box<str>>,
     /// `SET TRACKING ON`.
     pub tracking: bool,
     /// Notified to close this connection (its UPS was removed on reload, or it did not read
@@ -67,8 +67,8 @@ pub struct Session {
     pub tls_active: bool,
     /// `OK STARTTLS` was queued: the connection switches to TLS once it is sent.
     pub start_tls: bool,
-    /// The event subscription, after the first `WATCH`.
-    pub watch: Option<WatchSession>,
+    /// The event subscription, after the first `WATCH` (boxed: few connections have one).
+    pub watch: Option<Box<WatchSession>>,
 }
 
 /// A connection's `WATCH` state.

@@ -14,7 +14,7 @@ pub fn run(cx: &mut Ctx<'_>, password: &str) -> CmdResult {
         }
         return Err(ErrCode::AlreadySetPassword);
     }
-    cx.session.password = Some(password.to_string());
+    cx.session.password = Some(password.into());
     cx.out.line(&["OK"]);
     Ok(())
 }

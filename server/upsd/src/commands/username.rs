@@ -10,7 +10,7 @@ pub fn run(cx: &mut Ctx<'_>, name: &str) -> CmdResult {
         tracing::info!("Client {} tried to set a username twice", cx.session.who());
         return Err(ErrCode::AlreadySetUsername);
     }
-    cx.session.username = Some(name.to_string());
+    cx.session.username = Some(name.into());
     cx.out.line(&["OK"]);
     Ok(())
 }

@@ -15,7 +15,7 @@ pub fn run(cx: &mut Ctx<'_>, ups: &str) -> CmdResult {
     let kick = s.kick_handle();
     let ws = s.watch.get_or_insert_with(|| {
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-        WatchSession { tx, rx, upses: Vec::new() }
+        Box::new(WatchSession { tx, rx, upses: Vec::new() })
     });
     let w = Watcher { client: s.id, spelling: ups.to_string(), tx: ws.tx.clone(), kick };
     if !ws.upses.contains(&name) {
