@@ -334,10 +334,17 @@ impl Driver for DummyUps {
 }
 
 /// Repeater mode: a client of another upsd.
+///
+/// When the source cannot be read (its upsd is down, or it answers an error such as
+/// DATA-STALE) the data is marked stale until a poll succeeds again. NUT 2.8.0's repeater
+/// keeps serving the last values as fresh instead, which hides a power failure from anyone
+/// watching the relay.
 #[derive(Debug)]
 pub struct Relay {
     name: nut_client::UpsName,
     client: Option<nut_client::Client>,
+    /// True during an outage, so it is logged once rather than every poll.
+    failing: bool,
 }
 
 impl Relay {
@@ -346,7 +353,7 @@ impl Relay {
         let name = nut_client::UpsName::parse(port).map_err(|e| {
             DriverError::Config(format!("repeater mode needs port = ups@host[:port], not {port:?}: {e}"))
         })?;
-        let mut r = Relay { name, client: None };
+        let mut r = Relay { name, client: None, failing: false };
         r.reconnect()?;
         Ok(r)
     }
@@ -365,7 +372,10 @@ impl Relay {
 
     fn refresh(&mut self, state: &mut State) -> Result<(), DriverError> {
         if self.client.is_none() {
-            self.reconnect()?;
+            if let Err(e) = self.reconnect() {
+                self.source_failed(state, &e.to_string());
+                return Ok(());
+            }
         }
         let ups = self.name.ups.clone();
         let Some(c) = self.client.as_mut() else { return Ok(()) };
@@ -388,14 +398,38 @@ impl Relay {
         })();
         match res {
             Ok(()) => {
+                if self.failing {
+                    tracing::info!("{}: reading the source UPS again, data fresh", self.source());
+                    self.failing = false;
+                }
                 state.data_ok();
-                Ok(())
             }
             Err(e) => {
                 self.client = None;
-                state.data_stale();
-                Err(DriverError::Device(format!("Error: {e}")))
+                self.source_failed(state, &format!("Error: {e}"));
             }
+        }
+        Ok(())
+    }
+
+    /// `ups@host:port` of the source, for log lines.
+    fn source(&self) -> String {
+        format!("{}@{}:{}", self.name.ups, self.name.host, self.name.port)
+    }
+
+    /// The source could not be read: data stale until it can; logged once per outage.
+    fn source_failed(&mut self, state: &mut State, why: &str) {
+        if self.failing {
+            tracing::debug!("{}: still unreadable: {why}", self.source());
+        } else {
+            tracing::warn!(
+                "{}: can't read the source UPS ({why}); data marked stale, retrying every poll                  (check that upsd runs there and that the UPS name is right)",
+                self.source()
+            );
+            self.failing = true;
+        }
+        if !state.is_stale() {
+            state.data_stale();
         }
     }
 
