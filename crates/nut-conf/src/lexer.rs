@@ -108,7 +108,7 @@ pub fn lex(text: &str, file: &str) -> (Vec<Line>, Vec<Diagnostic>) {
     };
     let flush_dropped = |dropped: &mut Vec<char>, diags: &mut Vec<Diagnostic>, line: usize| {
         if !dropped.is_empty() {
-            diags.push(Diagnostic::warning(file, line, &dropped_message(dropped)));
+            diags.push(Diagnostic::warning(file, line, dropped_message(dropped)));
             dropped.clear();
         }
     };
