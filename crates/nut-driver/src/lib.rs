@@ -7,7 +7,8 @@
 //! flags (`-a`, `-s`, `-x`, `-D`, `-F`, `-B`, `-u`, `-k`, `-c`, `-h`, `-V`...), reading the
 //! `ups.conf` section, validating options, the `driver.*` variables, `default.*`/`override.*`,
 //! the socket server at `<statepath>/<driver>-<ups>`, the PID file, privileges, backgrounding
-//! and signals (SIGTERM/SIGINT/SIGQUIT stop cleanly, removing the socket and the PID file).
+//! and signals (SIGTERM/SIGINT/SIGQUIT stop cleanly, removing the socket and the PID file;
+//! SIGHUP, sent by `-c reload`, re-reads ups.conf: see [`reload`]).
 //!
 //! A minimal driver:
 //!
@@ -36,12 +37,14 @@
 //! ```
 
 pub mod config;
+pub mod reload;
 mod runner;
 pub mod server;
 pub mod state;
 
 pub use config::{Context, OptKind, OptSpec};
 pub use nut_proto::sock::Flags;
+pub use reload::Reload;
 pub use runner::run;
 pub use state::{State, Var};
 
@@ -118,6 +121,16 @@ pub trait Driver {
     fn shutdown(&mut self, state: &mut State) -> Result<(), DriverError> {
         let _ = state;
         Err(DriverError::Config("this driver cannot shut the UPS down".into()))
+    }
+
+    /// `-c reload` (SIGHUP) found a new value for `key` in ups.conf: `port` or one of the
+    /// driver's own options. `new` is the whole re-read configuration. Return
+    /// [`Reload::Applied`] once the driver uses it, [`Reload::Failed`] with the reason if it
+    /// tried and kept the old value, or [`Reload::NeedsRestart`] (the default) if it only reads
+    /// this setting at start-up. See [`crate::reload`] for what the framework applies itself.
+    fn reload(&mut self, key: &str, new: &Context, state: &mut State) -> Reload {
+        let _ = (key, new, state);
+        Reload::NeedsRestart
     }
 
     /// Extra lines printed at the end of `-h`.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use nut_proto::sock::{DriverMsg, ServerMsg};
 
 use crate::config::{build_context, parse_cli, usage, Action, Context};
+use crate::reload::Reloader;
 use crate::server::Server;
 use crate::{CmdResult, Driver, State};
 
@@ -127,14 +128,23 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             }
             Err(diags) => {
                 eprint!("{}", nut_conf::render(&diags));
-                eprintln!("Fatal error in parsing {}: fix the lines above", path.display());
+                if let Some(Action::Control(cmd)) = &cli.action {
+                    // The running driver is not signalled, so it keeps its configuration.
+                    eprintln!(
+                        "Fatal error in parsing {}: fix the lines above, then run -c {cmd} again \
+                         (nothing was sent to the running driver)",
+                        path.display()
+                    );
+                } else {
+                    eprintln!("Fatal error in parsing {}: fix the lines above", path.display());
+                }
                 return ExitCode::FAILURE;
             }
         }
     } else {
         None
     };
-    let ctx = match build_context(&prog, &cli, conf.as_ref(), &specs, |k| std::env::var(k).ok()) {
+    let mut ctx = match build_context(&prog, &cli, conf.as_ref(), &specs, |k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -264,7 +274,9 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         }
     };
     state.take_changes();
-    let code = main_loop(&mut driver, &ctx, &mut state, &mut server, sigfd, cli.dump_count);
+    let mut reloader = Reloader::new(&prog, &cli, &specs);
+    let code =
+        main_loop(&mut driver, &mut ctx, &mut state, &mut server, sigfd, cli.dump_count, &mut reloader);
     drop(server);
     code
 }
@@ -365,13 +377,13 @@ fn finish_init(ctx: &Context, state: &mut State) {
 
 fn main_loop<D: Driver>(
     driver: &mut D,
-    ctx: &Context,
+    ctx: &mut Context,
     state: &mut State,
     server: &mut Server,
     sigfd: libc::c_int,
     dump_count: Option<u32>,
+    reloader: &mut Reloader,
 ) -> ExitCode {
-    let interval = Duration::from_secs(u64::from(ctx.pollinterval));
     let mut next = Instant::now();
     let mut updates = 0u32;
     loop {
@@ -383,7 +395,7 @@ fn main_loop<D: Driver>(
                     state.data_stale();
                 }
             }
-            next = now + interval;
+            next = now + Duration::from_secs(u64::from(ctx.pollinterval));
             updates += 1;
             if let Some(n) = dump_count {
                 if updates >= n {
@@ -420,9 +432,15 @@ fn main_loop<D: Driver>(
                 let n = unsafe { libc::read(sigfd, buf.as_mut_ptr().cast(), buf.len()) };
                 for &s in buf.iter().take(n.max(0) as usize) {
                     if i32::from(s) == libc::SIGHUP {
-                        tracing::info!(
-                            "SIGHUP: configuration reload is not supported by this driver; ignored"
-                        );
+                        tracing::info!("SIGHUP: reading ups.conf again");
+                        let before = ctx.pollinterval;
+                        reloader.reload(driver, ctx, state);
+                        if ctx.pollinterval < before {
+                            // A shorter interval counts from now, not from the old deadline.
+                            next =
+                                next.min(Instant::now() + Duration::from_secs(u64::from(ctx.pollinterval)));
+                        }
+                        server.broadcast(&state.take_changes());
                     } else {
                         tracing::info!("Signal {s}: exiting");
                         return ExitCode::SUCCESS;

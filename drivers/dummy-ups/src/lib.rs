@@ -10,6 +10,9 @@
 //! - `repeater` (`port = ups@host[:port]`): the variables and commands of that UPS are copied
 //!   every poll interval, and SET/INSTCMD are forwarded to it.
 //!
+//! `-c reload` (SIGHUP) with a changed `port` switches to the new file (or, in repeater mode,
+//! to the new source) when the mode stays the same; a change of mode needs a restart.
+//!
 //! Variables get the flags NUT's dummy-ups gives them: a fixed table of numeric ones (RW), a
 //! few strings with their own maximum length, and RW STRING of 32 characters for all others.
 
@@ -19,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+use nut_driver::{
+    CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, Reload, State,
+};
 
 use crate::devfile::Entry;
 
@@ -154,7 +159,58 @@ pub struct DummyUps {
     relay: Option<Relay>,
 }
 
+/// The mode a configuration asks for: `mode=`, else guessed from the port.
+fn mode_of(ctx: &Context) -> Option<Mode> {
+    match ctx.value("mode") {
+        Some(m) => Mode::from_option(m),
+        None => Some(Mode::guess(&ctx.port).0),
+    }
+}
+
+/// The definition file a port names (relative paths are taken from the configuration
+/// directory).
+fn dev_path(port: &str) -> PathBuf {
+    let p = Path::new(port);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        nut_core::paths::conf_path().join(p)
+    }
+}
+
 impl DummyUps {
+    /// `-c reload` with a new port in the same mode: read the new file (or connect to the new
+    /// source) and keep the old one if that fails.
+    fn switch_port(&mut self, new: &Context, state: &mut State) -> Reload {
+        if self.mode == Mode::Repeater {
+            return match Relay::connect(&new.port) {
+                Ok(mut relay) => {
+                    if let Err(e) = relay.refresh(state) {
+                        return Reload::Failed(e.to_string());
+                    }
+                    self.relay = Some(relay);
+                    Reload::Applied
+                }
+                Err(e) => Reload::Failed(e.to_string()),
+            };
+        }
+        let old = std::mem::replace(&mut self.file, dev_path(&new.port));
+        let (old_mtime, old_entries) = (self.mtime, std::mem::take(&mut self.entries));
+        let (old_pos, old_resume) = (self.pos, self.resume_at);
+        if let Err(e) = self.load() {
+            self.file = old;
+            self.mtime = old_mtime;
+            self.entries = old_entries;
+            self.pos = old_pos;
+            self.resume_at = old_resume;
+            return Reload::Failed(e.to_string());
+        }
+        tracing::info!("now reading {}", self.file.display());
+        self.step(state);
+        state.data_ok();
+        Reload::Applied
+    }
+
     fn load(&mut self) -> Result<(), DriverError> {
         let bytes = std::fs::read(&self.file).map_err(|e| {
             DriverError::Config(format!(
@@ -228,8 +284,7 @@ impl Driver for DummyUps {
             }
             return Ok(());
         }
-        let p = Path::new(&ctx.port);
-        self.file = if p.is_absolute() { p.to_path_buf() } else { nut_core::paths::conf_path().join(p) };
+        self.file = dev_path(&ctx.port);
         for (var, val) in
             [("ups.mfr", "Dummy Manufacturer"), ("ups.model", "Dummy UPS"), ("ups.status", "OL")]
         {
@@ -270,8 +325,18 @@ impl Driver for DummyUps {
         if mode == Mode::Repeater {
             return Vec::new();
         }
-        let p = Path::new(&ctx.port);
-        vec![if p.is_absolute() { p.to_path_buf() } else { nut_core::paths::conf_path().join(p) }]
+        vec![dev_path(&ctx.port)]
+    }
+
+    fn reload(&mut self, key: &str, new: &Context, state: &mut State) -> Reload {
+        // The mode is chosen once at start-up (the repeater and the file modes keep different
+        // state): a port or mode that asks for another mode needs a restart.
+        let same_mode = mode_of(new) == Some(self.mode);
+        match key {
+            "mode" if same_mode => Reload::Applied,
+            "port" if same_mode => self.switch_port(new, state),
+            _ => Reload::NeedsRestart,
+        }
     }
 
     fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
