@@ -375,9 +375,9 @@ impl Conn {
         let mut used = 0;
         let mut got_line = false;
         while used < data.len() && self.has_room() && !self.session.closing && !self.session.start_tls {
-            let b = data[used];
-            used += 1;
-            match lexer.feed(b) {
+            let (n, event) = lexer.feed_slice(&data[used..]);
+            used += n;
+            match event {
                 LexEvent::Pending => {}
                 LexEvent::Line => {
                     dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
