@@ -18,6 +18,20 @@ pub enum Opt {
     MissingArg(char),
 }
 
+impl Opt {
+    /// The line glibc's `getopt` prints on stderr for a bad flag, `prog` standing for argv[0]
+    /// as the user typed it: `upsc: invalid option -- 'z'` or `upsc: option requires an
+    /// argument -- 'u'` (no trailing newline). `None` for a valid flag. NUT's programs print
+    /// their own usage hint after this line.
+    pub fn glibc_message(&self, prog: &str) -> Option<String> {
+        match self {
+            Opt::Unknown(c) => Some(format!("{prog}: invalid option -- '{c}'")),
+            Opt::MissingArg(c) => Some(format!("{prog}: option requires an argument -- '{c}'")),
+            Opt::Flag(_) | Opt::Arg(..) => None,
+        }
+    }
+}
+
 /// Result of [`parse`]: the flags in order and the operands (non-flag words) in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Parsed {
@@ -153,6 +167,23 @@ mod tests {
         let p = parse(&["-z", "-u"], "u:");
         assert_eq!(p.opts, vec![Opt::Unknown('z'), Opt::MissingArg('u')]);
         assert_eq!(p.first_error(), Some(&Opt::Unknown('z')));
+    }
+
+    /// The texts of glibc 2.36's getopt (Debian 12), e.g. `/usr/bin/upsc -z` prints
+    /// `/usr/bin/upsc: invalid option -- 'z'`.
+    #[test]
+    fn glibc_messages() {
+        let p = parse(&["-z", "-F", "-u"], "Fu:");
+        let msgs: Vec<Option<String>> = p.opts.iter().map(|o| o.glibc_message("/usr/bin/upsc")).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                Some("/usr/bin/upsc: invalid option -- 'z'".to_string()),
+                None,
+                Some("/usr/bin/upsc: option requires an argument -- 'u'".to_string()),
+            ]
+        );
+        assert_eq!(Opt::Arg('u', "x".into()).glibc_message("p"), None);
     }
 
     #[test]
