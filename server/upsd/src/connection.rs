@@ -344,17 +344,15 @@ impl Conn {
             }
         }
         // Watchers only wait for events, never for the idle timeout.
-        if self.session.watch.is_none() {
-            if !self.idle_armed || idle.is_elapsed() {
-                while idle.as_mut().poll(cx).is_ready() {
-                    let quiet = Duration::from_millis(coarse_ms().saturating_sub(self.last_read));
-                    if quiet >= self.settings.idle_timeout {
-                        return Poll::Ready(Step::Exit("idle timeout"));
-                    }
-                    idle.as_mut().reset(Instant::now() + (self.settings.idle_timeout - quiet));
+        if self.session.watch.is_none() && (!self.idle_armed || idle.is_elapsed()) {
+            while idle.as_mut().poll(cx).is_ready() {
+                let quiet = Duration::from_millis(coarse_ms().saturating_sub(self.last_read));
+                if quiet >= self.settings.idle_timeout {
+                    return Poll::Ready(Step::Exit("idle timeout"));
                 }
-                self.idle_armed = true;
+                idle.as_mut().reset(Instant::now() + (self.settings.idle_timeout - quiet));
             }
+            self.idle_armed = true;
         }
         Poll::Pending
     }
