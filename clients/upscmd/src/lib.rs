@@ -51,12 +51,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 say(&nut_core::banner("upscmd"));
                 return ExitCode::SUCCESS;
             }
-            Opt::Unknown(c) => {
-                say(&format!("{argv0}: invalid option -- '{c}'"));
-                return usage();
-            }
-            Opt::MissingArg(c) => {
-                say(&format!("{argv0}: option requires an argument -- '{c}'"));
+            bad @ (Opt::Unknown(_) | Opt::MissingArg(_)) => {
+                say(&bad.glibc_message(argv0).unwrap_or_default());
                 return usage();
             }
             _ => return usage(),

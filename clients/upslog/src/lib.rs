@@ -116,8 +116,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 Some((u, f)) if !u.is_empty() && !f.is_empty() => tuples.push((u.to_string(), f.to_string())),
                 _ => return fatal(&format!("Error: invalid -m argument {v:?}: expected <ups>,<logfile>")),
             },
-            Opt::Unknown(c) => say(&format!("{argv0}: invalid option -- '{c}'")),
-            Opt::MissingArg(c) => say(&format!("{argv0}: option requires an argument -- '{c}'")),
+            bad @ (Opt::Unknown(_) | Opt::MissingArg(_)) => {
+                say(&bad.glibc_message(argv0).unwrap_or_default())
+            }
             _ => {}
         }
     }

@@ -63,7 +63,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     });
     let p = nut_core::getopt::parse(&rest, "c:P:DFBhKpu:46V");
     if let Some(bad) = p.first_error() {
-        eprintln!("{prog}: invalid option {bad:?}");
+        eprintln!("{}", bad.glibc_message(&prog).unwrap_or_default());
         usage(&prog);
         return ExitCode::FAILURE;
     }

@@ -56,12 +56,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 print(&format!("{}\n", nut_core::banner("upsrw")));
                 return ExitCode::SUCCESS;
             }
-            Opt::Unknown(c) => {
-                say(&format!("{argv0}: invalid option -- '{c}'"));
-                return usage();
-            }
-            Opt::MissingArg(c) => {
-                say(&format!("{argv0}: option requires an argument -- '{c}'"));
+            bad @ (Opt::Unknown(_) | Opt::MissingArg(_)) => {
+                say(&bad.glibc_message(argv0).unwrap_or_default());
                 return usage();
             }
             _ => return usage(),

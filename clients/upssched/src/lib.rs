@@ -51,7 +51,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
     let parsed = getopt::parse(&args[1..], "lDVh");
     if let Some(bad) = parsed.first_error() {
-        eprintln!("upssched: invalid option {bad:?}");
+        eprintln!("{}", bad.glibc_message(&prog).unwrap_or_default());
         usage(&prog);
         return ExitCode::FAILURE;
     }
