@@ -1,11 +1,11 @@
 //! upssched end to end: timers start, cancel and fire CMDSCRIPT in order; concurrent
 //! invocations share one timer daemon; and the command sequence matches Debian's upssched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use nut_testkit::{wait_until, TempDir};
+use nut_testkit::{debian_bin, require_debian_nut, wait_until, TempDir};
 
 const OURS: &str = env!("CARGO_BIN_EXE_upssched");
 
@@ -190,11 +190,11 @@ fn missing_environment_is_refused_like_nut() {
 /// same order. (UPSNAME differs by design: NUT's daemon passes its own start-up environment.)
 #[test]
 fn command_sequence_matches_debian_upssched() {
-    let debian = PathBuf::from("/usr/sbin/upssched");
-    if !debian.exists() {
-        eprintln!("skipping: Debian's /usr/sbin/upssched is not installed (apt-get install nut-client)");
+    if !require_debian_nut("command_sequence_matches_debian_upssched") {
         return;
     }
+    // With the NUT packages present, a missing upssched is a broken install, not a reason to skip.
+    let debian = debian_bin("upssched").expect("Debian's upssched is missing (apt-get install nut-client)");
     let run = |prog: &str| -> Vec<String> {
         let s = Setup::new(RULES);
         s.event(prog, "u1", "ONBATT");
