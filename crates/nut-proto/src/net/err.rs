@@ -112,7 +112,19 @@ impl ErrCode {
             Self::CmdNotSupported => "the UPS has no such instant command (list them with: upscmd -l <ups>)",
             Self::UsernameRequired | Self::PasswordRequired => "give a user name and password (-u and -p)",
             Self::FeatureNotConfigured => "the server has this feature but it is not set up (for STARTTLS: CERTFILE in upsd.conf)",
-            _ => "",
+            Self::FeatureNotSupported => "this upsd was built without the feature (for STARTTLS: a build with SSL support)",
+            Self::Readonly => "the variable is not writable (list the writable ones with: upsrw -l <ups>)",
+            Self::InvalidValue => "the value is outside the variable's allowed values or range (see them with: upsrw -l <ups>)",
+            Self::TooLong => "the value is longer than the variable allows (see STRING:<n> in: upsrw -l <ups>)",
+            Self::SetFailed => "the driver refused the change: check the driver's log (run it with -D) and the value",
+            Self::InstcmdFailed => "the driver could not run the command: check the driver's log (run it with -D)",
+            Self::InvalidArgument => "the request has the wrong number or form of arguments",
+            Self::UnknownCommand => "upsd does not know this request (an older upsd, or a typo)",
+            Self::AlreadyLoggedIn => "this connection already sent LOGIN; one LOGIN per connection",
+            Self::AlreadySetUsername | Self::AlreadySetPassword => "USERNAME and PASSWORD can be sent once per connection",
+            Self::AlreadySslMode => "this connection is already encrypted",
+            Self::InvalidUsername | Self::InvalidPassword => "check the user name and password against upsd.users",
+            Self::Unknown | Self::Failed => "",
         }
     }
 }
@@ -149,5 +161,15 @@ mod tests {
         }
         assert_eq!(ErrCode::DataStale.reply(), "ERR DATA-STALE");
         assert!("BOGUS".parse::<ErrCode>().is_err());
+    }
+
+    #[test]
+    fn every_error_a_client_prints_says_what_to_do() {
+        // UNKNOWN and FAILED are tracking results, not errors printed by the clients.
+        for (code, name) in NAMES {
+            if !matches!(code, ErrCode::Unknown | ErrCode::Failed) {
+                assert!(!code.explain().is_empty(), "{name} has no hint");
+            }
+        }
     }
 }
