@@ -49,8 +49,7 @@ fn stack() -> Option<Stack> {
     let driver = if nut_testkit::debian_nut_available() {
         Impl::Debian
     } else {
-        if upsd == Impl::Debian {
-            eprintln!("SKIP robustness: Debian's NUT is not installed");
+        if upsd == Impl::Debian && !nut_testkit::require_debian_nut("robustness") {
             return None;
         }
         Impl::Ours
@@ -277,8 +276,7 @@ fn a_client_that_never_reads_does_not_stall_others() {
 fn broken_conf_report(lines: &[&str], want: &str) {
     let upsd = candidate();
     require_ours(upsd, &["upsd"]);
-    if upsd == Impl::Debian && !nut_testkit::debian_nut_available() {
-        eprintln!("SKIP robustness config: Debian's NUT is not installed");
+    if upsd == Impl::Debian && !nut_testkit::require_debian_nut("robustness config") {
         return;
     }
     let dev = repo_root().join("tests/devices/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev");
