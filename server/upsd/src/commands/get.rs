@@ -8,6 +8,7 @@ use nut_core::cmdvartab::UNAVAILABLE;
 
 use super::{ver_string, CmdResult, Ctx};
 use crate::state::Ups;
+use nut_proto::sock::with_name_key;
 use nut_proto::ErrCode;
 
 /// `GET VAR <ups> <var>`.
@@ -72,12 +73,8 @@ pub fn type_(cx: &mut Ctx<'_>, ups: &str, var: &str) -> CmdResult {
 /// `GET DESC <ups> <var>`: from cmdvartab, else "Description unavailable".
 pub fn desc(cx: &mut Ctx<'_>, ups: &str, var: &str) -> CmdResult {
     cx.core.available(ups)?;
-    let text = cx
-        .core
-        .descs
-        .var(&var.to_ascii_lowercase())
-        .or_else(|| cx.core.descs.var(var))
-        .unwrap_or(UNAVAILABLE);
+    let descs = &cx.core.descs;
+    let text = with_name_key(var, |k| descs.var(k)).or_else(|| descs.var(var)).unwrap_or(UNAVAILABLE);
     let start = cx.out.begin();
     cx.out.push("DESC ").push(ups).push(" ").push(var).push(" \"").push(text).push("\"");
     cx.out.end(start);
@@ -87,12 +84,8 @@ pub fn desc(cx: &mut Ctx<'_>, ups: &str, var: &str) -> CmdResult {
 /// `GET CMDDESC <ups> <cmd>`.
 pub fn cmddesc(cx: &mut Ctx<'_>, ups: &str, cmd: &str) -> CmdResult {
     cx.core.available(ups)?;
-    let text = cx
-        .core
-        .descs
-        .cmd(&cmd.to_ascii_lowercase())
-        .or_else(|| cx.core.descs.cmd(cmd))
-        .unwrap_or(UNAVAILABLE);
+    let descs = &cx.core.descs;
+    let text = with_name_key(cmd, |k| descs.cmd(k)).or_else(|| descs.cmd(cmd)).unwrap_or(UNAVAILABLE);
     let start = cx.out.begin();
     cx.out.push("CMDDESC ").push(ups).push(" ").push(cmd).push(" \"").push(text).push("\"");
     cx.out.end(start);
