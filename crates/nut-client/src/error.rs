@@ -70,7 +70,10 @@ pub enum Error {
         addr: String,
     },
     /// upsd's reply does not match the request.
-    #[error("unexpected reply from upsd to {request:?}: {reply:?}")]
+    #[error(
+        "unexpected reply from upsd to {request:?}: {reply:?} (check that the host and port are \
+         those of a NUT upsd, not another service)"
+    )]
     Protocol {
         /// The request, without the newline.
         request: String,
@@ -78,7 +81,10 @@ pub enum Error {
         reply: String,
     },
     /// A reply line could not be split into words.
-    #[error("cannot parse reply {reply:?} from upsd: {reason}")]
+    #[error(
+        "cannot parse reply {reply:?} from upsd: {reason} (check that the host and port are \
+         those of a NUT upsd, not another service)"
+    )]
     Parse {
         /// The reply line.
         reply: String,
