@@ -442,21 +442,19 @@ impl Relay {
                 return Ok(());
             }
         }
-        let ups = self.name.ups.clone();
+        let ups = &self.name.ups;
         let Some(c) = self.client.as_mut() else { return Ok(()) };
         let res = (|| -> nut_client::Result<()> {
-            for (var, val) in c.list_var(&ups)? {
+            for (var, val) in c.list_var(ups)? {
                 if var.starts_with("driver.") {
                     continue;
                 }
                 state.set_info(&var, &val);
             }
-            for (var, _) in c.list_rw(&ups)? {
-                let t = c.get_type(&ups, &var)?;
-                let _ = t;
+            for (var, _) in c.list_rw(ups)? {
                 state.set_flags(&var, Flags { rw: true, string: false, number: false });
             }
-            for cmd in c.list_cmd(&ups)? {
+            for cmd in c.list_cmd(ups)? {
                 state.add_cmd(&cmd);
             }
             Ok(())
