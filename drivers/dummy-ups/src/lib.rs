@@ -419,7 +419,13 @@ impl Relay {
             DriverError::Config(format!("repeater mode needs port = ups@host[:port], not {port:?}: {e}"))
         })?;
         let mut r = Relay { name, client: None, failing: false };
-        r.reconnect()?;
+        // Polls log their own hint on failure; at start-up the error is all the user sees.
+        r.reconnect().map_err(|e| {
+            DriverError::Device(format!(
+                "{e} (check that upsd runs there and listens on that address, or fix \
+                 port = ups@host[:port] in ups.conf)"
+            ))
+        })?;
         Ok(r)
     }
 
@@ -486,7 +492,8 @@ impl Relay {
             tracing::debug!("{}: still unreadable: {why}", self.source());
         } else {
             tracing::warn!(
-                "{}: can't read the source UPS ({why}); data marked stale, retrying every poll                  (check that upsd runs there and that the UPS name is right)",
+                "{}: can't read the source UPS ({why}); data marked stale, retrying every poll \
+                 (check that upsd runs there and that the UPS name is right)",
                 self.source()
             );
             self.failing = true;
