@@ -321,8 +321,7 @@ impl Driver for DummyUps {
 
     fn files_read_after_drop(&self, ctx: &Context) -> Vec<std::path::PathBuf> {
         // The .dev/.seq file is read again when it changes or loops, as the dropped account.
-        let mode = ctx.value("mode").and_then(Mode::from_option).unwrap_or_else(|| Mode::guess(&ctx.port).0);
-        if mode == Mode::Repeater {
+        if mode_of(ctx).unwrap_or_else(|| Mode::guess(&ctx.port).0) == Mode::Repeater {
             return Vec::new();
         }
         vec![dev_path(&ctx.port)]
