@@ -6,8 +6,11 @@
 use std::io;
 
 /// Detach from the terminal: fork, start a new session, fork again, and point stdin, stdout
-/// and stderr at `/dev/null`. The parent processes exit with status 0.
+/// and stderr at `/dev/null` (stderr stays with `NUT_DEBUG_SYSLOG=stderr`). The parent
+/// processes exit with status 0. Logging moves to syslog ([`crate::log::backgrounded`]) and
+/// NUT's `Startup successful` line is logged.
 pub fn daemonize() -> io::Result<()> {
+    let keep_stderr = crate::log::SyslogMode::current().keeps_stderr();
     // SAFETY: called before any other thread exists (documented precondition), so fork is
     // safe; the child only calls async-signal-safe functions until it returns.
     unsafe {
@@ -28,11 +31,15 @@ pub fn daemonize() -> io::Result<()> {
         if devnull >= 0 {
             libc::dup2(devnull, 0);
             libc::dup2(devnull, 1);
-            libc::dup2(devnull, 2);
+            if !keep_stderr {
+                libc::dup2(devnull, 2);
+            }
             if devnull > 2 {
                 libc::close(devnull);
             }
         }
     }
+    crate::log::backgrounded();
+    tracing::info!("Startup successful");
     Ok(())
 }
