@@ -67,6 +67,21 @@ impl UpsConf {
         ups.debug_min.or(self.globals.debug_min)
     }
 
+    /// `LIBUSB_DEBUG` for a UPS: its own, else the global one.
+    pub fn libusb_debug(&self, ups: &UpsSection) -> Option<u32> {
+        ups.libusb_debug.or(self.globals.libusb_debug)
+    }
+
+    /// `reconnect_max_tries` for a UPS: its own, else the global one (planned NUT 2.8.6).
+    pub fn reconnect_max_tries(&self, ups: &UpsSection) -> Option<i32> {
+        ups.reconnect_max_tries.or(self.globals.reconnect_max_tries)
+    }
+
+    /// `reconnect_report_freq` for a UPS: its own, else the global one (planned NUT 2.8.6).
+    pub fn reconnect_report_freq(&self, ups: &UpsSection) -> Option<i32> {
+        ups.reconnect_report_freq.or(self.globals.reconnect_report_freq)
+    }
+
     /// `user` for a UPS: its own, else the global one.
     pub fn user<'a>(&'a self, ups: &'a UpsSection) -> Option<&'a str> {
         ups.user.as_deref().or(self.globals.user.as_deref())
@@ -103,14 +118,15 @@ pub struct Globals {
     pub user: Option<String>,
     /// `group`: the group of the driver sockets.
     pub group: Option<String>,
-    /// `debug_min`: minimum debug level for all drivers.
+    /// `debug_min` (any case, as NUT reads it): minimum debug level for all drivers.
     pub debug_min: Option<u32>,
-    /// `LIBUSB_DEBUG`: libusb's own debug level.
+    /// `LIBUSB_DEBUG`: libusb's own debug level, exported to the drivers' environment.
     pub libusb_debug: Option<u32>,
-    /// `reconnect_max_tries` (planned 2.8.6).
-    pub reconnect_max_tries: Option<u32>,
-    /// `reconnect_report_freq` (planned 2.8.6).
-    pub reconnect_report_freq: Option<u32>,
+    /// `reconnect_max_tries` (planned 2.8.6): reconnection attempts before a driver exits;
+    /// negative: forever (the default), 0: exit as soon as the device is lost.
+    pub reconnect_max_tries: Option<i32>,
+    /// `reconnect_report_freq` (planned 2.8.6): log progress every N attempts (<= 0: never).
+    pub reconnect_report_freq: Option<i32>,
 }
 
 /// `synchronous = yes|no|auto`.
@@ -181,8 +197,16 @@ pub struct UpsSection {
     pub retrydelay: Option<u32>,
     /// `synchronous` for this UPS.
     pub synchronous: Option<Synchronous>,
-    /// `debug_min` for this UPS.
+    /// `debug_min` for this UPS (overrides the global one).
     pub debug_min: Option<u32>,
+    /// `LIBUSB_DEBUG` for this UPS (overrides the global one).
+    pub libusb_debug: Option<u32>,
+    /// `reconnect_max_tries` for this UPS (planned 2.8.6).
+    pub reconnect_max_tries: Option<i32>,
+    /// `reconnect_report_freq` for this UPS (planned 2.8.6).
+    pub reconnect_report_freq: Option<i32>,
+    /// Line of each common setting of this section (`port`, `sdcommands`...), for messages.
+    pub lines: Vec<(String, usize)>,
     /// `default.<var> = value`: initial values the device may change, in file order.
     pub defaults: Vec<(String, String)>,
     /// `override.<var> = value`: values that replace the device's, in file order.
@@ -222,7 +246,10 @@ pub const GLOBAL_KEYS: &[&str] = &[
     "reconnect_report_freq",
 ];
 
-/// Per-UPS keys common to every driver, for "did you mean" suggestions.
+/// Per-UPS keys common to every driver (handled by the driver framework, upsdrvctl or upsd),
+/// for "did you mean" suggestions and repeat warnings. Everything else in a section is a
+/// driver option that the driver itself accepts or refuses (the `usb_*` options of
+/// nut_usb_addvars belong to the USB drivers).
 pub const SECTION_KEYS: &[&str] = &[
     "driver",
     "port",
@@ -240,6 +267,14 @@ pub const SECTION_KEYS: &[&str] = &[
     "synchronous",
     "debug_min",
     "pollinterval",
+    "LIBUSB_DEBUG",
+    "reconnect_max_tries",
+    "reconnect_report_freq",
+];
+
+/// The options NUT's USB drivers add to their own (nut_usb_addvars), besides the matching
+/// ones: a driver without USB refuses them.
+pub const USB_KEYS: &[&str] = &[
     "usb_set_altinterface",
     "usb_config_index",
     "usb_hid_rep_index",
@@ -293,7 +328,7 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsConf> {
         match cur.as_mut() {
             None => global(&mut sink, &mut conf.globals, line.line, key, value),
             Some(sec) => {
-                if SECTION_KEYS.contains(&key) {
+                if SECTION_KEYS.contains(&key) || USB_KEYS.contains(&key) {
                     if let Some((_, first)) = seen.iter().find(|(k, _)| k == key) {
                         sink.warn(
                             line.line,
@@ -406,6 +441,17 @@ fn number(sink: &mut Sink, line: usize, key: &str, value: Option<&str>) -> Optio
     }
 }
 
+fn signed(sink: &mut Sink, line: usize, key: &str, value: Option<&str>) -> Option<i32> {
+    let v = need_value(sink, line, key, value)?;
+    match v.parse::<i32>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            sink.error(line, format!("\"{key}\" needs a whole number (negative allowed), not \"{v}\""));
+            None
+        }
+    }
+}
+
 fn synchronous(sink: &mut Sink, line: usize, value: Option<&str>) -> Option<Synchronous> {
     let v = need_value(sink, line, "synchronous", value)?;
     match v.to_ascii_lowercase().as_str() {
@@ -453,10 +499,10 @@ fn global(sink: &mut Sink, g: &mut Globals, line: usize, key: &str, value: Optio
         "synchronous" => g.synchronous = synchronous(sink, line, value),
         "user" => g.user = text(sink, line, key, value),
         "group" => g.group = text(sink, line, key, value),
-        "debug_min" => g.debug_min = number(sink, line, key, value),
+        k if k.eq_ignore_ascii_case("debug_min") => g.debug_min = number(sink, line, key, value),
         "LIBUSB_DEBUG" => g.libusb_debug = number(sink, line, key, value),
-        "reconnect_max_tries" => g.reconnect_max_tries = number(sink, line, key, value),
-        "reconnect_report_freq" => g.reconnect_report_freq = number(sink, line, key, value),
+        "reconnect_max_tries" => g.reconnect_max_tries = signed(sink, line, key, value),
+        "reconnect_report_freq" => g.reconnect_report_freq = signed(sink, line, key, value),
         "driver" | "port" | "desc" => sink.error(
             line,
             format!(
@@ -475,6 +521,10 @@ fn global(sink: &mut Sink, g: &mut Globals, line: usize, key: &str, value: Optio
 }
 
 fn section_key(sink: &mut Sink, s: &mut UpsSection, line: usize, key: &str, value: Option<&str>) {
+    if SECTION_KEYS.contains(&key) || key.eq_ignore_ascii_case("debug_min") {
+        s.lines.retain(|(k, _)| k != key);
+        s.lines.push((key.to_string(), line));
+    }
     match key {
         "driver" => s.driver = text(sink, line, key, value).unwrap_or_default(),
         "port" => s.port = text(sink, line, key, value).unwrap_or_default(),
@@ -500,7 +550,15 @@ fn section_key(sink: &mut Sink, s: &mut UpsSection, line: usize, key: &str, valu
         "maxretry" => s.maxretry = number(sink, line, key, value),
         "retrydelay" => s.retrydelay = number(sink, line, key, value),
         "synchronous" => s.synchronous = synchronous(sink, line, value),
-        "debug_min" => s.debug_min = number(sink, line, key, value),
+        k if k.eq_ignore_ascii_case("debug_min") => s.debug_min = number(sink, line, key, value),
+        "LIBUSB_DEBUG" => s.libusb_debug = number(sink, line, key, value),
+        "reconnect_max_tries" => s.reconnect_max_tries = signed(sink, line, key, value),
+        "reconnect_report_freq" => s.reconnect_report_freq = signed(sink, line, key, value),
+        "sddelay" => sink.warn(
+            line,
+            "sddelay is obsolete and has no effect (NUT only logs it too); remove the line, and set \
+             the UPS's shutdown delay with the driver's own option (offdelay for usbhid-ups)",
+        ),
         _ => {
             for (prefix, list) in [("default.", &mut s.defaults), ("override.", &mut s.overrides)] {
                 if let Some(var) = key.strip_prefix(prefix) {
@@ -515,9 +573,7 @@ fn section_key(sink: &mut Sink, s: &mut UpsSection, line: usize, key: &str, valu
                     return;
                 }
             }
-            if let Some(g) =
-                ["chroot", "driverpath", "statepath", "nowait", "LIBUSB_DEBUG"].iter().find(|g| **g == key)
-            {
+            if let Some(g) = ["chroot", "driverpath", "statepath", "nowait"].iter().find(|g| **g == key) {
                 sink.warn(
                     line,
                     format!(
@@ -742,5 +798,36 @@ mod tests {
             assert!(!x.to_string().contains("Zq9"), "{x}");
             assert!(x.message.contains("only the first word"), "{x}");
         }
+    }
+
+    #[test]
+    fn nut_2_8_5_driver_settings_in_sections() {
+        let text = "DEBUG_MIN = 1\nreconnect_max_tries = -1\nLIBUSB_DEBUG = 2\n[u]\n driver = usbhid-ups\n \
+                    port = auto\n LIBUSB_DEBUG = 4\n Debug_Min = 3\n reconnect_max_tries = 5\n \
+                    reconnect_report_freq = 2\n sdcommands = beeper.off,shutdown.default\n \
+                    usb_hid_ep_in = 2\n[v]\n driver = dummy-ups\n port = v.dev\n";
+        let (c, w) = ok(text);
+        assert!(w.is_empty(), "{w:?}");
+        let (u, v) = (&c.sections[0], &c.sections[1]);
+        assert_eq!((c.debug_min(u), c.debug_min(v)), (Some(3), Some(1)), "per-driver overrides global");
+        assert_eq!((c.libusb_debug(u), c.libusb_debug(v)), (Some(4), Some(2)));
+        assert_eq!((c.reconnect_max_tries(u), c.reconnect_max_tries(v)), (Some(5), Some(-1)));
+        assert_eq!((c.reconnect_report_freq(u), c.reconnect_report_freq(v)), (Some(2), None));
+        assert_eq!(u.option("usb_hid_ep_in"), Some(Some("2")), "USB options are the driver's");
+        assert!(!u.has("LIBUSB_DEBUG"), "handled by the framework, not passed as a driver option");
+        assert!(u.lines.contains(&("sdcommands".to_string(), 11)), "{:?}", u.lines);
+        let e = errs("[u]\n driver = d\n port = p\n reconnect_max_tries = x\n LIBUSB_DEBUG = -1\n");
+        assert!(e[0].contains("ups.conf:4: error: \"reconnect_max_tries\" needs a whole number"), "{e:?}");
+        assert!(
+            e[1].contains("ups.conf:5: error: \"LIBUSB_DEBUG\" needs a whole number of 0 or more"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn obsolete_sddelay_is_reported_not_passed_on() {
+        let (c, w) = ok("[u]\n driver = d\n port = p\n sddelay = 30\n");
+        assert!(w[0].to_string().starts_with("ups.conf:4: warning: sddelay is obsolete"), "{w:?}");
+        assert!(!c.sections[0].has("sddelay"));
     }
 }

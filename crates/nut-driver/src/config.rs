@@ -6,10 +6,34 @@
 
 use std::path::PathBuf;
 
-use nut_conf::ups_conf::{Synchronous, UpsConf, UpsSection, SECTION_KEYS};
+use nut_conf::ups_conf::{Synchronous, UpsConf, UpsSection};
 
-/// The getopt string of NUT's drivers (plus `-c` for control, as NUT 2.8.1+ has).
-pub const OPTSTRING: &str = "+a:s:kDFBd:hx:Lqr:u:g:Vi:c:";
+/// The getopt string of NUT 2.8.5's drivers (`-c` to control a running driver, `-P` to name
+/// its PID).
+pub const OPTSTRING: &str = "+a:s:kDFBd:hx:Lqr:u:g:Vi:c:P:";
+
+/// Settings of a `ups.conf` section (or `-x`) that the framework handles for every driver;
+/// anything else must be one of the driver's own options.
+pub const FRAMEWORK_KEYS: &[&str] = &[
+    "port",
+    "desc",
+    "user",
+    "group",
+    "sdorder",
+    "sdcommands",
+    "allow_killpower",
+    "nolock",
+    "ignorelb",
+    "maxstartdelay",
+    "maxretry",
+    "retrydelay",
+    "synchronous",
+    "debug_min",
+    "pollinterval",
+    "LIBUSB_DEBUG",
+    "reconnect_max_tries",
+    "reconnect_report_freq",
+];
 
 /// Whether an option takes a value (`-x name=value`) or is a flag (`-x name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +42,8 @@ pub enum OptKind {
     Value,
     /// `name` alone, published as `driver.flag.<name>` = `enabled`.
     Flag,
+    /// Either form (NUT's `usb_set_altinterface[=n]`).
+    OptionalValue,
 }
 
 /// One driver-specific option (NUT's `addvar`).
@@ -38,7 +64,9 @@ pub enum Action {
     Run,
     /// `-k`: power the UPS off and exit.
     Kill,
-    /// `-c <cmd>`: signal the running instance.
+    /// `-c <cmd>`: send a command to the running instance. The name is NUT's full name
+    /// (`reload`, `reload-or-error`, `reload-or-exit`, `exit`, or our `dump`), abbreviations
+    /// already resolved.
     Control(String),
     /// `-h`
     Help,
@@ -59,8 +87,8 @@ pub struct Cli {
     pub debug: u8,
     /// `-q` count.
     pub quiet: u8,
-    /// `-F`
-    pub foreground: bool,
+    /// `-F` count: 1 stays in the foreground, 2 (`-FF`) also writes the PID file.
+    pub foreground: u8,
     /// `-B`
     pub background: bool,
     /// `-u`
@@ -77,6 +105,8 @@ pub struct Cli {
     pub chroot: Option<String>,
     /// `-k`, `-c`, `-h`, `-V`, `-L` or run.
     pub action: Option<Action>,
+    /// `-P <pid>`: the process `-c` signals, instead of the one in the PID file.
+    pub pid: Option<i32>,
 }
 
 /// Parse the arguments after the program name.
@@ -90,8 +120,15 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, String> {
             Opt::Arg('s', v) => cli.standalone = Some(v.clone()),
             Opt::Flag('D') => cli.debug = cli.debug.saturating_add(1),
             Opt::Flag('q') => cli.quiet = cli.quiet.saturating_add(1),
-            Opt::Flag('F') => cli.foreground = true,
-            Opt::Flag('B') => cli.background = true,
+            // As in NUT, the last of -F/-B wins; a second -F asks for the PID file too.
+            Opt::Flag('F') => {
+                cli.foreground = if cli.foreground > 0 { 2 } else { 1 };
+                cli.background = false;
+            }
+            Opt::Flag('B') => {
+                cli.background = true;
+                cli.foreground = 0;
+            }
             Opt::Arg('u', v) => cli.user = Some(v.clone()),
             Opt::Arg('g', v) => cli.group = Some(v.clone()),
             Opt::Arg('x', v) => cli.xvars.push(v.clone()),
@@ -105,7 +142,21 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, String> {
                     Some(v.parse().map_err(|_| format!("invalid dump count -d {v}: give a number"))?)
             }
             Opt::Flag('k') => cli.action = Some(Action::Kill),
-            Opt::Arg('c', v) => cli.action = Some(Action::Control(v.clone())),
+            Opt::Arg('c', v) => {
+                if matches!(cli.action, Some(Action::Control(_))) {
+                    return Err(
+                        "Error: only one command per run can be sent with option -c. Try -h for help.".into(),
+                    );
+                }
+                let cmd = nut_daemon::control::driver_command(v)
+                    .ok_or_else(|| "Error: unknown argument to option -c. Try -h for help.".to_string())?;
+                cli.action = Some(Action::Control(cmd.to_string()));
+            }
+            Opt::Arg('P', v) => {
+                cli.pid = Some(v.trim().parse::<i32>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    format!("invalid PID -P {v}: give the process id of the running driver")
+                })?)
+            }
             Opt::Flag('h') => return Ok(Cli { action: Some(Action::Help), ..cli }),
             Opt::Flag('V') => cli.action = Some(Action::Version),
             Opt::Flag('L') => cli.action = Some(Action::ListVars),
@@ -152,6 +203,26 @@ pub struct Context {
     pub ignorelb: bool,
     /// `desc` of the section.
     pub desc: Option<String>,
+    /// `nolock` (published as `driver.flag.nolock`; our drivers lock no serial port).
+    pub nolock: bool,
+    /// `sdcommands`: the instant commands `-k` and `driver.killpower` try, in order.
+    pub sdcommands: Option<String>,
+    /// `debug_min` from ups.conf: the section's, else the global one.
+    pub debug_min: Option<u8>,
+    /// `LIBUSB_DEBUG` from ups.conf (the section's, else the global one), exported to the
+    /// environment before the device is opened.
+    pub libusb_debug: Option<u32>,
+    /// `reconnect_max_tries` (the section's, else the global one; planned NUT 2.8.6).
+    pub reconnect_max_tries: Option<i32>,
+    /// `reconnect_report_freq` (the section's, else the global one; planned NUT 2.8.6).
+    pub reconnect_report_freq: Option<i32>,
+    /// `chroot` (global in ups.conf) or `-r`.
+    pub chroot: Option<String>,
+    /// The ups.conf file read (for messages).
+    pub conf_file: Option<String>,
+    /// The line of ups.conf each setting of the section came from (driver options and common
+    /// settings); settings given with `-x` are not listed.
+    pub lines: Vec<(String, usize)>,
 }
 
 impl Context {
@@ -164,14 +235,24 @@ impl Context {
     pub fn flag(&self, name: &str) -> bool {
         self.options.iter().any(|(k, _)| k == name)
     }
+
+    /// Where setting `key` was given, for messages: `ups.conf:12` (the file as read), or
+    /// `-x key` when the command line set it last.
+    pub fn location(&self, key: &str) -> String {
+        match (self.lines.iter().rev().find(|(k, _)| k == key), &self.conf_file) {
+            (Some((_, line)), Some(file)) => format!("{file}:{line}"),
+            (Some((_, line)), None) => format!("ups.conf:{line}"),
+            (None, _) => format!("-x {key}"),
+        }
+    }
 }
 
 fn check_option(specs: &[OptSpec], key: &str, value: Option<&str>) -> Result<(), String> {
     if key.starts_with("default.") || key.starts_with("override.") {
         return Ok(());
     }
-    // Options every driver accepts besides its own (handled by the framework or ignored).
-    if SECTION_KEYS.contains(&key) {
+    // Options every driver accepts besides its own (handled by the framework, upsdrvctl or upsd).
+    if FRAMEWORK_KEYS.contains(&key) {
         return Ok(());
     }
     match specs.iter().find(|s| s.name == key) {
@@ -232,13 +313,24 @@ pub fn build_context(
             ctx.group = conf.group(sec).map(str::to_string);
             ctx.allow_killpower = sec.allow_killpower;
             ctx.ignorelb = sec.ignorelb;
+            ctx.nolock = sec.nolock;
+            ctx.sdcommands = sec.sdcommands.clone();
+            ctx.debug_min = conf.debug_min(sec).map(|n| n.min(u32::from(u8::MAX)) as u8);
+            ctx.libusb_debug = conf.libusb_debug(sec);
+            ctx.reconnect_max_tries = conf.reconnect_max_tries(sec);
+            ctx.reconnect_report_freq = conf.reconnect_report_freq(sec);
+            ctx.chroot = conf.globals.chroot.clone();
             ctx.defaults = sec.defaults.clone();
             ctx.overrides = sec.overrides.clone();
+            ctx.lines = sec.lines.clone();
             for o in &sec.options {
                 if o.key == "pollinterval" {
                     continue;
                 }
-                check_option(specs, &o.key, o.value.as_deref())?;
+                if let Err(e) = check_option(specs, &o.key, o.value.as_deref()) {
+                    return Err(format!("{e}\n(set on line {} of ups.conf, in section [{id}])", o.line));
+                }
+                ctx.lines.push((o.key.clone(), o.line));
                 ctx.options.push((o.key.clone(), o.value.clone()));
             }
         }
@@ -249,14 +341,46 @@ pub fn build_context(
             Some((k, v)) => (k.to_string(), Some(v.to_string())),
             None => (x.clone(), None),
         };
+        let number = |v: &str| v.trim().parse::<i64>().ok();
         match (k.as_str(), &v) {
             ("port", Some(v)) => ctx.port = v.clone(),
             ("pollinterval", Some(v)) => {
                 pollinterval = v.parse().map_err(|_| format!("Error: invalid pollinterval: {v}"))?
             }
             ("synchronous", Some(v)) => ctx.synchronous = v.clone(),
-            ("allow_killpower", None) => ctx.allow_killpower = true,
-            ("ignorelb", None) => ctx.ignorelb = true,
+            // NUT takes these flags whatever follows an `=`.
+            ("allow_killpower", _) => ctx.allow_killpower = true,
+            ("ignorelb", _) => ctx.ignorelb = true,
+            ("nolock", _) => ctx.nolock = true,
+            ("sdcommands", Some(v)) => ctx.sdcommands = Some(v.clone()),
+            ("desc", Some(v)) => ctx.desc = Some(v.clone()),
+            ("user", Some(v)) => ctx.user = Some(v.clone()),
+            ("group", Some(v)) => ctx.group = Some(v.clone()),
+            ("sdorder" | "maxstartdelay" | "maxretry" | "retrydelay", Some(_)) => {}
+            (k, Some(v)) if k.eq_ignore_ascii_case("debug_min") => {
+                ctx.debug_min = Some(
+                    number(v)
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| format!("Error: invalid debug_min: {v} (give a level of 0 or more)"))?
+                        .min(255) as u8,
+                )
+            }
+            ("LIBUSB_DEBUG", Some(v)) => {
+                ctx.libusb_debug =
+                    Some(number(v).filter(|n| (0..=i64::from(u32::MAX)).contains(n)).ok_or_else(|| {
+                        format!("Error: invalid LIBUSB_DEBUG: {v} (give a level of 0 or more)")
+                    })? as u32)
+            }
+            ("reconnect_max_tries" | "reconnect_report_freq", Some(v)) => {
+                let n = number(v)
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or_else(|| format!("Error: invalid {k}: {v} (give a whole number)"))?;
+                if k == "reconnect_max_tries" {
+                    ctx.reconnect_max_tries = Some(n);
+                } else {
+                    ctx.reconnect_report_freq = Some(n);
+                }
+            }
             (k, Some(v)) if k.starts_with("default.") => ctx.defaults.push((k[8..].to_string(), v.clone())),
             (k, Some(v)) if k.starts_with("override.") => ctx.overrides.push((k[9..].to_string(), v.clone())),
             _ => {
@@ -268,10 +392,14 @@ pub fn build_context(
     if let Some(i) = cli.pollinterval {
         pollinterval = i;
     }
+    if cli.chroot.is_some() {
+        ctx.chroot = cli.chroot.clone();
+    }
     if pollinterval == 0 {
         return Err(format!("Error: UPS [{}]: invalid pollinterval: 0", ctx.upsname));
     }
-    if ctx.port.is_empty() {
+    // `-c` only talks to the running driver: no port needed, as in NUT.
+    if ctx.port.is_empty() && !matches!(cli.action, Some(Action::Control(_))) {
         return Err(format!(
             "Error: no port for UPS [{}]: set port = ... in its ups.conf section, or give -x port=...",
             ctx.upsname
@@ -310,12 +438,30 @@ pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
   -D             - raise debugging level (and stay foreground by default)\n\
   -d <count>     - dump data to stdout after 'count' updates loop and exit\n\
   -F             - stay foregrounded even if no debugging is enabled\n\
+  -FF            - stay foregrounded and still save the PID file\n\
   -B             - stay backgrounded even if debugging is bumped\n\
   -q             - raise log level threshold\n\
   -h             - display this help\n\
   -k             - force shutdown\n\
   -c <command>   - send <command> via signal to background process\n\
-                   Supported commands: reload, exit\n\
+                   Supported commands:\n\
+                   - reload: re-read configuration files, ignoring changed\n\
+                     values which require a driver restart (can not be changed\n\
+                     on the fly)\n\
+                   - reload-or-error: re-read configuration files, ignoring but\n\
+                     counting changed values which require a driver restart (can\n\
+                     not be changed on the fly), and return a success/fail code\n\
+                     based on that count, so the caller can decide the fate of\n\
+                     the currently running driver instance\n\
+                   - reload-or-exit: re-read configuration files (exit the old\n\
+                     driver instance if needed, so an external caller like the\n\
+                     systemd or SMF frameworks would start another copy)\n\
+                   - exit: tell the currently running driver instance to just exit\n\
+                     (so an external caller like the new driver instance, or the\n\
+                     systemd or SMF frameworks would start another copy)\n\
+                   - dump: dump the driver's data to its standard output (as\n\
+                     upsdrvctl -c dump does)\n\
+  -P <pid>       - send the signal above to specified PID (bypassing PID file)\n\
   -i <int>       - poll interval\n\
   -r <dir>       - chroot to <dir>\n\
   -u <user>      - switch to <user> (if started as root)\n\
@@ -330,6 +476,7 @@ pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
         for o in specs {
             match o.kind {
                 OptKind::Value => s.push_str(&format!("{:>40} : -x {}=<value>\n", o.help, o.name)),
+                OptKind::OptionalValue => s.push_str(&format!("{:>40} : -x {}[=<value>]\n", o.help, o.name)),
                 OptKind::Flag => s.push_str(&format!("{:>40} : -x {}\n", o.help, o.name)),
             }
         }
@@ -358,7 +505,24 @@ mod tests {
         let c = parse_cli(&args("-a ups1 -DD -F -u root -x mode=dummy -x pollonly -i 5")).unwrap();
         assert_eq!(c.section.as_deref(), Some("ups1"));
         assert_eq!(c.debug, 2);
-        assert!(c.foreground);
+        assert_eq!(c.foreground, 1);
+        assert_eq!(parse_cli(&args("-a x -FF")).unwrap().foreground, 2);
+        assert_eq!(parse_cli(&args("-a x -F -F")).unwrap().foreground, 2);
+        let fb = parse_cli(&args("-a x -F -B")).unwrap();
+        assert!(fb.background && fb.foreground == 0);
+        let bf = parse_cli(&args("-a x -B -F")).unwrap();
+        assert!(!bf.background && bf.foreground == 1);
+        let p = parse_cli(&args("-a x -c reload -P 42")).unwrap();
+        assert_eq!((p.action, p.pid), (Some(Action::Control("reload".into())), Some(42)));
+        assert!(parse_cli(&args("-a x -c reload -P abc")).unwrap_err().contains("invalid PID"));
+        assert!(parse_cli(&args("-a x -c reload-or-restart"))
+            .unwrap_err()
+            .contains("unknown argument to option -c"));
+        assert!(parse_cli(&args("-a x -c reload -c exit")).unwrap_err().contains("only one command"));
+        assert_eq!(
+            parse_cli(&args("-a x -c r")).unwrap().action,
+            Some(Action::Control("reload-or-error".into()))
+        );
         assert_eq!(c.xvars, vec!["mode=dummy", "pollonly"]);
         assert_eq!(c.pollinterval, Some(5));
         assert_eq!(parse_cli(&args("-h")).unwrap().action, Some(Action::Help));

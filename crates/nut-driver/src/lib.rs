@@ -3,12 +3,15 @@
 //! A driver implements [`Driver`]: it declares its options ([`Driver::options`], NUT's
 //! `addvar`), reads the device into the [`State`] in [`Driver::init`] and every poll interval
 //! in [`Driver::update`], and answers instant commands and writes ([`Driver::instcmd`],
-//! [`Driver::set_var`]). [`run`] does everything else exactly as NUT's `main.c` does: the common
-//! flags (`-a`, `-s`, `-x`, `-D`, `-F`, `-B`, `-u`, `-k`, `-c`, `-h`, `-V`...), reading the
-//! `ups.conf` section, validating options, the `driver.*` variables, `default.*`/`override.*`,
-//! the socket server at `<statepath>/<driver>-<ups>`, the PID file, privileges, backgrounding
-//! and signals (SIGTERM/SIGINT/SIGQUIT stop cleanly, removing the socket and the PID file;
-//! SIGHUP, sent by `-c reload`, re-reads ups.conf: see [`reload`]).
+//! [`Driver::set_var`]). [`run`] does everything else as NUT 2.8.5's `main.c` does: the common
+//! flags (`-a`, `-s`, `-x`, `-D`, `-d`, `-F`/`-FF`, `-B`, `-u`, `-g`, `-r`, `-k`, `-c`, `-P`,
+//! `-h`, `-V`, `-L`), reading the `ups.conf` section, validating options, the `driver.*`
+//! variables, `default.*`/`override.*`, the socket server at `<statepath>/<driver>-<ups>`, the
+//! PID file, privileges, chroot, backgrounding and signals (SIGTERM/SIGINT/SIGQUIT stop
+//! cleanly, removing the socket and the PID file; SIGHUP reloads ups.conf and SIGUSR1 reloads
+//! or exits, see [`reload`]; SIGURG prints the data on stdout), and the run-time controls of
+//! [`framework`] (`driver.state`, `driver.debug`, `driver.killpower`, `sdcommands`...).
+//! Status helpers on [`State`] give every driver `ignorelb` and the CHRG/DISCHRG fallback.
 //!
 //! A minimal driver:
 //!
@@ -36,7 +39,10 @@
 //! }
 //! ```
 
+mod client;
 pub mod config;
+pub mod framework;
+pub mod reconnect;
 pub mod reload;
 mod runner;
 pub mod server;
@@ -83,6 +89,10 @@ pub enum DriverError {
     /// Input/output error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The driver gives up (e.g. `reconnect_max_tries` reached): the framework stops it with
+    /// exit status 1 so a service manager can start it afresh.
+    #[error("{0}")]
+    GiveUp(String),
 }
 
 /// What a driver implements. Every method gets the [`State`] to read and change; the framework
@@ -117,7 +127,9 @@ pub trait Driver {
         CmdResult::Unknown
     }
 
-    /// Power the UPS off (`-k`, run by the shutdown scripts). Called after [`Driver::init`].
+    /// The driver's built-in way to power the UPS off: NUT's `shutdown.default` (the instant
+    /// command, and the default of `sdcommands` for `-k` and `driver.killpower`). Called after
+    /// [`Driver::init`].
     fn shutdown(&mut self, state: &mut State) -> Result<(), DriverError> {
         let _ = state;
         Err(DriverError::Config("this driver cannot shut the UPS down".into()))

@@ -1,15 +1,26 @@
-//! `-c reload` (SIGHUP): re-read `ups.conf` and apply what can change while the driver runs.
+//! Reloading: re-read `ups.conf` and apply what can change while the driver runs.
 //!
 //! NUT 2.8.0's drivers have no `-c` and die on SIGHUP (checked with Debian's dummy-ups); 2.8.1
-//! added `-c reload`. Ours re-reads the driver's section with the same command line (so `-x`
-//! still wins) and compares it with the running settings:
+//! added the reload commands. Three kinds, as in NUT 2.8.5 ([`Kind`]):
+//! - `reload` (SIGHUP, `-c reload`, instant command `driver.reload`): apply what can be
+//!   applied, log what needs a restart;
+//! - `reload-or-error` (`-c reload-or-error`, `driver.reload-or-error`): the same, and answer
+//!   failure when something changed that needs a restart (or the file has errors), so the
+//!   caller can restart the driver;
+//! - `reload-or-exit` (SIGUSR1, what NUT's systemd units send; `-c reload-or-exit`,
+//!   `driver.reload-or-exit`): the same, but a change that needs a restart makes the driver
+//!   exit with status 138 (128 + SIGUSR1, as NUT's) so a service manager starts a new one.
 //!
+//! The driver's section is read again with the same command line (so `-x` still wins) and
+//! compared with the running settings:
 //! - applied by the framework: `pollinterval`, `desc`, `synchronous`, `allow_killpower`,
-//!   `ignorelb` (republished in `driver.parameter.*` where NUT publishes them);
+//!   `ignorelb`, `nolock`, `sdcommands`, `debug_min` (republished in `driver.parameter.*` /
+//!   `driver.flag.*` where NUT publishes them);
 //! - `port` and the driver's own options: the driver decides ([`crate::Driver::reload`]);
 //!   accepted ones are republished as `driver.parameter.<name>` / `driver.flag.<name>`;
-//! - everything else (`user`, `group`, `statepath`, `default.*`, `override.*`, and what the
-//!   driver refuses) keeps its old value and is logged once as needing a restart.
+//! - everything else (`user`, `group`, `statepath`, `chroot`, `LIBUSB_DEBUG`,
+//!   `reconnect_*`, `default.*`, `override.*`, and what the driver refuses) keeps its old value
+//!   and is logged once as needing a restart.
 //!
 //! A `ups.conf` that does not parse (or no longer has a valid section for this driver) leaves
 //! the running configuration untouched and logs every problem with file:line.
@@ -31,6 +42,42 @@ pub enum Reload {
     Failed(String),
 }
 
+/// Which reload was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `reload` (SIGHUP, `driver.reload`).
+    Plain,
+    /// `reload-or-error` (`driver.reload-or-error`): the answer says whether all applied.
+    OrError,
+    /// `reload-or-exit` (SIGUSR1, `driver.reload-or-exit`): exit if a restart is needed.
+    OrExit,
+}
+
+/// Exit status of a driver that `reload-or-exit` stops (NUT's 128 + SIGUSR1).
+pub const EXIT_RELOAD_OR_EXIT: u8 = 128 + libc::SIGUSR1 as u8;
+
+/// What a reload did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Settings now in use.
+    pub applied: Vec<String>,
+    /// Changed settings that only a restart applies.
+    pub restart: Vec<String>,
+    /// Changed settings the driver tried and refused.
+    pub failed: Vec<String>,
+    /// ups.conf could not be read or has errors: nothing was applied.
+    pub broken: bool,
+    /// `reload-or-exit` found this setting changed and needing a restart: the driver exits.
+    pub exit: Option<String>,
+}
+
+impl Outcome {
+    /// Everything changed was applied (NUT's answer to `driver.reload-or-error`).
+    pub fn complete(&self) -> bool {
+        self.restart.is_empty() && self.failed.is_empty() && !self.broken
+    }
+}
+
 /// Who handles a changed setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -43,7 +90,16 @@ pub enum Owner {
 }
 
 /// Settings the framework applies itself.
-const FRAMEWORK_KEYS: &[&str] = &["pollinterval", "desc", "synchronous", "allow_killpower", "ignorelb"];
+const FRAMEWORK_KEYS: &[&str] = &[
+    "pollinterval",
+    "desc",
+    "synchronous",
+    "allow_killpower",
+    "ignorelb",
+    "nolock",
+    "sdcommands",
+    "debug_min",
+];
 
 /// Every setting whose value differs between `old` and `new`, with who handles it, in a
 /// stable order: framework settings, `port`, driver options (by name), then the rest.
@@ -55,6 +111,9 @@ pub fn diff(old: &Context, new: &Context) -> Vec<(String, Owner)> {
         old.synchronous != new.synchronous,
         old.allow_killpower != new.allow_killpower,
         old.ignorelb != new.ignorelb,
+        old.nolock != new.nolock,
+        old.sdcommands != new.sdcommands,
+        old.debug_min != new.debug_min,
     ];
     for (key, changed) in FRAMEWORK_KEYS.iter().zip(framework) {
         if changed {
@@ -75,6 +134,10 @@ pub fn diff(old: &Context, new: &Context) -> Vec<(String, Owner)> {
         ("group", old.group != new.group),
         ("statepath", old.statepath != new.statepath),
         ("pidpath", old.pidpath != new.pidpath),
+        ("chroot", old.chroot != new.chroot),
+        ("LIBUSB_DEBUG", old.libusb_debug != new.libusb_debug),
+        ("reconnect_max_tries", old.reconnect_max_tries != new.reconnect_max_tries),
+        ("reconnect_report_freq", old.reconnect_report_freq != new.reconnect_report_freq),
     ];
     for (key, changed) in restart {
         if changed {
@@ -109,6 +172,13 @@ fn shown(ctx: &Context, key: &str) -> String {
         "synchronous" => ctx.synchronous.clone(),
         "allow_killpower" => ctx.allow_killpower.to_string(),
         "ignorelb" => ctx.ignorelb.to_string(),
+        "nolock" => ctx.nolock.to_string(),
+        "sdcommands" => ctx.sdcommands.clone().unwrap_or_else(|| UNSET.into()),
+        "debug_min" => ctx.debug_min.map_or_else(|| UNSET.into(), |n| n.to_string()),
+        "chroot" => ctx.chroot.clone().unwrap_or_else(|| UNSET.into()),
+        "LIBUSB_DEBUG" => ctx.libusb_debug.map_or_else(|| UNSET.into(), |n| n.to_string()),
+        "reconnect_max_tries" => ctx.reconnect_max_tries.map_or_else(|| UNSET.into(), |n| n.to_string()),
+        "reconnect_report_freq" => ctx.reconnect_report_freq.map_or_else(|| UNSET.into(), |n| n.to_string()),
         "port" => ctx.port.clone(),
         "user" => ctx.user.clone().unwrap_or_else(|| UNSET.into()),
         "group" => ctx.group.clone().unwrap_or_else(|| UNSET.into()),
@@ -155,10 +225,17 @@ impl Reloader {
     }
 
     /// Re-read ups.conf and apply it to `ctx`, the driver and `state`.
-    pub fn reload<D: Driver>(&mut self, driver: &mut D, ctx: &mut Context, state: &mut State) {
+    pub fn reload<D: Driver>(
+        &mut self,
+        kind: Kind,
+        driver: &mut D,
+        ctx: &mut Context,
+        state: &mut State,
+    ) -> Outcome {
+        let mut out = Outcome::default();
         let Some(section) = self.cli.section.clone() else {
             tracing::info!("reload: started with -s, there is no ups.conf section to read again");
-            return;
+            return out;
         };
         let path = nut_core::paths::conf_path().join("ups.conf");
         let file = path.display().to_string();
@@ -169,7 +246,8 @@ impl Reloader {
                     "reload: {}; keeping the running configuration",
                     nut_conf::explain_read_error(&file, e.kind(), "the driver's account")
                 );
-                return;
+                out.broken = true;
+                return out;
             }
         };
         let conf = match nut_conf::ups_conf::parse(&text, &file) {
@@ -183,26 +261,40 @@ impl Reloader {
                      Fix the lines above, then run {} -a {section} -c reload again",
                     self.prog
                 );
-                return;
+                out.broken = true;
+                return out;
             }
         };
         let new =
             match build_context(&self.prog, &self.cli, Some(&conf), &self.specs, |k| std::env::var(k).ok()) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    c.conf_file = Some(file.clone());
+                    c
+                }
                 Err(e) => {
                     tracing::error!(
                         "reload: {} (in {file}); keeping the running configuration of [{section}]",
                         e.trim_start_matches("Error: ").trim_start_matches("Fatal error: ")
                     );
-                    return;
+                    out.broken = true;
+                    return out;
                 }
             };
         let changes = diff(ctx, &new);
         if changes.is_empty() {
             tracing::info!("reload: {file} read again, nothing changed for [{section}]");
-            return;
+            return out;
         }
-        let (mut applied, mut restart, mut failed) = (0, 0, 0);
+        if kind == Kind::OrExit {
+            // Settings that only a restart applies: exit before touching anything.
+            if let Some((key, _)) = changes.iter().find(|(_, o)| *o == Owner::Restart) {
+                tracing::error!(
+                    "NUT driver reload-or-exit: setting {key} was changed and requires a driver restart"
+                );
+                out.exit = Some(key.clone());
+                return out;
+            }
+        }
         for (key, owner) in changes {
             let value = shown(&new, &key);
             let outcome = match owner {
@@ -212,12 +304,19 @@ impl Reloader {
             };
             match outcome {
                 Reload::Applied => {
-                    applied += 1;
+                    out.applied.push(key.clone());
                     apply(&key, ctx, &new, state);
                     tracing::info!("reload: {key} is now {value:?}");
                 }
+                Reload::NeedsRestart if kind == Kind::OrExit => {
+                    tracing::error!(
+                        "NUT driver reload-or-exit: setting {key} was changed and requires a driver restart"
+                    );
+                    out.exit = Some(key);
+                    return out;
+                }
                 Reload::NeedsRestart => {
-                    restart += 1;
+                    out.restart.push(key.clone());
                     if self.logged.insert(format!("{key}={value}")) {
                         tracing::warn!(
                             "reload: {key} changed to {value:?} in {file}, which needs a restart of the \
@@ -228,18 +327,21 @@ impl Reloader {
                     }
                 }
                 Reload::Failed(why) => {
-                    failed += 1;
                     tracing::error!(
                         "reload: can't apply {key} = {value:?}: {why}; still using {:?}",
                         shown(ctx, &key)
                     );
+                    out.failed.push(key);
                 }
             }
         }
         tracing::info!(
-            "reload of [{section}] done: {applied} change(s) applied, {restart} waiting for a restart, \
-             {failed} refused"
+            "reload of [{section}] done: {} change(s) applied, {} waiting for a restart, {} refused",
+            out.applied.len(),
+            out.restart.len(),
+            out.failed.len()
         );
+        out
     }
 }
 
@@ -255,8 +357,27 @@ fn apply(key: &str, ctx: &mut Context, new: &Context, state: &mut State) {
             ctx.synchronous = new.synchronous.clone();
             state.set_info("driver.parameter.synchronous", &ctx.synchronous);
         }
-        "allow_killpower" => ctx.allow_killpower = new.allow_killpower,
-        "ignorelb" => ctx.ignorelb = new.ignorelb,
+        "allow_killpower" => {
+            ctx.allow_killpower = new.allow_killpower;
+            state.set_info("driver.flag.allow_killpower", if ctx.allow_killpower { "1" } else { "0" });
+        }
+        "ignorelb" => {
+            ctx.ignorelb = new.ignorelb;
+            publish_flag(state, "ignorelb", ctx.ignorelb);
+        }
+        "nolock" => {
+            ctx.nolock = new.nolock;
+            publish_flag(state, "nolock", ctx.nolock);
+        }
+        "sdcommands" => {
+            ctx.sdcommands = new.sdcommands.clone();
+            match &ctx.sdcommands {
+                Some(v) => state.set_info("driver.parameter.sdcommands", v),
+                None => state.del_info("driver.parameter.sdcommands"),
+            };
+        }
+        // The runner mixes the new minimum into the debug level after the reload.
+        "debug_min" => ctx.debug_min = new.debug_min,
         "port" => {
             ctx.port = new.port.clone();
             state.set_info("driver.parameter.port", &ctx.port);
@@ -278,6 +399,16 @@ fn apply(key: &str, ctx: &mut Context, new: &Context, state: &mut State) {
                 None => {}
             }
         }
+    }
+}
+
+/// Publish `driver.flag.<name>` = `enabled`, or remove it.
+fn publish_flag(state: &mut State, name: &str, on: bool) {
+    let var = format!("driver.flag.{name}");
+    if on {
+        state.set_info(&var, "enabled");
+    } else {
+        state.del_info(&var);
     }
 }
 

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use nut_proto::sock::{DriverMsg, ServerMsg};
 
 use crate::config::{build_context, parse_cli, usage, Action, Context};
-use crate::reload::Reloader;
+use crate::framework::{shutdown_sequence, Debug, Framework};
+use crate::reload::{Kind, Reloader};
 use crate::server::Server;
-use crate::{CmdResult, Driver, State};
+use crate::{CmdResult, Driver, DriverError, State};
 
 /// Write end of the self-pipe the signal handler writes to (-1 when not installed).
 static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
@@ -25,7 +26,7 @@ extern "C" fn on_signal(sig: libc::c_int) {
     }
 }
 
-/// Install handlers for the stop and reload signals; returns the read end of the pipe.
+/// Install handlers for the stop, reload and dump signals; returns the read end of the pipe.
 fn install_signals() -> std::io::Result<libc::c_int> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 writes two fds into the array we pass.
@@ -33,7 +34,9 @@ fn install_signals() -> std::io::Result<libc::c_int> {
         return Err(std::io::Error::last_os_error());
     }
     SIGNAL_PIPE.store(fds[1], Ordering::Relaxed);
-    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
+    // SIGHUP: reload; SIGUSR1: reload-or-exit (NUT >= 2.8.1's systemd units send it to reload);
+    // SIGURG: dump the data on stdout.
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP, libc::SIGUSR1, libc::SIGURG] {
         // SAFETY: the handler only calls write(2) on a pipe, which is async-signal-safe.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
@@ -56,7 +59,7 @@ fn progname(argv0: &str) -> String {
 }
 
 /// Run a driver: `args` is the full argument vector (program name first). Returns the exit
-/// status NUT's drivers use (0 on clean stop, 1 on errors).
+/// status NUT's drivers use (0 on clean stop, 1 on errors; `-c` returns the driver's answer).
 pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let prog = progname(args.first().map(String::as_str).unwrap_or("driver"));
     // `--check-config` (our addition; NUT's drivers have no check mode): validate ups.conf,
@@ -74,6 +77,10 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let specs = driver.options();
     let cli = match parse_cli(args.get(1..).unwrap_or(&[])) {
         Ok(c) => c,
+        Err(e) if e.starts_with("Error:") => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("{prog}: {e}\nTry -h for help.");
             return ExitCode::FAILURE;
@@ -94,7 +101,9 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         Some(Action::ListVars) => {
             for o in &specs {
                 match o.kind {
-                    crate::OptKind::Value => println!("VALUE {} \"{}\"", o.name, o.help),
+                    crate::OptKind::Value | crate::OptKind::OptionalValue => {
+                        println!("VALUE {} \"{}\"", o.name, o.help)
+                    }
                     crate::OptKind::Flag => println!("FLAG {} \"{}\"", o.name, o.help),
                 }
             }
@@ -102,24 +111,26 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         }
         _ => {}
     }
-    if cli.quiet == 0 {
+    if cli.quiet == 0 && !banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
     nut_daemon::log::init(&prog, cli.debug);
+    // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
+    let args_level = nut_daemon::log::debug_level();
 
+    let conf_path = nut_core::paths::conf_path().join("ups.conf");
+    let conf_file = conf_path.display().to_string();
     let conf = if cli.section.is_some() {
-        let path = nut_core::paths::conf_path().join("ups.conf");
-        let text = match std::fs::read_to_string(&path) {
+        let text = match std::fs::read_to_string(&conf_path) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!(
-                    "Fatal error: can't open {}: {e} (create it, or point NUT_CONFPATH at its directory)",
-                    path.display()
+                    "Fatal error: can't open {conf_file}: {e} (create it, or point NUT_CONFPATH at its directory)"
                 );
                 return ExitCode::FAILURE;
             }
         };
-        match nut_conf::ups_conf::parse(&text, &path.display().to_string()) {
+        match nut_conf::ups_conf::parse(&text, &conf_file) {
             Ok((c, warnings)) => {
                 for w in warnings {
                     tracing::warn!("{w}");
@@ -131,12 +142,11 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
                 if let Some(Action::Control(cmd)) = &cli.action {
                     // The running driver is not signalled, so it keeps its configuration.
                     eprintln!(
-                        "Fatal error in parsing {}: fix the lines above, then run -c {cmd} again \
-                         (nothing was sent to the running driver)",
-                        path.display()
+                        "Fatal error in parsing {conf_file}: fix the lines above, then run -c {cmd} again \
+                         (nothing was sent to the running driver)"
                     );
                 } else {
-                    eprintln!("Fatal error in parsing {}: fix the lines above", path.display());
+                    eprintln!("Fatal error in parsing {conf_file}: fix the lines above");
                 }
                 return ExitCode::FAILURE;
             }
@@ -151,23 +161,19 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let instance = format!("{prog}-{}", ctx.upsname);
+    if conf.is_some() {
+        ctx.conf_file = Some(conf_file.clone());
+    }
 
     if let Some(Action::Control(cmd)) = &cli.action {
-        let cmd = if cmd == "exit" { "stop" } else { cmd.as_str() };
-        return match nut_daemon::control::send(&instance, &ctx.pidpath, cmd, None) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
-            }
-        };
+        return crate::client::control(&prog, &ctx, cli.pid, cmd);
     }
 
     // The account the driver runs as once the device is open: -u, `user =`, else `nut` when
     // root (NUT's RUN_AS_USER). Check now, before touching the device, that it can do what the
     // driver does after the drop: create the socket and PID file, re-read its files.
     let kill = cli.action == Some(Action::Kill);
+    let dump = cli.dump_count;
     let user = nut_daemon::privs::run_as(ctx.user.as_deref());
     if !kill {
         let reader = match nut_daemon::privs::reader_for(user.as_deref()) {
@@ -195,36 +201,111 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             );
             return ExitCode::FAILURE;
         }
-        if check_only {
-            let problems = driver.check(&ctx);
-            for p in &problems {
-                eprintln!("{prog}: error: {p}");
-            }
-            if !problems.is_empty() {
-                return ExitCode::FAILURE;
-            }
-            println!("{prog}: configuration of UPS [{}] checked: no errors", ctx.upsname);
-            return ExitCode::SUCCESS;
+    }
+    if check_only {
+        let problems = driver.check(&ctx);
+        for p in &problems {
+            eprintln!("{prog}: error: {p}");
         }
+        if !problems.is_empty() {
+            return ExitCode::FAILURE;
+        }
+        println!("{prog}: configuration of UPS [{}] checked: no errors", ctx.upsname);
+        return ExitCode::SUCCESS;
+    }
+
+    let foreground = foreground(&cli);
+    // NUT writes the PID file when going to the background, with -FF, and for -k.
+    let write_pid = dump.is_none() && (!foreground || cli.foreground >= 2);
+    if kill {
+        // NUT 2.8.5: a running driver of this UPS holds the device; ask it to power off.
+        if let Some(code) = crate::client::killpower_via_running(&prog, &ctx) {
+            return code;
+        }
+    }
+    if dump.is_none() {
+        // A running driver of this UPS (a restart, or two starts) is asked to go first.
+        crate::client::stop_running_instance(&prog, &ctx, write_pid || kill);
+    }
+
+    let mut debug = Debug { args: args_level, conf: ctx.debug_min, protocol: None };
+    nut_daemon::log::set_debug_level(debug.effective());
+    if let Some(l) = ctx.libusb_debug {
+        let level = if debug.effective() > 0 { 1 } else { 0 };
+        if let Ok(old) = std::env::var("LIBUSB_DEBUG") {
+            log_at(level, &format!("Old value of LIBUSB_DEBUG={old} in envvars"));
+        }
+        log_at(level, &format!("Enabling LIBUSB_DEBUG={l} from ups.conf"));
+        // Single-threaded here: nothing else reads the environment concurrently.
+        std::env::set_var("LIBUSB_DEBUG", l.to_string());
     }
 
     let mut state = State::new();
+    state.set_info("driver.state", "init.starting");
     publish_driver_vars(&ctx, &prog, info.version, &mut state);
-    if let Err(e) = driver.init(&ctx, &mut state) {
-        eprintln!("{prog}: cannot start UPS [{}] on {}: {e}", ctx.upsname, ctx.port);
+    debug.conf = ctx.debug_min;
+    let mut fw = Framework {
+        prog: prog.clone(),
+        reloader: Reloader::new(&prog, &cli, &specs),
+        ctx,
+        debug,
+        exit: None,
+        pending_reload: None,
+    };
+    fw.apply_debug(&mut state);
+    if fw.debug.effective() == 0 && dump.is_none() {
+        // As NUT: without debugging, start-up problems of the driver reach syslog too.
+        nut_daemon::log::syslog_also();
+    }
+    state.set_info("driver.state", "init.device");
+    if let Err(e) = driver.init(&fw.ctx, &mut state) {
+        eprintln!("{prog}: cannot start UPS [{}] on {}: {e}", fw.ctx.upsname, fw.ctx.port);
         return ExitCode::FAILURE;
     }
+    state.set_info("driver.state", "init.quiet");
+    state.add_cmd("shutdown.default");
     if kill {
-        return match driver.shutdown(&mut state) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("Shutdown failed: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        tracing::info!("Initiating UPS [{}] shutdown", fw.ctx.upsname);
+        state.set_info("driver.state", "fsd.killpower");
+        let used = shutdown_sequence(&mut driver, &mut state, fw.ctx.sdcommands.as_deref(), &fw.ctx.upsname);
+        return if used.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
-    finish_init(&ctx, &mut state);
+    // As NUT: one update before anyone is served.
+    state.set_info("driver.state", "init.updateinfo");
+    if let Err(DriverError::GiveUp(why)) = update_once(&mut driver, &mut state) {
+        eprintln!("{prog}: UPS [{}]: {why}", fw.ctx.upsname);
+        return ExitCode::FAILURE;
+    }
+    state.set_info("driver.state", "init.quiet");
+    if fw.ctx.ignorelb {
+        if let Err(e) = check_ignorelb(&state) {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    finish_init(&fw.ctx, &mut state);
 
+    if let Some(n) = dump {
+        // -d: a few updates, then the data on stdout; no socket, no PID file (as NUT).
+        for _ in 0..n {
+            state.set_info("driver.state", "updateinfo");
+            if let Err(DriverError::GiveUp(why)) = update_once(&mut driver, &mut state) {
+                eprintln!("{prog}: UPS [{}]: {why}", fw.ctx.upsname);
+                return ExitCode::FAILURE;
+            }
+            state.set_info("driver.state", "quiet");
+        }
+        state.set_info("driver.state", "dumping");
+        print_dump(&state);
+        return ExitCode::SUCCESS;
+    }
+
+    if let Some(dir) = fw.ctx.chroot.clone() {
+        if let Err(e) = chroot(&dir) {
+            eprintln!("{prog}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     // The device is open: drop root before creating anything, as NUT does, so the socket and
     // PID file belong to the driver's account and upsd (same account or group) can connect.
     if let Some(user) = &user {
@@ -235,7 +316,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         tracing::debug!("running as user {user}");
     }
 
-    let sock_path = nut_core::paths::driver_socket(&ctx.statepath, &prog, &ctx.upsname);
+    let sock_path = nut_core::paths::driver_socket(&fw.ctx.statepath, &prog, &fw.ctx.upsname);
     let mut server = match Server::bind(&sock_path) {
         Ok(s) => s,
         Err(e) => {
@@ -243,28 +324,36 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(group) = &ctx.group {
+    if let Some(group) = &fw.ctx.group {
         if let Err(e) = give_socket_to_group(&sock_path, group) {
             tracing::warn!("{e}");
         }
     }
-    let foreground = cli.foreground || (cli.debug > 0 && !cli.background) || cli.dump_count.is_some();
     if !foreground {
         if let Err(e) = nut_daemon::background::daemonize() {
             eprintln!("{prog}: cannot go to the background: {e}");
             return ExitCode::FAILURE;
         }
     }
-    let pid_path = ctx.pidpath.join(format!("{instance}.pid"));
-    let _pidfile = match nut_daemon::pidfile::PidFile::create(&pid_path) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            tracing::warn!(
-                "can't write PID file {}: {e}; -c reload/exit will not find this driver",
-                pid_path.display()
-            );
-            None
+    let pid_path = fw.ctx.pidpath.join(format!("{prog}-{}.pid", fw.ctx.upsname));
+    let _pidfile = if write_pid {
+        if foreground {
+            tracing::warn!("Running as foreground process, but saving a PID file anyway");
         }
+        match nut_daemon::pidfile::PidFile::create(&pid_path) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(
+                    "can't write PID file {}: {e}; -c reload/exit will reach this driver through its \
+                     socket only",
+                    pid_path.display()
+                );
+                None
+            }
+        }
+    } else {
+        tracing::warn!("Running as foreground process, not saving a PID file");
+        None
     };
     let sigfd = match install_signals() {
         Ok(fd) => fd,
@@ -273,12 +362,100 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    fw.publish_ready(&mut state);
     state.take_changes();
-    let mut reloader = Reloader::new(&prog, &cli, &specs);
-    let code =
-        main_loop(&mut driver, &mut ctx, &mut state, &mut server, sigfd, cli.dump_count, &mut reloader);
+    let code = main_loop(&mut driver, &mut fw, &mut state, &mut server, sigfd);
+    // Last words to the clients (NUT's cleanup.exit), then the socket goes away.
+    state.set_info("driver.state", "cleanup.exit");
+    server.broadcast(&state.take_changes());
+    server.flush_and_reap();
     drop(server);
     code
+}
+
+/// NUT_QUIET_INIT_BANNER as NUT reads it: set and empty, `true`, or anything but `1` hides the
+/// banner.
+fn banner_disabled(value: Option<&str>) -> bool {
+    value.is_some_and(|s| s.is_empty() || s.eq_ignore_ascii_case("true") || s != "1")
+}
+
+/// Whether the driver stays in the foreground: NUT's rule (last of -F/-B, else -D or -d).
+fn foreground(cli: &crate::config::Cli) -> bool {
+    if cli.background {
+        false
+    } else {
+        cli.foreground > 0 || cli.debug > 0 || cli.dump_count.is_some()
+    }
+}
+
+/// Log at NUT debug level `level` (0: always).
+fn log_at(level: u8, msg: &str) {
+    if level == 0 {
+        tracing::info!("{msg}");
+    } else {
+        tracing::debug!("{msg}");
+    }
+}
+
+/// One driver update with the framework around it: `battery.charge` is noted first (for the
+/// CHRG/DISCHRG fallback), and a failure marks the data stale.
+fn update_once<D: Driver>(driver: &mut D, state: &mut State) -> Result<(), DriverError> {
+    state.remember_battery_charge();
+    let r = driver.update(state);
+    if let Err(e) = &r {
+        tracing::warn!("update failed: {e}");
+        if !state.is_stale() {
+            state.data_stale();
+        }
+    }
+    r
+}
+
+/// NUT's start-up check for `ignorelb`: the driver must publish a charge or runtime and its
+/// low limit.
+fn check_ignorelb(state: &State) -> Result<(), String> {
+    let mut ways = 0;
+    if state.get_info("battery.charge").is_some() && state.get_info("battery.charge.low").is_some() {
+        tracing::info!("using 'battery.charge' to set battery low state");
+        ways += 1;
+    }
+    if state.get_info("battery.runtime").is_some() && state.get_info("battery.runtime.low").is_some() {
+        tracing::info!("using 'battery.runtime' to set battery low state");
+        ways += 1;
+    }
+    if ways == 0 {
+        return Err("The 'ignorelb' flag is set, but there is no way to determine the\n\
+                    battery state of charge.\n\n\
+                    Only set this flag if both 'battery.charge' and 'battery.charge.low'\n\
+                    and/or 'battery.runtime' and 'battery.runtime.low' are available.\n"
+            .into());
+    }
+    Ok(())
+}
+
+/// The data tree in upsc's form (`-d`, SIGURG).
+fn print_dump(state: &State) {
+    let mut out = std::io::stdout().lock();
+    for v in state.vars() {
+        let _ = writeln!(out, "{}: {}", v.name, v.value);
+    }
+    let _ = out.flush();
+}
+
+/// `chroot` / `-r`: enter `dir` (as root, before dropping privileges).
+fn chroot(dir: &str) -> Result<(), String> {
+    let c = std::ffi::CString::new(dir).map_err(|_| format!("bad chroot directory {dir:?}"))?;
+    // SAFETY: chroot(2) and chdir(2) take a valid NUL-terminated path.
+    let rc = unsafe { libc::chroot(c.as_ptr()) };
+    if rc != 0 {
+        return Err(format!(
+            "can't chroot to {dir}: {} (chroot in ups.conf or -r; the driver must start as root)",
+            std::io::Error::last_os_error()
+        ));
+    }
+    std::env::set_current_dir("/").map_err(|e| format!("can't chdir to / in chroot {dir}: {e}"))?;
+    tracing::debug!("chrooted to {dir}");
+    Ok(())
 }
 
 /// What must hold for the driver's account after the drop: the state path (socket) and PID
@@ -342,15 +519,32 @@ fn give_socket_to_group(sock: &Path, group: &str) -> Result<(), String> {
     })
 }
 
-/// The `driver.*` variables every NUT 2.8.0 driver publishes before its own data.
+/// The `driver.*` variables every NUT 2.8.5 driver publishes before its own data.
 fn publish_driver_vars(ctx: &Context, prog: &str, version: &str, state: &mut State) {
     state.set_info("device.type", "ups");
     state.set_info("driver.parameter.port", &ctx.port);
+    for (on, flag) in [(ctx.nolock, "nolock"), (ctx.ignorelb, "ignorelb")] {
+        if on {
+            state.set_info(&format!("driver.flag.{flag}"), "enabled");
+        }
+    }
+    if ctx.allow_killpower {
+        state.set_info("driver.flag.allow_killpower", "1");
+    }
+    if let Some(sd) = &ctx.sdcommands {
+        state.set_info("driver.parameter.sdcommands", sd);
+    }
     for (k, v) in &ctx.options {
         match v {
             Some(v) => state.set_info(&format!("driver.parameter.{k}"), v),
             None => state.set_info(&format!("driver.flag.{k}"), "enabled"),
         };
+    }
+    // NUT 2.8.5 also shows default.* and override.* as driver parameters.
+    for (prefix, list) in [("default", &ctx.defaults), ("override", &ctx.overrides)] {
+        for (k, v) in list {
+            state.set_info(&format!("driver.parameter.{prefix}.{k}"), v);
+        }
     }
     state.set_info("driver.version", nut_core::NUT_VERSION);
     state.set_info("driver.version.internal", version);
@@ -377,35 +571,25 @@ fn finish_init(ctx: &Context, state: &mut State) {
 
 fn main_loop<D: Driver>(
     driver: &mut D,
-    ctx: &mut Context,
+    fw: &mut Framework,
     state: &mut State,
     server: &mut Server,
     sigfd: libc::c_int,
-    dump_count: Option<u32>,
-    reloader: &mut Reloader,
 ) -> ExitCode {
     let mut next = Instant::now();
-    let mut updates = 0u32;
     loop {
         let now = Instant::now();
         if now >= next {
-            if let Err(e) = driver.update(state) {
-                tracing::warn!("update failed: {e}");
-                if !state.is_stale() {
-                    state.data_stale();
-                }
+            state.set_info("driver.state", "updateinfo");
+            let r = update_once(driver, state);
+            state.set_info("driver.state", "quiet");
+            if let Err(DriverError::GiveUp(why)) = r {
+                tracing::error!("UPS [{}]: {why}", fw.ctx.upsname);
+                server.broadcast(&state.take_changes());
+                server.flush_and_reap();
+                return ExitCode::FAILURE;
             }
-            next = now + Duration::from_secs(u64::from(ctx.pollinterval));
-            updates += 1;
-            if let Some(n) = dump_count {
-                if updates >= n {
-                    let mut out = std::io::stdout().lock();
-                    for v in state.vars() {
-                        let _ = writeln!(out, "{}: {}", v.name, v.value);
-                    }
-                    return ExitCode::SUCCESS;
-                }
-            }
+            next = now + Duration::from_secs(u64::from(fw.ctx.pollinterval));
         }
         server.broadcast(&state.take_changes());
         server.flush_and_reap();
@@ -431,32 +615,56 @@ fn main_loop<D: Driver>(
                 // SAFETY: reading into a local buffer from our own non-blocking pipe.
                 let n = unsafe { libc::read(sigfd, buf.as_mut_ptr().cast(), buf.len()) };
                 for &s in buf.iter().take(n.max(0) as usize) {
-                    if i32::from(s) == libc::SIGHUP {
-                        tracing::info!("SIGHUP: reading ups.conf again");
-                        let before = ctx.pollinterval;
-                        reloader.reload(driver, ctx, state);
-                        if ctx.pollinterval < before {
-                            // A shorter interval counts from now, not from the old deadline.
-                            next =
-                                next.min(Instant::now() + Duration::from_secs(u64::from(ctx.pollinterval)));
-                        }
-                        server.broadcast(&state.take_changes());
+                    let sig = i32::from(s);
+                    if sig == libc::SIGHUP || sig == libc::SIGUSR1 {
+                        let kind = if sig == libc::SIGHUP { Kind::Plain } else { Kind::OrExit };
+                        fw.pending_reload = Some(kind);
+                    } else if sig == libc::SIGURG {
+                        tracing::debug!(
+                            "starting driver state dump for [{}] due to signal {sig}",
+                            fw.ctx.upsname
+                        );
+                        print_dump(state);
+                        tracing::debug!("finished driver state dump for [{}]", fw.ctx.upsname);
                     } else {
-                        tracing::info!("Signal {s}: exiting");
+                        tracing::info!("Signal {sig}: exiting");
                         return ExitCode::SUCCESS;
                     }
                 }
             }
         }
         for req in server.service(&fds) {
-            handle(driver, state, server, req.client, req.msg);
+            handle(driver, fw, state, server, req.client, req.msg);
             server.broadcast(&state.take_changes());
+            if fw.exit.is_some() {
+                break;
+            }
+        }
+        if let Some(kind) = fw.pending_reload.take() {
+            let before = fw.ctx.pollinterval;
+            fw.reload(kind, driver, state);
+            if fw.ctx.pollinterval < before {
+                // A shorter interval counts from now, not from the old deadline.
+                next = next.min(Instant::now() + Duration::from_secs(u64::from(fw.ctx.pollinterval)));
+            }
+            server.broadcast(&state.take_changes());
+        }
+        if let Some(code) = fw.exit.take() {
+            server.flush_and_reap();
+            return code;
         }
     }
 }
 
 /// Answer one socket request.
-fn handle<D: Driver>(driver: &mut D, state: &mut State, server: &mut Server, client: usize, msg: ServerMsg) {
+fn handle<D: Driver>(
+    driver: &mut D,
+    fw: &mut Framework,
+    state: &mut State,
+    server: &mut Server,
+    client: usize,
+    msg: ServerMsg,
+) {
     let reply: Vec<DriverMsg> = match msg {
         ServerMsg::Ping => vec![DriverMsg::Pong],
         ServerMsg::DumpAll => {
@@ -498,7 +706,11 @@ fn handle<D: Driver>(driver: &mut D, state: &mut State, server: &mut Server, cli
             Vec::new()
         }
         ServerMsg::Instcmd { cmd, param, tracking } => {
-            let r = driver.instcmd(&cmd, param.as_deref(), state);
+            // The framework's commands first, as NUT's main_instcmd.
+            let r = match fw.instcmd(driver, state, &cmd) {
+                Some(r) => r,
+                None => driver.instcmd(&cmd, param.as_deref(), state),
+            };
             if r != CmdResult::Handled {
                 tracing::info!("instcmd: {cmd} {}: {r:?}", param.as_deref().unwrap_or(""));
             }
@@ -507,7 +719,10 @@ fn handle<D: Driver>(driver: &mut D, state: &mut State, server: &mut Server, cli
             tracking.map(|id| DriverMsg::Tracking(id, r as i64)).into_iter().collect()
         }
         ServerMsg::Set { var, value, tracking } => {
-            let r = driver.set_var(&var, &value, state);
+            let r = match fw.setvar(state, &var, &value) {
+                Some(r) => r,
+                None => driver.set_var(&var, &value, state),
+            };
             if r != CmdResult::Handled {
                 tracing::info!("setvar: {var}={value}: {r:?}");
             }

@@ -8,9 +8,17 @@
 //!
 //! Variables and commands are kept sorted the way NUT's tree sorts them (case-insensitive
 //! ASCII, `strcasecmp`), which is the order of `DUMPALL` and therefore of `upsc` output.
+//!
+//! `ups.status` and `ups.alarm` are best built with NUT's status helpers
+//! ([`State::status_init`], [`State::status_set`], [`State::status_commit`] and the `alarm_*`
+//! ones), which apply what NUT 2.8.5 applies to every driver: `ignorelb` (the device's LB is
+//! dropped and LB comes from `battery.charge` < `battery.charge.low` or `battery.runtime` <
+//! `battery.runtime.low`), the `CHRG`/`DISCHRG` fallback from a changing `battery.charge`, and
+//! the `ALARM` token while `ups.alarm` is set.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use nut_proto::sock::{name_key as key, DriverMsg, Flags};
 use nut_proto::words::quote;
@@ -27,6 +35,26 @@ pub struct State {
     stale: bool,
     changes: Vec<DriverMsg>,
     overrides: HashMap<String, String>,
+    status: StatusBuf,
+}
+
+/// NUT's `status_buf`/`alarm_buf` and what `status_commit` needs.
+#[derive(Debug, Default)]
+struct StatusBuf {
+    /// Tokens collected since [`State::status_init`], in order, without duplicates.
+    tokens: Vec<String>,
+    /// `driver.flag.ignorelb` was set at the last [`State::status_init`].
+    ignorelb: bool,
+    /// A driver passed `ALARM` as a status token (the legacy way): kept as the prefix.
+    legacy_alarm: bool,
+    /// Alarm texts collected since [`State::alarm_init`].
+    alarm: String,
+    /// `ups.alarm` was non-empty at the last [`State::alarm_commit`].
+    alarm_active: bool,
+    /// `battery.charge` before the current update, and when it was set.
+    previous_charge: Option<(f64, Option<Instant>)>,
+    /// When `battery.charge` last changed.
+    charge_set_at: Option<Instant>,
 }
 
 impl State {
@@ -49,6 +77,9 @@ impl State {
 
     fn set_raw(&mut self, name: &str, value: &str) -> bool {
         let k = key(name);
+        if k == "battery.charge" && self.vars.get(&k).is_none_or(|v| v.value != value) {
+            self.status.charge_set_at = Some(Instant::now());
+        }
         match self.vars.get_mut(&k) {
             Some(var) if var.value == value => false,
             Some(var) => {
@@ -209,6 +240,135 @@ impl State {
         }
     }
 
+    /// Start a new `ups.status` (NUT's `status_init`): forget the tokens collected so far, and
+    /// read whether `driver.flag.ignorelb` is set.
+    pub fn status_init(&mut self) {
+        self.status.ignorelb = self.get_info("driver.flag.ignorelb").is_some();
+        self.status.tokens.clear();
+        self.status.legacy_alarm = false;
+    }
+
+    /// Add status tokens (NUT's `status_set`): `text` may hold several, separated by spaces;
+    /// a token already present is not repeated. With `ignorelb` the device's `LB` is dropped;
+    /// `ALARM` is not kept as a token but makes [`State::status_commit`] put it first.
+    pub fn status_set(&mut self, text: &str) {
+        for t in text.split_whitespace() {
+            if self.status.ignorelb && t.eq_ignore_ascii_case("LB") {
+                tracing::trace!("status_set: ignoring LB flag from device");
+                continue;
+            }
+            if t.eq_ignore_ascii_case("ALARM") {
+                self.status.legacy_alarm = true;
+                continue;
+            }
+            if !self.status.tokens.iter().any(|x| x == t) {
+                self.status.tokens.push(t.to_string());
+            }
+        }
+    }
+
+    /// Whether a token was set since [`State::status_init`] (NUT's `status_get`).
+    pub fn status_get(&self, token: &str) -> bool {
+        self.status.tokens.iter().any(|x| x == token)
+    }
+
+    /// Publish `ups.status` from the collected tokens (NUT's `status_commit`), adding what NUT
+    /// 2.8.5 adds for every driver:
+    /// - with `ignorelb`, `LB` when `battery.charge` < `battery.charge.low`, else when
+    ///   `battery.runtime` < `battery.runtime.low` (whole numbers, as NUT compares them);
+    /// - when `battery.charge` (below 100) differs from its value before this update and the
+    ///   driver said neither `CHRG` nor `DISCHRG`: `CHRG` if it rose, `DISCHRG` if it fell; if
+    ///   the driver's word contradicts the change, a warning and the other token too;
+    /// - `ALARM` first while `ups.alarm` is set (or a driver set `ALARM` as a token).
+    pub fn status_commit(&mut self) {
+        if self.status.ignorelb {
+            let below = |s: &State, v: &str, l: &str| match (s.get_info(v), s.get_info(l)) {
+                (Some(v), Some(l)) => nut_core::num::atoi(v) < nut_core::num::atoi(l),
+                _ => false,
+            };
+            if below(self, "battery.charge", "battery.charge.low") {
+                tracing::trace!("status_commit: appending LB flag (charge below battery.charge.low)");
+                self.status.tokens.push("LB".into());
+            } else if below(self, "battery.runtime", "battery.runtime.low") {
+                tracing::trace!("status_commit: appending LB flag (runtime below battery.runtime.low)");
+                self.status.tokens.push("LB".into());
+            }
+        }
+        self.charge_fallback();
+        let mut text = self.status.tokens.join(" ");
+        if self.status.alarm_active || self.status.legacy_alarm {
+            text = if text.is_empty() { "ALARM".into() } else { format!("ALARM {text}") };
+        }
+        self.set_info("ups.status", &text);
+    }
+
+    fn charge_fallback(&mut self) {
+        let Some((previous, previous_at)) = self.status.previous_charge else { return };
+        let Some(current) = self.get_info("battery.charge").and_then(|v| v.trim().parse::<f64>().ok()) else {
+            return;
+        };
+        if !(0.0..100.0).contains(&current) || (current - previous).abs() < 1e-9 {
+            return;
+        }
+        let (dis, chrg) = (self.status_get("DISCHRG"), self.status_get("CHRG"));
+        if !dis && !chrg {
+            self.status_set(if current > previous { "CHRG" } else { "DISCHRG" });
+            return;
+        }
+        let misleading_dis = current > previous && dis;
+        let misleading_chrg = current < previous && chrg;
+        if misleading_dis || misleading_chrg {
+            let ago = match (self.status.charge_set_at, previous_at) {
+                (Some(now), Some(then)) => now.saturating_duration_since(then).as_secs_f64(),
+                _ => 0.0,
+            };
+            tracing::warn!(
+                "Device reports that it is {}charging, but the current battery charge {current} is {} than                  {previous} reported {ago} seconds ago",
+                if misleading_dis { "dis" } else { "" },
+                if misleading_dis { "greater" } else { "less" },
+            );
+            self.status_set(if misleading_dis { "CHRG" } else { "DISCHRG" });
+        }
+    }
+
+    /// Start collecting alarms (NUT's `alarm_init`).
+    pub fn alarm_init(&mut self) {
+        self.status.alarm.clear();
+    }
+
+    /// Add an alarm text (NUT's `alarm_set`); several are joined by spaces.
+    pub fn alarm_set(&mut self, text: &str) {
+        if !self.status.alarm.is_empty() {
+            self.status.alarm.push(' ');
+        }
+        self.status.alarm.push_str(text);
+    }
+
+    /// Publish `ups.alarm` from the collected texts, or remove it when there are none (NUT's
+    /// `alarm_commit`). Call it before [`State::status_commit`], which adds `ALARM` to the
+    /// status while an alarm is set.
+    pub fn alarm_commit(&mut self) {
+        if self.status.alarm.is_empty() {
+            self.del_info("ups.alarm");
+            self.status.alarm_active = false;
+        } else {
+            let text = self.status.alarm.clone();
+            self.set_info("ups.alarm", &text);
+            self.status.alarm_active = true;
+        }
+    }
+
+    /// Note `battery.charge` before an update, for the `CHRG`/`DISCHRG` fallback of
+    /// [`State::status_commit`] (the framework calls it before every [`crate::Driver::update`]).
+    pub fn remember_battery_charge(&mut self) {
+        let Some(v) = self.get_info("battery.charge").and_then(|v| v.trim().parse::<f64>().ok()) else {
+            return;
+        };
+        if v >= 0.0 && self.status.previous_charge.is_none_or(|(p, _)| (p - v).abs() >= 1e-9) {
+            self.status.previous_charge = Some((v, self.status.charge_set_at));
+        }
+    }
+
     /// Take the changes recorded since the last call, oldest first.
     pub fn take_changes(&mut self) -> Vec<DriverMsg> {
         std::mem::take(&mut self.changes)
@@ -349,5 +509,67 @@ mod tests {
         let m = DriverMsg::SetInfo("ups.id".into(), "a \"b\" \\ #1".into());
         assert_eq!(wire_line(&m), "SETINFO ups.id \"a \\\"b\\\" \\\\ \\#1\"\n");
         assert_eq!(wire_line(&DriverMsg::SetFlags("x".into(), Flags::default())), "SETFLAGS x\n");
+    }
+
+    fn status(s: &mut State, tokens: &str) -> String {
+        s.status_init();
+        s.status_set(tokens);
+        s.status_commit();
+        s.get_info("ups.status").unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn status_tokens_are_unique_and_alarm_goes_first() {
+        let mut s = State::new();
+        assert_eq!(status(&mut s, "OL  OL CHRG"), "OL CHRG");
+        assert_eq!(status(&mut s, "ALARM OB"), "ALARM OB", "a driver's ALARM token is put first");
+        s.alarm_init();
+        s.alarm_set("[UPS too warm]");
+        s.alarm_set("[fan]");
+        s.alarm_commit();
+        assert_eq!(s.get_info("ups.alarm"), Some("[UPS too warm] [fan]"));
+        assert_eq!(status(&mut s, "OL"), "ALARM OL");
+        s.alarm_init();
+        s.alarm_commit();
+        assert_eq!(s.get_info("ups.alarm"), None);
+        assert_eq!(status(&mut s, "OL"), "OL");
+    }
+
+    #[test]
+    fn ignorelb_drops_the_device_lb_and_uses_charge_then_runtime() {
+        let mut s = State::new();
+        s.set_info("battery.charge", "80");
+        s.set_info("battery.charge.low", "20");
+        assert_eq!(status(&mut s, "OB LB"), "OB LB", "without ignorelb the device decides");
+        s.set_info("driver.flag.ignorelb", "enabled");
+        assert_eq!(status(&mut s, "OB LB"), "OB", "device LB dropped");
+        s.set_info("battery.charge", "19.9");
+        assert_eq!(status(&mut s, "OB"), "OB LB", "19.9 < 20 (compared as whole numbers as NUT: 19 < 20)");
+        s.set_info("battery.charge", "20.5");
+        assert_eq!(status(&mut s, "OB"), "OB");
+        s.set_info("battery.runtime", "100");
+        s.set_info("battery.runtime.low", "120");
+        assert_eq!(status(&mut s, "OB LB"), "OB LB", "runtime below its limit");
+    }
+
+    #[test]
+    fn charge_fallback_adds_chrg_or_dischrg_from_the_change_since_the_last_update() {
+        let mut s = State::new();
+        s.set_info("battery.charge", "90");
+        assert_eq!(status(&mut s, "OB"), "OB", "no previous value yet");
+        s.remember_battery_charge();
+        s.set_info("battery.charge", "85");
+        assert_eq!(status(&mut s, "OB"), "OB DISCHRG");
+        s.remember_battery_charge();
+        s.set_info("battery.charge", "86");
+        assert_eq!(status(&mut s, "OL"), "OL CHRG");
+        // The driver's own word stands when it agrees; a contradiction adds the other token.
+        assert_eq!(status(&mut s, "OL CHRG"), "OL CHRG");
+        assert_eq!(status(&mut s, "OL DISCHRG"), "OL DISCHRG CHRG");
+        // Unchanged or full: nothing added.
+        s.remember_battery_charge();
+        assert_eq!(status(&mut s, "OL"), "OL");
+        s.set_info("battery.charge", "100");
+        assert_eq!(status(&mut s, "OL"), "OL");
     }
 }

@@ -16,7 +16,10 @@
 //!   same word is lost); the value is the other words joined by single spaces;
 //! - a line with no value reuses the value of the previous line (NUT keeps the buffer), except
 //!   `ups.status`, which becomes empty; values are cut to 127 bytes;
-//! - `TIMER <seconds>` pauses the sequence.
+//! - `TIMER <seconds>` pauses the sequence;
+//! - `ALARM <text>` (NUT 2.8.5) raises an alarm: the texts of several add up in `ups.alarm`
+//!   and `ups.status` gets the `ALARM` token; `ALARM` alone clears the alarms. Like `TIMER`,
+//!   any first word starting with `ALARM` counts, and the text feeds the value buffer.
 //!
 //! [`parse`] is pure: text in, entries out.
 
@@ -36,6 +39,8 @@ pub enum Entry {
     },
     /// `TIMER <seconds>`: wait before reading on.
     Timer(u64),
+    /// `ALARM <text>` raises an alarm; `ALARM` alone (`None`) clears them.
+    Alarm(Option<String>),
     /// A line dummy-ups could not tokenize; it is skipped.
     Error {
         /// Line number.
@@ -188,6 +193,15 @@ pub fn parse(text: &[u8]) -> Vec<Entry> {
             out.push(Entry::Timer(secs.max(0) as u64));
             continue;
         }
+        if first.starts_with("ALARM") {
+            if words.len() > 1 {
+                value = words[1..].join(" ");
+                value.truncate(MAX_VALUE);
+            }
+            let text = (words.len() > 1 && !value.is_empty()).then(|| value.clone());
+            out.push(Entry::Alarm(text));
+            continue;
+        }
         let var = first.split(':').next().unwrap_or("").to_string();
         if words.len() > 1 {
             value = words[1..].join(" ");
@@ -250,6 +264,16 @@ mod tests {
         // Non-ASCII bytes vanish.
         assert_eq!(sets("ups.serial: яяMPAQ\n"), vec![p("ups.serial", "MPAQ")]);
         assert_eq!(parse(b"TIMER 5\n"), vec![Entry::Timer(5)]);
+        // ALARM with a text raises, alone clears; the text feeds the value buffer.
+        assert_eq!(
+            parse(b"ALARM [UPS too warm to charge]\nALARM\nALARM \"\"\nups.foo:\n"),
+            vec![
+                Entry::Alarm(Some("[UPS too warm to charge]".into())),
+                Entry::Alarm(None),
+                Entry::Alarm(None),
+                Entry::Set { var: "ups.foo".into(), value: String::new(), line: 4 },
+            ]
+        );
         assert_eq!(sets("ups.firmware: UPS 06.5 / ID=18\n"), vec![p("ups.firmware", "UPS 06.5 / ID = 18")]);
         assert_eq!(sets("a: 1\nno newline at end"), vec![p("a", "1"), p("no", "newline at end")]);
     }

@@ -8,7 +8,14 @@
 //! - `dummy-loop` (a `.seq` file, or `mode=dummy`): the file is replayed in a loop, `TIMER <s>`
 //!   lines pausing between steps;
 //! - `repeater` (`port = ups@host[:port]`): the variables and commands of that UPS are copied
-//!   every poll interval, and SET/INSTCMD are forwarded to it.
+//!   every poll interval, and SET/INSTCMD are forwarded to it. A source that can't be read at
+//!   start-up stops the driver unless the `repeater_disable_strict_start` flag is set (NUT
+//!   2.8.5); then the driver starts with stale data and keeps trying.
+//!
+//! Definition files take NUT 2.8.5's `ALARM <text>` instruction (see [`devfile`]): the alarm
+//! texts go to `ups.alarm` and `ups.status` gets the `ALARM` token, through the framework's
+//! status helpers, as a real driver raises alarms. `ups.status` lines go through the same
+//! helpers, so `ignorelb` and the CHRG/DISCHRG fallback apply to a simulated UPS too.
 //!
 //! `-c reload` (SIGHUP) with a changed `port` switches to the new file (or, in repeater mode,
 //! to the new source) when the mode stays the same; a change of mode needs a restart.
@@ -129,11 +136,15 @@ impl Mode {
 }
 
 /// Set a variable the way NUT's dummy-ups does: value first (`ups.status` goes through the
-/// status helpers), then the flags from its table. Empty values are ignored.
+/// status helpers), then the flags from its table. An empty value removes the variable (its
+/// man page: "setting an empty value").
 pub fn setvar(state: &mut State, var: &str, value: &str) {
     if var.starts_with("ups.status") {
-        state.set_info("ups.status", value);
+        state.status_init();
+        state.status_set(value);
+        state.status_commit();
     } else if value.is_empty() {
+        state.del_info(var);
         return;
     } else {
         state.set_info(var, value);
@@ -157,6 +168,8 @@ pub struct DummyUps {
     pos: usize,
     resume_at: Option<Instant>,
     relay: Option<Relay>,
+    /// The file has `ALARM` instructions: alarms and status are committed after each step.
+    uses_alarm: bool,
 }
 
 /// The mode a configuration asks for: `mode=`, else guessed from the port.
@@ -221,28 +234,43 @@ impl DummyUps {
         })?;
         self.mtime = mtime(&self.file);
         self.entries = devfile::parse(&bytes);
+        self.uses_alarm = self.entries.iter().any(|e| matches!(e, Entry::Alarm(_)));
         self.pos = 0;
         self.resume_at = None;
         Ok(())
     }
 
     /// Apply entries from the current position until a TIMER or the end of the file.
-    /// Returns true at the end of the file.
+    /// Returns true at the end of the file. With `ALARM` instructions, each step ends as NUT
+    /// 2.8.5's: `ups.alarm` then `ups.status` are committed (the alarms start afresh with each
+    /// pass over the file).
     fn step(&mut self, state: &mut State) -> bool {
+        if self.uses_alarm && self.pos == 0 {
+            state.status_init();
+            state.alarm_init();
+        }
+        let mut end = true;
         while let Some(e) = self.entries.get(self.pos) {
             self.pos += 1;
             match e {
                 Entry::Set { var, value, .. } => setvar(state, var, value),
+                Entry::Alarm(Some(text)) => state.alarm_set(text),
+                Entry::Alarm(None) => state.alarm_init(),
                 Entry::Timer(s) => {
                     self.resume_at = Some(Instant::now() + std::time::Duration::from_secs(*s));
-                    return false;
+                    end = false;
+                    break;
                 }
                 Entry::Error { line, message } => {
                     tracing::debug!("Parse error: {}:{line}: {message}", self.file.display())
                 }
             }
         }
-        true
+        if self.uses_alarm {
+            state.alarm_commit();
+            state.status_commit();
+        }
+        end
     }
 }
 
@@ -256,11 +284,18 @@ impl Driver for DummyUps {
     }
 
     fn options(&self) -> Vec<OptSpec> {
-        vec![OptSpec {
-            name: "mode",
-            kind: OptKind::Value,
-            help: "Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)",
-        }]
+        vec![
+            OptSpec {
+                name: "mode",
+                kind: OptKind::Value,
+                help: "Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)",
+            },
+            OptSpec {
+                name: "repeater_disable_strict_start",
+                kind: OptKind::Flag,
+                help: "Do not terminate the driver encountering errors when starting the repeater mode",
+            },
+        ]
     }
 
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
@@ -277,11 +312,20 @@ impl Driver for DummyUps {
             }
         };
         if self.mode == Mode::Repeater {
-            let relay = Relay::connect(&ctx.port)?;
-            self.relay = Some(relay);
-            if let Some(r) = &mut self.relay {
-                r.refresh(state)?;
+            let strict = !ctx.flag("repeater_disable_strict_start");
+            let mut relay =
+                Relay::start(&ctx.port, strict, nut_driver::reconnect::Reconnect::from_context(ctx))?;
+            relay.refresh(state)?;
+            if strict && relay.failing {
+                // The source answered the connection but not the data.
+                return Err(DriverError::Device(format!(
+                    "{}: can't read the source UPS. Any errors encountered starting the repeater mode result \
+                     in driver termination, perhaps you want to set the 'repeater_disable_strict_start' option?",
+                    relay.source()
+                )));
             }
+            self.relay = Some(relay);
+            state.add_cmd("load.off");
             return Ok(());
         }
         self.file = dev_path(&ctx.port);
@@ -374,10 +418,13 @@ impl Driver for DummyUps {
     }
 
     fn instcmd(&mut self, cmd: &str, param: Option<&str>, _state: &mut State) -> CmdResult {
-        // NUT 2.8.0's dummy-ups lists load.off but answers every command as unknown.
+        // NUT's dummy-ups lists load.off but answers every command as unknown.
         match &mut self.relay {
             Some(r) => r.instcmd(cmd, param),
-            None => CmdResult::Unknown,
+            None => {
+                tracing::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or("(null)"));
+                CmdResult::Unknown
+            }
         }
     }
 
@@ -392,8 +439,8 @@ impl Driver for DummyUps {
     }
 
     fn shutdown(&mut self, _state: &mut State) -> Result<(), DriverError> {
-        // A simulation has nothing to power off; NUT's dummy-ups does nothing either.
-        Ok(())
+        // NUT's dummy-ups: "shutdown not supported" (2.8.0 exits with an error on -k).
+        Err(DriverError::Device("shutdown not supported".into()))
     }
 }
 
@@ -402,29 +449,47 @@ impl Driver for DummyUps {
 /// When the source cannot be read (its upsd is down, or it answers an error such as
 /// DATA-STALE) the data is marked stale until a poll succeeds again. NUT 2.8.0's repeater
 /// keeps serving the last values as fresh instead, which hides a power failure from anyone
-/// watching the relay.
+/// watching the relay. Reconnection attempts count against `reconnect_max_tries`.
 #[derive(Debug)]
 pub struct Relay {
     name: nut_client::UpsName,
     client: Option<nut_client::Client>,
     /// True during an outage, so it is logged once rather than every poll.
     failing: bool,
+    reconnect: nut_driver::reconnect::Reconnect,
 }
 
 impl Relay {
     /// Parse `ups@host[:port]` and connect.
     pub fn connect(port: &str) -> Result<Relay, DriverError> {
+        Relay::start(port, true, nut_driver::reconnect::Reconnect::default())
+    }
+
+    /// Parse `ups@host[:port]` and connect. When the connection fails, `strict` stops the
+    /// driver (NUT's default); otherwise (`repeater_disable_strict_start`) a warning is logged
+    /// and the relay starts with stale data, retrying every poll.
+    pub fn start(
+        port: &str,
+        strict: bool,
+        reconnect: nut_driver::reconnect::Reconnect,
+    ) -> Result<Relay, DriverError> {
         let name = nut_client::UpsName::parse(port).map_err(|e| {
             DriverError::Config(format!("repeater mode needs port = ups@host[:port], not {port:?}: {e}"))
         })?;
-        let mut r = Relay { name, client: None, failing: false };
+        let mut r = Relay { name, client: None, failing: false, reconnect };
         // Polls log their own hint on failure; at start-up the error is all the user sees.
-        r.reconnect().map_err(|e| {
-            DriverError::Device(format!(
-                "{e} (check that upsd runs there and listens on that address, or fix \
-                 port = ups@host[:port] in ups.conf)"
-            ))
-        })?;
+        if let Err(e) = r.reconnect() {
+            if strict {
+                return Err(DriverError::Device(format!(
+                    "Error: {e}. Any errors encountered starting the repeater mode result in driver \
+                     termination, perhaps you want to set the 'repeater_disable_strict_start' option? \
+                     (check that upsd runs there and listens on that address, or fix port = \
+                     ups@host[:port] in ups.conf)"
+                )));
+            }
+            tracing::warn!("Warning: {e}");
+            r.failing = true;
+        }
         Ok(r)
     }
 
@@ -442,6 +507,11 @@ impl Relay {
 
     fn refresh(&mut self, state: &mut State) -> Result<(), DriverError> {
         if self.client.is_none() {
+            if self.failing {
+                if let nut_driver::reconnect::Trying::GiveUp(why) = self.reconnect.trying(&self.source()) {
+                    return Err(DriverError::GiveUp(why));
+                }
+            }
             if let Err(e) = self.reconnect() {
                 self.source_failed(state, &e.to_string());
                 return Ok(());
@@ -454,7 +524,14 @@ impl Relay {
                 if var.starts_with("driver.") {
                     continue;
                 }
-                state.set_info(&var, &val);
+                if var == "ups.status" {
+                    // Through the status helpers, as NUT's repeater (ignorelb, ALARM token).
+                    state.status_init();
+                    state.status_set(&val);
+                    state.status_commit();
+                } else {
+                    state.set_info(&var, &val);
+                }
             }
             for (var, _) in c.list_rw(ups)? {
                 state.set_flags(&var, Flags { rw: true, string: false, number: false });
@@ -469,6 +546,7 @@ impl Relay {
                 if self.failing {
                     tracing::info!("{}: reading the source UPS again, data fresh", self.source());
                     self.failing = false;
+                    self.reconnect.success(&self.source());
                 }
                 state.data_ok();
             }

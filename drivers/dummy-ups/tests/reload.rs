@@ -54,7 +54,7 @@ impl Driver {
         std::fs::write(dir.path().join("ups.conf"), conf).unwrap();
         let log = std::fs::File::create(dir.path().join("drv.log")).unwrap();
         let mut cmd = Command::new(bin("dummy-ups"));
-        cmd.args(["-a", "u", "-u", "root", "-F"])
+        cmd.args(["-a", "u", "-u", "root", "-FF"])
             .envs(Self::env(dir.path()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

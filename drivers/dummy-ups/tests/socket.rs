@@ -35,7 +35,7 @@ fn serves_dev_file_over_socket() {
     )
     .unwrap();
     let mut cmd = Command::new(bin("dummy-ups"));
-    cmd.args(["-a", "u1", "-u", "root", "-F", "-q"])
+    cmd.args(["-a", "u1", "-u", "root", "-FF", "-q"])
         .env("NUT_CONFPATH", dir.path())
         .env("NUT_STATEPATH", dir.path())
         .env("NUT_ALTPIDPATH", dir.path());
@@ -56,7 +56,7 @@ fn serves_dev_file_over_socket() {
     assert!(dump.starts_with("SETINFO battery.charge \"100\"\nSETFLAGS battery.charge RW\n"), "{dump}");
     assert!(dump.contains("SETINFO ups.firmware \"V1 ID = 2\"\nSETAUX ups.firmware 16\n"), "{dump}");
     assert!(dump.contains("SETINFO driver.name \"dummy-ups\"\n"), "{dump}");
-    assert!(dump.ends_with("ADDCMD load.off\nDATAOK\nDUMPDONE\n"), "{dump}");
+    assert!(dump.ends_with("ADDCMD load.off\nADDCMD shutdown.default\nDATAOK\nDUMPDONE\n"), "{dump}");
 
     // SET: broadcast, then the tracking answer. INSTCMD: NUT 2.8.0's dummy-ups knows none.
     w.write_all(b"SET ups.load \"42\" TRACKING t1\nINSTCMD load.off TRACKING t2\nPING\nBOGUS\n\"x\n")

@@ -38,22 +38,80 @@ pub const MATCH_OPTIONS: &[&str] =
 pub struct Settings {
     /// `pollfreq`, `pollonly`, `interruptonly`.
     pub poll: PollOpts,
-    /// `ignorelb`, `lowbatt`, `onlinedischarge*`.
+    /// `lowbatt`, `onlinedischarge*`.
     pub policy: Policy,
     /// `onlinedischarge_log_throttle_sec`.
     pub throttle_sec: Option<i64>,
     /// `allow_duplicates`.
     pub allow_duplicates: bool,
+    /// The `usb_*` options of nut_usb_addvars.
+    pub usb: UsbOpts,
+}
+
+/// NUT's `usb_*` tuning options (nut_usb_addvars(8)): which configuration, interface, report
+/// descriptor index and interrupt endpoint to use instead of what the device describes, and an
+/// explicit alternate setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsbOpts {
+    /// `usb_config_index` (hex): the configuration descriptor read (default: the active one).
+    pub config_index: Option<u8>,
+    /// `usb_hid_rep_index` (hex): the interface claimed and addressed by the HID requests
+    /// (default: the first HID interface).
+    pub interface: Option<u8>,
+    /// `usb_hid_desc_index` (hex): the index of the report descriptor asked for (default 0).
+    pub desc_index: Option<u8>,
+    /// `usb_hid_ep_in` (hex): the interrupt-in endpoint number (default: the interface's own).
+    pub ep_in: Option<u8>,
+    /// `usb_set_altinterface[=n]`: call set-alternate-setting after claiming (value decimal,
+    /// default 0).
+    pub altinterface: Option<u8>,
 }
 
 /// Build [`Settings`] from option lookups (`value(name)` for `name = value` options,
-/// `flag(name)` for flags); errors name the option and the accepted values.
+/// `flag(name)` for flags, `at(name)` says where it was set: `ups.conf:12` or `-x name`);
+/// errors name the option, where it was set and the accepted values.
 pub fn settings(
     value: impl Fn(&str) -> Option<String>,
     flag: impl Fn(&str) -> bool,
-    ignorelb: bool,
+    at: impl Fn(&str) -> String,
 ) -> Result<Settings, String> {
     let mut s = Settings::default();
+    let hex = |name: &str, max: u32| -> Result<Option<u8>, String> {
+        let Some(v) = value(name) else { return Ok(None) };
+        let t = v.trim();
+        let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+        match u32::from_str_radix(digits, 16) {
+            Ok(n) if n <= max => Ok(Some(n as u8)),
+            _ => Err(format!(
+                "{}: could not parse {name} = \"{v}\": give a hexadecimal number from 0 to {max:x}",
+                at(name)
+            )),
+        }
+    };
+    s.usb.config_index = hex("usb_config_index", 0xff)?;
+    s.usb.interface = hex("usb_hid_rep_index", 0xff)?;
+    s.usb.desc_index = hex("usb_hid_desc_index", 0xff)?;
+    s.usb.ep_in = hex("usb_hid_ep_in", 0x7f)?;
+    if flag("usb_hid_ep_out") {
+        return Err(format!(
+            "{}: usb_hid_ep_out has no effect in usbhid-ups: it sends reports over the control \
+             endpoint (as NUT's usbhid-ups does, which accepts the setting and ignores it); remove \
+             the line",
+            at("usb_hid_ep_out")
+        ));
+    }
+    if flag("usb_set_altinterface") {
+        s.usb.altinterface = Some(match value("usb_set_altinterface") {
+            None => 0,
+            Some(v) => v.trim().parse::<u8>().map_err(|_| {
+                format!(
+                    "{}: usb_set_altinterface = \"{v}\" is not a valid bAlternateSetting: give a number \
+                     from 0 to 255, or the flag alone for 0",
+                    at("usb_set_altinterface")
+                )
+            })?,
+        });
+    }
     if let Some(v) = value("pollfreq") {
         let n: u64 = v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
             format!("invalid pollfreq = \"{v}\": give the full-update period in seconds (> 0)")
@@ -72,7 +130,6 @@ pub fn settings(
             )?;
         s.policy.lowbatt = Some(n);
     }
-    s.policy.ignorelb = ignorelb || flag("ignorelb");
     s.policy.onlinedischarge = flag("onlinedischarge");
     s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
     if let Some(v) = value("onlinedischarge_log_throttle_sec") {
@@ -90,14 +147,15 @@ pub fn settings(
 
 /// Open the transport `port` names: a recording (`*.hex`) or a USB device (`auto`).
 pub fn open_transport(port: &str, opts: &[(&'static str, String)]) -> Result<Box<dyn Transport>, String> {
-    open_transport_with(port, opts, false)
+    open_transport_with(port, opts, false, &UsbOpts::default())
 }
 
-/// [`open_transport`] with `allow_duplicates`.
+/// [`open_transport`] with `allow_duplicates` and the `usb_*` options.
 pub fn open_transport_with(
     port: &str,
     opts: &[(&'static str, String)],
     allow_duplicates: bool,
+    usb: &UsbOpts,
 ) -> Result<Box<dyn Transport>, String> {
     if port.ends_with(".hex") {
         return Replay::open(Path::new(port))
@@ -105,7 +163,7 @@ pub fn open_transport_with(
             .map_err(|e| e.to_string());
     }
     let m = Matcher::new(opts)?;
-    Usb::open(m, |v, p| device_table::lookup(v, p).is_some(), allow_duplicates)
+    Usb::open(m, |v, p| device_table::lookup(v, p).is_some(), allow_duplicates, usb.clone())
         .map(|u| Box::new(u) as Box<dyn Transport>)
         .map_err(|e| e.to_string())
 }
@@ -125,16 +183,22 @@ struct UsbHid {
     session: Option<Session>,
 }
 
-fn publish(state: &mut State, s: &hidups::Snapshot) {
+/// Publish a snapshot: the variables, then `ups.alarm` and `ups.status` through the
+/// framework's status helpers.
+pub fn publish(state: &mut State, s: &hidups::Snapshot) {
     for (k, v) in &s.vars {
         state.set_info(k, v);
     }
-    state.set_info("ups.status", &s.status);
-    if s.alarm.is_empty() {
-        state.del_info("ups.alarm");
-    } else {
-        state.set_info("ups.alarm", &s.alarm);
+    // Through the framework's helpers, as NUT's usbhid-ups: alarms first, then the status
+    // (which gets ALARM while an alarm is set, and ignorelb / the CHRG-DISCHRG fallback).
+    state.alarm_init();
+    if !s.alarm.is_empty() {
+        state.alarm_set(&s.alarm);
     }
+    state.alarm_commit();
+    state.status_init();
+    state.status_set(&s.status);
+    state.status_commit();
 }
 
 fn result(r: Result<(), ActionError>) -> CmdResult {
@@ -175,6 +239,16 @@ impl Driver for UsbHid {
             f("onlinedischarge_calibration", "Set to treat discharging while online as doing calibration"),
             v("onlinedischarge_log_throttle_sec", "Set to throttle log messages about discharging while online (seconds; 0 = every time, negative = once)"),
             f("disable_fix_report_desc", "Set to disable fix-ups for broken report descriptors"),
+            OptSpec {
+                name: "usb_set_altinterface",
+                kind: OptKind::OptionalValue,
+                help: "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
+            },
+            v("usb_config_index", "Deeper tuning of USB communications for complex devices"),
+            v("usb_hid_rep_index", "Deeper tuning of USB communications for complex devices"),
+            v("usb_hid_desc_index", "Deeper tuning of USB communications for complex devices"),
+            v("usb_hid_ep_in", "Deeper tuning of USB communications for complex devices"),
+            v("usb_hid_ep_out", "Deeper tuning of USB communications for complex devices"),
             v("subdriver", "Explicit USB HID subdriver selection"),
             f("explore", "Enable the exploration mode: print every HID path of the device and exit"),
             v("record", "Record the device to <dir or stem>.hex/.values.tsv/.strings.txt and exit (command line only)"),
@@ -184,9 +258,10 @@ impl Driver for UsbHid {
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         let opts: Vec<(&'static str, String)> =
             MATCH_OPTIONS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
-        let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), ctx.ignorelb)
+        let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), |k| ctx.location(k))
+            .map_err(DriverError::Config)?;
+        let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates, &set.usb)
             .map_err(DriverError::Device)?;
-        let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates).map_err(DriverError::Device)?;
         warn_if_not_reopenable(ctx, &t.info());
         let mut ups = open_ups(t).map_err(DriverError::Device)?;
         ups.policy = set.policy.clone();
@@ -213,9 +288,13 @@ impl Driver for UsbHid {
         state.set_info("driver.parameter.pollfreq", pollfreq);
         let cmds = ups.commands();
         let mut session = Session::with_opts(ups, set.poll.clone(), set.throttle_sec);
+        session.reconnect = nut_driver::reconnect::Reconnect::from_context(ctx);
+        session.upsname = ctx.upsname.clone();
         match session.poll(Instant::now()) {
             Poll::Data(s) => publish(state, &s),
-            Poll::Stale => return Err(DriverError::Device("the UPS did not answer the first read".into())),
+            Poll::Stale | Poll::GiveUp(_) => {
+                return Err(DriverError::Device("the UPS did not answer the first read".into()))
+            }
         }
         for c in cmds {
             state.add_cmd(c);
@@ -242,6 +321,15 @@ impl Driver for UsbHid {
                 state.data_stale();
                 Err(DriverError::Device("UPS not answering (reconnecting)".into()))
             }
+            Poll::GiveUp(why) => Err(DriverError::GiveUp(why)),
+        }
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<String> {
+        // The option values, with where they were set, without touching the device.
+        match settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), |k| ctx.location(k)) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e],
         }
     }
 
@@ -263,14 +351,17 @@ impl Driver for UsbHid {
 
     fn shutdown(&mut self, _state: &mut State) -> Result<(), DriverError> {
         let s = self.session.as_mut().ok_or_else(|| DriverError::Device("not connected".into()))?;
-        // NUT tries shutdown.return first, then load.off.delay, then shutdown.stayoff.
-        for c in ["shutdown.return", "load.off.delay", "shutdown.stayoff"] {
+        // NUT 2.8.5's default: shutdown.return, shutdown.reboot, load.off.delay, shutdown.stayoff.
+        for c in ["shutdown.return", "shutdown.reboot", "load.off.delay", "shutdown.stayoff"] {
             if s.ups.instcmd(c).is_ok() {
+                tracing::info!("Shutdown successful with '{c}'");
                 return Ok(());
             }
         }
         Err(DriverError::Device(
-            "Shutdown failed: the UPS accepts none of shutdown.return, load.off.delay".into(),
+            "Shutdown failed! The UPS accepts none of shutdown.return, shutdown.reboot, load.off.delay, \
+             shutdown.stayoff"
+                .into(),
         ))
     }
 }
@@ -299,7 +390,7 @@ fn cli_tools(args: &[String]) -> Option<ExitCode> {
             allow_duplicates = true;
         }
     }
-    let t = open_transport_with(&port, &opts, allow_duplicates);
+    let t = open_transport_with(&port, &opts, allow_duplicates, &UsbOpts::default());
     let mut ups = match t.and_then(open_ups) {
         Ok(u) => u,
         Err(e) => {

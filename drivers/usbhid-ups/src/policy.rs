@@ -1,7 +1,9 @@
-//! How the status bits read from the device become `ups.status`, with the options NUT 2.8
-//! offers to correct a UPS's own judgement: `lowbatt`, `ignorelb`, `onlinedischarge`,
+//! How the status bits read from the device become `ups.status` tokens, with the options NUT
+//! 2.8 offers to correct a UPS's own judgement: `lowbatt`, `onlinedischarge`,
 //! `onlinedischarge_calibration` and `onlinedischarge_log_throttle_sec`. Pure: bits and
-//! variables in, tokens out; the log throttle takes the time as an argument.
+//! variables in, tokens out; the log throttle takes the time as an argument. `ignorelb` and
+//! the CHRG/DISCHRG fallback are the framework's (`nut_driver::State::status_commit`), for
+//! every driver, as in NUT 2.8.5.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,9 +13,6 @@ use crate::subdrivers::StatusBit;
 /// The status options of one driver instance.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
-    /// `ignorelb`: drop the device's low-battery flags and raise LB from `battery.charge`
-    /// below `battery.charge.low` or `battery.runtime` below `battery.runtime.low`.
-    pub ignorelb: bool,
     /// `lowbatt`: the low-battery level in percent; published as `battery.charge.low`, and a
     /// charge below it raises LB.
     pub lowbatt: Option<f64>,
@@ -72,13 +71,7 @@ pub fn status(bits: &BTreeMap<StatusBit, bool>, vars: &BTreeMap<String, String>,
     let charge = number(vars, "battery.charge");
     let below =
         |value: Option<f64>, limit: Option<f64>| matches!((value, limit), (Some(v), Some(l)) if v < l);
-    let lb = if p.ignorelb {
-        below(charge, number(vars, "battery.charge.low"))
-            || below(number(vars, "battery.runtime"), number(vars, "battery.runtime.low"))
-    } else {
-        device_lb || below(charge, p.lowbatt)
-    };
-    if lb {
+    if device_lb || below(charge, p.lowbatt) {
         st.push("LB");
     }
     for (bit, token) in [
@@ -172,24 +165,6 @@ mod tests {
         // On battery the options change nothing.
         let obb = bits(&[(Online, false), (Discharging, true)]);
         assert_eq!(status(&obb, &v, &both).tokens, "OB DISCHRG");
-    }
-
-    #[test]
-    fn ignorelb_uses_charge_and_runtime_limits() {
-        use StatusBit::*;
-        let p = Policy { ignorelb: true, ..Policy::default() };
-        let dev_lb = bits(&[(Online, false), (Discharging, true), (LowBatt, true)]);
-        let high = vars(&[("battery.charge", "80"), ("battery.charge.low", "20")]);
-        assert_eq!(status(&dev_lb, &high, &p).tokens, "OB DISCHRG");
-        assert_eq!(status(&dev_lb, &high, &Policy::default()).tokens, "OB DISCHRG LB");
-        let ob = bits(&[(Online, false), (Discharging, true)]);
-        let low = vars(&[("battery.charge", "19"), ("battery.charge.low", "20")]);
-        assert_eq!(status(&ob, &low, &p).tokens, "OB DISCHRG LB");
-        let at = vars(&[("battery.charge", "20"), ("battery.charge.low", "20")]);
-        assert_eq!(status(&ob, &at, &p).tokens, "OB DISCHRG");
-        let rt =
-            vars(&[("battery.charge", "90"), ("battery.runtime", "100"), ("battery.runtime.low", "120")]);
-        assert_eq!(status(&ob, &rt, &p).tokens, "OB DISCHRG LB");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub enum Poll {
     Data(Snapshot),
     /// The device failed or is still gone: data is stale.
     Stale,
+    /// `reconnect_max_tries` is used up: the driver stops (the text says why).
+    GiveUp(String),
 }
 
 /// Recovery state around a [`HidUps`].
@@ -66,6 +68,10 @@ pub struct Session {
     discharge_log: DischargeLog,
     /// The walk the last successful poll did (for tests and debug output).
     pub last_walk: Option<Walk>,
+    /// Counts reconnection attempts against `reconnect_max_tries`.
+    pub reconnect: nut_driver::reconnect::Reconnect,
+    /// UPS name, for the reconnection messages.
+    pub upsname: String,
 }
 
 impl Session {
@@ -85,6 +91,8 @@ impl Session {
             last_full: None,
             discharge_log: DischargeLog::new(throttle_sec),
             last_walk: None,
+            reconnect: nut_driver::reconnect::Reconnect::default(),
+            upsname: String::new(),
         }
     }
 
@@ -99,10 +107,14 @@ impl Session {
             if self.next_try.is_some_and(|t| now < t) {
                 return Poll::Stale;
             }
+            if let nut_driver::reconnect::Trying::GiveUp(why) = self.reconnect.trying(&self.upsname) {
+                return Poll::GiveUp(why);
+            }
             match self.ups.transport().reconnect().map_err(|e| e.to_string()).and_then(|_| self.ups.reload())
             {
                 Ok(()) => {
                     tracing::info!("UPS is back: reconnected to the same device");
+                    self.reconnect.success(&self.upsname);
                     self.failing = false;
                     self.backoff = Duration::from_secs(1);
                     self.last_full = None;

@@ -30,14 +30,14 @@ fn parse(opts: &[(&str, Option<&str>)]) -> Result<Settings, String> {
     settings(
         |k| opts.iter().find(|(n, _)| *n == k).and_then(|(_, v)| v.map(str::to_string)),
         |k| opts.iter().any(|(n, _)| *n == k),
-        false,
+        |k| format!("ups.conf:{}", 10 + opts.iter().position(|(n, _)| *n == k).unwrap_or(0)),
     )
 }
 
 fn data(s: &mut Session, now: Instant) -> Snapshot {
     match s.poll(now) {
         Poll::Data(snap) => snap,
-        Poll::Stale => panic!("stale"),
+        Poll::Stale | Poll::GiveUp(_) => panic!("stale"),
     }
 }
 
@@ -166,21 +166,51 @@ fn onlinedischarge_options_reinterpret_ol_dischrg() {
 
 #[test]
 fn ignorelb_replaces_the_device_flag_with_the_limits() {
+    // ignorelb is the framework's (every driver's, as in NUT 2.8.5): the driver reports the
+    // device's LB and the status helpers drop it and use the limits instead.
     let t0 = Instant::now();
+    let published = |snap: &Snapshot, ignorelb: bool| {
+        let mut st = nut_driver::State::new();
+        if ignorelb {
+            st.set_info("driver.flag.ignorelb", "enabled");
+        }
+        usbhid_ups::publish(&mut st, snap);
+        st.get_info("ups.status").unwrap_or_default().to_string()
+    };
     // The UPS raises its low-battery flag at 100 % charge (a known firmware bug).
-    let (mut plain, f) = eaton(&[]);
-    f.set_report(ReportType::Feature, 1, DEVICE_LOW_BATTERY.to_vec());
-    assert_eq!(data(&mut plain, t0).status, "OB DISCHRG LB");
-    let (mut s, faults) = eaton(&[("ignorelb", None)]);
+    let (mut s, faults) = eaton(&[]);
     faults.set_report(ReportType::Feature, 1, DEVICE_LOW_BATTERY.to_vec());
-    assert_eq!(data(&mut s, t0).status, "OB DISCHRG");
-    // Below battery.charge.low (20 % on this UPS) the driver raises LB itself.
+    let snap = data(&mut s, t0);
+    assert_eq!(snap.status, "OB DISCHRG LB");
+    assert_eq!(published(&snap, false), "OB DISCHRG LB");
+    assert_eq!(published(&snap, true), "OB DISCHRG");
+    // Below battery.charge.low (20 % on this UPS) the framework raises LB itself.
     faults.set_report(ReportType::Feature, 6, charge(19));
     faults.set_report(ReportType::Feature, 1, ON_BATTERY.to_vec());
-    assert_eq!(data(&mut s, t0 + Duration::from_secs(30)).status, "OB DISCHRG LB");
-    // The framework's ignorelb (ups.conf global or section flag) is honoured the same way.
-    let set = settings(|_| None, |_| false, true).expect("valid");
-    assert!(set.policy.ignorelb);
+    let snap = data(&mut s, t0 + Duration::from_secs(30));
+    assert_eq!(published(&snap, true), "OB DISCHRG LB");
+}
+
+#[test]
+fn usb_options_are_parsed_as_nut_does_and_ep_out_is_refused_with_its_line() {
+    let set = parse(&[
+        ("usb_config_index", Some("1")),
+        ("usb_hid_rep_index", Some("0x02")),
+        ("usb_hid_desc_index", Some("a")),
+        ("usb_hid_ep_in", Some("3")),
+        ("usb_set_altinterface", None),
+    ])
+    .expect("valid");
+    let u = set.usb;
+    assert_eq!((u.config_index, u.interface, u.desc_index, u.ep_in), (Some(1), Some(2), Some(10), Some(3)));
+    assert_eq!(u.altinterface, Some(0), "the flag alone means bAlternateSetting 0");
+    assert_eq!(parse(&[("usb_set_altinterface", Some("2"))]).expect("valid").usb.altinterface, Some(2));
+    let e = parse(&[("pollonly", None), ("usb_hid_rep_index", Some("zz"))]).expect_err("bad hex");
+    assert!(e.starts_with("ups.conf:11: could not parse usb_hid_rep_index"), "{e}");
+    let e = parse(&[("usb_hid_ep_out", Some("1"))]).expect_err("ep_out refused");
+    assert!(e.starts_with("ups.conf:10: usb_hid_ep_out has no effect in usbhid-ups"), "{e}");
+    assert!(parse(&[("usb_set_altinterface", Some("x"))]).is_err());
+    assert!(parse(&[("usb_config_index", Some("100"))]).is_err(), "above 0xff");
 }
 
 #[test]

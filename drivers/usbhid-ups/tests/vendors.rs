@@ -21,7 +21,7 @@ fn open(name: &str) -> (Session, FaultInjector) {
 fn poll(s: &mut Session) -> Snapshot {
     match s.poll(Instant::now()) {
         Poll::Data(d) => d,
-        Poll::Stale => panic!("stale"),
+        Poll::Stale | Poll::GiveUp(_) => panic!("stale"),
     }
 }
 

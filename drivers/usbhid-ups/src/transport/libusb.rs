@@ -1,5 +1,12 @@
 //! Real devices over libusb (rusb, vendored): NUT's matching options, kernel driver detach,
 //! claim, HID class requests and the interrupt-in pipe. Errors say how to fix them.
+//!
+//! NUT's `usb_*` options ([`crate::UsbOpts`]) replace what is otherwise read from the device's
+//! descriptors: the configuration descriptor (`usb_config_index`), the interface claimed and
+//! addressed by the HID requests (`usb_hid_rep_index`), the report descriptor index
+//! (`usb_hid_desc_index`), the interrupt-in endpoint (`usb_hid_ep_in`), and an explicit
+//! set-alternate-setting after the claim (`usb_set_altinterface`). `LIBUSB_DEBUG` in the
+//! environment (the driver framework exports ups.conf's) sets libusb's own log level.
 
 use std::time::Duration;
 
@@ -8,6 +15,7 @@ use regex::{Regex, RegexBuilder};
 use rusb::{Context, Device, DeviceHandle, UsbContext};
 
 use super::{DeviceInfo, Transport, TransportError};
+use crate::UsbOpts;
 
 const TIMEOUT: Duration = Duration::from_millis(5000);
 
@@ -58,9 +66,58 @@ pub struct Usb {
     iface: u8,
     ep_in: Option<u8>,
     desc_len: u16,
+    desc_index: u8,
     matcher: Matcher,
     accept: fn(u16, u16) -> bool,
     allow_duplicates: bool,
+    opts: UsbOpts,
+}
+
+/// What the claim uses: from the descriptors, or from the `usb_*` options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Interface claimed and addressed by HID requests.
+    pub iface: u8,
+    /// Interrupt-in endpoint address (with the IN bit).
+    pub ep_in: Option<u8>,
+    /// `wDescriptorLength` of the report descriptor.
+    pub desc_len: u16,
+}
+
+/// One interface of a configuration descriptor, as [`layout`] needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfaceDesc {
+    /// `bInterfaceNumber`.
+    pub number: u8,
+    /// `bInterfaceClass` (3 = HID).
+    pub class: u8,
+    /// Addresses of its IN endpoints.
+    pub ep_in: Vec<u8>,
+    /// The class-specific bytes after the interface descriptor (the HID descriptor).
+    pub extra: Vec<u8>,
+}
+
+/// Choose the interface, endpoint and descriptor length: the first HID interface of the
+/// configuration (its first IN endpoint, the length its HID descriptor gives), unless
+/// `usb_hid_rep_index` / `usb_hid_ep_in` say otherwise. Pure, for tests.
+pub fn layout(ifaces: &[IfaceDesc], opts: &UsbOpts) -> Layout {
+    let chosen = match opts.interface {
+        Some(n) => ifaces.iter().find(|i| i.number == n),
+        None => ifaces.iter().rev().find(|i| i.class == 3),
+    };
+    let iface = opts.interface.or(chosen.map(|i| i.number)).unwrap_or(0);
+    let mut desc_len = 4096u16;
+    if let Some(x) = chosen.map(|i| &i.extra) {
+        // The HID class descriptor carries wDescriptorLength of the report descriptor.
+        if x.len() >= 9 && x[1] == 0x21 {
+            desc_len = u16::from_le_bytes([x[7], x[8]]);
+        }
+    }
+    let ep_in = match opts.ep_in {
+        Some(n) => Some(0x80 | n),
+        None => chosen.and_then(|i| i.ep_in.first().copied()),
+    };
+    Layout { iface, ep_in, desc_len }
 }
 
 /// Why claiming one candidate device failed.
@@ -188,6 +245,7 @@ impl Usb {
         matcher: Matcher,
         accept: fn(u16, u16) -> bool,
         allow_duplicates: bool,
+        opts: UsbOpts,
     ) -> Result<Usb, TransportError> {
         let ctx = Context::new().map_err(|e| TransportError::Open(format!("libusb init failed: {e}")))?;
         let list = ctx.devices().map_err(|e| TransportError::Open(format!("can't list USB devices: {e}")))?;
@@ -220,7 +278,7 @@ impl Usb {
             candidates.push((handle, dev, info));
         }
         let taken = first_claimable(candidates, allow_duplicates, |(handle, dev, info)| {
-            Usb::claim(handle, dev, info, matcher.clone(), accept, allow_duplicates)
+            Usb::claim(handle, dev, info, matcher.clone(), accept, allow_duplicates, opts.clone())
         })?;
         taken.ok_or_else(|| {
             TransportError::Open(denied.unwrap_or_else(|| {
@@ -238,28 +296,39 @@ impl Usb {
         matcher: Matcher,
         accept: fn(u16, u16) -> bool,
         allow_duplicates: bool,
+        opts: UsbOpts,
     ) -> Result<Usb, ClaimError> {
         let plain = |error| ClaimError { busy: false, error };
-        let cfg = dev.active_config_descriptor().map_err(|e| plain(map_err(e)))?;
-        let mut iface = 0;
-        let mut ep_in = None;
-        let mut desc_len = 4096u16;
-        for i in cfg.interfaces() {
-            for d in i.descriptors() {
-                if d.class_code() == 3 {
-                    iface = d.interface_number();
-                    ep_in = d
-                        .endpoint_descriptors()
-                        .find(|e| e.direction() == rusb::Direction::In)
-                        .map(|e| e.address());
-                    // The HID class descriptor carries wDescriptorLength of the report descriptor.
-                    let extra = d.extra();
-                    if extra.len() >= 9 && extra[1] == 0x21 {
-                        desc_len = u16::from_le_bytes([extra[7], extra[8]]);
-                    }
-                }
-            }
-        }
+        let cfg = match opts.config_index {
+            Some(i) => dev.config_descriptor(i).map_err(|e| {
+                plain(TransportError::Open(format!(
+                    "USB device [{:04x}:{:04x}] has no configuration descriptor {i} (usb_config_index): {e}",
+                    info.vendor_id, info.product_id
+                )))
+            })?,
+            None => dev.active_config_descriptor().map_err(|e| plain(map_err(e)))?,
+        };
+        let ifaces: Vec<IfaceDesc> = cfg
+            .interfaces()
+            .flat_map(|i| i.descriptors())
+            .map(|d| IfaceDesc {
+                number: d.interface_number(),
+                class: d.class_code(),
+                ep_in: d
+                    .endpoint_descriptors()
+                    .filter(|e| e.direction() == rusb::Direction::In)
+                    .map(|e| e.address())
+                    .collect(),
+                extra: d.extra().to_vec(),
+            })
+            .collect();
+        let Layout { iface, ep_in, desc_len } = layout(&ifaces, &opts);
+        tracing::trace!(
+            "Using default, detected or customized USB HID numbers: usb_config_index={:?} usb_hid_rep_index={iface} \
+             usb_hid_desc_index={} usb_hid_ep_in={ep_in:?}",
+            opts.config_index,
+            opts.desc_index.unwrap_or(0)
+        );
         let _ = handle.set_auto_detach_kernel_driver(true);
         if let Err(e) = handle.claim_interface(iface) {
             let msg = if e == rusb::Error::Access || e == rusb::Error::Busy {
@@ -279,7 +348,18 @@ impl Usb {
             };
             return Err(ClaimError { busy: e == rusb::Error::Busy, error: TransportError::Open(msg) });
         }
-        Ok(Usb { handle, info, iface, ep_in, desc_len, matcher, accept, allow_duplicates })
+        if let Some(alt) = opts.altinterface {
+            tracing::trace!("calling libusb_set_interface_alt_setting(udev, {iface}, {alt})");
+            if let Err(e) = handle.set_alternate_setting(iface, alt) {
+                tracing::warn!("libusb_set_interface_alt_setting(udev, {iface}, {alt}) failed: {e}");
+            }
+            tracing::info!(
+                "libusb_set_interface_alt_setting() should not be necessary - please email the nut-upsdev list \
+                 with information about your UPS."
+            );
+        }
+        let desc_index = opts.desc_index.unwrap_or(0);
+        Ok(Usb { handle, info, iface, ep_in, desc_len, desc_index, matcher, accept, allow_duplicates, opts })
     }
 }
 
@@ -292,7 +372,14 @@ impl Transport for Usb {
         let mut buf = vec![0u8; usize::from(self.desc_len)];
         let n = self
             .handle
-            .read_control(0x81, 0x06, 0x2200, u16::from(self.iface), &mut buf, TIMEOUT)
+            .read_control(
+                0x81,
+                0x06,
+                0x2200 | u16::from(self.desc_index),
+                u16::from(self.iface),
+                &mut buf,
+                TIMEOUT,
+            )
             .map_err(map_err)?;
         buf.truncate(n);
         Ok(buf)
@@ -350,7 +437,7 @@ impl Transport for Usb {
             opts.push(("bus", self.info.bus.clone()));
         }
         let m = Matcher::new(&opts).map_err(TransportError::Open)?;
-        let fresh = Usb::open(m, self.accept, self.allow_duplicates)?;
+        let fresh = Usb::open(m, self.accept, self.allow_duplicates, self.opts.clone())?;
         let matcher = std::mem::take(&mut self.matcher);
         *self = fresh;
         self.matcher = matcher;
@@ -386,6 +473,31 @@ mod tests {
         };
         assert!(first_claimable([0, 1], true, denied).is_err());
         assert_eq!(first_claimable(Vec::<u32>::new(), true, claim).ok(), Some(None));
+    }
+
+    fn hid(number: u8, ep: u8, len: u16) -> IfaceDesc {
+        let [lo, hi] = len.to_le_bytes();
+        IfaceDesc { number, class: 3, ep_in: vec![ep], extra: vec![9, 0x21, 0x11, 0x01, 0, 1, 0x22, lo, hi] }
+    }
+
+    #[test]
+    fn usb_options_override_the_descriptors() {
+        let cdc = IfaceDesc { number: 0, class: 2, ep_in: vec![0x83], extra: Vec::new() };
+        let ifaces = [cdc, hid(1, 0x81, 600), hid(2, 0x82, 900)];
+        // Default: the HID interface (NUT's code takes the last one seen), its endpoint and length.
+        assert_eq!(
+            layout(&ifaces, &UsbOpts::default()),
+            Layout { iface: 2, ep_in: Some(0x82), desc_len: 900 }
+        );
+        // usb_hid_rep_index picks the interface, with its own endpoint and length.
+        let o = UsbOpts { interface: Some(1), ..UsbOpts::default() };
+        assert_eq!(layout(&ifaces, &o), Layout { iface: 1, ep_in: Some(0x81), desc_len: 600 });
+        // usb_hid_ep_in is the endpoint number, as NUT adds it to LIBUSB_ENDPOINT_IN.
+        let o = UsbOpts { interface: Some(1), ep_in: Some(3), ..UsbOpts::default() };
+        assert_eq!(layout(&ifaces, &o).ep_in, Some(0x83));
+        // An interface the configuration does not describe is still used as asked.
+        let o = UsbOpts { interface: Some(5), ..UsbOpts::default() };
+        assert_eq!(layout(&ifaces, &o), Layout { iface: 5, ep_in: None, desc_len: 4096 });
     }
 
     #[test]
