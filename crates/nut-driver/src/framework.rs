@@ -237,6 +237,10 @@ impl Framework {
         if out.exit.is_some() {
             self.exit = Some(ExitCode::from(EXIT_RELOAD_OR_EXIT));
         }
+        if out.exit.is_some() {
+            tracing::info!("UPS [{}]: exiting for a restart with the new configuration", self.ctx.upsname);
+            return out;
+        }
         self.debug.conf = self.ctx.debug_min;
         self.apply_debug(state);
         state.set_info("driver.state", "quiet");
