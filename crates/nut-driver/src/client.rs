@@ -27,11 +27,11 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 const EXIT_WAIT: Duration = Duration::from_secs(15);
 
 fn socket(prog: &str, ctx: &Context) -> PathBuf {
-    nut_core::paths::driver_socket(&ctx.statepath, prog, &ctx.upsname)
+    ctx.host_path(&nut_core::paths::driver_socket(&ctx.statepath, prog, &ctx.upsname))
 }
 
 fn pid_file(prog: &str, ctx: &Context) -> PathBuf {
-    ctx.pidpath.join(format!("{prog}-{}.pid", ctx.upsname))
+    ctx.host_path(&ctx.pidpath.join(format!("{prog}-{}.pid", ctx.upsname)))
 }
 
 /// `-c <cmd>` (already resolved to NUT's full name).

@@ -236,6 +236,15 @@ impl Context {
         self.options.iter().any(|(k, _)| k == name)
     }
 
+    /// Where a path of the running driver (its state path, PID path) is seen from outside its
+    /// `chroot`: under the chroot directory when there is one.
+    pub fn host_path(&self, p: &std::path::Path) -> PathBuf {
+        match &self.chroot {
+            Some(root) => std::path::Path::new(root).join(p.strip_prefix("/").unwrap_or(p)),
+            None => p.to_path_buf(),
+        }
+    }
+
     /// Where setting `key` was given, for messages: `ups.conf:12` (the file as read), or
     /// `-x key` when the command line set it last.
     pub fn location(&self, key: &str) -> String {

@@ -114,7 +114,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     if cli.quiet == 0 && !banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
-    nut_daemon::log::init(&prog, cli.debug);
+    nut_daemon::log::init_with_quiet(&prog, cli.debug, cli.quiet);
     // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
     let args_level = nut_daemon::log::debug_level();
 
@@ -301,14 +301,25 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     }
 
     if let Some(dir) = fw.ctx.chroot.clone() {
-        if let Err(e) = chroot(&dir) {
+        // The account is looked up before the jail hides the password and group files.
+        let account = match user.as_deref().map(nut_daemon::privs::lookup).transpose() {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("{prog}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let groups = account.as_ref().map(nut_daemon::privs::groups_of).unwrap_or_default();
+        if let Err(e) = chroot(&dir).and_then(|()| match &account {
+            Some(a) => become_account(a, &groups),
+            None => Ok(()),
+        }) {
             eprintln!("{prog}: {e}");
             return ExitCode::FAILURE;
         }
-    }
-    // The device is open: drop root before creating anything, as NUT does, so the socket and
-    // PID file belong to the driver's account and upsd (same account or group) can connect.
-    if let Some(user) = &user {
+    } else if let Some(user) = &user {
+        // The device is open: drop root before creating anything, as NUT does, so the socket and
+        // PID file belong to the driver's account and upsd (same account or group) can connect.
         if let Err(e) = nut_daemon::privs::drop_to(user) {
             eprintln!("{prog}: can't switch to user {user}: {e}");
             return ExitCode::FAILURE;
@@ -442,6 +453,29 @@ fn print_dump(state: &State) {
     let _ = out.flush();
 }
 
+/// Switch to `acct` with `groups` inside a chroot (where initgroups could not read the group
+/// file). A no-op when not root or when the account is root.
+fn become_account(acct: &nut_daemon::privs::Account, groups: &[u32]) -> Result<(), String> {
+    if nut_daemon::privs::euid() != 0 || acct.uid == 0 {
+        return Ok(());
+    }
+    let gids: Vec<libc::gid_t> = groups.to_vec();
+    // SAFETY: plain libc calls with valid arguments; failures are checked through return codes.
+    unsafe {
+        if libc::setgroups(gids.len(), gids.as_ptr()) != 0
+            || libc::setgid(acct.gid) != 0
+            || libc::setuid(acct.uid) != 0
+        {
+            return Err(format!("can't switch to user {}: {}", acct.name, std::io::Error::last_os_error()));
+        }
+        if libc::setuid(0) == 0 {
+            return Err(format!("switched to {} but could still regain root; refusing to run", acct.name));
+        }
+    }
+    tracing::debug!("running as user {} in the chroot", acct.name);
+    Ok(())
+}
+
 /// `chroot` / `-r`: enter `dir` (as root, before dropping privileges).
 fn chroot(dir: &str) -> Result<(), String> {
     let c = std::ffi::CString::new(dir).map_err(|_| format!("bad chroot directory {dir:?}"))?;
@@ -470,13 +504,16 @@ fn startup_checks<D: Driver>(
     conf: Option<&nut_conf::ups_conf::UpsConf>,
 ) -> Vec<nut_conf::Diagnostic> {
     use nut_daemon::files::{check_dir_writable, check_file, FileKind};
-    let mut diags = check_dir_writable(&ctx.statepath, reader, prog);
+    // With a chroot, the state and PID paths are inside it.
+    let mut diags = check_dir_writable(&ctx.host_path(&ctx.statepath), reader, prog);
     if ctx.pidpath != ctx.statepath {
         // A PID file that can't be written only costs `-c reload/exit`: warn.
-        diags.extend(check_dir_writable(&ctx.pidpath, reader, prog).into_iter().map(|mut d| {
-            d.severity = nut_conf::Severity::Warning;
-            d
-        }));
+        diags.extend(check_dir_writable(&ctx.host_path(&ctx.pidpath), reader, prog).into_iter().map(
+            |mut d| {
+                d.severity = nut_conf::Severity::Warning;
+                d
+            },
+        ));
     }
     for f in driver.files_read_after_drop(ctx) {
         diags.extend(check_file(&f, FileKind::Config, reader, prog));

@@ -376,13 +376,21 @@ fn repeater_strict_start_and_reconnect_max_tries() {
     let out = d.run(&["-a", "u", "-u", "root", "-F"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("repeater_disable_strict_start"), "{out:?}");
-    let d =
-        Drv::prepare(&format!("{relay} repeater_disable_strict_start\n reconnect_max_tries = 4\n"), &files);
+    let d = Drv::prepare(
+        &format!(
+            "{relay} repeater_disable_strict_start\n reconnect_max_tries = 4\n reconnect_report_freq = 2\n"
+        ),
+        &files,
+    );
     let mut d = d.spawn(&["-F"]);
     assert!(d.talk("DUMPALL\n", "DUMPDONE").contains("DATASTALE"), "started, data stale");
     // reconnect_max_tries (planned NUT 2.8.6): one attempt per poll, then the driver exits.
     assert_eq!(d.exit_code(), Some(1), "{}", d.log());
     assert!(d.log().contains("will try for max 4 attempts, then will exit"), "{}", d.log());
+    // reconnect_report_freq: progress every 2 attempts.
+    assert!(d.log().contains("still reconnecting to the device [ups@127.0.0.1"), "{}", d.log());
+    assert!(d.log().contains("] for 2 attempts") && d.log().contains("] for 4 attempts"), "{}", d.log());
+    assert!(!d.log().contains("] for 3 attempts"), "{}", d.log());
     assert!(d.log().contains("tried to reconnect for 5 times, now will exit as configured"), "{}", d.log());
 }
 
@@ -410,4 +418,98 @@ fn framework_settings_are_published_as_nut_2_8_5_does() {
     assert_eq!(d.var("driver.parameter.override.ups.mfr").as_deref(), Some("OVR"));
     assert_eq!(d.var("driver.parameter.desc"), None, "desc is upsd's, not a driver parameter");
     assert_eq!(d.var("ups.status").as_deref(), Some("OB"), "ignorelb: the device's LB is dropped");
+}
+
+#[test]
+fn chroot_serves_the_socket_inside_the_jail() {
+    // ups.conf's global chroot (or -r): the state path is inside the jail (nutupsdrv(8)).
+    let jail = TempDir::new().unwrap();
+    std::fs::create_dir(jail.path().join("st")).unwrap();
+    let text = format!("chroot = {}\n{}", jail.path().display(), conf(""));
+    let d = Drv::prepare(&text, &[("a.dev", DEV)]);
+    let env = [
+        ("NUT_CONFPATH", d.dir.path().to_path_buf()),
+        ("NUT_STATEPATH", "/st".into()),
+        ("NUT_ALTPIDPATH", "/st".into()),
+    ];
+    let mut cmd = Command::new(bin("dummy-ups"));
+    cmd.args(["-a", "u", "-u", "root", "-FF"]).envs(env.clone()).stdin(Stdio::null()).stdout(Stdio::null());
+    cmd.stderr(std::fs::File::create(d.path("drv.log")).unwrap());
+    let mut p = Proc::spawn(cmd);
+    let sock = jail.path().join("st/dummy-ups-u");
+    assert!(wait_until(T, || sock.exists() || !p.is_running()), "{}", d.log());
+    assert!(p.is_running(), "{}", d.log());
+    assert!(wait_until(T, || jail.path().join("st/dummy-ups-u.pid").exists()), "PID file in the jail");
+    let s = UnixStream::connect(&sock).unwrap();
+    s.set_read_timeout(Some(T)).unwrap();
+    (&s).write_all(b"DUMPVALUE ups.status\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(&s).read_line(&mut line).unwrap();
+    assert_eq!(line, "SETINFO ups.status \"OL\"\n");
+    // -c from outside finds the driver through the chroot.
+    let out = Command::new(bin("dummy-ups")).args(["-a", "u", "-c", "exit"]).envs(env).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(wait_until(T, || !p.is_running()));
+}
+
+#[test]
+fn controls_through_upsd_and_the_clients() {
+    use nut_testkit::{stack::program, Impl, Stack, UpsSpec};
+    // Debian's upsd and clients when installed (they pass the new names through untouched),
+    // else ours.
+    let which = if nut_testkit::debian_nut_available() { Impl::Debian } else { Impl::Ours };
+    let mut spec = UpsSpec::dummy_ups("u", "a.dev", Impl::Ours);
+    spec.extra = vec!["sdcommands = load.off".into()];
+    let s = Stack::builder().file("a.dev", DEV.as_bytes()).ups(spec).upsd(which).start().unwrap();
+    let client = |name: &str, args: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        let t = s.target("u");
+        a.push(&t);
+        let o = s.run(&program(which, name), &a, T).unwrap();
+        o.out()
+    };
+    // upscmd -l: the framework's commands with the driver's, in NUT's (sorted) order.
+    let cmds: Vec<String> = client("upscmd", &["-l"])
+        .lines()
+        .filter_map(|l| l.split(" - ").next().filter(|c| c.contains('.')).map(str::to_string))
+        .collect();
+    assert_eq!(
+        cmds,
+        [
+            "driver.killpower",
+            "driver.reload",
+            "driver.reload-or-error",
+            "driver.reload-or-exit",
+            "load.off",
+            "shutdown.default"
+        ]
+    );
+    let rw = client("upsrw", &["-l"]);
+    assert!(rw.contains("[driver.debug]\n") && rw.contains("[driver.flag.allow_killpower]\n"), "{rw}");
+    // upsrw writes driver.debug and the killpower switch.
+    let set = |var: &str| {
+        let o = s
+            .run(&program(which, "upsrw"), &["-s", var, "-u", "admin", "-p", "adminpw", &s.target("u")], T)
+            .unwrap();
+        assert_eq!(o.code, 0, "{}", o.err());
+    };
+    set("driver.debug=1");
+    assert!(wait_until(T, || client("upsc", &[]).contains("driver.debug: 1\n")));
+    set("driver.flag.allow_killpower=1");
+    assert!(wait_until(T, || client("upsc", &[]).contains("driver.flag.allow_killpower: 1\n")));
+    let o = s
+        .run(
+            &program(which, "upscmd"),
+            &["-u", "admin", "-p", "adminpw", &s.target("u"), "driver.killpower"],
+            T,
+        )
+        .unwrap();
+    assert_eq!(o.code, 0, "{}", o.err());
+    // The driver tried load.off (sdcommands), failed, and exited: upsd loses it.
+    assert!(
+        wait_until(T, || s.driver_log("u").contains("shutdown request(s) failed")),
+        "{}",
+        s.driver_log("u")
+    );
+    assert!(wait_until(T, || !s.socket_path("u").exists()), "the driver exits after killpower");
 }

@@ -84,6 +84,12 @@ pub struct Layout {
     pub desc_len: u16,
 }
 
+/// `wValue` of the GET_DESCRIPTOR request for the report descriptor: type 0x22, index
+/// `usb_hid_desc_index` (NUT's `(LIBUSB_DT_REPORT << 8) + hid_desc_index`).
+pub fn report_descriptor_value(desc_index: u8) -> u16 {
+    0x2200 | u16::from(desc_index)
+}
+
 /// One interface of a configuration descriptor, as [`layout`] needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IfaceDesc {
@@ -495,6 +501,9 @@ mod tests {
         // usb_hid_ep_in is the endpoint number, as NUT adds it to LIBUSB_ENDPOINT_IN.
         let o = UsbOpts { interface: Some(1), ep_in: Some(3), ..UsbOpts::default() };
         assert_eq!(layout(&ifaces, &o).ep_in, Some(0x83));
+        // usb_hid_desc_index asks for another report descriptor.
+        assert_eq!(report_descriptor_value(0), 0x2200);
+        assert_eq!(report_descriptor_value(1), 0x2201);
         // An interface the configuration does not describe is still used as asked.
         let o = UsbOpts { interface: Some(5), ..UsbOpts::default() };
         assert_eq!(layout(&ifaces, &o), Layout { iface: 5, ep_in: None, desc_len: 4096 });
