@@ -773,3 +773,41 @@ fn handle<D: Driver>(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_init_banner_as_nut_reads_it() {
+        assert!(!banner_disabled(None));
+        for v in ["", "true", "TRUE", "yes", "0"] {
+            assert!(banner_disabled(Some(v)), "{v:?}");
+        }
+        assert!(!banner_disabled(Some("1")), "NUT's quirk: 1 keeps the banner");
+    }
+
+    #[test]
+    fn foreground_follows_nut_rules() {
+        let cli = |s: &str| parse_cli(&s.split_whitespace().map(String::from).collect::<Vec<_>>()).unwrap();
+        assert!(!foreground(&cli("-a u")));
+        assert!(foreground(&cli("-a u -D")));
+        assert!(!foreground(&cli("-a u -D -B")), "-B wins over -D");
+        assert!(foreground(&cli("-a u -B -F")), "the last of -B/-F wins");
+        assert!(foreground(&cli("-a u -d 1")));
+    }
+
+    #[test]
+    fn ignorelb_needs_a_charge_or_runtime_limit() {
+        let mut s = State::new();
+        s.set_info("battery.charge", "50");
+        assert!(check_ignorelb(&s).unwrap_err().contains("The 'ignorelb' flag is set"));
+        s.set_info("battery.charge.low", "10");
+        assert!(check_ignorelb(&s).is_ok());
+        let mut s = State::new();
+        s.set_info("battery.runtime", "50");
+        s.set_info("battery.runtime.low", "10");
+        assert!(check_ignorelb(&s).is_ok());
+    }
+}

@@ -62,12 +62,15 @@ def dumpall(path, timeout=10.0):
     s.connect(path)
     s.sendall(b"DUMPALL\n")
     buf = b""
-    while not buf.endswith(b"DUMPDONE\n"):
+    # NUT 2.8.5 drivers broadcast driver.state at every poll: read up to DUMPDONE and no further.
+    while b"DUMPDONE\n" not in buf:
         chunk = s.recv(65536)
         if not chunk:
             break
         buf += chunk
     s.close()
+    if b"DUMPDONE\n" in buf:
+        buf = buf[:buf.index(b"DUMPDONE\n") + len(b"DUMPDONE\n")]
     return buf.decode("latin-1")
 
 
