@@ -167,7 +167,7 @@ pub fn client_views(
 /// variable name when the output is from `upsc <ups> <var>`.
 pub fn normalize_volatile(out: &nut_testkit::Output, single: Option<&str>) -> nut_testkit::Output {
     let mut o = out.clone();
-    let text = o.out();
+    let text = without_driver_2_8_5_additions(&o.out());
     let fixed = if single == Some("driver.parameter.synchronous") {
         match text.as_str() {
             "yes\n" | "auto\n" => "auto|yes\n".to_string(),
@@ -179,6 +179,47 @@ pub fn normalize_volatile(out: &nut_testkit::Output, single: Option<&str>) -> nu
     };
     o.stdout = fixed.into_bytes();
     o
+}
+
+/// The variables NUT 2.8.1-2.8.5's driver framework adds to every UPS.
+pub const DRIVER_2_8_5_VARS: &[&str] = &["driver.debug", "driver.flag.allow_killpower", "driver.state"];
+/// The instant commands it adds.
+pub const DRIVER_2_8_5_CMDS: &[&str] = &[
+    "driver.killpower",
+    "driver.reload",
+    "driver.reload-or-error",
+    "driver.reload-or-exit",
+    "shutdown.default",
+];
+
+/// Client output without what NUT 2.8.5's driver framework adds to every UPS (our drivers
+/// follow 2.8.5; Debian's 2.8.0 reference has none of it; the drivers' own tests check these):
+/// `upsc` lines of [`DRIVER_2_8_5_VARS`], their `upsrw -l` blocks, `upscmd -l` lines of
+/// [`DRIVER_2_8_5_CMDS`], and protocol lines (`VAR`/`RW`/`CMD <ups> <name>`) of transcripts.
+pub fn without_driver_2_8_5_additions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skip_block = false;
+    for line in text.split_inclusive('\n') {
+        let l = line.trim_end_matches('\n');
+        if skip_block {
+            skip_block = !l.is_empty();
+            continue;
+        }
+        let is_var = |n: &str| DRIVER_2_8_5_VARS.contains(&n);
+        let is_cmd = |n: &str| DRIVER_2_8_5_CMDS.contains(&n);
+        let upsc = l.split_once(": ").is_some_and(|(k, _)| is_var(k));
+        let upscmd = l.split_once(" - ").is_some_and(|(k, _)| is_cmd(k));
+        let block = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')).is_some_and(is_var);
+        let words: Vec<&str> = l.split(' ').collect();
+        let proto = matches!(words.as_slice(), ["S:", "VAR" | "RW", _, n, ..] if is_var(n))
+            || matches!(words.as_slice(), ["S:", "CMD", _, n] if is_cmd(n));
+        if block {
+            skip_block = true;
+        } else if !(upsc || upscmd || proto) {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Render a client result for diffs.
@@ -209,6 +250,18 @@ pub fn compare_views(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn driver_2_8_5_additions_are_set_aside() {
+        let t = "battery.charge: 9\ndriver.debug: 0\ndriver.state: quiet\nups.status: OL\n";
+        assert_eq!(without_driver_2_8_5_additions(t), "battery.charge: 9\nups.status: OL\n");
+        let rw = "[driver.debug]\nDescription unavailable\nType: NUMBER\nValue: 0\n\n[ups.id]\nx\n";
+        assert_eq!(without_driver_2_8_5_additions(rw), "[ups.id]\nx\n");
+        let cmd = "driver.killpower - Description unavailable\nload.off - Turn off the load immediately\n";
+        assert_eq!(without_driver_2_8_5_additions(cmd), "load.off - Turn off the load immediately\n");
+        let tr = "S: VAR u driver.state \\\"quiet\\\"\nS: CMD u shutdown.default\nS: CMD u load.off\n";
+        assert_eq!(without_driver_2_8_5_additions(tr), "S: CMD u load.off\n");
+    }
 
     #[test]
     fn diff_shows_changed_lines() {

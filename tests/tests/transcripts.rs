@@ -83,7 +83,16 @@ fn our_upsd_replays_debian_transcripts() {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         eprintln!("transcript {name}: {took:.1?}");
         match got {
-            Ok(got) if got == want => {}
+            // Our drivers publish NUT 2.8.5's framework variables and commands; the recordings
+            // come from Debian's 2.8.0.
+            Ok(got)
+                if got == want
+                    || (dummy == Impl::Ours && nut_tests::without_driver_2_8_5_additions(&got) == want) => {}
+            Ok(got) if dummy == Impl::Ours => bad.push(format!(
+                "== {name} (- Debian, + {}):\n{}",
+                cand.label(),
+                short_diff(&want, &nut_tests::without_driver_2_8_5_additions(&got), 20)
+            )),
             Ok(got) => bad.push(format!(
                 "== {name} (- Debian, + {}):\n{}",
                 cand.label(),
