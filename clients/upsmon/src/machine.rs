@@ -126,6 +126,9 @@ pub enum Event {
         /// forgets the line state: the first OL after reconnecting notifies ONLINE unless the
         /// UPS was already on line power before.
         connection_lost: bool,
+        /// True when no connection could be made at all (NUT logs `UPS [x]: connect failed:
+        /// ...` then, instead of `Poll UPS [x] failed - ...`).
+        connect_failed: bool,
     },
     /// `GET NUMLOGINS` answered during host sync; `None` if it failed.
     NumLogins {
@@ -428,7 +431,7 @@ impl Machine {
                     self.parse_status(i, &status, alarm.as_deref(), &buzzwords, now, &mut out);
                 }
             }
-            Event::PollFailed { ups, reason, connection_lost } => {
+            Event::PollFailed { ups, reason, connection_lost, connect_failed } => {
                 if let Some(i) = self.index(&ups) {
                     // NUT forgets the line state of a dropped connection but keeps the OL
                     // flag: the next OL is news only if the UPS was not on line power
@@ -436,7 +439,12 @@ impl Machine {
                     if connection_lost {
                         self.upses[i].line_known = true;
                     }
-                    self.poll_failed(i, &reason, now, &mut out);
+                    let line = if connect_failed {
+                        format!("UPS [{ups}]: connect failed: {reason}")
+                    } else {
+                        format!("Poll UPS [{ups}] failed - {reason}")
+                    };
+                    self.poll_failed(i, &line, now, &mut out);
                 }
             }
             Event::NumLogins { ups, count } => {
@@ -628,7 +636,8 @@ impl Machine {
     ) {
         // An empty answer counts as a dead UPS, as in NUT.
         if status.trim().is_empty() {
-            self.poll_failed(i, "empty ups.status", now, out);
+            let line = format!("Poll UPS [{}] failed - empty ups.status", self.upses[i].spec.name);
+            self.poll_failed(i, &line, now, out);
             return;
         }
         self.ups_is_avail(i, out);
@@ -803,7 +812,8 @@ impl Machine {
         }
     }
 
-    fn poll_failed(&mut self, i: usize, reason: &str, now: Millis, out: &mut Vec<Action>) {
+    /// A failed poll; `line` is what to log (subject to POLLFAIL_LOG_THROTTLE_MAX).
+    fn poll_failed(&mut self, i: usize, line: &str, now: Millis, out: &mut Vec<Action>) {
         let throttle = self.settings.pollfail_log_throttle_max;
         let u = &mut self.upses[i];
         u.pollfail_streak += 1;
@@ -811,7 +821,7 @@ impl Machine {
         let log =
             throttle < 0 || streak == 1 || (throttle > 0 && streak.checked_rem(throttle as u64) == Some(0));
         if log {
-            out.push(Action::Log(Level::Err, format!("Poll UPS [{}] failed - {}", u.spec.name, reason)));
+            out.push(Action::Log(Level::Err, line.to_string()));
         }
         if u.comm_ok != Some(false) {
             u.comm_ok = Some(false);

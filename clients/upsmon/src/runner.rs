@@ -17,7 +17,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use nut_client::{CertHost, Client, ErrCode, Error, TlsOptions};
@@ -32,6 +32,8 @@ use crate::privsep::Shutdowner;
 use crate::watch::{Family, Watches};
 
 static SIG_TERM: AtomicBool = AtomicBool::new(false);
+/// The signal that asked upsmon to stop, for NUT's `Signal 15: exiting`.
+static SIG_TERM_NUM: AtomicI32 = AtomicI32::new(0);
 static SIG_HUP: AtomicBool = AtomicBool::new(false);
 static SIG_FSD: AtomicBool = AtomicBool::new(false);
 
@@ -39,7 +41,10 @@ extern "C" fn on_signal(sig: libc::c_int) {
     match sig {
         libc::SIGHUP => SIG_HUP.store(true, Ordering::SeqCst),
         libc::SIGUSR1 => SIG_FSD.store(true, Ordering::SeqCst),
-        _ => SIG_TERM.store(true, Ordering::SeqCst),
+        _ => {
+            SIG_TERM_NUM.store(sig, Ordering::SeqCst);
+            SIG_TERM.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -160,7 +165,7 @@ impl Runner {
         loop {
             self.children.reap();
             if SIG_TERM.swap(false, Ordering::SeqCst) {
-                log(Level::Info, "Signal received: logging out and exiting");
+                log(Level::Info, &format!("Signal {}: exiting", SIG_TERM_NUM.load(Ordering::SeqCst)));
                 self.logout_all();
                 return Some(ExitCode::SUCCESS);
             }
@@ -318,8 +323,12 @@ impl Runner {
     /// Polls one UPS: `Some` event with what upsd said, `None` when this cycle skips it
     /// (connected, but the login failed: NUT polls it unauthenticated from the next cycle on).
     fn poll(&mut self, sys: &str) -> Option<Event> {
-        let fail =
-            |reason: String| Event::PollFailed { ups: sys.to_string(), reason, connection_lost: false };
+        let fail = |reason: String| Event::PollFailed {
+            ups: sys.to_string(),
+            reason,
+            connection_lost: false,
+            connect_failed: false,
+        };
         let Some(m) = self.monitor(sys) else { return Some(fail("not in upsmon.conf any more".into())) };
         if !self.conns.contains_key(sys) {
             match self.connect(&m) {
@@ -329,7 +338,14 @@ impl Runner {
                         return None;
                     }
                 }
-                Err(reason) => return Some(fail(reason)),
+                Err(reason) => {
+                    return Some(Event::PollFailed {
+                        ups: sys.to_string(),
+                        reason,
+                        connection_lost: false,
+                        connect_failed: true,
+                    })
+                }
             }
         }
         let Some(c) = self.conns.get_mut(sys) else { return Some(fail("no connection".into())) };
@@ -347,6 +363,7 @@ impl Runner {
                                 ups: sys.to_string(),
                                 reason: e.nut_message(),
                                 connection_lost: true,
+                                connect_failed: false,
                             });
                         }
                         Err(_) => {}
@@ -370,7 +387,12 @@ impl Runner {
                 if lost {
                     self.drop_conn(sys);
                 }
-                Some(Event::PollFailed { ups: sys.to_string(), reason, connection_lost: lost })
+                Some(Event::PollFailed {
+                    ups: sys.to_string(),
+                    reason,
+                    connection_lost: lost,
+                    connect_failed: false,
+                })
             }
         }
     }

@@ -97,6 +97,7 @@ impl Sim {
                                 ups: u,
                                 reason: "Connection refused".into(),
                                 connection_lost: false,
+                                connect_failed: false,
                             },
                         });
                     }
@@ -741,6 +742,7 @@ fn lost_connection_while_on_line_power_is_only_a_comm_blip_like_nut() {
         ups: "ups@localhost".into(),
         reason: "Server disconnected".into(),
         connection_lost: true,
+        connect_failed: false,
     });
     s.run(5);
     assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost"]);
@@ -756,6 +758,7 @@ fn lost_connection_before_the_first_ol_makes_that_ol_news_like_nut() {
         ups: "ups@localhost".into(),
         reason: "Server disconnected".into(),
         connection_lost: true,
+        connect_failed: false,
     });
     s.all(Some("OL")).run(5);
     assert_eq!(s.notes(), ["COMMBAD ups@localhost", "COMMOK ups@localhost", "ONLINE ups@localhost"]);

@@ -328,6 +328,16 @@ impl Stack {
         assert!(st.is_ok_and(|s| s.success()), "touch failed");
     }
 
+    /// `GET NUMLOGINS <ups>`, or `None` when upsd does not answer it.
+    pub fn numlogins(&self, ups: &str) -> Option<u32> {
+        nut_client::Client::connect(&self.addr, self.port).and_then(|mut c| c.get_numlogins(ups)).ok()
+    }
+
+    /// `LIST CLIENT <ups>`: the addresses of the clients logged in to `ups`.
+    pub fn clients(&self, ups: &str) -> Option<Vec<String>> {
+        nut_client::Client::connect(&self.addr, self.port).and_then(|mut c| c.list_client(ups)).ok()
+    }
+
     /// Sets the FSD latch as a primary elsewhere would (`actions = FSD` user).
     pub fn fsd(&self, ups: &str) {
         use std::io::{BufRead, BufReader, Write};
@@ -490,6 +500,27 @@ impl Upsmon {
     /// True while the process runs.
     pub fn running(&mut self) -> bool {
         self.proc.as_mut().is_some_and(|p| p.is_running())
+    }
+
+    /// The process ID (upsmon itself: the wrapper execs it).
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(|p| p.pid())
+    }
+
+    /// Sends a signal to upsmon.
+    pub fn signal(&self, sig: libc::c_int) {
+        if let Some(p) = &self.proc {
+            p.signal(sig);
+        }
+    }
+
+    /// Replaces upsmon.conf lines: every line starting with `from` becomes `to` (for reloads).
+    pub fn edit_conf(&self, from: &str, to: &str) {
+        let path = self.dir.path().join("upsmon.conf");
+        let text = std::fs::read_to_string(&path).expect("read upsmon.conf");
+        let new: Vec<String> =
+            text.lines().map(|l| if l.starts_with(from) { to.to_string() } else { l.to_string() }).collect();
+        std::fs::write(&path, new.join("\n") + "\n").expect("write upsmon.conf");
     }
 
     /// upsmon's stderr so far.
