@@ -591,7 +591,7 @@ impl Machine {
                 self.phase = Phase::HostSync { started, rounds };
                 let max = self.upses.iter().filter(|u| u.is_primary()).filter_map(|u| u.numlogins).max();
                 if max.unwrap_or(0) <= 1 {
-                    out.push(Action::Log(Level::Debug, "All secondaries have logged out".into()));
+                    out.push(Action::Log(Level::Info, "All secondaries have logged out".into()));
                     self.do_shutdown(now, out);
                 } else if now.saturating_sub(started) > self.settings.hostsync * 1000 {
                     out.push(Action::Log(Level::Info, "Host sync timer expired, forcing shutdown".into()));

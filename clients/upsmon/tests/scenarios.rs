@@ -152,6 +152,12 @@ fn verify(sc: &Scenario, mon_impl: Impl, stack_impl: Impl, out: &Outcome) {
                 mine.remove(i);
             }
         }
+        let newer: Vec<&String> = mine
+            .iter()
+            .map(|(_, n)| n)
+            .filter(|n| !TYPES_2_8_0.contains(&n.split(' ').next().unwrap_or("")))
+            .collect();
+        assert!(newer.is_empty(), "{what}: notifications beyond 2.8.0's not listed in ours_extra: {newer:?}");
         mine = only_2_8_0(&mine);
     }
     let b = bursts(&mine);
