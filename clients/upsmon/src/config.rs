@@ -147,7 +147,17 @@ pub fn tls_findings(loaded: &Loaded) -> Vec<nut_conf::Diagnostic> {
         ));
     }
     if let Some((name, _)) = &c.certident {
-        if c.certfile.is_none() {
+        if c.certfile.is_some() {
+            out.push(Diagnostic::warning(
+                &file,
+                lines.certident,
+                format!(
+                    "CERTIDENT \"{name}\" is not used: with CERTFILE the client certificate is the one in that \
+                     file (as with NUT 2.8.5's OpenSSL build, where CERTIDENT does nothing), and its key must \
+                     not be encrypted; remove the CERTIDENT line"
+                ),
+            ));
+        } else {
             let dir = nss
                 .as_ref()
                 .map(|d| d.display().to_string())
@@ -165,7 +175,7 @@ pub fn tls_findings(loaded: &Loaded) -> Vec<nut_conf::Diagnostic> {
             ));
         }
     }
-    if !out.is_empty() {
+    if out.iter().any(|d| d.is_error()) {
         return out;
     }
     // Whatever else the TLS layer refuses (a missing CA file, a CERTFILE without its key),
@@ -283,6 +293,17 @@ mod tests {
         let f = tls_findings(&l);
         assert!(f[0].message.contains("--from-nss /etc/nut/cert"), "{f:?}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn certident_with_a_pem_certfile_is_pointed_out() {
+        let l = loaded(
+            "MONITOR ups@localhost 1 u p secondary\nCERTFILE /nonexistent/c.pem\nCERTIDENT \"c\" \"pw\"\n",
+        );
+        let f = tls_findings(&l);
+        assert!(f[0].to_string().starts_with("upsmon.conf:3: warning: CERTIDENT \"c\" is not used"), "{f:?}");
+        // The missing CERTFILE itself is an error found after it.
+        assert!(f.iter().any(|d| d.is_error() && d.line == 2), "{f:?}");
     }
 
     #[test]

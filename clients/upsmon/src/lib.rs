@@ -178,6 +178,9 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed, debug_args: 
         eprintln!("{e}");
         return fail(&format!("fix the TLS settings in {} listed above", loaded.file()));
     }
+    for w in config::tls_findings(&loaded).iter().filter(|d| !d.is_error()) {
+        eprintln!("{w}");
+    }
     let (timeout, warnings) =
         config::connect_timeout(p.value('W'), std::env::var("NUT_DEFAULT_CONNECT_TIMEOUT").ok().as_deref());
     for w in warnings {

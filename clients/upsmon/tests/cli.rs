@@ -105,3 +105,23 @@ fn privileged_parent_follows_the_monitor_out_on_stop() {
     };
     assert!(wait_until(Duration::from_secs(5), gone), "the monitor exited");
 }
+
+#[test]
+fn check_config_checks_monitoring_only_lines_too_since_they_log_in() {
+    let users = "[upsmon]\n password = secret\n upsmon secondary\n";
+    let dir = setup("MONITOR eaton@localhost:1 0 upsmon wrong secondary\nMINSUPPLIES 0", users);
+    let text = String::from_utf8_lossy(&upsmon(&dir, &["--check-config"]).stdout).to_string();
+    assert!(
+        text.contains(
+            "upsmon.conf:1: error: MONITOR eaton@localhost:1: the password for user [upsmon] differs"
+        ),
+        "{text}"
+    );
+    // With LOGIN_MONITOR_ONLY off the line never logs in: nothing to compare.
+    let dir = setup(
+        "MONITOR eaton@localhost:1 0 upsmon wrong secondary\nMINSUPPLIES 0\nLOGIN_MONITOR_ONLY off",
+        users,
+    );
+    let text = String::from_utf8_lossy(&upsmon(&dir, &["--check-config"]).stdout).to_string();
+    assert!(!text.contains("password for user"), "{text}");
+}
