@@ -15,6 +15,7 @@ pub mod machine;
 pub mod notify;
 pub mod privsep;
 pub mod runner;
+pub mod sleep;
 pub mod watch;
 
 use machine::{Level, Machine};
@@ -250,6 +251,7 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed, debug_args: 
     };
     runner::Runner::new(machine, loaded, shut)
         .with_family(family)
+        .with_sleep_watch(sleep::watch())
         .with_connect_timeout(timeout)
         .with_debug_args(debug_args)
         .run()

@@ -163,6 +163,17 @@ pub enum Event {
         /// The time the wait was meant to take, in milliseconds.
         expected: u64,
     },
+    /// The OS announced that it is going to sleep (logind's `PrepareForSleep(true)`).
+    SleepStarting,
+    /// The OS announced that it woke up (`PrepareForSleep(false)`), `wall` ms after it
+    /// announced the sleep.
+    SleepFinished {
+        /// Wall-clock milliseconds since [`Event::SleepStarting`].
+        wall: i64,
+    },
+    /// A reload signal came while dozing before a sleep: NUT then stops waiting for the
+    /// wake-up.
+    DozeInterrupted,
 }
 
 /// Log levels, syslog's.
@@ -369,6 +380,8 @@ pub struct Machine {
     upses: Vec<UpsState>,
     phase: Phase,
     last_noparent: Option<Millis>,
+    /// The OS said it is going to sleep: no polls until it says it woke up (NUT "dozes").
+    dozing: bool,
 }
 
 impl Machine {
@@ -381,6 +394,7 @@ impl Machine {
             upses: monitors.into_iter().map(|m| UpsState::new(m, now)).collect(),
             phase: Phase::Monitoring,
             last_noparent: None,
+            dozing: false,
         })
     }
 
@@ -481,8 +495,41 @@ impl Machine {
                 }
             }
             Event::TimeJump { wall, expected } => self.time_jump(wall, expected, now, &mut out),
+            Event::SleepStarting => {
+                if self.phase == Phase::Monitoring && !self.dozing {
+                    self.notify(None, NotifyType::SuspendStarting, "", &mut out);
+                    out.push(Action::Log(Level::Info, "upsmon: Processing OS going to sleep".into()));
+                    out.push(Action::Log(
+                        Level::Info,
+                        "upsmon: Dozing off until system tells us otherwise; send a SIGHUP or SIGTERM to break the loop manually".into(),
+                    ));
+                    self.dozing = true;
+                }
+            }
+            Event::SleepFinished { wall } => {
+                // Not dozing: the wake-up was already seen on the clocks (or the sleep was
+                // never announced to us, and then the clocks see it).
+                if self.phase == Phase::Monitoring && self.dozing {
+                    out.push(Action::Log(Level::Info, "upsmon: Dozing off finished".into()));
+                    self.wake_up(wall, now, &mut out);
+                }
+            }
+            Event::DozeInterrupted => {
+                if self.dozing {
+                    self.dozing = false;
+                    out.push(Action::Log(
+                        Level::Warning,
+                        "upsmon: OS was last known to be preparing for sleep, and we were interrupted by a reload signal. If the sleep does happen later, the system might shut down after wake-up if UPS info is stale after a known critical power state!".into(),
+                    ));
+                }
+            }
         }
         out
+    }
+
+    /// True while the OS is about to sleep (between its announcements).
+    pub fn dozing(&self) -> bool {
+        self.dozing
     }
 
     fn index(&self, ups: &str) -> Option<usize> {
@@ -491,6 +538,9 @@ impl Machine {
 
     fn tick(&mut self, now: Millis, out: &mut Vec<Action>) {
         match self.phase {
+            // Dozing before a sleep: nothing is polled until the OS says it woke up (the
+            // network may already be gone).
+            Phase::Monitoring if self.dozing => out.push(Action::SleepUntil(now + 1000)),
             Phase::Monitoring => self.poll_all(out),
             Phase::HostSync { .. } => {
                 for u in self.upses.iter_mut().filter(|u| u.is_primary()) {
@@ -521,11 +571,15 @@ impl Machine {
     }
 
     /// The wait between polls took `wall` ms on the wall clock instead of `expected`: NUT
-    /// 2.8.5 logs it and carries on as after a wake-up from sleep (SUSPEND_FINISHED, every
-    /// reading forgotten, upsmon.conf re-read, fresh connections), then polls at once, so no
-    /// decision rests on readings from before the jump (a UPS last seen on battery would
+    /// 2.8.5 logs it and carries on as after a wake-up from sleep ([`Machine::wake_up`]), so
+    /// no decision rests on readings from before the jump (a UPS last seen on battery would
     /// otherwise look dead for longer than DEADTIME).
     fn time_jump(&mut self, wall: i64, expected: u64, now: Millis, out: &mut Vec<Action>) {
+        if self.dozing && self.phase == Phase::Monitoring {
+            // The sleep was announced; this is its end (the wake-up news may come later).
+            self.wake_up(wall, now, out);
+            return;
+        }
         let secs = format!("{:.6}", wall as f64 / 1000.0);
         if wall < 0 {
             out.push(Action::Log(
@@ -554,6 +608,14 @@ impl Machine {
             // NUT is inside its shutdown sequence then and does not look at the clock.
             return;
         }
+        self.wake_up(wall, now, out);
+    }
+
+    /// NUT 2.8.5's handling of a wake-up: SUSPEND_FINISHED, every reading forgotten,
+    /// upsmon.conf re-read, fresh connections, and a poll at once.
+    fn wake_up(&mut self, wall: i64, now: Millis, out: &mut Vec<Action>) {
+        self.dozing = false;
+        let secs = format!("{:.6}", wall as f64 / 1000.0);
         self.notify(None, NotifyType::SuspendFinished, "", out);
         out.push(Action::Log(
             Level::Info,

@@ -29,6 +29,7 @@ use crate::config::{self, Loaded};
 use crate::deliver::{self, log, Children};
 use crate::machine::{Action, Event, Level, Machine, Phase};
 use crate::privsep::Shutdowner;
+use crate::sleep::SleepMsg;
 use crate::watch::{Family, Watches};
 
 static SIG_TERM: AtomicBool = AtomicBool::new(false);
@@ -78,6 +79,8 @@ pub struct Runner {
     /// The debug level from the command line (`-D`, `NUT_DEBUG_LEVEL`), which a reload
     /// without DEBUG_MIN returns to.
     debug_args: u8,
+    /// News from logind about the OS going to sleep and waking up ([`crate::sleep`]).
+    sleep: Option<std::sync::mpsc::Receiver<SleepMsg>>,
 }
 
 /// How much later than asked a wait may end on the wall clock before upsmon takes it for a
@@ -115,7 +118,53 @@ impl Runner {
             watches: Watches::default(),
             opts: nut_client::Options::default(),
             debug_args: 0,
+            sleep: None,
         }
+    }
+
+    /// Listens to the OS's sleep and wake-up announcements ([`crate::sleep::watch`]).
+    pub fn with_sleep_watch(mut self, rx: std::sync::mpsc::Receiver<SleepMsg>) -> Runner {
+        self.sleep = Some(rx);
+        self
+    }
+
+    /// Handles what the sleep watcher said; `Some` when upsmon must exit.
+    fn sleep_news(&mut self) -> Option<ExitCode> {
+        let msgs: Vec<SleepMsg> = match &self.sleep {
+            Some(rx) => rx.try_iter().collect(),
+            None => return None,
+        };
+        for msg in msgs {
+            match msg {
+                SleepMsg::Ready { inhibitor } => {
+                    if inhibitor {
+                        log(Level::Info, "upsmon: initialized OS integration for sleep inhibitor");
+                    }
+                    log(Level::Info, "upsmon: initialized OS integration for sleep/wake monitoring");
+                }
+                SleepMsg::Unavailable(why) => {
+                    log(Level::Debug, &format!("no OS integration for sleep/wake monitoring: {why}"))
+                }
+                SleepMsg::NoInhibitor(why) => log(
+                    Level::Warning,
+                    &format!("upsmon: failed to initialize OS integration for sleep inhibitor ({why})"),
+                ),
+                SleepMsg::Preparing(done) => {
+                    let code = self.process(Event::SleepStarting);
+                    // SUSPEND_STARTING is on its way: let the sleep go ahead.
+                    let _ = done.send(());
+                    if code.is_some() {
+                        return code;
+                    }
+                }
+                SleepMsg::Finished { wall } => {
+                    if let Some(code) = self.process(Event::SleepFinished { wall }) {
+                        return Some(code);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// Sets the connect timeout (`-W`, `NUT_DEFAULT_CONNECT_TIMEOUT`).
@@ -170,7 +219,11 @@ impl Runner {
                 return Some(ExitCode::SUCCESS);
             }
             if SIG_HUP.swap(false, Ordering::SeqCst) {
+                let _ = self.process(Event::DozeInterrupted);
                 self.reload();
+            }
+            if let Some(code) = self.sleep_news() {
+                return Some(code);
             }
             if SIG_FSD.swap(false, Ordering::SeqCst) {
                 if let Some(code) = self.process(Event::FsdRequested) {

@@ -662,6 +662,50 @@ fn after_a_time_jump_an_old_on_battery_reading_does_not_shut_down() {
 }
 
 #[test]
+fn an_announced_sleep_stops_polling_until_the_wake_up() {
+    let mut s = Sim::primary();
+    s.all(Some("OB")).run(10);
+    s.drive(Event::SleepStarting);
+    assert_eq!(s.notes(), ["ONBATT ups@localhost", "SUSPEND_STARTING"]);
+    assert!(s.m.dozing());
+    let polls = s.actions.iter().filter(|a| matches!(a, Action::Poll(_))).count();
+    s.all(None).run(120);
+    assert_eq!(
+        s.actions.iter().filter(|a| matches!(a, Action::Poll(_))).count(),
+        polls,
+        "no polls while the OS goes to sleep"
+    );
+    assert!(!s.shut_down(), "the silent UPS is not promoted dead while dozing");
+    s.all(Some("OB"));
+    // The runner's clocks see the wake-up first (the nap that spanned the sleep ends), then
+    // logind's news comes: one wake-up, and no "unexpected" jump since it was announced.
+    s.drive(Event::TimeJump { wall: 3_600_000, expected: 1000 });
+    s.drive(Event::SleepFinished { wall: 3_600_000 });
+    assert_eq!(s.notes()[2..], ["SUSPEND_FINISHED", "ONBATT ups@localhost"]);
+    assert!(!s.m.dozing());
+
+    // Told by logind only (the clocks saw nothing): the same.
+    let mut s = Sim::primary();
+    s.all(Some("OL")).run(1);
+    s.drive(Event::SleepStarting);
+    s.drive(Event::SleepFinished { wall: 20_000 });
+    assert_eq!(s.notes(), ["SUSPEND_STARTING", "SUSPEND_FINISHED", "ONLINE ups@localhost"]);
+    assert!(s.logs().contains(&"upsmon: Dozing off finished".to_string()));
+}
+
+#[test]
+fn a_reload_signal_ends_the_doze_with_nut_s_warning() {
+    let mut s = Sim::primary();
+    s.all(Some("OL")).run(1);
+    s.drive(Event::SleepStarting);
+    s.drive(Event::DozeInterrupted);
+    assert!(!s.m.dozing());
+    assert!(s.logs().iter().any(|l| l.contains("interrupted by a reload signal")));
+    s.run(10);
+    assert!(s.actions.iter().filter(|a| matches!(a, Action::Poll(_))).count() >= 2, "polling again");
+}
+
+#[test]
 fn a_time_jump_during_a_shutdown_changes_nothing() {
     let mut s = Sim::primary();
     s.numlogins = 2;

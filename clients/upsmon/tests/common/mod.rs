@@ -401,6 +401,11 @@ impl<'a> MonConf<'a> {
 impl Upsmon {
     /// Writes the config and starts upsmon in the foreground without privilege separation.
     pub fn start(which: Impl, mc: &MonConf) -> Upsmon {
+        Upsmon::start_env(which, mc, &[])
+    }
+
+    /// [`Upsmon::start`] with extra environment variables.
+    pub fn start_env(which: Impl, mc: &MonConf, env: &[(&str, &str)]) -> Upsmon {
         let dir = TempDir::new().expect("temp dir");
         let d = dir.path();
         let mut conf = String::new();
@@ -461,6 +466,9 @@ impl Upsmon {
             mc.flags
         ));
         c.env("NUT_CONFPATH", d).env("NUT_ALTPIDPATH", d).env("NUT_STATEPATH", d);
+        for (k, v) in env {
+            c.env(k, v);
+        }
         c.stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(d.join("upsmon.log")).expect("log")));
         let proc = Some(Proc::spawn(c));
