@@ -673,6 +673,13 @@ impl Runner {
                 nut_daemon::log::set_debug_level(self.debug_args);
             }
         }
+        self.shut.reconfigure(
+            crate::privsep::ShutdownConf {
+                pdflag: new.conf.powerdownflag.clone(),
+                shutdowncmd: new.conf.shutdowncmd.clone(),
+            },
+            &new.file(),
+        );
         self.loaded = new;
         // The set of watched UPSes may have changed: subscribe again at the next tick.
         self.watches.stop_all();

@@ -323,3 +323,24 @@ fn an_nss_database_is_refused_with_the_conversion_command() {
     assert!(!out.status.success());
     assert!(err.contains(&conv), "{err}");
 }
+
+#[test]
+fn a_reloaded_shutdowncmd_is_used_without_privilege_separation() {
+    // NUT: with -p the one process runs the new SHUTDOWNCMD after a reload (with a
+    // privileged parent it warns that a restart is needed).
+    let stack = Stack::new(Impl::Ours, &[("ups1", ONLINE_DEV, "dev")]);
+    let m = Upsmon::start(Impl::Ours, &MonConf::on(&stack, &[("ups1", "secondary")]));
+    assert!(wait_until(Duration::from_secs(10), || stack.numlogins("ups1") == Some(1)));
+    let other = m.dir.path().join("other.marker");
+    m.edit_conf("SHUTDOWNCMD", &format!("SHUTDOWNCMD \"touch {}\"", other.display()));
+    m.signal(libc::SIGHUP);
+    assert!(wait_until(Duration::from_secs(10), || m.log().contains("Reloading configuration")));
+    std::thread::sleep(Duration::from_millis(300));
+    m.signal(libc::SIGUSR1);
+    assert!(
+        wait_until(Duration::from_secs(10), || other.exists()),
+        "the new SHUTDOWNCMD did not run\n{}",
+        m.log()
+    );
+    assert!(!m.shut_down(), "the old SHUTDOWNCMD ran");
+}
