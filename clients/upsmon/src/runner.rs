@@ -81,6 +81,8 @@ pub struct Runner {
     debug_args: u8,
     /// News from logind about the OS going to sleep and waking up ([`crate::sleep`]).
     sleep: Option<std::sync::mpsc::Receiver<SleepMsg>>,
+    /// The wall and monotonic clocks when last compared ([`drifted`]).
+    clocks: (SystemTime, Instant),
 }
 
 /// How much later than asked a wait may end on the wall clock before upsmon takes it for a
@@ -92,6 +94,14 @@ pub const JUMP_TOLERANCE_MS: i64 = 5000;
 /// forward) or backwards at all is a jump.
 pub fn jumped(asked: u64, wall: i64) -> bool {
     wall < 0 || wall > asked as i64 + JUMP_TOLERANCE_MS
+}
+
+/// Whether the wall clock moved `wall` ms while the monotonic clock moved `mono` ms, by more
+/// than the tolerance either way: the system was suspended (the monotonic clock stands still
+/// then) or the clock was set, whatever upsmon was doing at the time (a poll included, which
+/// [`jumped`] does not see).
+pub fn drifted(wall: i64, mono: u64) -> bool {
+    (wall - mono as i64).abs() > JUMP_TOLERANCE_MS
 }
 
 /// Milliseconds from `a` to `b` on the wall clock, negative when it went back.
@@ -119,6 +129,7 @@ impl Runner {
             opts: nut_client::Options::default(),
             debug_args: 0,
             sleep: None,
+            clocks: (SystemTime::now(), Instant::now()),
         }
     }
 
@@ -213,6 +224,20 @@ impl Runner {
         let mut napped_wall: i64 = 0;
         loop {
             self.children.reap();
+            // Compare the clocks since the last look (a poll may lie in between).
+            let (w0, m0) = self.clocks;
+            self.clocks = (SystemTime::now(), Instant::now());
+            let (wall, mono) =
+                (wall_ms(w0, self.clocks.0), self.clocks.1.duration_since(m0).as_millis() as u64);
+            if drifted(wall, mono) && self.machine.phase() == Phase::Monitoring {
+                if let Some(code) = self.process(Event::TimeJump { wall, expected: mono }) {
+                    return Some(code);
+                }
+                self.clocks = (SystemTime::now(), Instant::now());
+                asked = self.wake.saturating_sub(self.now());
+                napped_wall = 0;
+                continue;
+            }
             if SIG_TERM.swap(false, Ordering::SeqCst) {
                 log(Level::Info, &format!("Signal {}: exiting", SIG_TERM_NUM.load(Ordering::SeqCst)));
                 self.logout_all();
@@ -239,7 +264,9 @@ impl Runner {
             if now >= self.wake {
                 // A clock set back shows only over the whole wait, as in NUT.
                 if napped_wall < 0 && self.machine.phase() == Phase::Monitoring {
-                    return self.process(Event::TimeJump { wall: napped_wall, expected: asked });
+                    let code = self.process(Event::TimeJump { wall: napped_wall, expected: asked });
+                    self.clocks = (SystemTime::now(), Instant::now());
+                    return code;
                 }
                 return None;
             }
@@ -257,6 +284,7 @@ impl Runner {
                 if let Some(code) = self.process(Event::TimeJump { wall: napped_wall, expected: asked }) {
                     return Some(code);
                 }
+                self.clocks = (SystemTime::now(), Instant::now());
                 asked = self.wake.saturating_sub(self.now());
                 napped_wall = 0;
                 continue;
@@ -711,5 +739,16 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
         assert_eq!(wall_ms(t, t + Duration::from_millis(1500)), 1500);
         assert_eq!(wall_ms(t, t - Duration::from_millis(250)), -250);
+    }
+
+    #[test]
+    fn clock_drift_rule() {
+        // Suspended for a minute during a poll: the monotonic clock saw 20 ms.
+        assert!(drifted(60_020, 20));
+        // Clock set back by ten seconds.
+        assert!(drifted(-9_000, 1000));
+        // A slow poll, or a small NTP step: nothing.
+        assert!(!drifted(8_000, 7_990));
+        assert!(!drifted(600, 1000));
     }
 }
