@@ -293,7 +293,12 @@ fn test_notify(path: &std::path::Path, operands: &[String]) -> ExitCode {
         },
         None => NotifyType::OnBatt,
     };
-    let ups = operands.get(1).cloned().or_else(|| loaded.conf.monitors.first().map(|m| m.system.clone()));
+    // Host-wide events name no UPS (UPSNAME is empty), as the real ones do.
+    let ups = if ntype.is_host_wide() {
+        None
+    } else {
+        operands.get(1).cloned().or_else(|| loaded.conf.monitors.first().map(|m| m.system.clone()))
+    };
     let settings = loaded.settings();
     let n = machine::notification(&settings.notify, ntype, ups.as_deref(), "test");
     println!(

@@ -110,6 +110,19 @@ impl NotifyType {
         TABLE.iter().find(|(t, _, _)| *t == self).map(|(_, _, m)| *m).unwrap_or("%s")
     }
 
+    /// True for the notifications about this host rather than a UPS (UPSNAME is empty).
+    pub fn is_host_wide(self) -> bool {
+        matches!(
+            self,
+            NotifyType::Shutdown
+                | NotifyType::NoParent
+                | NotifyType::ShutdownHostsync
+                | NotifyType::SuspendStarting
+                | NotifyType::SuspendFinished
+                | NotifyType::SuspendTimejumpUnexpected
+        )
+    }
+
     /// Looks a type up by its upsmon.conf name, case-insensitively as NUT does.
     pub fn from_name(name: &str) -> Option<NotifyType> {
         TABLE.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(t, _, _)| *t)

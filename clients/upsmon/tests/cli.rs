@@ -125,3 +125,16 @@ fn check_config_checks_monitoring_only_lines_too_since_they_log_in() {
     let text = String::from_utf8_lossy(&upsmon(&dir, &["--check-config"]).stdout).to_string();
     assert!(!text.contains("password for user"), "{text}");
 }
+
+#[test]
+fn a_host_wide_test_notification_names_no_ups() {
+    let dir =
+        setup("MONITOR eaton@localhost:1 1 upsmon secret primary\nNOTIFYFLAG SUSPEND_FINISHED EXEC", "");
+    let out = upsmon(&dir, &["-c", "test-notify", "SUSPEND_FINISHED"]);
+    assert!(out.status.success(), "{out:?}");
+    let log = std::fs::read_to_string(dir.path().join("notify.log")).unwrap_or_default();
+    assert_eq!(
+        log.trim(),
+        "SUSPEND_FINISHED||OS just finished sleep/suspend/hibernate mode, de-activating obsolete UPS readings to avoid an unfortunate shutdown"
+    );
+}
