@@ -42,8 +42,14 @@ fn with_env(mut cmd: Command, d: &Path) -> Command {
 
 /// Run upsd to completion (for commands that exit by themselves), with a deadline.
 fn run(d: &Path, args: &[&str]) -> Output {
+    run_env(d, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_env(d: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = with_env(upsd(), d);
     cmd.args(args).stdin(Stdio::null());
+    cmd.envs(env.iter().copied());
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn upsd");
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -62,9 +68,15 @@ fn run(d: &Path, args: &[&str]) -> Output {
 
 /// Start upsd in the foreground with `args`; its stderr goes to `<dir>/upsd.log`.
 fn spawn(d: &Path, args: &[&str]) -> Proc {
+    spawn_env(d, args, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+fn spawn_env(d: &Path, args: &[&str], env: &[(&str, &str)]) -> Proc {
     let log = std::fs::File::create(d.join("upsd.log")).unwrap();
     let mut cmd = with_env(upsd(), d);
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    cmd.envs(env.iter().copied());
     Proc::spawn(cmd)
 }
 
@@ -159,6 +171,76 @@ fn a_listen_address_that_fails_is_fatal_unless_allowed() {
     let _p = spawn(dir.path(), &["-F", "-u", "root"]);
     assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(dir.path()));
     assert!(log(dir.path()).contains("not listening on 192.0.2.1"));
+}
+
+#[test]
+fn localhost_by_name_and_by_address_on_one_port_starts_as_nut_2_8_5() {
+    // A pattern of guides and generated configs: NUT 2.8.5 lets a discrepancy that only
+    // concerns names of localhost slide (2.8.5 upsd.c server_load).
+    let six = ipv6_loopback();
+    let extra = if six { "LISTEN ::1 {port}\n" } else { "" };
+    for lines in [
+        format!("LISTEN localhost {{port}}\nLISTEN 127.0.0.1 {{port}}\n{extra}"),
+        format!("LISTEN 127.0.0.1 {{port}}\n{extra}LISTEN localhost {{port}}\n"),
+    ] {
+        let port = free_port();
+        let dir = conf_dir(&lines.replace("{port}", &port.to_string()));
+        let mut p = spawn(dir.path(), &["-F", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{lines}\n{}", log(dir.path()));
+        if six {
+            assert!(netver(v6(port)), "::1 not served:\n{}", log(dir.path()));
+        }
+        assert!(p.is_running());
+        assert!(!log(dir.path()).contains("Fatal"), "{}", log(dir.path()));
+    }
+    // A failure that only concerns a name of localhost is forgiven, with NUT's reason at
+    // debug level 1: here 127.0.0.1:port is taken by another program.
+    let port = free_port();
+    let _taken = std::net::TcpListener::bind(v4(port)).expect("hold 127.0.0.1:port");
+    let dir = conf_dir(&format!("LISTEN 127.0.0.2 {port}\nLISTEN 127.0.0.1 {port}\n"));
+    let a2 = SocketAddr::new(IpAddr::from([127, 0, 0, 2]), port);
+    let _p = spawn(dir.path(), &["-F", "-D", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    let l = log(dir.path());
+    assert!(l.contains("not listening on 127.0.0.1 port"), "{l}");
+    assert!(l.contains("discrepancy corresponds to addresses related to localhost"), "{l}");
+}
+
+#[test]
+fn a_failing_non_local_address_refuses_unless_allow_not_all_listeners_in_file_or_environment() {
+    // Two non-local addresses (127.0.0.2 is not one of NUT's names of localhost), one of
+    // which is on no interface here: 192.0.2.1 (TEST-NET-1) fails with EADDRNOTAVAIL.
+    let port = free_port();
+    let conf = format!("LISTEN 127.0.0.2 {port}\nLISTEN 192.0.2.1 {port}\n");
+    let a2 = SocketAddr::new(IpAddr::from([127, 0, 0, 2]), port);
+    let dir = conf_dir(&conf);
+    let out = run(dir.path(), &["-F", "-u", "root"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("not listening on 192.0.2.1 port"), "{err}");
+    assert!(err.contains("Fatal error: some listening interfaces were not available"), "{err}");
+    assert!(err.contains("(upsd.conf line 3)"), "{err}");
+
+    // The environment variable, with NUT's boolean words (any case, prefixes).
+    for yes in ["true", "YES", "on", "1"] {
+        let _p = spawn_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", yes)]);
+        assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{yes}: {}", log(dir.path()));
+        assert!(log(dir.path()).contains(
+            "some listening interfaces were not available, but the ALLOW_NOT_ALL_LISTENERS setting is active"
+        ));
+    }
+    // The file; the environment wins over it.
+    let dir = conf_dir(&format!("{conf}ALLOW_NOT_ALL_LISTENERS true\n"));
+    {
+        let _p = spawn(dir.path(), &["-F", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    }
+    let out = run_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", "no")]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A value that is no boolean leaves the file's setting, with a warning.
+    let _p = spawn_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", "maybe")]);
+    assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    assert!(log(dir.path()).contains("ALLOW_NOT_ALL_LISTENERS=\"maybe\" in the environment is not a boolean"));
 }
 
 #[test]
