@@ -367,6 +367,44 @@ mod tests {
     }
 
     #[test]
+    fn statepath_precedence_of_nut_2_8_5() {
+        let d = dir(&[
+            ("upsd.conf", "STATEPATH /from/upsd\n"),
+            ("ups.conf", "statepath = /from/ups\n[u]\n driver = dummy-ups\n port = x\n"),
+            ("upsd.users", ""),
+        ]);
+        let env = |v: Option<&'static str>| {
+            move |k: &str| (k == "NUT_STATEPATH").then(|| v).flatten().map(String::from)
+        };
+        // The environment wins, with NUT's warning naming the ignored line.
+        let c = load(d.path(), env(Some("/from/env"))).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/env"));
+        let w = nut_conf::render(&c.warnings);
+        assert!(w.contains("upsd.conf:1: warning: Ignoring STATEPATH='/from/upsd' from upsd.conf configuration file, in favor of NUT_STATEPATH='/from/env' environment variable"), "{w}");
+        // Then ups.conf's global statepath, where the drivers put their sockets.
+        let c = load(d.path(), env(None)).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/ups"));
+        assert!(nut_conf::render(&c.warnings).contains("STATEPATH /from/upsd is not used"));
+        // Then upsd.conf.
+        std::fs::write(d.path().join("ups.conf"), "[u]\n driver = dummy-ups\n port = x\n").expect("write");
+        let c = load(d.path(), env(None)).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/upsd"));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn allow_no_device_from_the_environment_wins() {
+        let d = dir(&[("upsd.conf", "ALLOW_NO_DEVICE false\n"), ("ups.conf", ""), ("upsd.users", "")]);
+        let env = |v: &'static str| move |k: &str| (k == "ALLOW_NO_DEVICE").then(|| v.to_string());
+        assert!(load(d.path(), env("yes")).expect("allowed by the environment").upses.is_empty());
+        assert!(load(d.path(), |_| None).is_err());
+        std::fs::write(d.path().join("upsd.conf"), "ALLOW_NO_DEVICE 1\n").expect("write");
+        assert!(load(d.path(), |_| None).is_ok());
+        let e = load(d.path(), env("off")).unwrap_err().to_string();
+        assert!(e.contains("ALLOW_NO_DEVICE"), "{e}");
+    }
+
+    #[test]
     fn every_error_has_file_and_line() {
         let d = dir(&[("upsd.conf", "MAXAGE x\n"), ("ups.conf", "[u]\n port = x\n")]);
         let diags = check(d.path(), |_| None);

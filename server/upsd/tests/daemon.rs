@@ -454,3 +454,128 @@ fn quiet_version_and_help() {
     ));
     assert!(help.contains("\n  -6\t\tIPv6 only\n"), "{help}");
 }
+
+/// The part of the log written after `from` bytes.
+fn log_since(d: &Path, from: usize) -> String {
+    log(d).get(from..).unwrap_or_default().to_string()
+}
+
+#[test]
+fn debug_min_sets_the_floor_at_start_and_a_reload_applies_it_as_is() {
+    let port = free_port();
+    let dir = conf_dir(&format!("LISTEN 127.0.0.1 {port}\nDEBUG_MIN 1\n"));
+    let d = dir.path();
+    let conf = |extra: &str| {
+        std::fs::write(
+            d.join("upsd.conf"),
+            format!("STATEPATH {}\nLISTEN 127.0.0.1 {port}\n{extra}", d.display()),
+        )
+        .unwrap()
+    };
+    let p = spawn(d, &["-F", "-u", "root"]);
+    // Level 1 without -D: connections are logged ("Connect from", debug level 1), requests
+    // (level 2) are not.
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    assert!(wait_until(Duration::from_secs(5), || log(d).contains("Connect from 127.0.0.1")), "{}", log(d));
+    assert!(!log(d).contains("127.0.0.1: NETVER"), "{}", log(d));
+
+    let reload = |extra: &str, want: &str| -> usize {
+        conf(extra);
+        let mark = log(d).len();
+        p.signal(libc::SIGHUP);
+        assert!(
+            wait_until(Duration::from_secs(10), || log_since(d, mark).contains(want)),
+            "{want}:\n{}",
+            log(d)
+        );
+        log(d).len()
+    };
+    // Present on reload: applied as-is, higher...
+    let mark = reload("DEBUG_MIN 2\n", "Applying DEBUG_MIN 2 from upsd.conf");
+    assert!(netver(v4(port)));
+    assert!(
+        wait_until(Duration::from_secs(5), || log_since(d, mark).contains("127.0.0.1: NETVER")),
+        "{}",
+        log(d)
+    );
+    // ... or lower than before, even 0 (in any case: NUT accepts debug_min too).
+    let mark = reload("debug_min 0\n", "Applying DEBUG_MIN 0 from upsd.conf");
+    assert!(netver(v4(port)));
+    let mark2 = reload("DEBUG_MIN 1\n", "Applying DEBUG_MIN 1 from upsd.conf");
+    let quiet = log(d)[mark..mark2].to_string();
+    assert!(!quiet.contains("Connect from"), "level 0 still logs connections:\n{quiet}");
+    assert!(netver(v4(port)));
+    assert!(
+        wait_until(Duration::from_secs(5), || log_since(d, mark2).contains("Connect from")),
+        "{}",
+        log(d)
+    );
+    // Absent on reload: back to the level of the command line (none here), as NUT 2.8.5's
+    // upsd does.
+    let mark = reload("", "Applying debug level 0 from original command line arguments");
+    assert!(netver(v4(port)));
+    let mark2 = reload("MAXAGE 15\n", "Applying debug level 0");
+    let quiet = log(d)[mark..mark2].to_string();
+    assert!(!quiet.contains("Connect from"), "{quiet}");
+    drop(p);
+
+    // -D raises the level above DEBUG_MIN; DEBUG_MIN raises it above -D.
+    conf("DEBUG_MIN 1\n");
+    {
+        let _p = spawn(d, &["-F", "-DD", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+        assert!(wait_until(Duration::from_secs(5), || log(d).contains("127.0.0.1: NETVER")), "{}", log(d));
+    }
+    conf("DEBUG_MIN 2\n");
+    let _p = spawn(d, &["-F", "-D", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    assert!(wait_until(Duration::from_secs(5), || log(d).contains("127.0.0.1: NETVER")), "{}", log(d));
+}
+
+#[test]
+fn flags_of_nut_2_8_5() {
+    let port = free_port();
+    let dir = conf_dir(&format!("LISTEN 127.0.0.1 {port}\n"));
+    let d = dir.path();
+    // -i and -p stop upsd with NUT's text (2.8.0 and 2.8.5 alike).
+    for args in [&["-i", "127.0.0.1"][..], &["-p", "3493"][..]] {
+        let out = run(d, args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "Specifying a listening addresses with '-i <address>' and '-p <port>'\nis deprecated. \
+                 Use 'LISTEN <address> [<port>]' in 'upsd.conf' instead.\nSee 'man 8 upsd.conf' for more \
+                 information."
+            ),
+            "{err}"
+        );
+    }
+    // Operands are refused (NUT shows its help).
+    let out = run(d, &["-F", "extra"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: upsd"));
+    // -c takes any prefix of reload or stop; anything else is refused.
+    let out = run(d, &["-c", "bogus"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command \"bogus\" for -c"));
+    let out = run(d, &["-c", "rel"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("upsd.pid"), "{err}");
+    assert!(err.contains("add '-P $PID' argument"), "{err}");
+
+    let mut p = spawn(d, &["-FF", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    // `-c r` reloads (the log says so), `-c s` stops.
+    assert!(run(d, &["-c", "r"]).status.success());
+    assert!(wait_until(Duration::from_secs(10), || log(d).contains("SIGHUP: reloading configuration")));
+    // -P without -c names the instance that must not be running.
+    let out = run(d, &["-F", "-u", "root", "-P", &p.pid().to_string()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("A previous upsd instance is already running"), "{err}");
+    let out = run(d, &["-c", "stop", "-P", "x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-P needs a process id"));
+    assert!(run(d, &["-c", "s"]).status.success());
+    assert!(wait_until(Duration::from_secs(10), || !p.is_running()), "still running after -c s");
+}
