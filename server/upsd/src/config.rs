@@ -374,7 +374,7 @@ mod tests {
             ("upsd.users", ""),
         ]);
         let env = |v: Option<&'static str>| {
-            move |k: &str| (k == "NUT_STATEPATH").then(|| v).flatten().map(String::from)
+            move |k: &str| (k == "NUT_STATEPATH").then_some(v).flatten().map(String::from)
         };
         // The environment wins, with NUT's warning naming the ignored line.
         let c = load(d.path(), env(Some("/from/env"))).expect("valid");

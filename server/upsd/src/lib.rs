@@ -11,6 +11,7 @@
 //! upsd.conf, ups.conf and upsd.users, prints every problem as `file:line: ...` and exits
 //! non-zero if one is an error.
 
+pub mod access;
 pub mod auth;
 pub mod commands;
 pub mod config;
@@ -142,6 +143,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
             }
             Err(e) => diags.push(nut_conf::Diagnostic::error("upsd", 0, e)),
         }
+        // tcp-wrappers: the rules for upsd in hosts.allow and hosts.deny.
+        let (allow, deny) = access::paths_from(env);
+        diags.extend(access::check_files(&allow, &deny));
         print!("{}", nut_conf::render(&diags));
         let mut errors = diags.iter().filter(|d| d.is_error()).count();
         if let Some(cfg) = &loaded {

@@ -17,7 +17,8 @@ use crate::state::{Core, Server, Shared, Ups};
 /// NUT drops clients that stay silent this long.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Build the shared state for `cfg` (no driver links started yet).
+/// Build the shared state for `cfg` (no driver links started yet); tcp-wrappers reads the
+/// files [`crate::access::paths_from`] names.
 pub fn build(cfg: &Config) -> Shared {
     let mut core = Core::new(
         Users::new(cfg.users.clone()),
@@ -29,7 +30,8 @@ pub fn build(cfg: &Config) -> Shared {
         let socket = nut_core::paths::driver_socket(&cfg.statepath, &d.driver, &d.name);
         core.upses.push(Ups::new(d.name.clone(), d.desc.clone(), d.driver.clone(), socket));
     }
-    Server::new(core)
+    let (allow, deny) = crate::access::paths_from(|k| std::env::var(k).ok());
+    Server::new(core, crate::access::Access::new(allow, deny))
 }
 
 /// Start the driver links of every UPS in the state.
@@ -168,6 +170,7 @@ pub async fn run(
                     }
                     Err(e) => tracing::error!("Reload failed: {e}"),
                 }
+                server.access.reload();
             }
             _ = term.recv() => {
                 tracing::info!("Signal {}: exiting", libc::SIGTERM);
