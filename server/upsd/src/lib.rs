@@ -149,9 +149,15 @@ pub fn main(args: Vec<String>) -> ExitCode {
         print!("{}", nut_conf::render(&diags));
         let mut errors = diags.iter().filter(|d| d.is_error()).count();
         if let Some(cfg) = &loaded {
-            if let Err(e) = tls::load(cfg) {
-                println!("{e}");
-                errors += 1;
+            let tls_diags = tls::diagnostics(cfg);
+            print!("{}", nut_conf::render(&tls_diags));
+            let tls_errors = tls_diags.iter().filter(|d| d.is_error()).count();
+            errors += tls_errors;
+            if tls_errors == 0 {
+                if let Err(e) = tls::load(cfg) {
+                    println!("{e}");
+                    errors += 1;
+                }
             }
         }
         if errors > 0 {
@@ -236,6 +242,9 @@ fn run(
     }
     // Read the certificate before binding and forking, so a broken one stops upsd with the
     // reason on the terminal.
+    for d in tls::diagnostics(&cfg).iter().filter(|d| !d.is_error()) {
+        tracing::warn!("{d}");
+    }
     let tls = tls::load(&cfg)?;
 
     let pidfile_path = pidpath.join("upsd.pid");
