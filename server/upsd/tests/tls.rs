@@ -448,7 +448,8 @@ fn our_client_reaches_debian_upsd_over_verified_tls() {
     );
 }
 
-/// A Debian-style NSS setup made with certutil alone (as NUT's docs/security.txt does): a CA
+/// A Debian-style NSS setup made with certutil alone (serials given: two certificates made in
+/// the same second would otherwise share one) (as NUT's docs/security.txt does): a CA
 /// and a server certificate "upsd server" for localhost/127.0.0.1, database password
 /// `dbpass`.
 fn nss_made_by_certutil(db: &Path) {
@@ -478,7 +479,7 @@ fn nss_made_by_certutil(db: &Path) {
             "-q",
             "nistp256",
         ])
-        .args(["-v", "12", "--keyUsage", "certSigning,crlSigning", "-2"])
+        .args(["-v", "12", "-m", "1", "--keyUsage", "certSigning,crlSigning", "-2"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -493,7 +494,7 @@ fn nss_made_by_certutil(db: &Path) {
         .arg("-z")
         .arg(&noise)
         .args(["-n", "upsd server", "-s", "CN=localhost", "-c", "My NUT CA", "-t", "u,u,u", "-k", "rsa"])
-        .args(["-g", "2048", "-v", "12", "--extSAN", "dns:localhost,ip:127.0.0.1"]));
+        .args(["-g", "2048", "-v", "12", "-m", "2", "--extSAN", "dns:localhost,ip:127.0.0.1"]));
 }
 
 #[test]
