@@ -82,6 +82,15 @@ pub fn diagnostics(cfg: &Config) -> Vec<nut_conf::Diagnostic> {
              not be encrypted); remove the line",
         ));
     }
+    if u.certfile.is_some() && !u.disable_weak_ssl && u.line_of("DISABLE_WEAK_SSL").is_some() {
+        out.push(nut_conf::Diagnostic::warning(
+            &file,
+            line("DISABLE_WEAK_SSL"),
+            "DISABLE_WEAK_SSL false cannot enable TLS 1.0/1.1 or SSL here: this upsd only speaks TLS 1.2 \
+             and 1.3 (as NUT does with DISABLE_WEAK_SSL true); clients limited to older versions cannot \
+             connect",
+        ));
+    }
     if u.certfile.is_none() && nss_db.is_none() && u.certident.is_none() {
         if u.certrequest.is_some_and(|r| r != CertRequest::No) {
             out.push(nut_conf::Diagnostic::warning(

@@ -593,3 +593,35 @@ fn an_nss_setup_is_reported_then_converted_by_nut_tls_setup() {
         assert_eq!(c.get_var("ups1", "battery.charge").expect("GET VAR"), "91");
     }
 }
+
+#[test]
+fn tls_settings_without_effect_are_reported_by_the_check_mode() {
+    let tmp = TempDir::new().expect("tempdir");
+    let c = certs(&tmp.path().join("pki"), &["localhost"], &[]);
+    let dev = tmp.path().join("ups1.dev");
+    std::fs::write(&dev, DEV).expect("write .dev");
+    let check = |lines: &[String]| -> (i32, String) {
+        let mut b = Stack::builder().dummy("ups1", &dev, Impl::Ours).upsd(Impl::Ours).start_upsd(false);
+        for l in lines {
+            b = b.upsd_line(l);
+        }
+        let s = b.start().expect("drivers");
+        let out = s.run(&nut_testkit::bin("upsd"), &["-t"], Duration::from_secs(10)).expect("upsd -t");
+        (out.code, out.out())
+    };
+    // Lines 3 and on are ours (the stack writes LISTEN and STATEPATH first).
+    let (code, out) = check(&[
+        format!("CERTFILE {}", c.certfile.display()),
+        "CERTIDENT \"upsd\" \"pw\"".to_string(),
+        "DISABLE_WEAK_SSL false".to_string(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("upsd.conf:4: warning: CERTIDENT is for NUT's NSS builds"), "{out}");
+    assert!(out.contains("upsd.conf:5: warning: DISABLE_WEAK_SSL false cannot enable TLS 1.0/1.1"), "{out}");
+    let (code, out) = check(&[format!("CERTPATH {}", c.ca.display())]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("upsd.conf:3: warning: CERTPATH is set but CERTFILE is not: STARTTLS is off"),
+        "{out}"
+    );
+}
