@@ -389,14 +389,27 @@ fn eq_ci(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// `*` and `?` wildcards (case-insensitive, as Debian's libwrap behaves).
+/// `*` and `?` wildcards (case-insensitive, as Debian's libwrap behaves), in time
+/// proportional to the product of the lengths (backtracking only to the last `*`).
 fn wild(pat: &[u8], s: &[u8]) -> bool {
-    match pat.first() {
-        None => s.is_empty(),
-        Some(b'*') => (0..=s.len()).any(|i| wild(&pat[1..], &s[i..])),
-        Some(b'?') => !s.is_empty() && wild(&pat[1..], &s[1..]),
-        Some(c) => s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && wild(&pat[1..], &s[1..]),
+    let (mut p, mut i) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, i));
+            p += 1;
+        } else if p < pat.len() && (pat[p] == b'?' || pat[p].eq_ignore_ascii_case(&s[i])) {
+            p += 1;
+            i += 1;
+        } else if let Some((sp, si)) = star {
+            p = sp + 1;
+            i = si + 1;
+            star = Some((sp, si + 1));
+        } else {
+            return false;
+        }
     }
+    pat[p..].iter().all(|&c| c == b'*')
 }
 
 impl Str {
@@ -1272,6 +1285,44 @@ mod tests {
             check(&tb.0, &tb.1, &req("11.0.0.2", None)),
             Outcome::Decided(Decision { allowed: false, .. })
         ));
+    }
+
+    #[test]
+    fn wildcards() {
+        for (p, s, want) in [
+            ("*", "", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "abbbd", false),
+            ("?b", "ab", true),
+            ("?b", "b", false),
+            ("*.EXAMPLE.com", "x.example.COM", true),
+            ("a**b*", "ab", true),
+        ] {
+            assert_eq!(wild(p.as_bytes(), s.as_bytes()), want, "{p} {s}");
+        }
+        // No exponential backtracking.
+        let p = format!("{}b", "*a".repeat(200));
+        assert!(!wild(p.as_bytes(), "a".repeat(2000).as_bytes()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_file_and_request_give_an_answer_without_panicking(
+            text in "[ -~\\n\\[\\]:@/.*?]{0,300}",
+            user in "[a-z@.*]{0,8}",
+            a in proptest::prelude::any::<[u8; 4]>(),
+            name in "[a-zA-Z.*?]{0,12}",
+        ) {
+            let allow = parse(&text, "allow", "upsd");
+            let deny = parse(&text.replace('a', "b"), "deny", "upsd");
+            let req = Request {
+                daemon: "upsd",
+                user: &user,
+                client: Endpoint { addr: IpAddr::from(a), name: Some(&name) },
+                server: Endpoint { addr: IpAddr::from([127, 0, 0, 1]), name: Some("localhost") },
+            };
+            let _ = check(&allow, &deny, &req);
+        }
     }
 
     #[test]
