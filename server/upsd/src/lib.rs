@@ -5,11 +5,13 @@
 //! [`connection`] runs one task per client, [`commands`] holds one module per request verb,
 //! [`state`] the per-UPS variable trees that [`driver_link`] fills from the driver sockets,
 //! [`auth`] the users and [`tracking`] the TRACKING results. [`server`] ties them together and
-//! handles reload; [`config`] reads the three configuration files through `nut-conf`.
+//! handles reload; [`config`] reads the three configuration files through `nut-conf`;
+//! [`access`] applies tcp-wrappers (hosts.allow, hosts.deny) as Debian's libwrap-linked upsd.
 //!
-//! Flags are NUT's (`-c -D -F -FF -B -h -r -q -u -V -4 -6 -P`) plus `-t`, which checks
-//! upsd.conf, ups.conf and upsd.users, prints every problem as `file:line: ...` and exits
-//! non-zero if one is an error.
+//! Flags are NUT 2.8.5's (`-c reload|stop` and their prefixes, `-P pid`, `-D -F -FF -B -h -r
+//! -q -u -V -4 -6`; `-i`/`-p` stop with NUT's message) plus `-t`, which checks upsd.conf,
+//! ups.conf, upsd.users, the TLS settings and the tcp-wrappers rules for upsd, prints every
+//! problem as `file:line: ...` and exits non-zero if one is an error.
 
 pub mod access;
 pub mod auth;
