@@ -305,6 +305,12 @@ fn run(
         tracing::debug!("running as user {user}");
     }
 
+    // tcp-wrappers, read as the account (and in the chroot) upsd serves from, as libwrap
+    // reads them in NUT's upsd, and before going to the background so that problems reach
+    // the terminal too.
+    let (allow, deny) = access::paths_from(|k| std::env::var(k).ok());
+    let access = access::Access::new(allow, deny);
+
     let foreground_flags = p.count('F');
     let background = p.has('B') || (foreground_flags == 0 && p.count('D') == 0);
     if background {
@@ -337,7 +343,7 @@ fn run(
                     .map_err(|e| format!("can't use listening socket: {e}"))?,
             );
         }
-        server::run(cfg, tokio_listeners, tls, cli_debug).await
+        server::run(cfg, tokio_listeners, tls, cli_debug, access).await
     })
 }
 

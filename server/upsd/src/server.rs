@@ -17,9 +17,9 @@ use crate::state::{Core, Server, Shared, Ups};
 /// NUT drops clients that stay silent this long.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Build the shared state for `cfg` (no driver links started yet); tcp-wrappers reads the
-/// files [`crate::access::paths_from`] names.
-pub fn build(cfg: &Config) -> Shared {
+/// Build the shared state for `cfg` with its tcp-wrappers files (no driver links started
+/// yet).
+pub fn build(cfg: &Config, access: crate::access::Access) -> Shared {
     let mut core = Core::new(
         Users::new(cfg.users.clone()),
         cfg.descs.clone(),
@@ -30,8 +30,7 @@ pub fn build(cfg: &Config) -> Shared {
         let socket = nut_core::paths::driver_socket(&cfg.statepath, &d.driver, &d.name);
         core.upses.push(Ups::new(d.name.clone(), d.desc.clone(), d.driver.clone(), socket));
     }
-    let (allow, deny) = crate::access::paths_from(|k| std::env::var(k).ok());
-    Server::new(core, crate::access::Access::new(allow, deny))
+    Server::new(core, access)
 }
 
 /// Start the driver links of every UPS in the state.
@@ -127,14 +126,15 @@ pub fn apply_reloaded_debug(debug_min: Option<u32>, cli_debug: u8) {
 
 /// Run until SIGTERM/SIGINT. `listeners` are already bound (before privileges were dropped);
 /// `cli_debug` is the debug level the command line asked for (a reload without DEBUG_MIN
-/// returns to it).
+/// returns to it); `access` holds the tcp-wrappers files, read at start-up.
 pub async fn run(
     cfg: Config,
     listeners: Vec<TcpListener>,
     tls: Option<Arc<nut_tls::rustls::ServerConfig>>,
     cli_debug: u8,
+    access: crate::access::Access,
 ) -> Result<(), String> {
-    let server = build(&cfg);
+    let server = build(&cfg, access);
     let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("can't handle SIGHUP: {e}"))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("can't handle SIGTERM: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("can't handle SIGINT: {e}"))?;
