@@ -92,7 +92,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     match execute(inv) {
         Ok(code) => code,
         Err(f) => {
-            commands::start::report(&f);
+            f.report();
             ExitCode::FAILURE
         }
     }

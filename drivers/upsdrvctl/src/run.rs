@@ -19,6 +19,13 @@ use crate::procs;
 #[derive(Debug)]
 pub struct Fatal(pub String);
 
+impl Fatal {
+    /// Log it the way NUT's `fatalx` does.
+    pub fn report(&self) {
+        error!("{}", self.0);
+    }
+}
+
 /// A driver process this run started.
 #[derive(Debug)]
 pub struct Tracked {

@@ -312,3 +312,27 @@ fn per_ups_retry_and_start_delay_settings() {
     nut.write("go", "");
     assert!(wait_until(DEADLINE, || !alive(pid)));
 }
+
+#[test]
+fn stop_without_pid_file_asks_the_driver_on_its_socket() {
+    // A driver started in the foreground (-F) saves no PID file: NUT 2.8.5's stop then sends
+    // `INSTCMD driver.exit` on the socket (NEWS 2.8.5, #3277).
+    let nut = dummies();
+    let pid = start_up(&nut);
+    let _guard = KillOnDrop(vec![pid]);
+    std::fs::remove_file(nut.path().join("dummy-ups-up.pid")).unwrap();
+    let o = nut.ours(&["stop", "up"]);
+    assert_eq!(o.code, 0, "{}", o.err());
+    let d = nut.path().display();
+    let err = o.err();
+    assert!(
+        err.starts_with(&format!(
+            "Can't open {d}/dummy-ups-up.pid: No such file or directory\n\
+             Can't open {d}/dummy-ups-up.dev.pid either: No such file or directory\n\
+             At least could open the driver socket\n"
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with("Succeeded to send the 'exit' command to the driver socket\n"), "{err}");
+    assert!(wait_until(DEADLINE, || !alive(pid)), "driver stopped");
+}

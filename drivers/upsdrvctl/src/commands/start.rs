@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tracing::{debug, error, trace, warn};
+use tracing::{debug, trace, warn};
 
 use crate::cli::Foreground;
 use crate::commands::control::send_signal;
@@ -158,9 +158,4 @@ pub fn supervise(run: &mut Run, selected: &[usize]) -> Result<(), Fatal> {
         }
         signals::wait(Duration::from_secs(1));
     }
-}
-
-/// Log a fatal error the way NUT's `fatalx` does.
-pub fn report(f: &Fatal) {
-    error!("{}", f.0);
 }
