@@ -76,17 +76,17 @@ fn without_2_8_5_lines(stderr: &str, ours_prog: &str) -> String {
         .join("\n")
 }
 
-/// stdout with the version of the banner and 2.8.5's testing line.
+/// stdout with our banner (the version we report) and 2.8.5's testing line.
 fn stdout_norm(out: &str) -> String {
-    out.replace(
-        "Network UPS Tools - UPS driver controller 2.8.0\n",
-        &format!("Network UPS Tools - UPS driver controller {}\n", nut_core::NUT_VERSION),
-    )
-    .replace("*** Testing mode: not calling exec/kill\n", "*** Testing mode: not calling exec/kill/signal\n")
-    .lines()
-    .filter(|l| !l.starts_with("Driver for ["))
-    .map(|l| format!("{l}\n"))
-    .collect()
+    out.replace("Network UPS Tools - UPS driver controller 2.8.0\n", &format!("{}\n", upsdrvctl::banner()))
+        .replace(
+            "*** Testing mode: not calling exec/kill\n",
+            "*** Testing mode: not calling exec/kill/signal\n",
+        )
+        .lines()
+        .filter(|l| !l.starts_with("Driver for ["))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// Run the same arguments through both, and compare exit code, stdout and stderr (NUT 2.8.5

@@ -19,7 +19,7 @@ use nut_testkit::{bin, bin_dir, wait_until, Proc};
 const DEADLINE: Duration = Duration::from_secs(30);
 
 fn banner() -> String {
-    format!("Network UPS Tools - UPS driver controller {}\n", nut_core::NUT_VERSION)
+    format!("{}\n", upsdrvctl::banner())
 }
 
 /// Two dummy-ups UPSes, `up` (started by the test) and `down`.
