@@ -410,3 +410,82 @@ pub fn report_queued(
     }
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_timeout_values_read_as_nut_does() {
+        let ms = |n: u64| Some(Duration::from_millis(n));
+        assert_eq!(parse_connect_timeout("10"), ms(10_000));
+        assert_eq!(parse_connect_timeout(" 1.5\t"), ms(1_500));
+        assert_eq!(parse_connect_timeout("2e1"), ms(20_000));
+        assert_eq!(parse_connect_timeout("+3"), ms(3_000));
+        assert_eq!(parse_connect_timeout(".25"), ms(250));
+        assert_eq!(parse_connect_timeout("0.0000015"), Some(Duration::from_micros(1)));
+        // Zero (of any sign) is NUT's blocking connect.
+        for zero in ["0", "-0", "0.0", "0e5"] {
+            assert_eq!(parse_connect_timeout(zero), Some(Duration::ZERO), "{zero}");
+        }
+        // Refused: negative, junk, hex, words, overflow, underflow, empty.
+        for bad in ["-1", "abc", "1s", "0x10", "inf", "nan", "1e999", "1e-400", "", " ", "1 2", "--1", "1e"] {
+            assert_eq!(parse_connect_timeout(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn connect_timeout_sources_in_nuts_order() {
+        let t = ConnectTimeout::resolve(None, None);
+        assert_eq!((t.timeout, t.source), (Duration::from_secs(10), "default_secs"));
+        assert!(t.warnings.is_empty());
+        assert_eq!(
+            t.debug_line(),
+            "upscli_init_default_connect_timeout: upscli_default_connect_timeout=10.000000 sec assigned from: default_secs"
+        );
+        let t = ConnectTimeout::resolve(None, Some("3"));
+        assert_eq!((t.timeout, t.source), (Duration::from_secs(3), "envvar_secs"));
+        let t = ConnectTimeout::resolve(Some("0.5"), Some("3"));
+        assert_eq!((t.timeout, t.source), (Duration::from_millis(500), "cli_secs"));
+        assert!(t.debug_line().ends_with("=0.500000 sec assigned from: cli_secs"));
+        let t = ConnectTimeout::resolve(Some("x"), Some("3"));
+        assert_eq!((t.timeout, t.source), (Duration::from_secs(3), "envvar_secs"));
+        assert_eq!(
+            t.warnings,
+            ["upscli_init_default_connect_timeout: cli_secs='x' value was not recognized, ignored"]
+        );
+        let t = ConnectTimeout::resolve(Some("0"), Some("y"));
+        assert_eq!((t.timeout, t.source), (Duration::ZERO, "cli_secs"));
+        assert_eq!(
+            t.warnings,
+            ["upscli_init_default_connect_timeout: NUT_DEFAULT_CONNECT_TIMEOUT='y' value was not recognized, ignored"]
+        );
+        assert_eq!(t.options().connect_timeout, Duration::ZERO);
+    }
+
+    #[test]
+    fn timed_out_warning_names_the_address() {
+        let e = Error::Connect {
+            addr: "127.0.0.1:3493".into(),
+            source: io::Error::from_raw_os_error(libc::ETIMEDOUT),
+        };
+        assert_eq!(e.nut_message(), "Connection failure: Connection timed out");
+        assert_eq!(
+            timed_out_warning(&e).as_deref(),
+            Some("upscli_tryconnect: Connection to host timed out: '127.0.0.1'")
+        );
+        let e = Error::Connect {
+            addr: "[::1]:3493".into(),
+            source: io::Error::from_raw_os_error(libc::ETIMEDOUT),
+        };
+        assert_eq!(
+            timed_out_warning(&e).as_deref(),
+            Some("upscli_tryconnect: Connection to host timed out: '::1'")
+        );
+        let e = Error::Connect {
+            addr: "127.0.0.1:3493".into(),
+            source: io::Error::from_raw_os_error(libc::ECONNREFUSED),
+        };
+        assert_eq!(timed_out_warning(&e), None);
+    }
+}
