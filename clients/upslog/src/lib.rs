@@ -34,33 +34,25 @@ use tracing::debug;
 
 use crate::format::{Context, Piece};
 
+/// NUT 2.8.0's help text, byte for byte (the flags added since are in the module doc and
+/// NUT 2.8.5's man page).
 const HELP: &str = "UPS status logger.
 
 usage: upslog [OPTIONS]
 
   -f <format>\t- Log format.  See below for details.
 \t\t- Use -f \"<format>\" so your shell doesn't break it up.
-  -N\t\t- Prefix \"%UPSHOST%%t\" before the format (default/custom):
-\t\t  useful when logging many systems into same target.
   -i <interval>\t- Time between updates, in seconds
-  -d <count>\t- Exit after specified amount of updates
   -l <logfile>\t- Log file name, or - for stdout (foreground by default)
-  -D\t\t- raise debugging level (and stay foreground by default)
   -F\t\t- stay foregrounded even if logging into a file
   -B\t\t- stay backgrounded even if logging to stdout
   -p <pidbase>  - Base name for PID file (defaults to \"upslog\")
   -s <ups>\t- Monitor UPS <ups> - <upsname>@<host>[:<port>]
         \t- Example: -s myups@server
-        \t- Specify '*' as upsname to query all devices on the host
-  -m <tuple>\t- Monitor UPS <ups,logfile>
-\t\t- Example: -m myups@server,/var/log/myups.log
-\t\t- Example: -m '*,-' to view updates of all known local devices
   -u <user>\t- Switch to <user> if started as root
-  -W <secs>\t- network timeout for initial connections (default: 10)
 
 Some valid format string escapes:
 \t%% insert a single %
-\t%t insert a TAB character
 \t%TIME format% insert the time with strftime formatting
 \t%HOST% insert the local hostname
 \t%UPSHOST% insert the host of the ups being monitored
@@ -473,9 +465,9 @@ fn run(targets: &mut [Target], logs: &mut [LogFile], pieces: &[Piece], cfg: &Con
     }
 }
 
-/// Sleep until `due`, or until a signal asks for something (stop, reopen, log now).
+/// Sleep until `due`, or until a signal asks for something (stop, reopen, log now). A
+/// SIGUSR1 that came while the last round was being written also counts.
 fn sleep_until(due: Instant) {
-    WAKE.store(false, Ordering::SeqCst);
     loop {
         let now = Instant::now();
         if now >= due
@@ -491,7 +483,7 @@ fn sleep_until(due: Instant) {
 
 fn log_once(t: &mut Target, log: &mut LogFile, pieces: &[Piece], host: &str, pid: u32, opts: &Options) {
     if t.client.is_none() {
-        t.client = Client::connect_env_with(&t.name.host, t.name.port, opts).ok();
+        t.client = cli::connect(&t.name.host, t.name.port, opts).ok();
     }
     let now = unix_now();
     let ups = t.name.ups.clone();
