@@ -457,17 +457,26 @@ fn connect_timeout_flag() {
 }
 
 /// SIGUSR1 logs at once instead of waiting for the interval, in Debian's upslog and ours.
+/// Debian's loses a signal that arrives between writing a line and going to sleep, so it gets
+/// one every second until it answers; ours must answer the first.
 #[test]
 fn usr1_logs_now() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let Some(s) = stack(tmp.path()) else { return };
     let t = s.target("ups1");
     let args = ["-s", &t, "-l", "-", "-i", "600", "-f", "%VAR ups.status% %VAR battery.charge%"];
-    for prog in [ours(), DEBIAN.into()] {
-        let mut r = Running::start(&s, &prog, &args);
-        assert_eq!(r.next(3)[2], "OL 95");
+    let mut d = Running::start(&s, Path::new(DEBIAN), &args);
+    assert_eq!(d.next(3)[2], "OL 95");
+    let answered = (0..20).any(|_| {
+        d.proc.signal(libc::SIGUSR1);
+        d.lines.recv_timeout(Duration::from_secs(1)).is_ok_and(|l| l == "OL 95")
+    });
+    assert!(answered, "Debian's upslog logs on SIGUSR1");
+    let mut r = Running::start(&s, &ours(), &args);
+    assert_eq!(r.next(3)[2], "OL 95");
+    for _ in 0..3 {
         r.proc.signal(libc::SIGUSR1);
-        assert_eq!(r.next(1), ["OL 95"], "{}", prog.display());
-        assert!(r.proc.is_running());
+        assert_eq!(r.next(1), ["OL 95"]);
     }
+    assert!(r.proc.is_running());
 }
