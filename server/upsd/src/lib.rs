@@ -172,7 +172,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
 
     let debug = p.count('D');
     nut_daemon::log::init_with_quiet("upsd", debug.min(255) as u8, p.count('q').min(255) as u8);
-    // NUT's upsd sends its log to syslog from the start (syslogbit_set), not only once in the
+    // As NUT's upsd (syslogbit_set): log to syslog from the start, not only once in the
     // background.
     nut_daemon::log::syslog_also();
 
