@@ -102,29 +102,64 @@ pub fn short_diff(expected: &str, actual: &str, max: usize) -> String {
 }
 
 /// Run `f` over `items` on `threads` threads, keeping the results in item order.
+///
+/// A panic in `f` (a failed assertion in a worker) fails the caller: the other workers stop
+/// taking items, and `par_map` panics naming the item and the worker's message, so a test never
+/// passes on the results of the workers that happened to survive.
 pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let threads = threads.max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut local = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= items.len() {
-                            break;
-                        }
-                        local.push((i, f(&items[i])));
-                    }
-                    local
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let worker = || {
+        let mut done = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= items.len() {
+                break;
+            }
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))) {
+                Ok(r) => done.push((i, r)),
+                Err(payload) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err((i, panic_message(payload.as_ref())));
+                }
+            }
+        }
+        Ok(done)
+    };
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| Err((usize::MAX, panic_message(p.as_ref())))))
+            .collect()
     });
+    let mut results = Vec::with_capacity(items.len());
+    let mut panics = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(done) => results.extend(done),
+            Err(p) => panics.push(p),
+        }
+    }
+    if !panics.is_empty() {
+        panics.sort_by_key(|(i, _)| *i);
+        let list: Vec<String> = panics.iter().map(|(i, m)| format!("item {i}: {m}")).collect();
+        panic!("par_map: {} worker(s) panicked, results are incomplete; {}", panics.len(), list.join("; "));
+    }
     results.sort_by_key(|(i, _)| *i);
+    assert_eq!(results.len(), items.len(), "par_map: every item has a result");
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(non-text panic payload)".to_string())
 }
 
 /// What Debian's clients print for one UPS: `upsc` (list), `upsrw -l`, `upscmd -l`, `upsc` of an
@@ -221,5 +256,23 @@ mod tests {
     fn par_map_keeps_order() {
         let v: Vec<u32> = (0..100).collect();
         assert_eq!(par_map(&v, 3, |x| x * 2), v.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(par_map(&v, 0, |x| x + 1).len(), 100);
+        assert!(par_map(&[] as &[u32], 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn par_map_fails_when_a_worker_panics() {
+        let v: Vec<u32> = (0..50).collect();
+        for threads in [1, 4] {
+            let r = std::panic::catch_unwind(|| {
+                par_map(&v, threads, |x| {
+                    assert!(*x != 17, "device {x} differs");
+                    *x
+                })
+            });
+            let msg = panic_message(r.expect_err("a panicking worker fails par_map").as_ref());
+            assert!(msg.contains("item 17: device 17 differs"), "{threads} threads: {msg}");
+            assert!(msg.contains("results are incomplete"), "{msg}");
+        }
     }
 }

@@ -24,7 +24,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nut_testkit::{require_debian_nut, Impl, Output, Stack};
+use nut_testkit::{require_debian_nut, skip, Impl, Output, Prereq, Stack};
 use nut_tests::{candidate, ddl_dir, dev_files, normalize_volatile, par_map, require_ours, short_diff};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,6 +57,61 @@ fn upsc() -> &'static Path {
     Path::new("/usr/bin/upsc")
 }
 
+/// What a client run must show on the reference side for the comparison to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// `upsc <ups>`: exit 0 and at least one `name: value` line (a dump that arrived).
+    List,
+    /// `upsrw -l`, `upscmd -l`, `upsc <ups> <var>`: exit 0.
+    Success,
+    /// `upsc <ups> no.such.variable`: NUT's refusal, `Error: Variable not supported by UPS`.
+    UnknownVariable,
+}
+
+/// Judge one pair of runs: `None` when the candidate matches a reference run that shows what
+/// `expect` says; otherwise what is wrong. Equal outputs are not enough: a dump that never
+/// arrived (empty list) or a failure on both sides (both drivers dead, both clients timing out)
+/// would compare equal while checking nothing.
+fn judge(
+    expect: Expect,
+    reference: &Result<Output, String>,
+    cand: &Result<Output, String>,
+) -> Option<String> {
+    let same = reference == cand;
+    let both = |what: String| {
+        Some(if same {
+            format!("both sides failed the same way ({what}); equal failures are not a pass")
+        } else {
+            format!("the reference run failed ({what}), so nothing was compared")
+        })
+    };
+    let r = match reference {
+        Err(e) => return both(format!("client failed: {e}")),
+        Ok(r) => r,
+    };
+    let first_err = || r.err().lines().next().unwrap_or("no stderr").to_string();
+    match expect {
+        Expect::List | Expect::Success if r.code != 0 => {
+            return both(format!("exit {}: {}", r.code, first_err()));
+        }
+        Expect::List if !r.out().lines().any(|l| l.contains(": ")) => {
+            return both("empty dump: upsc listed no variable".to_string());
+        }
+        Expect::UnknownVariable
+            if r.code == 0 || !r.err().contains("Error: Variable not supported by UPS") =>
+        {
+            return both(format!(
+                "expected NUT's refusal of the unknown variable, got exit {}: {}",
+                r.code,
+                first_err()
+            ));
+        }
+        _ => {}
+    }
+    (!same).then(|| short_diff(&show(reference), &show(cand), 12))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn compare(
     reference: &Stack,
     cand: &Stack,
@@ -64,6 +119,7 @@ fn compare(
     rel: &str,
     prog: &Path,
     args: &[&str],
+    expect: Expect,
     out: &mut Vec<Mismatch>,
 ) -> Option<Output> {
     let run = |s: &Stack| {
@@ -80,18 +136,13 @@ fn compare(
     };
     let a = run(reference);
     let b = run(cand);
-    if a != b {
+    if let Some(diff) = judge(expect, &a, &b) {
         let what = format!(
             "{} {}",
             prog.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
             args.join(" ").replace("@UPS", &case.name)
         );
-        out.push(Mismatch {
-            ups: case.name.clone(),
-            dev: rel.to_string(),
-            what,
-            diff: short_diff(&show(&a), &show(&b), 12),
-        });
+        out.push(Mismatch { ups: case.name.clone(), dev: rel.to_string(), what, diff });
     }
     a.ok()
 }
@@ -100,17 +151,19 @@ fn check_case(reference: &Stack, cand: &Stack, case: &Case, root: &Path) -> (Vec
     let rel = case.dev.strip_prefix(root).unwrap_or(&case.dev).display().to_string();
     let mut mm = Vec::new();
     let mut runs = 0;
-    let list = compare(reference, cand, case, &rel, upsc(), &["@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, Path::new("/usr/bin/upsrw"), &["-l", "@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, Path::new("/usr/bin/upscmd"), &["-l", "@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, upsc(), &["@UPS", "no.such.variable"], &mut mm);
+    let list = compare(reference, cand, case, &rel, upsc(), &["@UPS"], Expect::List, &mut mm);
+    let (upsrw, upscmd) = (Path::new("/usr/bin/upsrw"), Path::new("/usr/bin/upscmd"));
+    compare(reference, cand, case, &rel, upsrw, &["-l", "@UPS"], Expect::Success, &mut mm);
+    compare(reference, cand, case, &rel, upscmd, &["-l", "@UPS"], Expect::Success, &mut mm);
+    let unknown = ["@UPS", "no.such.variable"];
+    compare(reference, cand, case, &rel, upsc(), &unknown, Expect::UnknownVariable, &mut mm);
     runs += 4;
     if case.singles {
         let vars: Vec<String> = list
             .map(|o| o.out().lines().filter_map(|l| l.split_once(": ").map(|(k, _)| k.to_string())).collect())
             .unwrap_or_default();
         for v in &vars {
-            compare(reference, cand, case, &rel, upsc(), &["@UPS", v], &mut mm);
+            compare(reference, cand, case, &rel, upsc(), &["@UPS", v], Expect::Success, &mut mm);
             runs += 1;
         }
     }
@@ -123,9 +176,7 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         return;
     }
     let Some(root) = ddl_dir() else {
-        eprintln!(
-            "SKIP ddl_compat: no nut-ddl directory (set NUT_DDL_DIR or provide ../shared/testdata/nut-ddl)"
-        );
+        skip("ddl_compat", "no nut-ddl directory", Prereq::NutDdl);
         return;
     };
     let cand = candidate();
@@ -195,4 +246,73 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         }
         panic!("{msg}");
     }
+}
+
+fn out(code: i32, stdout: &str, stderr: &str) -> Result<Output, String> {
+    Ok(Output { code, stdout: stdout.into(), stderr: stderr.into() })
+}
+
+#[test]
+fn judge_passes_equal_successful_runs_and_reports_differences() {
+    let list = out(0, "battery.charge: 100\nups.status: OL\n", "");
+    assert_eq!(judge(Expect::List, &list, &list.clone()), None);
+    let other = out(0, "battery.charge: 99\nups.status: OL\n", "");
+    let d = judge(Expect::List, &list, &other).expect("a difference is reported");
+    assert!(d.contains("-battery.charge: 100") && d.contains("+battery.charge: 99"), "{d}");
+    let refused = out(1, "", "Error: Variable not supported by UPS\n");
+    assert_eq!(judge(Expect::UnknownVariable, &refused, &refused.clone()), None);
+    assert_eq!(judge(Expect::Success, &out(0, "\n", ""), &out(0, "\n", "")), None);
+}
+
+#[test]
+fn judge_fails_an_empty_dump_on_both_sides() {
+    let empty = out(0, "", "");
+    let why = judge(Expect::List, &empty, &empty.clone()).expect("an empty list is no pass");
+    assert!(why.contains("empty dump") && why.contains("both sides"), "{why}");
+    let blank = out(0, "\n", "");
+    assert!(judge(Expect::List, &blank, &blank.clone()).is_some());
+}
+
+#[test]
+fn judge_fails_equal_failures() {
+    let dead = out(1, "", "Error: Driver not connected\n");
+    for expect in [Expect::List, Expect::Success] {
+        let why = judge(expect, &dead, &dead.clone()).expect("equal failures are no pass");
+        assert!(
+            why.contains("both sides failed the same way") && why.contains("Driver not connected"),
+            "{why}"
+        );
+    }
+    // Both clients timing out.
+    let hung: Result<Output, String> = Err("upsc did not finish within 30s (killed)".into());
+    let why = judge(Expect::List, &hung, &hung.clone()).expect("equal client failures are no pass");
+    assert!(why.contains("both sides failed the same way") && why.contains("did not finish"), "{why}");
+    // The unknown-variable run must show NUT's own refusal, not another error on both sides.
+    let stale = out(1, "", "Error: Data stale\n");
+    assert!(judge(Expect::UnknownVariable, &stale, &stale.clone()).is_some());
+    assert!(judge(Expect::UnknownVariable, &out(0, "x\n", ""), &out(0, "x\n", "")).is_some());
+    // A failing reference with a different candidate is reported as such.
+    let why = judge(Expect::Success, &dead, &out(0, "ok\n", "")).expect("reference failure");
+    assert!(why.contains("the reference run failed"), "{why}");
+}
+
+/// The socket-level corpus comparison of dummy-ups (`drivers/dummy-ups/tests/compare_dumps.py`,
+/// run by dummy-ups' `compare_with_debian_on_corpus`) applies the same rules to DUMPALL
+/// answers: its `--self-test` checks that an empty dump, a dump without DUMPDONE and the same
+/// error on both sides fail.
+#[test]
+fn dummy_ups_dump_comparison_fails_empty_cut_and_equally_failed_dumps() {
+    let script = nut_tests::repo_root().join("drivers/dummy-ups/tests/compare_dumps.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--self-test")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} --self-test failed:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
