@@ -162,28 +162,28 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(non-text panic payload)".to_string())
 }
 
+/// One client run of [`client_views`]: command line, expectation, output or error.
+pub type View = (String, Expect, Result<nut_testkit::Output, String>);
+
 /// What Debian's clients print for one UPS: `upsc` (list), `upsrw -l`, `upscmd -l`, `upsc` of an
 /// unknown variable, and `upsc` of each variable named in `singles` (or of every variable in
-/// the list when `singles` is `None`). Each entry is (command line, output or error).
-pub fn client_views(
-    stack: &nut_testkit::Stack,
-    ups: &str,
-    singles: Option<&[&str]>,
-) -> Vec<(String, Result<nut_testkit::Output, String>)> {
+/// the list when `singles` is `None`). Each entry is (command line, what the run must show, output
+/// or error); [`compare_views`] judges them.
+pub fn client_views(stack: &nut_testkit::Stack, ups: &str, singles: Option<&[&str]>) -> Vec<View> {
     let t = std::time::Duration::from_secs(30);
     let target = stack.target(ups);
     let mut out = Vec::new();
-    let mut run = |prog: &str, args: &[&str]| {
+    let mut run = |prog: &str, args: &[&str], expect: Expect| {
         let single = if prog.ends_with("upsc") && args.len() == 2 { Some(args[1]) } else { None };
         let r = stack.run(Path::new(prog), args, t).map(|o| normalize_volatile(&o, single));
         let shown = args.iter().map(|a| if *a == target { ups } else { a }).collect::<Vec<_>>().join(" ");
-        out.push((format!("{prog} {shown}"), r.clone()));
+        out.push((format!("{prog} {shown}"), expect, r.clone()));
         r
     };
-    let list = run("/usr/bin/upsc", &[&target]);
-    let _ = run("/usr/bin/upsrw", &["-l", &target]);
-    let _ = run("/usr/bin/upscmd", &["-l", &target]);
-    let _ = run("/usr/bin/upsc", &[&target, "no.such.variable"]);
+    let list = run("/usr/bin/upsc", &[&target], Expect::List);
+    let _ = run("/usr/bin/upsrw", &["-l", &target], Expect::Success);
+    let _ = run("/usr/bin/upscmd", &["-l", &target], Expect::Success);
+    let _ = run("/usr/bin/upsc", &[&target, "no.such.variable"], Expect::UnknownVariable);
     let vars: Vec<String> = match singles {
         Some(v) => v.iter().map(|s| s.to_string()).collect(),
         None => list
@@ -191,7 +191,7 @@ pub fn client_views(
             .unwrap_or_default(),
     };
     for v in &vars {
-        let _ = run("/usr/bin/upsc", &[&target, v]);
+        let _ = run("/usr/bin/upsc", &[&target, v], Expect::Success);
     }
     out
 }
@@ -216,6 +216,65 @@ pub fn normalize_volatile(out: &nut_testkit::Output, single: Option<&str>) -> nu
     o
 }
 
+/// What a client run must show on the reference side for the comparison to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// `upsc <ups>`: exit 0 and at least one `name: value` line (a dump that arrived).
+    List,
+    /// `upsc -l`/`-L <host>`: exit 0 and at least one non-blank line.
+    Lines,
+    /// `upsrw -l`, `upscmd -l`, `upsc <ups> <var>`: exit 0.
+    Success,
+    /// `upsc <ups> no.such.variable`: NUT's refusal, `Error: Variable not supported by UPS`.
+    UnknownVariable,
+}
+
+/// Judge one pair of runs: `None` when the candidate matches a reference run that shows what
+/// `expect` says; otherwise what is wrong. Equal outputs are not enough: a dump that never
+/// arrived (empty list) or a failure on both sides (both drivers dead, both clients timing out)
+/// would compare equal while checking nothing.
+pub fn judge(
+    expect: Expect,
+    reference: &Result<nut_testkit::Output, String>,
+    cand: &Result<nut_testkit::Output, String>,
+) -> Option<String> {
+    let same = reference == cand;
+    let both = |what: String| {
+        Some(if same {
+            format!("both sides failed the same way ({what}); equal failures are not a pass")
+        } else {
+            format!("the reference run failed ({what}), so nothing was compared")
+        })
+    };
+    let r = match reference {
+        Err(e) => return both(format!("client failed: {e}")),
+        Ok(r) => r,
+    };
+    let first_err = || r.err().lines().next().unwrap_or("no stderr").to_string();
+    match expect {
+        Expect::List | Expect::Lines | Expect::Success if r.code != 0 => {
+            return both(format!("exit {}: {}", r.code, first_err()));
+        }
+        Expect::List if !r.out().lines().any(|l| l.contains(": ")) => {
+            return both("empty dump: upsc listed no variable".to_string());
+        }
+        Expect::Lines if r.out().trim().is_empty() => {
+            return both("empty output".to_string());
+        }
+        Expect::UnknownVariable
+            if r.code == 0 || !r.err().contains("Error: Variable not supported by UPS") =>
+        {
+            return both(format!(
+                "expected NUT's refusal of the unknown variable, got exit {}: {}",
+                r.code,
+                first_err()
+            ));
+        }
+        _ => {}
+    }
+    (!same).then(|| short_diff(&show_output(reference), &show_output(cand), 12))
+}
+
 /// Render a client result for diffs.
 pub fn show_output(o: &Result<nut_testkit::Output, String>) -> String {
     match o {
@@ -224,15 +283,13 @@ pub fn show_output(o: &Result<nut_testkit::Output, String>) -> String {
     }
 }
 
-/// Compare two sets of [`client_views`]; returns a report of the differing runs (empty if equal).
-pub fn compare_views(
-    reference: &[(String, Result<nut_testkit::Output, String>)],
-    candidate: &[(String, Result<nut_testkit::Output, String>)],
-) -> Vec<String> {
+/// Compare two sets of [`client_views`] with [`judge`]; returns a report of the runs that do
+/// not pass (empty if all do): differences, and reference runs that show nothing to compare.
+pub fn compare_views(reference: &[View], candidate: &[View]) -> Vec<String> {
     let mut bad = Vec::new();
-    for ((cmd, a), (_, b)) in reference.iter().zip(candidate) {
-        if a != b {
-            bad.push(format!("{cmd}\n{}", short_diff(&show_output(a), &show_output(b), 12)));
+    for ((cmd, expect, a), (_, _, b)) in reference.iter().zip(candidate) {
+        if let Some(why) = judge(*expect, a, b) {
+            bad.push(format!("{cmd}\n{why}"));
         }
     }
     if reference.len() != candidate.len() {
@@ -274,5 +331,69 @@ mod tests {
             assert!(msg.contains("item 17: device 17 differs"), "{threads} threads: {msg}");
             assert!(msg.contains("results are incomplete"), "{msg}");
         }
+    }
+
+    fn out(code: i32, stdout: &str, stderr: &str) -> Result<nut_testkit::Output, String> {
+        Ok(nut_testkit::Output { code, stdout: stdout.into(), stderr: stderr.into() })
+    }
+
+    #[test]
+    fn judge_passes_equal_successful_runs_and_reports_differences() {
+        let list = out(0, "battery.charge: 100\nups.status: OL\n", "");
+        assert_eq!(judge(Expect::List, &list, &list.clone()), None);
+        let other = out(0, "battery.charge: 99\nups.status: OL\n", "");
+        let d = judge(Expect::List, &list, &other).expect("a difference is reported");
+        assert!(d.contains("-battery.charge: 100") && d.contains("+battery.charge: 99"), "{d}");
+        let refused = out(1, "", "Error: Variable not supported by UPS\n");
+        assert_eq!(judge(Expect::UnknownVariable, &refused, &refused.clone()), None);
+        assert_eq!(judge(Expect::Success, &out(0, "\n", ""), &out(0, "\n", "")), None);
+    }
+
+    #[test]
+    fn judge_fails_an_empty_dump_on_both_sides() {
+        let empty = out(0, "", "");
+        let why = judge(Expect::List, &empty, &empty.clone()).expect("an empty list is no pass");
+        assert!(why.contains("empty dump") && why.contains("both sides"), "{why}");
+        let blank = out(0, "\n", "");
+        assert!(judge(Expect::List, &blank, &blank.clone()).is_some());
+    }
+
+    #[test]
+    fn judge_fails_equal_failures() {
+        let dead = out(1, "", "Error: Driver not connected\n");
+        for expect in [Expect::List, Expect::Success] {
+            let why = judge(expect, &dead, &dead.clone()).expect("equal failures are no pass");
+            assert!(
+                why.contains("both sides failed the same way") && why.contains("Driver not connected"),
+                "{why}"
+            );
+        }
+        // Both clients timing out.
+        let hung: Result<nut_testkit::Output, String> = Err("upsc did not finish within 30s (killed)".into());
+        let why = judge(Expect::List, &hung, &hung.clone()).expect("equal client failures are no pass");
+        assert!(why.contains("both sides failed the same way") && why.contains("did not finish"), "{why}");
+        // The unknown-variable run must show NUT's own refusal, not another error on both sides.
+        let stale = out(1, "", "Error: Data stale\n");
+        assert!(judge(Expect::UnknownVariable, &stale, &stale.clone()).is_some());
+        assert!(judge(Expect::UnknownVariable, &out(0, "x\n", ""), &out(0, "x\n", "")).is_some());
+        // A failing reference with a different candidate is reported as such.
+        let why = judge(Expect::Success, &dead, &out(0, "ok\n", "")).expect("reference failure");
+        assert!(why.contains("the reference run failed"), "{why}");
+    }
+
+    #[test]
+    fn judge_needs_lines_for_host_listings() {
+        let l = out(0, "dev00\n", "");
+        assert_eq!(judge(Expect::Lines, &l, &l.clone()), None);
+        assert!(judge(Expect::Lines, &out(0, "\n", ""), &out(0, "\n", "")).is_some());
+    }
+
+    #[test]
+    fn compare_views_reports_equal_failures() {
+        let dead = out(1, "", "Error: Driver not connected\n");
+        let views: Vec<View> = vec![("upsc u".into(), Expect::List, dead.clone())];
+        let bad = compare_views(&views, &views.clone());
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].starts_with("upsc u\nboth sides failed the same way"), "{bad:?}");
     }
 }

@@ -19,13 +19,19 @@
 //! `auto` to `yes` when a write to a busy upsd would block (seen with 400-line PDU dumps), so
 //! `auto` and `yes` compare equal there (`nut_tests::normalize_volatile`).
 //!
+//! Equal output is not enough (`nut_tests::judge`): the reference run must show a real result
+//! (the list exits 0 with at least one variable, `upsrw -l`, `upscmd -l` and single variables
+//! exit 0, the unknown variable gets NUT's `Error: Variable not supported by UPS`), so an empty
+//! dump or the same failure on both sides fails the test. A panic in a worker thread fails it
+//! too (`nut_tests::par_map`).
+//!
 //! The stacks hold 100 UPSes each (`NUT_DDL_BATCH`), both stacks of a batch run at once.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nut_testkit::{require_debian_nut, skip, Impl, Output, Prereq, Stack};
-use nut_tests::{candidate, ddl_dir, dev_files, normalize_volatile, par_map, require_ours, short_diff};
+use nut_tests::{candidate, ddl_dir, dev_files, judge, normalize_volatile, par_map, require_ours, Expect};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -46,69 +52,8 @@ struct Mismatch {
     diff: String,
 }
 
-fn show(o: &Result<Output, String>) -> String {
-    match o {
-        Ok(o) => format!("exit {}\n--- stdout\n{}--- stderr\n{}", o.code, o.out(), o.err()),
-        Err(e) => format!("client failed: {e}\n"),
-    }
-}
-
 fn upsc() -> &'static Path {
     Path::new("/usr/bin/upsc")
-}
-
-/// What a client run must show on the reference side for the comparison to count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// `upsc <ups>`: exit 0 and at least one `name: value` line (a dump that arrived).
-    List,
-    /// `upsrw -l`, `upscmd -l`, `upsc <ups> <var>`: exit 0.
-    Success,
-    /// `upsc <ups> no.such.variable`: NUT's refusal, `Error: Variable not supported by UPS`.
-    UnknownVariable,
-}
-
-/// Judge one pair of runs: `None` when the candidate matches a reference run that shows what
-/// `expect` says; otherwise what is wrong. Equal outputs are not enough: a dump that never
-/// arrived (empty list) or a failure on both sides (both drivers dead, both clients timing out)
-/// would compare equal while checking nothing.
-fn judge(
-    expect: Expect,
-    reference: &Result<Output, String>,
-    cand: &Result<Output, String>,
-) -> Option<String> {
-    let same = reference == cand;
-    let both = |what: String| {
-        Some(if same {
-            format!("both sides failed the same way ({what}); equal failures are not a pass")
-        } else {
-            format!("the reference run failed ({what}), so nothing was compared")
-        })
-    };
-    let r = match reference {
-        Err(e) => return both(format!("client failed: {e}")),
-        Ok(r) => r,
-    };
-    let first_err = || r.err().lines().next().unwrap_or("no stderr").to_string();
-    match expect {
-        Expect::List | Expect::Success if r.code != 0 => {
-            return both(format!("exit {}: {}", r.code, first_err()));
-        }
-        Expect::List if !r.out().lines().any(|l| l.contains(": ")) => {
-            return both("empty dump: upsc listed no variable".to_string());
-        }
-        Expect::UnknownVariable
-            if r.code == 0 || !r.err().contains("Error: Variable not supported by UPS") =>
-        {
-            return both(format!(
-                "expected NUT's refusal of the unknown variable, got exit {}: {}",
-                r.code,
-                first_err()
-            ));
-        }
-        _ => {}
-    }
-    (!same).then(|| short_diff(&show(reference), &show(cand), 12))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -246,54 +191,6 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         }
         panic!("{msg}");
     }
-}
-
-fn out(code: i32, stdout: &str, stderr: &str) -> Result<Output, String> {
-    Ok(Output { code, stdout: stdout.into(), stderr: stderr.into() })
-}
-
-#[test]
-fn judge_passes_equal_successful_runs_and_reports_differences() {
-    let list = out(0, "battery.charge: 100\nups.status: OL\n", "");
-    assert_eq!(judge(Expect::List, &list, &list.clone()), None);
-    let other = out(0, "battery.charge: 99\nups.status: OL\n", "");
-    let d = judge(Expect::List, &list, &other).expect("a difference is reported");
-    assert!(d.contains("-battery.charge: 100") && d.contains("+battery.charge: 99"), "{d}");
-    let refused = out(1, "", "Error: Variable not supported by UPS\n");
-    assert_eq!(judge(Expect::UnknownVariable, &refused, &refused.clone()), None);
-    assert_eq!(judge(Expect::Success, &out(0, "\n", ""), &out(0, "\n", "")), None);
-}
-
-#[test]
-fn judge_fails_an_empty_dump_on_both_sides() {
-    let empty = out(0, "", "");
-    let why = judge(Expect::List, &empty, &empty.clone()).expect("an empty list is no pass");
-    assert!(why.contains("empty dump") && why.contains("both sides"), "{why}");
-    let blank = out(0, "\n", "");
-    assert!(judge(Expect::List, &blank, &blank.clone()).is_some());
-}
-
-#[test]
-fn judge_fails_equal_failures() {
-    let dead = out(1, "", "Error: Driver not connected\n");
-    for expect in [Expect::List, Expect::Success] {
-        let why = judge(expect, &dead, &dead.clone()).expect("equal failures are no pass");
-        assert!(
-            why.contains("both sides failed the same way") && why.contains("Driver not connected"),
-            "{why}"
-        );
-    }
-    // Both clients timing out.
-    let hung: Result<Output, String> = Err("upsc did not finish within 30s (killed)".into());
-    let why = judge(Expect::List, &hung, &hung.clone()).expect("equal client failures are no pass");
-    assert!(why.contains("both sides failed the same way") && why.contains("did not finish"), "{why}");
-    // The unknown-variable run must show NUT's own refusal, not another error on both sides.
-    let stale = out(1, "", "Error: Data stale\n");
-    assert!(judge(Expect::UnknownVariable, &stale, &stale.clone()).is_some());
-    assert!(judge(Expect::UnknownVariable, &out(0, "x\n", ""), &out(0, "x\n", "")).is_some());
-    // A failing reference with a different candidate is reported as such.
-    let why = judge(Expect::Success, &dead, &out(0, "ok\n", "")).expect("reference failure");
-    assert!(why.contains("the reference run failed"), "{why}");
 }
 
 /// The socket-level corpus comparison of dummy-ups (`drivers/dummy-ups/tests/compare_dumps.py`,
