@@ -58,6 +58,7 @@ pub fn debian_nut_available() -> bool {
 /// `if !require_debian_nut("test name") { return; }`: true when Debian's NUT is installed,
 /// otherwise the test is skipped through [`skip`] (recorded, and a failure where
 /// `scripts/test.sh` installed it).
+#[track_caller]
 pub fn require_debian_nut(test: &str) -> bool {
     require(test, Prereq::DebianNut)
 }
@@ -169,7 +170,8 @@ impl Prereq {
         };
         match self {
             Prereq::DebianNut => debian_nut_available(),
-            Prereq::PythonNut => runs("python3", &["-c", "import PyNUT"]),
+            // Debian's python3, not one first on PATH (pyenv, venv) that cannot see dist-packages.
+            Prereq::PythonNut => runs("/usr/bin/python3", &["-c", "import PyNUT"]),
             Prereq::Socat => on_path("socat"),
             Prereq::NssTools => on_path("certutil") && on_path("pk12util"),
             Prereq::Openssl => on_path("openssl"),
@@ -226,6 +228,7 @@ pub fn workspace_root() -> PathBuf {
 /// `if !require("test name", Prereq::Socat) { return; }`: true when `prereq` is
 /// [available](Prereq::available), otherwise skips the test through [`skip`] with the
 /// standard reason.
+#[track_caller]
 pub fn require(test: &str, prereq: Prereq) -> bool {
     if prereq.available() {
         return true;
@@ -251,6 +254,7 @@ pub const REQUIRE_ENV: &str = "NUT_TEST_REQUIRE";
 /// test fails here instead: that skip would hide a broken set-up.
 ///
 /// Callers return right after (`skip(...); return;`), or leave out the part that needs `prereq`.
+#[track_caller]
 pub fn skip(test: &str, reason: &str, prereq: Prereq) {
     eprintln!("SKIP {test}: {reason} [needs {}]", prereq.name());
     let log = std::env::var_os(SKIP_LOG_ENV).map(PathBuf::from);
