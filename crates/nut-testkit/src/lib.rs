@@ -11,6 +11,7 @@ pub use tempfile::TempDir;
 
 pub mod compat;
 pub mod stack;
+pub mod syslog;
 
 pub use stack::{Conn, Driver, Impl, Output, Stack, StackBuilder, UpsSpec};
 

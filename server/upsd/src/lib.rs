@@ -140,6 +140,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
 
     let debug = p.count('D');
     nut_daemon::log::init_with_quiet("upsd", debug.min(255) as u8, p.count('q').min(255) as u8);
+    // As NUT's upsd: log to syslog from the start, not only once in the background.
+    nut_daemon::log::syslog_also();
     if p.has('i') || p.has('p') {
         tracing::warn!(
             "Specifying a listening addresses with '-i <address>' and '-p <port>' is deprecated. \
