@@ -38,7 +38,7 @@ timed() { # timed LABEL START: remember how long a step took, for the closing su
 
 # Prerequisites this run provides (names of nut_testkit::Prereq). A test that skips for one of
 # them fails (nut_testkit::skip panics for names in NUT_TEST_REQUIRE), and is listed below.
-provided=(debian-nut python3-nut socat libnss3-tools openssl user-nut user-nobody)
+provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody)
 if [ "$(id -u)" -eq 0 ]; then
     provided+=(root unshare)
     probe="nutprobe$$"

@@ -48,10 +48,10 @@ pub fn debian_bin(name: &str) -> Option<PathBuf> {
 }
 
 /// True when Debian's NUT server and clients are installed (`/lib/nut/upsd`, `dummy-ups`,
-/// `upsmon`, `/usr/bin/upsc`). Tests that compare with NUT call [`require_debian_nut`] instead,
+/// `upsmon`, `/usr/sbin/upsdrvctl`, `/usr/bin/upsc`). Tests that compare with NUT call [`require_debian_nut`] instead,
 /// which records the skip.
 pub fn debian_nut_available() -> bool {
-    ["/lib/nut/upsd", "/lib/nut/dummy-ups", "/lib/nut/upsmon", "/usr/bin/upsc"]
+    ["/lib/nut/upsd", "/lib/nut/dummy-ups", "/lib/nut/upsmon", "/usr/sbin/upsdrvctl", "/usr/bin/upsc"]
         .iter()
         .all(|p| Path::new(p).exists())
 }
@@ -96,11 +96,16 @@ pub enum Prereq {
     NetNamespaces,
     /// An open-files hard limit high enough for thousands of sockets (`ulimit -Hn`).
     FileLimit,
+    /// `libwrap.so.0` (Debian's `libwrap0`, which `nut-server` depends on).
+    Libwrap,
+    /// A property of this machine or kernel that no install provides (e.g. how it answers a
+    /// connect to a full listen queue); never required, always listed.
+    Machine,
 }
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 13] = [
+    pub const ALL: [Prereq; 15] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -114,6 +119,8 @@ impl Prereq {
         Prereq::NutDdl,
         Prereq::NetNamespaces,
         Prereq::FileLimit,
+        Prereq::Libwrap,
+        Prereq::Machine,
     ];
 
     /// The name used in the skip log and in `NUT_TEST_REQUIRE` (`debian-nut`, `root`, ...).
@@ -132,6 +139,8 @@ impl Prereq {
             Prereq::NutDdl => "nut-ddl",
             Prereq::NetNamespaces => "netns",
             Prereq::FileLimit => "nofile-limit",
+            Prereq::Libwrap => "libwrap0",
+            Prereq::Machine => "machine",
         }
     }
 
@@ -151,6 +160,8 @@ impl Prereq {
             Prereq::NutDdl => "set NUT_DDL_DIR or provide ../shared/testdata/nut-ddl",
             Prereq::NetNamespaces => "run as root where `ip netns add` works",
             Prereq::FileLimit => "raise the hard limit (ulimit -Hn)",
+            Prereq::Libwrap => "apt-get install libwrap0",
+            Prereq::Machine => "a different machine or kernel",
         }
     }
 
@@ -194,6 +205,14 @@ impl Prereq {
                 ok
             }
             Prereq::FileLimit => nofile_hard_limit() >= 500,
+            Prereq::Libwrap => {
+                let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+                ["/usr/lib", "/lib"]
+                    .iter()
+                    .flat_map(|d| [Path::new(d).join(&multiarch), PathBuf::from(d)])
+                    .any(|d| d.join("libwrap.so.0").exists())
+            }
+            Prereq::Machine => false,
         }
     }
 }
