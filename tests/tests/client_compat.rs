@@ -35,7 +35,11 @@ fn pynut_sees_the_same_server() {
             std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(),
             "client_compat pynut: python3-nut is required (NUT_REQUIRE_DEBIAN is set): apt-get install python3-nut"
         );
-        eprintln!("SKIP client_compat pynut: python3-nut is not installed (apt-get install python3-nut)");
+        nut_testkit::skip(
+            "client_compat pynut",
+            "python3-nut is not installed",
+            nut_testkit::Prereq::PythonNut,
+        );
         return;
     }
     let cand = candidate();

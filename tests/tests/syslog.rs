@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nut_testkit::syslog::{SyslogLine, SyslogNs, LOG_DAEMON, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_WARNING};
-use nut_testkit::{bin, free_port, wait_until, Impl, Stack};
+use nut_testkit::{bin, free_port, wait_until, Impl, Prereq, Stack};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -55,7 +55,8 @@ impl Drop for Detached {
 
 fn ready() -> Option<SyslogNs> {
     if let Some(why) = nut_testkit::syslog::unavailable() {
-        eprintln!("SKIP syslog tests: {why}");
+        let prereq = if nut_testkit::is_root() { Prereq::Unshare } else { Prereq::Root };
+        nut_testkit::skip("syslog tests", &why, prereq);
         return None;
     }
     Some(SyslogNs::new())

@@ -213,7 +213,8 @@ mod tests {
     #[test]
     fn logger_in_the_namespace_reaches_the_test() {
         if let Some(why) = unavailable() {
-            eprintln!("SKIP syslog namespace: {why}");
+            let prereq = if crate::is_root() { crate::Prereq::Unshare } else { crate::Prereq::Root };
+            crate::skip("syslog namespace", &why, prereq);
             return;
         }
         let mut ns = SyslogNs::new();

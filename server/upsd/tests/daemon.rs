@@ -105,7 +105,7 @@ fn v6(port: u16) -> SocketAddr {
 fn ipv6_loopback() -> bool {
     let ok = std::net::TcpListener::bind("[::1]:0").is_ok();
     if !ok {
-        eprintln!("notice: ::1 is not available on this machine; skipping the IPv6 part");
+        nut_testkit::skip("upsd daemon IPv6 part", "::1 cannot be bound here", nut_testkit::Prereq::Ipv6);
     }
     ok
 }
@@ -412,9 +412,10 @@ fn missing_configuration_files_are_fatal_like_nut() {
 
 #[test]
 fn root_without_u_runs_as_nut() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || nut_daemon::privs::lookup("nut").is_err() {
-        eprintln!("notice: needs root and a user 'nut'; skipped");
+    let test = "root_without_u_runs_as_nut";
+    if !nut_testkit::require(test, nut_testkit::Prereq::Root)
+        || !nut_testkit::require(test, nut_testkit::Prereq::NutUser)
+    {
         return;
     }
     let port = free_port();

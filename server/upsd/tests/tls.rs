@@ -268,16 +268,9 @@ fn one_step_setup_then_verified_tls() {
 /// Debian's NUT is built with NSS: its certificates live in an NSS database made with
 /// certutil/pk12util (package libnss3-tools).
 fn nss_tools() -> bool {
-    let ok =
-        |p: &str| Command::new(p).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if nut_testkit::require_debian_nut("TLS interop") && ok("certutil") && ok("pk12util") && ok("openssl") {
-        return true;
-    }
-    if std::env::var("NUT_REQUIRE_DEBIAN").as_deref() == Ok("1") {
-        panic!("certutil/pk12util (libnss3-tools) and openssl are needed for the TLS interop tests");
-    }
-    eprintln!("skipping: certutil/pk12util (apt-get install libnss3-tools) or openssl missing");
-    false
+    use nut_testkit::{require, Prereq};
+    let t = "TLS interop";
+    nut_testkit::require_debian_nut(t) && require(t, Prereq::NssTools) && require(t, Prereq::Openssl)
 }
 
 fn run(cmd: &mut Command) {
