@@ -114,7 +114,14 @@ extra_pass() {
     [ "$rc" -eq 0 ] || extra_status=$rc
     timed "extra: $label" "$start"
 }
-# (none yet)
+# Our clients against our upsd (the default passes run them against Debian's upsd).
+extra_pass "client programs, our upsd as the server" NUT_TEST_UPSD=ours -- \
+    cargo test -p upsc -p upscmd -p upsrw -p upslog -p nut-client --no-fail-fast
+extra_pass "client compatibility, our upsd as the server" NUT_TEST_UPSD=ours -- \
+    cargo test -p nut-tests --test client_compat --no-fail-fast
+# Debian's clients as the candidate: the harness itself must see no difference.
+extra_pass "client compatibility, Debian against Debian (checks the harness)" NUT_COMPAT_CANDIDATE=debian -- \
+    cargo test -p nut-tests --test client_compat --no-fail-fast
 # ---- end of extra test passes ------------------------------------------------------------
 
 # Every fuzz target, briefly (issue: the fuzz targets are smoke-run in CI). FUZZ_SECONDS=0 skips.

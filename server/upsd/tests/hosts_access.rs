@@ -288,11 +288,11 @@ fn same_answers_as_debian_upsd_with_the_same_files() {
         return;
     }
     if !can_unshare() {
-        assert!(
-            std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(),
-            "unshare -m (a private mount namespace) is needed to give Debian's upsd test files on /etc"
+        nut_testkit::skip(
+            "tcp-wrappers against Debian's upsd",
+            "unshare -m (a private mount namespace to give Debian's upsd test files on /etc) is not permitted here",
+            nut_testkit::Prereq::Unshare,
         );
-        eprintln!("SKIP tcp-wrappers against Debian's upsd: unshare -m is not permitted here (needs root)");
         return;
     }
     let cases: &[(Option<&str>, Option<&str>)] = &[
@@ -381,11 +381,11 @@ impl Libwrap {
 #[test]
 fn every_evaluable_rule_decides_as_debian_libwrap() {
     let Some(wrap) = Libwrap::open() else {
-        assert!(
-            std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(),
-            "libwrap.so.0 (package libwrap0, a dependency of Debian's nut-server) is missing"
+        nut_testkit::skip(
+            "libwrap comparison",
+            "libwrap.so.0 (package libwrap0, a dependency of Debian's nut-server) is not installed",
+            nut_testkit::Prereq::Libwrap,
         );
-        eprintln!("SKIP libwrap comparison: libwrap.so.0 is not installed (apt-get install libwrap0)");
         return;
     };
     use nut_conf::hosts_access::{check, parse, Endpoint, Outcome, Request};
