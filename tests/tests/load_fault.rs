@@ -324,7 +324,8 @@ fn ten_thousand_concurrent_clients_are_served_in_little_memory() {
     }
     if n < 200 {
         // Per-connection figures over fewer clients would be noise.
-        eprintln!("SKIP ten_thousand_concurrent_clients: RLIMIT_NOFILE hard limit {limit} is below 500 (raise it with ulimit -Hn)");
+        let why = format!("RLIMIT_NOFILE hard limit {limit} is below 500");
+        nut_testkit::skip("ten_thousand_concurrent_clients", &why, nut_testkit::Prereq::FileLimit);
         return;
     }
     let maxconn = format!("MAXCONN {}", n + 100);

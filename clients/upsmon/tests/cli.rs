@@ -75,8 +75,7 @@ fn dash_k_reports_the_powerdown_flag() {
 
 #[test]
 fn privileged_parent_follows_the_monitor_out_on_stop() {
-    if nut_daemon::privs::euid() != 0 {
-        eprintln!("skipping: privilege separation needs root");
+    if !nut_testkit::require("privileged_parent_follows_the_monitor_out_on_stop", nut_testkit::Prereq::Root) {
         return;
     }
     let dir = setup("MONITOR eaton@localhost:1 1 upsmon secret primary", "");

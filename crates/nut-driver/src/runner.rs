@@ -106,6 +106,11 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         println!("{banner}");
     }
     nut_daemon::log::init(&prog, cli.debug);
+    // As NUT's drivers: without debugging, start-up problems go to syslog too, not only to a
+    // stderr that nobody may read.
+    if nut_daemon::log::debug_level() == 0 && cli.dump_count.is_none() {
+        nut_daemon::log::syslog_also();
+    }
 
     let conf = if cli.section.is_some() {
         let path = nut_core::paths::conf_path().join("ups.conf");
@@ -275,6 +280,10 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     };
     state.take_changes();
     let mut reloader = Reloader::new(&prog, &cli, &specs);
+    match cli.dump_count {
+        Some(n) => tracing::debug!("Driver initialization completed, beginning data dump ({n} loops)"),
+        None => tracing::debug!("Driver initialization completed, beginning regular infinite loop"),
+    }
     let code =
         main_loop(&mut driver, &mut ctx, &mut state, &mut server, sigfd, cli.dump_count, &mut reloader);
     drop(server);

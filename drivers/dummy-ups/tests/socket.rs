@@ -91,7 +91,11 @@ fn compare_with_debian_on_corpus() {
     }
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/nut-ddl");
     if !corpus.exists() {
-        println!("SKIP: {} not found", corpus.display());
+        nut_testkit::skip(
+            "dummy-ups corpus comparison",
+            &format!("{} not found", corpus.display()),
+            nut_testkit::Prereq::NutDdl,
+        );
         return;
     }
     // The full run (540 files, clients included) takes minutes; the test checks the socket

@@ -18,7 +18,8 @@ fn run(program: &str, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn usb_scan_matches_nut_here() {
     if !Path::new(NUT).exists() {
-        eprintln!("NOTICE: skipping, {NUT} (Debian's nut-server) is not installed");
+        let why = format!("{NUT} (Debian's nut-server) is not installed");
+        nut_testkit::skip("usb_scan_matches_nut_here", &why, nut_testkit::Prereq::DebianNut);
         return;
     }
     let ours = env!("CARGO_BIN_EXE_nut-scanner");

@@ -38,19 +38,7 @@ pub fn program(which: Impl, name: &str) -> PathBuf {
 /// upsmon needs a private /run/nut); prints why not otherwise, and fails under
 /// NUT_REQUIRE_DEBIAN.
 pub fn debian_available(test: &str) -> bool {
-    let ok = ["/lib/nut/upsd", "/lib/nut/upsmon", "/lib/nut/dummy-ups"].iter().all(|p| Path::new(p).exists())
-        && Command::new("unshare")
-            .args(["-m", "true"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "SKIP {test}: Debian's NUT (/lib/nut/upsd, upsmon, dummy-ups) or `unshare -m` is not available"
-        );
-        assert!(std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(), "NUT_REQUIRE_DEBIAN is set");
-    }
-    ok
+    nut_testkit::require_debian_nut(test) && nut_testkit::require(test, nut_testkit::Prereq::Unshare)
 }
 
 /// True when process `pid` has a listening TCP socket on `port` (found through /proc), so a
