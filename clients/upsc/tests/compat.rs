@@ -254,7 +254,11 @@ fn upsc_connect_timeout_flag() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let Some(s) = stack(tmp.path()) else { return };
     let Some(bh) = Blackhole::new() else {
-        nut_testkit::skip("upsc -W", "this kernel answers connects to a full listen queue", nut_testkit::Prereq::Machine);
+        nut_testkit::skip(
+            "upsc -W",
+            "this kernel answers connects to a full listen queue",
+            nut_testkit::Prereq::Machine,
+        );
         return;
     };
     let silent = format!("ups1@127.0.0.1:{}", bh.port);
@@ -313,7 +317,11 @@ fn upsc_connect_timeout_flag() {
 #[test]
 fn upsc_default_timeout_and_w0_blocks() {
     let Some(bh) = Blackhole::new() else {
-        nut_testkit::skip("upsc default timeout", "this kernel answers connects to a full listen queue", nut_testkit::Prereq::Machine);
+        nut_testkit::skip(
+            "upsc default timeout",
+            "this kernel answers connects to a full listen queue",
+            nut_testkit::Prereq::Machine,
+        );
         return;
     };
     let silent = format!("ups1@127.0.0.1:{}", bh.port);

@@ -77,7 +77,11 @@ fn upscmd_debug_and_connect_timeout_flags() {
         o.err()
     );
     let Some(bh) = Blackhole::new() else {
-        nut_testkit::skip("upscmd -W", "this kernel answers connects to a full listen queue", nut_testkit::Prereq::Machine);
+        nut_testkit::skip(
+            "upscmd -W",
+            "this kernel answers connects to a full listen queue",
+            nut_testkit::Prereq::Machine,
+        );
         return;
     };
     let silent = format!("ups1@127.0.0.1:{}", bh.port);

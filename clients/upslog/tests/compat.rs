@@ -426,7 +426,11 @@ fn connect_timeout_flag() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let Some(s) = stack(tmp.path()) else { return };
     let Some(bh) = Blackhole::new() else {
-        nut_testkit::skip("upslog -W", "this kernel answers connects to a full listen queue", nut_testkit::Prereq::Machine);
+        nut_testkit::skip(
+            "upslog -W",
+            "this kernel answers connects to a full listen queue",
+            nut_testkit::Prereq::Machine,
+        );
         return;
     };
     let silent = format!("ups1@127.0.0.1:{}", bh.port);
