@@ -249,8 +249,9 @@ fn upsmon_in_the_background_logs_to_syslog() {
     let l =
         line(&mut ns, "calibrating warning", |l| l.text.contains("is OB+LB now, but it is also calibrating"));
     assert_from(&l, "upsmon", pid, LOG_WARNING);
-    let l = line(&mut ns, "poll failure error", |l| {
-        l.text.starts_with(&format!("Poll UPS [ghost@127.0.0.1:{closed}] failed"))
+    // NUT's line for a upsd that refuses the connection.
+    let l = line(&mut ns, "connect failure error", |l| {
+        l.text.starts_with(&format!("UPS [ghost@127.0.0.1:{closed}]: connect failed: "))
     });
     assert_from(&l, "upsmon", pid, LOG_ERR);
     assert!(!ns.lines().iter().any(|l| l.severity == LOG_DEBUG), "debug lines at level 0:\n{}", ns.dump());
