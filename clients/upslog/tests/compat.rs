@@ -407,7 +407,7 @@ fn debug_keeps_the_foreground() {
     );
     assert!(!e.contains("[D2]"));
     let o = run_ours(&s, &["-DD", "-s", &t, "-l", &file, "-d", "1", "-f", "%VAR ups.status%"]);
-    assert!(o.err().contains("[D2]"), "{}", o.err());
+    assert!(o.err().contains("[D1] logformat: %VAR ups.status%"), "{}", o.err());
     // -B sends it to the background anyway: the parent returns at once, stderr stays quiet.
     let o = run_ours(
         &s,
