@@ -64,14 +64,17 @@ fn pynut_sees_the_same_server() {
 fn debian_versions(probe: &str) -> String {
     let deb = nut_testkit::compat::debian_version();
     probe
-        .replace("Network UPS Tools upsd 2.8.5 - ", &format!("Network UPS Tools upsd {deb} - "))
+        .replace(
+            &nut_core::server_info(),
+            &format!("Network UPS Tools upsd {deb} - http://www.networkupstools.org/"),
+        )
         .replace("(b'driver.version', b'2.8.5')", &format!("(b'driver.version', b'{deb}')"))
 }
 
 #[test]
 fn only_the_version_is_normalized() {
     let deb = nut_testkit::compat::debian_version();
-    let ours = "ver: b'Network UPS Tools upsd 2.8.5 - http://www.networkupstools.org/\\n'\n\
+    let ours = "ver: b'Network UPS Tools upsd 2.8.5 - https://www.networkupstools.org/historic/v2.8.5/index.html\\n'\n\
                 vars: [(b'driver.version', b'2.8.5'), (b'ups.firmware', b'2.8.5')]\n";
     assert_eq!(
         debian_versions(ours),

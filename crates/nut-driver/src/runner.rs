@@ -69,8 +69,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         None => false,
     };
     let info = driver.info();
-    let banner =
-        format!("Network UPS Tools - {} {} ({})", info.description, info.version, nut_core::NUT_VERSION);
+    let banner = nut_core::driver_banner(info.description, info.version);
     let specs = driver.options();
     let cli = match parse_cli(args.get(1..).unwrap_or(&[])) {
         Ok(c) => c,

@@ -119,21 +119,60 @@ fn banner_parts(line: &str) -> Option<(&str, &str)> {
     (numeric && !prog.is_empty()).then_some((prog, version))
 }
 
-/// Replace our NUT version (2.8.5, whatever `nut_core::NUT_VERSION` says once it changes)
-/// by `deb_version` in banner lines only (`Network UPS Tools <prog> 2.8.5`); every other
-/// line stays as it is.
-pub fn normalize_banner_version(text: &str, deb_version: &str) -> String {
+/// Our version strings (NUT 2.8.5 release forms, from `nut_core`) rewritten as Debian's NUT
+/// `deb_version` (2.8.0) writes them, so that output can be compared byte for byte with
+/// Debian's. Only these forms change; any other difference stays:
+/// - banners `Network UPS Tools <prog> 2.8.5 release` -> `Network UPS Tools <prog> 2.8.0`;
+/// - upsdrvctl's `Network UPS Tools upsdrvctl - UPS driver controller 2.8.5 release` ->
+///   `Network UPS Tools - UPS driver controller 2.8.0`;
+/// - a driver's `Network UPS Tools 2.8.5 release - <name> <ver>` ->
+///   `Network UPS Tools - <name> <ver> (2.8.0)`;
+/// - upsd's `VER`/`server.info` `Network UPS Tools upsd 2.8.5 - https://...` -> 2.8.0's with
+///   `http://www.networkupstools.org/`;
+/// - the values of `driver.version` and `server.version` in upsc, protocol (`VAR`) and driver
+///   socket (`SETINFO`) lines.
+pub fn as_debian(text: &str, deb_version: &str) -> String {
+    let ours = nut_core::NUT_VERSION;
+    let desc = nut_core::NUT_VERSION_DESCRIPTION;
+    let server_info = nut_core::server_info();
+    let deb_server_info = format!("Network UPS Tools upsd {deb_version} - http://www.networkupstools.org/");
     text.split_inclusive('\n')
         .map(|line| {
-            let body = line.trim_end_matches('\n');
-            match banner_parts(body) {
-                Some((prog, "2.8.5")) => {
-                    format!("Network UPS Tools {prog} {deb_version}{}", &line[body.len()..])
-                }
-                _ => line.to_string(),
+            let body = line.trim_end_matches(['\n', '\r']);
+            let end = &line[body.len()..];
+            let body = body.replace(&server_info, &deb_server_info);
+            if let Some(rest) = body.strip_prefix(&format!("Network UPS Tools {desc} - ")) {
+                return format!("Network UPS Tools - {rest} ({deb_version}){end}");
             }
+            if body == format!("Network UPS Tools upsdrvctl - UPS driver controller {desc}") {
+                return format!("Network UPS Tools - UPS driver controller {deb_version}{end}");
+            }
+            if let Some(prog) =
+                body.strip_prefix("Network UPS Tools ").and_then(|r| r.strip_suffix(&format!(" {desc}")))
+            {
+                if !prog.contains(' ') {
+                    return format!("Network UPS Tools {prog} {deb_version}{end}");
+                }
+            }
+            for var in ["driver.version", "server.version"] {
+                let forms = [
+                    (format!("{var}: {ours}"), format!("{var}: {deb_version}")),
+                    (format!(" {var} \"{ours}\""), format!(" {var} \"{deb_version}\"")),
+                ];
+                for (o, d) in forms {
+                    if body.ends_with(&o) {
+                        return format!("{}{d}{end}", &body[..body.len() - o.len()]);
+                    }
+                }
+            }
+            format!("{body}{end}")
         })
         .collect()
+}
+
+/// Banner lines only of [`as_debian`] (kept for the tests written against it).
+pub fn normalize_banner_version(text: &str, deb_version: &str) -> String {
+    as_debian(text, deb_version)
 }
 
 /// stderr of a `-D` run without NUT's debug additions: lines tagged `[D<n>]` (after NUT's
@@ -200,17 +239,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn banner_version_is_normalized_in_banner_lines_only() {
-        let ours = "Network UPS Tools upsc 2.8.5\nups.firmware: 2.8.5\nNetwork UPS Tools upsc 2.8.5 extra\n";
+    fn our_version_strings_read_as_debians() {
+        let ours = "Network UPS Tools upsc 2.8.5 release\n\
+                    ups.firmware: 2.8.5\n\
+                    driver.version: 2.8.5\n\
+                    Network UPS Tools upsc 2.8.5 release extra\n\
+                    VAR u driver.version \"2.8.5\"\r\n\
+                    SETINFO driver.version \"2.8.5\"\n\
+                    VAR u server.version \"2.8.5\"\n\
+                    Network UPS Tools upsd 2.8.5 - https://www.networkupstools.org/historic/v2.8.5/index.html\n\
+                    Network UPS Tools 2.8.5 release - Device simulation and repeater driver 0.20\n\
+                    Network UPS Tools upsdrvctl - UPS driver controller 2.8.5 release\n";
         assert_eq!(
-            normalize_banner_version(ours, "2.8.0"),
-            "Network UPS Tools upsc 2.8.0\nups.firmware: 2.8.5\nNetwork UPS Tools upsc 2.8.5 extra\n"
+            as_debian(ours, "2.8.0"),
+            "Network UPS Tools upsc 2.8.0\n\
+             ups.firmware: 2.8.5\n\
+             driver.version: 2.8.0\n\
+             Network UPS Tools upsc 2.8.5 release extra\n\
+             VAR u driver.version \"2.8.0\"\r\n\
+             SETINFO driver.version \"2.8.0\"\n\
+             VAR u server.version \"2.8.0\"\n\
+             Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n\
+             Network UPS Tools - Device simulation and repeater driver 0.20 (2.8.0)\n\
+             Network UPS Tools - UPS driver controller 2.8.0\n"
         );
-        assert_eq!(
-            normalize_banner_version("Network UPS Tools upslog 2.8.0", "2.8.0"),
-            "Network UPS Tools upslog 2.8.0"
-        );
-        assert_eq!(normalize_banner_version("x\r\n", "2.8.0"), "x\r\n");
+        assert_eq!(as_debian("x\r\n", "2.8.0"), "x\r\n");
+        assert_eq!(as_debian("no newline", "2.8.0"), "no newline");
     }
 
     #[test]

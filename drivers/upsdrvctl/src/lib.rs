@@ -35,7 +35,7 @@ use crate::run::{Fatal, Run};
 
 /// The first line every run prints on stdout (unless `NUT_QUIET_INIT_BANNER`).
 pub fn banner() -> String {
-    format!("Network UPS Tools - UPS driver controller {}", nut_core::NUT_VERSION)
+    format!("Network UPS Tools upsdrvctl - UPS driver controller {}", nut_core::NUT_VERSION_DESCRIPTION)
 }
 
 const DEVELOPER_NOTE: &str = "\n\
@@ -69,7 +69,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 eprintln!("{e}");
             }
             if quiet {
-                println!("Network UPS Tools {prog} {}\n", nut_core::NUT_VERSION);
+                println!("{}\n", nut_core::banner(&prog));
             }
             print!("{}", cli::help_text(&prog));
             return ExitCode::SUCCESS;
@@ -277,10 +277,7 @@ fn finish(run: &mut Run, supervising: bool, selected: &[usize]) -> Result<ExitCo
 mod tests {
     #[test]
     fn banner_names_the_nut_version() {
-        assert_eq!(
-            super::banner(),
-            format!("Network UPS Tools - UPS driver controller {}", nut_core::NUT_VERSION)
-        );
+        assert_eq!(super::banner(), "Network UPS Tools upsdrvctl - UPS driver controller 2.8.5 release");
     }
 
     #[test]

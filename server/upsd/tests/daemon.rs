@@ -445,12 +445,12 @@ fn quiet_version_and_help() {
 
     let out = run(d, &["-V"]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Network UPS Tools upsd 2.8.0\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Network UPS Tools upsd 2.8.5 release\n");
     let out = run(d, &["-h"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.starts_with(
-        "Network UPS Tools upsd 2.8.0\nNetwork server for UPS data.\n\nusage: upsd [OPTIONS]\n\n  \
+        "Network UPS Tools upsd 2.8.5 release\nNetwork server for UPS data.\n\nusage: upsd [OPTIONS]\n\n  \
          -c <command>\tsend <command> via signal to background process\n"
     ));
     assert!(help.contains("\n  -6\t\tIPv6 only\n"), "{help}");

@@ -38,7 +38,7 @@ pub const MAX_REPLY_LINE: usize = 512;
 
 /// The `VER` reply and the value of `server.info`.
 pub fn ver_string() -> String {
-    format!("Network UPS Tools upsd {} - http://www.networkupstools.org/", nut_core::NUT_VERSION)
+    nut_core::server_info()
 }
 
 /// Per-connection protocol state.
