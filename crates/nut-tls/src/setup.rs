@@ -303,10 +303,11 @@ pub fn pem_blocks(text: &str, label: &str) -> Vec<String> {
 pub struct NssExport {
     /// The database's directory.
     pub db: PathBuf,
-    /// The server certificate's nickname.
-    pub nickname: String,
+    /// The server certificate's nickname; `None` for a client's database (upsmon, upsc),
+    /// which holds only the CAs it trusts.
+    pub nickname: Option<String>,
     /// The server certificate, the chain the database holds for it, then its private key:
-    /// a `CERTFILE`.
+    /// a `CERTFILE` (empty for a client's database).
     pub certfile_pem: String,
     /// The certificates the database trusts as CAs (for `CERTPATH` in upsd and the clients);
     /// empty when it trusts none.
@@ -380,7 +381,9 @@ fn run_tool(program: &str, args: &[&std::ffi::OsStr]) -> Result<String, TlsError
 }
 
 /// Take the server certificate `nickname` (else the only certificate with a private key that
-/// is not a CA) with its key and chain, and every trusted CA, out of the NSS database `db`,
+/// is not a CA) with its key and chain, and every trusted CA, out of the NSS database `db`.
+/// A database with no private key at all and no `nickname` asked for is a client's (upsmon,
+/// upsc: only the CAs they trust): then only the CAs are taken. Tools used:
 /// with `certutil` and `pk12util` (package libnss3-tools) and `openssl` (for the private key:
 /// NSS tools only export it in PKCS#12). `password` is the database's (CERTIDENT's second
 /// argument); `None` for a database without one.
@@ -410,6 +413,16 @@ pub fn export_nss(db: &Path, nickname: Option<&str>, password: Option<&str>) -> 
             let servers: Vec<&NssCert> = list.iter().filter(|c| c.has_key() && !c.is_ca()).collect();
             match servers.as_slice() {
                 [one] => one.nickname.clone(),
+                [] if !list.iter().any(NssCert::has_key) && list.iter().any(NssCert::is_ca) => {
+                    let (ca_pem, ca_nicknames) = export_cas(&dbarg, &list)?;
+                    return Ok(NssExport {
+                        db: db.to_path_buf(),
+                        nickname: None,
+                        certfile_pem: String::new(),
+                        ca_pem,
+                        ca_nicknames,
+                    });
+                }
                 [] => {
                     return Err(TlsError::Nss(format!(
                         "no server certificate with its private key in {} (trust flag u); name it with --nickname",
@@ -474,34 +487,44 @@ pub fn export_nss(db: &Path, nickname: Option<&str>, password: Option<&str>) -> 
     crate::parse_cert_and_key(certfile_pem.as_bytes())
         .map_err(|e| TlsError::Nss(format!("the converted certificate and key do not work: {e}")))?;
 
+    let (ca_pem, ca_nicknames) = export_cas(&dbarg, &list)?;
+    Ok(NssExport { db: db.to_path_buf(), nickname: Some(nickname), certfile_pem, ca_pem, ca_nicknames })
+}
+
+/// The PEM text of every certificate of `list` trusted as a CA, and their nicknames.
+fn export_cas(dbarg: &std::ffi::OsStr, list: &[NssCert]) -> Result<(String, Vec<String>), TlsError> {
+    let os = |s: &str| std::ffi::OsString::from(s);
     let mut ca_pem = String::new();
     let mut ca_nicknames = Vec::new();
     for c in list.iter().filter(|c| c.is_ca()) {
         let pem =
-            run_tool("certutil", &[&os("-L"), &os("-d"), &dbarg, &os("-n"), &os(&c.nickname), &os("-a")])?;
+            run_tool("certutil", &[&os("-L"), &os("-d"), dbarg, &os("-n"), &os(&c.nickname), &os("-a")])?;
         for b in pem_blocks(&pem, "CERTIFICATE") {
             ca_pem.push_str(&b);
         }
         ca_nicknames.push(c.nickname.clone());
     }
-    Ok(NssExport { db: db.to_path_buf(), nickname, certfile_pem, ca_pem, ca_nicknames })
+    Ok((ca_pem, ca_nicknames))
 }
 
-/// Write an [`NssExport`] into `dir`: `upsd.pem` (0640, group `group`) and, when the
-/// database trusts CAs, `ca.pem` (0644).
+/// Write an [`NssExport`] into `dir`: `upsd.pem` (0640, group `group`; not for a client's
+/// database) and, when the database trusts CAs, `ca.pem` (0644).
 pub fn write_nss_files(
     dir: &Path,
     export: &NssExport,
     group: Option<&str>,
     force: bool,
 ) -> Result<Setup, TlsError> {
-    let mut plan: Vec<Planned> = vec![(
-        dir.join("upsd.pem"),
-        export.certfile_pem.clone(),
-        0o640,
-        format!("upsd's certificate {:?} with its chain and private key (CERTFILE)", export.nickname),
-        true,
-    )];
+    let mut plan: Vec<Planned> = Vec::new();
+    if let Some(nickname) = &export.nickname {
+        plan.push((
+            dir.join("upsd.pem"),
+            export.certfile_pem.clone(),
+            0o640,
+            format!("upsd's certificate {nickname:?} with its chain and private key (CERTFILE)"),
+            true,
+        ));
+    }
     if !export.ca_pem.is_empty() {
         plan.push((
             dir.join("ca.pem"),

@@ -618,3 +618,46 @@ fn tls_settings_without_effect_are_reported_by_the_check_mode() {
         "{out}"
     );
 }
+
+#[test]
+fn a_client_nss_database_becomes_the_ca_file_our_clients_read() {
+    if !nss_tools() {
+        return;
+    }
+    // A Debian upsmon host's database: only the CA that signed upsd's certificate, no key.
+    let tmp = TempDir::new().expect("tempdir");
+    let c = certs(&tmp.path().join("pki"), &["localhost"], &[]);
+    let db = tmp.path().join("clientdb");
+    nss_db(&db, &c.ca, None);
+    let conv = tmp.path().join("conv");
+    let out = Command::new(nut_testkit::bin("nut-tls-setup"))
+        .arg("--from-nss")
+        .arg(&db)
+        .arg("--dir")
+        .arg(&conv)
+        .output()
+        .expect("run nut-tls-setup");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let ca = conv.join("ca.pem");
+    for l in [
+        "a client's: no private key, only the CAs it trusts: NUT CA".to_string(),
+        format!("CERTPATH {}   (was the NSS database)", ca.display()),
+        "remove CERTIDENT".to_string(),
+        format!("NUT_CERTPATH={}", ca.display()),
+    ] {
+        assert!(text.contains(&l), "want {l:?} in:\n{text}");
+    }
+    assert!(!conv.join("upsd.pem").exists(), "a client's database has no server certificate to write");
+    // The exported CA is the one the database trusted: it verifies upsd's certificate.
+    let s = our_stack(tmp.path(), &[format!("CERTFILE {}", c.certfile.display())]);
+    let mut cl = Client::connect_tls("localhost", s.port(), &Options::default(), &tls_opts(&ca))
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.upsd_log()));
+    assert!(cl.is_tls());
+    assert_eq!(cl.get_var("ups1", "battery.charge").expect("GET VAR"), "91");
+    // And only that CA: a server certificate from another CA is refused with it.
+    let other = certs(&tmp.path().join("other"), &["localhost"], &[]);
+    drop(s);
+    let s = our_stack(tmp.path(), &[format!("CERTFILE {}", other.certfile.display())]);
+    assert!(Client::connect_tls("localhost", s.port(), &Options::default(), &tls_opts(&ca)).is_err());
+}

@@ -16,6 +16,8 @@ Make a private CA and a certificate for upsd, so clients can check they talk to 
 With --from-nss, convert instead the NSS certificate database of a NUT built with NSS (Debian's
 packages: CERTPATH and CERTIDENT in upsd.conf) into upsd.pem (certificate, chain and key: CERTFILE)
 and ca.pem (the CAs it trusts), with certutil and pk12util (package libnss3-tools) and openssl.
+A client's database (upsmon.conf's CERTPATH: no private key, only trusted CAs) becomes ca.pem
+alone, for CERTPATH in upsmon.conf and NUT_CERTPATH for upsc.
   DBDIR             the database (default: CERTPATH in upsd.conf)
   --nickname NAME   upsd's certificate (default: CERTIDENT's name in upsd.conf, else the only
                     certificate with a private key)
@@ -106,10 +108,12 @@ fn from_nss_mode(
             return ExitCode::FAILURE;
         }
     };
+    let Some(nickname) = &export.nickname else {
+        return client_side_lines(&export, &setup);
+    };
     println!(
-        "Converted the NSS database {} (certificate {:?}) into the PEM files this upsd reads:",
+        "Converted the NSS database {} (certificate {nickname:?}) into the PEM files this upsd reads:",
         export.db.display(),
-        export.nickname
     );
     println!();
     for f in &setup.files {
@@ -151,6 +155,33 @@ fn from_nss_mode(
             setup.ca.display()
         );
     }
+    ExitCode::SUCCESS
+}
+
+/// A client's database (upsmon, upsc: no private key, only trusted CAs) became `ca.pem`:
+/// print what to change in upsmon.conf and for the clients.
+fn client_side_lines(export: &nut_tls::setup::NssExport, setup: &nut_tls::setup::Setup) -> ExitCode {
+    println!(
+        "Converted the NSS database {} (a client's: no private key, only the CAs it trusts: {}) into \
+         the PEM file our upsmon and clients read:",
+        export.db.display(),
+        export.ca_nicknames.join(", ")
+    );
+    println!();
+    for f in &setup.files {
+        println!("  {}  (mode {:04o})  {}", f.path.display(), f.mode, f.what);
+    }
+    for n in &setup.notes {
+        println!("  note: {n}");
+    }
+    println!();
+    println!("Change upsmon.conf, then reload upsmon (upsmon -c reload):");
+    println!();
+    println!("  CERTPATH {}   (was the NSS database)", setup.ca.display());
+    println!("  remove CERTIDENT (it names a certificate in the NSS database)");
+    println!("  CERTVERIFY 1 and FORCESSL 1 keep their meaning");
+    println!();
+    println!("For upsc, upscmd and upsrw: NUT_CERTPATH={} NUT_CERTVERIFY=1", setup.ca.display());
     ExitCode::SUCCESS
 }
 
