@@ -3,9 +3,11 @@
 //! the test's own whose `/dev/log` is a socket the test reads (`nut_testkit::syslog`), so
 //! what it logs after detaching (stderr is `/dev/null` then) is checked, not lost.
 //!
-//! For each daemon: its start-up line, a warning and an error reach syslog with NUT's ident
-//! and the pid of its PID file, and `NUT_DEBUG_LEVEL` (which, unlike `-D`, does not keep it in
-//! the foreground) or `-D -B` add `[D1]` debug lines.
+//! For each daemon (upsd, a driver, upsmon, upssched and its timer daemon, upslog): its
+//! start-up line, a warning and an error reach syslog with NUT's ident and the pid of its PID
+//! file, and `NUT_DEBUG_LEVEL` (which, unlike `-D`, does not keep it in the foreground) or
+//! `-D -B` add `[D1]` debug lines. Where NUT logs no such line (upssched says it started only
+//! when debugging; upslog has no warning once detached) the test says so.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -263,6 +265,102 @@ fn upsmon_in_the_background_logs_to_syslog() {
     let pid = daemon.pid();
     let l = line(&mut ns2, "a [D1] line", |l| l.text.starts_with("[D1] ") && l.pid == Some(pid));
     assert_from(&l, "upsmon", pid, LOG_DEBUG);
+    drop(daemon);
+    drop(stack);
+}
+
+#[test]
+fn upssched_and_its_timer_daemon_log_to_syslog() {
+    let Some(mut ns) = ready() else { return };
+    let d = conf_dir(&ns);
+    // PIPEFN in a directory that does not exist: the timer daemon cannot listen there, an
+    // error. An unknown directive is a warning with file:line.
+    let conf = |pipe_dir: &Path| {
+        format!(
+            "CMDSCRIPT /bin/true\nPIPEFN {}\nLOCKFN {}\nNO_SUCH_DIRECTIVE 1\nAT ONBATT * START-TIMER onbatt 1\n",
+            pipe_dir.join("upssched.pipe").display(),
+            d.join("upssched.lock").display()
+        )
+    };
+    fs::write(d.join("upssched.conf"), conf(&d.join("missing"))).expect("write");
+    let run = |ns: &SyslogNs, extra: &[(&str, &str)]| -> u32 {
+        let mut c = ns.command(&bin("upssched"), &["UPS u1 on battery"]);
+        c.env("NUT_CONFPATH", &d).env("UPSNAME", "u1").env("NOTIFYTYPE", "ONBATT");
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        let mut p = nut_testkit::Proc::spawn(c);
+        let pid = p.pid();
+        assert!(wait_until(WAIT, || !p.is_running()), "upssched did not return");
+        pid
+    };
+    let invoker = run(&ns, &[]);
+    let l = line(&mut ns, "unknown-directive warning", |l| l.text.contains("NO_SUCH_DIRECTIVE"));
+    assert_from(&l, "upssched", invoker, LOG_WARNING);
+    assert!(l.text.contains("upssched.conf:4"), "file:line: {l:?}");
+    // The timer daemon, a process of its own, cannot listen on PIPEFN.
+    let l = line(&mut ns, "PIPEFN error", |l| l.severity == LOG_ERR && l.text.contains("PIPEFN"));
+    assert!(l.pid.is_some_and(|p| p != invoker), "logged by the timer daemon: {l:?}");
+    assert_eq!((l.facility, l.ident.as_str()), (LOG_DAEMON, "upssched"), "{l:?}");
+    assert!(!ns.lines().iter().any(|l| l.severity == LOG_DEBUG), "debug lines at level 0:\n{}", ns.dump());
+
+    // With NUT_DEBUG_LEVEL the timer daemon says it started (NUT logs that only when
+    // debugging), debug lines follow, and the timer's command is reported.
+    fs::write(d.join("upssched.conf"), conf(&d)).expect("write");
+    let mut ns2 = SyslogNs::new();
+    let invoker = run(&ns2, &[("NUT_DEBUG_LEVEL", "1")]);
+    let l = line(&mut ns2, "Timer daemon started", |l| l.text == "Timer daemon started");
+    let daemon = l.pid.expect("pid");
+    assert_ne!(daemon, invoker);
+    assert_from(&l, "upssched", daemon, LOG_INFO);
+    let l = line(&mut ns2, "a [D1] line", |l| l.text.starts_with("[D1] "));
+    assert_eq!((l.facility, l.ident.as_str(), l.severity), (LOG_DAEMON, "upssched", LOG_DEBUG), "{l:?}");
+    let l = line(&mut ns2, "the timer's event", |l| l.text.starts_with("Event: onbatt"));
+    assert_from(&l, "upssched", daemon, LOG_INFO);
+    // SAFETY: signal 0 only probes. The daemon exits by itself once its queue is empty.
+    assert!(
+        wait_until(WAIT, || unsafe { libc::kill(daemon as libc::pid_t, 0) } != 0),
+        "timer daemon lingers"
+    );
+}
+
+#[test]
+fn upslog_in_the_background_logs_to_syslog() {
+    let Some(mut ns) = ready() else { return };
+    let stack = Stack::builder()
+        .file("u1.dev", b"ups.status: OL\nbattery.charge: 90\n")
+        .ups(nut_testkit::UpsSpec::dummy_ups("u1", "u1.dev", Impl::Ours))
+        .upsd(Impl::Ours)
+        .start()
+        .expect("start our stack");
+    let d = conf_dir(&ns);
+    let state = d.join("state");
+    let logdir = d.join("logs");
+    fs::create_dir_all(&logdir).expect("mkdir");
+    let logfile = logdir.join("ups.log");
+    let target = stack.target("u1");
+    let args = ["-s", &target, "-l", logfile.to_str().unwrap_or_default(), "-i", "1", "-u", "root"];
+    let env = [
+        ("NUT_CONFPATH", d.as_path()),
+        ("NUT_STATEPATH", state.as_path()),
+        ("NUT_ALTPIDPATH", state.as_path()),
+    ];
+    start_detached(&ns, &bin("upslog"), &args, &env, &[]);
+    let daemon = Detached { pidfile: state.join("upslog.pid") };
+    let pid = daemon.pid();
+    let l = line(&mut ns, "Startup successful", |l| l.text.starts_with("Startup successful"));
+    assert_from(&l, "upslog", pid, LOG_INFO);
+    assert!(wait_until(WAIT, || fs::read_to_string(&logfile).is_ok_and(|t| t.contains("OL"))), "logging");
+    // Log rotation (SIGHUP) after the directory went away: the reopen fails, an error.
+    // (NUT's upslog logs no warning once in the background; its one warning, a server with no
+    // devices for `*`, comes before it detaches.)
+    fs::remove_dir_all(&logdir).expect("rm");
+    daemon.signal(libc::SIGHUP);
+    let l = line(&mut ns, "reopening", |l| l.text.starts_with("Signal 1: reopening log file"));
+    assert_from(&l, "upslog", pid, LOG_INFO);
+    let l = line(&mut ns, "reopen error", |l| l.text.starts_with("could not reopen logfile"));
+    assert_from(&l, "upslog", pid, LOG_ERR);
+    assert!(!ns.lines().iter().any(|l| l.severity == LOG_DEBUG), "debug lines at level 0:\n{}", ns.dump());
     drop(daemon);
     drop(stack);
 }

@@ -200,7 +200,10 @@ pub fn run_daemon(paths: Paths) -> ! {
             std::process::exit(1);
         }
     };
-    tracing::debug!("Timer daemon started");
+    // NUT says so (at info) only when debugging.
+    if nut_daemon::log::debug_level() > 0 {
+        tracing::info!("Timer daemon started");
+    }
     let _ = std::fs::set_permissions(&paths.pipefn, std::fs::Permissions::from_mode(0o660));
     let start = Instant::now();
     let now = move || start.elapsed().as_millis() as u64;
@@ -231,6 +234,9 @@ fn timer_loop(state: &(Mutex<Shared>, Condvar), paths: &Paths, now: impl Fn() ->
         }
         // Exit once idle; a daemon started for a request that never came gives up after 10 s.
         if g.timers.is_empty() && (g.served || t > 10_000) {
+            if nut_daemon::log::debug_level() > 0 {
+                tracing::info!("Timer queue empty, exiting");
+            }
             tracing::debug!("Timer queue empty, closing pipe and exiting upssched daemon");
             let _ = std::fs::remove_file(&paths.pipefn);
             std::process::exit(0);
