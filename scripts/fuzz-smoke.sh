@@ -10,7 +10,8 @@
 #
 # Every input in fuzz/regressions/<target>/ is replayed first and must pass. Targets listed in
 # fuzz/known-failing (an open bug in another crate, with its reason) are built but skipped
-# unless FUZZ_ALL=1. Exits non-zero
+# unless FUZZ_ALL=1 (each skip is also appended to $NUT_TEST_SKIP_LOG when set, so
+# scripts/test.sh lists it). Exits non-zero
 # if any target crashes, fails to build, or a regression input fails; crashing inputs are
 # kept in fuzz/artifacts/<target>/ (reproduce with `fuzz/target/<triple>/release/<target> FILE`).
 set -euo pipefail
@@ -79,6 +80,10 @@ for t in "${targets[@]}"; do
 
     if [ -n "${known[$t]:-}" ] && [ "${FUZZ_ALL:-0}" != 1 ]; then
         echo "fuzz-smoke: skipping $t (known open bug: ${known[$t]})"
+        # Listed with the other skips at the end of scripts/test.sh (nut_testkit::skip's log).
+        if [ -n "${NUT_TEST_SKIP_LOG:-}" ]; then
+            printf 'known-bug\tfuzz target %s\t%s (fuzz/known-failing)\n' "$t" "${known[$t]}" >>"$NUT_TEST_SKIP_LOG"
+        fi
         skipped=$((skipped + 1))
         report+=("$(printf '%-18s %8s %12s  %s' "$t" "-" "-" "skipped (fuzz/known-failing)")")
         continue

@@ -102,53 +102,88 @@ pub fn short_diff(expected: &str, actual: &str, max: usize) -> String {
 }
 
 /// Run `f` over `items` on `threads` threads, keeping the results in item order.
+///
+/// A panic in `f` (a failed assertion in a worker) fails the caller: the other workers stop
+/// taking items, and `par_map` panics naming the item and the worker's message, so a test never
+/// passes on the results of the workers that happened to survive.
 pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let threads = threads.max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut local = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= items.len() {
-                            break;
-                        }
-                        local.push((i, f(&items[i])));
-                    }
-                    local
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let worker = || {
+        let mut done = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= items.len() {
+                break;
+            }
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))) {
+                Ok(r) => done.push((i, r)),
+                Err(payload) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err((i, panic_message(payload.as_ref())));
+                }
+            }
+        }
+        Ok(done)
+    };
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| Err((usize::MAX, panic_message(p.as_ref())))))
+            .collect()
     });
+    let mut results = Vec::with_capacity(items.len());
+    let mut panics = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(done) => results.extend(done),
+            Err(p) => panics.push(p),
+        }
+    }
+    if !panics.is_empty() {
+        panics.sort_by_key(|(i, _)| *i);
+        let list: Vec<String> = panics.iter().map(|(i, m)| format!("item {i}: {m}")).collect();
+        panic!("par_map: {} worker(s) panicked, results are incomplete; {}", panics.len(), list.join("; "));
+    }
     results.sort_by_key(|(i, _)| *i);
+    assert_eq!(results.len(), items.len(), "par_map: every item has a result");
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(non-text panic payload)".to_string())
+}
+
+/// One client run of [`client_views`]: command line, expectation, output or error.
+pub type View = (String, Expect, Result<nut_testkit::Output, String>);
+
 /// What Debian's clients print for one UPS: `upsc` (list), `upsrw -l`, `upscmd -l`, `upsc` of an
 /// unknown variable, and `upsc` of each variable named in `singles` (or of every variable in
-/// the list when `singles` is `None`). Each entry is (command line, output or error).
-pub fn client_views(
-    stack: &nut_testkit::Stack,
-    ups: &str,
-    singles: Option<&[&str]>,
-) -> Vec<(String, Result<nut_testkit::Output, String>)> {
+/// the list when `singles` is `None`). Each entry is (command line, what the run must show, output
+/// or error); [`compare_views`] judges them.
+pub fn client_views(stack: &nut_testkit::Stack, ups: &str, singles: Option<&[&str]>) -> Vec<View> {
     let t = std::time::Duration::from_secs(30);
     let target = stack.target(ups);
     let mut out = Vec::new();
-    let mut run = |prog: &str, args: &[&str]| {
+    let mut run = |prog: &str, args: &[&str], expect: Expect| {
         let single = if prog.ends_with("upsc") && args.len() == 2 { Some(args[1]) } else { None };
         let r = stack.run(Path::new(prog), args, t).map(|o| normalize_volatile(&o, single));
         let shown = args.iter().map(|a| if *a == target { ups } else { a }).collect::<Vec<_>>().join(" ");
-        out.push((format!("{prog} {shown}"), r.clone()));
+        out.push((format!("{prog} {shown}"), expect, r.clone()));
         r
     };
-    let list = run("/usr/bin/upsc", &[&target]);
-    let _ = run("/usr/bin/upsrw", &["-l", &target]);
-    let _ = run("/usr/bin/upscmd", &["-l", &target]);
-    let _ = run("/usr/bin/upsc", &[&target, "no.such.variable"]);
+    let list = run("/usr/bin/upsc", &[&target], Expect::List);
+    let _ = run("/usr/bin/upsrw", &["-l", &target], Expect::Success);
+    let _ = run("/usr/bin/upscmd", &["-l", &target], Expect::Success);
+    let _ = run("/usr/bin/upsc", &[&target, "no.such.variable"], Expect::UnknownVariable);
     let vars: Vec<String> = match singles {
         Some(v) => v.iter().map(|s| s.to_string()).collect(),
         None => list
@@ -156,7 +191,7 @@ pub fn client_views(
             .unwrap_or_default(),
     };
     for v in &vars {
-        let _ = run("/usr/bin/upsc", &[&target, v]);
+        let _ = run("/usr/bin/upsc", &[&target, v], Expect::Success);
     }
     out
 }
@@ -167,7 +202,13 @@ pub fn client_views(
 /// variable name when the output is from `upsc <ups> <var>`.
 pub fn normalize_volatile(out: &nut_testkit::Output, single: Option<&str>) -> nut_testkit::Output {
     let mut o = out.clone();
-    let text = without_driver_2_8_5_additions(&o.out());
+    // Our NUT 2.8.5 version strings read as Debian's 2.8.0 (`nut_testkit::compat::as_debian`),
+    // and what 2.8.5's driver framework adds to every UPS is set aside.
+    let deb = nut_testkit::compat::debian_version();
+    let mut text = without_driver_2_8_5_additions(&nut_testkit::compat::as_debian(&o.out(), deb));
+    if single == Some("driver.version") && text == format!("{}\n", nut_core::NUT_VERSION) {
+        text = format!("{deb}\n");
+    }
     let fixed = if single == Some("driver.parameter.synchronous") {
         match text.as_str() {
             "yes\n" | "auto\n" => "auto|yes\n".to_string(),
@@ -222,6 +263,65 @@ pub fn without_driver_2_8_5_additions(text: &str) -> String {
     out
 }
 
+/// What a client run must show on the reference side for the comparison to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// `upsc <ups>`: exit 0 and at least one `name: value` line (a dump that arrived).
+    List,
+    /// `upsc -l`/`-L <host>`: exit 0 and at least one non-blank line.
+    Lines,
+    /// `upsrw -l`, `upscmd -l`, `upsc <ups> <var>`: exit 0.
+    Success,
+    /// `upsc <ups> no.such.variable`: NUT's refusal, `Error: Variable not supported by UPS`.
+    UnknownVariable,
+}
+
+/// Judge one pair of runs: `None` when the candidate matches a reference run that shows what
+/// `expect` says; otherwise what is wrong. Equal outputs are not enough: a dump that never
+/// arrived (empty list) or a failure on both sides (both drivers dead, both clients timing out)
+/// would compare equal while checking nothing.
+pub fn judge(
+    expect: Expect,
+    reference: &Result<nut_testkit::Output, String>,
+    cand: &Result<nut_testkit::Output, String>,
+) -> Option<String> {
+    let same = reference == cand;
+    let both = |what: String| {
+        Some(if same {
+            format!("both sides failed the same way ({what}); equal failures are not a pass")
+        } else {
+            format!("the reference run failed ({what}), so nothing was compared")
+        })
+    };
+    let r = match reference {
+        Err(e) => return both(format!("client failed: {e}")),
+        Ok(r) => r,
+    };
+    let first_err = || r.err().lines().next().unwrap_or("no stderr").to_string();
+    match expect {
+        Expect::List | Expect::Lines | Expect::Success if r.code != 0 => {
+            return both(format!("exit {}: {}", r.code, first_err()));
+        }
+        Expect::List if !r.out().lines().any(|l| l.contains(": ")) => {
+            return both("empty dump: upsc listed no variable".to_string());
+        }
+        Expect::Lines if r.out().trim().is_empty() => {
+            return both("empty output".to_string());
+        }
+        Expect::UnknownVariable
+            if r.code == 0 || !r.err().contains("Error: Variable not supported by UPS") =>
+        {
+            return both(format!(
+                "expected NUT's refusal of the unknown variable, got exit {}: {}",
+                r.code,
+                first_err()
+            ));
+        }
+        _ => {}
+    }
+    (!same).then(|| short_diff(&show_output(reference), &show_output(cand), 12))
+}
+
 /// Render a client result for diffs.
 pub fn show_output(o: &Result<nut_testkit::Output, String>) -> String {
     match o {
@@ -230,15 +330,13 @@ pub fn show_output(o: &Result<nut_testkit::Output, String>) -> String {
     }
 }
 
-/// Compare two sets of [`client_views`]; returns a report of the differing runs (empty if equal).
-pub fn compare_views(
-    reference: &[(String, Result<nut_testkit::Output, String>)],
-    candidate: &[(String, Result<nut_testkit::Output, String>)],
-) -> Vec<String> {
+/// Compare two sets of [`client_views`] with [`judge`]; returns a report of the runs that do
+/// not pass (empty if all do): differences, and reference runs that show nothing to compare.
+pub fn compare_views(reference: &[View], candidate: &[View]) -> Vec<String> {
     let mut bad = Vec::new();
-    for ((cmd, a), (_, b)) in reference.iter().zip(candidate) {
-        if a != b {
-            bad.push(format!("{cmd}\n{}", short_diff(&show_output(a), &show_output(b), 12)));
+    for ((cmd, expect, a), (_, _, b)) in reference.iter().zip(candidate) {
+        if let Some(why) = judge(*expect, a, b) {
+            bad.push(format!("{cmd}\n{why}"));
         }
     }
     if reference.len() != candidate.len() {
@@ -274,5 +372,87 @@ mod tests {
     fn par_map_keeps_order() {
         let v: Vec<u32> = (0..100).collect();
         assert_eq!(par_map(&v, 3, |x| x * 2), v.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(par_map(&v, 0, |x| x + 1).len(), 100);
+        assert!(par_map(&[] as &[u32], 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn par_map_fails_when_a_worker_panics() {
+        let v: Vec<u32> = (0..50).collect();
+        for threads in [1, 4] {
+            let r = std::panic::catch_unwind(|| {
+                par_map(&v, threads, |x| {
+                    assert!(*x != 17, "device {x} differs");
+                    *x
+                })
+            });
+            let msg = panic_message(r.expect_err("a panicking worker fails par_map").as_ref());
+            assert!(msg.contains("item 17: device 17 differs"), "{threads} threads: {msg}");
+            assert!(msg.contains("results are incomplete"), "{msg}");
+        }
+    }
+
+    fn out(code: i32, stdout: &str, stderr: &str) -> Result<nut_testkit::Output, String> {
+        Ok(nut_testkit::Output { code, stdout: stdout.into(), stderr: stderr.into() })
+    }
+
+    #[test]
+    fn judge_passes_equal_successful_runs_and_reports_differences() {
+        let list = out(0, "battery.charge: 100\nups.status: OL\n", "");
+        assert_eq!(judge(Expect::List, &list, &list.clone()), None);
+        let other = out(0, "battery.charge: 99\nups.status: OL\n", "");
+        let d = judge(Expect::List, &list, &other).expect("a difference is reported");
+        assert!(d.contains("-battery.charge: 100") && d.contains("+battery.charge: 99"), "{d}");
+        let refused = out(1, "", "Error: Variable not supported by UPS\n");
+        assert_eq!(judge(Expect::UnknownVariable, &refused, &refused.clone()), None);
+        assert_eq!(judge(Expect::Success, &out(0, "\n", ""), &out(0, "\n", "")), None);
+    }
+
+    #[test]
+    fn judge_fails_an_empty_dump_on_both_sides() {
+        let empty = out(0, "", "");
+        let why = judge(Expect::List, &empty, &empty.clone()).expect("an empty list is no pass");
+        assert!(why.contains("empty dump") && why.contains("both sides"), "{why}");
+        let blank = out(0, "\n", "");
+        assert!(judge(Expect::List, &blank, &blank.clone()).is_some());
+    }
+
+    #[test]
+    fn judge_fails_equal_failures() {
+        let dead = out(1, "", "Error: Driver not connected\n");
+        for expect in [Expect::List, Expect::Success] {
+            let why = judge(expect, &dead, &dead.clone()).expect("equal failures are no pass");
+            assert!(
+                why.contains("both sides failed the same way") && why.contains("Driver not connected"),
+                "{why}"
+            );
+        }
+        // Both clients timing out.
+        let hung: Result<nut_testkit::Output, String> = Err("upsc did not finish within 30s (killed)".into());
+        let why = judge(Expect::List, &hung, &hung.clone()).expect("equal client failures are no pass");
+        assert!(why.contains("both sides failed the same way") && why.contains("did not finish"), "{why}");
+        // The unknown-variable run must show NUT's own refusal, not another error on both sides.
+        let stale = out(1, "", "Error: Data stale\n");
+        assert!(judge(Expect::UnknownVariable, &stale, &stale.clone()).is_some());
+        assert!(judge(Expect::UnknownVariable, &out(0, "x\n", ""), &out(0, "x\n", "")).is_some());
+        // A failing reference with a different candidate is reported as such.
+        let why = judge(Expect::Success, &dead, &out(0, "ok\n", "")).expect("reference failure");
+        assert!(why.contains("the reference run failed"), "{why}");
+    }
+
+    #[test]
+    fn judge_needs_lines_for_host_listings() {
+        let l = out(0, "dev00\n", "");
+        assert_eq!(judge(Expect::Lines, &l, &l.clone()), None);
+        assert!(judge(Expect::Lines, &out(0, "\n", ""), &out(0, "\n", "")).is_some());
+    }
+
+    #[test]
+    fn compare_views_reports_equal_failures() {
+        let dead = out(1, "", "Error: Driver not connected\n");
+        let views: Vec<View> = vec![("upsc u".into(), Expect::List, dead.clone())];
+        let bad = compare_views(&views, &views.clone());
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].starts_with("upsc u\nboth sides failed the same way"), "{bad:?}");
     }
 }

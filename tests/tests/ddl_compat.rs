@@ -19,13 +19,19 @@
 //! `auto` to `yes` when a write to a busy upsd would block (seen with 400-line PDU dumps), so
 //! `auto` and `yes` compare equal there (`nut_tests::normalize_volatile`).
 //!
+//! Equal output is not enough (`nut_tests::judge`): the reference run must show a real result
+//! (the list exits 0 with at least one variable, `upsrw -l`, `upscmd -l` and single variables
+//! exit 0, the unknown variable gets NUT's `Error: Variable not supported by UPS`), so an empty
+//! dump or the same failure on both sides fails the test. A panic in a worker thread fails it
+//! too (`nut_tests::par_map`).
+//!
 //! The stacks hold 100 UPSes each (`NUT_DDL_BATCH`), both stacks of a batch run at once.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nut_testkit::{require_debian_nut, Impl, Output, Stack};
-use nut_tests::{candidate, ddl_dir, dev_files, normalize_volatile, par_map, require_ours, short_diff};
+use nut_testkit::{require_debian_nut, skip, Impl, Output, Prereq, Stack};
+use nut_tests::{candidate, ddl_dir, dev_files, judge, normalize_volatile, par_map, require_ours, Expect};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -46,17 +52,11 @@ struct Mismatch {
     diff: String,
 }
 
-fn show(o: &Result<Output, String>) -> String {
-    match o {
-        Ok(o) => format!("exit {}\n--- stdout\n{}--- stderr\n{}", o.code, o.out(), o.err()),
-        Err(e) => format!("client failed: {e}\n"),
-    }
-}
-
 fn upsc() -> &'static Path {
     Path::new("/usr/bin/upsc")
 }
 
+#[allow(clippy::too_many_arguments)]
 fn compare(
     reference: &Stack,
     cand: &Stack,
@@ -64,6 +64,7 @@ fn compare(
     rel: &str,
     prog: &Path,
     args: &[&str],
+    expect: Expect,
     out: &mut Vec<Mismatch>,
 ) -> Option<Output> {
     let run = |s: &Stack| {
@@ -80,18 +81,13 @@ fn compare(
     };
     let a = run(reference);
     let b = run(cand);
-    if a != b {
+    if let Some(diff) = judge(expect, &a, &b) {
         let what = format!(
             "{} {}",
             prog.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
             args.join(" ").replace("@UPS", &case.name)
         );
-        out.push(Mismatch {
-            ups: case.name.clone(),
-            dev: rel.to_string(),
-            what,
-            diff: short_diff(&show(&a), &show(&b), 12),
-        });
+        out.push(Mismatch { ups: case.name.clone(), dev: rel.to_string(), what, diff });
     }
     a.ok()
 }
@@ -100,17 +96,19 @@ fn check_case(reference: &Stack, cand: &Stack, case: &Case, root: &Path) -> (Vec
     let rel = case.dev.strip_prefix(root).unwrap_or(&case.dev).display().to_string();
     let mut mm = Vec::new();
     let mut runs = 0;
-    let list = compare(reference, cand, case, &rel, upsc(), &["@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, Path::new("/usr/bin/upsrw"), &["-l", "@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, Path::new("/usr/bin/upscmd"), &["-l", "@UPS"], &mut mm);
-    compare(reference, cand, case, &rel, upsc(), &["@UPS", "no.such.variable"], &mut mm);
+    let list = compare(reference, cand, case, &rel, upsc(), &["@UPS"], Expect::List, &mut mm);
+    let (upsrw, upscmd) = (Path::new("/usr/bin/upsrw"), Path::new("/usr/bin/upscmd"));
+    compare(reference, cand, case, &rel, upsrw, &["-l", "@UPS"], Expect::Success, &mut mm);
+    compare(reference, cand, case, &rel, upscmd, &["-l", "@UPS"], Expect::Success, &mut mm);
+    let unknown = ["@UPS", "no.such.variable"];
+    compare(reference, cand, case, &rel, upsc(), &unknown, Expect::UnknownVariable, &mut mm);
     runs += 4;
     if case.singles {
         let vars: Vec<String> = list
             .map(|o| o.out().lines().filter_map(|l| l.split_once(": ").map(|(k, _)| k.to_string())).collect())
             .unwrap_or_default();
         for v in &vars {
-            compare(reference, cand, case, &rel, upsc(), &["@UPS", v], &mut mm);
+            compare(reference, cand, case, &rel, upsc(), &["@UPS", v], Expect::Success, &mut mm);
             runs += 1;
         }
     }
@@ -123,9 +121,7 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         return;
     }
     let Some(root) = ddl_dir() else {
-        eprintln!(
-            "SKIP ddl_compat: no nut-ddl directory (set NUT_DDL_DIR or provide ../shared/testdata/nut-ddl)"
-        );
+        skip("ddl_compat", "no nut-ddl directory", Prereq::NutDdl);
         return;
     };
     let cand = candidate();
@@ -195,4 +191,25 @@ fn ddl_dumps_look_the_same_through_debian_clients() {
         }
         panic!("{msg}");
     }
+}
+
+/// The socket-level corpus comparison of dummy-ups (`drivers/dummy-ups/tests/compare_dumps.py`,
+/// run by dummy-ups' `compare_with_debian_on_corpus`) applies the same rules to DUMPALL
+/// answers: its `--self-test` checks that an empty dump, a dump without DUMPDONE and the same
+/// error on both sides fail.
+#[test]
+fn dummy_ups_dump_comparison_fails_empty_cut_and_equally_failed_dumps() {
+    let script = nut_tests::repo_root().join("drivers/dummy-ups/tests/compare_dumps.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--self-test")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} --self-test failed:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -3,13 +3,19 @@
 //! Output, messages and exit codes are NUT 2.8's, without the `Init SSL` noise. Additions
 //! on stderr only: a `upscmd: hint: ...` line after errors we can explain, and NUT 2.8.5's
 //! note that a plain `OK` (without `-w`) only means upsd queued the command.
+//!
+//! NUT 2.8.5's common flags: `-D` (repeatable) raises the debug level (debug lines on stderr;
+//! without it `NUT_DEBUG_LEVEL` applies) and `-W <secs>` sets the connect timeout (default
+//! 10 s, or `NUT_DEFAULT_CONNECT_TIMEOUT`; 0 waits as long as the system does; an unreadable
+//! value is ignored with NUT's warning). `-h` prints NUT 2.8.0's text.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nut_client::cli::{self, fatal, print, report, say};
-use nut_client::{quote_if_needed, Client};
+use nut_client::cli::{self, fatal, print, report, say, ConnectTimeout, Severity};
+use nut_client::{quote_if_needed, Client, Options};
 use nut_core::getopt::{self, Opt};
+use tracing::debug;
 
 const USAGE: &str = "
 usage: upscmd [-h]
@@ -35,10 +41,14 @@ Administration program to initiate instant commands on UPS hardware.
 pub fn main(args: Vec<String>) -> ExitCode {
     // glibc names the program as invoked in its flag errors.
     let argv0 = args.first().map(String::as_str).unwrap_or("upscmd");
-    let p = getopt::parse(&args[1.min(args.len())..], "+lhu:p:t:wV");
+    let p = getopt::parse(&args[1.min(args.len())..], "+Dlhu:p:t:wVW:");
+    start_logging("upscmd", p.count('D'));
+    let mut wait_connect = None;
     let (mut list, mut wait, mut user, mut pass, mut timeout) = (false, false, None, None, 10u64);
     for o in &p.opts {
         match o {
+            Opt::Flag('D') => {}
+            Opt::Arg('W', v) => wait_connect = Some(v.clone()),
             Opt::Flag('l') => list = true,
             Opt::Flag('w') => wait = true,
             Opt::Arg('u', v) => user = Some(v.clone()),
@@ -59,8 +69,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     }
     let ops = &p.operands;
+    let opts = connect_options(wait_connect.as_deref());
     let Some(first) = ops.first() else { return usage() };
-    let (name, mut c) = match cli::connect_ups("upscmd", first) {
+    let (name, mut c) = match cli::connect_ups_with("upscmd", first, &opts) {
         Ok(v) => v,
         Err(code) => return code,
     };
@@ -117,6 +128,29 @@ fn list_cmds(c: &mut Client, ups: &str) -> ExitCode {
     let _ = c.logout();
     print(&out);
     ExitCode::SUCCESS
+}
+
+/// Install the log (the `-D` count, else `NUT_DEBUG_LEVEL`), as NUT 2.8.5's clients do.
+fn start_logging(program: &str, dash_d: usize) {
+    nut_daemon::log::init(program, dash_d.min(u8::MAX.into()) as u8);
+    let level = nut_daemon::log::debug_level();
+    if dash_d == 0 && level > 0 {
+        debug!(
+            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
+        );
+    }
+    debug!("Starting NUT client: {program}");
+}
+
+/// The connection settings from `-W` and `NUT_DEFAULT_CONNECT_TIMEOUT`, with NUT's warnings
+/// for values it cannot read.
+fn connect_options(cli_secs: Option<&str>) -> Options {
+    let ct = ConnectTimeout::from_env(cli_secs);
+    for w in &ct.warnings {
+        cli::log(Severity::Warning, w);
+    }
+    debug!("{}", ct.debug_line());
+    ct.options()
 }
 
 fn usage() -> ExitCode {

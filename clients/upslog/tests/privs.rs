@@ -16,11 +16,19 @@ const USER: &str = "nobody";
 #[test]
 fn drops_to_its_user_and_keeps_logging() {
     if nut_daemon::privs::euid() != 0 {
-        eprintln!("SKIP drops_to_its_user_and_keeps_logging: needs root to switch users");
+        nut_testkit::skip(
+            "drops_to_its_user_and_keeps_logging",
+            "needs root to switch users",
+            nut_testkit::Prereq::Root,
+        );
         return;
     }
     let Ok(acct) = nut_daemon::privs::lookup(USER) else {
-        eprintln!("SKIP drops_to_its_user_and_keeps_logging: no user {USER:?}");
+        nut_testkit::skip(
+            "drops_to_its_user_and_keeps_logging",
+            &format!("no user {USER:?}"),
+            nut_testkit::Prereq::NobodyUser,
+        );
         return;
     };
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -216,7 +216,9 @@ pub fn check_all(loaded: &Loaded) -> Vec<Diagnostic> {
     let users_path = confdir.join("upsd.users");
     let local = local_users(confdir);
     for m in &c.monitors {
-        if m.powervalue > 0 && is_local(&m.host) {
+        // Every line logs in (power value 0 too, as in NUT) unless LOGIN_MONITOR_ONLY is off.
+        let logs_in = m.powervalue > 0 || c.login_monitor_only;
+        if logs_in && is_local(&m.host) {
             match &local {
                 Some((users, ufile)) => out.extend(monitor_vs_users(m, &file, users, ufile)),
                 None if users_path.exists() => out.push(Diagnostic::warning(

@@ -2,6 +2,9 @@
 //! [`MonitorSpec`]s, plus the parts only the runner needs.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nut_client::{CertHost, TlsOptions};
 
 use nut_conf::upsd_users::Role;
 use nut_conf::upsmon_conf::{self, Monitor, UpsmonConf};
@@ -105,4 +108,209 @@ pub fn running_as() -> String {
         return "root".into();
     }
     std::env::var("USER").unwrap_or_else(|_| format!("uid {uid}"))
+}
+
+/// The NSS certificate database in `certpath`, if that is what it names: NUT's NSS builds
+/// (Debian's among them) take `CERTPATH` as an NSS database directory (`cert9.db`,
+/// `key4.db`; older `cert8.db`), optionally with NSS's `sql:`/`dbm:` prefix.
+pub fn nss_database(certpath: &str) -> Option<PathBuf> {
+    let (prefixed, dir) = match certpath.split_once(':') {
+        Some((p, rest)) if ["sql", "dbm", "extern", "rdb", "multiaccess"].contains(&p) => (true, rest),
+        _ => (false, certpath),
+    };
+    let dir = PathBuf::from(dir);
+    let has_db = ["cert9.db", "cert8.db", "key4.db", "key3.db"].iter().any(|f| dir.join(f).is_file());
+    (prefixed || (dir.is_dir() && has_db)).then_some(dir)
+}
+
+/// TLS settings this upsmon cannot use, found before a connection is tried: NUT's upsmon
+/// refuses to start when its TLS library cannot be initialised from them, and so do we. An
+/// NSS database (NUT's NSS builds) is named as such, with the command that converts it.
+pub fn tls_findings(loaded: &Loaded) -> Vec<nut_conf::Diagnostic> {
+    use nut_conf::Diagnostic;
+    let c = &loaded.conf;
+    let file = loaded.file();
+    let lines = c.cert_lines;
+    let mut out = Vec::new();
+    let nss = c.certpath.as_deref().and_then(nss_database);
+    if let (Some(path), Some(dir)) = (c.certpath.as_deref(), &nss) {
+        out.push(Diagnostic::error(
+            &file,
+            lines.certpath,
+            format!(
+                "CERTPATH {path} is an NSS certificate database, as NUT's NSS builds (Debian's) use; this \
+                 upsmon reads PEM files instead and will not start with it (TLS would silently be off): \
+                 convert it with `nut-tls-setup --from-nss {}` and put the CERTPATH (and CERTFILE) lines \
+                 it prints in {file}",
+                dir.display()
+            ),
+        ));
+    }
+    if let Some((name, _)) = &c.certident {
+        if c.certfile.is_some() {
+            out.push(Diagnostic::warning(
+                &file,
+                lines.certident,
+                format!(
+                    "CERTIDENT \"{name}\" is not used: with CERTFILE the client certificate is the one in that \
+                     file (as with NUT 2.8.5's OpenSSL build, where CERTIDENT does nothing), and its key must \
+                     not be encrypted; remove the CERTIDENT line"
+                ),
+            ));
+        } else {
+            let dir = nss
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .or_else(|| c.certpath.clone())
+                .unwrap_or_else(|| "<NSS database directory>".into());
+            out.push(Diagnostic::error(
+                &file,
+                lines.certident,
+                format!(
+                    "CERTIDENT \"{name}\" names this client's certificate in an NSS database (NUT's NSS \
+                     builds); this upsmon takes the client certificate and key from a PEM file in CERTFILE \
+                     and will not start without it: convert the database with `nut-tls-setup --from-nss \
+                     {dir}` and put the CERTFILE line it prints in {file}"
+                ),
+            ));
+        }
+    }
+    if out.iter().any(|d| d.is_error()) {
+        return out;
+    }
+    // Whatever else the TLS layer refuses (a missing CA file, a CERTFILE without its key),
+    // checked for each upsd this host talks to: CERTHOST can change the settings per host.
+    let tls = TlsOptions {
+        certpath: c.certpath.as_ref().map(PathBuf::from),
+        certfile: c.certfile.as_ref().map(PathBuf::from),
+        certverify: c.certverify,
+        forcessl: c.forcessl,
+        certhosts: c
+            .certhosts
+            .iter()
+            .map(|h| CertHost {
+                host: h.host.clone(),
+                cert_name: h.certname.clone(),
+                verify: h.certverify,
+                forcessl: h.forcessl,
+            })
+            .collect(),
+        danger_skip_verify: false,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for m in &c.monitors {
+        if let Err(e) = nut_tls::client_config(&tls.for_host(&m.host).settings) {
+            let msg = e.to_string();
+            if !seen.contains(&msg) {
+                let line = if msg.contains(c.certfile.as_deref().unwrap_or("\0")) {
+                    lines.certfile
+                } else {
+                    lines.certpath
+                };
+                out.push(Diagnostic::error(&file, line, format!("TLS settings for {}: {msg}", m.host)));
+                seen.push(msg);
+            }
+        }
+    }
+    out
+}
+
+/// The checks upsmon makes before it starts and before it accepts a reloaded file: `Err`
+/// lists every problem, one per line.
+pub fn startup_checks(loaded: &Loaded) -> Result<(), String> {
+    let problems: Vec<String> =
+        tls_findings(loaded).iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// NUT's default connect timeout for upsmon (`UPSCLI_DEFAULT_CONNECT_TIMEOUT`).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// NUT's network timeout for new connections: `-W secs` over `NUT_DEFAULT_CONNECT_TIMEOUT`
+/// over 10 s. A value is a number of seconds (fractions allowed), 0 meaning no limit. An
+/// invalid value is reported and the next source used, as NUT does; the warnings come back
+/// with the timeout.
+pub fn connect_timeout(cli: Option<&str>, env: Option<&str>) -> (Duration, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut timeout = DEFAULT_CONNECT_TIMEOUT;
+    for (what, value) in [("NUT_DEFAULT_CONNECT_TIMEOUT", env), ("-W", cli)] {
+        let Some(v) = value else { continue };
+        match v.trim().parse::<f64>() {
+            Ok(0.0) => timeout = Duration::from_secs(365 * 24 * 3600),
+            Ok(secs) if secs > 0.0 && secs.is_finite() => timeout = Duration::from_secs_f64(secs),
+            _ => warnings.push(format!(
+                "{what} '{v}': not a number of seconds (0 for no limit), ignored; using {} s",
+                timeout.as_secs_f64()
+            )),
+        }
+    }
+    (timeout, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(text: &str) -> Loaded {
+        let (conf, warnings) = upsmon_conf::parse(text, "upsmon.conf").expect("valid upsmon.conf");
+        Loaded { path: PathBuf::from("upsmon.conf"), conf, warnings }
+    }
+
+    #[test]
+    fn connect_timeout_sources_and_bad_values() {
+        assert_eq!(connect_timeout(None, None).0, Duration::from_secs(10));
+        assert_eq!(connect_timeout(None, Some("3")).0, Duration::from_secs(3));
+        assert_eq!(connect_timeout(Some("1.5"), Some("3")).0, Duration::from_millis(1500));
+        let (t, w) = connect_timeout(Some("soon"), Some("4"));
+        assert_eq!(t, Duration::from_secs(4), "a bad -W leaves the environment's value");
+        assert!(w[0].contains("-W 'soon'"), "{w:?}");
+        assert!(connect_timeout(Some("0"), None).0 > Duration::from_secs(3600), "0: no limit");
+        assert_eq!(connect_timeout(Some("-2"), None).1.len(), 1);
+    }
+
+    #[test]
+    fn nss_database_is_named_with_the_conversion_command() {
+        let dir = std::env::temp_dir().join(format!("upsmon-nss-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("cert9.db"), b"SQLite format 3\0").expect("write");
+        let d = dir.display();
+        let l = loaded(&format!(
+            "MONITOR ups@localhost 1 u p secondary\nCERTPATH {d}\nCERTIDENT \"My nut client\" secret\n"
+        ));
+        let f: Vec<String> = tls_findings(&l).iter().map(|d| d.to_string()).collect();
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].starts_with("upsmon.conf:2: error: CERTPATH"), "{f:?}");
+        assert!(f[0].contains(&format!("nut-tls-setup --from-nss {d}")), "{f:?}");
+        assert!(f[1].starts_with("upsmon.conf:3: error: CERTIDENT \"My nut client\""), "{f:?}");
+        assert!(f[1].contains("CERTFILE"), "{f:?}");
+        assert!(startup_checks(&l).is_err());
+        // NSS's own prefix names a database even before looking at the directory.
+        let l = loaded("MONITOR ups@localhost 1 u p secondary\nCERTPATH sql:/etc/nut/cert\n");
+        let f = tls_findings(&l);
+        assert!(f[0].message.contains("--from-nss /etc/nut/cert"), "{f:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn certident_with_a_pem_certfile_is_pointed_out() {
+        let l = loaded(
+            "MONITOR ups@localhost 1 u p secondary\nCERTFILE /nonexistent/c.pem\nCERTIDENT \"c\" \"pw\"\n",
+        );
+        let f = tls_findings(&l);
+        assert!(f[0].to_string().starts_with("upsmon.conf:3: warning: CERTIDENT \"c\" is not used"), "{f:?}");
+        // The missing CERTFILE itself is an error found after it.
+        assert!(f.iter().any(|d| d.is_error() && d.line == 2), "{f:?}");
+    }
+
+    #[test]
+    fn pem_settings_and_no_tls_pass() {
+        assert!(startup_checks(&loaded("MONITOR ups@localhost 1 u p secondary\n")).is_ok());
+        let l = loaded("MONITOR ups@localhost 1 u p secondary\nCERTPATH /nonexistent/ca.pem\n");
+        let e = startup_checks(&l).expect_err("a CA file that does not exist");
+        assert!(e.starts_with("upsmon.conf:2: error: TLS settings for localhost:"), "{e}");
+    }
 }

@@ -4,20 +4,13 @@
 //! same reason: a slow notifier must never delay the next poll); [`Children::reap`] collects
 //! them.
 
-use std::ffi::CString;
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 
 use crate::machine::{Level, Notification};
 
-/// Opens syslog as `upsmon` (daemon facility), as NUT does.
-pub fn open_syslog() {
-    static IDENT: &std::ffi::CStr = c"upsmon";
-    // SAFETY: the ident is a static C string, valid for the whole program as openlog requires.
-    unsafe { libc::openlog(IDENT.as_ptr(), libc::LOG_PID, libc::LOG_DAEMON) };
-}
-
-/// Writes one line to the log (stderr) and, from notice up, to syslog.
+/// Writes one line to the log: stderr in the foreground, syslog once in the background (or
+/// with `NUT_DEBUG_SYSLOG`), as nut-daemon's logging layer decides for every daemon.
 pub fn log(level: Level, msg: &str) {
     match level {
         Level::Debug => tracing::debug!("{msg}"),
@@ -25,24 +18,6 @@ pub fn log(level: Level, msg: &str) {
         Level::Warning => tracing::warn!("{msg}"),
         Level::Err | Level::Crit | Level::Alert => tracing::error!("{msg}"),
     }
-    if level >= Level::Info {
-        syslog(level, msg);
-    }
-}
-
-fn syslog(level: Level, msg: &str) {
-    let prio = match level {
-        Level::Debug => libc::LOG_DEBUG,
-        Level::Info => libc::LOG_INFO,
-        Level::Notice => libc::LOG_NOTICE,
-        Level::Warning => libc::LOG_WARNING,
-        Level::Err => libc::LOG_ERR,
-        Level::Crit => libc::LOG_CRIT,
-        Level::Alert => libc::LOG_ALERT,
-    };
-    let Ok(c) = CString::new(msg.replace('\0', " ")) else { return };
-    // SAFETY: "%s" with one valid C string argument.
-    unsafe { libc::syslog(prio, c"%s".as_ptr(), c.as_ptr()) };
 }
 
 /// Child processes still running (WALL, NOTIFYCMD).

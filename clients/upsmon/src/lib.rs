@@ -15,6 +15,7 @@ pub mod machine;
 pub mod notify;
 pub mod privsep;
 pub mod runner;
+pub mod sleep;
 pub mod watch;
 
 use machine::{Level, Machine};
@@ -37,18 +38,22 @@ fn usage(prog: &str) {
     println!("		   a power event and without a running upsmon");
     println!("		 - check: same as --check-config");
     println!("  -P <pid>	send the signal above to specified PID (bypassing PID file)");
-    println!("  -D		raise debugging level (and stay in foreground by default)");
-    println!("  -F		stay in foreground");
-    println!("  -B		stay in background (with -D)");
-    println!("  -h		display this help");
+    println!("  -D		raise debugging level (and stay foreground by default)");
+    println!("  -F		stay foregrounded even if no debugging is enabled");
+    println!("  -B		stay backgrounded even if debugging is bumped");
     println!("  -K		checks POWERDOWNFLAG, sets exit code to 0 if set");
     println!("  -p		always run privileged (disable privileged parent)");
     println!("  -u <user>	run child as user <user> (ignored when using -p)");
+    println!("  -f <file>	read this configuration file instead of upsmon.conf");
     println!("  -4		IPv4 only");
     println!("  -6		IPv6 only");
-    println!("  -V		display the version of this software");
     println!("  --check-config	compare upsmon.conf with upsd.users, check permissions and");
     println!("		reachability of every MONITOR, print file:line findings");
+    println!();
+    println!("Common arguments:");
+    println!("  -V         - display the version of this software");
+    println!("  -W <secs>  - network timeout for initial connections (default: 10)");
+    println!("  -h         - display this help text");
 }
 
 /// Entry point; `args` includes the program name.
@@ -61,13 +66,14 @@ pub fn main(args: Vec<String>) -> ExitCode {
         check_mode |= is;
         !is
     });
-    let p = nut_core::getopt::parse(&rest, "c:P:DFBhKpu:46V");
+    // NUT 2.8.5's options (`-i` is in its option string and, like -h, shows the help).
+    let p = nut_core::getopt::parse(&rest, "c:P:DFBhiKpu:f:46VW:");
     if let Some(bad) = p.first_error() {
         eprintln!("{}", bad.glibc_message(&prog).unwrap_or_default());
         usage(&prog);
         return ExitCode::FAILURE;
     }
-    if p.has('h') {
+    if p.has('h') || p.has('i') {
         usage(&prog);
         return ExitCode::SUCCESS;
     }
@@ -76,14 +82,20 @@ pub fn main(args: Vec<String>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     eprintln!("{}", nut_core::banner("upsmon"));
-    let debug = p.count('D') as u8;
-    nut_daemon::log::init("upsmon", debug);
+    let dashes_d = p.count('D').min(usize::from(u8::MAX)) as u8;
+    nut_daemon::log::init("upsmon", dashes_d);
+    if dashes_d == 0 && nut_daemon::log::debug_level() > 0 {
+        tracing::info!(
+            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={} since none was requested by command-line options",
+            nut_daemon::log::debug_level()
+        );
+    }
 
     let cmd = p.value('c').map(str::to_string);
     if cmd.as_deref() == Some("check") {
         check_mode = true;
     }
-    let path: PathBuf = config::default_path();
+    let path: PathBuf = p.value('f').map(PathBuf::from).unwrap_or_else(config::default_path);
     if check_mode {
         return run_check(&path);
     }
@@ -129,7 +141,26 @@ pub fn main(args: Vec<String>) -> ExitCode {
             Err(e) => fail(&e),
         };
     }
-    run_daemon(loaded, &p)
+    // DEBUG_MIN raises the level; -D and NUT_DEBUG_LEVEL can only add to it. It does not
+    // keep the daemon in the foreground.
+    let debug_args = nut_daemon::log::debug_level();
+    if let Some(min) = loaded.conf.debug_min {
+        nut_daemon::log::set_debug_min(min.min(u32::from(u8::MAX)) as u8);
+    }
+    tracing::debug!("debug level is '{}'", nut_daemon::log::debug_level());
+    run_daemon(loaded, &p, debug_args)
+}
+
+/// NUT's choice: the last of -F and -B wins; without either, -D keeps upsmon in the
+/// foreground (NUT_DEBUG_LEVEL and DEBUG_MIN do not).
+fn foreground(p: &nut_core::getopt::Parsed) -> bool {
+    use nut_core::getopt::Opt;
+    let last = p.opts.iter().rev().find_map(|o| match o {
+        Opt::Flag('F') => Some(true),
+        Opt::Flag('B') => Some(false),
+        _ => None,
+    });
+    last.unwrap_or_else(|| p.has('D'))
 }
 
 fn fail(msg: &str) -> ExitCode {
@@ -137,11 +168,25 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed) -> ExitCode {
+fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed, debug_args: u8) -> ExitCode {
     let machine = match Machine::new(loaded.settings(), loaded.specs(), 0) {
         Ok(m) => m,
         Err(e) => return fail(&e),
     };
+    // TLS settings NUT would fail to initialise with (an NSS database among them) stop us
+    // here too, rather than leaving TLS off.
+    if let Err(e) = config::startup_checks(&loaded) {
+        eprintln!("{e}");
+        return fail(&format!("fix the TLS settings in {} listed above", loaded.file()));
+    }
+    for w in config::tls_findings(&loaded).iter().filter(|d| !d.is_error()) {
+        eprintln!("{w}");
+    }
+    let (timeout, warnings) =
+        config::connect_timeout(p.value('W'), std::env::var("NUT_DEFAULT_CONNECT_TIMEOUT").ok().as_deref());
+    for w in warnings {
+        deliver::log(Level::Warning, &w);
+    }
     if loaded.conf.monitors.is_empty() {
         eprintln!(
             "upsmon: no MONITOR lines in {}: nothing to monitor (continuing, as NUT does)",
@@ -160,13 +205,11 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed) -> ExitCode 
         deliver::log(Level::Info, &format!("Using power down flag file {pd}"));
         privsep::clear_pdflag(pd);
     }
-    let foreground = p.has('F') || (p.has('D') && !p.has('B'));
-    if !foreground {
+    if !foreground(p) {
         if let Err(e) = nut_daemon::background::daemonize() {
             return fail(&format!("cannot go to the background: {e}"));
         }
     }
-    deliver::open_syslog();
     let sconf = privsep::ShutdownConf {
         pdflag: loaded.conf.powerdownflag.clone(),
         shutdowncmd: loaded.conf.shutdowncmd.clone(),
@@ -206,7 +249,12 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed) -> ExitCode 
         (false, true) => Some(watch::Family::V6),
         _ => None,
     };
-    runner::Runner::new(machine, loaded, shut).with_family(family).run()
+    runner::Runner::new(machine, loaded, shut)
+        .with_family(family)
+        .with_sleep_watch(sleep::watch())
+        .with_connect_timeout(timeout)
+        .with_debug_args(debug_args)
+        .run()
 }
 
 fn run_check(path: &std::path::Path) -> ExitCode {
@@ -217,7 +265,8 @@ fn run_check(path: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let diags = check::check_all(&loaded);
+    let mut diags = check::check_all(&loaded);
+    diags.extend(config::tls_findings(&loaded));
     for d in &diags {
         println!("{d}");
     }
@@ -244,7 +293,12 @@ fn test_notify(path: &std::path::Path, operands: &[String]) -> ExitCode {
         },
         None => NotifyType::OnBatt,
     };
-    let ups = operands.get(1).cloned().or_else(|| loaded.conf.monitors.first().map(|m| m.system.clone()));
+    // Host-wide events name no UPS (UPSNAME is empty), as the real ones do.
+    let ups = if ntype.is_host_wide() {
+        None
+    } else {
+        operands.get(1).cloned().or_else(|| loaded.conf.monitors.first().map(|m| m.system.clone()))
+    };
     let settings = loaded.settings();
     let n = machine::notification(&settings.notify, ntype, ups.as_deref(), "test");
     println!(
@@ -260,7 +314,8 @@ fn test_notify(path: &std::path::Path, operands: &[String]) -> ExitCode {
     if n.flags.exec && loaded.conf.notifycmd.is_none() {
         println!("EXEC is set but NOTIFYCMD is missing in {}", loaded.file());
     }
-    deliver::open_syslog();
+    // SYSLOG reaches syslog as it would from the daemon in the background.
+    nut_daemon::log::syslog_also();
     let mut children = deliver::Children::default();
     deliver::notify(&n, loaded.conf.notifycmd.as_deref(), &mut children);
     children.wait_all();

@@ -112,6 +112,9 @@ pub enum Event {
         status: String,
         /// `ups.alarm`, if it was read.
         alarm: Option<String>,
+        /// `ups.mode.buzzwords` and `experimental.ups.mode.buzzwords`, where upsd had them
+        /// (NUT 2.8.5 reads both every poll: vendor modes such as `vendor:apc:HE` mean ECO).
+        buzzwords: Vec<String>,
     },
     /// A poll failed: no connection, an ERR reply (DATA-STALE, DRIVER-NOT-CONNECTED...).
     PollFailed {
@@ -123,6 +126,9 @@ pub enum Event {
         /// forgets the line state: the first OL after reconnecting notifies ONLINE unless the
         /// UPS was already on line power before.
         connection_lost: bool,
+        /// True when no connection could be made at all (NUT logs `UPS [x]: connect failed:
+        /// ...` then, instead of `Poll UPS [x] failed - ...`).
+        connect_failed: bool,
     },
     /// `GET NUMLOGINS` answered during host sync; `None` if it failed.
     NumLogins {
@@ -130,6 +136,13 @@ pub enum Event {
         ups: String,
         /// The login count, our own login included.
         count: Option<u32>,
+    },
+    /// The answer to [`Action::SetFsd`]: whether upsd accepted `FSD <ups>`.
+    FsdSet {
+        /// The MONITOR name.
+        ups: String,
+        /// upsd answered OK.
+        ok: bool,
     },
     /// upsd pushed a change for this UPS (event subscription): poll it now instead of at the
     /// next tick. Ignored while a shutdown is under way, when NUT would not poll either.
@@ -140,6 +153,27 @@ pub enum Event {
     FsdRequested,
     /// The privileged parent is gone: a shutdown could not be carried out.
     ParentGone,
+    /// The wait between two polls took a different time on the wall clock than asked for:
+    /// the system slept (suspend, hibernation), the process was stopped, or the clock was
+    /// changed. NUT 2.8.5 then behaves as after a wake-up from sleep.
+    TimeJump {
+        /// Wall-clock time that passed during the wait, in milliseconds (negative when the
+        /// clock went back).
+        wall: i64,
+        /// The time the wait was meant to take, in milliseconds.
+        expected: u64,
+    },
+    /// The OS announced that it is going to sleep (logind's `PrepareForSleep(true)`).
+    SleepStarting,
+    /// The OS announced that it woke up (`PrepareForSleep(false)`), `wall` ms after it
+    /// announced the sleep.
+    SleepFinished {
+        /// Wall-clock milliseconds since [`Event::SleepStarting`].
+        wall: i64,
+    },
+    /// A reload signal came while dozing before a sleep: NUT then stops waiting for the
+    /// wake-up.
+    DozeInterrupted,
 }
 
 /// Log levels, syslog's.
@@ -176,7 +210,7 @@ pub enum Action {
     Poll(String),
     /// Ask `GET NUMLOGINS` for this UPS; answer with [`Event::NumLogins`].
     QueryNumLogins(String),
-    /// Send `FSD <ups>` (this host is its primary).
+    /// Send `FSD <ups>` (this host is its primary); answer with [`Event::FsdSet`].
     SetFsd(String),
     /// Deliver a notification (syslog, WALL, NOTIFYCMD as its flags say).
     Notify(Notification),
@@ -194,6 +228,10 @@ pub enum Action {
     Exit(u8),
     /// Nothing to do before this time; then send [`Event::Tick`].
     SleepUntil(Millis),
+    /// Re-read upsmon.conf, as a reload (`-c reload`) does.
+    Reload,
+    /// Close every upsd connection; the next poll connects and logs in again.
+    Reconnect,
 }
 
 /// Where upsmon is in its life.
@@ -205,6 +243,8 @@ pub enum Phase {
     HostSync {
         /// When the wait started.
         started: Millis,
+        /// How many rounds of `GET NUMLOGINS` were answered so far.
+        rounds: u32,
     },
     /// The SHUTDOWN notification went out; SHUTDOWNCMD runs at `until`.
     FinalDelay {
@@ -234,15 +274,21 @@ struct UpsState {
     onbatt: bool,
     lowbatt: bool,
     fsd: bool,
+    /// FSD was notified (seen in the status, or set by this primary) and has not cleared
+    /// since: NUT's `lastfsdnotify`, which survives a wake-up reset of the flags.
+    fsd_notified: bool,
     cal: bool,
     off: bool,
     bypass: bool,
     eco: bool,
     alarm: bool,
+    /// The `ups.alarm` text of the last ALARM notification ("n/a" when it could not be read).
+    alarm_text: String,
     over: bool,
     trim: bool,
     boost: bool,
-    other: String,
+    /// Unclassified status tokens, in the order of the last status.
+    other: Vec<String>,
     off_since: Option<Millis>,
     oblb_since: Option<Millis>,
     over_since: Option<Millis>,
@@ -264,15 +310,17 @@ impl UpsState {
             onbatt: false,
             lowbatt: false,
             fsd: false,
+            fsd_notified: false,
             cal: false,
             off: false,
             bypass: false,
             eco: false,
             alarm: false,
+            alarm_text: String::new(),
             over: false,
             trim: false,
             boost: false,
-            other: String::new(),
+            other: Vec::new(),
             off_since: None,
             oblb_since: None,
             over_since: None,
@@ -281,10 +329,48 @@ impl UpsState {
         }
     }
 
-    /// True when this host must act as the UPS's primary (monitor-only entries never do).
-    fn acts_as_primary(&self) -> bool {
-        self.spec.primary && self.spec.power_value > 0
+    /// True when this host is the UPS's primary (`primary`/`master` on its MONITOR line):
+    /// it sets FSD on it and waits for its secondaries, whatever the power value (NUT's
+    /// `ST_PRIMARY`, which a power value of 0 does not clear).
+    fn is_primary(&self) -> bool {
+        self.spec.primary
     }
+
+    /// Forgets what the last readings said (NUT's `ups->status = 0` after a wake-up): the
+    /// next poll reports every condition that still holds as if it were new. What was
+    /// already notified once per episode (FSD, replace battery, unclassified tokens, the
+    /// line state used to suppress the first ONLINE) is kept, as NUT keeps it.
+    fn forget_readings(&mut self, now: Millis) {
+        self.online = false;
+        self.onbatt = false;
+        self.lowbatt = false;
+        self.fsd = false;
+        self.cal = false;
+        self.off = false;
+        self.bypass = false;
+        self.eco = false;
+        self.alarm = false;
+        self.over = false;
+        self.trim = false;
+        self.boost = false;
+        self.off_since = None;
+        self.over_since = None;
+        self.oblb_since = None;
+        self.last_poll = now;
+        self.last_noncrit = now;
+    }
+}
+
+/// True when a `ups.mode.buzzwords` value names a vendor's ECO-like mode. NUT 2.8.5 looks
+/// for the mode names `ECO`, `ESS`, `HE` and `SMART` after a colon (`vendor:apc:HE`,
+/// `vendor:mge-hid:ESS`); `vendor:mge-hid:normal` is not one.
+///
+/// NUT 2.8.5's code joins its four `!strstr(...)` tests with `||`, so it takes any non-empty
+/// value that lacks one of the four words (`vendor:mge-hid:normal` included) for ECO and
+/// would notify ECO for every Eaton UPS in normal mode; we follow what `docs/nut-names.txt`
+/// describes and the code evidently means.
+pub fn is_eco_buzzword(value: &str) -> bool {
+    [":ECO", ":ESS", ":HE", ":SMART"].iter().any(|w| value.contains(w))
 }
 
 /// upsmon's decision logic.
@@ -294,6 +380,8 @@ pub struct Machine {
     upses: Vec<UpsState>,
     phase: Phase,
     last_noparent: Option<Millis>,
+    /// The OS said it is going to sleep: no polls until it says it woke up (NUT "dozes").
+    dozing: bool,
 }
 
 impl Machine {
@@ -306,6 +394,7 @@ impl Machine {
             upses: monitors.into_iter().map(|m| UpsState::new(m, now)).collect(),
             phase: Phase::Monitoring,
             last_noparent: None,
+            dozing: false,
         })
     }
 
@@ -351,12 +440,12 @@ impl Machine {
         let mut out = Vec::new();
         match event {
             Event::Tick => self.tick(now, &mut out),
-            Event::Status { ups, status, alarm } => {
+            Event::Status { ups, status, alarm, buzzwords } => {
                 if let Some(i) = self.index(&ups) {
-                    self.parse_status(i, &status, alarm.as_deref(), now, &mut out);
+                    self.parse_status(i, &status, alarm.as_deref(), &buzzwords, now, &mut out);
                 }
             }
-            Event::PollFailed { ups, reason, connection_lost } => {
+            Event::PollFailed { ups, reason, connection_lost, connect_failed } => {
                 if let Some(i) = self.index(&ups) {
                     // NUT forgets the line state of a dropped connection but keeps the OL
                     // flag: the next OL is news only if the UPS was not on line power
@@ -364,12 +453,27 @@ impl Machine {
                     if connection_lost {
                         self.upses[i].line_known = true;
                     }
-                    self.poll_failed(i, &reason, now, &mut out);
+                    let line = if connect_failed {
+                        format!("UPS [{ups}]: connect failed: {reason}")
+                    } else {
+                        format!("Poll UPS [{ups}] failed - {reason}")
+                    };
+                    self.poll_failed(i, &line, now, &mut out);
                 }
             }
             Event::NumLogins { ups, count } => {
                 if let Some(i) = self.index(&ups) {
                     self.upses[i].numlogins = count;
+                }
+            }
+            Event::FsdSet { ups, ok } => {
+                // NUT 2.8.5 notifies FSD once upsd confirmed it, unless already seen.
+                if let Some(i) = self.index(&ups).filter(|_| ok) {
+                    self.upses[i].fsd = true;
+                    if !self.upses[i].fsd_notified {
+                        self.upses[i].fsd_notified = true;
+                        self.notify(Some(i), NotifyType::Fsd, "", &mut out);
+                    }
                 }
             }
             Event::Changed(ups) => {
@@ -390,8 +494,42 @@ impl Machine {
                     self.notify(None, NotifyType::NoParent, "", &mut out);
                 }
             }
+            Event::TimeJump { wall, expected } => self.time_jump(wall, expected, now, &mut out),
+            Event::SleepStarting => {
+                if self.phase == Phase::Monitoring && !self.dozing {
+                    self.notify(None, NotifyType::SuspendStarting, "", &mut out);
+                    out.push(Action::Log(Level::Info, "upsmon: Processing OS going to sleep".into()));
+                    out.push(Action::Log(
+                        Level::Info,
+                        "upsmon: Dozing off until system tells us otherwise; send a SIGHUP or SIGTERM to break the loop manually".into(),
+                    ));
+                    self.dozing = true;
+                }
+            }
+            Event::SleepFinished { wall } => {
+                // Not dozing: the wake-up was already seen on the clocks (or the sleep was
+                // never announced to us, and then the clocks see it).
+                if self.phase == Phase::Monitoring && self.dozing {
+                    out.push(Action::Log(Level::Info, "upsmon: Dozing off finished".into()));
+                    self.wake_up(wall, now, &mut out);
+                }
+            }
+            Event::DozeInterrupted => {
+                if self.dozing {
+                    self.dozing = false;
+                    out.push(Action::Log(
+                        Level::Warning,
+                        "upsmon: OS was last known to be preparing for sleep, and we were interrupted by a reload signal. If the sleep does happen later, the system might shut down after wake-up if UPS info is stale after a known critical power state!".into(),
+                    ));
+                }
+            }
         }
         out
+    }
+
+    /// True while the OS is about to sleep (between its announcements).
+    pub fn dozing(&self) -> bool {
+        self.dozing
     }
 
     fn index(&self, ups: &str) -> Option<usize> {
@@ -400,9 +538,12 @@ impl Machine {
 
     fn tick(&mut self, now: Millis, out: &mut Vec<Action>) {
         match self.phase {
+            // Dozing before a sleep: nothing is polled until the OS says it woke up (the
+            // network may already be gone).
+            Phase::Monitoring if self.dozing => out.push(Action::SleepUntil(now + 1000)),
             Phase::Monitoring => self.poll_all(out),
             Phase::HostSync { .. } => {
-                for u in self.upses.iter_mut().filter(|u| u.acts_as_primary()) {
+                for u in self.upses.iter_mut().filter(|u| u.is_primary()) {
                     u.numlogins = None;
                     out.push(Action::QueryNumLogins(u.spec.name.clone()));
                 }
@@ -429,6 +570,67 @@ impl Machine {
         }
     }
 
+    /// The wait between polls took `wall` ms on the wall clock instead of `expected`: NUT
+    /// 2.8.5 logs it and carries on as after a wake-up from sleep ([`Machine::wake_up`]), so
+    /// no decision rests on readings from before the jump (a UPS last seen on battery would
+    /// otherwise look dead for longer than DEADTIME).
+    fn time_jump(&mut self, wall: i64, expected: u64, now: Millis, out: &mut Vec<Action>) {
+        if self.dozing && self.phase == Phase::Monitoring {
+            // The sleep was announced; this is its end (the wake-up news may come later).
+            self.wake_up(wall, now, out);
+            return;
+        }
+        let secs = format!("{:.6}", wall as f64 / 1000.0);
+        if wall < 0 {
+            out.push(Action::Log(
+                Level::Warning,
+                format!("It seems the system clock was changed into the past by {secs} seconds"),
+            ));
+        } else {
+            out.push(Action::Log(
+                Level::Warning,
+                format!(
+                    "It seems we have slept without warning or the system clock was changed by {secs} seconds"
+                ),
+            ));
+        }
+        out.push(Action::Log(Level::Debug, format!("the wait was meant to take {expected} ms")));
+        // NUT 2.8.6's notification for exactly this case; its message carries the jump.
+        let table = &self.settings.notify;
+        let ntype = NotifyType::SuspendTimejumpUnexpected;
+        out.push(Action::Notify(Notification {
+            ntype,
+            ups: None,
+            message: format_message(table.message(ntype), &format!("{secs} seconds"), ""),
+            flags: table.flags(ntype),
+        }));
+        if self.phase != Phase::Monitoring {
+            // NUT is inside its shutdown sequence then and does not look at the clock.
+            return;
+        }
+        self.wake_up(wall, now, out);
+    }
+
+    /// NUT 2.8.5's handling of a wake-up: SUSPEND_FINISHED, every reading forgotten,
+    /// upsmon.conf re-read, fresh connections, and a poll at once.
+    fn wake_up(&mut self, wall: i64, now: Millis, out: &mut Vec<Action>) {
+        self.dozing = false;
+        let secs = format!("{:.6}", wall as f64 / 1000.0);
+        self.notify(None, NotifyType::SuspendFinished, "", out);
+        out.push(Action::Log(
+            Level::Info,
+            format!(
+                "upsmon: Processing OS wake-up after sleep; {secs} seconds since previous loop cycle start"
+            ),
+        ));
+        for u in &mut self.upses {
+            u.forget_readings(now);
+        }
+        out.push(Action::Reconnect);
+        out.push(Action::Reload);
+        self.poll_all(out);
+    }
+
     fn poll_all(&mut self, out: &mut Vec<Action>) {
         for u in &self.upses {
             out.push(Action::Poll(u.spec.name.clone()));
@@ -446,8 +648,10 @@ impl Machine {
                     out.push(Action::SleepUntil(now + self.sleep_secs() * 1000));
                 }
             }
-            Phase::HostSync { started } => {
-                let max = self.upses.iter().filter(|u| u.acts_as_primary()).filter_map(|u| u.numlogins).max();
+            Phase::HostSync { started, rounds } => {
+                let rounds = rounds + 1;
+                self.phase = Phase::HostSync { started, rounds };
+                let max = self.upses.iter().filter(|u| u.is_primary()).filter_map(|u| u.numlogins).max();
                 if max.unwrap_or(0) <= 1 {
                     out.push(Action::Log(Level::Info, "All secondaries have logged out".into()));
                     self.do_shutdown(now, out);
@@ -455,6 +659,10 @@ impl Machine {
                     out.push(Action::Log(Level::Info, "Host sync timer expired, forcing shutdown".into()));
                     self.do_shutdown(now, out);
                 } else {
+                    // NUT 2.8.5 says so once, and only when there is somebody to wait for.
+                    if rounds == 1 {
+                        self.notify(None, NotifyType::ShutdownHostsync, "", out);
+                    }
                     // NUT re-asks four times a second.
                     out.push(Action::SleepUntil(now + 250));
                 }
@@ -476,17 +684,22 @@ impl Machine {
         }
     }
 
+    /// NUT's `parse_status()`: conditions that ended are cleared first (so their NOT*
+    /// notifications come before the new ones of this poll), in NUT's order, then each
+    /// token is handled in the order upsd sent them.
     fn parse_status(
         &mut self,
         i: usize,
         status: &str,
         alarm: Option<&str>,
+        buzzwords: &[String],
         now: Millis,
         out: &mut Vec<Action>,
     ) {
         // An empty answer counts as a dead UPS, as in NUT.
         if status.trim().is_empty() {
-            self.poll_failed(i, "empty ups.status", now, out);
+            let line = format!("Poll UPS [{}] failed - empty ups.status", self.upses[i].spec.name);
+            self.poll_failed(i, &line, now, out);
             return;
         }
         self.ups_is_avail(i, out);
@@ -495,13 +708,12 @@ impl Machine {
         u.pollfail_streak = 0;
         let has = |t: &str| nut_core::status::has(status, t);
 
-        // Conditions that ended are cleared first, so their NOT* notifications come before
-        // the new ones of this poll.
         if !has("LB") {
             self.upses[i].lowbatt = false;
         }
         if !has("FSD") {
             self.upses[i].fsd = false;
+            self.upses[i].fsd_notified = false;
         }
         for (token, ntype) in TOGGLES {
             if !has(token) && *self.toggle(i, token) {
@@ -515,7 +727,19 @@ impl Machine {
         if !has("OVER") {
             self.upses[i].over_since = None;
         }
+        // ECO comes from the status token or, since NUT 2.8.3, from a vendor mode in the
+        // buzzwords; a buzzword keeps ECO on even without the token.
+        let eco_buzzword = buzzwords.iter().any(|b| is_eco_buzzword(b));
+        if !has("ECO") && !eco_buzzword {
+            if self.upses[i].eco {
+                self.upses[i].eco = false;
+                self.notify(Some(i), NotifyType::NotEco, "", out);
+            }
+        } else if eco_buzzword {
+            self.eco_on(i, out);
+        }
 
+        let mut other: Vec<String> = Vec::new();
         for token in nut_core::status::tokens(status) {
             match token {
                 "OL" => self.on_line(i, out),
@@ -534,18 +758,35 @@ impl Machine {
                     }
                 }
                 "FSD" => {
-                    if !self.upses[i].fsd {
-                        self.upses[i].fsd = true;
+                    self.upses[i].fsd = true;
+                    if !self.upses[i].fsd_notified {
+                        self.upses[i].fsd_notified = true;
                         self.notify(Some(i), NotifyType::Fsd, "", out);
+                    }
+                }
+                "ECO" => self.eco_on(i, out),
+                "ALARM" => {
+                    // The alarm text is news when ALARM starts, and again whenever it
+                    // changes while ALARM lasts (NUT 2.8.5).
+                    let u = &mut self.upses[i];
+                    if !u.alarm {
+                        u.alarm = true;
+                        u.alarm_text = alarm.unwrap_or("n/a").to_string();
+                        let text = u.alarm_text.clone();
+                        self.notify(Some(i), NotifyType::Alarm, &text, out);
+                    } else if let Some(a) = alarm.filter(|a| *a != u.alarm_text) {
+                        u.alarm_text = a.to_string();
+                        self.notify(Some(i), NotifyType::Alarm, a, out);
                     }
                 }
                 _ => {
                     if let Some((_, ntype)) = TOGGLES.iter().find(|(t, _)| *t == token) {
                         if !*self.toggle(i, token) {
                             *self.toggle(i, token) = true;
-                            let extra = if token == "ALARM" { alarm.unwrap_or("") } else { "" };
-                            self.notify(Some(i), *ntype, extra, out);
+                            self.notify(Some(i), *ntype, "", out);
                         }
+                    } else if nut_core::status::is_other(token) && !other.iter().any(|o| o == token) {
+                        other.push(token.to_string());
                     }
                 }
             }
@@ -564,17 +805,26 @@ impl Machine {
             u.oblb_since = None;
         }
 
-        // Tokens no standard handler knows (OTHER/NOTOTHER): notify when the set changes.
-        let other: Vec<&str> =
-            nut_core::status::tokens(status).filter(|t| nut_core::status::is_other(t)).collect();
-        let other = other.join(" ");
-        if other != self.upses[i].other {
-            self.upses[i].other = other.clone();
+        // Tokens no standard handler knows (OTHER/NOTOTHER): notify when one appears or
+        // goes away (not when they only change places).
+        let mut was = self.upses[i].other.clone();
+        let mut now_set = other.clone();
+        was.sort();
+        now_set.sort();
+        self.upses[i].other = other.clone();
+        if was != now_set {
             if other.is_empty() {
                 self.notify(Some(i), NotifyType::NotOther, "", out);
             } else {
-                self.notify(Some(i), NotifyType::Other, &other, out);
+                self.notify(Some(i), NotifyType::Other, &other.join(" "), out);
             }
+        }
+    }
+
+    fn eco_on(&mut self, i: usize, out: &mut Vec<Action>) {
+        if !self.upses[i].eco {
+            self.upses[i].eco = true;
+            self.notify(Some(i), NotifyType::Eco, "", out);
         }
     }
 
@@ -584,7 +834,6 @@ impl Machine {
             "CAL" => &mut u.cal,
             "OFF" => &mut u.off,
             "BYPASS" => &mut u.bypass,
-            "ECO" => &mut u.eco,
             "ALARM" => &mut u.alarm,
             "OVER" => &mut u.over,
             "TRIM" => &mut u.trim,
@@ -625,7 +874,8 @@ impl Machine {
         }
     }
 
-    fn poll_failed(&mut self, i: usize, reason: &str, now: Millis, out: &mut Vec<Action>) {
+    /// A failed poll; `line` is what to log (subject to POLLFAIL_LOG_THROTTLE_MAX).
+    fn poll_failed(&mut self, i: usize, line: &str, now: Millis, out: &mut Vec<Action>) {
         let throttle = self.settings.pollfail_log_throttle_max;
         let u = &mut self.upses[i];
         u.pollfail_streak += 1;
@@ -633,7 +883,7 @@ impl Machine {
         let log =
             throttle < 0 || streak == 1 || (throttle > 0 && streak.checked_rem(throttle as u64) == Some(0));
         if log {
-            out.push(Action::Log(Level::Err, format!("Poll UPS [{}] failed - {}", u.spec.name, reason)));
+            out.push(Action::Log(Level::Err, line.to_string()));
         }
         if u.comm_ok != Some(false) {
             u.comm_ok = Some(false);
@@ -660,7 +910,7 @@ impl Machine {
                 u.lowbatt = true;
                 u.oblb_since.get_or_insert(now);
             }
-            if !(u.onbatt && u.lowbatt) {
+            if !(u.onbatt && u.lowbatt) || u.cal {
                 u.last_noncrit = now;
             }
             if self.is_critical(i, now, out) {
@@ -670,89 +920,137 @@ impl Machine {
             }
         }
         if available < u64::from(self.settings.minsupplies) {
+            out.push(Action::Log(
+                Level::Warning,
+                format!(
+                    "Too few UPS(es) are healthy ({available}<{}), initiating forced shutdown",
+                    self.settings.minsupplies
+                ),
+            ));
             self.force_shutdown(now, out);
         }
     }
 
+    /// NUT 2.8.5's `is_ups_critical()`.
     fn is_critical(&self, i: usize, now: Millis, out: &mut Vec<Action>) -> bool {
         let u = &self.upses[i];
         let s = &self.settings;
         let name = &u.spec.name;
-        let held = |since: Option<Millis>, secs: i64| {
-            since.is_some_and(|t| now.saturating_sub(t) >= secs.max(0) as u64 * 1000)
-        };
+        let held_secs = |since: Option<Millis>| since.map_or(0, |t| now.saturating_sub(t) / 1000);
+        let warn = |out: &mut Vec<Action>, msg: String| out.push(Action::Log(Level::Warning, msg));
 
         // FSD: a primary (or the UPS itself) is forcing a shutdown.
         if u.fsd {
             return true;
         }
-        if u.onbatt && u.lowbatt {
+
+        // Not communicating: a UPS last seen in a fragile state is assumed dead. (One last
+        // seen on battery becomes critical through DEADTIME, in recalc.)
+        if u.comm_ok == Some(false) {
+            if u.trim {
+                warn(out, format!("UPS [{name}] was last known to be trimming incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"));
+            }
+            if u.boost {
+                warn(out, format!("UPS [{name}] was last known to be boosting incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"));
+            }
+            if u.over {
+                if s.overduration >= 0 {
+                    let held = held_secs(u.over_since);
+                    if held < s.overduration as u64 {
+                        warn(out, format!("UPS [{name}] was last known to be overloaded for {held} sec out of {} sec threshold and currently is not communicating, just so you know (waiting for OVERDURATION to elapse)", s.overduration));
+                    } else {
+                        warn(out, format!("UPS [{name}] was last known to be overloaded for longer than the set threshold of {} sec and is still not communicating, assuming dead", s.overduration));
+                        return true;
+                    }
+                } else {
+                    warn(out, format!("UPS [{name}] was last known to be overloaded and currently is not communicating, but we make no assumptions if it is dead now"));
+                }
+            }
+            if u.alarm {
+                if s.alarmcritical {
+                    warn(out, format!("UPS [{name}] was last known to be in an ALARM state and currently is not communicating, assuming dead. If this is in error and causes unwanted shutdowns, consider disabling the upsmon ALARMCRITICAL option."));
+                    return true;
+                }
+                out.push(Action::Log(Level::Debug, format!("UPS [{name}] was last known to be in an ALARM state and currently is not communicating. It is not assumed dead as the upsmon ALARMCRITICAL option was disabled.")));
+            }
             if u.cal {
-                out.push(Action::Log(
-                    Level::Warning,
-                    format!("UPS [{name}] is OB+LB now, but it is also calibrating - not declaring a critical state"),
-                ));
-            } else if s.oblbduration > 0 && !held(u.oblb_since, s.oblbduration) {
-                out.push(Action::Log(
-                    Level::Info,
-                    format!("UPS [{name}] is OB+LB, waiting OBLBDURATION ({} s) before declaring a critical state", s.oblbduration),
-                ));
-            } else if u.acts_as_primary() {
+                warn(out, format!("UPS [{name}] was last known to be calibrating and currently is not communicating, assuming dead"));
                 return true;
-            } else if now.saturating_sub(u.last_noncrit) > s.hostsync * 1000 {
-                // A secondary gives the primary HOSTSYNC seconds to set FSD first.
-                out.push(Action::Log(Level::Warning, format!("Giving up on the primary for UPS [{name}]")));
+            }
+            if u.bypass {
+                warn(out, format!("UPS [{name}] was last known to be on BYPASS and currently is not communicating, assuming dead"));
+                return true;
+            }
+            if u.off && s.offduration >= 0 {
+                warn(out, format!("UPS [{name}] was last known to be (administratively) OFF and currently is not communicating, assuming dead"));
                 return true;
             }
         }
-        if u.off && s.offduration >= 0 && held(u.off_since, s.offduration) {
-            out.push(Action::Log(
-                Level::Warning,
+
+        // Administratively OFF for longer than OFFDURATION (at once with 0).
+        if u.off && s.offduration >= 0 {
+            let expired = s.offduration == 0 || held_secs(u.off_since) > s.offduration as u64;
+            if expired {
+                warn(out, format!("UPS [{name}] is reported as (administratively) OFF"));
+                return true;
+            }
+        }
+
+        if !(u.onbatt && u.lowbatt) {
+            return false;
+        }
+        // OB+LB from here on.
+        if u.cal {
+            warn(
+                out,
                 format!(
-                    "UPS [{name}] is reported as (administratively) OFF for at least OFFDURATION ({} s)",
-                    s.offduration
+                    "UPS [{name}] is OB+LB now, but it is also calibrating - not declaring a critical state"
                 ),
-            ));
+            );
+            return false;
+        }
+        if s.oblbduration > 0 {
+            let held = held_secs(u.oblb_since);
+            if held < s.oblbduration as u64 {
+                warn(
+                    out,
+                    format!("UPS [{name}] is still OB+LB for {held} sec out of {} delay", s.oblbduration),
+                );
+                return false;
+            }
+        }
+        // A primary declares it critical so it sets FSD for everybody.
+        if u.is_primary() {
             return true;
         }
-        if u.over && u.onbatt && s.overduration >= 0 && held(u.over_since, s.overduration) {
-            out.push(Action::Log(
-                Level::Warning,
+        // A secondary gives the primary HOSTSYNC seconds to set FSD first.
+        let waited = now.saturating_sub(u.last_noncrit);
+        if waited > s.hostsync * 1000 {
+            warn(
+                out,
                 format!(
-                    "UPS [{name}] is overloaded on battery for at least OVERDURATION ({} s)",
-                    s.overduration
+                    "Giving up on the primary for UPS [{name}] after {} sec since last comms",
+                    waited / 1000
                 ),
-            ));
-            return true;
-        }
-        if u.alarm && u.onbatt && s.alarmcritical {
-            out.push(Action::Log(
-                Level::Warning,
-                format!("UPS [{name}] is on battery with an active ALARM (ALARMCRITICAL)"),
-            ));
+            );
             return true;
         }
         false
     }
 
-    /// NUT's `forceshutdown()`: a primary sets FSD and waits for its secondaries; a
-    /// secondary shuts down at once.
+    /// NUT's `forceshutdown()`: a primary sets FSD on its UPSes and waits for its
+    /// secondaries; a secondary shuts down at once.
     fn force_shutdown(&mut self, now: Millis, out: &mut Vec<Action>) {
         if self.phase != Phase::Monitoring {
             return;
         }
         let mut primary = false;
-        for i in 0..self.upses.len() {
-            if !self.upses[i].acts_as_primary() {
-                continue;
-            }
-            primary = true;
-            out.push(Action::Log(Level::Warning, format!("Setting FSD on UPS {}", self.upses[i].spec.name)));
-            out.push(Action::SetFsd(self.upses[i].spec.name.clone()));
-            // NUT 2.8.5 notifies FSD on the primary too, unless it already saw the flag.
-            if !self.upses[i].fsd {
-                self.upses[i].fsd = true;
-                self.notify(Some(i), NotifyType::Fsd, "", out);
+        for u in &self.upses {
+            if u.is_primary() {
+                primary = true;
+                out.push(Action::Log(Level::Warning, format!("Setting FSD on UPS {}", u.spec.name)));
+                // Answered with Event::FsdSet, which notifies FSD (NUT 2.8.5).
+                out.push(Action::SetFsd(u.spec.name.clone()));
             }
         }
         if !primary {
@@ -763,9 +1061,8 @@ impl Machine {
             Level::Info,
             "This system is a primary... waiting for secondaries to logout...".into(),
         ));
-        self.notify(None, NotifyType::ShutdownHostsync, "", out);
-        self.phase = Phase::HostSync { started: now };
-        for u in self.upses.iter_mut().filter(|u| u.acts_as_primary()) {
+        self.phase = Phase::HostSync { started: now, rounds: 0 };
+        for u in self.upses.iter_mut().filter(|u| u.is_primary()) {
             u.numlogins = None;
             out.push(Action::QueryNumLogins(u.spec.name.clone()));
         }
@@ -812,12 +1109,12 @@ impl Machine {
     }
 }
 
-/// The status tokens with an X/NOTX notification pair.
+/// The status tokens with an X/NOTX notification pair, in the order NUT 2.8.5 clears them
+/// (ECO is handled apart: the buzzwords can set it too).
 const TOGGLES: &[(&str, NotifyType)] = &[
     ("CAL", NotifyType::Cal),
     ("OFF", NotifyType::Off),
     ("BYPASS", NotifyType::Bypass),
-    ("ECO", NotifyType::Eco),
     ("ALARM", NotifyType::Alarm),
     ("OVER", NotifyType::Over),
     ("TRIM", NotifyType::Trim),

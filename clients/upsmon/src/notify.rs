@@ -1,8 +1,10 @@
 //! Notification types, their default messages and flags, and message formatting.
 //!
-//! The set is NUT 2.8.5's (`clients/upsmon.h`). A message is a printf-style format whose first
-//! `%s` is the UPS name as written in the MONITOR line; ALARM and OTHER carry a second `%s`
-//! (the `ups.alarm` text, the unclassified status tokens).
+//! The set is NUT 2.8.5's (`clients/upsmon.h`) plus NUT 2.8.6's SUSPEND_TIMEJUMP_UNEXPECTED.
+//! A message is a printf-style format whose first `%s` is the UPS name as written in the
+//! MONITOR line; ALARM and OTHER carry a second `%s` (the `ups.alarm` text, the unclassified
+//! status tokens). SUSPEND_TIMEJUMP_UNEXPECTED concerns no UPS: its `%s` is the size of the
+//! jump (`3600.000000 seconds`; NUT 2.8.6 means that too, but fills in the empty UPS name).
 
 use std::fmt;
 
@@ -41,6 +43,7 @@ pub enum NotifyType {
     SuspendStarting,
     SuspendFinished,
     ShutdownHostsync,
+    SuspendTimejumpUnexpected,
 }
 
 /// Name, default message, in NUT's table order.
@@ -62,9 +65,9 @@ const TABLE: &[(NotifyType, &str, &str)] = &[
     (NotifyType::Bypass, "BYPASS", "UPS %s: on bypass (powered, not protecting)"),
     (NotifyType::NotBypass, "NOTBYPASS", "UPS %s: no longer on bypass"),
     (NotifyType::Eco, "ECO", "UPS %s: in ECO mode (as defined by vendor)"),
-    (NotifyType::NotEco, "NOTECO", "UPS %s: no longer in ECO mode (as defined by vendor)"),
+    (NotifyType::NotEco, "NOTECO", "UPS %s: no longer in ECO mode"),
     (NotifyType::Alarm, "ALARM", "UPS %s: one or more active alarms: [%s]"),
-    (NotifyType::NotAlarm, "NOTALARM", "UPS %s: no longer in an alarm state (no active alarms)"),
+    (NotifyType::NotAlarm, "NOTALARM", "UPS %s is no longer in an alarm state (no active alarms)"),
     (NotifyType::Over, "OVER", "UPS %s: overloaded"),
     (NotifyType::NotOver, "NOTOVER", "UPS %s: no longer overloaded"),
     (NotifyType::Trim, "TRIM", "UPS %s: trimming incoming voltage"),
@@ -72,7 +75,7 @@ const TABLE: &[(NotifyType, &str, &str)] = &[
     (NotifyType::Boost, "BOOST", "UPS %s: boosting incoming voltage"),
     (NotifyType::NotBoost, "NOTBOOST", "UPS %s: no longer boosting incoming voltage"),
     (NotifyType::Other, "OTHER", "UPS %s: has at least one unclassified status token: [%s]"),
-    (NotifyType::NotOther, "NOTOTHER", "UPS %s: has no unclassified status tokens anymore"),
+    (NotifyType::NotOther, "NOTOTHER", "UPS %s has no unclassified status tokens anymore"),
     (NotifyType::SuspendStarting, "SUSPEND_STARTING", "OS is entering sleep/suspend/hibernate mode"),
     (
         NotifyType::SuspendFinished,
@@ -82,7 +85,12 @@ const TABLE: &[(NotifyType, &str, &str)] = &[
     (
         NotifyType::ShutdownHostsync,
         "SHUTDOWN_HOSTSYNC",
-        "Primary upsmon process is waiting for secondaries to log out, then will shut down",
+        "Shutdown initiated; primary system is waiting for secondaries to log out or time out",
+    ),
+    (
+        NotifyType::SuspendTimejumpUnexpected,
+        "SUSPEND_TIMEJUMP_UNEXPECTED",
+        "Unexpected clock change by %s, treating as wake up from sleep",
     ),
 ];
 
@@ -100,6 +108,19 @@ impl NotifyType {
     /// NUT's stock message for this type.
     pub fn default_message(self) -> &'static str {
         TABLE.iter().find(|(t, _, _)| *t == self).map(|(_, _, m)| *m).unwrap_or("%s")
+    }
+
+    /// True for the notifications about this host rather than a UPS (UPSNAME is empty).
+    pub fn is_host_wide(self) -> bool {
+        matches!(
+            self,
+            NotifyType::Shutdown
+                | NotifyType::NoParent
+                | NotifyType::ShutdownHostsync
+                | NotifyType::SuspendStarting
+                | NotifyType::SuspendFinished
+                | NotifyType::SuspendTimejumpUnexpected
+        )
     }
 
     /// Looks a type up by its upsmon.conf name, case-insensitively as NUT does.
@@ -189,7 +210,7 @@ mod tests {
             assert_eq!(NotifyType::from_name(t.name()), Some(t));
         }
         assert_eq!(NotifyType::from_name("onbatt"), Some(NotifyType::OnBatt));
-        assert_eq!(NotifyType::all().count(), 31);
+        assert_eq!(NotifyType::all().count(), 32);
     }
 
     #[test]

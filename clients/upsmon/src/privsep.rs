@@ -32,6 +32,8 @@ pub enum Shutdowner {
         pipe: File,
         /// The parent's PID, to notice when it is gone.
         parent: i32,
+        /// What the parent was started with (it cannot change).
+        conf: ShutdownConf,
     },
 }
 
@@ -56,6 +58,25 @@ impl Shutdowner {
             Shutdowner::Pipe { pipe, .. } => {
                 if pipe.write_all(b"S").is_err() {
                     log(Level::Alert, "Unable to call parent pipe for shutdown");
+                }
+            }
+        }
+    }
+
+    /// A reload changed SHUTDOWNCMD or POWERDOWNFLAG: the same process takes the new values;
+    /// the privileged parent cannot be told, so NUT's warning says a restart is needed.
+    pub fn reconfigure(&mut self, new: ShutdownConf, conf_file: &str) {
+        match self {
+            Shutdowner::Direct(c) => *c = new,
+            Shutdowner::Pipe { conf, .. } => {
+                for (key, old, new) in [
+                    ("SHUTDOWNCMD", &conf.shutdowncmd, &new.shutdowncmd),
+                    ("POWERDOWNFLAG", &conf.pdflag, &new.pdflag),
+                ] {
+                    if old != new {
+                        log(Level::Warning, &format!("Warning: {key} redefined in {conf_file}!"));
+                        log(Level::Warning, "You must restart upsmon for this change to work");
+                    }
                 }
             }
         }
@@ -139,7 +160,7 @@ pub fn start(conf: ShutdownConf) -> Result<Shutdowner, String> {
             // SAFETY: we own both descriptors; the read end belongs to the parent.
             unsafe { libc::close(fds[0]) };
             // SAFETY: fds[1] is an open descriptor nothing else owns.
-            Ok(Shutdowner::Pipe { pipe: unsafe { File::from_raw_fd(fds[1]) }, parent })
+            Ok(Shutdowner::Pipe { pipe: unsafe { File::from_raw_fd(fds[1]) }, parent, conf })
         }
         child => {
             // SAFETY: as above, for the other end.

@@ -75,8 +75,7 @@ fn dash_k_reports_the_powerdown_flag() {
 
 #[test]
 fn privileged_parent_follows_the_monitor_out_on_stop() {
-    if nut_daemon::privs::euid() != 0 {
-        eprintln!("skipping: privilege separation needs root");
+    if !nut_testkit::require("privileged_parent_follows_the_monitor_out_on_stop", nut_testkit::Prereq::Root) {
         return;
     }
     let dir = setup("MONITOR eaton@localhost:1 1 upsmon secret primary", "");
@@ -104,4 +103,37 @@ fn privileged_parent_follows_the_monitor_out_on_stop() {
         stat.is_empty() || stat.split(") ").nth(1).is_some_and(|r| r.starts_with('Z'))
     };
     assert!(wait_until(Duration::from_secs(5), gone), "the monitor exited");
+}
+
+#[test]
+fn check_config_checks_monitoring_only_lines_too_since_they_log_in() {
+    let users = "[upsmon]\n password = secret\n upsmon secondary\n";
+    let dir = setup("MONITOR eaton@localhost:1 0 upsmon wrong secondary\nMINSUPPLIES 0", users);
+    let text = String::from_utf8_lossy(&upsmon(&dir, &["--check-config"]).stdout).to_string();
+    assert!(
+        text.contains(
+            "upsmon.conf:1: error: MONITOR eaton@localhost:1: the password for user [upsmon] differs"
+        ),
+        "{text}"
+    );
+    // With LOGIN_MONITOR_ONLY off the line never logs in: nothing to compare.
+    let dir = setup(
+        "MONITOR eaton@localhost:1 0 upsmon wrong secondary\nMINSUPPLIES 0\nLOGIN_MONITOR_ONLY off",
+        users,
+    );
+    let text = String::from_utf8_lossy(&upsmon(&dir, &["--check-config"]).stdout).to_string();
+    assert!(!text.contains("password for user"), "{text}");
+}
+
+#[test]
+fn a_host_wide_test_notification_names_no_ups() {
+    let dir =
+        setup("MONITOR eaton@localhost:1 1 upsmon secret primary\nNOTIFYFLAG SUSPEND_FINISHED EXEC", "");
+    let out = upsmon(&dir, &["-c", "test-notify", "SUSPEND_FINISHED"]);
+    assert!(out.status.success(), "{out:?}");
+    let log = std::fs::read_to_string(dir.path().join("notify.log")).unwrap_or_default();
+    assert_eq!(
+        log.trim(),
+        "SUSPEND_FINISHED||OS just finished sleep/suspend/hibernate mode, de-activating obsolete UPS readings to avoid an unfortunate shutdown"
+    );
 }

@@ -67,8 +67,7 @@ fn debian_upsmon_master_and_slave_work_against_our_upsd() {
 
 #[test]
 fn our_upsmon_master_and_slave_work_against_our_upsd() {
-    if !std::path::Path::new("/usr/bin/unshare").exists() {
-        eprintln!("SKIP: unshare is missing");
+    if !nut_testkit::require("our upsmon master/slave", nut_testkit::Prereq::Unshare) {
         return;
     }
     master_and_slave(Impl::Ours);

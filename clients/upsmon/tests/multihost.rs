@@ -102,13 +102,18 @@ fn in_netns<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> T {
 fn network(tag: &str, hosts: usize) -> Option<Net> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIP multi-host test: needs root to create network namespaces");
+        nut_testkit::skip(
+            &format!("multi-host test {tag}"),
+            "needs root to create network namespaces",
+            nut_testkit::Prereq::Root,
+        );
         return None;
     }
     match Net::create(tag, hosts) {
         Ok(n) => Some(n),
         Err(e) => {
-            eprintln!("SKIP multi-host test: cannot create network namespaces ({e})");
+            let why = format!("cannot create network namespaces ({e})");
+            nut_testkit::skip(&format!("multi-host test {tag}"), &why, nut_testkit::Prereq::NetNamespaces);
             None
         }
     }

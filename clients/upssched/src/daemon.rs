@@ -7,10 +7,11 @@
 //! that races with that exit gets no reply, and the client simply starts over.
 //!
 //! Request lines (parseconf words), each answered by one line:
-//! - `START <name> <secs> <ups> <ntype>` / `START-SHARED ...` → `OK`
+//! - `START <name> <secs> <ups> <ntype> <msg>` / `START-SHARED ...` → `OK`
 //! - `CANCEL <name> <ups|*> [cmd]` → `OK`, or `RUN <cmd>` when nothing was cancelled and the
 //!   client must run `cmd` itself
-//! - `LIST` → `TIMER <name> <secs-left> <ups> <ntype>` lines, then `END`
+//! - `LIST` → `TIMER <name> <abs> <rel> <ntypes> <upsnames> <msgs>` lines (the fields of
+//!   NUT's `upssched -l`), then `END`
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -38,42 +39,48 @@ pub struct Paths {
     pub lockfn: PathBuf,
 }
 
-/// Runs `CMDSCRIPT cmd` through the shell as NUT's `system()` call does, with the UPSNAME
-/// and NOTIFYTYPE of the event behind it. Returns once the command has started; the exit is
-/// collected in the background so a slow script never delays other timers.
-pub fn run_command(cmdscript: &str, cmd: &str, ups: &str, ntype: &str) {
+/// The variables upsmon hands to upssched; CMDSCRIPT gets only the ones of the event behind
+/// it (NUT 2.8.5 clears them in the timer daemon).
+const EVENT_VARS: [&str; 3] = ["UPSNAME", "NOTIFYTYPE", "NOTIFYMSG"];
+
+fn command(cmdscript: &str, cmd: &str, env: &[(&str, String)]) -> (Command, String) {
     let line = format!("{cmdscript} {cmd}");
-    match Command::new("/bin/sh")
-        .arg("-c")
-        .arg(&line)
-        .env("UPSNAME", ups)
-        .env("NOTIFYTYPE", ntype)
-        .stdin(Stdio::null())
-        .spawn()
-    {
+    let mut c = Command::new("/bin/sh");
+    c.arg("-c").arg(&line).stdin(Stdio::null());
+    for v in EVENT_VARS {
+        c.env_remove(v);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    (c, line)
+}
+
+/// Runs `CMDSCRIPT cmd` through the shell as NUT's `system()` call does, with the
+/// environment of the event behind it. Returns once the command has started; the exit is
+/// collected in the background so a slow script never delays other timers.
+pub fn run_command(cmdscript: &str, cmd: &str, env: &[(&str, String)]) {
+    let (mut c, line) = command(cmdscript, cmd, env);
+    match c.spawn() {
         Ok(mut child) => {
             std::thread::spawn(move || {
                 let _ = child.wait();
             });
         }
-        Err(e) => eprintln!("upssched: cannot run [{line}]: {e}: check CMDSCRIPT in upssched.conf"),
+        Err(e) => tracing::error!("Execute command failure: {line}: {e}: check CMDSCRIPT in upssched.conf"),
     }
 }
 
 /// Runs `CMDSCRIPT cmd` and waits for it (EXECUTE and cancel commands, as NUT does).
-pub fn run_command_wait(cmdscript: &str, cmd: &str, ups: &str, ntype: &str) {
-    let line = format!("{cmdscript} {cmd}");
-    let status = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(&line)
-        .env("UPSNAME", ups)
-        .env("NOTIFYTYPE", ntype)
-        .stdin(Stdio::null())
-        .status();
-    match status {
-        Ok(s) if !s.success() => eprintln!("upssched: [{line}] exited with {s}"),
-        Ok(_) => {}
-        Err(e) => eprintln!("upssched: cannot run [{line}]: {e}: check CMDSCRIPT in upssched.conf"),
+pub fn run_command_wait(cmdscript: &str, cmd: &str, env: &[(&str, String)]) {
+    let (mut c, line) = command(cmdscript, cmd, env);
+    match c.status() {
+        Ok(s) => match s.code() {
+            Some(0) => {}
+            Some(code) => tracing::info!("exec_cmd({line}) returned {code}"),
+            None => tracing::warn!("exec_cmd({line}) terminated by {s}"),
+        },
+        Err(e) => tracing::error!("Execute command failure: {line}: {e}: check CMDSCRIPT in upssched.conf"),
     }
 }
 
@@ -146,13 +153,20 @@ fn lock(path: &Path) -> Result<File, String> {
 fn spawn_daemon(paths: &Paths) -> Result<(), String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find my own program to start the timer daemon: {e}"))?;
-    Command::new(exe)
-        .arg(DAEMON_FLAG)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start the upssched timer daemon: {e}"))?;
+    let mut c = Command::new(exe);
+    c.arg(DAEMON_FLAG).stdin(Stdio::null()).stdout(Stdio::null()).process_group(0);
+    // The daemon logs to syslog; like NUT's it keeps stderr only when debugging.
+    let level = nut_daemon::log::debug_level();
+    if level > 0 {
+        c.env("NUT_DEBUG_LEVEL", level.to_string());
+    } else {
+        c.stderr(Stdio::null()).env_remove("NUT_DEBUG_LEVEL");
+    }
+    // What the first event's invocation had means nothing when a timer fires (NUT 2.8.5).
+    for v in EVENT_VARS {
+        c.env_remove(v);
+    }
+    c.spawn().map_err(|e| format!("cannot start the upssched timer daemon: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if UnixStream::connect(&paths.pipefn).is_ok() {
@@ -179,13 +193,17 @@ pub fn run_daemon(paths: Paths) -> ! {
     let listener = match UnixListener::bind(&paths.pipefn) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!(
-                "upssched: cannot listen on PIPEFN {}: {e}: make its directory writable for the user upsmon runs as",
+            tracing::error!(
+                "cannot listen on PIPEFN {}: {e}: make its directory writable for the user upsmon runs as",
                 paths.pipefn.display()
             );
             std::process::exit(1);
         }
     };
+    // NUT says so (at info) only when debugging.
+    if nut_daemon::log::debug_level() > 0 {
+        tracing::info!("Timer daemon started");
+    }
     let _ = std::fs::set_permissions(&paths.pipefn, std::fs::Permissions::from_mode(0o660));
     let start = Instant::now();
     let now = move || start.elapsed().as_millis() as u64;
@@ -208,11 +226,18 @@ fn timer_loop(state: &(Mutex<Shared>, Condvar), paths: &Paths, now: impl Fn() ->
     loop {
         let t = now();
         for timer in g.timers.due(t) {
-            eprintln!("upssched: timer {} expired, running CMDSCRIPT", timer.name);
-            run_command(&paths.cmdscript, &timer.name, &timer.ups, &timer.ntype);
+            // NUT says so (at info) only when debugging.
+            if nut_daemon::log::debug_level() > 0 {
+                tracing::info!("Event: {} ", timer.name);
+            }
+            run_command(&paths.cmdscript, &timer.name, &timer.env());
         }
         // Exit once idle; a daemon started for a request that never came gives up after 10 s.
         if g.timers.is_empty() && (g.served || t > 10_000) {
+            if nut_daemon::log::debug_level() > 0 {
+                tracing::info!("Timer queue empty, exiting");
+            }
+            tracing::debug!("Timer queue empty, closing pipe and exiting upssched daemon");
             let _ = std::fs::remove_file(&paths.pipefn);
             std::process::exit(0);
         }
@@ -232,27 +257,27 @@ fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let (lock, cvar) = state;
+    let Ok(mut g) = lock.lock() else { return };
     let reply = match words::split(line.trim_end()) {
-        Ok(w) => answer(&w, state, now),
+        Ok(w) => answer(&w, &mut g, now()),
         Err(e) => format!("ERR INVALID-ARGUMENT {e}\n"),
     };
+    tracing::trace!("request [{}]: [{}]", line.trim_end(), reply.trim_end());
+    // The reply leaves before the lock is released: the timer thread may exit the daemon as
+    // soon as it sees no timer left, and a client whose cancel went unanswered would take the
+    // daemon for gone and run the cancel command although the timer was cancelled.
     let _ = out.write_all(reply.as_bytes());
+    drop(g);
+    cvar.notify_all();
 }
 
-fn answer(w: &[String], state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64) -> String {
-    let (lock, cvar) = state;
-    let Ok(mut g) = lock.lock() else { return "ERR UNKNOWN\n".into() };
-    let t = now();
+fn answer(w: &[String], g: &mut Shared, t: u64) -> String {
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let reply = match w.as_slice() {
-        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype] => match secs.parse::<u64>() {
+        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype, msg] => match secs.parse::<u64>() {
             Ok(secs) => {
-                let timer = Timer {
-                    name: name.to_string(),
-                    ups: ups.to_string(),
-                    ntype: ntype.to_string(),
-                    due: secs * 1000,
-                };
+                let timer = Timer::new(name, secs * 1000, ups, ntype, msg);
                 g.timers.handle(Request::Start { timer, shared: *verb == "START-SHARED" }, t);
                 "OK\n".to_string()
             }
@@ -270,14 +295,19 @@ fn answer(w: &[String], state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64)
             }
         }
         ["LIST"] => {
+            let wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
             let mut s = String::new();
             for tm in g.timers.list() {
-                let left = tm.due.saturating_sub(t).div_ceil(1000);
+                let left = tm.due.saturating_sub(t).div_ceil(1000) as i64;
                 s.push_str(&format!(
-                    "TIMER {} {left} {} {}\n",
+                    "TIMER {} {} {left} {} {} {}\n",
                     words::quote(&tm.name),
-                    words::quote(&tm.ups),
-                    words::quote(&tm.ntype)
+                    wall + left,
+                    words::quote(&tm.ntypes.join(",")),
+                    words::quote(&tm.upsnames.join(",")),
+                    words::quote(&tm.msgs.join(".\t"))
                 ));
             }
             s.push_str("END\n");
@@ -286,6 +316,5 @@ fn answer(w: &[String], state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64)
         _ => "ERR UNKNOWN-COMMAND\n".into(),
     };
     g.served = true;
-    cvar.notify_all();
     reply
 }

@@ -1,10 +1,11 @@
 //! The timer daemon's state with no I/O: requests and the time in, commands to run out.
 //!
-//! Semantics follow NUT 2.8.0 as observed with Debian's upssched: starting a timer whose name
-//! already runs adds a second one (both fire), and a cancel removes the oldest timer with that
-//! name. The 2.8.5 verbs add a shared start (no duplicate) and a cancel limited to timers the
-//! same UPS started. Unlike NUT, a fired timer runs CMDSCRIPT with the UPSNAME and NOTIFYTYPE
-//! of the invocation that started it, not those of whichever invocation started the daemon.
+//! Semantics are NUT 2.8.5's: starting a timer whose name already runs adds a second one
+//! (both fire); a shared start (`START-TIMER-SHARED`) instead adds the caller's UPSNAME,
+//! NOTIFYTYPE and NOTIFYMSG to the timer of that name already running; `CANCEL-TIMER`
+//! removes every timer of that name (NUT 2.8.0 removed only the oldest). A fired timer runs
+//! CMDSCRIPT with the UPSNAMEs, NOTIFYTYPEs and NOTIFYMSGs of the invocations that started
+//! it ([`Timer::env`]).
 
 /// Milliseconds on a monotonic clock.
 pub type Millis = u64;
@@ -14,12 +15,50 @@ pub type Millis = u64;
 pub struct Timer {
     /// Name, passed to CMDSCRIPT when it fires.
     pub name: String,
-    /// UPSNAME of the invocation that started it.
-    pub ups: String,
-    /// NOTIFYTYPE of the invocation that started it.
-    pub ntype: String,
+    /// UPSNAME of each invocation that started (or shared) it, without repeats.
+    pub upsnames: Vec<String>,
+    /// NOTIFYTYPE of each, without repeats.
+    pub ntypes: Vec<String>,
+    /// NOTIFYMSG of each, without repeats.
+    pub msgs: Vec<String>,
     /// When it fires.
     pub due: Millis,
+}
+
+impl Timer {
+    /// A timer started by one invocation; empty values are not recorded (as in NUT).
+    pub fn new(name: &str, due: Millis, ups: &str, ntype: &str, msg: &str) -> Timer {
+        let mut t =
+            Timer { name: name.to_string(), upsnames: Vec::new(), ntypes: Vec::new(), msgs: Vec::new(), due };
+        t.add(ups, ntype, msg);
+        t
+    }
+
+    /// Records another invocation's values (a shared start).
+    fn add(&mut self, ups: &str, ntype: &str, msg: &str) {
+        for (list, v) in [(&mut self.upsnames, ups), (&mut self.ntypes, ntype), (&mut self.msgs, msg)] {
+            if !v.is_empty() && !list.iter().any(|x| x == v) {
+                list.push(v.to_string());
+            }
+        }
+    }
+
+    /// The environment CMDSCRIPT gets when this timer fires, as NUT 2.8.5 sets it:
+    /// `UPSNAME` and `NOTIFYTYPE` comma-separated, `NOTIFYMSG` joined with ".\t"; a variable
+    /// with no value is left out.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (k, list, sep) in [
+            ("UPSNAME", &self.upsnames, ","),
+            ("NOTIFYTYPE", &self.ntypes, ","),
+            ("NOTIFYMSG", &self.msgs, ".\t"),
+        ] {
+            if !list.is_empty() {
+                out.push((k, list.join(sep)));
+            }
+        }
+        out
+    }
 }
 
 /// A request to the daemon.
@@ -29,14 +68,14 @@ pub enum Request {
     Start {
         /// The timer to add (its `due` is relative: seconds from now, times 1000).
         timer: Timer,
-        /// Do nothing when a timer with this name already runs.
+        /// Join the running timer of this name, if there is one.
         shared: bool,
     },
     /// CANCEL-TIMER, or CANCEL-TIMER-MATCHED when `ups` is set.
     Cancel {
         /// Timer name.
         name: String,
-        /// Only cancel a timer this UPS started.
+        /// Only cancel timers this UPS started (or shared).
         ups: Option<String>,
         /// Command to run if nothing was cancelled.
         cmd: Option<String>,
@@ -63,24 +102,24 @@ impl Timers {
     pub fn handle(&mut self, req: Request, now: Millis) -> Outcome {
         match req {
             Request::Start { mut timer, shared } => {
-                if !(shared && self.list.iter().any(|t| t.name == timer.name)) {
+                // NUT 2.8.5 joins the first timer of that name.
+                if let Some(t) = self.list.iter_mut().find(|t| shared && t.name == timer.name) {
+                    let (u, n, m) =
+                        (timer.upsnames.join(","), timer.ntypes.join(","), timer.msgs.join(".\t"));
+                    t.add(&u, &n, &m);
+                } else {
                     timer.due += now;
                     self.list.push(timer);
                 }
                 Outcome::Done
             }
             Request::Cancel { name, ups, cmd } => {
-                let pos = self
-                    .list
-                    .iter()
-                    .position(|t| t.name == name && ups.as_deref().filter(|u| *u != t.ups).is_none());
-                match (pos, cmd) {
-                    (Some(i), _) => {
-                        self.list.remove(i);
-                        Outcome::Done
-                    }
-                    (None, Some(cmd)) => Outcome::Run(cmd),
-                    (None, None) => Outcome::Done,
+                let before = self.list.len();
+                self.list
+                    .retain(|t| !(t.name == name && ups.as_ref().is_none_or(|u| t.upsnames.contains(u))));
+                match cmd {
+                    Some(cmd) if self.list.len() == before => Outcome::Run(cmd),
+                    _ => Outcome::Done,
                 }
             }
         }
@@ -110,15 +149,33 @@ impl Timers {
     }
 }
 
+/// C's `%g` for a whole number of seconds, as NUT's `upssched -l` prints the time left
+/// (`27`, `-3`, `1.2e+06`).
+pub fn format_g(secs: i64) -> String {
+    if secs.unsigned_abs() < 1_000_000 {
+        return secs.to_string();
+    }
+    // Six significant digits, exponent form, trailing zeros dropped.
+    let s = format!("{:.5e}", secs as f64);
+    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    let exp: i32 = exp.parse().unwrap_or(0);
+    format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn start(name: &str, ups: &str, secs: u64, shared: bool) -> Request {
         Request::Start {
-            timer: Timer { name: name.into(), ups: ups.into(), ntype: "ONBATT".into(), due: secs * 1000 },
+            timer: Timer::new(name, secs * 1000, ups, "ONBATT", &format!("UPS {ups} on battery")),
             shared,
         }
+    }
+
+    fn cancel(name: &str, ups: Option<&str>, cmd: Option<&str>) -> Request {
+        Request::Cancel { name: name.into(), ups: ups.map(str::to_string), cmd: cmd.map(str::to_string) }
     }
 
     fn names(t: &[Timer]) -> Vec<&str> {
@@ -137,42 +194,68 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_start_adds_a_second_timer_and_cancel_removes_the_oldest() {
-        // Observed with Debian's upssched 2.8.0: two ONBATT from two UPSes start two timers,
-        // one ONLINE cancels one of them, and the other still fires.
+    fn cancel_removes_every_timer_of_that_name_like_nut_2_8_5() {
+        // NEWS 2.8.5: "CANCEL-TIMER no longer stops at first hit" (2.8.0 removed the oldest).
         let mut t = Timers::default();
         t.handle(start("onbatt", "u1", 2, false), 0);
         t.handle(start("onbatt", "u2", 2, false), 100);
-        let cancel = Request::Cancel { name: "onbatt".into(), ups: None, cmd: Some("online".into()) };
-        assert_eq!(t.handle(cancel.clone(), 200), Outcome::Done);
-        let fired = t.due(5000);
-        assert_eq!(fired.len(), 1);
-        assert_eq!(fired[0].ups, "u2");
+        t.handle(start("other", "u2", 2, false), 100);
+        assert_eq!(t.handle(cancel("onbatt", None, Some("online")), 200), Outcome::Done);
+        assert_eq!(names(&t.due(5000)), ["other"]);
         assert_eq!(
-            t.handle(cancel, 6000),
+            t.handle(cancel("onbatt", None, Some("online")), 6000),
             Outcome::Run("online".into()),
             "nothing left to cancel runs the command"
         );
+        assert_eq!(t.handle(cancel("onbatt", None, None), 6000), Outcome::Done);
     }
 
     #[test]
-    fn shared_start_keeps_one_timer() {
+    fn shared_start_joins_the_running_timer_and_reports_every_caller() {
         let mut t = Timers::default();
         t.handle(start("s", "u1", 10, true), 0);
         t.handle(start("s", "u2", 10, true), 5000);
+        t.handle(start("s", "u1", 10, true), 6000);
         assert_eq!(t.list().len(), 1);
         assert_eq!(t.next_due(), Some(10_000), "not restarted");
+        let fired = t.due(10_000);
+        assert_eq!(
+            fired[0].env(),
+            [
+                ("UPSNAME", "u1,u2".to_string()),
+                ("NOTIFYTYPE", "ONBATT".to_string()),
+                ("NOTIFYMSG", "UPS u1 on battery.\tUPS u2 on battery".to_string())
+            ]
+        );
+        // A plain start next to it makes its own timer.
+        t.handle(start("s", "u3", 1, true), 20_000);
+        t.handle(start("s", "u4", 1, false), 20_000);
+        assert_eq!(t.list().len(), 2);
     }
 
     #[test]
-    fn matched_cancel_only_touches_the_same_ups() {
+    fn empty_values_are_left_out_of_the_environment() {
+        let t = Timer::new("x", 0, "u", "", "");
+        assert_eq!(t.env(), [("UPSNAME", "u".to_string())]);
+    }
+
+    #[test]
+    fn matched_cancel_only_touches_timers_of_the_same_ups() {
         let mut t = Timers::default();
         t.handle(start("x", "u1", 10, false), 0);
-        let other = Request::Cancel { name: "x".into(), ups: Some("u2".into()), cmd: Some("c".into()) };
-        assert_eq!(t.handle(other, 1), Outcome::Run("c".into()));
-        assert_eq!(t.list().len(), 1);
-        let same = Request::Cancel { name: "x".into(), ups: Some("u1".into()), cmd: None };
-        assert_eq!(t.handle(same, 2), Outcome::Done);
-        assert!(t.is_empty());
+        t.handle(start("x", "u1", 10, false), 0);
+        assert_eq!(t.handle(cancel("x", Some("u2"), Some("c")), 1), Outcome::Run("c".into()));
+        assert_eq!(t.list().len(), 2);
+        assert_eq!(t.handle(cancel("x", Some("u1"), Some("c")), 2), Outcome::Done);
+        assert!(t.is_empty(), "every matching timer goes");
+    }
+
+    #[test]
+    fn time_left_prints_like_c_percent_g() {
+        assert_eq!(format_g(27), "27");
+        assert_eq!(format_g(-3), "-3");
+        assert_eq!(format_g(999_999), "999999");
+        assert_eq!(format_g(1_000_000), "1e+06");
+        assert_eq!(format_g(1_234_567), "1.23457e+06");
     }
 }

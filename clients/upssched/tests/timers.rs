@@ -1,5 +1,7 @@
 //! upssched end to end: timers start, cancel and fire CMDSCRIPT in order; concurrent
-//! invocations share one timer daemon; and the command sequence matches Debian's upssched.
+//! invocations share one timer daemon; CMDSCRIPT's environment (UPSNAME, NOTIFYTYPE,
+//! NOTIFYMSG) and `-l` follow NUT 2.8.5; and where 2.8.0 and 2.8.5 agree, the commands match
+//! Debian's upssched 2.8.0.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,7 +11,8 @@ use nut_testkit::{debian_bin, require_debian_nut, wait_until, TempDir};
 
 const OURS: &str = env!("CARGO_BIN_EXE_upssched");
 
-/// A configuration directory with a CMDSCRIPT that appends `cmd UPSNAME NOTIFYTYPE` lines.
+/// A configuration directory with a CMDSCRIPT that appends `cmd UPSNAME NOTIFYTYPE` lines to
+/// `log` and `cmd|UPSNAME|NOTIFYTYPE|NOTIFYMSG` lines (`-` for an unset variable) to `env`.
 struct Setup {
     dir: TempDir,
 }
@@ -21,7 +24,11 @@ impl Setup {
         let script = d.join("cmd.sh");
         std::fs::write(
             &script,
-            format!("#!/bin/sh\necho \"$1 $UPSNAME $NOTIFYTYPE\" >> {}/log\n", d.display()),
+            format!(
+                "#!/bin/sh\necho \"$1 $UPSNAME $NOTIFYTYPE\" >> {d}/log\n\
+                 echo \"$1|${{UPSNAME--}}|${{NOTIFYTYPE--}}|${{NOTIFYMSG--}}\" >> {d}/env\n",
+                d = d.display()
+            ),
         )
         .expect("write script");
         Command::new("chmod").arg("+x").arg(&script).status().expect("chmod");
@@ -45,10 +52,40 @@ impl Setup {
         c
     }
 
-    /// Runs one invocation as upsmon would.
+    /// Runs one invocation as upsmon would, without a message.
     fn event(&self, prog: &str, ups: &str, ntype: &str) {
         let st = self.cmd(prog).env("UPSNAME", ups).env("NOTIFYTYPE", ntype).status().expect("run upssched");
         assert!(st.success(), "{prog} {ups} {ntype} failed: {st}");
+    }
+
+    /// Runs one invocation as upsmon does: the message is the argument.
+    fn notify(&self, prog: &str, ups: &str, ntype: &str, msg: &str) {
+        let st = self
+            .cmd(prog)
+            .arg(msg)
+            .env("UPSNAME", ups)
+            .env("NOTIFYTYPE", ntype)
+            .status()
+            .expect("run upssched");
+        assert!(st.success(), "{prog} {ups} {ntype} failed: {st}");
+    }
+
+    fn envlog(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path().join("env"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `upssched -l`: exit status and the lines split at tabs.
+    fn list(&self) -> (bool, Vec<Vec<String>>, String) {
+        let out = self.cmd(OURS).arg("-l").output().expect("upssched -l");
+        let rows = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect();
+        (out.status.success(), rows, String::from_utf8_lossy(&out.stderr).into_owned())
     }
 
     fn log(&self) -> Vec<String> {
@@ -120,16 +157,28 @@ fn cancel_before_expiry_runs_nothing_and_after_expiry_runs_the_command() {
 }
 
 #[test]
-fn list_shows_running_timers() {
+fn list_shows_running_timers_like_nut_2_8_5() {
+    // upssched(8) 2.8.5: NAME, TIMEOUT_ABS, TIMEOUT_REL, NOTIFYTYPE, UPSNAME, NOTIFYMSG,
+    // tab-separated; an error when no timer daemon runs.
     let s = Setup::new("AT ONBATT * START-TIMER longtimer 30\nAT ONLINE * CANCEL-TIMER longtimer\n");
-    s.event(OURS, "ups@localhost", "ONBATT");
-    let out = s.cmd(OURS).arg("-l").output().expect("upssched -l");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("longtimer") && text.contains("ups@localhost"), "{text}");
+    s.notify(OURS, "ups@localhost", "ONBATT", "UPS ups@localhost on battery");
+    let (ok, rows, err) = s.list();
+    assert!(ok, "{err}");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!(r.len(), 6, "{r:?}");
+    assert_eq!((r[0].as_str(), r[3].as_str(), r[4].as_str()), ("longtimer", "ONBATT", "ups@localhost"));
+    assert_eq!(r[5], "UPS ups@localhost on battery");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let abs: u64 = r[1].parse().expect("TIMEOUT_ABS is a Unix time");
+    let rel: u64 = r[2].parse().expect("TIMEOUT_REL is whole seconds");
+    assert!((25..=30).contains(&rel), "{r:?}");
+    assert!(abs.abs_diff(now + rel) <= 2, "{abs} vs {now} + {rel}");
     s.event(OURS, "ups@localhost", "ONLINE");
     assert!(s.wait_no_daemon());
-    let out = s.cmd(OURS).arg("-l").output().expect("upssched -l");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No timers"));
+    let (ok, rows, err) = s.list();
+    assert!(!ok && rows.is_empty());
+    assert!(err.contains("upssched timer is not running"), "{err}");
 }
 
 #[test]
@@ -148,34 +197,98 @@ fn concurrent_invocations_never_start_two_daemons() {
         assert!(c.wait().expect("wait").success());
     }
     assert_eq!(s.daemons().len(), 1, "exactly one timer daemon");
-    let out = s.cmd(OURS).arg("-l").output().expect("upssched -l");
-    let listed = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("t ")).count();
+    let listed = s.list().1.iter().filter(|r| r[0] == "t").count();
     assert_eq!(listed, 12, "every invocation's timer reached the one daemon");
     assert!(wait_until(Duration::from_secs(10), || s.log().len() == 12));
     assert!(s.wait_no_daemon());
 }
 
 #[test]
+fn cmdscript_gets_notifymsg_upsname_and_notifytype() {
+    // upssched(8) 2.8.5: the message upsmon passes as the argument reaches CMDSCRIPT as
+    // NOTIFYMSG, "immediately or after a timer expires"; the timer's command gets the
+    // UPSNAME and NOTIFYTYPE of the event that started it.
+    let s = Setup::new(
+        "AT ONBATT * START-TIMER later 1\nAT ONBATT * EXECUTE now\nAT ONLINE * CANCEL-TIMER gone back\n",
+    );
+    s.notify(OURS, "ups1@host", "ONBATT", "UPS ups1@host on battery");
+    assert!(wait_until(Duration::from_secs(5), || s.envlog().len() == 2), "{:?}", s.envlog());
+    s.event(OURS, "ups2@host", "ONLINE");
+    assert_eq!(
+        s.envlog(),
+        [
+            "now|ups1@host|ONBATT|UPS ups1@host on battery",
+            "later|ups1@host|ONBATT|UPS ups1@host on battery",
+            "back|ups2@host|ONLINE|-",
+        ]
+    );
+    assert!(s.wait_no_daemon());
+}
+
+#[test]
+fn cancel_timer_cancels_every_timer_of_that_name() {
+    // NEWS 2.8.5: "The CANCEL-TIMER action no longer stops at first hit for the timer name".
+    // Debian's 2.8.0 cancels the oldest only, and the second timer fires.
+    let rules = "AT ONBATT * START-TIMER onbatt 4\nAT ONLINE * CANCEL-TIMER onbatt online\n";
+    let run = |prog: &str| {
+        let s = Setup::new(rules);
+        s.event(prog, "u1", "ONBATT");
+        s.event(prog, "u2", "ONBATT");
+        s.event(prog, "u1", "ONLINE");
+        assert!(s.wait_no_daemon(), "{prog}: the daemon did not exit");
+        s.log()
+    };
+    assert_eq!(run(OURS), Vec::<String>::new(), "a timer survived the cancel");
+    // The same with Debian's 2.8.0, to show the difference is the version's.
+    if require_debian_nut("cancel_timer_cancels_every_timer_of_that_name (Debian's 2.8.0 part)") {
+        let debian =
+            debian_bin("upssched").expect("Debian's upssched is missing (apt-get install nut-client)");
+        let theirs = run(debian.to_str().unwrap_or_default());
+        assert_eq!(theirs.len(), 1, "Debian's 2.8.0 cancels one of the two: {theirs:?}");
+    }
+}
+
+#[test]
 fn shared_and_matched_timers() {
     let s = Setup::new(
-        "AT ONBATT * START-TIMER-SHARED shared 1\nAT ONBATT * START-TIMER own 30\nAT ONLINE * CANCEL-TIMER-MATCHED own\nAT ONLINE * CANCEL-TIMER gone back\n",
+        "AT ONBATT * START-TIMER-SHARED shared 1\nAT ONBATT * START-TIMER own 30\nAT ONLINE * CANCEL-TIMER-MATCHED own mine\nAT ONLINE * CANCEL-TIMER gone back\n",
     );
-    s.event(OURS, "a", "ONBATT");
-    s.event(OURS, "b", "ONBATT");
-    // b's ONLINE cancels b's own timer only; a's keeps running. (`gone` never runs, so its
-    // cancel command `back` runs each time.)
+    s.notify(OURS, "a", "ONBATT", "a on battery");
+    s.notify(OURS, "b", "ONBATT", "b on battery");
+    // b's ONLINE cancels b's own timer only; a's keeps running. The second time nothing of
+    // b's is left, so `mine` runs; `gone` never runs, so `back` runs each time.
     s.event(OURS, "b", "ONLINE");
     s.event(OURS, "b", "ONLINE");
-    assert!(wait_until(Duration::from_secs(5), || s.log().len() == 3));
-    let out = s.cmd(OURS).arg("-l").output().expect("upssched -l");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(text.lines().filter(|l| l.starts_with("own ")).count(), 1, "{text}");
-    assert!(text.contains(" a "), "{text}");
-    let mut log = s.log();
-    log.sort();
-    assert_eq!(log, ["back b ONLINE", "back b ONLINE", "shared a ONBATT"]);
+    assert!(wait_until(Duration::from_secs(5), || s.log().len() == 4), "{:?}", s.log());
+    let own: Vec<Vec<String>> = s.list().1.into_iter().filter(|r| r[0] == "own").collect();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0][4], "a");
+    let mut env = s.envlog();
+    env.sort();
+    // The shared timer reports both UPSes and both messages (NUT 2.8.5's separators).
+    assert_eq!(
+        env,
+        [
+            "back|b|ONLINE|-",
+            "back|b|ONLINE|-",
+            "mine|b|ONLINE|-",
+            "shared|a,b|ONBATT|a on battery.\tb on battery",
+        ]
+    );
     s.event(OURS, "a", "ONLINE");
     assert!(s.wait_no_daemon());
+}
+
+#[test]
+fn debug_min_in_upssched_conf_raises_the_level() {
+    // upssched.conf(5) 2.8.5: DEBUG_MIN; with debugging upssched says what it executes.
+    let quiet = Setup::new("AT LOWBATT * EXECUTE lowbatt\n");
+    let out = quiet.cmd(OURS).env("UPSNAME", "u").env("NOTIFYTYPE", "LOWBATT").output().expect("run");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Executing command"));
+    let loud = Setup::new("DEBUG_MIN 1\nAT LOWBATT * EXECUTE lowbatt\n");
+    let out = loud.cmd(OURS).env("UPSNAME", "u").env("NOTIFYTYPE", "LOWBATT").output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Executing command: lowbatt"), "{err}");
 }
 
 #[test]
@@ -183,11 +296,12 @@ fn missing_environment_is_refused_like_nut() {
     let s = Setup::new(RULES);
     let out = s.cmd(OURS).env_remove("UPSNAME").env_remove("NOTIFYTYPE").output().expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("UPSNAME and NOTIFYTYPE must be set"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("UPSNAME and NOTIFYTYPE must be set"));
 }
 
-/// The same event script against Debian's upssched and ours gives the same commands in the
-/// same order. (UPSNAME differs by design: NUT's daemon passes its own start-up environment.)
+/// Where 2.8.0 and 2.8.5 agree, Debian's upssched and ours run the same commands in the same
+/// order, with the same UPSNAME and NOTIFYTYPE: a timer that fires, one that is cancelled, a
+/// cancel with nothing to cancel, EXECUTE.
 #[test]
 fn command_sequence_matches_debian_upssched() {
     if !require_debian_nut("command_sequence_matches_debian_upssched") {
@@ -198,16 +312,20 @@ fn command_sequence_matches_debian_upssched() {
     let run = |prog: &str| -> Vec<String> {
         let s = Setup::new(RULES);
         s.event(prog, "u1", "ONBATT");
-        s.event(prog, "u2", "ONBATT");
         s.event(prog, "u1", "ONLINE");
+        assert!(s.wait_no_daemon(), "{prog}: daemon did not exit");
+        s.event(prog, "u2", "ONBATT");
         assert!(wait_until(Duration::from_secs(5), || s.log().len() == 1), "{prog}: {:?}", s.log());
         assert!(s.wait_no_daemon(), "{prog}: daemon did not exit");
         s.event(prog, "u1", "ONLINE");
         s.event(prog, "u1", "LOWBATT");
-        s.log().iter().map(|l| l.split(' ').next().unwrap_or("").to_string()).collect()
+        s.log()
     };
     let theirs = run(debian.to_str().unwrap_or_default());
     let ours = run(OURS);
-    assert_eq!(theirs, ["onbatt", "online", "lowbatt"]);
+    assert_eq!(theirs[0].split(' ').next(), Some("onbatt"), "{theirs:?}");
+    assert_eq!(theirs[1..], ["online u1 ONLINE", "lowbatt u1 LOWBATT"]);
+    // NUT 2.8.0's timer daemon passes the environment of the invocation that started it,
+    // which here is the one that started the timer too.
     assert_eq!(ours, theirs);
 }

@@ -26,7 +26,8 @@ const MAX_LINE: usize = 64 * 1024;
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Time allowed for each TCP connect attempt.
+    /// Time allowed for each TCP connect attempt; zero waits as long as the system does
+    /// (NUT's blocking connect, `-W 0`).
     pub connect_timeout: Duration,
     /// Time allowed for each read and write (`None` waits forever).
     pub io_timeout: Option<Duration>,
@@ -65,7 +66,12 @@ impl Client {
             .collect();
         let mut last = None;
         for a in &addrs {
-            match TcpStream::connect_timeout(a, opts.connect_timeout) {
+            let attempt = if opts.connect_timeout.is_zero() {
+                TcpStream::connect(a)
+            } else {
+                TcpStream::connect_timeout(a, opts.connect_timeout)
+            };
+            match attempt {
                 Ok(s) => {
                     // Requests are single short lines; don't let Nagle hold them back.
                     let _ = s.set_nodelay(true);
@@ -80,6 +86,12 @@ impl Client {
                         port,
                         addr: a.to_string(),
                     });
+                }
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    // As NUT does, a timeout ends the attempt (the other addresses would take
+                    // as long); the error is the system's ETIMEDOUT, "Connection timed out".
+                    last = Some((a.to_string(), io::Error::from_raw_os_error(libc::ETIMEDOUT)));
+                    break;
                 }
                 Err(e) => last = Some((a.to_string(), e)),
             }
@@ -138,9 +150,14 @@ impl Client {
     /// Connect like NUT 2.8.0's upsc/upscmd/upsrw/upslog (plain text), or with TLS when the
     /// environment asks for it ([`TlsOptions::from_env`]).
     pub fn connect_env(host: &str, port: u16) -> Result<Client> {
+        Self::connect_env_with(host, port, &Options::default())
+    }
+
+    /// [`Client::connect_env`] with explicit timeouts (the clients' `-W`).
+    pub fn connect_env_with(host: &str, port: u16, opts: &Options) -> Result<Client> {
         match TlsOptions::from_env() {
-            None => Self::connect(host, port),
-            Some(tls) => Self::connect_tls(host, port, &Options::default(), &tls),
+            None => Self::connect_with(host, port, opts),
+            Some(tls) => Self::connect_tls(host, port, opts, &tls),
         }
     }
 

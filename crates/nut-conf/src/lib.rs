@@ -11,7 +11,8 @@
 //!
 //! Modules: [`ups_conf`], [`upsd_conf`], [`upsd_users`], [`upsmon_conf`], [`upssched_conf`],
 //! [`nut_conf`] (shell syntax), [`cgi_conf`] (`hosts.conf` and `upsset.conf`), all on top of the
-//! one parseconf [`lexer`].
+//! one parseconf [`lexer`]; [`hosts_access`] reads tcp-wrappers' `hosts.allow`/`hosts.deny`
+//! (not a NUT file: libwrap's own syntax) and decides for a request as libwrap does.
 //!
 //! [`Diagnostic`] displays as `file:line: error: message`; messages say what to write instead.
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@
 
 pub mod cgi_conf;
 pub mod diag;
+pub mod hosts_access;
 mod io;
 pub mod lexer;
 pub mod notify;

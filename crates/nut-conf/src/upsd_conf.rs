@@ -47,8 +47,12 @@ pub struct UpsdConf {
     pub certrequest: Option<CertRequest>,
     /// `DISABLE_WEAK_SSL` (false).
     pub disable_weak_ssl: bool,
-    /// `DEBUG_MIN`: minimum debug level.
+    /// `DEBUG_MIN` (any case, as in NUT): minimum debug level at start; on reload, the level
+    /// to apply as-is.
     pub debug_min: Option<u32>,
+    /// The line of the last occurrence of each directive that was read (keyed by its
+    /// upper-case name), for messages that point at the line to change.
+    pub lines: std::collections::BTreeMap<String, usize>,
 }
 
 impl Default for UpsdConf {
@@ -68,11 +72,17 @@ impl Default for UpsdConf {
             certrequest: None,
             disable_weak_ssl: false,
             debug_min: None,
+            lines: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl UpsdConf {
+    /// The line of the last `key` directive (upper case), if the file has one.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.lines.get(key).copied()
+    }
+
     /// The addresses to listen on: the `LISTEN` lines, or NUT's default of localhost
     /// (127.0.0.1 and ::1) on 3493. `*` (2.8.1) is kept as written for the server to expand.
     pub fn listen_or_default(&self) -> Vec<(String, u16)> {
@@ -140,7 +150,15 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdConf> {
     let mut conf = UpsdConf::default();
     for line in &lines {
         let n = line.line;
-        let key = line.words[0].as_str();
+        // NUT compares keywords case-sensitively, except DEBUG_MIN ("debug_min also
+        // acceptable, to be on par with ups.conf").
+        let key = match line.words[0].as_str() {
+            k if k.eq_ignore_ascii_case("DEBUG_MIN") => "DEBUG_MIN",
+            k => k,
+        };
+        if KEYWORDS.contains(&key) {
+            conf.lines.insert(key.to_string(), n);
+        }
         // upsd.conf has no `=`; accept `KEY = value` quietly rather than misreading "=".
         let args: Vec<&str> = line.words[1..]
             .iter()
@@ -181,14 +199,14 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdConf> {
             }
             "ALLOW_NO_DEVICE" => {
                 if want(&mut sink, 1, 1, "ALLOW_NO_DEVICE true") {
-                    if let Some(v) = sink.boolean(n, key, args[0]) {
+                    if let Some(v) = number_or_boolean(&mut sink, n, key, args[0]) {
                         conf.allow_no_device = v;
                     }
                 }
             }
             "ALLOW_NOT_ALL_LISTENERS" => {
                 if want(&mut sink, 1, 1, "ALLOW_NOT_ALL_LISTENERS true") {
-                    if let Some(v) = sink.boolean(n, key, args[0]) {
+                    if let Some(v) = number_or_boolean(&mut sink, n, key, args[0]) {
                         conf.allow_not_all_listeners = v;
                     }
                 }
@@ -306,6 +324,31 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdConf> {
     sink.finish(conf)
 }
 
+/// NUT's reading of ALLOW_NO_DEVICE and ALLOW_NOT_ALL_LISTENERS: a number (non-zero is true)
+/// or a boolean word.
+fn number_or_boolean(sink: &mut Sink, line: usize, key: &str, value: &str) -> Option<bool> {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.bytes().any(|b| b != b'0'));
+    }
+    sink.boolean(line, key, value)
+}
+
+/// How NUT 2.8.5's upsd reads `ALLOW_NO_DEVICE` and `ALLOW_NOT_ALL_LISTENERS` from the
+/// environment (where they override upsd.conf): a value starting with `true`, `yes`, `on` or
+/// `1` (any case) is true, one starting with `false`, `no`, `off` or `0` is false; anything
+/// else leaves the file's setting (`None`).
+pub fn env_boolean(value: &str) -> Option<bool> {
+    let starts =
+        |p: &str| value.len() >= p.len() && value.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    if ["TRUE", "YES", "ON", "1"].iter().any(|p| starts(p)) {
+        Some(true)
+    } else if ["FALSE", "NO", "OFF", "0"].iter().any(|p| starts(p)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Every diagnostic for `upsd.conf` (what `upsd`'s check mode prints).
 pub fn check(text: &str, file: &str) -> Vec<crate::Diagnostic> {
     match parse(text, file) {
@@ -401,6 +444,31 @@ mod tests {
             "upsd.conf:11: error: LISTEN takes an address first, then the port: \"LISTEN 3493\" would listen on address 3493; write LISTEN 127.0.0.1 3493",
         ];
         crate::testutil::assert_prefixes(&e, &want);
+    }
+
+    #[test]
+    fn debug_min_in_any_case_and_numeric_booleans_as_nut() {
+        let (c, w) = ok("debug_min 3\nALLOW_NO_DEVICE 2\nALLOW_NOT_ALL_LISTENERS 0\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.debug_min, Some(3));
+        assert_eq!(c.line_of("DEBUG_MIN"), Some(1));
+        assert!(c.allow_no_device && !c.allow_not_all_listeners);
+        assert_eq!(ok("Debug_Min 0\n").0.debug_min, Some(0));
+        let e = errs("DEBUG_MIN -1\n");
+        assert!(e[0].starts_with("upsd.conf:1: error: DEBUG_MIN needs a whole number"), "{e:?}");
+    }
+
+    #[test]
+    fn environment_booleans_are_prefixes_as_in_nut() {
+        for t in ["true", "TRUE", "yes", "Yes", "on", "1", "10", "truely", "onwards"] {
+            assert_eq!(env_boolean(t), Some(true), "{t}");
+        }
+        for f in ["false", "NO", "off", "0", "nope", "offline"] {
+            assert_eq!(env_boolean(f), Some(false), "{f}");
+        }
+        for n in ["", "tru", "maybe", "2", " yes"] {
+            assert_eq!(env_boolean(n), None, "{n:?}");
+        }
     }
 
     #[test]

@@ -4,11 +4,16 @@
 //! `instcmds = cmd|ALL` (repeatable, several per line), and `upsmon primary|secondary`
 //! (the pre-2.8 words `master`/`slave` mean the same; we keep which word was used).
 //!
-//! As in NUT 2.8.0: `allowfrom` is ignored with a warning, unknown settings are warnings
-//! ("Unrecognized user setting"), and a second section for the same user is ignored with a
-//! warning (first wins). Where we differ: an unknown `upsmon` role is an error (NUT logs
-//! "Unknown upsmon type" and the user then fails to log in as upsmon, far from the cause), and
-//! `upsmon = primary` is accepted with a warning (NUT reads `=` as the role and rejects it).
+//! As in NUT 2.8.5: setting names are case-insensitive, `allowfrom` is ignored with a warning,
+//! unknown settings are warnings ("Unrecognized user setting"), a second `password` is
+//! ignored (the first wins), and besides `SET` and `FSD` the undocumented actions `LOGIN`,
+//! `MASTER` and `PRIMARY` grant what `upsmon` grants (NUT's `upsmon primary` is the actions
+//! login, master and fsd). Where we differ: a second section for the same user is ignored with
+//! a warning (NUT adds its settings to whichever user came before it); an unknown `upsmon`
+//! role is an error (NUT logs "Unknown upsmon type" and the user then fails to log in as upsmon,
+//! far from the cause); `password secret` and `actions SET` without `=`, which NUT ignores, are
+//! read with a warning saying so; any other action word is reported (NUT keeps it, and it
+//! grants nothing).
 
 use crate::diag::{Parsed, Sink};
 use crate::lexer::lex;
@@ -55,6 +60,17 @@ impl User {
         self.actions.contains(&Action::Fsd)
     }
 
+    /// May this user run `LOGIN`? (any upsmon role, or `actions = LOGIN`)
+    pub fn can_login(&self) -> bool {
+        self.upsmon.is_some() || self.actions.contains(&Action::Login)
+    }
+
+    /// May this user run `PRIMARY`/`MASTER`? (upsmon primary, or `actions = PRIMARY|MASTER`)
+    pub fn can_primary(&self) -> bool {
+        self.upsmon.as_ref().is_some_and(|r| r.role == Role::Primary)
+            || self.actions.contains(&Action::Primary)
+    }
+
     /// May this user run instant command `cmd`? (`ALL` in any case allows everything; command
     /// names compare case-insensitively as in NUT.)
     pub fn can_instcmd(&self, cmd: &str) -> bool {
@@ -74,6 +90,10 @@ pub enum Action {
     Set,
     /// `FSD`: set forced shutdown.
     Fsd,
+    /// `LOGIN` (undocumented; part of any `upsmon` role in NUT).
+    Login,
+    /// `PRIMARY` or `MASTER` (undocumented; part of `upsmon primary` in NUT).
+    Primary,
 }
 
 /// A user's upsmon role.
@@ -146,12 +166,29 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
             }
             continue;
         }
-        let key = line.words[0].as_str();
+        // NUT compares setting names ignoring case.
+        let lower = line.words[0].to_ascii_lowercase();
+        let key = match KEYS.iter().find(|k| **k == lower) {
+            Some(k) => *k,
+            None => line.words[0].as_str(),
+        };
         // Accept both `key = a b` and `key a b`.
         let vals: Vec<&str> = match line.assignment() {
             Some((_, rest)) => rest.iter().map(String::as_str).collect(),
             None => line.words[1..].iter().map(String::as_str).collect(),
         };
+        if line.assignment().is_none()
+            && matches!(key, "password" | "actions" | "instcmds")
+            && !vals.is_empty()
+        {
+            sink.warn(
+                n,
+                format!(
+                    "NUT's upsd ignores \"{key}\" without \"=\"; this upsd reads it, but write {key} = ... \
+                     so that NUT reads it too"
+                ),
+            );
+        }
         if key == "allowfrom" {
             sink.warn(
                 n,
@@ -177,9 +214,16 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
             "password" => match vals.as_slice() {
                 [p] => {
                     if u.password.is_some() {
-                        sink.warn(n, format!("password of [{}] is set again; the last one wins", u.name));
+                        sink.warn(
+                            n,
+                            format!(
+                                "password of [{}] is set again; ignored, the first one is kept (as NUT does)",
+                                u.name
+                            ),
+                        );
+                    } else {
+                        u.password = Some(p.to_string());
                     }
-                    u.password = Some(p.to_string());
                 }
                 [] => sink.error(n, "password needs a value; write: password = \"your password\""),
                 [p, ..] => {
@@ -193,7 +237,9 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
                             vals.len()
                         ),
                     );
-                    u.password = Some(p.to_string());
+                    if u.password.is_none() {
+                        u.password = Some(p.to_string());
+                    }
                 }
             },
             "actions" => {
@@ -204,9 +250,14 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
                     match v.to_ascii_uppercase().as_str() {
                         "SET" => u.actions.push(Action::Set),
                         "FSD" => u.actions.push(Action::Fsd),
+                        "LOGIN" => u.actions.push(Action::Login),
+                        "PRIMARY" | "MASTER" => u.actions.push(Action::Primary),
                         _ => sink.warn(
                             n,
-                            format!("unknown action \"{v}\" is ignored; the actions are SET and FSD"),
+                            format!(
+                                "unknown action \"{v}\" grants nothing and is ignored; the actions are SET and \
+                                 FSD (and LOGIN, PRIMARY, which \"upsmon\" grants)"
+                            ),
                         ),
                     }
                 }
@@ -219,7 +270,11 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {
             }
             "upsmon" => {
                 if line.assignment().is_some() {
-                    sink.warn(n, "write \"upsmon primary\" without \"=\" (NUT 2.8 rejects \"upsmon = ...\")");
+                    sink.warn(
+                        n,
+                        "write \"upsmon primary\" without \"=\" (NUT reads this form too, but first logs \
+                         \"Unknown upsmon type =\")",
+                    );
                 }
                 match vals.as_slice() {
                     [w] => match Role::parse(w) {
@@ -336,6 +391,25 @@ mod tests {
         let (c, w) = ok("[u]\npassword = p\nupsmon = secondary\n");
         assert_eq!(c.users[0].upsmon.as_ref().map(|r| r.role), Some(Role::Secondary));
         assert!(w[0].contains("without \"=\""), "{w:?}");
+    }
+
+    #[test]
+    fn names_in_any_case_first_password_and_undocumented_actions_as_nut() {
+        let (c, w) = ok("[u]\nPassword = first\nPASSWORD = second\nActions = login PRIMARY\n\
+             [v]\npassword = p\nactions = master\n");
+        let u = c.user("u").expect("u");
+        assert!(u.password_matches("first") && !u.password_matches("second"));
+        assert!(u.can_login() && u.can_primary() && !u.can_fsd() && u.upsmon.is_none());
+        assert!(c.user("v").expect("v").can_primary() && !c.user("v").expect("v").can_login());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("upsd.users:3: warning: password of [u] is set again; ignored"), "{w:?}");
+        let (c, w) = ok("[u]\npassword secret\nactions SET\n");
+        assert!(c.users[0].password_matches("secret") && c.users[0].can_set());
+        assert!(
+            w[0].starts_with("upsd.users:2: warning: NUT's upsd ignores \"password\" without \"=\""),
+            "{w:?}"
+        );
+        assert!(w[1].starts_with("upsd.users:3: warning: NUT's upsd ignores \"actions\""), "{w:?}");
     }
 
     #[test]

@@ -93,14 +93,21 @@ pub struct UpsmonConf {
     pub certfile: Option<String>,
     /// `CERTIDENT <name> <pass>`.
     pub certident: Option<(String, String)>,
+    /// Lines of the last `CERTPATH`, `CERTFILE` and `CERTIDENT` (0 when absent), for the
+    /// checks upsmon makes against the files they name.
+    pub cert_lines: CertLines,
     /// `CERTHOST` lines.
     pub certhosts: Vec<CertHost>,
     /// `CERTVERIFY` (false).
     pub certverify: bool,
     /// `FORCESSL` (false).
     pub forcessl: bool,
-    /// `DEBUG_MIN`.
+    /// `DEBUG_MIN` (also spelt `debug_min`, as NUT accepts).
     pub debug_min: Option<u32>,
+    /// `LOGIN_MONITOR_ONLY` (ours, on by default as NUT behaves): whether MONITOR lines with
+    /// power value 0 log in like the others. Off, they only read the status, so this host is
+    /// not counted in `NUMLOGINS` and a primary does not wait for it during HOSTSYNC.
+    pub login_monitor_only: bool,
 }
 
 impl Default for UpsmonConf {
@@ -130,10 +137,12 @@ impl Default for UpsmonConf {
             certpath: None,
             certfile: None,
             certident: None,
+            cert_lines: CertLines::default(),
             certhosts: Vec::new(),
             certverify: false,
             forcessl: false,
             debug_min: None,
+            login_monitor_only: true,
         }
     }
 }
@@ -199,6 +208,17 @@ pub enum ShutdownExit {
     After(u32),
 }
 
+/// Where the TLS file settings are, for messages about the files they name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CertLines {
+    /// `CERTPATH`.
+    pub certpath: usize,
+    /// `CERTFILE`.
+    pub certfile: usize,
+    /// `CERTIDENT`.
+    pub certident: usize,
+}
+
 /// `CERTHOST <host> <certname> <certverify> <forcessl>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertHost {
@@ -242,6 +262,7 @@ pub const KEYWORDS: &[&str] = &[
     "CERTVERIFY",
     "FORCESSL",
     "DEBUG_MIN",
+    "LOGIN_MONITOR_ONLY",
 ];
 
 /// Split `ups@host[:port]` (also `ups@[v6addr]:port`, and `ups` alone for localhost).
@@ -461,15 +482,24 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsmonConf> {
                 }
             }
             "SHUTDOWNEXIT" => {
+                // NUT 2.8.5: yes/on/true exit at once, no/off/false never; a number is the
+                // delay in seconds, 0 meaning at once and a negative one never.
                 if want(&mut sink, 1, "SHUTDOWNEXIT yes") {
                     let v = args[0];
-                    match (crate::diag::parse_bool(v), v.parse::<u32>()) {
-                        (_, Ok(secs)) if secs > 1 => c.shutdownexit = ShutdownExit::After(secs),
-                        (Some(true), _) => c.shutdownexit = ShutdownExit::Yes,
-                        (Some(false), _) => c.shutdownexit = ShutdownExit::No,
-                        _ => sink.error(
+                    match (v.parse::<i64>(), crate::diag::parse_bool(v)) {
+                        (Ok(0), _) => c.shutdownexit = ShutdownExit::Yes,
+                        (Ok(secs), _) if secs < 0 => c.shutdownexit = ShutdownExit::No,
+                        (Ok(secs), _) => {
+                            c.shutdownexit = ShutdownExit::After(u32::try_from(secs).unwrap_or(u32::MAX))
+                        }
+                        (Err(_), Some(true)) => c.shutdownexit = ShutdownExit::Yes,
+                        (Err(_), Some(false)) => c.shutdownexit = ShutdownExit::No,
+                        (Err(_), None) => sink.error(
                             n,
-                            format!("SHUTDOWNEXIT must be yes, no or a number of seconds, not \"{v}\""),
+                            format!(
+                                "SHUTDOWNEXIT must be yes, no or a number of seconds (0: at once, \
+                                 negative: never), not \"{v}\""
+                            ),
                         ),
                     }
                 }
@@ -481,11 +511,18 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsmonConf> {
                     }
                 }
             }
-            "CERTPATH" => c.certpath = text_arg(&mut sink, "CERTPATH /etc/nut/cert").or(c.certpath),
-            "CERTFILE" => c.certfile = text_arg(&mut sink, "CERTFILE /etc/nut/upsmon.pem").or(c.certfile),
+            "CERTPATH" => {
+                c.certpath = text_arg(&mut sink, "CERTPATH /etc/nut/cert").or(c.certpath);
+                c.cert_lines.certpath = n;
+            }
+            "CERTFILE" => {
+                c.certfile = text_arg(&mut sink, "CERTFILE /etc/nut/upsmon.pem").or(c.certfile);
+                c.cert_lines.certfile = n;
+            }
             "CERTIDENT" => {
                 if want(&mut sink, 2, "CERTIDENT \"cert name\" \"password\"") {
                     c.certident = Some((args[0].to_string(), args[1].to_string()));
+                    c.cert_lines.certident = n;
                 }
             }
             "CERTHOST" => {
@@ -513,9 +550,16 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsmonConf> {
                     }
                 }
             }
-            "DEBUG_MIN" => {
+            k if k.eq_ignore_ascii_case("DEBUG_MIN") => {
                 if want(&mut sink, 1, "DEBUG_MIN 1") {
-                    c.debug_min = sink.number(n, key, args[0]).or(c.debug_min);
+                    c.debug_min = sink.number(n, "DEBUG_MIN", args[0]).or(c.debug_min);
+                }
+            }
+            "LOGIN_MONITOR_ONLY" => {
+                if want(&mut sink, 1, "LOGIN_MONITOR_ONLY off") {
+                    if let Some(b) = sink.boolean(n, key, args[0]) {
+                        c.login_monitor_only = b;
+                    }
                 }
             }
             _ => sink.unknown(n, "directive", key, KEYWORDS, "the line is ignored"),
@@ -592,7 +636,8 @@ mod tests {
             RUN_AS_USER nut\nPOLLFAIL_LOG_THROTTLE_MAX 100\nOFFDURATION -1\nSHUTDOWNEXIT 30\n\
             OBLBDURATION 10\nOVERDURATION 60\nALARMCRITICAL off\nCERTPATH /etc/nut/cert\n\
             CERTFILE /etc/nut/c.pem\nCERTIDENT \"my cert\" pw\nCERTHOST localhost \"upsd\" 1 0\n\
-            CERTVERIFY 1\nFORCESSL 1\nDEBUG_MIN 3\nNOTIFYFLAG SUSPEND_TIMEJUMP_UNEXPECTED EXEC\n";
+            CERTVERIFY 1\nFORCESSL 1\nDEBUG_MIN 3\nNOTIFYFLAG SUSPEND_TIMEJUMP_UNEXPECTED EXEC\n\
+            LOGIN_MONITOR_ONLY off\n";
         let (c, w) = ok(text);
         assert!(w.is_empty(), "{w:?}");
         let m = &c.monitors;
@@ -630,15 +675,23 @@ mod tests {
         assert!(c.certverify && c.forcessl);
         assert_eq!(c.debug_min, Some(3));
         assert!(c.flags("SUSPEND_TIMEJUMP_UNEXPECTED").exec);
+        assert!(!c.login_monitor_only);
+        assert!(ok(MON).0.login_monitor_only, "on by default, as NUT logs in for every MONITOR");
+        // NUT compares DEBUG_MIN case-insensitively ("debug_min, as in ups.conf").
+        assert_eq!(ok(&format!("{MON}debug_min 2\n")).0.debug_min, Some(2));
     }
 
     #[test]
     fn shutdownexit_forms() {
+        // NUT 2.8.5's reading (upsmon.conf(5)): 0 exits at once, a negative number never.
         for (v, want) in [
             ("yes", ShutdownExit::Yes),
+            ("On", ShutdownExit::Yes),
             ("no", ShutdownExit::No),
-            ("0", ShutdownExit::No),
-            ("1", ShutdownExit::Yes),
+            ("false", ShutdownExit::No),
+            ("0", ShutdownExit::Yes),
+            ("-1", ShutdownExit::No),
+            ("1", ShutdownExit::After(1)),
             ("45", ShutdownExit::After(45)),
         ] {
             assert_eq!(ok(&format!("{MON}SHUTDOWNEXIT {v}\n")).0.shutdownexit, want, "{v}");

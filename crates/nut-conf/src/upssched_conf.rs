@@ -3,7 +3,7 @@
 //! `CMDSCRIPT`, `PIPEFN`, `LOCKFN`, `DEBUG_MIN` (2.8.5) and
 //! `AT <notifytype> <ups|*> <action>` with the actions `START-TIMER <name> <sec>`,
 //! `START-TIMER-SHARED <name> <sec>` (2.8.5), `CANCEL-TIMER <name> [cmd]`,
-//! `CANCEL-TIMER-MATCHED <name>` (2.8.5) and `EXECUTE <cmd>`.
+//! `CANCEL-TIMER-MATCHED <name> [cmd]` (2.8.5) and `EXECUTE <cmd>`.
 //!
 //! As in NUT, `CMDSCRIPT` must come before the first `AT` (upssched: "CMDSCRIPT must be set
 //! before any ATs in the config file!"). Timers need `PIPEFN` and `LOCKFN`. Where we differ:
@@ -75,10 +75,13 @@ pub enum Action {
         /// Command for CMDSCRIPT when the timer wasn't running.
         cmd: Option<String>,
     },
-    /// `CANCEL-TIMER-MATCHED <name>` (2.8.5).
+    /// `CANCEL-TIMER-MATCHED <name> [cmd]` (2.8.5): like CANCEL-TIMER, for the timers this
+    /// UPS started only.
     CancelTimerMatched {
         /// Timer name.
         name: String,
+        /// Command for CMDSCRIPT when no such timer was running.
+        cmd: Option<String>,
     },
     /// `EXECUTE <cmd>`: run CMDSCRIPT with `cmd` right away.
     Execute {
@@ -152,14 +155,16 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsschedConf> {
                         format!("AT {t} {} {a} <timer name> <seconds>", args[1])
                     }
                     "CANCEL-TIMER" => format!("AT {t} {} CANCEL-TIMER <timer name> [command]", args[1]),
-                    "CANCEL-TIMER-MATCHED" => format!("AT {t} {} CANCEL-TIMER-MATCHED <timer name>", args[1]),
+                    "CANCEL-TIMER-MATCHED" => {
+                        format!("AT {t} {} CANCEL-TIMER-MATCHED <timer name> [command]", args[1])
+                    }
                     _ => format!("AT {t} {} EXECUTE <command>", args[1]),
                 };
                 let act = args[2];
                 let (min, max) = match act {
                     "START-TIMER" | "START-TIMER-SHARED" => (2, 2),
-                    "CANCEL-TIMER" => (1, 2),
-                    "CANCEL-TIMER-MATCHED" | "EXECUTE" => (1, 1),
+                    "CANCEL-TIMER" | "CANCEL-TIMER-MATCHED" => (1, 2),
+                    "EXECUTE" => (1, 1),
                     _ => {
                         let mut msg = format!("unknown AT action \"{act}\"");
                         if let Some(s) = crate::diag::suggest(act, ACTIONS) {
@@ -202,7 +207,10 @@ pub fn parse(text: &str, file: &str) -> Parsed<UpsschedConf> {
                         name: rest[0].to_string(),
                         cmd: rest.get(1).map(|s| s.to_string()),
                     },
-                    "CANCEL-TIMER-MATCHED" => Action::CancelTimerMatched { name: rest[0].to_string() },
+                    "CANCEL-TIMER-MATCHED" => Action::CancelTimerMatched {
+                        name: rest[0].to_string(),
+                        cmd: rest.get(1).map(|s| s.to_string()),
+                    },
                     _ => Action::Execute { cmd: rest[0].to_string() },
                 };
                 c.ats.push(At { notify_type: t.to_string(), ups: args[1].to_string(), action, line: n });
@@ -249,6 +257,7 @@ mod tests {
             "{HEAD}DEBUG_MIN 2\nAT ONBATT * START-TIMER onbatt 15\n\
              AT onbatt ups@localhost START-TIMER-SHARED shared 30\nAT ONLINE * CANCEL-TIMER onbatt\n\
              AT ONLINE * CANCEL-TIMER onbatt online\nAT ONLINE * CANCEL-TIMER-MATCHED onbatt\n\
+             AT ONLINE * CANCEL-TIMER-MATCHED onbatt back\n\
              AT ONLINE * EXECUTE ups-back-on-line\n"
         ));
         assert!(w.is_empty(), "{w:?}");
@@ -264,14 +273,15 @@ mod tests {
                 &Action::StartTimerShared { name: "shared".into(), seconds: 30 },
                 &Action::CancelTimer { name: "onbatt".into(), cmd: None },
                 &Action::CancelTimer { name: "onbatt".into(), cmd: Some("online".into()) },
-                &Action::CancelTimerMatched { name: "onbatt".into() },
+                &Action::CancelTimerMatched { name: "onbatt".into(), cmd: None },
+                &Action::CancelTimerMatched { name: "onbatt".into(), cmd: Some("back".into()) },
                 &Action::Execute { cmd: "ups-back-on-line".into() },
             ]
         );
         assert_eq!(c.ats[1].notify_type, "ONBATT");
         assert_eq!(c.matching("ONBATT", "ups@localhost").count(), 2);
         assert_eq!(c.matching("ONBATT", "other@localhost").count(), 1);
-        assert_eq!(c.matching("ONLINE", "x").count(), 4);
+        assert_eq!(c.matching("ONLINE", "x").count(), 5);
     }
 
     #[test]

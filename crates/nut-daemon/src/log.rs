@@ -123,7 +123,6 @@ pub fn init_with_quiet(program: &str, debug_level: u8, quiet: u8) {
     let env = EnvFilter::try_from_default_env().ok();
     ENV_FILTER.store(env.is_some(), Ordering::Relaxed);
     let _ = tracing_subscriber::registry().with(env).with(NutLayer).try_init();
-    tracing::trace!("logging started for {program}, debug level {level}");
 }
 
 /// The debug level now in force.

@@ -72,8 +72,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         None => false,
     };
     let info = driver.info();
-    let banner =
-        format!("Network UPS Tools - {} {} ({})", info.description, info.version, nut_core::NUT_VERSION);
+    let banner = nut_core::driver_banner(info.description, info.version);
     let specs = driver.options();
     let cli = match parse_cli(args.get(1..).unwrap_or(&[])) {
         Ok(c) => c,
@@ -111,12 +110,17 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         }
         _ => {}
     }
-    if cli.quiet == 0 && !banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
+    if cli.quiet == 0 && !nut_core::banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
     nut_daemon::log::init_with_quiet(&prog, cli.debug, cli.quiet);
     // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
     let args_level = nut_daemon::log::debug_level();
+    // As NUT's drivers: without debugging, start-up problems go to syslog too, not only to a
+    // stderr that nobody may read.
+    if args_level == 0 && cli.dump_count.is_none() {
+        nut_daemon::log::syslog_also();
+    }
 
     let conf_path = nut_core::paths::conf_path().join("ups.conf");
     let conf_file = conf_path.display().to_string();
@@ -253,10 +257,6 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         pending_reload: None,
     };
     fw.apply_debug(&mut state);
-    if fw.debug.effective() == 0 && dump.is_none() {
-        // As NUT: without debugging, start-up problems of the driver reach syslog too.
-        nut_daemon::log::syslog_also();
-    }
     state.set_info("driver.state", "init.device");
     if let Err(e) = driver.init(&fw.ctx, &mut state) {
         eprintln!("{prog}: cannot start UPS [{}] on {}: {e}", fw.ctx.upsname, fw.ctx.port);
@@ -287,6 +287,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
 
     if let Some(n) = dump {
         // -d: a few updates, then the data on stdout; no socket, no PID file (as NUT).
+        tracing::debug!("Driver initialization completed, beginning data dump ({n} loops)");
         for _ in 0..n {
             state.set_info("driver.state", "updateinfo");
             if let Err(DriverError::GiveUp(why)) = update_once(&mut driver, &mut state) {
@@ -375,6 +376,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     };
     fw.publish_ready(&mut state);
     state.take_changes();
+    tracing::debug!("Driver initialization completed, beginning regular infinite loop");
     let code = main_loop(&mut driver, &mut fw, &mut state, &mut server, sigfd);
     // Last words to the clients (NUT's cleanup.exit), then the socket goes away.
     state.set_info("driver.state", "cleanup.exit");
@@ -382,12 +384,6 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     server.flush_and_reap();
     drop(server);
     code
-}
-
-/// NUT_QUIET_INIT_BANNER as NUT reads it: set and empty, `true`, or anything but `1` hides the
-/// banner.
-fn banner_disabled(value: Option<&str>) -> bool {
-    value.is_some_and(|s| s.is_empty() || s.eq_ignore_ascii_case("true") || s != "1")
 }
 
 /// Whether the driver stays in the foreground: NUT's rule (last of -F/-B, else -D or -d).
@@ -778,15 +774,6 @@ fn handle<D: Driver>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quiet_init_banner_as_nut_reads_it() {
-        assert!(!banner_disabled(None));
-        for v in ["", "true", "TRUE", "yes", "0"] {
-            assert!(banner_disabled(Some(v)), "{v:?}");
-        }
-        assert!(!banner_disabled(Some("1")), "NUT's quirk: 1 keeps the banner");
-    }
 
     #[test]
     fn foreground_follows_nut_rules() {

@@ -11,6 +11,7 @@ pub use tempfile::TempDir;
 
 pub mod compat;
 pub mod stack;
+pub mod syslog;
 
 pub use stack::{Conn, Driver, Impl, Output, Stack, StackBuilder, UpsSpec};
 
@@ -46,28 +47,289 @@ pub fn debian_bin(name: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// True when Debian's NUT server and clients are installed. Tests that compare with NUT call
-/// [`require_debian_nut`] instead, which prints why it skips.
+/// True when Debian's NUT server and clients are installed (`/lib/nut/upsd`, `dummy-ups`,
+/// `upsmon`, `/usr/sbin/upsdrvctl`, `/usr/bin/upsc`). Tests that compare with NUT call [`require_debian_nut`] instead,
+/// which records the skip.
 pub fn debian_nut_available() -> bool {
-    Path::new("/lib/nut/upsd").exists()
-        && Path::new("/lib/nut/dummy-ups").exists()
-        && Path::new("/usr/bin/upsc").exists()
+    ["/lib/nut/upsd", "/lib/nut/dummy-ups", "/lib/nut/upsmon", "/usr/sbin/upsdrvctl", "/usr/bin/upsc"]
+        .iter()
+        .all(|p| Path::new(p).exists())
 }
 
-/// Returns false (and prints a notice) when Debian's NUT is missing; use as
-/// `if !require_debian_nut("test name") { return; }`. In CI, `.ci/run` installs it, and sets
-/// `NUT_REQUIRE_DEBIAN=1` so a missing install fails instead of skipping.
+/// `if !require_debian_nut("test name") { return; }`: true when Debian's NUT is installed,
+/// otherwise the test is skipped through [`skip`] (recorded, and a failure where
+/// `scripts/test.sh` installed it).
+#[track_caller]
 pub fn require_debian_nut(test: &str) -> bool {
-    if debian_nut_available() {
+    require(test, Prereq::DebianNut)
+}
+
+/// What a skipped test lacks. `scripts/test.sh` installs or checks most of these and fails the
+/// run when a test skips for one it provides (see [`skip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prereq {
+    /// Debian's NUT 2.8 (`nut-server`, `nut-client`): `/lib/nut/upsd`, `dummy-ups`, `upsmon`,
+    /// `/usr/bin/upsc` and the other clients.
+    DebianNut,
+    /// Debian's `python3-nut` (the `PyNUT` module).
+    PythonNut,
+    /// `socat`.
+    Socat,
+    /// `certutil` and `pk12util` from `libnss3-tools`.
+    NssTools,
+    /// The `openssl` command.
+    Openssl,
+    /// `unshare` (util-linux) able to make a private mount namespace.
+    Unshare,
+    /// Running as root (to switch users, make namespaces, bind privileged resources).
+    Root,
+    /// The system account `nut`, which Debian's NUT packages create.
+    NutUser,
+    /// The account `nobody` (every Debian system has it), used to test dropping privileges.
+    NobodyUser,
+    /// An IPv6 loopback: `[::1]` can be bound.
+    Ipv6,
+    /// The NUT Devices Dumps Library copy (`shared/testdata/nut-ddl` beside the repository,
+    /// or `$NUT_DDL_DIR`).
+    NutDdl,
+    /// Network namespaces (`ip netns`; root and a kernel or container that allows them).
+    NetNamespaces,
+    /// An open-files hard limit high enough for thousands of sockets (`ulimit -Hn`).
+    FileLimit,
+    /// `libwrap.so.0` (Debian's `libwrap0`, which `nut-server` depends on).
+    Libwrap,
+    /// A property of this machine or kernel that no install provides (e.g. how it answers a
+    /// connect to a full listen queue); never required, always listed.
+    Machine,
+}
+
+impl Prereq {
+    /// Every prerequisite, for listings.
+    pub const ALL: [Prereq; 15] = [
+        Prereq::DebianNut,
+        Prereq::PythonNut,
+        Prereq::Socat,
+        Prereq::NssTools,
+        Prereq::Openssl,
+        Prereq::Unshare,
+        Prereq::Root,
+        Prereq::NutUser,
+        Prereq::NobodyUser,
+        Prereq::Ipv6,
+        Prereq::NutDdl,
+        Prereq::NetNamespaces,
+        Prereq::FileLimit,
+        Prereq::Libwrap,
+        Prereq::Machine,
+    ];
+
+    /// The name used in the skip log and in `NUT_TEST_REQUIRE` (`debian-nut`, `root`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Prereq::DebianNut => "debian-nut",
+            Prereq::PythonNut => "python3-nut",
+            Prereq::Socat => "socat",
+            Prereq::NssTools => "libnss3-tools",
+            Prereq::Openssl => "openssl",
+            Prereq::Unshare => "unshare",
+            Prereq::Root => "root",
+            Prereq::NutUser => "user-nut",
+            Prereq::NobodyUser => "user-nobody",
+            Prereq::Ipv6 => "ipv6",
+            Prereq::NutDdl => "nut-ddl",
+            Prereq::NetNamespaces => "netns",
+            Prereq::FileLimit => "nofile-limit",
+            Prereq::Libwrap => "libwrap0",
+            Prereq::Machine => "machine",
+        }
+    }
+
+    /// How to provide it, for the skip message.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Prereq::DebianNut => "apt-get install nut-server nut-client",
+            Prereq::PythonNut => "apt-get install python3-nut",
+            Prereq::Socat => "apt-get install socat",
+            Prereq::NssTools => "apt-get install libnss3-tools",
+            Prereq::Openssl => "apt-get install openssl",
+            Prereq::Unshare => "apt-get install util-linux; needs root or user namespaces",
+            Prereq::Root => "run the tests as root",
+            Prereq::NutUser => "apt-get install nut-server (creates it), or useradd --system nut",
+            Prereq::NobodyUser => "useradd --system nobody",
+            Prereq::Ipv6 => "enable IPv6 on the loopback interface",
+            Prereq::NutDdl => "set NUT_DDL_DIR or provide ../shared/testdata/nut-ddl",
+            Prereq::NetNamespaces => "run as root where `ip netns add` works",
+            Prereq::FileLimit => "raise the hard limit (ulimit -Hn)",
+            Prereq::Libwrap => "apt-get install libwrap0",
+            Prereq::Machine => "a different machine or kernel",
+        }
+    }
+
+    /// Whether this machine has it now (a cheap probe).
+    pub fn available(self) -> bool {
+        let runs = |prog: &str, args: &[&str]| {
+            Command::new(prog)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let on_path = |prog: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(prog).is_file()))
+        };
+        match self {
+            Prereq::DebianNut => debian_nut_available(),
+            // Debian's python3, not one first on PATH (pyenv, venv) that cannot see dist-packages.
+            Prereq::PythonNut => runs("/usr/bin/python3", &["-c", "import PyNUT"]),
+            Prereq::Socat => on_path("socat"),
+            Prereq::NssTools => on_path("certutil") && on_path("pk12util"),
+            Prereq::Openssl => on_path("openssl"),
+            Prereq::Unshare => runs("unshare", &["-m", "true"]),
+            Prereq::Root => is_root(),
+            Prereq::NutUser => user_exists("nut"),
+            Prereq::NobodyUser => user_exists("nobody"),
+            Prereq::Ipv6 => TcpListener::bind("[::1]:0").is_ok(),
+            Prereq::NutDdl => {
+                std::env::var_os("NUT_DDL_DIR").is_some_and(|d| Path::new(&d).is_dir())
+                    || workspace_root().join("../shared/testdata/nut-ddl").is_dir()
+            }
+            Prereq::NetNamespaces => {
+                let name = format!("nutprobe{}", std::process::id());
+                let ok = is_root() && runs("ip", &["netns", "add", &name]);
+                if ok {
+                    runs("ip", &["netns", "delete", &name]);
+                }
+                ok
+            }
+            Prereq::FileLimit => nofile_hard_limit() >= 500,
+            Prereq::Libwrap => {
+                let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+                ["/usr/lib", "/lib"]
+                    .iter()
+                    .flat_map(|d| [Path::new(d).join(&multiarch), PathBuf::from(d)])
+                    .any(|d| d.join("libwrap.so.0").exists())
+            }
+            Prereq::Machine => false,
+        }
+    }
+}
+
+/// True when the tests run as root.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// True when the account `name` exists (through NSS, as the daemons look it up).
+pub fn user_exists(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else { return false };
+    // SAFETY: getpwnam reads a NUL-terminated name; the result is only compared with NULL.
+    unsafe { !libc::getpwnam(c.as_ptr()).is_null() }
+}
+
+/// The hard limit on open files (`RLIMIT_NOFILE`), 0 if it cannot be read.
+pub fn nofile_hard_limit() -> u64 {
+    let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 {
+        return 0;
+    }
+    rl.rlim_max
+}
+
+/// The workspace root (the directory holding `crates/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `if !require("test name", Prereq::Socat) { return; }`: true when `prereq` is
+/// [available](Prereq::available), otherwise skips the test through [`skip`] with the
+/// standard reason.
+#[track_caller]
+pub fn require(test: &str, prereq: Prereq) -> bool {
+    if prereq.available() {
         return true;
     }
-    assert!(
-        std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(),
-        "{test}: Debian's NUT is required (NUT_REQUIRE_DEBIAN is set) but /lib/nut/upsd is missing: \
-         apt-get install nut-server nut-client python3-nut"
-    );
-    eprintln!("SKIP {test}: Debian's NUT 2.8 is not installed (apt-get install nut-server nut-client)");
+    skip(test, &format!("{} is not available here ({})", prereq.name(), prereq.hint()), prereq);
     false
+}
+
+/// The environment variable naming the file where [`skip`] appends one line per skip:
+/// `<prerequisite> TAB <test> TAB <reason>`. `scripts/test.sh` sets it and prints the file.
+pub const SKIP_LOG_ENV: &str = "NUT_TEST_SKIP_LOG";
+
+/// The environment variable listing the prerequisites that must not be missing (names from
+/// [`Prereq::name`], separated by commas or spaces): [`skip`] fails the test for those.
+/// `scripts/test.sh` sets it to what it installs or found working. `NUT_REQUIRE_DEBIAN` (set)
+/// still means `debian-nut,python3-nut`.
+pub const REQUIRE_ENV: &str = "NUT_TEST_REQUIRE";
+
+/// Every test that does not run (whole or in part) says so through here: the line
+/// `SKIP <test>: <reason> [needs <prerequisite>]` goes to stderr (cargo shows it only for failing
+/// tests), and is appended to the file named by `NUT_TEST_SKIP_LOG` so that `scripts/test.sh`
+/// prints every skip at the end. When `prereq` is one the run requires (`NUT_TEST_REQUIRE`), the
+/// test fails here instead: that skip would hide a broken set-up.
+///
+/// Callers return right after (`skip(...); return;`), or leave out the part that needs `prereq`.
+#[track_caller]
+pub fn skip(test: &str, reason: &str, prereq: Prereq) {
+    eprintln!("SKIP {test}: {reason} [needs {}]", prereq.name());
+    let log = std::env::var_os(SKIP_LOG_ENV).map(PathBuf::from);
+    let required = prereq_required(
+        prereq,
+        std::env::var(REQUIRE_ENV).ok().as_deref(),
+        std::env::var_os("NUT_REQUIRE_DEBIAN").is_some(),
+    );
+    if let Err(msg) = record_skip(test, reason, prereq, log.as_deref(), required) {
+        panic!("{msg}");
+    }
+}
+
+/// The testable part of [`skip`]: append the line to `log`, then say whether the test must
+/// fail (`Err` with the message) because `prereq` is `required`.
+fn record_skip(
+    test: &str,
+    reason: &str,
+    prereq: Prereq,
+    log: Option<&Path>,
+    required: bool,
+) -> Result<(), String> {
+    if let Some(path) = log {
+        use std::io::Write as _;
+        // One write of one short line in append mode: lines from parallel tests do not mix.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(skip_line(test, reason, prereq).as_bytes()))
+            .map_err(|e| format!("{test}: cannot record the skip in {}: {e}", path.display()))?;
+    }
+    if required {
+        return Err(format!(
+            "{test}: {reason}: {} is required in this run ({REQUIRE_ENV}; scripts/test.sh provides it: {})",
+            prereq.name(),
+            prereq.hint()
+        ));
+    }
+    Ok(())
+}
+
+/// The skip-log line for one skip (tabs and newlines in the texts become spaces).
+fn skip_line(test: &str, reason: &str, prereq: Prereq) -> String {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    format!("{}\t{}\t{}\n", prereq.name(), clean(test), clean(reason))
+}
+
+/// Whether `prereq` is in the `required` list (`NUT_TEST_REQUIRE`; `all` names every one), or
+/// covered by the older `NUT_REQUIRE_DEBIAN` switch.
+fn prereq_required(prereq: Prereq, required: Option<&str>, require_debian: bool) -> bool {
+    if require_debian && matches!(prereq, Prereq::DebianNut | Prereq::PythonNut) {
+        return true;
+    }
+    required.is_some_and(|list| list.split([',', ' ']).any(|w| w == prereq.name() || w == "all"))
 }
 
 /// A free TCP port on 127.0.0.1 (bound then released; the kernel does not hand it out again
@@ -240,6 +502,42 @@ mod tests {
             wait_until(Duration::from_secs(5), || unsafe { libc::kill(upsd, 0) } != 0),
             "upsd survived the drop"
         );
+    }
+
+    #[test]
+    fn a_skip_is_logged_one_line_each_and_fails_when_required() {
+        let dir = TempDir::new().unwrap();
+        let log = dir.path().join("skips.txt");
+        record_skip("t1", "no socat\there", Prereq::Socat, Some(&log), false).unwrap();
+        let err = record_skip("t2", "no root", Prereq::Root, Some(&log), true).unwrap_err();
+        assert!(err.contains("t2: no root: root is required"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "socat\tt1\tno socat here\nroot\tt2\tno root\n",
+            "both skips recorded, the failing one too"
+        );
+        // Without a log file the skip still works (plain `cargo test`).
+        record_skip("t3", "x", Prereq::Ipv6, None, false).unwrap();
+        assert!(record_skip("t4", "x", Prereq::Ipv6, None, true).is_err());
+        // A log that cannot be written fails the test rather than losing the skip.
+        assert!(record_skip("t5", "x", Prereq::Ipv6, Some(dir.path()), false).is_err());
+    }
+
+    #[test]
+    fn required_prerequisites_come_from_the_list_or_nut_require_debian() {
+        assert!(prereq_required(Prereq::Socat, Some("debian-nut,socat"), false));
+        assert!(prereq_required(Prereq::Root, Some("socat root"), false));
+        assert!(!prereq_required(Prereq::Ipv6, Some("debian-nut,socat"), false));
+        assert!(!prereq_required(Prereq::Ipv6, None, false));
+        assert!(prereq_required(Prereq::Ipv6, Some("all"), false));
+        assert!(prereq_required(Prereq::DebianNut, None, true));
+        assert!(prereq_required(Prereq::PythonNut, Some(""), true));
+        assert!(!prereq_required(Prereq::Root, None, true));
+        // Names are distinct, so a list names exactly one prerequisite each.
+        let mut names: Vec<_> = Prereq::ALL.iter().map(|p| p.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Prereq::ALL.len());
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub enum TlsError {
     /// Making a certificate failed (nut-tls-setup).
     #[error("cannot make the certificate: {0}")]
     Generate(String),
+    /// Converting an NSS database failed (nut-tls-setup --from-nss): what and how to fix it.
+    #[error("{0}")]
+    Nss(String),
 }
 
 /// The crypto provider every configuration uses.

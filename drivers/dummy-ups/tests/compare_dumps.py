@@ -3,6 +3,11 @@
 optionally through Debian's upsd and clients (upsc, upsc <var>, upsrw -l, upscmd -l).
 
 usage: compare_dumps.py OUR_DUMMY_UPS DEV_DIR [--clients] [--limit N]
+       compare_dumps.py --self-test
+
+A file passes only when Debian's dump is complete (SETINFO lines, ends with DUMPDONE) and ours
+is the same: an empty dump, one cut before DUMPDONE, or the same failure on both sides is a
+failure, not an agreement (judge_dump; --self-test checks those rules).
 
 Starts one driver per file per implementation (all at once, many UPSes per state directory),
 then compares. Prints one line per mismatching file and a closing 'N passed, N failed' line;
@@ -47,6 +52,27 @@ def normalize(text):
         "driver.parameter.synchronous: yes", "driver.parameter.synchronous: auto")
 
 
+# Our NUT version (2.8.5), which the Rust caller passes: ours publishes it as driver.version
+# where Debian's 2.8.0 publishes 2.8.0. Only that value is mapped to Debian's before comparing.
+OUR_VERSION = os.environ.get("NUT_OUR_VERSION")
+
+
+def deb_version_of(dump):
+    m = re.search(r'SETINFO driver.version "([^"]*)"', dump)
+    return m.group(1) if m else None
+
+
+def as_debian(text, deb_v, single=False):
+    """Our driver.version read as Debian's (socket SETINFO, upsc list, upsc <var> views)."""
+    if not OUR_VERSION or not deb_v:
+        return text
+    text = text.replace('driver.version "%s"' % OUR_VERSION, 'driver.version "%s"' % deb_v)
+    text = text.replace("driver.version: %s\n" % OUR_VERSION, "driver.version: %s\n" % deb_v)
+    if single and text.startswith(OUR_VERSION + "\n"):
+        text = deb_v + text[len(OUR_VERSION):]
+    return text
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -72,6 +98,53 @@ def dumpall(path, timeout=10.0):
     if b"DUMPDONE\n" in buf:
         buf = buf[:buf.index(b"DUMPDONE\n") + len(b"DUMPDONE\n")]
     return buf.decode("latin-1")
+
+
+def judge_dump(theirs, ours):
+    """None when both dumps agree and show a real dump; otherwise why the file fails.
+
+    Equal texts are not enough: two empty answers, two dumps cut before DUMPDONE or two
+    identical connection errors would compare equal while checking nothing."""
+    def problem(text):
+        if text.startswith("ERROR "):
+            return "no dump (%s)" % text[len("ERROR "):].strip()
+        if not text:
+            return "empty dump"
+        if not text.endswith("DUMPDONE\n"):
+            return "dump lacks DUMPDONE (%d bytes)" % len(text)
+        if "\nSETINFO " not in "\n" + text:
+            return "empty dump (no SETINFO before DUMPDONE)"
+        return None
+
+    p_theirs, p_ours = problem(theirs), problem(ours)
+    if p_theirs:
+        if theirs == ours:
+            return "both sides failed the same way: %s" % p_theirs
+        return "Debian's driver: %s" % p_theirs
+    if p_ours:
+        return "ours: %s" % p_ours
+    if theirs != ours:
+        return "DUMPALL differs"
+    return None
+
+
+def self_test():
+    """The comparison rules, on made-up dumps."""
+    good = 'SETINFO battery.charge "100"\nDATAOK\nDUMPDONE\n'
+    assert judge_dump(good, good) is None
+    assert judge_dump(good, good.replace("100", "99")) == "DUMPALL differs"
+    assert judge_dump("", "") == "both sides failed the same way: empty dump"
+    assert judge_dump("DATAOK\nDUMPDONE\n", "DATAOK\nDUMPDONE\n").startswith(
+        "both sides failed the same way: empty dump")
+    cut = 'SETINFO battery.charge "100"\n'
+    assert judge_dump(cut, cut) == "both sides failed the same way: dump lacks DUMPDONE (29 bytes)"
+    assert judge_dump(good, cut) == "ours: dump lacks DUMPDONE (29 bytes)"
+    assert judge_dump(cut, good) == "Debian's driver: dump lacks DUMPDONE (29 bytes)"
+    err = "ERROR [Errno 111] Connection refused"
+    assert judge_dump(err, err) == "both sides failed the same way: no dump ([Errno 111] Connection refused)"
+    assert judge_dump(good, err).startswith("ours: no dump")
+    print("compare_dumps self-test: ok")
+    return 0
 
 
 class Stack:
@@ -161,20 +234,31 @@ class Stack:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def files_in(devdir):
+    files = []
+    for root, _, names in os.walk(devdir):
+        files += [os.path.join(root, n) for n in names if n.endswith(".dev")]
+    files.sort()
+    return files
+
+
 def main():
     args = sys.argv[1:]
+    if args == ["--self-test"]:
+        return self_test()
     clients = "--clients" in args
     limit = None
     if "--limit" in args:
         limit = int(args[args.index("--limit") + 1])
     ours_bin, devdir = [a for a in args if not a.startswith("--") and not a.isdigit()][:2]
     if not os.path.exists(DEBIAN) or not shutil.which("upsc"):
-        print("SKIP: Debian's NUT is not installed (apt-get install nut-server nut-client)")
-        return 0
-    files = []
-    for root, _, names in os.walk(devdir):
-        files += [os.path.join(root, n) for n in names if n.endswith(".dev")]
-    files.sort()
+        # The Rust caller skips (and records it) before running this without Debian's NUT.
+        print("Debian's NUT is not installed (apt-get install nut-server nut-client)")
+        return 2
+    if not files_in(devdir):
+        print("no .dev files under %s" % devdir)
+        return 2
+    files = files_in(devdir)
     if limit:
         files = files[:limit]
     # The drivers' program name must be dummy-ups for the socket names to match.
@@ -190,16 +274,19 @@ def main():
         try:
             for i, path in enumerate(chunk):
                 a = normalize(theirs.dump(i))
-                b = normalize(ours.dump(i))
+                deb_v = deb_version_of(a)
+                b = as_debian(normalize(ours.dump(i)), deb_v)
                 bad = []
-                if a != b:
-                    bad.append("DUMPALL")
+                why = judge_dump(a, b)
+                if why:
+                    bad.append(why)
                 if clients:
                     va = theirs.client_views(i)
                     vb = ours.client_views(i)
                     for k in va:
                         ta = normalize(va[k]).replace(theirs.names[i], "U")
-                        tb = normalize(vb.get(k, "")).replace(ours.names[i], "U")
+                        tb = as_debian(normalize(vb.get(k, "")), deb_v, k == "upsc driver.version")
+                        tb = tb.replace(ours.names[i], "U")
                         if ta != tb:
                             bad.append(k)
                             if os.environ.get("SHOW_DIFF"):

@@ -91,14 +91,23 @@ fn compare_with_debian_on_corpus() {
     }
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/nut-ddl");
     if !corpus.exists() {
-        println!("SKIP: {} not found", corpus.display());
+        nut_testkit::skip(
+            "dummy-ups corpus comparison",
+            &format!("{} not found", corpus.display()),
+            nut_testkit::Prereq::NutDdl,
+        );
         return;
     }
     // The full run (540 files, clients included) takes minutes; the test checks the socket
     // dumps of every file, and the client views on a slice.
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compare_dumps.py");
-    let out =
-        Command::new("python3").arg(&script).arg(bin("dummy-ups")).arg(&corpus).output().expect("python3");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(bin("dummy-ups"))
+        .arg(&corpus)
+        .env("NUT_OUR_VERSION", nut_core::NUT_VERSION)
+        .output()
+        .expect("python3");
     let text = String::from_utf8_lossy(&out.stdout);
     println!("{text}");
     assert!(out.status.success(), "dummy-ups differs from Debian's:\n{text}");

@@ -16,12 +16,12 @@ const USER: &str = "nobody";
 
 fn need_root(test: &str) -> Option<nut_daemon::privs::Account> {
     if nut_daemon::privs::euid() != 0 {
-        eprintln!("SKIP {test}: needs root to switch users");
+        nut_testkit::skip(test, "needs root to switch users", nut_testkit::Prereq::Root);
         return None;
     }
     let a = nut_daemon::privs::lookup(USER).ok();
     if a.is_none() {
-        eprintln!("SKIP {test}: no user {USER:?}");
+        nut_testkit::skip(test, &format!("no user {USER:?}"), nut_testkit::Prereq::NobodyUser);
     }
     a
 }

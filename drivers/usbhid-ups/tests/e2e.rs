@@ -72,7 +72,11 @@ fn replayed_eaton_3s_through_upsd_shows_the_ddl_variables() {
         return;
     }
     let Some(ddl) = ddl_dump() else {
-        eprintln!("NOTICE: skipping, {DDL} is not available");
+        nut_testkit::skip(
+            "replayed_eaton_3s_through_upsd",
+            &format!("{DDL} is not available"),
+            nut_testkit::Prereq::NutDdl,
+        );
         return;
     };
     let dir = TempDir::new().expect("temp dir");

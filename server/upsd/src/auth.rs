@@ -59,8 +59,8 @@ impl Users {
             Right::Set => u.can_set(),
             Right::Fsd => u.can_fsd() || role == Some(Role::Primary),
             Right::Instcmd(cmd) => u.can_instcmd(cmd),
-            Right::Login => role.is_some(),
-            Right::Primary => role == Some(Role::Primary),
+            Right::Login => u.can_login(),
+            Right::Primary => u.can_primary(),
         }
     }
 }

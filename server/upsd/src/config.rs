@@ -170,6 +170,30 @@ pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Con
                 .collect()
         })
         .unwrap_or_default();
+    let mut upsd = upsd;
+    if let Some(u) = upsd.as_mut() {
+        // NUT 2.8.5: these two may come from the environment (nut.conf, service units), which
+        // then wins over upsd.conf.
+        let upsd_file = confpath.join("upsd.conf").display().to_string();
+        for (var, field) in [
+            ("ALLOW_NO_DEVICE", &mut u.allow_no_device),
+            ("ALLOW_NOT_ALL_LISTENERS", &mut u.allow_not_all_listeners),
+        ] {
+            if let Some(v) = env(var) {
+                match nut_conf::upsd_conf::env_boolean(&v) {
+                    Some(b) => *field = b,
+                    None => diags.push(Diagnostic::warning(
+                        &upsd_file,
+                        0,
+                        format!(
+                            "{var}={v:?} in the environment is not a boolean (true/yes/on/1 or \
+                             false/no/off/0): the environment is ignored and upsd.conf's setting is used"
+                        ),
+                    )),
+                }
+            }
+        }
+    }
     if let (Some(u), Some(_)) = (&upsd, &ups) {
         if upses.is_empty() && !u.allow_no_device {
             diags.push(Diagnostic::error(
@@ -186,7 +210,7 @@ pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Con
     }
     let upsd = upsd.unwrap_or_default();
     let statepath =
-        upsd.statepath.clone().map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(&env));
+        PathBuf::from(statepath(&upsd, ups.as_ref(), &confpath.join("upsd.conf"), &env, &mut diags));
     let datapath = upsd
         .datapath
         .clone()
@@ -204,6 +228,50 @@ pub fn load(confpath: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Con
         descs_from,
         warnings: diags,
     })
+}
+
+/// Where the driver sockets are, by NUT 2.8.5's precedence: `NUT_STATEPATH` from the
+/// environment, else `statepath` in ups.conf's global section (where the drivers put their
+/// sockets), else upsd.conf's `STATEPATH`, else the built-in default. A setting that loses
+/// to another value gets a warning.
+fn statepath(
+    upsd: &UpsdConf,
+    ups: Option<&UpsConf>,
+    upsd_file: &Path,
+    env: &impl Fn(&str) -> Option<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    let upsd_file = upsd_file.display().to_string();
+    let line = upsd.line_of("STATEPATH").unwrap_or(0);
+    let from_env = env("NUT_STATEPATH").filter(|s| !s.is_empty());
+    let from_ups = ups.and_then(|u| u.globals.statepath.clone());
+    if let Some(sp) = &from_env {
+        if let Some(mine) = upsd.statepath.as_ref().filter(|m| *m != sp) {
+            diags.push(Diagnostic::warning(
+                &upsd_file,
+                line,
+                format!(
+                    "Ignoring STATEPATH='{mine}' from upsd.conf configuration file, in favor of \
+                     NUT_STATEPATH='{sp}' environment variable"
+                ),
+            ));
+        }
+        return sp.clone();
+    }
+    if let Some(sp) = from_ups {
+        if let Some(mine) = upsd.statepath.as_ref().filter(|m| **m != sp) {
+            diags.push(Diagnostic::warning(
+                &upsd_file,
+                line,
+                format!(
+                    "STATEPATH {mine} is not used: ups.conf sets statepath {sp}, where the drivers put \
+                     their sockets, and NUT 2.8.5's upsd follows it (remove one of the two)"
+                ),
+            ));
+        }
+        return sp;
+    }
+    upsd.statepath.clone().unwrap_or_else(|| nut_core::paths::state_path_from(env).display().to_string())
 }
 
 /// The first readable cmdvartab of `candidates`, else the built-in copy.
@@ -296,6 +364,44 @@ mod tests {
         // Without CERTIDENT upsd.conf holds no secret.
         mode("upsd.users", 0o640);
         assert!(check_permissions(d.path(), None, &me).is_empty());
+    }
+
+    #[test]
+    fn statepath_precedence_of_nut_2_8_5() {
+        let d = dir(&[
+            ("upsd.conf", "STATEPATH /from/upsd\n"),
+            ("ups.conf", "statepath = /from/ups\n[u]\n driver = dummy-ups\n port = x\n"),
+            ("upsd.users", ""),
+        ]);
+        let env = |v: Option<&'static str>| {
+            move |k: &str| (k == "NUT_STATEPATH").then_some(v).flatten().map(String::from)
+        };
+        // The environment wins, with NUT's warning naming the ignored line.
+        let c = load(d.path(), env(Some("/from/env"))).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/env"));
+        let w = nut_conf::render(&c.warnings);
+        assert!(w.contains("upsd.conf:1: warning: Ignoring STATEPATH='/from/upsd' from upsd.conf configuration file, in favor of NUT_STATEPATH='/from/env' environment variable"), "{w}");
+        // Then ups.conf's global statepath, where the drivers put their sockets.
+        let c = load(d.path(), env(None)).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/ups"));
+        assert!(nut_conf::render(&c.warnings).contains("STATEPATH /from/upsd is not used"));
+        // Then upsd.conf.
+        std::fs::write(d.path().join("ups.conf"), "[u]\n driver = dummy-ups\n port = x\n").expect("write");
+        let c = load(d.path(), env(None)).expect("valid");
+        assert_eq!(c.statepath, PathBuf::from("/from/upsd"));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn allow_no_device_from_the_environment_wins() {
+        let d = dir(&[("upsd.conf", "ALLOW_NO_DEVICE false\n"), ("ups.conf", ""), ("upsd.users", "")]);
+        let env = |v: &'static str| move |k: &str| (k == "ALLOW_NO_DEVICE").then(|| v.to_string());
+        assert!(load(d.path(), env("yes")).expect("allowed by the environment").upses.is_empty());
+        assert!(load(d.path(), |_| None).is_err());
+        std::fs::write(d.path().join("upsd.conf"), "ALLOW_NO_DEVICE 1\n").expect("write");
+        assert!(load(d.path(), |_| None).is_ok());
+        let e = load(d.path(), env("off")).unwrap_err().to_string();
+        assert!(e.contains("ALLOW_NO_DEVICE"), "{e}");
     }
 
     #[test]

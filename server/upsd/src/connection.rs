@@ -31,7 +31,7 @@ use tokio::sync::futures::OwnedNotified;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{sleep, Instant, Sleep};
 
-use crate::commands::{dispatch, forget_connection, Out, Session};
+use crate::commands::{dispatch, forget_connection, Dispatched, Out, Session};
 use crate::state::Shared;
 use crate::tls::Transport;
 
@@ -94,8 +94,9 @@ pub fn serve(
     let _ = stream.set_nodelay(true);
     let id = server.lock().new_client_id();
     tracing::debug!("Connect from {}", peer.ip());
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
     let mut c = Conn {
-        session: Session::new(id, peer.ip(), settings.tls.is_some()),
+        session: Session::new(id, peer.ip(), fd, settings.tls.is_some()),
         server,
         lexer: None,
         out: Out::default(),
@@ -219,8 +220,13 @@ impl Conn {
                 }
             }
 
+            // A request that waited for a host name lookup (tcp-wrappers) is answered first.
+            if self.poll_deferred(cx) {
+                continue;
+            }
+
             // Input left over from an earlier read goes first, while there is room.
-            if self.rpos < self.rest.len() && self.has_room() {
+            if self.rpos < self.rest.len() && self.has_room() && !self.session.waiting() {
                 let rest = std::mem::take(&mut self.rest);
                 self.rpos += self.process(&rest[self.rpos..]);
                 if self.rpos < rest.len() {
@@ -298,6 +304,7 @@ impl Conn {
                 && self.has_room()
                 && !self.session.closing
                 && !self.session.start_tls
+                && !self.session.waiting()
             {
                 let mut buf = READ_BUF.take();
                 if buf.len() < READ_CHUNK {
@@ -372,13 +379,19 @@ impl Conn {
         }
         let mut used = 0;
         let mut got_line = false;
-        while used < data.len() && self.has_room() && !self.session.closing && !self.session.start_tls {
+        while used < data.len()
+            && self.has_room()
+            && !self.session.closing
+            && !self.session.start_tls
+            && !self.session.waiting()
+        {
             let (n, event) = lexer.feed_slice(&data[used..]);
             used += n;
             match event {
                 LexEvent::Pending => {}
                 LexEvent::Line => {
-                    dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
+                    let _: Dispatched =
+                        dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
                     lexer.clear_line();
                     got_line = true;
                 }
@@ -404,6 +417,38 @@ impl Conn {
             self.lexer = Some(lexer);
         }
         used
+    }
+
+    /// When a host name lookup for tcp-wrappers has arrived, answer the request that waited
+    /// for it; true when that happened (the caller then goes on with the rest).
+    fn poll_deferred(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(w) = self.session.wrap.as_mut() else { return false };
+        let Some((which, rx)) = w.lookup.as_mut() else { return false };
+        let which = *which;
+        let name = match Pin::new(rx).poll(cx) {
+            Poll::Pending => return false,
+            Poll::Ready(Ok(n)) => n,
+            // The lookup task is gone (runtime shutting down): libwrap's "no name".
+            Poll::Ready(Err(_)) => nut_conf::hosts_access::UNKNOWN.to_string(),
+        };
+        tracing::debug!("tcp-wrappers: host name of {} is {name}", self.session.addr);
+        match which {
+            nut_conf::hosts_access::Which::Client => w.client_name = Some(name),
+            nut_conf::hosts_access::Which::Server => w.server_name = Some(name),
+        }
+        w.lookup = None;
+        let Some(words) = w.deferred.take() else { return true };
+        if self.out.buf.capacity() == 0 {
+            self.out.buf = OUT_BUF.take();
+        }
+        let _: Dispatched = dispatch(&self.server, &mut self.session, &words, &mut self.out);
+        self.last_read = coarse_ms();
+        if self.kicked.is_none() {
+            if let Some(k) = &self.session.kick {
+                self.kicked = Some(Box::pin(k.clone().notified_owned()));
+            }
+        }
+        true
     }
 
     /// All output was sent: give the buffer back for the next connection's replies.

@@ -5,12 +5,15 @@
 //! [`connection`] runs one task per client, [`commands`] holds one module per request verb,
 //! [`state`] the per-UPS variable trees that [`driver_link`] fills from the driver sockets,
 //! [`auth`] the users and [`tracking`] the TRACKING results. [`server`] ties them together and
-//! handles reload; [`config`] reads the three configuration files through `nut-conf`.
+//! handles reload; [`config`] reads the three configuration files through `nut-conf`;
+//! [`access`] applies tcp-wrappers (hosts.allow, hosts.deny) as Debian's libwrap-linked upsd.
 //!
-//! Flags are NUT's (`-c -D -F -FF -B -h -r -q -u -V -4 -6 -P`) plus `-t`, which checks
-//! upsd.conf, ups.conf and upsd.users, prints every problem as `file:line: ...` and exits
-//! non-zero if one is an error.
+//! Flags are NUT 2.8.5's (`-c reload|stop` and their prefixes, `-P pid`, `-D -F -FF -B -h -r
+//! -q -u -V -4 -6`; `-i`/`-p` stop with NUT's message) plus `-t`, which checks upsd.conf,
+//! ups.conf, upsd.users, the TLS settings and the tcp-wrappers rules for upsd, prints every
+//! problem as `file:line: ...` and exits non-zero if one is an error.
 
+pub mod access;
 pub mod auth;
 pub mod commands;
 pub mod config;
@@ -25,11 +28,12 @@ pub mod watch;
 
 use std::process::ExitCode;
 
-use nut_core::getopt::{self, Opt};
+use nut_core::getopt;
 
 use crate::listener::{Family, ListenSpec};
 
-const OPTSTRING: &str = "c:DFBhr:qu:V46tP:i:p:";
+// NUT 2.8.5's option string (`+`: flags end at the first operand), plus `-t`.
+const OPTSTRING: &str = "+c:DFBhr:qu:V46tP:i:p:";
 
 fn usage() -> String {
     // NUT's text, line for line (the options are indented by two spaces), plus `-t`.
@@ -70,12 +74,7 @@ fn usage() -> String {
 pub fn main(args: Vec<String>) -> ExitCode {
     let p = getopt::parse(&args[1.min(args.len())..], OPTSTRING);
     if let Some(e) = p.first_error() {
-        let msg = match e {
-            Opt::MissingArg(c) => format!("option requires an argument -- '{c}'"),
-            Opt::Unknown(c) => format!("invalid option -- '{c}'"),
-            _ => String::new(),
-        };
-        eprintln!("upsd: {msg}\n{}", usage());
+        eprintln!("{}\n{}", e.glibc_message("upsd").unwrap_or_default(), usage());
         return ExitCode::FAILURE;
     }
     if p.has('h') {
@@ -86,25 +85,49 @@ pub fn main(args: Vec<String>) -> ExitCode {
         println!("{}", nut_core::banner("upsd"));
         return ExitCode::SUCCESS;
     }
+    if let Some(extra) = p.operands.first() {
+        eprintln!("upsd: unexpected argument {extra:?} (upsd takes no operands)\n{}", usage());
+        return ExitCode::FAILURE;
+    }
     eprintln!("{}", nut_core::banner("upsd"));
+    if p.has('i') || p.has('p') {
+        // NUT 2.8.0 and 2.8.5 stop here with this text.
+        eprintln!(
+            "Specifying a listening addresses with '-i <address>' and '-p <port>'\n\
+             is deprecated. Use 'LISTEN <address> [<port>]' in 'upsd.conf' instead.\n\
+             See 'man 8 upsd.conf' for more information."
+        );
+        return ExitCode::FAILURE;
+    }
 
     let env = |k: &str| std::env::var(k).ok();
     let confpath = nut_core::paths::conf_path();
     let pidpath = nut_core::paths::pid_path();
 
+    let pid = match p.value('P').map(parse_pid) {
+        None => None,
+        Some(Ok(pid)) => Some(pid),
+        Some(Err(e)) => {
+            eprintln!("upsd: {e}\n{}", usage());
+            return ExitCode::FAILURE;
+        }
+    };
     if let Some(cmd) = p.value('c') {
-        let pid = match p.value('P').map(str::parse::<i32>) {
-            None => None,
-            Some(Ok(pid)) => Some(pid),
-            Some(Err(_)) => {
-                eprintln!("upsd: -P needs a process id");
-                return ExitCode::FAILURE;
-            }
+        let Some(cmd) = control_command(cmd) else {
+            eprintln!("upsd: unknown command {cmd:?} for -c: use reload or stop\n{}", usage());
+            return ExitCode::FAILURE;
         };
         return match nut_daemon::control::send("upsd", &pidpath, cmd, pid) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("upsd: {e}");
+                eprintln!("Failed to signal the currently running daemon (if any)");
+                if pid.is_none() {
+                    eprintln!(
+                        "Try 'systemctl {cmd} nut-server' or add '-P $PID' argument (a daemon started with \
+                         -F writes no PID file; -FF does)"
+                    );
+                }
                 ExitCode::FAILURE
             }
         };
@@ -122,12 +145,21 @@ pub fn main(args: Vec<String>) -> ExitCode {
             }
             Err(e) => diags.push(nut_conf::Diagnostic::error("upsd", 0, e)),
         }
+        // tcp-wrappers: the rules for upsd in hosts.allow and hosts.deny.
+        let (allow, deny) = access::paths_from(env);
+        diags.extend(access::check_files(&allow, &deny));
         print!("{}", nut_conf::render(&diags));
         let mut errors = diags.iter().filter(|d| d.is_error()).count();
         if let Some(cfg) = &loaded {
-            if let Err(e) = tls::load(cfg) {
-                println!("{e}");
-                errors += 1;
+            let tls_diags = tls::diagnostics(cfg);
+            print!("{}", nut_conf::render(&tls_diags));
+            let tls_errors = tls_diags.iter().filter(|d| d.is_error()).count();
+            errors += tls_errors;
+            if tls_errors == 0 {
+                if let Err(e) = tls::load(cfg) {
+                    println!("{e}");
+                    errors += 1;
+                }
             }
         }
         if errors > 0 {
@@ -140,14 +172,11 @@ pub fn main(args: Vec<String>) -> ExitCode {
 
     let debug = p.count('D');
     nut_daemon::log::init_with_quiet("upsd", debug.min(255) as u8, p.count('q').min(255) as u8);
-    if p.has('i') || p.has('p') {
-        tracing::warn!(
-            "Specifying a listening addresses with '-i <address>' and '-p <port>' is deprecated. \
-             Use 'LISTEN <address> [<port>]' in 'upsd.conf' instead."
-        );
-    }
+    // As NUT's upsd (syslogbit_set): log to syslog from the start, not only once in the
+    // background.
+    nut_daemon::log::syslog_also();
 
-    match run(&p, &confpath, &pidpath) {
+    match run(&p, &confpath, &pidpath, pid) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -156,8 +185,41 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 }
 
-fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path) -> Result<(), String> {
+/// NUT's reading of `-c <command>`: any prefix of `reload` (the empty word included), else
+/// any prefix of `stop`.
+fn control_command(arg: &str) -> Option<&'static str> {
+    if "reload".starts_with(arg) {
+        Some("reload")
+    } else if "stop".starts_with(arg) {
+        Some("stop")
+    } else {
+        None
+    }
+}
+
+/// `-P <pid>`: a positive process id.
+fn parse_pid(arg: &str) -> Result<i32, String> {
+    match arg.trim().parse::<i32>() {
+        Ok(pid) if pid > 0 => Ok(pid),
+        _ => Err(format!("-P needs a process id (a positive number), not {arg:?}")),
+    }
+}
+
+fn run(
+    p: &getopt::Parsed,
+    confpath: &std::path::Path,
+    pidpath: &std::path::Path,
+    pid: Option<i32>,
+) -> Result<(), String> {
+    // The level from the command line (-D, else NUT_DEBUG_LEVEL): a reload without DEBUG_MIN
+    // goes back to it.
+    let cli_debug = nut_daemon::log::debug_level();
     let cfg = config::load(confpath, |k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
+    if let Some(min) = cfg.upsd.debug_min {
+        // -D can only raise the level above DEBUG_MIN.
+        nut_daemon::log::set_debug_min(min.min(255) as u8);
+    }
+    tracing::debug!("debug level is '{}'", nut_daemon::log::debug_level());
     for w in &cfg.warnings {
         tracing::warn!("{w}");
     }
@@ -182,16 +244,25 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
     }
     // Read the certificate before binding and forking, so a broken one stops upsd with the
     // reason on the terminal.
+    for d in tls::diagnostics(&cfg).iter().filter(|d| !d.is_error()) {
+        tracing::warn!("{d}");
+    }
     let tls = tls::load(&cfg)?;
 
     let pidfile_path = pidpath.join("upsd.pid");
-    if let Ok(pid) = nut_daemon::pidfile::read(&pidfile_path) {
+    // With -P, NUT checks that process instead of the PID file.
+    let previous = match pid {
+        Some(pid) => Some((pid, format!("given with -P {pid}"))),
+        None => nut_daemon::pidfile::read(&pidfile_path)
+            .ok()
+            .map(|pid| (pid, format!("PID {pid} in {}", pidfile_path.display()))),
+    };
+    if let Some((pid, from)) = previous {
         // SAFETY: kill with signal 0 only checks that the process exists.
         if pid != std::process::id() as i32 && unsafe { libc::kill(pid, 0) } == 0 {
             return Err(format!(
-                "Fatal error: A previous upsd instance is already running! (PID {pid} in {}) \
-                 Either stop the previous instance first, or use the 'reload' command (upsd -c reload).",
-                pidfile_path.display()
+                "Fatal error: A previous upsd instance is already running! ({from}) \
+                 Either stop the previous instance first, or use the 'reload' command (upsd -c reload)."
             ));
         }
     }
@@ -201,11 +272,16 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
         (false, true) => Family::V6,
         _ => Family::Any,
     };
-    let default_set = cfg.upsd.listen.is_empty();
-    let specs: Vec<ListenSpec> = if default_set {
+    // Without LISTEN lines NUT listens on ::1 and 127.0.0.1, each only when -4/-6 allows it.
+    let specs: Vec<ListenSpec> = if cfg.upsd.listen.is_empty() {
         cfg.upsd
             .listen_or_default()
             .into_iter()
+            .filter(|(addr, _)| match family {
+                Family::V4 => !addr.contains(':'),
+                Family::V6 => addr.contains(':'),
+                Family::Any => true,
+            })
             .map(|(addr, port)| ListenSpec { addr, port, line: 0 })
             .collect()
     } else {
@@ -219,7 +295,7 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
             })
             .collect()
     };
-    let listeners = listener::bind_all(&specs, family, cfg.upsd.allow_not_all_listeners, default_set)?;
+    let listeners = listener::bind_all(&specs, family, cfg.upsd.allow_not_all_listeners)?;
 
     if let Some(dir) = p.value('r') {
         chroot(dir)?;
@@ -228,6 +304,12 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
         nut_daemon::privs::drop_to(user).map_err(|e| format!("can't switch to user {user}: {e}"))?;
         tracing::debug!("running as user {user}");
     }
+
+    // tcp-wrappers, read as the account (and in the chroot) upsd serves from, as libwrap
+    // reads them in NUT's upsd, and before going to the background so that problems reach
+    // the terminal too.
+    let (allow, deny) = access::paths_from(|k| std::env::var(k).ok());
+    let access = access::Access::new(allow, deny);
 
     let foreground_flags = p.count('F');
     let background = p.has('B') || (foreground_flags == 0 && p.count('D') == 0);
@@ -261,7 +343,7 @@ fn run(p: &getopt::Parsed, confpath: &std::path::Path, pidpath: &std::path::Path
                     .map_err(|e| format!("can't use listening socket: {e}"))?,
             );
         }
-        server::run(cfg, tokio_listeners, tls).await
+        server::run(cfg, tokio_listeners, tls, cli_debug, access).await
     })
 }
 

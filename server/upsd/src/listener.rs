@@ -140,30 +140,113 @@ fn bind_one(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(listener)
 }
 
-/// Bind every LISTEN address. A failure is fatal unless `allow_partial` (ALLOW_NOT_ALL_LISTENERS)
-/// or `default_set` (no LISTEN line: the ::1 half of the default may be missing); having no
-/// socket at all is always fatal.
+/// Whether a LISTEN address, as written, names localhost: NUT 2.8.5 forgives failures of these
+/// (the same socket asked for under several names, or `::1` on a host without IPv6).
+pub fn is_localhost_name(addr: &str) -> bool {
+    matches!(
+        addr.trim_start_matches('[').trim_end_matches(']'),
+        "localhost" | "localhost6" | "127.0.0.1" | "::1"
+    )
+}
+
+/// What the LISTEN lines came to, as NUT 2.8.5 judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenVerdict {
+    /// Every LISTEN line got its socket.
+    AllUp,
+    /// Only lines naming localhost failed: accepted (NUT logs it at debug level 1).
+    LocalhostDiscrepancy,
+    /// Some lines failed and ALLOW_NOT_ALL_LISTENERS accepts it (a warning).
+    AllowedPartial,
+    /// Some lines failed: upsd refuses to start.
+    Refuse,
+    /// No line got a socket.
+    NoneUp,
+}
+
+/// NUT 2.8.5's rule over the LISTEN lines: `lines` holds, per line, the address as written
+/// and whether it got at least one socket.
+pub fn judge(lines: &[(&str, bool)], allow_partial: bool) -> ListenVerdict {
+    if !lines.iter().any(|(_, ok)| *ok) {
+        return ListenVerdict::NoneUp;
+    }
+    let failed: Vec<&str> = lines.iter().filter(|(_, ok)| !*ok).map(|(a, _)| *a).collect();
+    if failed.is_empty() {
+        ListenVerdict::AllUp
+    } else if failed.iter().all(|a| is_localhost_name(a)) {
+        ListenVerdict::LocalhostDiscrepancy
+    } else if allow_partial {
+        ListenVerdict::AllowedPartial
+    } else {
+        ListenVerdict::Refuse
+    }
+}
+
+/// Bind every LISTEN address, with NUT 2.8.5's rules: a line is served when at least one of
+/// its addresses is bound (or was already bound by an earlier line: `LISTEN localhost` then
+/// `LISTEN 127.0.0.1` on the same port is one socket); failures of lines that name localhost
+/// are forgiven; any other failure refuses to start unless `allow_partial`
+/// (ALLOW_NOT_ALL_LISTENERS); no socket at all always does.
 pub fn bind_all(
     specs: &[ListenSpec],
     family: Family,
     allow_partial: bool,
-    default_set: bool,
 ) -> Result<Vec<std::net::TcpListener>, String> {
     let mut out = Vec::new();
+    let mut bound: Vec<SocketAddr> = Vec::new();
+    let mut lines: Vec<(&str, bool)> = Vec::new();
     let mut failures = Vec::new();
+    let at = |spec: &ListenSpec| {
+        if spec.line == 0 {
+            "(default, no LISTEN line)".to_string()
+        } else {
+            format!("(upsd.conf line {})", spec.line)
+        }
+    };
     for spec in specs {
         let addrs = match resolve(spec, family) {
             Ok(a) => a,
             Err(e) => {
-                failures.push(format!("{e} (upsd.conf line {})", spec.line));
+                tracing::error!("not listening on {} port {}: {e}", spec.addr, spec.port);
+                failures.push(format!("{e} {}", at(spec)));
+                lines.push((spec.addr.as_str(), false));
                 continue;
             }
         };
+        if addrs.is_empty() {
+            let msg = format!(
+                "not listening on {} port {}: it has no {} address",
+                spec.addr,
+                spec.port,
+                if family == Family::V4 { "IPv4 (-4)" } else { "IPv6 (-6)" }
+            );
+            tracing::error!("{msg}");
+            failures.push(format!("{msg} {}", at(spec)));
+            lines.push((spec.addr.as_str(), false));
+            continue;
+        }
+        let mut ok = false;
         for a in addrs {
+            if bound.contains(&a) {
+                tracing::debug!(
+                    "{} port {} ({}) is already listened on for an earlier LISTEN line",
+                    spec.addr,
+                    spec.port,
+                    a.ip()
+                );
+                ok = true;
+                continue;
+            }
             match bind_one(a) {
                 Ok(l) => {
-                    tracing::info!("listening on {} port {}", a.ip(), a.port());
+                    if spec.addr == a.ip().to_string() || spec.addr == "*" {
+                        tracing::info!("listening on {} port {}", a.ip(), a.port());
+                    } else {
+                        tracing::info!("listening on {} port {} ({})", spec.addr, a.port(), a.ip());
+                    }
                     out.push(l);
+                    bound.push(a);
+                    ok = true;
                 }
                 Err(e) => {
                     let hint = match e.kind() {
@@ -177,29 +260,52 @@ pub fn bind_all(
                         _ => "",
                     };
                     let msg = format!("not listening on {} port {}: {e}{hint}", a.ip(), a.port());
-                    tracing::warn!("{msg}");
-                    failures.push(msg);
+                    tracing::error!("{msg}");
+                    failures.push(format!("{msg} {}", at(spec)));
                 }
             }
         }
+        lines.push((spec.addr.as_str(), ok));
     }
-    if out.is_empty() {
-        return Err(format!(
+    let served = lines.iter().filter(|(_, ok)| *ok).count();
+    tracing::debug!("tried to set up {} listening sockets, succeeded with {served}", lines.len());
+    match judge(&lines, allow_partial) {
+        ListenVerdict::AllUp => Ok(out),
+        ListenVerdict::LocalhostDiscrepancy => {
+            tracing::debug!(
+                "discrepancy corresponds to addresses related to localhost; assuming that it was attempted \
+                 under several names which resolved to same IP:PORT socket specs (so only the first one of \
+                 each succeeded)"
+            );
+            Ok(out)
+        }
+        ListenVerdict::AllowedPartial => {
+            tracing::warn!(
+                "WARNING: some listening interfaces were not available, but the ALLOW_NOT_ALL_LISTENERS \
+                 setting is active"
+            );
+            Ok(out)
+        }
+        ListenVerdict::Refuse => {
+            tracing::info!(
+                "Reconcile available NUT server IP addresses and LISTEN configuration, or consider the \
+                 ALLOW_NOT_ALL_LISTENERS setting!"
+            );
+            Err(format!(
+                "Fatal error: some listening interfaces were not available: {}; set ALLOW_NOT_ALL_LISTENERS \
+                 true in upsd.conf (or ALLOW_NOT_ALL_LISTENERS=true in the environment) to start with the others",
+                failures.join("; ")
+            ))
+        }
+        ListenVerdict::NoneUp => Err(format!(
             "no listening interface available: {}",
             if failures.is_empty() {
                 "no LISTEN address matches -4/-6".to_string()
             } else {
                 failures.join("; ")
             }
-        ));
+        )),
     }
-    if !failures.is_empty() && !allow_partial && !default_set {
-        return Err(format!(
-            "{}; set ALLOW_NOT_ALL_LISTENERS true in upsd.conf to start with the others",
-            failures.join("; ")
-        ));
-    }
-    Ok(out)
 }
 
 /// Accept clients on `listener` forever, at most `maxconn` at a time across all listeners.
@@ -295,4 +401,58 @@ fn out_of_fds(e: &std::io::Error) -> bool {
 fn spare_fd(listener: &TcpListener) -> Option<std::os::fd::OwnedFd> {
     use std::os::fd::AsFd;
     listener.as_fd().try_clone_to_owned().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nut_2_8_5_forgives_only_failures_of_localhost_names() {
+        use ListenVerdict::*;
+        // localhost + 127.0.0.1 on one port: the second is the same socket.
+        assert_eq!(judge(&[("localhost", true), ("127.0.0.1", false)], false), LocalhostDiscrepancy);
+        // No IPv6 on the host: ::1 fails, and that is fine.
+        assert_eq!(judge(&[("127.0.0.1", true), ("::1", false)], false), LocalhostDiscrepancy);
+        assert_eq!(judge(&[("::1", false), ("localhost6", false), ("[::1]", false), ("x", true)], false), {
+            LocalhostDiscrepancy
+        });
+        // Any other address must work, unless ALLOW_NOT_ALL_LISTENERS.
+        assert_eq!(judge(&[("127.0.0.2", true), ("192.0.2.1", false)], false), Refuse);
+        assert_eq!(judge(&[("127.0.0.2", true), ("192.0.2.1", false)], true), AllowedPartial);
+        assert_eq!(judge(&[("127.0.0.1", true), ("192.0.2.1", false), ("::1", false)], false), Refuse);
+        // "LOCALHOST" is not NUT's spelling: not forgiven.
+        assert_eq!(judge(&[("127.0.0.1", true), ("LOCALHOST", false)], false), Refuse);
+        assert_eq!(judge(&[("a", true), ("b", true)], false), AllUp);
+        assert_eq!(judge(&[("127.0.0.1", false)], true), NoneUp);
+        assert_eq!(judge(&[], true), NoneUp);
+    }
+
+    #[test]
+    fn a_name_and_its_address_share_one_socket() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+            l.local_addr().expect("addr").port()
+        };
+        let spec = |addr: &str, line| ListenSpec { addr: addr.to_string(), port, line };
+        let ls = bind_all(&[spec("127.0.0.1", 1), spec("127.0.0.1", 2)], Family::V4, false).expect("binds");
+        assert_eq!(ls.len(), 1);
+        drop(ls);
+        // 192.0.2.1 (TEST-NET-1) is on no interface: EADDRNOTAVAIL, no packet sent.
+        let e =
+            bind_all(&[spec("127.0.0.1", 1), spec("192.0.2.1", 2)], Family::V4, false).expect_err("refused");
+        assert!(
+            e.starts_with(
+                "Fatal error: some listening interfaces were not available: not listening on 192.0.2.1"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("(upsd.conf line 2)"), "{e}");
+        assert_eq!(
+            bind_all(&[spec("127.0.0.1", 1), spec("192.0.2.1", 2)], Family::V4, true).expect("allowed").len(),
+            1
+        );
+        let e = bind_all(&[spec("::1", 1)], Family::V4, false).expect_err("refused");
+        assert!(e.starts_with("no listening interface available: not listening on ::1 port"), "{e}");
+    }
 }

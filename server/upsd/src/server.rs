@@ -17,8 +17,9 @@ use crate::state::{Core, Server, Shared, Ups};
 /// NUT drops clients that stay silent this long.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Build the shared state for `cfg` (no driver links started yet).
-pub fn build(cfg: &Config) -> Shared {
+/// Build the shared state for `cfg` with its tcp-wrappers files (no driver links started
+/// yet).
+pub fn build(cfg: &Config, access: crate::access::Access) -> Shared {
     let mut core = Core::new(
         Users::new(cfg.users.clone()),
         cfg.descs.clone(),
@@ -29,7 +30,7 @@ pub fn build(cfg: &Config) -> Shared {
         let socket = nut_core::paths::driver_socket(&cfg.statepath, &d.driver, &d.name);
         core.upses.push(Ups::new(d.name.clone(), d.desc.clone(), d.driver.clone(), socket));
     }
-    Server::new(core)
+    Server::new(core, access)
 }
 
 /// Start the driver links of every UPS in the state.
@@ -105,13 +106,35 @@ pub fn reload(server: &Shared, cfg: &Config) {
     }
 }
 
-/// Run until SIGTERM/SIGINT. `listeners` are already bound (before privileges were dropped).
+/// NUT 2.8.5's debug level after a reload: `DEBUG_MIN` when the re-read upsd.conf has it
+/// (applied as-is, lower or higher than before), else the level the command line asked for
+/// (`-D`, else `NUT_DEBUG_LEVEL`), as its upsd does (its man page says "unchanged"; its code,
+/// which we follow, returns to the command line's level, so that commenting DEBUG_MIN away
+/// ends the extra logging as the man page recommends).
+pub fn apply_reloaded_debug(debug_min: Option<u32>, cli_debug: u8) {
+    match debug_min {
+        Some(level) => {
+            tracing::info!("Applying DEBUG_MIN {level} from upsd.conf");
+            nut_daemon::log::set_debug_level(level.min(255) as u8);
+        }
+        None => {
+            tracing::info!("Applying debug level {cli_debug} from original command line arguments");
+            nut_daemon::log::set_debug_level(cli_debug);
+        }
+    }
+}
+
+/// Run until SIGTERM/SIGINT. `listeners` are already bound (before privileges were dropped);
+/// `cli_debug` is the debug level the command line asked for (a reload without DEBUG_MIN
+/// returns to it); `access` holds the tcp-wrappers files, read at start-up.
 pub async fn run(
     cfg: Config,
     listeners: Vec<TcpListener>,
     tls: Option<Arc<nut_tls::rustls::ServerConfig>>,
+    cli_debug: u8,
+    access: crate::access::Access,
 ) -> Result<(), String> {
-    let server = build(&cfg);
+    let server = build(&cfg, access);
     let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("can't handle SIGHUP: {e}"))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("can't handle SIGTERM: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("can't handle SIGINT: {e}"))?;
@@ -130,6 +153,7 @@ pub async fn run(
                 tracing::info!("SIGHUP: reloading configuration");
                 match config::load(&cfg.confpath, |k| std::env::var(k).ok()) {
                     Ok(new) => {
+                        apply_reloaded_debug(new.upsd.debug_min, cli_debug);
                         for w in &new.warnings {
                             tracing::warn!("{w}");
                         }
@@ -146,6 +170,7 @@ pub async fn run(
                     }
                     Err(e) => tracing::error!("Reload failed: {e}"),
                 }
+                server.access.reload();
             }
             _ = term.recv() => {
                 tracing::info!("Signal {}: exiting", libc::SIGTERM);

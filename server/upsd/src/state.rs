@@ -30,12 +30,14 @@ pub type Shared = Arc<Server>;
 #[derive(Debug)]
 pub struct Server {
     core: Mutex<Core>,
+    /// tcp-wrappers (hosts.allow, hosts.deny) for the commands that need a login.
+    pub access: crate::access::Access,
 }
 
 impl Server {
-    /// Wrap a core.
-    pub fn new(core: Core) -> Shared {
-        Arc::new(Server { core: Mutex::new(core) })
+    /// Wrap a core, with the tcp-wrappers files to consult.
+    pub fn new(core: Core, access: crate::access::Access) -> Shared {
+        Arc::new(Server { core: Mutex::new(core), access })
     }
 
     /// Lock the state. A panic while holding the lock would poison it; the state stays

@@ -21,25 +21,109 @@ use tokio::net::TcpStream;
 
 use crate::config::Config;
 
+/// What upsd.conf's TLS lines say that is not a broken file: NUT's NSS-only settings, which
+/// this upsd cannot use (errors: a configuration that asks for TLS it cannot have does not
+/// start, rather than serving in clear), and settings that have no effect here (warnings).
+/// Every message names upsd.conf's line.
+pub fn diagnostics(cfg: &Config) -> Vec<nut_conf::Diagnostic> {
+    let u = &cfg.upsd;
+    let file = cfg.confpath.join("upsd.conf").display().to_string();
+    let line = |k: &str| u.line_of(k).unwrap_or(0);
+    let mut out = Vec::new();
+    let nss_db =
+        u.certpath.as_deref().map(|p| resolve(&cfg.confpath, p)).filter(|p| nut_tls::setup::is_nss_db(p));
+    let convert = |db: &str| {
+        format!(
+            "convert it with:  nut-tls-setup --from-nss {db} --dir {}  (it reads CERTIDENT from upsd.conf, writes \
+             upsd.pem and ca.pem, and prints the lines to change), or make a new certificate with nut-tls-setup",
+            cfg.confpath.display()
+        )
+    };
+    match (&u.certfile, &nss_db, &u.certident) {
+        (None, Some(db), ident) => out.push(nut_conf::Diagnostic::error(
+            &file,
+            line("CERTPATH"),
+            format!(
+                "CERTPATH {} is an NSS certificate database{}: NUT's NSS build (Debian's packages) reads it, \
+                 this upsd reads PEM files (CERTFILE) and would serve without TLS; {}",
+                db.display(),
+                ident.as_ref().map(|i| format!(" (certificate {:?} from CERTIDENT)", i.name)).unwrap_or_default(),
+                convert(&db.display().to_string())
+            ),
+        )),
+        (None, None, Some(i)) => out.push(nut_conf::Diagnostic::error(
+            &file,
+            line("CERTIDENT"),
+            format!(
+                "CERTIDENT names the certificate {:?} of an NSS database, which NUT's NSS build (Debian's \
+                 packages) reads from CERTPATH; this upsd reads PEM files (CERTFILE) and would serve without \
+                 TLS; {}",
+                i.name,
+                convert("<database directory>")
+            ),
+        )),
+        (Some(_), Some(db), _) => out.push(nut_conf::Diagnostic::error(
+            &file,
+            line("CERTPATH"),
+            format!(
+                "CERTPATH {} is an NSS certificate database; here CERTPATH names the PEM CA certificates that \
+                 client certificates are checked against: {}",
+                db.display(),
+                convert(&db.display().to_string())
+            ),
+        )),
+        _ => {}
+    }
+    if u.certfile.is_some() && u.certident.is_some() {
+        out.push(nut_conf::Diagnostic::warning(
+            &file,
+            line("CERTIDENT"),
+            "CERTIDENT is for NUT's NSS builds: with CERTFILE it has no use here (the key in CERTFILE must \
+             not be encrypted); remove the line",
+        ));
+    }
+    if u.certfile.is_some() && !u.disable_weak_ssl && u.line_of("DISABLE_WEAK_SSL").is_some() {
+        out.push(nut_conf::Diagnostic::warning(
+            &file,
+            line("DISABLE_WEAK_SSL"),
+            "DISABLE_WEAK_SSL false cannot enable TLS 1.0/1.1 or SSL here: this upsd only speaks TLS 1.2 \
+             and 1.3 (as NUT does with DISABLE_WEAK_SSL true); clients limited to older versions cannot \
+             connect",
+        ));
+    }
+    if u.certfile.is_none() && nss_db.is_none() && u.certident.is_none() {
+        if u.certrequest.is_some_and(|r| r != CertRequest::No) {
+            out.push(nut_conf::Diagnostic::warning(
+                &file,
+                line("CERTREQUEST"),
+                "CERTREQUEST is set but CERTFILE is not: STARTTLS is off and no client certificate is asked for",
+            ));
+        } else if u.certpath.is_some() {
+            out.push(nut_conf::Diagnostic::warning(
+                &file,
+                line("CERTPATH"),
+                "CERTPATH is set but CERTFILE is not: STARTTLS is off (CERTPATH only names the CAs that client \
+                 certificates are checked against)",
+            ));
+        }
+    }
+    out
+}
+
 /// Build the TLS configuration when `CERTFILE` is set. The `Err` names upsd.conf's line and
-/// the certificate file, says what is wrong and how to fix it.
+/// the certificate file, says what is wrong and how to fix it; the errors of [`diagnostics`]
+/// (NSS-only settings) are refused too.
 pub fn load(cfg: &Config) -> Result<Option<Arc<ServerConfig>>, String> {
     let u = &cfg.upsd;
     let conf_file = cfg.confpath.join("upsd.conf");
-    let Some(certfile) = &u.certfile else {
-        if u.certrequest.is_some_and(|r| r != CertRequest::No) {
-            tracing::warn!(
-                "{}: CERTREQUEST is set but CERTFILE is not: STARTTLS is off and no client certificate is asked for",
-                conf_file.display()
-            );
-        }
-        return Ok(None);
-    };
-    if u.certident.is_some() {
-        tracing::info!(
-            "CERTIDENT is for NUT's NSS build and is ignored: CERTFILE {certfile} holds the certificate and key"
-        );
+    let errors: Vec<nut_conf::Diagnostic> = diagnostics(cfg).into_iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "{}; upsd does not start with TLS settings it cannot use",
+            nut_conf::render(&errors).trim_end()
+        ));
     }
+    let Some(certfile) = &u.certfile else { return Ok(None) };
     let settings = ServerSettings {
         certfile: resolve(&cfg.confpath, certfile),
         certpath: u.certpath.as_deref().map(|p| resolve(&cfg.confpath, p)),
@@ -60,7 +144,7 @@ pub fn load(cfg: &Config) -> Result<Option<Arc<ServerConfig>>, String> {
         } else {
             "CERTFILE"
         };
-        let line = directive_line(&conf_file, key);
+        let line = u.line_of(key).unwrap_or(0);
         format!(
             "{}:{line}: {key}: {e}; upsd does not start with a broken TLS setup (fix the file, or remove the \
              {key} line to serve without TLS)",
@@ -77,17 +161,6 @@ fn resolve(confpath: &Path, p: &str) -> PathBuf {
     } else {
         confpath.join(p)
     }
-}
-
-/// The line of the last `key` directive in `file` (the one that takes effect), or 0.
-fn directive_line(file: &Path, key: &str) -> usize {
-    let Ok(text) = std::fs::read_to_string(file) else { return 0 };
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.split_whitespace().next() == Some(key))
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0)
 }
 
 /// Blocking-style `Read`/`Write` over a non-blocking tokio socket, for rustls: would-block

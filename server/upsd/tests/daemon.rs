@@ -42,8 +42,14 @@ fn with_env(mut cmd: Command, d: &Path) -> Command {
 
 /// Run upsd to completion (for commands that exit by themselves), with a deadline.
 fn run(d: &Path, args: &[&str]) -> Output {
+    run_env(d, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_env(d: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = with_env(upsd(), d);
     cmd.args(args).stdin(Stdio::null());
+    cmd.envs(env.iter().copied());
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn upsd");
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -62,9 +68,15 @@ fn run(d: &Path, args: &[&str]) -> Output {
 
 /// Start upsd in the foreground with `args`; its stderr goes to `<dir>/upsd.log`.
 fn spawn(d: &Path, args: &[&str]) -> Proc {
+    spawn_env(d, args, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+fn spawn_env(d: &Path, args: &[&str], env: &[(&str, &str)]) -> Proc {
     let log = std::fs::File::create(d.join("upsd.log")).unwrap();
     let mut cmd = with_env(upsd(), d);
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    cmd.envs(env.iter().copied());
     Proc::spawn(cmd)
 }
 
@@ -93,7 +105,7 @@ fn v6(port: u16) -> SocketAddr {
 fn ipv6_loopback() -> bool {
     let ok = std::net::TcpListener::bind("[::1]:0").is_ok();
     if !ok {
-        eprintln!("notice: ::1 is not available on this machine; skipping the IPv6 part");
+        nut_testkit::skip("upsd daemon IPv6 part", "::1 cannot be bound here", nut_testkit::Prereq::Ipv6);
     }
     ok
 }
@@ -159,6 +171,76 @@ fn a_listen_address_that_fails_is_fatal_unless_allowed() {
     let _p = spawn(dir.path(), &["-F", "-u", "root"]);
     assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(dir.path()));
     assert!(log(dir.path()).contains("not listening on 192.0.2.1"));
+}
+
+#[test]
+fn localhost_by_name_and_by_address_on_one_port_starts_as_nut_2_8_5() {
+    // A pattern of guides and generated configs: NUT 2.8.5 lets a discrepancy that only
+    // concerns names of localhost slide (2.8.5 upsd.c server_load).
+    let six = ipv6_loopback();
+    let extra = if six { "LISTEN ::1 {port}\n" } else { "" };
+    for lines in [
+        format!("LISTEN localhost {{port}}\nLISTEN 127.0.0.1 {{port}}\n{extra}"),
+        format!("LISTEN 127.0.0.1 {{port}}\n{extra}LISTEN localhost {{port}}\n"),
+    ] {
+        let port = free_port();
+        let dir = conf_dir(&lines.replace("{port}", &port.to_string()));
+        let mut p = spawn(dir.path(), &["-F", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{lines}\n{}", log(dir.path()));
+        if six {
+            assert!(netver(v6(port)), "::1 not served:\n{}", log(dir.path()));
+        }
+        assert!(p.is_running());
+        assert!(!log(dir.path()).contains("Fatal"), "{}", log(dir.path()));
+    }
+    // A failure that only concerns a name of localhost is forgiven, with NUT's reason at
+    // debug level 1: here 127.0.0.1:port is taken by another program.
+    let port = free_port();
+    let _taken = std::net::TcpListener::bind(v4(port)).expect("hold 127.0.0.1:port");
+    let dir = conf_dir(&format!("LISTEN 127.0.0.2 {port}\nLISTEN 127.0.0.1 {port}\n"));
+    let a2 = SocketAddr::new(IpAddr::from([127, 0, 0, 2]), port);
+    let _p = spawn(dir.path(), &["-F", "-D", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    let l = log(dir.path());
+    assert!(l.contains("not listening on 127.0.0.1 port"), "{l}");
+    assert!(l.contains("discrepancy corresponds to addresses related to localhost"), "{l}");
+}
+
+#[test]
+fn a_failing_non_local_address_refuses_unless_allow_not_all_listeners_in_file_or_environment() {
+    // Two non-local addresses (127.0.0.2 is not one of NUT's names of localhost), one of
+    // which is on no interface here: 192.0.2.1 (TEST-NET-1) fails with EADDRNOTAVAIL.
+    let port = free_port();
+    let conf = format!("LISTEN 127.0.0.2 {port}\nLISTEN 192.0.2.1 {port}\n");
+    let a2 = SocketAddr::new(IpAddr::from([127, 0, 0, 2]), port);
+    let dir = conf_dir(&conf);
+    let out = run(dir.path(), &["-F", "-u", "root"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("not listening on 192.0.2.1 port"), "{err}");
+    assert!(err.contains("Fatal error: some listening interfaces were not available"), "{err}");
+    assert!(err.contains("(upsd.conf line 3)"), "{err}");
+
+    // The environment variable, with NUT's boolean words (any case, prefixes).
+    for yes in ["true", "YES", "on", "1"] {
+        let _p = spawn_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", yes)]);
+        assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{yes}: {}", log(dir.path()));
+        assert!(log(dir.path()).contains(
+            "some listening interfaces were not available, but the ALLOW_NOT_ALL_LISTENERS setting is active"
+        ));
+    }
+    // The file; the environment wins over it.
+    let dir = conf_dir(&format!("{conf}ALLOW_NOT_ALL_LISTENERS true\n"));
+    {
+        let _p = spawn(dir.path(), &["-F", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    }
+    let out = run_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", "no")]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A value that is no boolean leaves the file's setting, with a warning.
+    let _p = spawn_env(dir.path(), &["-F", "-u", "root"], &[("ALLOW_NOT_ALL_LISTENERS", "maybe")]);
+    assert!(wait_until(Duration::from_secs(10), || netver(a2)), "{}", log(dir.path()));
+    assert!(log(dir.path()).contains("ALLOW_NOT_ALL_LISTENERS=\"maybe\" in the environment is not a boolean"));
 }
 
 #[test]
@@ -330,9 +412,10 @@ fn missing_configuration_files_are_fatal_like_nut() {
 
 #[test]
 fn root_without_u_runs_as_nut() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || nut_daemon::privs::lookup("nut").is_err() {
-        eprintln!("notice: needs root and a user 'nut'; skipped");
+    let test = "root_without_u_runs_as_nut";
+    if !nut_testkit::require(test, nut_testkit::Prereq::Root)
+        || !nut_testkit::require(test, nut_testkit::Prereq::NutUser)
+    {
         return;
     }
     let port = free_port();
@@ -362,13 +445,138 @@ fn quiet_version_and_help() {
 
     let out = run(d, &["-V"]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Network UPS Tools upsd 2.8.0\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Network UPS Tools upsd 2.8.5 release\n");
     let out = run(d, &["-h"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.starts_with(
-        "Network UPS Tools upsd 2.8.0\nNetwork server for UPS data.\n\nusage: upsd [OPTIONS]\n\n  \
+        "Network UPS Tools upsd 2.8.5 release\nNetwork server for UPS data.\n\nusage: upsd [OPTIONS]\n\n  \
          -c <command>\tsend <command> via signal to background process\n"
     ));
     assert!(help.contains("\n  -6\t\tIPv6 only\n"), "{help}");
+}
+
+/// The part of the log written after `from` bytes.
+fn log_since(d: &Path, from: usize) -> String {
+    log(d).get(from..).unwrap_or_default().to_string()
+}
+
+#[test]
+fn debug_min_sets_the_floor_at_start_and_a_reload_applies_it_as_is() {
+    let port = free_port();
+    let dir = conf_dir(&format!("LISTEN 127.0.0.1 {port}\nDEBUG_MIN 1\n"));
+    let d = dir.path();
+    let conf = |extra: &str| {
+        std::fs::write(
+            d.join("upsd.conf"),
+            format!("STATEPATH {}\nLISTEN 127.0.0.1 {port}\n{extra}", d.display()),
+        )
+        .unwrap()
+    };
+    let p = spawn(d, &["-F", "-u", "root"]);
+    // Level 1 without -D: connections are logged ("Connect from", debug level 1), requests
+    // (level 2) are not.
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    assert!(wait_until(Duration::from_secs(5), || log(d).contains("Connect from 127.0.0.1")), "{}", log(d));
+    assert!(!log(d).contains("127.0.0.1: NETVER"), "{}", log(d));
+
+    let reload = |extra: &str, want: &str| -> usize {
+        conf(extra);
+        let mark = log(d).len();
+        p.signal(libc::SIGHUP);
+        assert!(
+            wait_until(Duration::from_secs(10), || log_since(d, mark).contains(want)),
+            "{want}:\n{}",
+            log(d)
+        );
+        log(d).len()
+    };
+    // Present on reload: applied as-is, higher...
+    let mark = reload("DEBUG_MIN 2\n", "Applying DEBUG_MIN 2 from upsd.conf");
+    assert!(netver(v4(port)));
+    assert!(
+        wait_until(Duration::from_secs(5), || log_since(d, mark).contains("127.0.0.1: NETVER")),
+        "{}",
+        log(d)
+    );
+    // ... or lower than before, even 0 (in any case: NUT accepts debug_min too).
+    let mark = reload("debug_min 0\n", "Applying DEBUG_MIN 0 from upsd.conf");
+    assert!(netver(v4(port)));
+    let mark2 = reload("DEBUG_MIN 1\n", "Applying DEBUG_MIN 1 from upsd.conf");
+    let quiet = log(d)[mark..mark2].to_string();
+    assert!(!quiet.contains("Connect from"), "level 0 still logs connections:\n{quiet}");
+    assert!(netver(v4(port)));
+    assert!(
+        wait_until(Duration::from_secs(5), || log_since(d, mark2).contains("Connect from")),
+        "{}",
+        log(d)
+    );
+    // Absent on reload: back to the level of the command line (none here), as NUT 2.8.5's
+    // upsd does.
+    let mark = reload("", "Applying debug level 0 from original command line arguments");
+    assert!(netver(v4(port)));
+    let mark2 = reload("MAXAGE 15\n", "Applying debug level 0");
+    let quiet = log(d)[mark..mark2].to_string();
+    assert!(!quiet.contains("Connect from"), "{quiet}");
+    drop(p);
+
+    // -D raises the level above DEBUG_MIN; DEBUG_MIN raises it above -D.
+    conf("DEBUG_MIN 1\n");
+    {
+        let _p = spawn(d, &["-F", "-DD", "-u", "root"]);
+        assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+        assert!(wait_until(Duration::from_secs(5), || log(d).contains("127.0.0.1: NETVER")), "{}", log(d));
+    }
+    conf("DEBUG_MIN 2\n");
+    let _p = spawn(d, &["-F", "-D", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    assert!(wait_until(Duration::from_secs(5), || log(d).contains("127.0.0.1: NETVER")), "{}", log(d));
+}
+
+#[test]
+fn flags_of_nut_2_8_5() {
+    let port = free_port();
+    let dir = conf_dir(&format!("LISTEN 127.0.0.1 {port}\n"));
+    let d = dir.path();
+    // -i and -p stop upsd with NUT's text (2.8.0 and 2.8.5 alike).
+    for args in [&["-i", "127.0.0.1"][..], &["-p", "3493"][..]] {
+        let out = run(d, args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "Specifying a listening addresses with '-i <address>' and '-p <port>'\nis deprecated. \
+                 Use 'LISTEN <address> [<port>]' in 'upsd.conf' instead.\nSee 'man 8 upsd.conf' for more \
+                 information."
+            ),
+            "{err}"
+        );
+    }
+    // Operands are refused (NUT shows its help).
+    let out = run(d, &["-F", "extra"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: upsd"));
+    // -c takes any prefix of reload or stop; anything else is refused.
+    let out = run(d, &["-c", "bogus"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command \"bogus\" for -c"));
+    let out = run(d, &["-c", "rel"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("upsd.pid"), "{err}");
+    assert!(err.contains("add '-P $PID' argument"), "{err}");
+
+    let mut p = spawn(d, &["-FF", "-u", "root"]);
+    assert!(wait_until(Duration::from_secs(10), || netver(v4(port))), "{}", log(d));
+    // `-c r` reloads (the log says so), `-c s` stops.
+    assert!(run(d, &["-c", "r"]).status.success());
+    assert!(wait_until(Duration::from_secs(10), || log(d).contains("SIGHUP: reloading configuration")));
+    // -P without -c names the instance that must not be running.
+    let out = run(d, &["-F", "-u", "root", "-P", &p.pid().to_string()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("A previous upsd instance is already running"), "{err}");
+    let out = run(d, &["-c", "stop", "-P", "x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-P needs a process id"));
+    assert!(run(d, &["-c", "s"]).status.success());
+    assert!(wait_until(Duration::from_secs(10), || !p.is_running()), "still running after -c s");
 }

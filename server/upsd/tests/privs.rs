@@ -33,12 +33,12 @@ fn account() -> Option<nut_daemon::privs::Account> {
 /// Skip (with a notice) unless running as root with the test account present.
 fn need_root(test: &str) -> Option<nut_daemon::privs::Account> {
     if !is_root() {
-        eprintln!("SKIP {test}: needs root to switch users");
+        nut_testkit::skip(test, "needs root to switch users", nut_testkit::Prereq::Root);
         return None;
     }
     let a = account();
     if a.is_none() {
-        eprintln!("SKIP {test}: no user {USER:?} (create it with useradd --system {USER})");
+        nut_testkit::skip(test, &format!("no user {USER:?}"), nut_testkit::Prereq::NobodyUser);
     }
     a
 }

@@ -19,8 +19,9 @@ fn read_only_verbs_match_nut_byte_for_byte() {
     let _d1 = FakeDriver::start(&u.socket("ups1"));
     assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
     let mut c = u.connect();
+    // Version strings are NUT 2.8.5 release builds' (netmisc.c, netget.c).
     let cases: &[(&str, &str)] = &[
-        ("VER", "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"),
+        ("VER", "Network UPS Tools upsd 2.8.5 - https://www.networkupstools.org/historic/v2.8.5/index.html\n"),
         ("netver", "1.3\n"),
         ("PROTVER", "1.3\n"),
         ("HELP", "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"),
@@ -60,10 +61,10 @@ fn read_only_verbs_match_nut_byte_for_byte() {
         ("LIST VAR ups2", "ERR DRIVER-NOT-CONNECTED\n"),
         ("GET VAR ups1 UPS.STATUS", "VAR ups1 UPS.STATUS \"OL\"\n"),
         ("GET VAR ups1 nosuch", "ERR VAR-NOT-SUPPORTED\n"),
-        ("GET VAR ups2 server.version", "VAR ups2 server.version \"2.8.0\"\n"),
+        ("GET VAR ups2 server.version", "VAR ups2 server.version \"2.8.5\"\n"),
         (
             "GET VAR ups1 SERVER.INFO",
-            "VAR ups1 server.info \"Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\"\n",
+            "VAR ups1 server.info \"Network UPS Tools upsd 2.8.5 - https://www.networkupstools.org/historic/v2.8.5/index.html\"\n",
         ),
         ("GET TYPE ups1 input.sensitivity", "TYPE ups1 input.sensitivity RW ENUM STRING:8\n"),
         ("GET TYPE ups1 ups.delay.shutdown", "TYPE ups1 ups.delay.shutdown RW RANGE NUMBER\n"),
@@ -85,7 +86,10 @@ fn read_only_verbs_match_nut_byte_for_byte() {
     }
     // WinNUT's CR CR LF and comments are trimmed; a `#` inside quotes is a silent parse error.
     c.w.write_all(b"VER\r\r\nGET DESC ups1 \"a#b\"\n").unwrap();
-    assert_eq!(c.reply(), "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n");
+    assert_eq!(
+        c.reply(),
+        "Network UPS Tools upsd 2.8.5 - https://www.networkupstools.org/historic/v2.8.5/index.html\n"
+    );
     assert_eq!(c.req("NETVER # comment"), "1.3\n");
 }
 

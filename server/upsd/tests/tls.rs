@@ -1,5 +1,6 @@
 //! STARTTLS end to end: our upsd with `CERTFILE` against our client library, the one-step
-//! `nut-tls-setup`, refused certificates, FORCESSL, CERTREQUEST, a broken CERTFILE, and
+//! `nut-tls-setup`, refused certificates, FORCESSL, CERTREQUEST, a broken CERTFILE, a Debian NSS
+//! setup (reported by upsd, converted by `nut-tls-setup --from-nss`), and
 //! interoperation with Debian's NUT 2.8.0 (an NSS build) in both directions.
 #![allow(clippy::unwrap_used)]
 
@@ -267,16 +268,9 @@ fn one_step_setup_then_verified_tls() {
 /// Debian's NUT is built with NSS: its certificates live in an NSS database made with
 /// certutil/pk12util (package libnss3-tools).
 fn nss_tools() -> bool {
-    let ok =
-        |p: &str| Command::new(p).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if nut_testkit::require_debian_nut("TLS interop") && ok("certutil") && ok("pk12util") && ok("openssl") {
-        return true;
-    }
-    if std::env::var("NUT_REQUIRE_DEBIAN").as_deref() == Ok("1") {
-        panic!("certutil/pk12util (libnss3-tools) and openssl are needed for the TLS interop tests");
-    }
-    eprintln!("skipping: certutil/pk12util (apt-get install libnss3-tools) or openssl missing");
-    false
+    use nut_testkit::{require, Prereq};
+    let t = "TLS interop";
+    nut_testkit::require_debian_nut(t) && require(t, Prereq::NssTools) && require(t, Prereq::Openssl)
 }
 
 fn run(cmd: &mut Command) {
@@ -445,4 +439,225 @@ fn our_client_reaches_debian_upsd_over_verified_tls() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A Debian-style NSS setup made with certutil alone (serials given: two certificates made in
+/// the same second would otherwise share one) (as NUT's docs/security.txt does): a CA
+/// and a server certificate "upsd server" for localhost/127.0.0.1, database password
+/// `dbpass`.
+fn nss_made_by_certutil(db: &Path) {
+    std::fs::create_dir_all(db).expect("mkdir nssdb");
+    let pw = db.join("pw.txt");
+    std::fs::write(&pw, "dbpass\n").expect("pw");
+    let noise = db.join("noise");
+    std::fs::write(&noise, (0..64u8).map(|i| i.wrapping_mul(37)).collect::<Vec<u8>>()).expect("noise");
+    let d = format!("sql:{}", db.display());
+    run(Command::new("certutil").args(["-N", "-d", &d, "-f"]).arg(&pw));
+    // -2 asks for the basic constraints: a CA, no path length limit, critical.
+    let mut ca = Command::new("certutil")
+        .args(["-S", "-d", &d, "-f"])
+        .arg(&pw)
+        .arg("-z")
+        .arg(&noise)
+        .args([
+            "-n",
+            "My NUT CA",
+            "-s",
+            "CN=My NUT CA,O=Test",
+            "-x",
+            "-t",
+            "CT,C,C",
+            "-k",
+            "ec",
+            "-q",
+            "nistp256",
+        ])
+        .args(["-v", "12", "-m", "1", "--keyUsage", "certSigning,crlSigning", "-2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("certutil");
+    ca.stdin.take().expect("stdin").write_all(b"y\n\ny\n").expect("answers");
+    let out = ca.wait_with_output().expect("certutil");
+    assert!(out.status.success(), "certutil -S (CA): {}", String::from_utf8_lossy(&out.stderr));
+    run(Command::new("certutil")
+        .args(["-S", "-d", &d, "-f"])
+        .arg(&pw)
+        .arg("-z")
+        .arg(&noise)
+        .args(["-n", "upsd server", "-s", "CN=localhost", "-c", "My NUT CA", "-t", "u,u,u", "-k", "rsa"])
+        .args(["-g", "2048", "-v", "12", "-m", "2", "--extSAN", "dns:localhost,ip:127.0.0.1"]));
+}
+
+#[test]
+fn an_nss_setup_is_reported_then_converted_by_nut_tls_setup() {
+    if !nss_tools() {
+        return;
+    }
+    let tmp = TempDir::new().expect("tempdir");
+    let db = tmp.path().join("cert");
+    nss_made_by_certutil(&db);
+    let dev = tmp.path().join("ups1.dev");
+    std::fs::write(&dev, DEV).expect("write .dev");
+    // upsd.conf as on Debian: CERTPATH + CERTIDENT (lines 3 and 4 after the stack's LISTEN and
+    // STATEPATH).
+    let mut s = Stack::builder()
+        .dummy("ups1", &dev, Impl::Ours)
+        .upsd(Impl::Ours)
+        .upsd_line(&format!("CERTPATH {}", db.display()))
+        .upsd_line("CERTIDENT \"upsd server\" \"dbpass\"")
+        .start_upsd(false)
+        .start()
+        .expect("drivers");
+    let conf = s.dir().join("upsd.conf");
+    let want = format!("upsd.conf:3: error: CERTPATH {} is an NSS certificate database", db.display());
+    let convert = format!("nut-tls-setup --from-nss {} --dir {}", db.display(), s.dir().display());
+    // The check mode says so, with the command.
+    let out = s.run(&nut_testkit::bin("upsd"), &["-t"], Duration::from_secs(10)).expect("upsd -t");
+    assert_ne!(out.code, 0);
+    assert!(out.out().contains(&want) && out.out().contains(&convert), "{}", out.out());
+    // upsd does not start (it would serve in clear what the configuration wants in TLS).
+    let e = s.start_upsd().unwrap_err();
+    assert!(e.contains("exited"), "{e}");
+    assert!(s.upsd_log().contains(&want) && s.upsd_log().contains(&convert), "{}", s.upsd_log());
+    // CERTIDENT alone says the same.
+    let text = std::fs::read_to_string(&conf).expect("read upsd.conf");
+    std::fs::write(&conf, text.replace(&format!("CERTPATH {}\n", db.display()), "")).expect("write");
+    let out = s.run(&nut_testkit::bin("upsd"), &["-t"], Duration::from_secs(10)).expect("upsd -t");
+    assert!(
+        out.out().contains(
+            "upsd.conf:3: error: CERTIDENT names the certificate \"upsd server\" of an NSS database"
+        ),
+        "{}",
+        out.out()
+    );
+    std::fs::write(&conf, text).expect("write");
+
+    // The conversion, with what upsd.conf says (database, nickname and password).
+    let pki = tmp.path().join("pki");
+    let out = Command::new(nut_testkit::bin("nut-tls-setup"))
+        .args(["--from-nss", "--upsd-conf"])
+        .arg(&conf)
+        .arg("--dir")
+        .arg(&pki)
+        .output()
+        .expect("run nut-tls-setup");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let certfile = pki.join("upsd.pem");
+    let ca = pki.join("ca.pem");
+    for l in [
+        format!("line 3: remove CERTPATH {}", db.display()),
+        "line 4: remove CERTIDENT".to_string(),
+        format!("add:     CERTFILE {}", certfile.display()),
+        format!("CERTPATH {} in upsmon.conf", ca.display()),
+    ] {
+        assert!(text.contains(&l), "want {l:?} in:\n{text}");
+    }
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&certfile).expect("upsd.pem").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+    // A wrong password is reported as such.
+    let pwf = tmp.path().join("wrong.pw");
+    std::fs::write(&pwf, "nope\n").expect("pw");
+    let bad = Command::new(nut_testkit::bin("nut-tls-setup"))
+        .args(["--from-nss"])
+        .arg(&db)
+        .arg("--password-file")
+        .arg(&pwf)
+        .arg("--dir")
+        .arg(tmp.path().join("pki2"))
+        .output()
+        .expect("run nut-tls-setup");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("the database password is wrong"));
+
+    // With the lines changed as printed, upsd serves TLS with the certificate from the
+    // database, verified against the CA exported from it.
+    drop(s);
+    let s = our_stack(tmp.path(), &[format!("CERTFILE {}", certfile.display())]);
+    for host in ["localhost", "127.0.0.1"] {
+        let mut c = Client::connect_tls(host, s.port(), &Options::default(), &tls_opts(&ca))
+            .unwrap_or_else(|e| panic!("{host}: {e}\n{}", s.upsd_log()));
+        assert!(c.is_tls());
+        assert_eq!(c.get_var("ups1", "battery.charge").expect("GET VAR"), "91");
+    }
+}
+
+#[test]
+fn tls_settings_without_effect_are_reported_by_the_check_mode() {
+    let tmp = TempDir::new().expect("tempdir");
+    let c = certs(&tmp.path().join("pki"), &["localhost"], &[]);
+    let dev = tmp.path().join("ups1.dev");
+    std::fs::write(&dev, DEV).expect("write .dev");
+    let check = |lines: &[String]| -> (i32, String) {
+        let mut b = Stack::builder().dummy("ups1", &dev, Impl::Ours).upsd(Impl::Ours).start_upsd(false);
+        for l in lines {
+            b = b.upsd_line(l);
+        }
+        let s = b.start().expect("drivers");
+        let out = s.run(&nut_testkit::bin("upsd"), &["-t"], Duration::from_secs(10)).expect("upsd -t");
+        (out.code, out.out())
+    };
+    // Lines 3 and on are ours (the stack writes LISTEN and STATEPATH first).
+    let (code, out) = check(&[
+        format!("CERTFILE {}", c.certfile.display()),
+        "CERTIDENT \"upsd\" \"pw\"".to_string(),
+        "DISABLE_WEAK_SSL false".to_string(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("upsd.conf:4: warning: CERTIDENT is for NUT's NSS builds"), "{out}");
+    assert!(out.contains("upsd.conf:5: warning: DISABLE_WEAK_SSL false cannot enable TLS 1.0/1.1"), "{out}");
+    let (code, out) = check(&[format!("CERTPATH {}", c.ca.display())]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("upsd.conf:3: warning: CERTPATH is set but CERTFILE is not: STARTTLS is off"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_client_nss_database_becomes_the_ca_file_our_clients_read() {
+    if !nss_tools() {
+        return;
+    }
+    // A Debian upsmon host's database: only the CA that signed upsd's certificate, no key.
+    let tmp = TempDir::new().expect("tempdir");
+    let c = certs(&tmp.path().join("pki"), &["localhost"], &[]);
+    let db = tmp.path().join("clientdb");
+    nss_db(&db, &c.ca, None);
+    let conv = tmp.path().join("conv");
+    let out = Command::new(nut_testkit::bin("nut-tls-setup"))
+        .arg("--from-nss")
+        .arg(&db)
+        .arg("--dir")
+        .arg(&conv)
+        .output()
+        .expect("run nut-tls-setup");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let ca = conv.join("ca.pem");
+    for l in [
+        "a client's: no private key, only the CAs it trusts: NUT CA".to_string(),
+        format!("CERTPATH {}   (was the NSS database)", ca.display()),
+        "remove CERTIDENT".to_string(),
+        format!("NUT_CERTPATH={}", ca.display()),
+    ] {
+        assert!(text.contains(&l), "want {l:?} in:\n{text}");
+    }
+    assert!(!conv.join("upsd.pem").exists(), "a client's database has no server certificate to write");
+    // The exported CA is the one the database trusted: it verifies upsd's certificate.
+    let s = our_stack(tmp.path(), &[format!("CERTFILE {}", c.certfile.display())]);
+    let mut cl = Client::connect_tls("localhost", s.port(), &Options::default(), &tls_opts(&ca))
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.upsd_log()));
+    assert!(cl.is_tls());
+    assert_eq!(cl.get_var("ups1", "battery.charge").expect("GET VAR"), "91");
+    // And only that CA: a server certificate from another CA is refused with it.
+    let other = certs(&tmp.path().join("other"), &["localhost"], &[]);
+    drop(s);
+    let s = our_stack(tmp.path(), &[format!("CERTFILE {}", other.certfile.display())]);
+    assert!(Client::connect_tls("localhost", s.port(), &Options::default(), &tls_opts(&ca)).is_err());
 }

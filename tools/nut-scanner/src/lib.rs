@@ -163,7 +163,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if has('V') {
-        println!("Network UPS Tools - {}", nut_core::NUT_VERSION);
+        println!("{}", nut_core::banner("nut-scanner"));
         return ExitCode::SUCCESS;
     }
     if has('a') {

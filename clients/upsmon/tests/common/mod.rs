@@ -38,19 +38,7 @@ pub fn program(which: Impl, name: &str) -> PathBuf {
 /// upsmon needs a private /run/nut); prints why not otherwise, and fails under
 /// NUT_REQUIRE_DEBIAN.
 pub fn debian_available(test: &str) -> bool {
-    let ok = ["/lib/nut/upsd", "/lib/nut/upsmon", "/lib/nut/dummy-ups"].iter().all(|p| Path::new(p).exists())
-        && Command::new("unshare")
-            .args(["-m", "true"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "SKIP {test}: Debian's NUT (/lib/nut/upsd, upsmon, dummy-ups) or `unshare -m` is not available"
-        );
-        assert!(std::env::var_os("NUT_REQUIRE_DEBIAN").is_none(), "NUT_REQUIRE_DEBIAN is set");
-    }
-    ok
+    nut_testkit::require_debian_nut(test) && nut_testkit::require(test, nut_testkit::Prereq::Unshare)
 }
 
 /// True when process `pid` has a listening TCP socket on `port` (found through /proc), so a
@@ -328,6 +316,16 @@ impl Stack {
         assert!(st.is_ok_and(|s| s.success()), "touch failed");
     }
 
+    /// `GET NUMLOGINS <ups>`, or `None` when upsd does not answer it.
+    pub fn numlogins(&self, ups: &str) -> Option<u32> {
+        nut_client::Client::connect(&self.addr, self.port).and_then(|mut c| c.get_numlogins(ups)).ok()
+    }
+
+    /// `LIST CLIENT <ups>`: the addresses of the clients logged in to `ups`.
+    pub fn clients(&self, ups: &str) -> Option<Vec<String>> {
+        nut_client::Client::connect(&self.addr, self.port).and_then(|mut c| c.list_client(ups)).ok()
+    }
+
     /// Sets the FSD latch as a primary elsewhere would (`actions = FSD` user).
     pub fn fsd(&self, ups: &str) {
         use std::io::{BufRead, BufReader, Write};
@@ -391,6 +389,11 @@ impl<'a> MonConf<'a> {
 impl Upsmon {
     /// Writes the config and starts upsmon in the foreground without privilege separation.
     pub fn start(which: Impl, mc: &MonConf) -> Upsmon {
+        Upsmon::start_env(which, mc, &[])
+    }
+
+    /// [`Upsmon::start`] with extra environment variables.
+    pub fn start_env(which: Impl, mc: &MonConf, env: &[(&str, &str)]) -> Upsmon {
         let dir = TempDir::new().expect("temp dir");
         let d = dir.path();
         let mut conf = String::new();
@@ -451,6 +454,9 @@ impl Upsmon {
             mc.flags
         ));
         c.env("NUT_CONFPATH", d).env("NUT_ALTPIDPATH", d).env("NUT_STATEPATH", d);
+        for (k, v) in env {
+            c.env(k, v);
+        }
         c.stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(d.join("upsmon.log")).expect("log")));
         let proc = Some(Proc::spawn(c));
@@ -490,6 +496,27 @@ impl Upsmon {
     /// True while the process runs.
     pub fn running(&mut self) -> bool {
         self.proc.as_mut().is_some_and(|p| p.is_running())
+    }
+
+    /// The process ID (upsmon itself: the wrapper execs it).
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(|p| p.pid())
+    }
+
+    /// Sends a signal to upsmon.
+    pub fn signal(&self, sig: libc::c_int) {
+        if let Some(p) = &self.proc {
+            p.signal(sig);
+        }
+    }
+
+    /// Replaces upsmon.conf lines: every line starting with `from` becomes `to` (for reloads).
+    pub fn edit_conf(&self, from: &str, to: &str) {
+        let path = self.dir.path().join("upsmon.conf");
+        let text = std::fs::read_to_string(&path).expect("read upsmon.conf");
+        let new: Vec<String> =
+            text.lines().map(|l| if l.starts_with(from) { to.to_string() } else { l.to_string() }).collect();
+        std::fs::write(&path, new.join("\n") + "\n").expect("write upsmon.conf");
     }
 
     /// upsmon's stderr so far.

@@ -25,6 +25,7 @@ mod watch;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use nut_conf::hosts_access::Which;
 use nut_proto::net::{Request, Verb};
 use nut_proto::ErrCode;
 use tokio::sync::{mpsc, Notify};
@@ -37,7 +38,7 @@ pub const MAX_REPLY_LINE: usize = 512;
 
 /// The `VER` reply and the value of `server.info`.
 pub fn ver_string() -> String {
-    format!("Network UPS Tools upsd {} - http://www.networkupstools.org/", nut_core::NUT_VERSION)
+    nut_core::server_info()
 }
 
 /// Per-connection protocol state.
@@ -65,10 +66,35 @@ pub struct Session {
     pub tls_configured: bool,
     /// The connection already runs TLS (a second STARTTLS gets ALREADY-SSL-MODE).
     pub tls_active: bool,
+    /// The socket, for tcp-wrappers (its local address, `keepalive`/`linger` options).
+    pub fd: i32,
+    /// tcp-wrappers state, made when a rule first needs a host name (boxed: most
+    /// connections never need one).
+    pub wrap: Option<Box<WrapState>>,
     /// `OK STARTTLS` was queued: the connection switches to TLS once it is sent.
     pub start_tls: bool,
     /// The event subscription, after the first `WATCH` (boxed: few connections have one).
     pub watch: Option<Box<WatchSession>>,
+}
+
+/// Host names looked up for tcp-wrappers, and the request waiting for a lookup.
+#[derive(Debug, Default)]
+pub struct WrapState {
+    /// The client's host name (libwrap's `unknown`/`paranoid` included), once looked up.
+    pub client_name: Option<String>,
+    /// The local end's host name, once looked up.
+    pub server_name: Option<String>,
+    /// A lookup under way: which name, and where its result arrives.
+    pub lookup: Option<(Which, tokio::sync::oneshot::Receiver<String>)>,
+    /// The request line that waits for the lookup (answered when it arrives).
+    pub deferred: Option<Vec<String>>,
+}
+
+impl Session {
+    /// True while a request waits for a host name lookup: no further request is read.
+    pub fn waiting(&self) -> bool {
+        self.wrap.as_ref().is_some_and(|w| w.deferred.is_some())
+    }
 }
 
 /// A connection's `WATCH` state.
@@ -83,8 +109,8 @@ pub struct WatchSession {
 }
 
 impl Session {
-    /// A fresh session for a client at `addr`.
-    pub fn new(id: ClientId, addr: IpAddr, tls_configured: bool) -> Session {
+    /// A fresh session for a client at `addr` on socket `fd`.
+    pub fn new(id: ClientId, addr: IpAddr, fd: i32, tls_configured: bool) -> Session {
         Session {
             id,
             addr,
@@ -96,6 +122,8 @@ impl Session {
             closing: false,
             tls_configured,
             tls_active: false,
+            fd,
+            wrap: None,
             start_tls: false,
             watch: None,
         }
@@ -178,30 +206,84 @@ pub struct Ctx<'a> {
 /// A command's result: `Err` becomes `ERR <code>`.
 pub type CmdResult = Result<(), ErrCode>;
 
+/// What [`dispatch`] did with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatched {
+    /// Answered.
+    Done,
+    /// Kept in the session until a host name lookup for tcp-wrappers arrives; read no
+    /// further request until then ([`Session::waiting`]).
+    Waiting,
+}
+
+/// tcp-wrappers' word on a command that needs a login (NUT checks it after USERNAME and
+/// PASSWORD, before the arguments).
+fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>> {
+    let user = session.username.as_deref().unwrap_or("");
+    let local = crate::access::local_addr(session.fd).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let (cn, sn) = match &session.wrap {
+        Some(w) => (w.client_name.as_deref(), w.server_name.as_deref()),
+        None => (None, None),
+    };
+    match server.access.check(user, session.addr, local, cn, sn) {
+        crate::access::Verdict::Allowed(d) => {
+            crate::access::apply_socket_options(session.fd, &d);
+            Ok(())
+        }
+        crate::access::Verdict::Denied(d) => {
+            crate::access::apply_socket_options(session.fd, &d);
+            tracing::debug!(
+                "while authenticating {user} found that tcp-wrappers says access should be denied: {d}"
+            );
+            Err(None)
+        }
+        crate::access::Verdict::NeedName(w) => {
+            let addr = if w == Which::Client { session.addr } else { local };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(crate::access::lookup_name(addr));
+            });
+            session.wrap.get_or_insert_with(Default::default).lookup = Some((w, rx));
+            Err(Some(w))
+        }
+    }
+}
+
 /// Handle one request line (already split into words).
-pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) {
+pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) -> Dispatched {
     // With -DD every request is logged, as NUT does at its debug levels; the password is
     // masked so a debug log can be shared without leaking it.
     tracing::trace!("{}: {}", session.addr, loggable(words));
     let Some(verb) = words.first().and_then(|w| Verb::parse(w)) else {
         out.err(ErrCode::UnknownCommand);
-        return;
+        return Dispatched::Done;
     };
     if verb.needs_credentials() {
         if session.username.is_none() {
             out.err(ErrCode::UsernameRequired);
-            return;
+            return Dispatched::Done;
         }
         if session.password.is_none() {
             out.err(ErrCode::PasswordRequired);
-            return;
+            return Dispatched::Done;
+        }
+        match wrappers(server, session) {
+            Ok(()) => {}
+            Err(None) => {
+                out.err(ErrCode::AccessDenied);
+                return Dispatched::Done;
+            }
+            Err(Some(_)) => {
+                session.wrap.get_or_insert_with(Default::default).deferred = Some(words.to_vec());
+                return Dispatched::Waiting;
+            }
         }
     }
     let req = match Request::parse(verb, &words[1..]) {
         Ok(r) => r,
         Err(code) => {
             out.err(code);
-            return;
+            return Dispatched::Done;
         }
     };
     let mut core = server.lock();
@@ -239,6 +321,7 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
     if let Err(code) = result {
         cx.out.err(code);
     }
+    Dispatched::Done
 }
 
 /// Forget a client's LOGIN when it disconnects (NUMLOGINS goes down; NUT logs nothing).

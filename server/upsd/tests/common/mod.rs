@@ -124,6 +124,19 @@ pub struct Upsd {
 }
 
 pub fn start_upsd(extra_conf: &str, env: &[(&str, &str)]) -> Upsd {
+    start_upsd_cmd(extra_conf, |_| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_upsd"));
+        cmd.args(["-F", "-u", "root"]).stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    })
+}
+
+/// Start the upsd that `make` returns for the configuration directory (NUT_CONFPATH,
+/// NUT_STATEPATH and NUT_ALTPIDPATH are set on it) with `extra_conf` in upsd.conf.
+pub fn start_upsd_cmd(extra_conf: &str, make: impl FnOnce(&Path) -> Command) -> Upsd {
     let dir = TempDir::new().expect("tempdir");
     let port = free_port();
     let d = dir.path();
@@ -139,16 +152,8 @@ pub fn start_upsd(extra_conf: &str, env: &[(&str, &str)]) -> Upsd {
     )
     .unwrap();
     std::fs::write(d.join("upsd.users"), USERS).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upsd"));
-    cmd.args(["-F", "-u", "root"])
-        .env("NUT_CONFPATH", d)
-        .env("NUT_STATEPATH", d)
-        .env("NUT_ALTPIDPATH", d)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = make(d);
+    cmd.env("NUT_CONFPATH", d).env("NUT_STATEPATH", d).env("NUT_ALTPIDPATH", d).stdout(Stdio::null());
     let proc = Proc::spawn(cmd);
     assert!(
         wait_until(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
@@ -168,6 +173,11 @@ impl Upsd {
         Client { r: BufReader::new(s.try_clone().unwrap()), w: s }
     }
 
+    /// A client connected from source address `src` (any 127/8 address works on loopback).
+    pub fn connect_from(&self, src: [u8; 4]) -> Client {
+        connect_from(src, self.port)
+    }
+
     /// Wait until `GET VAR <ups> ups.status` gives `want`.
     pub fn wait_status(&self, ups: &str, want: &str) -> bool {
         let mut c = self.connect();
@@ -178,6 +188,31 @@ impl Upsd {
 pub struct Client {
     pub r: BufReader<TcpStream>,
     pub w: TcpStream,
+}
+
+/// A client connected to 127.0.0.1:`port` from source address `src` (127/8).
+pub fn connect_from(src: [u8; 4], port: u16) -> Client {
+    // SAFETY: plain socket calls on a fresh fd that the returned TcpStream then owns.
+    let stream = unsafe {
+        use std::os::fd::FromRawFd;
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0);
+        let stream = TcpStream::from_raw_fd(fd);
+        let mut sin = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: 0,
+            sin_addr: libc::in_addr { s_addr: u32::from(std::net::Ipv4Addr::from(src)).to_be() },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(libc::bind(fd, (&sin as *const libc::sockaddr_in).cast(), len), 0, "bind {src:?}");
+        sin.sin_port = port.to_be();
+        sin.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        assert_eq!(libc::connect(fd, (&sin as *const libc::sockaddr_in).cast(), len), 0, "connect");
+        stream
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    Client { r: BufReader::new(stream.try_clone().unwrap()), w: stream }
 }
 
 impl Client {

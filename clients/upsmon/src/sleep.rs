@@ -1,0 +1,737 @@
+//! Knowing when the OS goes to sleep and wakes up, as NUT 2.8.5's upsmon learns it from
+//! systemd-logind: the `PrepareForSleep(b)` signal of `org.freedesktop.login1.Manager` on the
+//! system D-Bus, and a "delay" inhibitor lock (`Inhibit("sleep", ...)`) that holds the sleep
+//! back until upsmon has sent its SUSPEND_STARTING notification.
+//!
+//! This is a minimal D-Bus client over the bus socket (`DBUS_SYSTEM_BUS_ADDRESS`, else
+//! `/run/dbus/system_bus_socket`): EXTERNAL authentication, Unix descriptor passing, and just
+//! the message types and values these calls use. Where there is no system bus or no logind
+//! (containers, non-systemd systems) upsmon goes on without it, as NUT built without systemd
+//! does; a wake-up is then still noticed from the clocks ([`crate::runner::jumped`]).
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// D-Bus message types.
+pub mod kind {
+    /// A method call.
+    pub const CALL: u8 = 1;
+    /// A method's reply.
+    pub const RETURN: u8 = 2;
+    /// An error reply.
+    pub const ERROR: u8 = 3;
+    /// A signal.
+    pub const SIGNAL: u8 = 4;
+}
+
+/// A value in a message body (only the types used here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// `b`
+    Bool(bool),
+    /// `u`
+    U32(u32),
+    /// `s`
+    Str(String),
+    /// `o`
+    Path(String),
+    /// `h`: an index into the descriptors sent with the message.
+    Fd(u32),
+}
+
+impl Value {
+    fn code(&self) -> char {
+        match self {
+            Value::Bool(_) => 'b',
+            Value::U32(_) => 'u',
+            Value::Str(_) => 's',
+            Value::Path(_) => 'o',
+            Value::Fd(_) => 'h',
+        }
+    }
+}
+
+/// One D-Bus message.
+#[derive(Debug, Default)]
+pub struct Message {
+    /// [`kind`].
+    pub kind: u8,
+    /// Its serial number.
+    pub serial: u32,
+    /// `PATH`.
+    pub path: Option<String>,
+    /// `INTERFACE`.
+    pub interface: Option<String>,
+    /// `MEMBER`.
+    pub member: Option<String>,
+    /// `ERROR_NAME`.
+    pub error_name: Option<String>,
+    /// `REPLY_SERIAL`.
+    pub reply_serial: Option<u32>,
+    /// `DESTINATION`.
+    pub destination: Option<String>,
+    /// `SENDER`.
+    pub sender: Option<String>,
+    /// The body's values.
+    pub body: Vec<Value>,
+    /// Descriptors that came with it.
+    pub fds: Vec<OwnedFd>,
+}
+
+impl Message {
+    /// A method call.
+    pub fn call(dest: &str, path: &str, interface: &str, member: &str, body: Vec<Value>) -> Message {
+        Message {
+            kind: kind::CALL,
+            destination: Some(dest.into()),
+            path: Some(path.into()),
+            interface: Some(interface.into()),
+            member: Some(member.into()),
+            body,
+            ..Message::default()
+        }
+    }
+
+    /// A signal.
+    pub fn signal(path: &str, interface: &str, member: &str, body: Vec<Value>) -> Message {
+        Message {
+            kind: kind::SIGNAL,
+            path: Some(path.into()),
+            interface: Some(interface.into()),
+            member: Some(member.into()),
+            body,
+            ..Message::default()
+        }
+    }
+
+    /// A reply to `to`.
+    pub fn reply(to: &Message, body: Vec<Value>) -> Message {
+        Message {
+            kind: kind::RETURN,
+            reply_serial: Some(to.serial),
+            destination: to.sender.clone(),
+            body,
+            ..Message::default()
+        }
+    }
+
+    /// The body's signature.
+    pub fn signature(&self) -> String {
+        self.body.iter().map(Value::code).collect()
+    }
+}
+
+/// Little-endian marshalling with D-Bus alignment (relative to the message start).
+struct Writer {
+    b: Vec<u8>,
+}
+
+impl Writer {
+    fn pad(&mut self, align: usize) {
+        while !self.b.len().is_multiple_of(align) {
+            self.b.push(0);
+        }
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.pad(4);
+        self.b.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn string(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.b.extend_from_slice(s.as_bytes());
+        self.b.push(0);
+    }
+
+    fn sig(&mut self, s: &str) {
+        self.b.push(s.len() as u8);
+        self.b.extend_from_slice(s.as_bytes());
+        self.b.push(0);
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Bool(b) => self.u32(u32::from(*b)),
+            Value::U32(u) | Value::Fd(u) => self.u32(*u),
+            Value::Str(s) | Value::Path(s) => self.string(s),
+        }
+    }
+}
+
+/// Serializes `m` with serial `serial`.
+pub fn encode(m: &Message, serial: u32) -> Vec<u8> {
+    let mut body = Writer { b: Vec::new() };
+    for v in &m.body {
+        body.value(v);
+    }
+    let mut w = Writer { b: vec![b'l', m.kind, 0, 1] };
+    w.u32(body.b.len() as u32);
+    w.u32(serial);
+    let len_at = w.b.len();
+    w.u32(0);
+    w.pad(8);
+    let start = w.b.len();
+    let field = |w: &mut Writer, code: u8, sig: &str, v: Value| {
+        w.pad(8);
+        w.b.push(code);
+        w.sig(sig);
+        w.value(&v);
+    };
+    if let Some(p) = &m.path {
+        field(&mut w, 1, "o", Value::Path(p.clone()));
+    }
+    if let Some(i) = &m.interface {
+        field(&mut w, 2, "s", Value::Str(i.clone()));
+    }
+    if let Some(x) = &m.member {
+        field(&mut w, 3, "s", Value::Str(x.clone()));
+    }
+    if let Some(e) = &m.error_name {
+        field(&mut w, 4, "s", Value::Str(e.clone()));
+    }
+    if let Some(r) = m.reply_serial {
+        field(&mut w, 5, "u", Value::U32(r));
+    }
+    if let Some(d) = &m.destination {
+        field(&mut w, 6, "s", Value::Str(d.clone()));
+    }
+    let sig = m.signature();
+    if !sig.is_empty() {
+        w.pad(8);
+        w.b.push(8);
+        w.sig("g");
+        w.sig(&sig);
+    }
+    let nfds = m.body.iter().filter(|v| matches!(v, Value::Fd(_))).count();
+    if nfds > 0 {
+        field(&mut w, 9, "u", Value::U32(nfds as u32));
+    }
+    let fields_len = (w.b.len() - start) as u32;
+    w.b[len_at..len_at + 4].copy_from_slice(&fields_len.to_le_bytes());
+    w.pad(8);
+    w.b.extend_from_slice(&body.b);
+    w.b
+}
+
+/// Reads values from a message in either byte order.
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+    little: bool,
+}
+
+impl Reader<'_> {
+    fn bad() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, "malformed D-Bus message")
+    }
+
+    fn align(&mut self, a: usize) {
+        self.pos = self.pos.div_ceil(a) * a;
+    }
+
+    fn u8(&mut self) -> io::Result<u8> {
+        let v = *self.b.get(self.pos).ok_or_else(Self::bad)?;
+        self.pos += 1;
+        Ok(v)
+    }
+
+    fn u32(&mut self) -> io::Result<u32> {
+        self.align(4);
+        let s = self.b.get(self.pos..self.pos + 4).ok_or_else(Self::bad)?;
+        let a = [s[0], s[1], s[2], s[3]];
+        self.pos += 4;
+        Ok(if self.little { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+    }
+
+    fn bytes(&mut self, n: usize) -> io::Result<String> {
+        let s = self.b.get(self.pos..self.pos + n).ok_or_else(Self::bad)?;
+        self.pos += n + 1;
+        String::from_utf8(s.to_vec()).map_err(|_| Self::bad())
+    }
+
+    fn string(&mut self) -> io::Result<String> {
+        let n = self.u32()? as usize;
+        self.bytes(n)
+    }
+
+    fn sig(&mut self) -> io::Result<String> {
+        let n = usize::from(self.u8()?);
+        self.bytes(n)
+    }
+
+    /// One value of single-character type `c`; `None` for a type this client skips.
+    fn value(&mut self, c: char) -> io::Result<Option<Value>> {
+        Ok(Some(match c {
+            'b' => Value::Bool(self.u32()? != 0),
+            'u' => Value::U32(self.u32()?),
+            'h' => Value::Fd(self.u32()?),
+            's' => Value::Str(self.string()?),
+            'o' => Value::Path(self.string()?),
+            'g' => Value::Str(self.sig()?),
+            _ => return Ok(None),
+        }))
+    }
+}
+
+/// How many bytes the message at the start of `b` needs, once its fixed header is there.
+fn needed(b: &[u8]) -> io::Result<Option<usize>> {
+    if b.len() < 16 {
+        return Ok(None);
+    }
+    let little = match b[0] {
+        b'l' => true,
+        b'B' => false,
+        _ => return Err(Reader::bad()),
+    };
+    let rd = |o: usize| {
+        let a = [b[o], b[o + 1], b[o + 2], b[o + 3]];
+        if little {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        }
+    };
+    let (body, fields) = (rd(4) as usize, rd(12) as usize);
+    if body > 1 << 27 || fields > 1 << 26 {
+        return Err(Reader::bad());
+    }
+    Ok(Some((16 + fields).div_ceil(8) * 8 + body))
+}
+
+/// Parses one complete message.
+pub fn decode(b: &[u8]) -> io::Result<Message> {
+    let little = b.first() == Some(&b'l');
+    let mut r = Reader { b, pos: 1, little };
+    let mut m = Message { kind: r.u8()?, ..Message::default() };
+    r.pos = 4;
+    let body_len = r.u32()? as usize;
+    m.serial = r.u32()?;
+    let fields_len = r.u32()? as usize;
+    let fields_end = 16 + fields_len;
+    let mut signature = String::new();
+    while r.pos < fields_end {
+        r.align(8);
+        if r.pos >= fields_end {
+            break;
+        }
+        let code = r.u8()?;
+        let sig = r.sig()?;
+        let c = sig.chars().next().ok_or_else(Reader::bad)?;
+        let v = r.value(c)?.ok_or_else(Reader::bad)?;
+        match (code, v) {
+            (1, Value::Path(p)) => m.path = Some(p),
+            (2, Value::Str(s)) => m.interface = Some(s),
+            (3, Value::Str(s)) => m.member = Some(s),
+            (4, Value::Str(s)) => m.error_name = Some(s),
+            (5, Value::U32(u)) => m.reply_serial = Some(u),
+            (6, Value::Str(s)) => m.destination = Some(s),
+            (7, Value::Str(s)) => m.sender = Some(s),
+            (8, Value::Str(s)) => signature = s,
+            _ => {}
+        }
+    }
+    r.pos = fields_end.div_ceil(8) * 8;
+    let body_end = r.pos + body_len;
+    for c in signature.chars() {
+        if r.pos >= body_end {
+            break;
+        }
+        match r.value(c)? {
+            Some(v) => m.body.push(v),
+            None => break,
+        }
+    }
+    Ok(m)
+}
+
+/// A connection to a bus.
+pub struct Bus {
+    stream: UnixStream,
+    serial: u32,
+    buf: Vec<u8>,
+    fds: Vec<OwnedFd>,
+    /// Messages read while waiting for a reply, handed out by [`Bus::next_message`].
+    queued: Vec<Message>,
+}
+
+/// The system bus socket: `DBUS_SYSTEM_BUS_ADDRESS` (its first `unix:path=` entry), else
+/// the standard path.
+pub fn system_bus_path() -> Option<PathBuf> {
+    bus_path(std::env::var("DBUS_SYSTEM_BUS_ADDRESS").ok().as_deref())
+}
+
+/// The socket of a D-Bus address (`None`: the variable is unset, so the standard path).
+pub fn bus_path(address: Option<&str>) -> Option<PathBuf> {
+    match address {
+        Some(addr) => addr.split(';').find_map(|a| {
+            let rest = a.strip_prefix("unix:")?;
+            rest.split(',').find_map(|kv| kv.strip_prefix("path=")).map(PathBuf::from)
+        }),
+        None => Some(PathBuf::from("/run/dbus/system_bus_socket")),
+    }
+}
+
+impl Bus {
+    /// Connects, authenticates as this user (EXTERNAL) with descriptor passing, and says
+    /// Hello.
+    pub fn connect(path: &std::path::Path) -> io::Result<Bus> {
+        let mut stream = UnixStream::connect(path)?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        // SAFETY: getuid never fails.
+        let uid = unsafe { libc::getuid() };
+        let hex: String = uid.to_string().bytes().map(|b| format!("{b:02x}")).collect();
+        stream.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
+        let line = read_line(&mut stream)?;
+        if !line.starts_with("OK ") {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("bus refused us: {line}")));
+        }
+        stream.write_all(b"NEGOTIATE_UNIX_FD\r\n")?;
+        let fd_ok = read_line(&mut stream)?.starts_with("AGREE_UNIX_FD");
+        stream.write_all(b"BEGIN\r\n")?;
+        if !fd_ok {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, "the bus does not pass descriptors"));
+        }
+        let mut bus = Bus { stream, serial: 0, buf: Vec::new(), fds: Vec::new(), queued: Vec::new() };
+        bus.call(Message::call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "Hello",
+            Vec::new(),
+        ))?;
+        Ok(bus)
+    }
+
+    /// Sends `m` (with `fds` for its `h` values); returns its serial.
+    pub fn send(&mut self, m: &Message, fds: &[RawFd]) -> io::Result<u32> {
+        self.serial += 1;
+        let data = encode(m, self.serial);
+        send_with_fds(self.stream.as_raw_fd(), &data, fds)?;
+        Ok(self.serial)
+    }
+
+    /// Calls a method and waits (up to 5 s) for its reply; an error reply is an error.
+    pub fn call(&mut self, m: Message) -> io::Result<Message> {
+        let serial = self.send(&m, &[])?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let r = self.read_message(Some(deadline))?;
+            if r.reply_serial == Some(serial) && matches!(r.kind, kind::RETURN | kind::ERROR) {
+                if r.kind == kind::ERROR {
+                    let what = r.error_name.clone().unwrap_or_default();
+                    let text = match r.body.first() {
+                        Some(Value::Str(s)) => format!("{what}: {s}"),
+                        _ => what,
+                    };
+                    return Err(io::Error::other(text));
+                }
+                return Ok(r);
+            }
+            self.queued.push(r);
+        }
+    }
+
+    /// The next message (signals, calls to us), waiting as long as it takes.
+    pub fn next_message(&mut self) -> io::Result<Message> {
+        if !self.queued.is_empty() {
+            return Ok(self.queued.remove(0));
+        }
+        self.read_message(None)
+    }
+
+    /// [`Bus::next_message`] waiting at most `wait`: `None` when nothing came.
+    pub fn next_within(&mut self, wait: Duration) -> io::Result<Option<Message>> {
+        if !self.queued.is_empty() {
+            return Ok(Some(self.queued.remove(0)));
+        }
+        match self.read_message(Some(Instant::now() + wait)) {
+            Ok(m) => Ok(Some(m)),
+            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_message(&mut self, deadline: Option<Instant>) -> io::Result<Message> {
+        loop {
+            if let Some(n) = needed(&self.buf)? {
+                if self.buf.len() >= n {
+                    let data: Vec<u8> = self.buf.drain(..n).collect();
+                    let mut m = decode(&data)?;
+                    let nfds = m.body.iter().filter(|v| matches!(v, Value::Fd(_))).count();
+                    let take = nfds.min(self.fds.len());
+                    m.fds = self.fds.drain(..take).collect();
+                    return Ok(m);
+                }
+            }
+            let timeout = match deadline {
+                Some(d) => Some(d.checked_duration_since(Instant::now()).ok_or(io::ErrorKind::TimedOut)?),
+                None => None,
+            };
+            self.stream.set_read_timeout(timeout.map(|t| t.max(Duration::from_millis(1))))?;
+            let mut chunk = [0u8; 4096];
+            let n = recv_with_fds(self.stream.as_raw_fd(), &mut chunk, &mut self.fds)?;
+            if n == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+fn read_line(s: &mut UnixStream) -> io::Result<String> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        if s.read(&mut b)? == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"));
+        }
+        line.push(b[0]);
+        if line.len() > 4096 {
+            return Err(Reader::bad());
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).trim_end().to_string())
+}
+
+const CMSG_SPACE: usize = 256;
+
+fn send_with_fds(sock: RawFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+    let mut cbuf = [0u8; CMSG_SPACE];
+    // SAFETY: msghdr points at live buffers for the duration of the call; the control
+    // buffer is large enough for the descriptors (a few at most) and built with the CMSG
+    // macros.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        if !fds.is_empty() {
+            let len = std::mem::size_of_val(fds) as u32;
+            msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+            msg.msg_controllen = libc::CMSG_SPACE(len) as _;
+            let c = libc::CMSG_FIRSTHDR(&msg);
+            (*c).cmsg_level = libc::SOL_SOCKET;
+            (*c).cmsg_type = libc::SCM_RIGHTS;
+            (*c).cmsg_len = libc::CMSG_LEN(len) as _;
+            std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(c), len as usize);
+        }
+        let n = libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n as usize != data.len() {
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "short write to the bus"));
+        }
+    }
+    Ok(())
+}
+
+fn recv_with_fds(sock: RawFd, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
+    let mut cbuf = [0u8; CMSG_SPACE];
+    // SAFETY: as in send_with_fds; descriptors received are taken over as OwnedFd exactly
+    // once, walking the control messages with the CMSG macros.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = CMSG_SPACE as _;
+        let n = libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
+                let data = libc::CMSG_DATA(c);
+                let count =
+                    ((*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<RawFd>();
+                for i in 0..count {
+                    let mut fd: RawFd = 0;
+                    std::ptr::copy_nonoverlapping(
+                        data.add(i * std::mem::size_of::<RawFd>()),
+                        &mut fd as *mut RawFd as *mut u8,
+                        std::mem::size_of::<RawFd>(),
+                    );
+                    fds.push(OwnedFd::from_raw_fd(fd));
+                }
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+        Ok(n as usize)
+    }
+}
+
+const LOGIN1: &str = "org.freedesktop.login1";
+const LOGIN1_PATH: &str = "/org/freedesktop/login1";
+const MANAGER: &str = "org.freedesktop.login1.Manager";
+
+/// What the sleep watcher tells the runner.
+#[derive(Debug)]
+pub enum SleepMsg {
+    /// Watching works (`inhibitor`: whether the delay lock was granted too).
+    Ready {
+        /// The delay lock was granted.
+        inhibitor: bool,
+    },
+    /// No system bus or no logind: nothing to watch.
+    Unavailable(String),
+    /// The lock could not be had (warned once, as NUT does).
+    NoInhibitor(String),
+    /// The OS is about to sleep; send the reply once SUSPEND_STARTING is out (the lock is then
+    /// released and the sleep goes ahead).
+    Preparing(mpsc::Sender<()>),
+    /// The OS woke up; `wall` ms passed on the wall clock since it announced the sleep.
+    Finished {
+        /// Milliseconds since [`SleepMsg::Preparing`].
+        wall: i64,
+    },
+}
+
+/// Starts watching logind in a thread; its news come on the returned channel.
+pub fn watch() -> mpsc::Receiver<SleepMsg> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(path) = system_bus_path() else {
+            let _ = tx.send(SleepMsg::Unavailable("DBUS_SYSTEM_BUS_ADDRESS has no unix:path".into()));
+            return;
+        };
+        let mut warned = false;
+        loop {
+            let err = match watch_once(&path, &tx, &mut warned) {
+                Ok(()) => return,
+                Err(e) => e,
+            };
+            let _ = tx.send(SleepMsg::Unavailable(format!("{}: {err}", path.display())));
+            // The bus or logind may come back (restarted): look again later.
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    });
+    rx
+}
+
+fn inhibit(bus: &mut Bus) -> io::Result<OwnedFd> {
+    let r = bus.call(Message::call(
+        LOGIN1,
+        LOGIN1_PATH,
+        MANAGER,
+        "Inhibit",
+        vec![
+            Value::Str("sleep".into()),
+            Value::Str("upsmon".into()),
+            Value::Str("Careful handling of OS sleep with regard to power device monitoring".into()),
+            Value::Str("delay".into()),
+        ],
+    ))?;
+    r.fds.into_iter().next().ok_or_else(|| io::Error::other("Inhibit returned no descriptor"))
+}
+
+/// Watches one bus connection until it fails (`Err`) or the runner is gone (`Ok`).
+fn watch_once(path: &std::path::Path, tx: &mpsc::Sender<SleepMsg>, warned: &mut bool) -> io::Result<()> {
+    let mut bus = Bus::connect(path)?;
+    let rule = format!(
+        "type='signal',sender='{LOGIN1}',path='{LOGIN1_PATH}',interface='{MANAGER}',member='PrepareForSleep'"
+    );
+    bus.call(Message::call(
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "AddMatch",
+        vec![Value::Str(rule)],
+    ))?;
+    let mut lock = take_lock(&mut bus, tx, warned);
+    if tx.send(SleepMsg::Ready { inhibitor: lock.is_some() }).is_err() {
+        return Ok(());
+    }
+    let mut since = SystemTime::now();
+    loop {
+        let m = bus.next_message()?;
+        let is_ours = m.kind == kind::SIGNAL
+            && m.member.as_deref() == Some("PrepareForSleep")
+            && m.interface.as_deref() == Some(MANAGER);
+        match m.body.first() {
+            Some(Value::Bool(true)) if is_ours => {
+                since = SystemTime::now();
+                let (ack, done) = mpsc::channel();
+                if tx.send(SleepMsg::Preparing(ack)).is_err() {
+                    return Ok(());
+                }
+                // Hold the sleep back until SUSPEND_STARTING is out (logind waits at most
+                // InhibitDelayMaxSec anyway).
+                let _ = done.recv_timeout(Duration::from_secs(4));
+                lock = None;
+            }
+            Some(Value::Bool(false)) if is_ours => {
+                let wall = match SystemTime::now().duration_since(since) {
+                    Ok(d) => d.as_millis() as i64,
+                    Err(e) => -(e.duration().as_millis() as i64),
+                };
+                if tx.send(SleepMsg::Finished { wall }).is_err() {
+                    return Ok(());
+                }
+                if lock.is_none() {
+                    lock = take_lock(&mut bus, tx, warned);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn take_lock(bus: &mut Bus, tx: &mpsc::Sender<SleepMsg>, warned: &mut bool) -> Option<OwnedFd> {
+    match inhibit(bus) {
+        Ok(fd) => Some(fd),
+        Err(e) => {
+            if !*warned {
+                *warned = true;
+                let _ = tx.send(SleepMsg::NoInhibitor(e.to_string()));
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip() {
+        let mut m = Message::call(
+            LOGIN1,
+            LOGIN1_PATH,
+            MANAGER,
+            "Inhibit",
+            vec![Value::Str("sleep".into()), Value::Bool(true), Value::U32(7), Value::Fd(0)],
+        );
+        m.sender = None;
+        let data = encode(&m, 42);
+        assert_eq!(needed(&data).ok().flatten(), Some(data.len()));
+        let back = decode(&data).expect("decode");
+        assert_eq!((back.kind, back.serial), (kind::CALL, 42));
+        assert_eq!(back.member.as_deref(), Some("Inhibit"));
+        assert_eq!(back.destination.as_deref(), Some(LOGIN1));
+        assert_eq!(back.path.as_deref(), Some(LOGIN1_PATH));
+        assert_eq!(back.body, m.body);
+        // Truncated or foreign input is an error or "need more", never a panic.
+        for n in 0..data.len() {
+            let _ = needed(&data[..n]);
+            let _ = decode(&data[..n]);
+        }
+        assert!(needed(b"xxxxxxxxxxxxxxxxxxxx").is_err());
+    }
+
+    #[test]
+    fn bus_addresses() {
+        let addr = "unix:abstract=/tmp/x,guid=1;unix:path=/run/test/bus,guid=2";
+        assert_eq!(bus_path(Some(addr)), Some(PathBuf::from("/run/test/bus")));
+        assert_eq!(bus_path(Some("tcp:host=x")), None);
+        assert_eq!(bus_path(None), Some(PathBuf::from("/run/dbus/system_bus_socket")));
+    }
+}
