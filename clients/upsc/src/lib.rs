@@ -54,7 +54,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     // glibc names the program as invoked in its flag errors.
     let argv0 = args.first().map(String::as_str).unwrap_or("upsc");
     let p = getopt::parse(&args[1.min(args.len())..], "+DhlLcVW:j");
-    start_logging("upsc", p.count('D'));
+    nut_daemon::log::init_client("upsc", p.count('D'), false);
     let (mut list, mut verbose, mut clients, mut json) = (false, false, false, false);
     let mut wait = None;
     for o in &p.opts {
@@ -79,7 +79,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             _ => return usage(),
         }
     }
-    let out = Out { json, opts: connect_options(wait.as_deref()) };
+    let out = Out { json, opts: ConnectTimeout::apply(wait.as_deref()) };
     let code = if list {
         list_upses(&out, p.operands.first().map(String::as_str), verbose)
     } else if clients {
@@ -92,30 +92,6 @@ pub fn main(args: Vec<String>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::FAILURE,
     }
-}
-
-/// Install the log (the `-D` count, else `NUT_DEBUG_LEVEL`) and route NUT's logged lines
-/// through it, as NUT 2.8.5's clients do.
-fn start_logging(program: &str, dash_d: usize) {
-    nut_daemon::log::init(program, dash_d.min(u8::MAX.into()) as u8);
-    let level = nut_daemon::log::debug_level();
-    if dash_d == 0 && level > 0 {
-        debug!(
-            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
-        );
-    }
-    debug!("Starting NUT client: {program}");
-}
-
-/// The connection settings from `-W` and `NUT_DEFAULT_CONNECT_TIMEOUT`, with NUT's warnings
-/// for values it cannot read.
-fn connect_options(cli_secs: Option<&str>) -> Options {
-    let ct = ConnectTimeout::from_env(cli_secs);
-    for w in &ct.warnings {
-        log(Severity::Warning, w);
-    }
-    debug!("{}", ct.debug_line());
-    ct.options()
 }
 
 fn usage() -> ExitCode {

@@ -12,10 +12,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nut_client::cli::{self, fatal, print, report, say, ConnectTimeout, Severity};
-use nut_client::{quote_if_needed, Client, Options};
+use nut_client::cli::{self, fatal, print, report, say, ConnectTimeout};
+use nut_client::{quote_if_needed, Client};
 use nut_core::getopt::{self, Opt};
-use tracing::debug;
 
 const USAGE: &str = "
 usage: upscmd [-h]
@@ -42,7 +41,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     // glibc names the program as invoked in its flag errors.
     let argv0 = args.first().map(String::as_str).unwrap_or("upscmd");
     let p = getopt::parse(&args[1.min(args.len())..], "+Dlhu:p:t:wVW:");
-    start_logging("upscmd", p.count('D'));
+    nut_daemon::log::init_client("upscmd", p.count('D'), false);
     let mut wait_connect = None;
     let (mut list, mut wait, mut user, mut pass, mut timeout) = (false, false, None, None, 10u64);
     for o in &p.opts {
@@ -69,7 +68,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     }
     let ops = &p.operands;
-    let opts = connect_options(wait_connect.as_deref());
+    let opts = ConnectTimeout::apply(wait_connect.as_deref());
     let Some(first) = ops.first() else { return usage() };
     let (name, mut c) = match cli::connect_ups_with("upscmd", first, &opts) {
         Ok(v) => v,
@@ -128,29 +127,6 @@ fn list_cmds(c: &mut Client, ups: &str) -> ExitCode {
     let _ = c.logout();
     print(&out);
     ExitCode::SUCCESS
-}
-
-/// Install the log (the `-D` count, else `NUT_DEBUG_LEVEL`), as NUT 2.8.5's clients do.
-fn start_logging(program: &str, dash_d: usize) {
-    nut_daemon::log::init(program, dash_d.min(u8::MAX.into()) as u8);
-    let level = nut_daemon::log::debug_level();
-    if dash_d == 0 && level > 0 {
-        debug!(
-            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
-        );
-    }
-    debug!("Starting NUT client: {program}");
-}
-
-/// The connection settings from `-W` and `NUT_DEFAULT_CONNECT_TIMEOUT`, with NUT's warnings
-/// for values it cannot read.
-fn connect_options(cli_secs: Option<&str>) -> Options {
-    let ct = ConnectTimeout::from_env(cli_secs);
-    for w in &ct.warnings {
-        cli::log(Severity::Warning, w);
-    }
-    debug!("{}", ct.debug_line());
-    ct.options()
 }
 
 fn usage() -> ExitCode {

@@ -128,7 +128,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     let argv0 = args.first().map(String::as_str).unwrap_or("upslog");
     print(&format!("{}\n", nut_core::banner("upslog")));
     let p = getopt::parse(&args[1.min(args.len())..], "+hDs:l:i:d:Nf:u:Vp:FBm:W:");
-    start_logging("upslog", p.count('D'));
+    nut_daemon::log::init_client("upslog", p.count('D'), true);
     let cfg = match configure(&p, argv0) {
         Ok(c) => c,
         Err(code) => return code,
@@ -175,17 +175,6 @@ pub fn main(args: Vec<String>) -> ExitCode {
     run(&mut targets, &mut logs, &pieces, &cfg);
     cli::log(Severity::Info, &format!("Signal {}: exiting", STOP.load(Ordering::SeqCst)));
     ExitCode::SUCCESS
-}
-
-/// Install the log (the `-D` count, else `NUT_DEBUG_LEVEL`), as NUT 2.8.5's clients do.
-fn start_logging(program: &str, dash_d: usize) {
-    nut_daemon::log::init(program, dash_d.min(u8::MAX.into()) as u8);
-    let level = nut_daemon::log::debug_level();
-    if dash_d == 0 && level > 0 {
-        debug!(
-            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
-        );
-    }
 }
 
 /// Read the flags and operands. `Err` is the exit status after help or an error.
@@ -244,12 +233,7 @@ fn configure(p: &getopt::Parsed, argv0: &str) -> Result<Config, ExitCode> {
             _ => {}
         }
     }
-    let ct = ConnectTimeout::from_env(wait.as_deref());
-    for w in &ct.warnings {
-        cli::log(Severity::Warning, w);
-    }
-    debug!("{}", ct.debug_line());
-    cfg.opts = ct.options();
+    cfg.opts = ConnectTimeout::apply(wait.as_deref());
     // The old form: <system> <logfile> <interval> [<format words>...].
     let ops = &p.operands;
     if ops.len() == 1 || ops.len() == 2 {

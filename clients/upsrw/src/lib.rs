@@ -12,11 +12,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nut_client::cli::{self, fatal, print, report, say, ConnectTimeout, Severity};
-use nut_client::{quote_if_needed, Client, Options};
+use nut_client::cli::{self, fatal, print, report, say, ConnectTimeout};
+use nut_client::{quote_if_needed, Client};
 use nut_core::getopt::{self, Opt};
 use nut_core::num::atoi;
-use tracing::debug;
 
 const USAGE: &str = "
 usage: upsrw [-h]
@@ -44,7 +43,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     // glibc names the program as invoked in its flag errors.
     let argv0 = args.first().map(String::as_str).unwrap_or("upsrw");
     let p = getopt::parse(&args[1.min(args.len())..], "+Dhls:p:t:u:wVW:");
-    start_logging("upsrw", p.count('D'));
+    nut_daemon::log::init_client("upsrw", p.count('D'), false);
     let mut wait_connect = None;
     let (mut set, mut wait, mut user, mut pass, mut timeout) = (None, false, None, None, 10u64);
     for o in &p.opts {
@@ -73,7 +72,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             _ => return usage(),
         }
     }
-    let opts = connect_options(wait_connect.as_deref());
+    let opts = ConnectTimeout::apply(wait_connect.as_deref());
     let Some(first) = p.operands.first() else { return usage() };
     let (name, mut c) = match cli::connect_ups_with("upsrw", first, &opts) {
         Ok(v) => v,
@@ -189,29 +188,6 @@ fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -> nut_
         }
     }
     Ok(())
-}
-
-/// Install the log (the `-D` count, else `NUT_DEBUG_LEVEL`), as NUT 2.8.5's clients do.
-fn start_logging(program: &str, dash_d: usize) {
-    nut_daemon::log::init(program, dash_d.min(u8::MAX.into()) as u8);
-    let level = nut_daemon::log::debug_level();
-    if dash_d == 0 && level > 0 {
-        debug!(
-            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
-        );
-    }
-    debug!("Starting NUT client: {program}");
-}
-
-/// The connection settings from `-W` and `NUT_DEFAULT_CONNECT_TIMEOUT`, with NUT's warnings
-/// for values it cannot read.
-fn connect_options(cli_secs: Option<&str>) -> Options {
-    let ct = ConnectTimeout::from_env(cli_secs);
-    for w in &ct.warnings {
-        cli::log(Severity::Warning, w);
-    }
-    debug!("{}", ct.debug_line());
-    ct.options()
 }
 
 fn usage() -> ExitCode {

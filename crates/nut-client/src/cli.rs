@@ -203,6 +203,17 @@ impl ConnectTimeout {
     pub fn options(&self) -> crate::Options {
         crate::Options { connect_timeout: self.timeout, ..crate::Options::default() }
     }
+
+    /// What a client does with `-W` at start: decide with the environment, log NUT's warnings
+    /// for values it cannot read and its debug line, and return the connection settings.
+    pub fn apply(cli_secs: Option<&str>) -> crate::Options {
+        let ct = Self::from_env(cli_secs);
+        for w in &ct.warnings {
+            log(Severity::Warning, w);
+        }
+        tracing::debug!("{}", ct.debug_line());
+        ct.options()
+    }
 }
 
 /// The login name of the current user, used as the default in `Username (<name>): `.

@@ -125,6 +125,22 @@ pub fn init_with_quiet(program: &str, debug_level: u8, quiet: u8) {
     let _ = tracing_subscriber::registry().with(env).with(NutLayer).try_init();
 }
 
+/// [`init`] for a client program (upsc, upscmd, upsrw, upslog) from its `-D` count, with
+/// the debug lines NUT 2.8.5's clients start with: where the level came from when it is
+/// `NUT_DEBUG_LEVEL`'s, then `Starting NUT client: <program>` (unless `quiet_start`, as upslog).
+pub fn init_client(program: &str, dash_d: usize, quiet_start: bool) {
+    init(program, dash_d.min(usize::from(u8::MAX)) as u8);
+    let level = debug_level();
+    if dash_d == 0 && level > 0 {
+        tracing::debug!(
+            "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
+        );
+    }
+    if !quiet_start {
+        tracing::debug!("Starting NUT client: {program}");
+    }
+}
+
 /// The debug level now in force.
 pub fn debug_level() -> u8 {
     DEBUG.load(Ordering::Relaxed)
