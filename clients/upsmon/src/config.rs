@@ -2,7 +2,6 @@
 //! [`MonitorSpec`]s, plus the parts only the runner needs.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use nut_client::{CertHost, TlsOptions};
 
@@ -180,23 +179,7 @@ pub fn tls_findings(loaded: &Loaded) -> Vec<nut_conf::Diagnostic> {
     }
     // Whatever else the TLS layer refuses (a missing CA file, a CERTFILE without its key),
     // checked for each upsd this host talks to: CERTHOST can change the settings per host.
-    let tls = TlsOptions {
-        certpath: c.certpath.as_ref().map(PathBuf::from),
-        certfile: c.certfile.as_ref().map(PathBuf::from),
-        certverify: c.certverify,
-        forcessl: c.forcessl,
-        certhosts: c
-            .certhosts
-            .iter()
-            .map(|h| CertHost {
-                host: h.host.clone(),
-                cert_name: h.certname.clone(),
-                verify: h.certverify,
-                forcessl: h.forcessl,
-            })
-            .collect(),
-        danger_skip_verify: false,
-    };
+    let tls = tls_options(c);
     let mut seen: Vec<String> = Vec::new();
     for m in &c.monitors {
         if let Err(e) = nut_tls::client_config(&tls.for_host(&m.host).settings) {
@@ -215,6 +198,27 @@ pub fn tls_findings(loaded: &Loaded) -> Vec<nut_conf::Diagnostic> {
     out
 }
 
+/// The TLS settings of upsmon.conf (CERTPATH, CERTFILE, CERTVERIFY, FORCESSL, CERTHOST).
+pub fn tls_options(c: &UpsmonConf) -> TlsOptions {
+    TlsOptions {
+        certpath: c.certpath.as_ref().map(PathBuf::from),
+        certfile: c.certfile.as_ref().map(PathBuf::from),
+        certverify: c.certverify,
+        forcessl: c.forcessl,
+        certhosts: c
+            .certhosts
+            .iter()
+            .map(|h| CertHost {
+                host: h.host.clone(),
+                cert_name: h.certname.clone(),
+                verify: h.certverify,
+                forcessl: h.forcessl,
+            })
+            .collect(),
+        danger_skip_verify: false,
+    }
+}
+
 /// The checks upsmon makes before it starts and before it accepts a reloaded file: `Err`
 /// lists every problem, one per line.
 pub fn startup_checks(loaded: &Loaded) -> Result<(), String> {
@@ -227,30 +231,6 @@ pub fn startup_checks(loaded: &Loaded) -> Result<(), String> {
     }
 }
 
-/// NUT's default connect timeout for upsmon (`UPSCLI_DEFAULT_CONNECT_TIMEOUT`).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// NUT's network timeout for new connections: `-W secs` over `NUT_DEFAULT_CONNECT_TIMEOUT`
-/// over 10 s. A value is a number of seconds (fractions allowed), 0 meaning no limit. An
-/// invalid value is reported and the next source used, as NUT does; the warnings come back
-/// with the timeout.
-pub fn connect_timeout(cli: Option<&str>, env: Option<&str>) -> (Duration, Vec<String>) {
-    let mut warnings = Vec::new();
-    let mut timeout = DEFAULT_CONNECT_TIMEOUT;
-    for (what, value) in [("NUT_DEFAULT_CONNECT_TIMEOUT", env), ("-W", cli)] {
-        let Some(v) = value else { continue };
-        match v.trim().parse::<f64>() {
-            Ok(0.0) => timeout = Duration::from_secs(365 * 24 * 3600),
-            Ok(secs) if secs > 0.0 && secs.is_finite() => timeout = Duration::from_secs_f64(secs),
-            _ => warnings.push(format!(
-                "{what} '{v}': not a number of seconds (0 for no limit), ignored; using {} s",
-                timeout.as_secs_f64()
-            )),
-        }
-    }
-    (timeout, warnings)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,18 +238,6 @@ mod tests {
     fn loaded(text: &str) -> Loaded {
         let (conf, warnings) = upsmon_conf::parse(text, "upsmon.conf").expect("valid upsmon.conf");
         Loaded { path: PathBuf::from("upsmon.conf"), conf, warnings }
-    }
-
-    #[test]
-    fn connect_timeout_sources_and_bad_values() {
-        assert_eq!(connect_timeout(None, None).0, Duration::from_secs(10));
-        assert_eq!(connect_timeout(None, Some("3")).0, Duration::from_secs(3));
-        assert_eq!(connect_timeout(Some("1.5"), Some("3")).0, Duration::from_millis(1500));
-        let (t, w) = connect_timeout(Some("soon"), Some("4"));
-        assert_eq!(t, Duration::from_secs(4), "a bad -W leaves the environment's value");
-        assert!(w[0].contains("-W 'soon'"), "{w:?}");
-        assert!(connect_timeout(Some("0"), None).0 > Duration::from_secs(3600), "0: no limit");
-        assert_eq!(connect_timeout(Some("-2"), None).1.len(), 1);
     }
 
     #[test]

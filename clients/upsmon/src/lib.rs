@@ -182,11 +182,9 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed, debug_args: 
     for w in config::tls_findings(&loaded).iter().filter(|d| !d.is_error()) {
         eprintln!("{w}");
     }
-    let (timeout, warnings) =
-        config::connect_timeout(p.value('W'), std::env::var("NUT_DEFAULT_CONNECT_TIMEOUT").ok().as_deref());
-    for w in warnings {
-        deliver::log(Level::Warning, &w);
-    }
+    // -W over NUT_DEFAULT_CONNECT_TIMEOUT over 10 s, with NUT's warnings (the clients' rules:
+    // upsmon uses the same upsclient code in NUT).
+    let timeout = nut_client::cli::ConnectTimeout::apply(p.value('W')).connect_timeout;
     if loaded.conf.monitors.is_empty() {
         eprintln!(
             "upsmon: no MONITOR lines in {}: nothing to monitor (continuing, as NUT does)",

@@ -15,7 +15,6 @@
 //! it ([`jumped`]) and hands it to the machine as [`Event::TimeJump`].
 
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -478,26 +477,9 @@ impl Runner {
         }
     }
 
-    /// The TLS settings of upsmon.conf (CERTPATH, CERTFILE, CERTVERIFY, FORCESSL, CERTHOST).
+    /// The TLS settings of upsmon.conf.
     fn tls_options(&self) -> TlsOptions {
-        let c = &self.loaded.conf;
-        TlsOptions {
-            certpath: c.certpath.as_ref().map(PathBuf::from),
-            certfile: c.certfile.as_ref().map(PathBuf::from),
-            certverify: c.certverify,
-            forcessl: c.forcessl,
-            certhosts: c
-                .certhosts
-                .iter()
-                .map(|h| CertHost {
-                    host: h.host.clone(),
-                    cert_name: h.certname.clone(),
-                    verify: h.certverify,
-                    forcessl: h.forcessl,
-                })
-                .collect(),
-            danger_skip_verify: false,
-        }
+        crate::config::tls_options(&self.loaded.conf)
     }
 
     /// Connects and logs in with NUT's sequence: STARTTLS first (TLS when upsd offers it,

@@ -208,7 +208,9 @@ fn dash_w_bounds_the_connect_time() {
     bad.flags = "-W soon".into();
     let m = Upsmon::start(Impl::Ours, &bad);
     assert!(
-        wait_until(Duration::from_secs(5), || m.log().contains("-W 'soon': not a number of seconds")),
+        wait_until(Duration::from_secs(5), || m.log().contains(
+            "upscli_init_default_connect_timeout: cli_secs='soon' value was not recognized, ignored"
+        )),
         "an invalid -W is reported and ignored, as NUT does\n{}",
         m.log()
     );
