@@ -1,5 +1,6 @@
 //! dummy-ups' `.dev`/`.seq` reader: never panics; every entry points at a line of the input;
-//! names and values hold only the bytes NUT's lexer keeps; values respect dummy-ups' buffer.
+//! names and values hold only the bytes NUT's lexer keeps; values and ALARM texts respect
+//! dummy-ups' buffer.
 #![no_main]
 
 use dummy_ups::devfile::{lex, parse, Entry, MAX_VALUE};
@@ -30,6 +31,12 @@ fuzz_target!(|data: &[u8]| {
             }
             Entry::Error { line, .. } => assert!(line >= 1 && line <= lines),
             Entry::Timer(_) => {}
+            // The alarm text is the line's words joined, within the same buffer as a value.
+            Entry::Alarm(text) => {
+                if let Some(t) = text {
+                    assert!(!t.is_empty() && t.len() <= MAX_VALUE, "alarm text of {} bytes", t.len());
+                }
+            }
         }
     }
 });
