@@ -421,12 +421,28 @@ pub fn build_context(
     if cli.group.is_some() {
         ctx.group = cli.group.clone();
     }
-    ctx.statepath = statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env));
+    // NUT 2.8.5: NUT_STATEPATH wins over ups.conf's statepath (as for upsd and upsdrvctl, which
+    // look for the socket there); see [`statepath_override_warning`].
+    ctx.statepath = match env("NUT_STATEPATH").filter(|s| !s.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env)),
+    };
     ctx.pidpath = match env("NUT_ALTPIDPATH").filter(|s| !s.is_empty()) {
         Some(p) => PathBuf::from(p),
         None => ctx.statepath.clone(),
     };
     Ok(ctx)
+}
+
+/// NUT 2.8.5's warning when `NUT_STATEPATH` (`env`) overrides a different `statepath` of
+/// ups.conf (`conf`).
+pub fn statepath_override_warning(conf: Option<&str>, env: Option<&str>) -> Option<String> {
+    match (conf, env.filter(|e| !e.is_empty())) {
+        (Some(c), Some(e)) if c != e => {
+            Some(format!("Environment variable NUT_STATEPATH='{e}' overrides setting STATEPATH='{c}'"))
+        }
+        _ => None,
+    }
 }
 
 /// The `-h` text, NUT's layout.
@@ -552,6 +568,16 @@ mod tests {
         assert_eq!(ctx.value("mode"), Some("dummy"));
         assert!(ctx.flag("pollonly"));
         assert_eq!(ctx.statepath, PathBuf::from("/tmp/st"));
+        // NUT_STATEPATH wins over ups.conf, with NUT's warning.
+        let env = |k: &str| (k == "NUT_STATEPATH").then(|| "/env/st".to_string());
+        let ctx = build_context("dummy-ups", &cli, Some(&conf), &specs(), env).unwrap();
+        assert_eq!((ctx.statepath.to_str(), ctx.pidpath.to_str()), (Some("/env/st"), Some("/env/st")));
+        assert_eq!(
+            statepath_override_warning(Some("/tmp/st"), Some("/env/st")).as_deref(),
+            Some("Environment variable NUT_STATEPATH='/env/st' overrides setting STATEPATH='/tmp/st'")
+        );
+        assert_eq!(statepath_override_warning(Some("/tmp/st"), Some("/tmp/st")), None);
+        assert_eq!(statepath_override_warning(None, Some("/env/st")), None);
         assert_eq!(ctx.pollinterval, 2);
         assert_eq!(ctx.overrides, vec![("ups.mfr".to_string(), "X".to_string())]);
     }

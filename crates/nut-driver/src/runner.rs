@@ -139,6 +139,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
                 for w in warnings {
                     tracing::warn!("{w}");
                 }
+                let env = std::env::var("NUT_STATEPATH").ok();
+                if let Some(w) =
+                    crate::config::statepath_override_warning(c.globals.statepath.as_deref(), env.as_deref())
+                {
+                    tracing::warn!("{w}");
+                }
                 Some(c)
             }
             Err(diags) => {
