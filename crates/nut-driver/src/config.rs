@@ -35,6 +35,9 @@ pub const FRAMEWORK_KEYS: &[&str] = &[
     "reconnect_report_freq",
 ];
 
+/// The [`FRAMEWORK_KEYS`] that are flags (given without a value).
+const FRAMEWORK_FLAGS: &[&str] = &["allow_killpower", "nolock", "ignorelb"];
+
 /// Whether an option takes a value (`-x name=value`) or is a flag (`-x name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptKind {
@@ -261,7 +264,13 @@ fn check_option(specs: &[OptSpec], key: &str, value: Option<&str>) -> Result<(),
         return Ok(());
     }
     // Options every driver accepts besides its own (handled by the framework, upsdrvctl or upsd).
+    // Only three are flags; the others need a value (NUT refuses `-x port` as an unknown flag).
     if FRAMEWORK_KEYS.contains(&key) {
+        if value.is_none() && !FRAMEWORK_FLAGS.contains(&key) {
+            return Err(format!(
+                "Fatal error: '{key}' is not a valid flag for this driver (it needs a value: {key}=...)."
+            ));
+        }
         return Ok(());
     }
     match specs.iter().find(|s| s.name == key) {
@@ -333,11 +342,11 @@ pub fn build_context(
             ctx.overrides = sec.overrides.clone();
             ctx.lines = sec.lines.clone();
             for o in &sec.options {
-                if o.key == "pollinterval" {
-                    continue;
-                }
                 if let Err(e) = check_option(specs, &o.key, o.value.as_deref()) {
                     return Err(format!("{e}\n(set on line {} of ups.conf, in section [{id}])", o.line));
+                }
+                if o.key == "pollinterval" {
+                    continue;
                 }
                 ctx.lines.push((o.key.clone(), o.line));
                 ctx.options.push((o.key.clone(), o.value.clone()));
@@ -598,5 +607,24 @@ mod tests {
         assert!(e.contains("'bogus' is not a valid variable"), "{e}");
         let cli = parse_cli(&args("-s x")).unwrap();
         assert!(build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err().contains("no port"));
+        // Common settings that take a value are not flags (NUT: "not a valid flag").
+        for x in ["port", "pollinterval", "sdcommands", "debug_min", "user"] {
+            let cli = parse_cli(&args(&format!("-s x -x port=a -x {x}"))).unwrap();
+            let e = build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err();
+            assert!(
+                e.contains(&format!("'{x}' is not a valid flag for this driver (it needs a value")),
+                "{e}"
+            );
+        }
+        let cli = parse_cli(&args("-s x -x port=a -x nolock -x ignorelb -x allow_killpower")).unwrap();
+        let ctx = build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap();
+        assert!(ctx.nolock && ctx.ignorelb && ctx.allow_killpower && ctx.options.is_empty());
+        let (conf, _) =
+            nut_conf::ups_conf::parse("[u]\n driver = dummy-ups\n port = a\n pollinterval\n", "ups.conf")
+                .unwrap();
+        let e =
+            build_context("dummy-ups", &parse_cli(&args("-a u")).unwrap(), Some(&conf), &specs(), |_| None)
+                .unwrap_err();
+        assert!(e.contains("'pollinterval' is not a valid flag") && e.contains("line 4 of ups.conf"), "{e}");
     }
 }
