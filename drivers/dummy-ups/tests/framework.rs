@@ -217,6 +217,40 @@ fn c_exit_p_pid_ff_pid_file_and_unknown_commands() {
 }
 
 #[test]
+fn reload_signals_during_start_up_wait_for_the_main_loop() {
+    // NUT sets its signal handlers up before it looks for an older instance and opens the
+    // device: a SIGHUP or SIGUSR1 (a systemd reload) arriving meanwhile must not kill the
+    // driver. A fake older instance holds the socket and never answers, which keeps the new
+    // driver in its start-up for as long as the test needs.
+    let d = Drv::prepare(&conf(""), &[("a.dev", DEV)]);
+    let old = std::os::unix::net::UnixListener::bind(d.path("dummy-ups-u")).unwrap();
+    old.set_nonblocking(true).unwrap();
+    let mut cmd = Command::new(bin("dummy-ups"));
+    cmd.args(["-a", "u", "-u", "root", "-F"]).envs(d.env()).stdin(Stdio::null()).stdout(Stdio::null());
+    cmd.stderr(std::fs::File::create(d.path("drv.log")).unwrap());
+    let mut p = Proc::spawn(cmd);
+    let mut conn = None;
+    assert!(wait_until(T, || {
+        conn = old.accept().ok();
+        conn.is_some() || !p.is_running()
+    }));
+    let (conn, _) = conn.expect("the new driver asks the old one to exit");
+    p.signal(libc::SIGHUP);
+    p.signal(libc::SIGUSR1);
+    // The old instance goes away without answering; the new one starts and serves.
+    drop(conn);
+    drop(old);
+    assert!(
+        wait_until(T, || !p.is_running() || d.var("driver.state").as_deref() == Some("quiet")),
+        "{}",
+        d.log()
+    );
+    assert!(p.is_running(), "a reload signal during start-up killed the driver: {}", d.log());
+    assert!(d.wait_log("Handling requested live reload"), "the reload was not kept: {}", d.log());
+    assert!(p.is_running());
+}
+
+#[test]
 fn sigurg_prints_the_data_on_stdout() {
     let mut d = Drv::start(&conf(""), &[("a.dev", DEV)], &["-F"]);
     d.proc().signal(libc::SIGURG);
