@@ -186,7 +186,7 @@ pub fn syslog_also() {
 
 /// The program went to the background: lines go to syslog and no longer to stderr, unless
 /// `NUT_DEBUG_SYSLOG` says otherwise (`stderr` keeps stderr and no syslog; `none` neither).
-/// Logs NUT's `Startup successful` line.
+/// ([`crate::background::daemonize`] then logs NUT's `Startup successful` line.)
 pub fn backgrounded() {
     let mode = SyslogMode::current();
     let mut sinks = SINKS.load(Ordering::Relaxed);
