@@ -109,6 +109,11 @@ fn list_and_l_name_the_sections() {
     assert_eq!((o.code, o.out()), (0, "down\n".into()));
     let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "")]);
     assert_eq!(o.out(), "up\ndown\n");
+    // Read as the drivers read it: 1 hides the banner too, a false word keeps it.
+    let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "1")]);
+    assert_eq!(o.out(), "up\ndown\n");
+    let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "false")]);
+    assert_eq!(o.out(), format!("{}up\ndown\n", banner()));
     let o = nut.ours(&["list", "zz"]);
     assert_eq!((o.code, o.err()), (1, "UPS zz not found in ups.conf\n".into()));
     // ups.conf without sections, or missing: errors.
