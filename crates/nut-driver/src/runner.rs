@@ -263,7 +263,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         crate::client::stop_running_instance(&prog, &ctx, write_pid || kill);
     }
 
-    let mut debug = Debug { args: args_level, conf: ctx.debug_min, protocol: None };
+    let debug = Debug { args: args_level, conf: ctx.debug_min, protocol: None };
     nut_daemon::log::set_debug_level(debug.effective());
     if let Some(l) = ctx.libusb_debug {
         let level = if debug.effective() > 0 { 1 } else { 0 };
@@ -278,7 +278,6 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let mut state = State::new();
     state.set_info("driver.state", "init.starting");
     publish_driver_vars(&ctx, &prog, info.version, &mut state);
-    debug.conf = ctx.debug_min;
     let mut fw = Framework {
         prog: prog.clone(),
         reloader: Reloader::new(&prog, &cli, &specs),
