@@ -242,7 +242,8 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     }
 
     let foreground = foreground(&cli);
-    // NUT writes the PID file when going to the background, with -FF, and for -k.
+    // NUT writes the PID file when going to the background and with -FF (never for -d or -k);
+    // those modes and -k also stop an older instance named in the PID file.
     let write_pid = dump.is_none() && (!foreground || cli.foreground >= 2);
     if kill {
         // NUT 2.8.5: a running driver of this UPS holds the device; ask it to power off.
