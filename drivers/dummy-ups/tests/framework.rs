@@ -429,6 +429,34 @@ fn repeater_strict_start_and_reconnect_max_tries() {
 }
 
 #[test]
+fn a_reloaded_repeater_source_keeps_reconnect_max_tries() {
+    use nut_testkit::{Impl, Stack, UpsSpec};
+    // Two sources (our dummy-ups behind our upsd); the relay is reloaded from one to the other.
+    let source = || {
+        let mut spec = UpsSpec::dummy_ups("src", "src.dev", Impl::Ours);
+        spec.extra.push("pollinterval = 1".into());
+        Stack::builder().file("src.dev", DEV.as_bytes()).ups(spec).upsd(Impl::Ours).start().unwrap()
+    };
+    let (one, two) = (source(), source());
+    let relay = |port: u16| {
+        format!(
+            "[u]\n driver = dummy-ups\n port = src@127.0.0.1:{port}\n pollinterval = 1\n \
+             reconnect_max_tries = 2\n"
+        )
+    };
+    let mut d = Drv::start(&relay(one.port()), &[], &["-F"]);
+    d.write("ups.conf", &relay(two.port()));
+    let out = d.run(&["-a", "u", "-c", "reload"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(d.wait_log("reload: port is now"), "{}", d.log());
+    // The new source goes away: the relay gives up after reconnect_max_tries, as before.
+    drop(two);
+    assert_eq!(d.exit_code(), Some(1), "{}", d.log());
+    assert!(d.log().contains("will try for max 2 attempts, then will exit"), "{}", d.log());
+    drop(one);
+}
+
+#[test]
 fn check_config_reports_what_it_cannot_honour_with_file_and_line() {
     let d = Drv::prepare(&conf(" sddelay = 30\n usb_set_altinterface = 0\n"), &[("a.dev", DEV)]);
     let out = d.run(&["-a", "u", "--check-config"]);
