@@ -490,7 +490,8 @@ fn global(sink: &mut Sink, g: &mut Globals, line: usize, key: &str, value: Optio
     match key {
         "chroot" => g.chroot = text(sink, line, key, value),
         "driverpath" => g.driverpath = text(sink, line, key, value),
-        "statepath" => g.statepath = text(sink, line, key, value),
+        // Any case, as NUT reads it (upsd.conf spells it STATEPATH).
+        k if k.eq_ignore_ascii_case("statepath") => g.statepath = text(sink, line, key, value),
         "maxstartdelay" => g.maxstartdelay = number(sink, line, key, value),
         "maxretry" => g.maxretry = number(sink, line, key, value),
         "retrydelay" => g.retrydelay = number(sink, line, key, value),
@@ -666,6 +667,10 @@ mod tests {
         assert_eq!(g.chroot.as_deref(), Some("/c"));
         assert_eq!(g.driverpath.as_deref(), Some("/lib/nut"));
         assert_eq!(g.statepath.as_deref(), Some("/run/nut"));
+        // NUT's drivers take STATEPATH in any case (upsd.conf's spelling).
+        let (upper, w) = ok("STATEPATH = /st\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(upper.globals.statepath.as_deref(), Some("/st"));
         assert_eq!((g.maxstartdelay, g.maxretry, g.retrydelay), (Some(45), Some(3), Some(10)));
         assert!(g.nowait);
         assert_eq!(g.pollinterval, Some(4));

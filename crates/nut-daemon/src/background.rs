@@ -8,7 +8,7 @@ use std::io;
 /// Detach from the terminal: fork, start a new session, fork again, and point stdin, stdout
 /// and stderr at `/dev/null` (stderr stays with `NUT_DEBUG_SYSLOG=stderr`). The parent
 /// processes exit with status 0. Logging moves to syslog ([`crate::log::backgrounded`]) and
-/// NUT's `Startup successful` line is logged.
+/// NUT 2.8.5's `Startup successful: <program>` line is logged.
 pub fn daemonize() -> io::Result<()> {
     let keep_stderr = crate::log::SyslogMode::current().keeps_stderr();
     // SAFETY: called before any other thread exists (documented precondition), so fork is
@@ -40,6 +40,27 @@ pub fn daemonize() -> io::Result<()> {
         }
     }
     crate::log::backgrounded();
-    tracing::info!("Startup successful");
+    tracing::info!("{}", startup_line(std::env::current_exe().ok().as_deref()));
     Ok(())
+}
+
+/// NUT 2.8.5's line once in the background: `Startup successful: ` and the base name of the
+/// program's executable (2.8.0 wrote the first two words only).
+fn startup_line(exe: Option<&std::path::Path>) -> String {
+    let name = exe.and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // /proc/self/exe names a replaced binary "<path> (deleted)".
+    format!("Startup successful: {}", name.trim_end_matches(" (deleted)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn startup_line_names_the_program_as_nut_2_8_5() {
+        let p = std::path::Path::new("/lib/nut/dummy-ups");
+        assert_eq!(startup_line(Some(p)), "Startup successful: dummy-ups");
+        let p = std::path::Path::new("/usr/sbin/upsd (deleted)");
+        assert_eq!(startup_line(Some(p)), "Startup successful: upsd");
+    }
 }

@@ -1,8 +1,9 @@
 //! `-c <command>` handling shared by the daemons and the drivers.
 //!
 //! Signals (NUT's mapping): `reload` is SIGHUP, `stop`/`exit` SIGTERM, upsmon's `fsd` SIGUSR1,
-//! a driver's `reload-or-exit` SIGUSR1 and `dump` (`data-dump`) SIGURG; they go to the PID in
-//! `<pidpath>/<name>.pid` or to the PID given with `-P` ([`send`]).
+//! a driver's `reload-or-exit` SIGUSR1 and `dump` (`data-dump`) SIGURG ([`signal_for`]). A
+//! daemon's `-c` goes to the PID in `<pidpath>/<name>.pid` or to the PID given with `-P`
+//! ([`send`], which takes only the daemons' commands).
 //!
 //! NUT 2.8.1+ drivers also take commands on their Unix socket as instant commands
 //! (`INSTCMD driver.reload`, `driver.reload-or-error`, `driver.reload-or-exit`, `driver.exit`),
@@ -60,15 +61,21 @@ pub fn driver_command(arg: &str) -> Option<&'static str> {
     NUT_ORDER.iter().find(|c| c.starts_with(arg)).copied()
 }
 
-/// Send `cmd` to the daemon whose PID file is `<pidpath>/<name>.pid`, or to `pid` when given
-/// (NUT's `-P`).
+/// The `-c` commands of the daemons ([`send`]); the others of [`signal_for`] are the drivers'.
+const DAEMON_COMMANDS: [&str; 4] = ["reload", "stop", "exit", "fsd"];
+
+/// Send `cmd` (`reload`, `stop`/`exit`, upsmon's `fsd`) to the daemon whose PID file is
+/// `<pidpath>/<name>.pid`, or to `pid` when given (NUT's `-P`). The drivers' commands are
+/// refused: their signals mean something else to a daemon (SIGUSR1, a driver's
+/// `reload-or-exit`, is upsmon's forced shutdown).
 pub fn send(name: &str, pidpath: &Path, cmd: &str, pid: Option<i32>) -> Result<(), String> {
-    let sig = signal_for(cmd).ok_or_else(|| match driver_instcmd(cmd) {
-        Some(ic) => format!(
-            "{cmd} is not a signal: it is sent to a driver over its socket as {ic} \
-             (nut_daemon::control::driver_request)"
+    let sig = signal_for(cmd).filter(|_| DAEMON_COMMANDS.contains(&cmd));
+    let sig = sig.ok_or_else(|| match (signal_for(cmd), driver_instcmd(cmd)) {
+        (Some(_), _) | (_, Some(_)) => format!(
+            "{cmd} is a command for drivers (upsdrvctl -c {cmd} [ups], or the driver's own -c), not for \
+             {name}: use reload or stop"
         ),
-        None => format!("unknown command {cmd:?} for -c (use reload or stop)"),
+        (None, None) => format!("unknown command {cmd:?} for -c (use reload or stop)"),
     })?;
     if let Some(pid) = pid {
         return signal_pid(pid, sig);
@@ -172,8 +179,15 @@ mod tests {
         assert_eq!(signal_for("reload-or-error"), None, "socket only");
         assert_eq!(signal_for("reload-or-restart"), None, "not in NUT 2.8.5");
         assert_eq!(signal_for("bogus"), None);
-        let e = send("x", Path::new("/nonexistent"), "reload-or-error", None).unwrap_err();
-        assert!(e.contains("driver.reload-or-error"), "{e}");
+        // The drivers' commands never reach a daemon: upsmon takes SIGUSR1 as a forced shutdown.
+        for cmd in ["reload-or-error", "reload-or-exit", "dump", "data-dump"] {
+            let e = send("upsmon", Path::new("/nonexistent"), cmd, Some(i32::MAX)).unwrap_err();
+            assert!(e.starts_with(&format!("{cmd} is a command for drivers")), "{e}");
+        }
+        let e = send("upsd", Path::new("/nonexistent"), "bogus", None).unwrap_err();
+        assert!(e.starts_with("unknown command \"bogus\""), "{e}");
+        let e = send("upsd", Path::new("/nonexistent"), "stop", Some(i32::MAX)).unwrap_err();
+        assert!(e.starts_with("can't signal process"), "a daemon command goes on to kill(2): {e}");
     }
 
     #[test]

@@ -58,6 +58,17 @@ impl SyslogMode {
         }
     }
 
+    /// NUT's complaint about a `NUT_DEBUG_SYSLOG` value it does not know (it then uses syslog
+    /// as usual), or `None` for a known value or an unset variable.
+    pub fn unknown_value_note(value: Option<&str>) -> Option<String> {
+        match value {
+            None | Some("stderr" | "none" | "false" | "syslog" | "true" | "default") => None,
+            Some(v) => Some(format!(
+                "syslog_is_disabled: unknown NUT_DEBUG_SYSLOG='{v}' value, ignored (assuming enabled)"
+            )),
+        }
+    }
+
     /// The mode from this process's environment (read once).
     pub fn current() -> SyslogMode {
         static MODE: OnceLock<SyslogMode> = OnceLock::new();
@@ -123,6 +134,13 @@ pub fn init_with_quiet(program: &str, debug_level: u8, quiet: u8) {
     let env = EnvFilter::try_from_default_env().ok();
     ENV_FILTER.store(env.is_some(), Ordering::Relaxed);
     let _ = tracing_subscriber::registry().with(env).with(NutLayer).try_init();
+    static NOTED: AtomicBool = AtomicBool::new(false);
+    let value = std::env::var("NUT_DEBUG_SYSLOG").ok();
+    if let Some(note) = SyslogMode::unknown_value_note(value.as_deref()) {
+        if !NOTED.swap(true, Ordering::Relaxed) {
+            tracing::info!("{note}");
+        }
+    }
 }
 
 /// [`init`] for a client program (upsc, upscmd, upsrw, upslog) from its `-D` count, with
@@ -168,7 +186,7 @@ pub fn syslog_also() {
 
 /// The program went to the background: lines go to syslog and no longer to stderr, unless
 /// `NUT_DEBUG_SYSLOG` says otherwise (`stderr` keeps stderr and no syslog; `none` neither).
-/// Logs NUT's `Startup successful` line.
+/// ([`crate::background::daemonize`] then logs NUT's `Startup successful` line.)
 pub fn backgrounded() {
     let mode = SyslogMode::current();
     let mut sinks = SINKS.load(Ordering::Relaxed);
@@ -364,6 +382,16 @@ mod tests {
         assert_eq!(SyslogMode::parse(Some("bogus")), SyslogMode::Default);
         assert!(SyslogMode::Stderr.keeps_stderr() && !SyslogMode::Stderr.syslog_allowed());
         assert!(!SyslogMode::Off.keeps_stderr() && !SyslogMode::Off.syslog_allowed());
+        // NUT says so when it does not know the value.
+        for v in
+            [None, Some("stderr"), Some("none"), Some("false"), Some("syslog"), Some("true"), Some("default")]
+        {
+            assert_eq!(SyslogMode::unknown_value_note(v), None, "{v:?}");
+        }
+        assert_eq!(
+            SyslogMode::unknown_value_note(Some("bogus")).as_deref(),
+            Some("syslog_is_disabled: unknown NUT_DEBUG_SYSLOG='bogus' value, ignored (assuming enabled)")
+        );
     }
 
     #[test]

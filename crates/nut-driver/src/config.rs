@@ -35,6 +35,9 @@ pub const FRAMEWORK_KEYS: &[&str] = &[
     "reconnect_report_freq",
 ];
 
+/// The [`FRAMEWORK_KEYS`] that are flags (given without a value).
+const FRAMEWORK_FLAGS: &[&str] = &["allow_killpower", "nolock", "ignorelb"];
+
 /// Whether an option takes a value (`-x name=value`) or is a flag (`-x name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptKind {
@@ -261,7 +264,13 @@ fn check_option(specs: &[OptSpec], key: &str, value: Option<&str>) -> Result<(),
         return Ok(());
     }
     // Options every driver accepts besides its own (handled by the framework, upsdrvctl or upsd).
+    // Only three are flags; the others need a value (NUT refuses `-x port` as an unknown flag).
     if FRAMEWORK_KEYS.contains(&key) {
+        if value.is_none() && !FRAMEWORK_FLAGS.contains(&key) {
+            return Err(format!(
+                "Fatal error: '{key}' is not a valid flag for this driver (it needs a value: {key}=...)."
+            ));
+        }
         return Ok(());
     }
     match specs.iter().find(|s| s.name == key) {
@@ -333,11 +342,11 @@ pub fn build_context(
             ctx.overrides = sec.overrides.clone();
             ctx.lines = sec.lines.clone();
             for o in &sec.options {
-                if o.key == "pollinterval" {
-                    continue;
-                }
                 if let Err(e) = check_option(specs, &o.key, o.value.as_deref()) {
                     return Err(format!("{e}\n(set on line {} of ups.conf, in section [{id}])", o.line));
+                }
+                if o.key == "pollinterval" {
+                    continue;
                 }
                 ctx.lines.push((o.key.clone(), o.line));
                 ctx.options.push((o.key.clone(), o.value.clone()));
@@ -421,12 +430,28 @@ pub fn build_context(
     if cli.group.is_some() {
         ctx.group = cli.group.clone();
     }
-    ctx.statepath = statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env));
+    // NUT 2.8.5: NUT_STATEPATH wins over ups.conf's statepath (as for upsd and upsdrvctl, which
+    // look for the socket there); see [`statepath_override_warning`].
+    ctx.statepath = match env("NUT_STATEPATH").filter(|s| !s.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => statepath.map(PathBuf::from).unwrap_or_else(|| nut_core::paths::state_path_from(env)),
+    };
     ctx.pidpath = match env("NUT_ALTPIDPATH").filter(|s| !s.is_empty()) {
         Some(p) => PathBuf::from(p),
         None => ctx.statepath.clone(),
     };
     Ok(ctx)
+}
+
+/// NUT 2.8.5's warning when `NUT_STATEPATH` (`env`) overrides a different `statepath` of
+/// ups.conf (`conf`).
+pub fn statepath_override_warning(conf: Option<&str>, env: Option<&str>) -> Option<String> {
+    match (conf, env.filter(|e| !e.is_empty())) {
+        (Some(c), Some(e)) if c != e => {
+            Some(format!("Environment variable NUT_STATEPATH='{e}' overrides setting STATEPATH='{c}'"))
+        }
+        _ => None,
+    }
 }
 
 /// The `-h` text, NUT's layout.
@@ -552,6 +577,16 @@ mod tests {
         assert_eq!(ctx.value("mode"), Some("dummy"));
         assert!(ctx.flag("pollonly"));
         assert_eq!(ctx.statepath, PathBuf::from("/tmp/st"));
+        // NUT_STATEPATH wins over ups.conf, with NUT's warning.
+        let env = |k: &str| (k == "NUT_STATEPATH").then(|| "/env/st".to_string());
+        let ctx = build_context("dummy-ups", &cli, Some(&conf), &specs(), env).unwrap();
+        assert_eq!((ctx.statepath.to_str(), ctx.pidpath.to_str()), (Some("/env/st"), Some("/env/st")));
+        assert_eq!(
+            statepath_override_warning(Some("/tmp/st"), Some("/env/st")).as_deref(),
+            Some("Environment variable NUT_STATEPATH='/env/st' overrides setting STATEPATH='/tmp/st'")
+        );
+        assert_eq!(statepath_override_warning(Some("/tmp/st"), Some("/tmp/st")), None);
+        assert_eq!(statepath_override_warning(None, Some("/env/st")), None);
         assert_eq!(ctx.pollinterval, 2);
         assert_eq!(ctx.overrides, vec![("ups.mfr".to_string(), "X".to_string())]);
     }
@@ -572,5 +607,24 @@ mod tests {
         assert!(e.contains("'bogus' is not a valid variable"), "{e}");
         let cli = parse_cli(&args("-s x")).unwrap();
         assert!(build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err().contains("no port"));
+        // Common settings that take a value are not flags (NUT: "not a valid flag").
+        for x in ["port", "pollinterval", "sdcommands", "debug_min", "user"] {
+            let cli = parse_cli(&args(&format!("-s x -x port=a -x {x}"))).unwrap();
+            let e = build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap_err();
+            assert!(
+                e.contains(&format!("'{x}' is not a valid flag for this driver (it needs a value")),
+                "{e}"
+            );
+        }
+        let cli = parse_cli(&args("-s x -x port=a -x nolock -x ignorelb -x allow_killpower")).unwrap();
+        let ctx = build_context("dummy-ups", &cli, None, &specs(), |_| None).unwrap();
+        assert!(ctx.nolock && ctx.ignorelb && ctx.allow_killpower && ctx.options.is_empty());
+        let (conf, _) =
+            nut_conf::ups_conf::parse("[u]\n driver = dummy-ups\n port = a\n pollinterval\n", "ups.conf")
+                .unwrap();
+        let e =
+            build_context("dummy-ups", &parse_cli(&args("-a u")).unwrap(), Some(&conf), &specs(), |_| None)
+                .unwrap_err();
+        assert!(e.contains("'pollinterval' is not a valid flag") && e.contains("line 4 of ups.conf"), "{e}");
     }
 }

@@ -16,6 +16,17 @@ use crate::{CmdResult, Driver, DriverError, State};
 
 /// Write end of the self-pipe the signal handler writes to (-1 when not installed).
 static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+/// Read end of that pipe (-1 when not installed).
+static SIGNAL_READ: AtomicI32 = AtomicI32::new(-1);
+
+/// Reload and dump signals: SIGHUP reload, SIGUSR1 reload-or-exit (what NUT >= 2.8.1's systemd
+/// units send), SIGURG dump the data on stdout. Recorded from early in the start-up, as NUT
+/// does, so that one arriving while the driver starts is acted on in the main loop instead of
+/// killing the driver (their default action).
+const RELOAD_SIGNALS: [libc::c_int; 3] = [libc::SIGHUP, libc::SIGUSR1, libc::SIGURG];
+/// Stop signals: recorded once the socket is about to exist (there is something to clean up);
+/// before that their default action stops the driver at once, even in a long device init.
+const STOP_SIGNALS: [libc::c_int; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT];
 
 extern "C" fn on_signal(sig: libc::c_int) {
     let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
@@ -26,29 +37,35 @@ extern "C" fn on_signal(sig: libc::c_int) {
     }
 }
 
-/// Install handlers for the stop, reload and dump signals; returns the read end of the pipe.
-fn install_signals() -> std::io::Result<libc::c_int> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: pipe2 writes two fds into the array we pass.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
+/// Record `sigs` in the self-pipe (made on the first call, with SIGPIPE ignored); returns the
+/// read end of the pipe.
+fn install_signals(sigs: &[libc::c_int]) -> std::io::Result<libc::c_int> {
+    if SIGNAL_READ.load(Ordering::Relaxed) < 0 {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe2 writes two fds into the array we pass.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        SIGNAL_PIPE.store(fds[1], Ordering::Relaxed);
+        SIGNAL_READ.store(fds[0], Ordering::Relaxed);
+        // SAFETY: ignoring SIGPIPE makes writes to a closed socket return EPIPE instead of
+        // killing us.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     }
-    SIGNAL_PIPE.store(fds[1], Ordering::Relaxed);
-    // SIGHUP: reload; SIGUSR1: reload-or-exit (NUT >= 2.8.1's systemd units send it to reload);
-    // SIGURG: dump the data on stdout.
-    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP, libc::SIGUSR1, libc::SIGURG] {
+    for &sig in sigs {
         // SAFETY: the handler only calls write(2) on a pipe, which is async-signal-safe.
-        unsafe {
+        let rc = unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
             sa.sa_flags = libc::SA_RESTART;
             libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
         }
     }
-    // SAFETY: ignoring SIGPIPE makes writes to a closed socket return EPIPE instead of killing us.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    Ok(fds[0])
+    Ok(SIGNAL_READ.load(Ordering::Relaxed))
 }
 
 fn progname(argv0: &str) -> String {
@@ -139,6 +156,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
                 for w in warnings {
                     tracing::warn!("{w}");
                 }
+                let env = std::env::var("NUT_STATEPATH").ok();
+                if let Some(w) =
+                    crate::config::statepath_override_warning(c.globals.statepath.as_deref(), env.as_deref())
+                {
+                    tracing::warn!("{w}");
+                }
                 Some(c)
             }
             Err(diags) => {
@@ -219,7 +242,8 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     }
 
     let foreground = foreground(&cli);
-    // NUT writes the PID file when going to the background, with -FF, and for -k.
+    // NUT writes the PID file when going to the background and with -FF (never for -d or -k);
+    // those modes and -k also stop an older instance named in the PID file.
     let write_pid = dump.is_none() && (!foreground || cli.foreground >= 2);
     if kill {
         // NUT 2.8.5: a running driver of this UPS holds the device; ask it to power off.
@@ -227,12 +251,20 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             return code;
         }
     }
+    if !kill && dump.is_none() {
+        // From here a reload or dump request waits for the main loop (NUT sets its handlers up
+        // at this point too; -k and -d keep the default actions, as NUT's).
+        if let Err(e) = install_signals(&RELOAD_SIGNALS) {
+            eprintln!("{prog}: cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if dump.is_none() {
         // A running driver of this UPS (a restart, or two starts) is asked to go first.
         crate::client::stop_running_instance(&prog, &ctx, write_pid || kill);
     }
 
-    let mut debug = Debug { args: args_level, conf: ctx.debug_min, protocol: None };
+    let debug = Debug { args: args_level, conf: ctx.debug_min, protocol: None };
     nut_daemon::log::set_debug_level(debug.effective());
     if let Some(l) = ctx.libusb_debug {
         let level = if debug.effective() > 0 { 1 } else { 0 };
@@ -247,7 +279,6 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let mut state = State::new();
     state.set_info("driver.state", "init.starting");
     publish_driver_vars(&ctx, &prog, info.version, &mut state);
-    debug.conf = ctx.debug_min;
     let mut fw = Framework {
         prog: prog.clone(),
         reloader: Reloader::new(&prog, &cli, &specs),
@@ -328,6 +359,14 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         tracing::debug!("running as user {user}");
     }
 
+    // A stop signal from now on is handled by the main loop, which removes the socket.
+    let sigfd = match install_signals(&STOP_SIGNALS) {
+        Ok(fd) => fd,
+        Err(e) => {
+            eprintln!("{prog}: cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let sock_path = nut_core::paths::driver_socket(&fw.ctx.statepath, &prog, &fw.ctx.upsname);
     let mut server = match Server::bind(&sock_path) {
         Ok(s) => s,
@@ -366,13 +405,6 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     } else {
         tracing::warn!("Running as foreground process, not saving a PID file");
         None
-    };
-    let sigfd = match install_signals() {
-        Ok(fd) => fd,
-        Err(e) => {
-            eprintln!("{prog}: cannot install signal handlers: {e}");
-            return ExitCode::FAILURE;
-        }
     };
     fw.publish_ready(&mut state);
     state.take_changes();

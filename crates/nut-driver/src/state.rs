@@ -57,6 +57,17 @@ struct StatusBuf {
     charge_set_at: Option<Instant>,
 }
 
+/// NUT's warning when the driver's CHRG or DISCHRG contradicts the change of `battery.charge`
+/// (`dis`: the device says DISCHRG while the charge rose).
+fn misleading_charge_warning(dis: bool, current: f64, previous: f64, ago: f64) -> String {
+    format!(
+        "Device reports that it is {}charging, but the current battery charge {current} is {} than \
+         {previous} reported {ago} seconds ago",
+        if dis { "dis" } else { "" },
+        if dis { "greater" } else { "less" },
+    )
+}
+
 impl State {
     /// An empty store. The data starts as fresh (`DATAOK`), as in NUT, until the driver says
     /// otherwise.
@@ -322,11 +333,7 @@ impl State {
                 (Some(now), Some(then)) => now.saturating_duration_since(then).as_secs_f64(),
                 _ => 0.0,
             };
-            tracing::warn!(
-                "Device reports that it is {}charging, but the current battery charge {current} is {} than                  {previous} reported {ago} seconds ago",
-                if misleading_dis { "dis" } else { "" },
-                if misleading_dis { "greater" } else { "less" },
-            );
+            tracing::warn!("{}", misleading_charge_warning(misleading_dis, current, previous, ago));
             self.status_set(if misleading_dis { "CHRG" } else { "DISCHRG" });
         }
     }
@@ -550,6 +557,20 @@ mod tests {
         s.set_info("battery.runtime", "100");
         s.set_info("battery.runtime.low", "120");
         assert_eq!(status(&mut s, "OB LB"), "OB LB", "runtime below its limit");
+    }
+
+    #[test]
+    fn misleading_charge_warning_reads_as_nuts() {
+        assert_eq!(
+            misleading_charge_warning(true, 86.0, 85.0, 2.5),
+            "Device reports that it is discharging, but the current battery charge 86 is greater than 85 \
+             reported 2.5 seconds ago"
+        );
+        assert_eq!(
+            misleading_charge_warning(false, 84.5, 85.0, 0.0),
+            "Device reports that it is charging, but the current battery charge 84.5 is less than 85 \
+             reported 0 seconds ago"
+        );
     }
 
     #[test]

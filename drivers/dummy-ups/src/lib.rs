@@ -196,7 +196,9 @@ impl DummyUps {
     /// source) and keep the old one if that fails.
     fn switch_port(&mut self, new: &Context, state: &mut State) -> Reload {
         if self.mode == Mode::Repeater {
-            return match Relay::connect(&new.port) {
+            // The new source counts reconnections against the settings in force.
+            let reconnect = nut_driver::reconnect::Reconnect::from_context(new);
+            return match Relay::start(&new.port, true, reconnect) {
                 Ok(mut relay) => {
                     if let Err(e) = relay.refresh(state) {
                         return Reload::Failed(e.to_string());
@@ -460,11 +462,6 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Parse `ups@host[:port]` and connect.
-    pub fn connect(port: &str) -> Result<Relay, DriverError> {
-        Relay::start(port, true, nut_driver::reconnect::Reconnect::default())
-    }
-
     /// Parse `ups@host[:port]` and connect. When the connection fails, `strict` stops the
     /// driver (NUT's default); otherwise (`repeater_disable_strict_start`) a warning is logged
     /// and the relay starts with stale data, retrying every poll.

@@ -217,6 +217,40 @@ fn c_exit_p_pid_ff_pid_file_and_unknown_commands() {
 }
 
 #[test]
+fn reload_signals_during_start_up_wait_for_the_main_loop() {
+    // NUT sets its signal handlers up before it looks for an older instance and opens the
+    // device: a SIGHUP or SIGUSR1 (a systemd reload) arriving meanwhile must not kill the
+    // driver. A fake older instance holds the socket and never answers, which keeps the new
+    // driver in its start-up for as long as the test needs.
+    let d = Drv::prepare(&conf(""), &[("a.dev", DEV)]);
+    let old = std::os::unix::net::UnixListener::bind(d.path("dummy-ups-u")).unwrap();
+    old.set_nonblocking(true).unwrap();
+    let mut cmd = Command::new(bin("dummy-ups"));
+    cmd.args(["-a", "u", "-u", "root", "-F"]).envs(d.env()).stdin(Stdio::null()).stdout(Stdio::null());
+    cmd.stderr(std::fs::File::create(d.path("drv.log")).unwrap());
+    let mut p = Proc::spawn(cmd);
+    let mut conn = None;
+    assert!(wait_until(T, || {
+        conn = old.accept().ok();
+        conn.is_some() || !p.is_running()
+    }));
+    let (conn, _) = conn.expect("the new driver asks the old one to exit");
+    p.signal(libc::SIGHUP);
+    p.signal(libc::SIGUSR1);
+    // The old instance goes away without answering; the new one starts and serves.
+    drop(conn);
+    drop(old);
+    assert!(
+        wait_until(T, || !p.is_running() || d.var("driver.state").as_deref() == Some("quiet")),
+        "{}",
+        d.log()
+    );
+    assert!(p.is_running(), "a reload signal during start-up killed the driver: {}", d.log());
+    assert!(d.wait_log("Handling requested live reload"), "the reload was not kept: {}", d.log());
+    assert!(p.is_running());
+}
+
+#[test]
 fn sigurg_prints_the_data_on_stdout() {
     let mut d = Drv::start(&conf(""), &[("a.dev", DEV)], &["-F"]);
     d.proc().signal(libc::SIGURG);
@@ -392,6 +426,34 @@ fn repeater_strict_start_and_reconnect_max_tries() {
     assert!(d.log().contains("] for 2 attempts") && d.log().contains("] for 4 attempts"), "{}", d.log());
     assert!(!d.log().contains("] for 3 attempts"), "{}", d.log());
     assert!(d.log().contains("tried to reconnect for 5 times, now will exit as configured"), "{}", d.log());
+}
+
+#[test]
+fn a_reloaded_repeater_source_keeps_reconnect_max_tries() {
+    use nut_testkit::{Impl, Stack, UpsSpec};
+    // Two sources (our dummy-ups behind our upsd); the relay is reloaded from one to the other.
+    let source = || {
+        let mut spec = UpsSpec::dummy_ups("src", "src.dev", Impl::Ours);
+        spec.extra.push("pollinterval = 1".into());
+        Stack::builder().file("src.dev", DEV.as_bytes()).ups(spec).upsd(Impl::Ours).start().unwrap()
+    };
+    let (one, two) = (source(), source());
+    let relay = |port: u16| {
+        format!(
+            "[u]\n driver = dummy-ups\n port = src@127.0.0.1:{port}\n pollinterval = 1\n \
+             reconnect_max_tries = 2\n"
+        )
+    };
+    let mut d = Drv::start(&relay(one.port()), &[], &["-F"]);
+    d.write("ups.conf", &relay(two.port()));
+    let out = d.run(&["-a", "u", "-c", "reload"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(d.wait_log("reload: port is now"), "{}", d.log());
+    // The new source goes away: the relay gives up after reconnect_max_tries, as before.
+    drop(two);
+    assert_eq!(d.exit_code(), Some(1), "{}", d.log());
+    assert!(d.log().contains("will try for max 2 attempts, then will exit"), "{}", d.log());
+    drop(one);
 }
 
 #[test]

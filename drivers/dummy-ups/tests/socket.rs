@@ -85,6 +85,18 @@ fn serves_dev_file_over_socket() {
 }
 
 #[test]
+fn corpus_comparison_rules_hold() {
+    // compare_dumps.py's own rules (an empty dump, one without DUMPDONE or the same failure on
+    // both sides is a failure), on made-up dumps: they run here, without Debian's NUT or the
+    // corpus, so that the comparison below cannot pass by comparing nothing.
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compare_dumps.py");
+    let out = Command::new("python3").arg(&script).arg("--self-test").output().expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("compare_dumps self-test: ok"), "{text}");
+}
+
+#[test]
 fn compare_with_debian_on_corpus() {
     if !nut_testkit::require_debian_nut("dummy-ups corpus comparison") {
         return;

@@ -259,12 +259,6 @@ pub fn help_text(prog: &str) -> String {
     s
 }
 
-/// Whether `NUT_QUIET_INIT_BANNER` (its value, `None` when unset) hides the banner: NUT 2.8.5
-/// hides it when the variable is set, empty, `true`, or anything but `1`.
-pub fn banner_quiet(value: Option<&str>) -> bool {
-    matches!(value, Some(v) if v != "1")
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -340,16 +334,6 @@ mod tests {
         assert!(matches!(run(&["-l", "-c", "exit"]), Cli::Fatal(m) if m.contains("only one command")));
         // -l after -c replaces the command, as in NUT.
         assert_eq!(inv(&["-c", "exit", "-l"]).verb, Verb::List);
-    }
-
-    #[test]
-    fn banner_switch_follows_nut_2_8_5() {
-        assert!(!banner_quiet(None));
-        assert!(banner_quiet(Some("")));
-        assert!(banner_quiet(Some("true")));
-        assert!(banner_quiet(Some("TRUE")));
-        assert!(banner_quiet(Some("yes")));
-        assert!(!banner_quiet(Some("1")));
     }
 
     #[test]

@@ -52,7 +52,8 @@ pass its current debug level to the launched driver, and '-B' keeps it backgroun
 /// Entry point; `args` includes the program name.
 pub fn main(args: Vec<String>) -> ExitCode {
     let prog = args.first().cloned().unwrap_or_else(|| "upsdrvctl".into());
-    let quiet = cli::banner_quiet(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref());
+    // The same reading of NUT_QUIET_INIT_BANNER as the drivers upsdrvctl starts.
+    let quiet = nut_core::banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref());
     if !quiet {
         println!("{}", banner());
     }

@@ -241,20 +241,10 @@ fn foreground_flags_reach_the_drivers_in_nut_order() {
     ));
 }
 
-/// A fake driver that records that it started, then waits for the file `go` before exiting
-/// 0, as a driver going to the background would; its output goes nowhere.
-fn waiting_driver(nut: &Nut) -> std::path::PathBuf {
-    nut.fake_driver(
-        "slowdrv",
-        "exec >/dev/null 2>&1\necho \"started $$\" >> \"$NUT_STATEPATH/slow.log\"\n\
-         while [ ! -f \"$NUT_STATEPATH/go\" ]; do sleep 0.05; done\nexit 0",
-    )
-}
-
 #[test]
 fn b_makes_upsdrvctl_wait_for_a_debugging_driver() {
     let nut = Nut::new("");
-    let dir = waiting_driver(&nut);
+    let dir = nut.waiting_driver();
     nut.set_ups_conf(&format!("driverpath = {}\n[a]\n driver = slowdrv\n port = x\n", dir.display()));
     // -DD -d without -B: the driver stays in the foreground to debug, upsdrvctl does not wait.
     let o = nut.ours(&["-DD", "-d", "start"]);

@@ -293,16 +293,6 @@ fn shutdown_runs_drivers_like_nut() {
         .contains("execv: No such file or directory\nDriver failed to start (exit status=1)\n"));
 }
 
-/// A fake driver that records its start, then waits for the file `go` before exiting 0 (as
-/// a driver that has gone to the background); its output goes nowhere.
-fn waiting_driver(nut: &Nut) -> std::path::PathBuf {
-    nut.fake_driver(
-        "slowdrv",
-        "exec >/dev/null 2>&1\necho \"started $$\" >> \"$NUT_STATEPATH/slow.log\"\n\
-         while [ ! -f \"$NUT_STATEPATH/go\" ]; do sleep 0.05; done\nexit 0",
-    )
-}
-
 fn started_pid(nut: &Nut, n: usize) -> u32 {
     let lines = nut.wait_lines("slow.log", n);
     lines[n - 1].strip_prefix("started ").unwrap().parse().unwrap()
@@ -314,7 +304,7 @@ fn maxstartdelay_timer_like_nut_and_2_8_5_exit_code() {
         return;
     }
     let nut = Nut::new("");
-    let dir = waiting_driver(&nut);
+    let dir = nut.waiting_driver();
     nut.set_ups_conf(&format!(
         "driverpath = {}\nmaxstartdelay = 1\n[a]\n driver = slowdrv\n port = x\n",
         dir.display()
@@ -345,7 +335,7 @@ fn nowait_does_not_wait_for_drivers_like_nut() {
         return;
     }
     let nut = Nut::new("");
-    let dir = waiting_driver(&nut);
+    let dir = nut.waiting_driver();
     nut.set_ups_conf(&format!("driverpath = {}\nnowait\n[a]\n driver = slowdrv\n port = x\n", dir.display()));
     for (n, which) in [(1, "debian"), (2, "ours")] {
         let o = if which == "debian" { nut.debian(&["start"]) } else { nut.ours(&["start"]) };

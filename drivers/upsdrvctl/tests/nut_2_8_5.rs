@@ -109,6 +109,11 @@ fn list_and_l_name_the_sections() {
     assert_eq!((o.code, o.out()), (0, "down\n".into()));
     let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "")]);
     assert_eq!(o.out(), "up\ndown\n");
+    // Read as the drivers read it: 1 hides the banner too, a false word keeps it.
+    let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "1")]);
+    assert_eq!(o.out(), "up\ndown\n");
+    let o = nut.run_env(&bin("upsdrvctl"), &["list"], &[("NUT_QUIET_INIT_BANNER", "false")]);
+    assert_eq!(o.out(), format!("{}up\ndown\n", banner()));
     let o = nut.ours(&["list", "zz"]);
     assert_eq!((o.code, o.err()), (1, "UPS zz not found in ups.conf\n".into()));
     // ups.conf without sections, or missing: errors.
@@ -252,20 +257,10 @@ fn debug_min_and_nut_debug_level_apply_to_the_tool() {
     assert!(!o.err().contains("Defaulting debug verbosity"));
 }
 
-/// A fake driver that records its start, then waits for the file `go` before exiting 0;
-/// its output goes nowhere.
-fn waiting_driver(nut: &Nut) -> std::path::PathBuf {
-    nut.fake_driver(
-        "slowdrv",
-        "exec >/dev/null 2>&1\necho \"started $$\" >> \"$NUT_STATEPATH/slow.log\"\n\
-         while [ ! -f \"$NUT_STATEPATH/go\" ]; do sleep 0.05; done\nexit 0",
-    )
-}
-
 #[test]
 fn nut_ignore_nowait_makes_upsdrvctl_wait() {
     let nut = Nut::new("");
-    let dir = waiting_driver(&nut);
+    let dir = nut.waiting_driver();
     nut.set_ups_conf(&format!("driverpath = {}\nnowait\n[a]\n driver = slowdrv\n port = x\n", dir.display()));
     let mut c = nut.command(&bin("upsdrvctl"), &["start"]);
     c.env("NUT_IGNORE_NOWAIT", "true").stdout(std::process::Stdio::null());
@@ -283,7 +278,7 @@ fn nut_ignore_nowait_makes_upsdrvctl_wait() {
 #[test]
 fn per_ups_retry_and_start_delay_settings() {
     let nut = Nut::new("");
-    let dir = waiting_driver(&nut);
+    let dir = nut.waiting_driver();
     // maxretry/retrydelay in a section (2.8.5): three attempts for [bad], one for [bad1].
     nut.set_ups_conf(&format!(
         "driverpath = {}\nretrydelay = 30\n[bad]\n driver = dummy-ups\n port = missing.dev\n maxretry = 3\n retrydelay = 0\n\

@@ -56,7 +56,7 @@ pub struct UsbOpts {
     /// `usb_config_index` (hex): the configuration descriptor read (default: the active one).
     pub config_index: Option<u8>,
     /// `usb_hid_rep_index` (hex): the interface claimed and addressed by the HID requests
-    /// (default: the first HID interface).
+    /// (default: the last HID interface of the configuration).
     pub interface: Option<u8>,
     /// `usb_hid_desc_index` (hex): the index of the report descriptor asked for (default 0).
     pub desc_index: Option<u8>,

@@ -95,6 +95,17 @@ impl Nut {
         d
     }
 
+    /// A fake driver `slowdrv` that appends `started <pid>` to `slow.log`, then waits for the
+    /// file `go` before exiting 0 (as a driver that has gone to the background); its output
+    /// goes nowhere. Returns its directory (for `driverpath`).
+    pub fn waiting_driver(&self) -> PathBuf {
+        self.fake_driver(
+            "slowdrv",
+            "exec >/dev/null 2>&1\necho \"started $$\" >> \"$NUT_STATEPATH/slow.log\"\n\
+             while [ ! -f \"$NUT_STATEPATH/go\" ]; do sleep 0.05; done\nexit 0",
+        )
+    }
+
     /// Lines of a file in the directory (empty when missing).
     pub fn lines(&self, name: &str) -> Vec<String> {
         std::fs::read_to_string(self.path().join(name))

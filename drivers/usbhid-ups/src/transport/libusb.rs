@@ -103,8 +103,8 @@ pub struct IfaceDesc {
     pub extra: Vec<u8>,
 }
 
-/// Choose the interface, endpoint and descriptor length: the first HID interface of the
-/// configuration (its first IN endpoint, the length its HID descriptor gives), unless
+/// Choose the interface, endpoint and descriptor length: the last HID interface the
+/// configuration lists (its first IN endpoint, the length its HID descriptor gives), unless
 /// `usb_hid_rep_index` / `usb_hid_ep_in` say otherwise. Pure, for tests.
 pub fn layout(ifaces: &[IfaceDesc], opts: &UsbOpts) -> Layout {
     let chosen = match opts.interface {
@@ -381,7 +381,7 @@ impl Transport for Usb {
             .read_control(
                 0x81,
                 0x06,
-                0x2200 | u16::from(self.desc_index),
+                report_descriptor_value(self.desc_index),
                 u16::from(self.iface),
                 &mut buf,
                 TIMEOUT,
@@ -490,7 +490,7 @@ mod tests {
     fn usb_options_override_the_descriptors() {
         let cdc = IfaceDesc { number: 0, class: 2, ep_in: vec![0x83], extra: Vec::new() };
         let ifaces = [cdc, hid(1, 0x81, 600), hid(2, 0x82, 900)];
-        // Default: the HID interface (NUT's code takes the last one seen), its endpoint and length.
+        // Default: the last HID interface listed, its endpoint and length.
         assert_eq!(
             layout(&ifaces, &UsbOpts::default()),
             Layout { iface: 2, ep_in: Some(0x82), desc_len: 900 }
