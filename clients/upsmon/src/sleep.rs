@@ -596,24 +596,65 @@ pub enum SleepMsg {
 
 /// Starts watching logind in a thread; its news come on the returned channel.
 pub fn watch() -> mpsc::Receiver<SleepMsg> {
+    match system_bus_path() {
+        Some(path) => watch_at(path),
+        None => {
+            let (tx, rx) = mpsc::channel();
+            let _ = tx.send(SleepMsg::Unavailable("DBUS_SYSTEM_BUS_ADDRESS has no unix:path".into()));
+            rx
+        }
+    }
+}
+
+/// [`watch`] on the bus at `path`.
+pub fn watch_at(path: PathBuf) -> mpsc::Receiver<SleepMsg> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let Some(path) = system_bus_path() else {
-            let _ = tx.send(SleepMsg::Unavailable("DBUS_SYSTEM_BUS_ADDRESS has no unix:path".into()));
-            return;
-        };
         let mut warned = false;
         loop {
             let err = match watch_once(&path, &tx, &mut warned) {
                 Ok(()) => return,
                 Err(e) => e,
             };
-            let _ = tx.send(SleepMsg::Unavailable(format!("{}: {err}", path.display())));
+            if tx.send(SleepMsg::Unavailable(format!("{}: {err}", path.display()))).is_err() {
+                return; // the runner is gone
+            }
             // The bus or logind may come back (restarted): look again later.
             std::thread::sleep(Duration::from_secs(60));
         }
     });
     rx
+}
+
+/// The unique connection name that owns the well-known `name` now, if any.
+fn name_owner(bus: &mut Bus, name: &str) -> Option<String> {
+    let r = bus
+        .call(Message::call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+            vec![Value::Str(name.into())],
+        ))
+        .ok()?;
+    match r.body.into_iter().next() {
+        Some(Value::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Whether `m` was sent by logind's own connection. Any local program may send a signal to
+/// upsmon's connection (the system bus lets everybody send signals, and the daemon delivers
+/// one addressed to us whatever our match rules say); only the owner of
+/// `org.freedesktop.login1` speaks for the OS. `owner` caches that owner and is asked again
+/// when a sender does not match (logind restarted and got a new connection).
+fn from_logind(bus: &mut Bus, m: &Message, owner: &mut Option<String>) -> bool {
+    let Some(sender) = m.sender.as_deref() else { return false };
+    if owner.as_deref() == Some(sender) {
+        return true;
+    }
+    *owner = name_owner(bus, LOGIN1);
+    owner.as_deref() == Some(sender)
 }
 
 fn inhibit(bus: &mut Bus) -> io::Result<OwnedFd> {
@@ -645,6 +686,7 @@ fn watch_once(path: &std::path::Path, tx: &mpsc::Sender<SleepMsg>, warned: &mut 
         "AddMatch",
         vec![Value::Str(rule)],
     ))?;
+    let mut logind = name_owner(&mut bus, LOGIN1);
     let mut lock = take_lock(&mut bus, tx, warned);
     if tx.send(SleepMsg::Ready { inhibitor: lock.is_some() }).is_err() {
         return Ok(());
@@ -654,7 +696,9 @@ fn watch_once(path: &std::path::Path, tx: &mpsc::Sender<SleepMsg>, warned: &mut 
         let m = bus.next_message()?;
         let is_ours = m.kind == kind::SIGNAL
             && m.member.as_deref() == Some("PrepareForSleep")
-            && m.interface.as_deref() == Some(MANAGER);
+            && m.interface.as_deref() == Some(MANAGER)
+            && m.path.as_deref() == Some(LOGIN1_PATH)
+            && from_logind(&mut bus, &m, &mut logind);
         match m.body.first() {
             Some(Value::Bool(true)) if is_ours => {
                 since = SystemTime::now();
