@@ -498,27 +498,46 @@ fn read_line(s: &mut UnixStream) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&line).trim_end().to_string())
 }
 
-const CMSG_SPACE: usize = 256;
+/// The most descriptors one `sendmsg` can carry on Linux (`SCM_MAX_FD`).
+const MAX_FDS: usize = 253;
+
+/// A control-message buffer with room for [`MAX_FDS`] descriptors, aligned for `cmsghdr` as
+/// the CMSG macros and the reads through their pointers require.
+#[repr(C, align(8))]
+struct CmsgBuf([u8; 1040]);
+
+impl CmsgBuf {
+    fn new() -> CmsgBuf {
+        CmsgBuf([0; 1040])
+    }
+}
 
 fn send_with_fds(sock: RawFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
     let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
-    let mut cbuf = [0u8; CMSG_SPACE];
+    let mut cbuf = CmsgBuf::new();
+    let len = std::mem::size_of_val(fds);
+    // SAFETY: CMSG_SPACE only computes a size.
+    if fds.len() > MAX_FDS || unsafe { libc::CMSG_SPACE(len as u32) } as usize > cbuf.0.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} descriptors are more than one message can carry ({MAX_FDS})", fds.len()),
+        ));
+    }
     // SAFETY: msghdr points at live buffers for the duration of the call; the control
-    // buffer is large enough for the descriptors (a few at most) and built with the CMSG
-    // macros.
+    // buffer is aligned for cmsghdr, large enough for the descriptors (checked above) and
+    // filled through the CMSG macros.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         if !fds.is_empty() {
-            let len = std::mem::size_of_val(fds) as u32;
-            msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
-            msg.msg_controllen = libc::CMSG_SPACE(len) as _;
+            msg.msg_control = cbuf.0.as_mut_ptr() as *mut libc::c_void;
+            msg.msg_controllen = libc::CMSG_SPACE(len as u32) as _;
             let c = libc::CMSG_FIRSTHDR(&msg);
             (*c).cmsg_level = libc::SOL_SOCKET;
             (*c).cmsg_type = libc::SCM_RIGHTS;
-            (*c).cmsg_len = libc::CMSG_LEN(len) as _;
-            std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(c), len as usize);
+            (*c).cmsg_len = libc::CMSG_LEN(len as u32) as _;
+            std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(c), len);
         }
         let n = libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL);
         if n < 0 {
@@ -531,17 +550,20 @@ fn send_with_fds(sock: RawFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
     Ok(())
 }
 
+/// One `recvmsg`: the bytes go to `buf` (their count is returned), the descriptors that came
+/// with them to `fds`.
 fn recv_with_fds(sock: RawFd, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
-    let mut cbuf = [0u8; CMSG_SPACE];
-    // SAFETY: as in send_with_fds; descriptors received are taken over as OwnedFd exactly
-    // once, walking the control messages with the CMSG macros.
+    let mut cbuf = CmsgBuf::new();
+    // SAFETY: as in send_with_fds; the kernel fills the control buffer, whose headers are
+    // walked with the CMSG macros; each descriptor received is taken over as OwnedFd exactly
+    // once.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
-        msg.msg_controllen = CMSG_SPACE as _;
+        msg.msg_control = cbuf.0.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = cbuf.0.len() as _;
         let n = libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC);
         if n < 0 {
             return Err(io::Error::last_os_error());
@@ -550,8 +572,8 @@ fn recv_with_fds(sock: RawFd, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Res
         while !c.is_null() {
             if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
                 let data = libc::CMSG_DATA(c);
-                let count =
-                    ((*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<RawFd>();
+                let count = ((*c).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize)
+                    / std::mem::size_of::<RawFd>();
                 for i in 0..count {
                     let mut fd: RawFd = 0;
                     std::ptr::copy_nonoverlapping(
@@ -563,6 +585,11 @@ fn recv_with_fds(sock: RawFd, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Res
                 }
             }
             c = libc::CMSG_NXTHDR(&msg, c);
+        }
+        if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+            // The kernel closed the descriptors that did not fit: which message they belonged
+            // to can no longer be told.
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "the bus sent more descriptors than fit"));
         }
         Ok(n as usize)
     }
@@ -769,6 +796,22 @@ mod tests {
             let _ = decode(&data[..n]);
         }
         assert!(needed(b"xxxxxxxxxxxxxxxxxxxx").is_err());
+    }
+
+    #[test]
+    fn descriptors_pass_and_too_many_are_refused() {
+        let (a, b) = UnixStream::pair().expect("socketpair");
+        let three = [a.as_raw_fd(); 3];
+        send_with_fds(a.as_raw_fd(), b"x", &three).expect("three descriptors go");
+        let mut fds = Vec::new();
+        let mut buf = [0u8; 8];
+        assert_eq!(recv_with_fds(b.as_raw_fd(), &mut buf, &mut fds).expect("recv"), 1);
+        assert_eq!(fds.len(), 3);
+        // More than the kernel passes in one message: refused before anything is written
+        // (the control buffer is sized for MAX_FDS).
+        let many = vec![a.as_raw_fd(); MAX_FDS + 1];
+        let e = send_with_fds(a.as_raw_fd(), b"y", &many).expect_err("too many descriptors");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]
