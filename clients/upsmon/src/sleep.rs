@@ -76,6 +76,8 @@ pub struct Message {
     pub destination: Option<String>,
     /// `SENDER`.
     pub sender: Option<String>,
+    /// `UNIX_FDS`: how many descriptors came with the message.
+    pub unix_fds: u32,
     /// The body's values.
     pub body: Vec<Value>,
     /// Descriptors that came with it.
@@ -278,8 +280,23 @@ impl Reader<'_> {
     }
 }
 
-/// How many bytes the message at the start of `b` needs, once its fixed header is there.
-fn needed(b: &[u8]) -> io::Result<Option<usize>> {
+/// Largest message this client takes in whole. What the bus daemon and logind send it is a
+/// few hundred bytes; a larger message (any local program may send one to upsmon's
+/// connection) is skipped as it arrives, without being buffered, and its descriptors closed.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// Most messages kept aside while waiting for a method's reply ([`Bus::call`]); more are
+/// dropped (only a flood of unsolicited messages gets there).
+const MAX_QUEUED: usize = 64;
+
+/// Most descriptors kept waiting for their message: those of one `recvmsg` ([`MAX_FDS`])
+/// and of the message they came after.
+const MAX_PENDING_FDS: usize = 2 * MAX_FDS;
+
+/// The size of the message at the start of `b`, once its fixed header (16 bytes) is there:
+/// `(header, total)`, the header padded to 8 with its fields, and the whole message. Lengths
+/// beyond the D-Bus limits (128 MiB body, 64 MiB fields) are an error.
+pub fn message_len(b: &[u8]) -> io::Result<Option<(usize, usize)>> {
     if b.len() < 16 {
         return Ok(None);
     }
@@ -300,16 +317,22 @@ fn needed(b: &[u8]) -> io::Result<Option<usize>> {
     if body > 1 << 27 || fields > 1 << 26 {
         return Err(Reader::bad());
     }
-    Ok(Some((16 + fields).div_ceil(8) * 8 + body))
+    let header = (16 + fields).div_ceil(8) * 8;
+    Ok(Some((header, header + body)))
 }
 
-/// Parses one complete message.
-pub fn decode(b: &[u8]) -> io::Result<Message> {
-    let little = b.first() == Some(&b'l');
+/// Parses a message's header (fixed part and fields) at the start of `b`: the message
+/// without its body, the body's signature and where the body starts.
+fn decode_header(b: &[u8]) -> io::Result<(Message, String, usize)> {
+    let little = match b.first() {
+        Some(b'l') => true,
+        Some(b'B') => false,
+        _ => return Err(Reader::bad()),
+    };
     let mut r = Reader { b, pos: 1, little };
     let mut m = Message { kind: r.u8()?, ..Message::default() };
     r.pos = 4;
-    let body_len = r.u32()? as usize;
+    let _body_len = r.u32()?;
     m.serial = r.u32()?;
     let fields_len = r.u32()? as usize;
     let fields_end = 16 + fields_len;
@@ -332,11 +355,23 @@ pub fn decode(b: &[u8]) -> io::Result<Message> {
             (6, Value::Str(s)) => m.destination = Some(s),
             (7, Value::Str(s)) => m.sender = Some(s),
             (8, Value::Str(s)) => signature = s,
+            (9, Value::U32(u)) => m.unix_fds = u,
             _ => {}
         }
     }
-    r.pos = fields_end.div_ceil(8) * 8;
-    let body_end = r.pos + body_len;
+    if r.pos > fields_end {
+        return Err(Reader::bad()); // the last field runs past the fields' length
+    }
+    Ok((m, signature, fields_end.div_ceil(8) * 8))
+}
+
+/// Parses one complete message (the body's values up to the first type this client skips).
+pub fn decode(b: &[u8]) -> io::Result<Message> {
+    let (mut m, signature, body_start) = decode_header(b)?;
+    let little = b.first() == Some(&b'l');
+    let body_len = Reader { b, pos: 4, little }.u32()? as usize;
+    let mut r = Reader { b, pos: body_start, little };
+    let body_end = body_start + body_len;
     for c in signature.chars() {
         if r.pos >= body_end {
             break;
@@ -349,14 +384,88 @@ pub fn decode(b: &[u8]) -> io::Result<Message> {
     Ok(m)
 }
 
+/// The receiving half of a connection, without I/O: bytes and descriptors go in as they come
+/// off the socket, whole messages come out, each with the descriptors its `UNIX_FDS` field
+/// claims (they travel ahead of or with the message's first bytes, in order).
+#[derive(Debug, Default)]
+pub struct Inbox {
+    buf: Vec<u8>,
+    fds: std::collections::VecDeque<OwnedFd>,
+    /// Bytes of an oversized message still to be thrown away as they arrive.
+    skip: usize,
+}
+
+impl Inbox {
+    /// Takes what one read brought. More descriptors waiting than messages can claim is an
+    /// error (a peer that sends them without saying so).
+    pub fn push(&mut self, bytes: &[u8], fds: Vec<OwnedFd>) -> io::Result<()> {
+        self.fds.extend(fds);
+        if self.fds.len() > MAX_PENDING_FDS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the bus sent more than {MAX_PENDING_FDS} descriptors that no message claims"),
+            ));
+        }
+        let k = self.skip.min(bytes.len());
+        self.skip -= k;
+        self.buf.extend_from_slice(&bytes[k..]);
+        Ok(())
+    }
+
+    /// The next whole message, or `None` until more bytes come. Never holds more than
+    /// [`MAX_MESSAGE`] bytes plus the last read: a larger message is dropped as it comes.
+    pub fn pop(&mut self) -> io::Result<Option<Message>> {
+        loop {
+            let Some((header, total)) = message_len(&self.buf)? else { return Ok(None) };
+            if total <= MAX_MESSAGE {
+                if self.buf.len() < total {
+                    return Ok(None);
+                }
+                let data: Vec<u8> = self.buf.drain(..total).collect();
+                let mut m = decode(&data)?;
+                m.fds = self.take_fds(m.unix_fds)?;
+                return Ok(Some(m));
+            }
+            // Too large to keep: read its header for the descriptors it carries, then let
+            // the rest go by.
+            if header > MAX_MESSAGE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the bus sent a message with {header} bytes of header fields"),
+                ));
+            }
+            if self.buf.len() < header {
+                return Ok(None);
+            }
+            let (m, _, _) = decode_header(&self.buf[..header])?;
+            drop(self.take_fds(m.unix_fds)?);
+            let k = total.min(self.buf.len());
+            self.buf.drain(..k);
+            self.skip = total - k;
+        }
+    }
+
+    /// The `n` descriptors of the message just read.
+    fn take_fds(&mut self, n: u32) -> io::Result<Vec<OwnedFd>> {
+        let n = n as usize;
+        if n > self.fds.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a message from the bus announced {n} descriptors, {} came", self.fds.len()),
+            ));
+        }
+        Ok(self.fds.drain(..n).collect())
+    }
+}
+
 /// A connection to a bus.
 pub struct Bus {
     stream: UnixStream,
     serial: u32,
-    buf: Vec<u8>,
-    fds: Vec<OwnedFd>,
-    /// Messages read while waiting for a reply, handed out by [`Bus::next_message`].
-    queued: Vec<Message>,
+    inbox: Inbox,
+    /// Messages read while waiting for a reply, handed out by [`Bus::next_message`] (at most
+    /// [`MAX_QUEUED`]).
+    queued: std::collections::VecDeque<Message>,
 }
 
 /// The system bus socket: `DBUS_SYSTEM_BUS_ADDRESS` (its first `unix:path=` entry), else
@@ -396,7 +505,7 @@ impl Bus {
         if !fd_ok {
             return Err(io::Error::new(io::ErrorKind::Unsupported, "the bus does not pass descriptors"));
         }
-        let mut bus = Bus { stream, serial: 0, buf: Vec::new(), fds: Vec::new(), queued: Vec::new() };
+        let mut bus = Bus { stream, serial: 0, inbox: Inbox::default(), queued: Default::default() };
         bus.call(Message::call(
             "org.freedesktop.DBus",
             "/org/freedesktop/DBus",
@@ -432,22 +541,24 @@ impl Bus {
                 }
                 return Ok(r);
             }
-            self.queued.push(r);
+            if self.queued.len() < MAX_QUEUED {
+                self.queued.push_back(r);
+            }
         }
     }
 
     /// The next message (signals, calls to us), waiting as long as it takes.
     pub fn next_message(&mut self) -> io::Result<Message> {
-        if !self.queued.is_empty() {
-            return Ok(self.queued.remove(0));
+        if let Some(m) = self.queued.pop_front() {
+            return Ok(m);
         }
         self.read_message(None)
     }
 
     /// [`Bus::next_message`] waiting at most `wait`: `None` when nothing came.
     pub fn next_within(&mut self, wait: Duration) -> io::Result<Option<Message>> {
-        if !self.queued.is_empty() {
-            return Ok(Some(self.queued.remove(0)));
+        if let Some(m) = self.queued.pop_front() {
+            return Ok(Some(m));
         }
         match self.read_message(Some(Instant::now() + wait)) {
             Ok(m) => Ok(Some(m)),
@@ -458,15 +569,8 @@ impl Bus {
 
     fn read_message(&mut self, deadline: Option<Instant>) -> io::Result<Message> {
         loop {
-            if let Some(n) = needed(&self.buf)? {
-                if self.buf.len() >= n {
-                    let data: Vec<u8> = self.buf.drain(..n).collect();
-                    let mut m = decode(&data)?;
-                    let nfds = m.body.iter().filter(|v| matches!(v, Value::Fd(_))).count();
-                    let take = nfds.min(self.fds.len());
-                    m.fds = self.fds.drain(..take).collect();
-                    return Ok(m);
-                }
+            if let Some(m) = self.inbox.pop()? {
+                return Ok(m);
             }
             let timeout = match deadline {
                 Some(d) => Some(d.checked_duration_since(Instant::now()).ok_or(io::ErrorKind::TimedOut)?),
@@ -474,11 +578,12 @@ impl Bus {
             };
             self.stream.set_read_timeout(timeout.map(|t| t.max(Duration::from_millis(1))))?;
             let mut chunk = [0u8; 4096];
-            let n = recv_with_fds(self.stream.as_raw_fd(), &mut chunk, &mut self.fds)?;
+            let mut fds = Vec::new();
+            let n = recv_with_fds(self.stream.as_raw_fd(), &mut chunk, &mut fds)?;
             if n == 0 {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"));
             }
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.inbox.push(&chunk[..n], fds)?;
         }
     }
 }
@@ -783,7 +888,7 @@ mod tests {
         );
         m.sender = None;
         let data = encode(&m, 42);
-        assert_eq!(needed(&data).ok().flatten(), Some(data.len()));
+        assert_eq!(message_len(&data).ok().flatten().map(|(_, total)| total), Some(data.len()));
         let back = decode(&data).expect("decode");
         assert_eq!((back.kind, back.serial), (kind::CALL, 42));
         assert_eq!(back.member.as_deref(), Some("Inhibit"));
@@ -792,10 +897,11 @@ mod tests {
         assert_eq!(back.body, m.body);
         // Truncated or foreign input is an error or "need more", never a panic.
         for n in 0..data.len() {
-            let _ = needed(&data[..n]);
+            let _ = message_len(&data[..n]);
             let _ = decode(&data[..n]);
         }
-        assert!(needed(b"xxxxxxxxxxxxxxxxxxxx").is_err());
+        assert!(message_len(b"xxxxxxxxxxxxxxxxxxxx").is_err());
+        assert!(decode(b"xxxxxxxxxxxxxxxxxxxx").is_err());
     }
 
     #[test]
@@ -812,6 +918,73 @@ mod tests {
         let many = vec![a.as_raw_fd(); MAX_FDS + 1];
         let e = send_with_fds(a.as_raw_fd(), b"y", &many).expect_err("too many descriptors");
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    /// A descriptor to pass around in tests.
+    fn some_fd() -> OwnedFd {
+        OwnedFd::from(UnixStream::pair().expect("socketpair").0)
+    }
+
+    fn signal(body: Vec<Value>) -> Message {
+        Message::signal(LOGIN1_PATH, MANAGER, "PrepareForSleep", body)
+    }
+
+    #[test]
+    fn inbox_splits_a_stream_into_messages_with_their_descriptors() {
+        let one = encode(&signal(vec![Value::Bool(true)]), 1);
+        let two =
+            encode(&Message::call(LOGIN1, LOGIN1_PATH, MANAGER, "X", vec![Value::Fd(0), Value::Fd(1)]), 2);
+        let three = encode(&signal(vec![Value::Bool(false)]), 3);
+        let two_starts = one.len();
+        let stream: Vec<u8> = [one, two, three].concat();
+        let mut inbox = Inbox::default();
+        let mut got = Vec::new();
+        // A byte at a time; the two descriptors come with the first byte of message two.
+        for (i, b) in stream.iter().enumerate() {
+            let fds = if i == two_starts { vec![some_fd(), some_fd()] } else { Vec::new() };
+            inbox.push(&[*b], fds).expect("push");
+            while let Some(m) = inbox.pop().expect("pop") {
+                got.push(m);
+            }
+        }
+        let serials: Vec<u32> = got.iter().map(|m| m.serial).collect();
+        assert_eq!(serials, [1, 2, 3]);
+        let fds: Vec<usize> = got.iter().map(|m| m.fds.len()).collect();
+        assert_eq!(fds, [0, 2, 0]);
+        assert_eq!(got[2].body, [Value::Bool(false)]);
+    }
+
+    #[test]
+    fn inbox_skips_an_oversized_message_without_buffering_it() {
+        let big = encode(&signal(vec![Value::Str("x".repeat(MAX_MESSAGE * 3)), Value::Fd(0)]), 7);
+        let small = encode(&signal(vec![Value::Bool(true)]), 8);
+        let mut inbox = Inbox::default();
+        let mut got = Vec::new();
+        let mut most = 0;
+        for (i, chunk) in [big, small].concat().chunks(4096).enumerate() {
+            inbox.push(chunk, if i == 0 { vec![some_fd()] } else { Vec::new() }).expect("push");
+            while let Some(m) = inbox.pop().expect("pop") {
+                got.push(m);
+            }
+            most = most.max(inbox.buf.len());
+        }
+        assert_eq!(got.iter().map(|m| m.serial).collect::<Vec<_>>(), [8], "only the small one");
+        assert!(most <= MAX_MESSAGE, "buffered {most} bytes");
+        assert!(inbox.fds.is_empty(), "the big message's descriptor was closed");
+    }
+
+    #[test]
+    fn inbox_refuses_descriptors_that_do_not_add_up() {
+        // Announced but never sent.
+        let m = encode(&signal(vec![Value::Fd(0)]), 1);
+        let mut inbox = Inbox::default();
+        inbox.push(&m, Vec::new()).expect("push");
+        assert_eq!(inbox.pop().expect_err("one descriptor missing").kind(), io::ErrorKind::InvalidData);
+        // Sent but never claimed, more than a message can carry.
+        let mut inbox = Inbox::default();
+        let fd = some_fd();
+        let many: Vec<OwnedFd> = (0..=MAX_PENDING_FDS).map(|_| fd.try_clone().expect("dup")).collect();
+        assert!(inbox.push(b"l", many).is_err());
     }
 
     #[test]
