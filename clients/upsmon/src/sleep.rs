@@ -285,6 +285,9 @@ impl Reader<'_> {
 /// connection) is skipped as it arrives, without being buffered, and its descriptors closed.
 pub const MAX_MESSAGE: usize = 64 * 1024;
 
+/// How long a bus gets for each step: the authentication, a method's reply, a write.
+pub const BUS_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Most messages kept aside while waiting for a method's reply ([`Bus::call`]); more are
 /// dropped (only a flood of unsolicited messages gets there).
 const MAX_QUEUED: usize = 64;
@@ -487,20 +490,26 @@ pub fn bus_path(address: Option<&str>) -> Option<PathBuf> {
 
 impl Bus {
     /// Connects, authenticates as this user (EXTERNAL) with descriptor passing, and says
-    /// Hello.
+    /// Hello; each step, and every write later, gets at most [`BUS_TIMEOUT`].
     pub fn connect(path: &std::path::Path) -> io::Result<Bus> {
+        Self::connect_within(path, BUS_TIMEOUT)
+    }
+
+    fn connect_within(path: &std::path::Path, limit: Duration) -> io::Result<Bus> {
         let mut stream = UnixStream::connect(path)?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.set_write_timeout(Some(limit))?;
+        // The whole authentication, however the bus dribbles its answers.
+        let deadline = Instant::now() + limit;
         // SAFETY: getuid never fails.
         let uid = unsafe { libc::getuid() };
         let hex: String = uid.to_string().bytes().map(|b| format!("{b:02x}")).collect();
         stream.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
-        let line = read_line(&mut stream)?;
+        let line = read_line(&mut stream, deadline)?;
         if !line.starts_with("OK ") {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("bus refused us: {line}")));
         }
         stream.write_all(b"NEGOTIATE_UNIX_FD\r\n")?;
-        let fd_ok = read_line(&mut stream)?.starts_with("AGREE_UNIX_FD");
+        let fd_ok = read_line(&mut stream, deadline)?.starts_with("AGREE_UNIX_FD");
         stream.write_all(b"BEGIN\r\n")?;
         if !fd_ok {
             return Err(io::Error::new(io::ErrorKind::Unsupported, "the bus does not pass descriptors"));
@@ -524,12 +533,23 @@ impl Bus {
         Ok(self.serial)
     }
 
-    /// Calls a method and waits (up to 5 s) for its reply; an error reply is an error.
+    /// Calls a method and waits (up to [`BUS_TIMEOUT`]) for its reply; an error reply is an
+    /// error.
     pub fn call(&mut self, m: Message) -> io::Result<Message> {
         let serial = self.send(&m, &[])?;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + BUS_TIMEOUT;
         loop {
-            let r = self.read_message(Some(deadline))?;
+            let r = self.read_message(Some(deadline)).map_err(|e| match e.kind() {
+                io::ErrorKind::TimedOut => io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no reply from the bus to {} within {} s",
+                        m.member.as_deref().unwrap_or("a call"),
+                        BUS_TIMEOUT.as_secs()
+                    ),
+                ),
+                _ => e,
+            })?;
             if r.reply_serial == Some(serial) && matches!(r.kind, kind::RETURN | kind::ERROR) {
                 if r.kind == kind::ERROR {
                     let what = r.error_name.clone().unwrap_or_default();
@@ -579,7 +599,15 @@ impl Bus {
             self.stream.set_read_timeout(timeout.map(|t| t.max(Duration::from_millis(1))))?;
             let mut chunk = [0u8; 4096];
             let mut fds = Vec::new();
-            let n = recv_with_fds(self.stream.as_raw_fd(), &mut chunk, &mut fds)?;
+            let n = match recv_with_fds(self.stream.as_raw_fd(), &mut chunk, &mut fds) {
+                Ok(n) => n,
+                // A signal to the process (a socket with a timeout is not restarted).
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if deadline.is_some() && e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::ErrorKind::TimedOut.into())
+                }
+                Err(e) => return Err(e),
+            };
             if n == 0 {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"));
             }
@@ -588,14 +616,27 @@ impl Bus {
     }
 }
 
-fn read_line(s: &mut UnixStream) -> io::Result<String> {
+/// One line of the authentication exchange, by `deadline`.
+fn read_line(s: &mut UnixStream, deadline: Instant) -> io::Result<String> {
+    let late =
+        || io::Error::new(io::ErrorKind::TimedOut, "the bus did not answer our authentication in time");
     let mut line = Vec::new();
     let mut b = [0u8; 1];
     while !line.ends_with(b"\r\n") {
-        if s.read(&mut b)? == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"));
+        let left =
+            deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()).ok_or_else(late)?;
+        s.set_read_timeout(Some(left))?;
+        match s.read(&mut b) {
+            Ok(0) => {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the bus closed the connection"))
+            }
+            Ok(_) => line.push(b[0]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                return Err(late())
+            }
+            Err(e) => return Err(e),
         }
-        line.push(b[0]);
         if line.len() > 4096 {
             return Err(Reader::bad());
         }
@@ -985,6 +1026,30 @@ mod tests {
         let fd = some_fd();
         let many: Vec<OwnedFd> = (0..=MAX_PENDING_FDS).map(|_| fd.try_clone().expect("dup")).collect();
         assert!(inbox.push(b"l", many).is_err());
+    }
+
+    #[test]
+    fn a_bus_that_dribbles_its_authentication_answer_times_out() {
+        let dir = std::env::temp_dir().join(format!("upsmon-bus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let sock = dir.join("bus");
+        let _ = std::fs::remove_file(&sock);
+        let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let (mut c, _) = listener.accept().expect("accept");
+            // One byte of "OK <guid>" every 100 ms, never the end of the line.
+            while stop_rx.recv_timeout(Duration::from_millis(100)).is_err() {
+                if c.write_all(b"O").is_err() {
+                    return;
+                }
+            }
+        });
+        let e = Bus::connect_within(&sock, Duration::from_millis(500)).err().expect("no bus");
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+        stop_tx.send(()).expect("server");
+        server.join().expect("server thread");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
