@@ -448,6 +448,11 @@ impl Inbox {
         }
     }
 
+    /// Bytes held for messages not complete yet.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The `n` descriptors of the message just read.
     fn take_fds(&mut self, n: u32) -> io::Result<Vec<OwnedFd>> {
         let n = n as usize;
