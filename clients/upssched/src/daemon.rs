@@ -275,9 +275,11 @@ fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u
 fn answer(w: &[String], g: &mut Shared, t: u64) -> String {
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let reply = match w.as_slice() {
-        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype, msg] => match secs.parse::<u64>() {
+        // Seconds as upssched.conf allows them (a u32): a larger number from whoever can
+        // write to PIPEFN must not overflow the deadline.
+        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype, msg] => match secs.parse::<u32>() {
             Ok(secs) => {
-                let timer = Timer::new(name, secs * 1000, ups, ntype, msg);
+                let timer = Timer::new(name, u64::from(secs) * 1000, ups, ntype, msg);
                 g.timers.handle(Request::Start { timer, shared: *verb == "START-SHARED" }, t);
                 "OK\n".to_string()
             }
@@ -317,4 +319,25 @@ fn answer(w: &[String], g: &mut Shared, t: u64) -> String {
     };
     g.served = true;
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(g: &mut Shared, line: &str) -> String {
+        answer(&words::split(line).expect("words"), g, 1000)
+    }
+
+    #[test]
+    fn start_takes_the_seconds_upssched_conf_allows_and_refuses_more() {
+        let mut g = Shared { timers: Timers::default(), served: false };
+        assert_eq!(ask(&mut g, "START t 4294967295 ups1 ONBATT msg"), "OK\n");
+        assert_eq!(g.timers.next_due(), Some(4_294_967_295_000 + 1000));
+        // Would overflow the deadline in milliseconds (a panic under overflow checks, with
+        // the timer list's lock held).
+        assert_eq!(ask(&mut g, "START t 18446744073709551 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
+        assert_eq!(ask(&mut g, "START t -5 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
+        assert_eq!(g.timers.list().len(), 1);
+    }
 }
