@@ -249,8 +249,14 @@ fn timer_loop(state: &(Mutex<Shared>, Condvar), paths: &Paths, now: impl Fn() ->
     }
 }
 
+/// How long a client gets to send its request, and to take the reply (which is written with
+/// the timer list locked, so a client that does not read must not hold the timers up).
+/// (One second in unit tests, which wait for it.)
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(if cfg!(test) { 1 } else { 5 });
+
 fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = conn.set_read_timeout(Some(CLIENT_TIMEOUT));
+    let _ = conn.set_write_timeout(Some(CLIENT_TIMEOUT));
     let Ok(mut out) = conn.try_clone() else { return };
     let mut reader = BufReader::new(conn);
     let mut line = String::new();
@@ -339,5 +345,24 @@ mod tests {
         assert_eq!(ask(&mut g, "START t 18446744073709551 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
         assert_eq!(ask(&mut g, "START t -5 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
         assert_eq!(g.timers.list().len(), 1);
+    }
+
+    #[test]
+    fn a_client_that_does_not_read_its_reply_does_not_hold_the_timers() {
+        let state = (Mutex::new(Shared { timers: Timers::default(), served: false }), Condvar::new());
+        {
+            let mut g = state.0.lock().expect("lock");
+            // A LIST reply (about 2 MB) far larger than a socket's buffer.
+            let msg = "x".repeat(2000);
+            for i in 0..1000 {
+                let timer = Timer::new(&format!("timer-{i}"), 60_000, "ups1@localhost", "ONBATT", &msg);
+                g.timers.handle(Request::Start { timer, shared: false }, 0);
+            }
+        }
+        let (server, mut client) = UnixStream::pair().expect("socketpair");
+        client.write_all(b"LIST\n").expect("request");
+        // The client never reads: serve gives up writing after CLIENT_TIMEOUT.
+        serve(server, &state, || 0);
+        assert!(state.0.try_lock().is_ok(), "the timer list is free again");
     }
 }
