@@ -532,7 +532,9 @@ impl Bus {
 
     /// Sends `m` (with `fds` for its `h` values); returns its serial.
     pub fn send(&mut self, m: &Message, fds: &[RawFd]) -> io::Result<u32> {
-        self.serial += 1;
+        // Serials are never 0; after u32::MAX they start over (a long-lived watcher asks
+        // GetNameOwner for every signal that does not come from logind).
+        self.serial = self.serial.checked_add(1).unwrap_or(1);
         let data = encode(m, self.serial);
         send_with_fds(self.stream.as_raw_fd(), &data, fds)?;
         Ok(self.serial)
@@ -1055,6 +1057,20 @@ mod tests {
         stop_tx.send(()).expect("server");
         server.join().expect("server thread");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn serials_start_over_after_the_last_one() {
+        let (a, mut b) = UnixStream::pair().expect("socketpair");
+        let mut bus =
+            Bus { stream: a, serial: u32::MAX - 1, inbox: Inbox::default(), queued: Default::default() };
+        let serials: Vec<u32> = (0..3).map(|_| bus.send(&signal(Vec::new()), &[]).expect("send")).collect();
+        assert_eq!(serials, [u32::MAX, 1, 2]);
+        let mut inbox = Inbox::default();
+        let mut buf = [0u8; 1024];
+        let n = b.read(&mut buf).expect("read");
+        inbox.push(&buf[..n], Vec::new()).expect("push");
+        assert_eq!(inbox.pop().expect("pop").map(|m| m.serial), Some(u32::MAX));
     }
 
     #[test]
