@@ -124,9 +124,9 @@ fn now_ns() -> u128 {
 }
 
 /// A primary and a monitoring-only host on one UPS; the UPS goes OB LB. Returns how long
-/// the primary took from then to SHUTDOWNCMD, and whether the monitoring-only host shut
-/// down.
-fn primary_with_watcher(mon: Impl, upsd: Impl, watcher_extra: &str) -> (Duration, bool) {
+/// the primary took from then to SHUTDOWNCMD, whether the monitoring-only host notified the
+/// FSD the primary set, and whether it shut down.
+fn primary_with_watcher(mon: Impl, upsd: Impl, watcher_extra: &str) -> (Duration, bool, bool) {
     let stack = Stack::new(upsd, &[("ups1", ONLINE_DEV, "dev")]);
     let mut pc = MonConf::on(&stack, &[("ups1", "primary")]);
     pc.extra = "HOSTSYNC 8\n".into();
@@ -147,11 +147,15 @@ fn primary_with_watcher(mon: Impl, upsd: Impl, watcher_extra: &str) -> (Duration
         primary.log()
     );
     let took = Duration::from_nanos(primary.shutdown_at().unwrap_or(t0).saturating_sub(t0) as u64);
-    std::thread::sleep(Duration::from_secs(1));
+    // The monitoring-only host polls every second and saw FSD well before the primary's
+    // HOSTSYNC ran out; had it taken FSD for a reason to shut down, it would have then
+    // (FINALDELAY 0).
+    let saw_fsd =
+        wait_until(Duration::from_secs(10), || watcher.notes().iter().any(|(_, n)| n == "FSD ups1"));
     let watcher_down = watcher.shut_down();
     primary.stop();
     watcher.stop();
-    (took, watcher_down)
+    (took, saw_fsd, watcher_down)
 }
 
 #[test]
@@ -160,10 +164,11 @@ fn a_primary_waits_hostsync_for_a_monitoring_only_host_like_nut() {
         return;
     }
     let runs = all_four(|m, s| primary_with_watcher(m, s, ""));
-    for (m, s, (took, watcher_down)) in &runs {
+    for (m, s, (took, saw_fsd, watcher_down)) in &runs {
         // FSD is set within a poll or two of OB LB; the monitoring-only host sees FSD but keeps
         // running (MINSUPPLIES 0) and stays logged in, so the primary waits HOSTSYNC (8 s).
         assert!(*took >= Duration::from_secs(8), "{m:?} upsmons, {s:?} upsd: shut down after {took:?}");
+        assert!(saw_fsd, "{m:?} upsmons, {s:?} upsd: the monitoring-only host never notified FSD");
         assert!(!watcher_down, "{m:?} upsmons, {s:?} upsd: the monitoring-only host shut down");
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::{Impl, MonConf, Stack, Upsmon, ONLINE_DEV};
 use nut_testkit::{wait_until, Proc, TempDir};
-use upsmon::sleep::{kind, Bus, Message, Value};
+use upsmon::sleep::{kind, Bus, Message, SleepMsg, Value};
 
 const MANAGER: &str = "org.freedesktop.login1.Manager";
 
@@ -62,9 +62,9 @@ enum Cmd {
 }
 
 /// The fake logind: owns the name, grants inhibitor locks (the write end of a pipe whose
-/// read end comes back to the test, so the test sees when upsmon lets go of the lock) and
-/// sends PrepareForSleep on request.
-fn fake_logind(sock: &Path) -> (mpsc::Sender<Cmd>, mpsc::Receiver<OwnedFd>) {
+/// read end comes back to the test with the caller's unique connection name, so the test
+/// sees when upsmon lets go of the lock) and sends PrepareForSleep on request.
+fn fake_logind(sock: &Path) -> (mpsc::Sender<Cmd>, mpsc::Receiver<(OwnedFd, String)>) {
     let mut bus = Bus::connect(sock).expect("fake logind connects");
     let r = bus
         .call(Message::call(
@@ -77,7 +77,7 @@ fn fake_logind(sock: &Path) -> (mpsc::Sender<Cmd>, mpsc::Receiver<OwnedFd>) {
         .expect("RequestName");
     assert_eq!(r.body.first(), Some(&Value::U32(1)), "primary owner of org.freedesktop.login1");
     let (cmd_tx, cmd_rx) = mpsc::channel::<Cmd>();
-    let (lock_tx, lock_rx) = mpsc::channel::<OwnedFd>();
+    let (lock_tx, lock_rx) = mpsc::channel::<(OwnedFd, String)>();
     std::thread::spawn(move || loop {
         match cmd_rx.try_recv() {
             Ok(Cmd::Sleep(b)) => {
@@ -110,7 +110,7 @@ fn fake_logind(sock: &Path) -> (mpsc::Sender<Cmd>, mpsc::Receiver<OwnedFd>) {
                 return;
             }
             drop(wr);
-            let _ = lock_tx.send(rd);
+            let _ = lock_tx.send((rd, m.sender.clone().unwrap_or_default()));
         }
     });
     (cmd_tx, lock_rx)
@@ -150,7 +150,7 @@ fn logind_sleep_announcements_give_suspend_starting_and_finished() {
         m.log()
     );
     assert!(m.log().contains("upsmon: initialized OS integration for sleep inhibitor"), "{}", m.log());
-    let lock = locks.recv_timeout(Duration::from_secs(5)).expect("upsmon asked for a delay lock");
+    let (lock, _) = locks.recv_timeout(Duration::from_secs(5)).expect("upsmon asked for a delay lock");
     assert!(!released(&lock), "upsmon holds the lock while nothing happens");
     assert!(wait_until(Duration::from_secs(10), || stack.numlogins("ups1") == Some(1)));
 
@@ -184,7 +184,7 @@ fn logind_sleep_announcements_give_suspend_starting_and_finished() {
     k.sort();
     assert_eq!(k, ["ONLINE ups1", "SUSPEND_FINISHED", "SUSPEND_STARTING"], "{}", m.log());
     assert!(m.log().contains("upsmon: Processing OS wake-up after sleep; "), "{}", m.log());
-    let again = locks.recv_timeout(Duration::from_secs(5)).expect("a new delay lock after the wake-up");
+    let (again, _) = locks.recv_timeout(Duration::from_secs(5)).expect("a new delay lock after the wake-up");
     assert!(!released(&again));
 }
 
@@ -200,4 +200,54 @@ fn without_a_system_bus_upsmon_carries_on() {
     );
     assert!(wait_until(Duration::from_secs(10), || stack.numlogins("ups1") == Some(1)), "{}", m.log());
     assert!(!m.log().contains("sleep inhibitor"), "no warning when there is no bus at all: {}", m.log());
+}
+
+/// Any local program may send signals on the system bus, also straight to upsmon's
+/// connection: a forged `PrepareForSleep(true)` would make upsmon stop polling ("dozing")
+/// until the next real wake-up, and miss a power failure. Only logind's connection counts.
+#[test]
+fn prepare_for_sleep_from_anybody_else_is_ignored() {
+    let dir = TempDir::new().expect("temp dir");
+    let Some(_bus) = start_bus(dir.path()) else { return };
+    let sock = dir.path().join("bus");
+    let (cmd, locks) = fake_logind(&sock);
+    let rx = upsmon::sleep::watch_at(sock.clone());
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(SleepMsg::Ready { inhibitor: true }) => {}
+        other => panic!("the watcher did not start with a lock: {other:?}"),
+    }
+    let (_lock, watcher) = locks.recv_timeout(Duration::from_secs(5)).expect("the watcher asked for a lock");
+    assert!(watcher.starts_with(':'), "unique name of the watcher's connection: {watcher:?}");
+
+    // A rogue program sends logind's signal, with logind's path and interface, to the
+    // watcher's connection: first "going to sleep", then "woke up".
+    let mut rogue = Bus::connect(&sock).expect("rogue connects");
+    for b in [true, false] {
+        let mut sig =
+            Message::signal("/org/freedesktop/login1", MANAGER, "PrepareForSleep", vec![Value::Bool(b)]);
+        sig.destination = Some(watcher.clone());
+        rogue.send(&sig, &[]).expect("rogue sends");
+    }
+    // A round trip to the bus daemon: it has routed the rogue's signals before answering.
+    rogue
+        .call(Message::call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetId",
+            Vec::new(),
+        ))
+        .expect("GetId");
+
+    // Then the real logind says the OS woke up: that is the first news the watcher passes on.
+    cmd.send(Cmd::Sleep(false)).expect("fake logind");
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(SleepMsg::Finished { .. }) => {}
+        other => panic!("the rogue's signals were taken for logind's: {other:?}"),
+    }
+    cmd.send(Cmd::Sleep(true)).expect("fake logind");
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(SleepMsg::Preparing(done)) => drop(done),
+        other => panic!("logind's own announcement was not passed on: {other:?}"),
+    }
 }

@@ -249,8 +249,14 @@ fn timer_loop(state: &(Mutex<Shared>, Condvar), paths: &Paths, now: impl Fn() ->
     }
 }
 
+/// How long a client gets to send its request, and to take the reply (which is written with
+/// the timer list locked, so a client that does not read must not hold the timers up).
+/// (One second in unit tests, which wait for it.)
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(if cfg!(test) { 1 } else { 5 });
+
 fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u64) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = conn.set_read_timeout(Some(CLIENT_TIMEOUT));
+    let _ = conn.set_write_timeout(Some(CLIENT_TIMEOUT));
     let Ok(mut out) = conn.try_clone() else { return };
     let mut reader = BufReader::new(conn);
     let mut line = String::new();
@@ -275,9 +281,11 @@ fn serve(conn: UnixStream, state: &(Mutex<Shared>, Condvar), now: impl Fn() -> u
 fn answer(w: &[String], g: &mut Shared, t: u64) -> String {
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let reply = match w.as_slice() {
-        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype, msg] => match secs.parse::<u64>() {
+        // Seconds as upssched.conf allows them (a u32): a larger number from whoever can
+        // write to PIPEFN must not overflow the deadline.
+        [verb @ ("START" | "START-SHARED"), name, secs, ups, ntype, msg] => match secs.parse::<u32>() {
             Ok(secs) => {
-                let timer = Timer::new(name, secs * 1000, ups, ntype, msg);
+                let timer = Timer::new(name, u64::from(secs) * 1000, ups, ntype, msg);
                 g.timers.handle(Request::Start { timer, shared: *verb == "START-SHARED" }, t);
                 "OK\n".to_string()
             }
@@ -317,4 +325,44 @@ fn answer(w: &[String], g: &mut Shared, t: u64) -> String {
     };
     g.served = true;
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(g: &mut Shared, line: &str) -> String {
+        answer(&words::split(line).expect("words"), g, 1000)
+    }
+
+    #[test]
+    fn start_takes_the_seconds_upssched_conf_allows_and_refuses_more() {
+        let mut g = Shared { timers: Timers::default(), served: false };
+        assert_eq!(ask(&mut g, "START t 4294967295 ups1 ONBATT msg"), "OK\n");
+        assert_eq!(g.timers.next_due(), Some(4_294_967_295_000 + 1000));
+        // Would overflow the deadline in milliseconds (a panic under overflow checks, with
+        // the timer list's lock held).
+        assert_eq!(ask(&mut g, "START t 18446744073709551 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
+        assert_eq!(ask(&mut g, "START t -5 ups1 ONBATT msg"), "ERR INVALID-ARGUMENT\n");
+        assert_eq!(g.timers.list().len(), 1);
+    }
+
+    #[test]
+    fn a_client_that_does_not_read_its_reply_does_not_hold_the_timers() {
+        let state = (Mutex::new(Shared { timers: Timers::default(), served: false }), Condvar::new());
+        {
+            let mut g = state.0.lock().expect("lock");
+            // A LIST reply (about 2 MB) far larger than a socket's buffer.
+            let msg = "x".repeat(2000);
+            for i in 0..1000 {
+                let timer = Timer::new(&format!("timer-{i}"), 60_000, "ups1@localhost", "ONBATT", &msg);
+                g.timers.handle(Request::Start { timer, shared: false }, 0);
+            }
+        }
+        let (server, mut client) = UnixStream::pair().expect("socketpair");
+        client.write_all(b"LIST\n").expect("request");
+        // The client never reads: serve gives up writing after CLIENT_TIMEOUT.
+        serve(server, &state, || 0);
+        assert!(state.0.try_lock().is_ok(), "the timer list is free again");
+    }
 }
