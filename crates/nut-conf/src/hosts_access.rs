@@ -612,8 +612,9 @@ impl Host {
         if let Some(why) = self.unsupported() {
             return M::Cannot(why);
         }
-        // While parsing, the local end is unknown: assume it may match.
-        let Some(end) = end else { return M::Yes };
+        // While parsing, the local end is unknown: it may or may not match (not `Yes`: under
+        // EXCEPT a yes would become a no, and `upsd EXCEPT upsd@host` would be dropped).
+        let Some(end) = end else { return M::Need(which) };
         let name = || end.name.ok_or(which);
         let known = |n: &str| !eq_ci(n, UNKNOWN) && !eq_ci(n, PARANOID);
         match self {
@@ -1119,6 +1120,9 @@ mod tests {
             ("upsd@127.0.0.1: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
             ("upsd@127.0.0.2: 1.1.1.1", "1.1.1.1", UNKNOWN, false),
             ("upsd@localhost: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
+            // The local end is only known per connection: an exception naming it keeps the rule.
+            ("upsd EXCEPT upsd@10.0.0.9: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
+            ("upsd EXCEPT upsd@localhost: 1.1.1.1", "1.1.1.1", UNKNOWN, false),
             ("KNOWN: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
             ("upsd: 1.1.1.1", "::ffff:1.1.1.1", UNKNOWN, true),
             ("ups\\\nd: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
