@@ -13,8 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     // The same text as hosts.allow and, split at the first NUL, the rest as hosts.deny.
     let (a, d) = text.split_once('\0').unwrap_or((text, ""));
-    let allow = parse(a, "hosts.allow", "upsd");
-    let deny = parse(d, "hosts.deny", "upsd");
+    let allow = parse(a, "hosts.allow", "upsd", false);
+    let deny = parse(d, "hosts.deny", "upsd", true);
     for (t, src) in [(&allow, a), (&deny, d)] {
         let lines = src.lines().count().max(1);
         for diag in t.diagnostics() {

@@ -54,7 +54,7 @@ fn seen(path: &Path) -> Seen {
 fn read_table(path: &Path, is_deny: bool) -> Table {
     let file = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => hosts_access::parse(&String::from_utf8_lossy(&bytes), &file, DAEMON),
+        Ok(bytes) => hosts_access::parse(&String::from_utf8_lossy(&bytes), &file, DAEMON, is_deny),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Table::absent(&file),
         Err(e) => Table::unreadable(&file, &e.to_string(), is_deny),
     }

@@ -449,6 +449,8 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "sshd: ALL",
         "KNOWN: ALL",
         "upsd@ALL: ALL",
+        "upsd EXCEPT upsd@10.9.9.9: ALL",
+        "ALL EXCEPT upsd@localhost: 10.1.1.1",
         "upsd 10.1.1.1",
         "upsd: ALL: allow",
         "upsd: ALL: deny",
@@ -477,6 +479,8 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "",
     ];
     let others = ["", "upsd: 10.1.1.1\n", "ALL: ALL\n", "upsd: ALL: allow\n"];
+    // A line longer than libwrap's buffer (2048 bytes) ends the file where it stands.
+    let long = format!("sshd: {}", "10.9.9.9 ".repeat(250));
     let clients: &[(&str, &str, &str)] = &[
         ("10.1.1.1", "unknown", "admin"),
         ("10.1.1.1", "host.example.com", "mon"),
@@ -494,17 +498,16 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
     let dir = TempDir::new().unwrap();
     let (allow_p, deny_p) = (dir.path().join("allow"), dir.path().join("deny"));
     let mut compared = 0;
-    for rule in rules {
-        for other in others {
-            // The rule in each file, with each other file; both with and without a final newline
-            // where it matters.
+    for rule in rules.iter().copied().chain([long.as_str(), &format!("{long}\nupsd: ALL")]) {
+        for (other, end) in others.iter().flat_map(|o| [(o, "\n"), (o, "")]) {
+            // The rule in each file, with each other file; with and without a final newline.
             for (allow_text, deny_text) in
-                [(format!("{rule}\n"), other.to_string()), (other.to_string(), format!("{rule}\n"))]
+                [(format!("{rule}{end}"), other.to_string()), (other.to_string(), format!("{rule}{end}"))]
             {
                 std::fs::write(&allow_p, &allow_text).unwrap();
                 std::fs::write(&deny_p, &deny_text).unwrap();
-                let allow = parse(&allow_text, "allow", "upsd");
-                let deny = parse(&deny_text, "deny", "upsd");
+                let allow = parse(&allow_text, "allow", "upsd", false);
+                let deny = parse(&deny_text, "deny", "upsd", true);
                 for (addr, name, user) in clients {
                     let want = wrap.allowed(&allow_p, &deny_p, name, addr, user);
                     let req = Request {
