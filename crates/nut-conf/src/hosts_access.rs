@@ -1051,7 +1051,9 @@ fn walk(t: &Table, cx: &Ctx<'_>, default_allow: bool) -> Option<Outcome> {
 
 /// libwrap's `hosts_access()` for `req`: `hosts.allow`, then `hosts.deny`, then allow.
 pub fn check(allow: &Table, deny: &Table, req: &Request<'_>) -> Outcome {
-    let cx = Ctx { daemon: req.daemon, user: req.user, client: Some(req.client), server: Some(req.server) };
+    // libwrap names an empty user `unknown` (`USERNAME ""` reaches it so).
+    let user = if req.user.is_empty() { UNKNOWN } else { req.user };
+    let cx = Ctx { daemon: req.daemon, user, client: Some(req.client), server: Some(req.server) };
     if let Some(o) = walk(allow, &cx, true) {
         return o;
     }
@@ -1182,6 +1184,11 @@ mod tests {
         assert!(decide(&tb, "9.9.9.9", UNKNOWN, "ADMIN").allowed);
         assert!(decide(&tb, "10.0.0.1", UNKNOWN, "mon").allowed);
         assert!(!decide(&tb, "9.0.0.1", UNKNOWN, "mon").allowed);
+        // An empty user name is libwrap's `unknown`.
+        let tb = t("upsd: KNOWN@ALL\n", "ALL: ALL\n");
+        assert!(decide(&tb, "9.9.9.9", UNKNOWN, "mon").allowed);
+        assert!(!decide(&tb, "9.9.9.9", UNKNOWN, "").allowed);
+        assert!(!decide(&tb, "9.9.9.9", UNKNOWN, "unknown").allowed);
     }
 
     #[test]

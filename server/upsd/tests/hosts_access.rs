@@ -492,6 +492,7 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         ("2001:db8::2", "v6.example.com", "mon"),
         ("::1", "localhost", "admin"),
         ("127.0.0.1", "localhost", "unknown"),
+        ("10.6.6.6", "unknown", ""),
         ("10.3.3.3", "Host.Example.COM", "Admin"),
         ("10.4.4.4", ".example.com", "mon"),
     ];
