@@ -1049,6 +1049,15 @@ fn walk(t: &Table, cx: &Ctx<'_>, default_allow: bool) -> Option<Outcome> {
     }
 }
 
+/// True when [`check`] allows every request with these tables (no rule concerns the daemon,
+/// and hosts.deny is readable and whole): the caller may then skip building the request.
+pub fn allows_all(allow: &Table, deny: &Table) -> bool {
+    allow.rule_count() == 0
+        && deny.rule_count() == 0
+        && deny.stop.is_none()
+        && !matches!(deny.state, State::Unreadable(_))
+}
+
 /// libwrap's `hosts_access()` for `req`: `hosts.allow`, then `hosts.deny`, then allow.
 pub fn check(allow: &Table, deny: &Table, req: &Request<'_>) -> Outcome {
     // libwrap names an empty user `unknown` (`USERNAME ""` reaches it so).
@@ -1405,8 +1414,31 @@ mod tests {
                 client: Endpoint { addr: IpAddr::from(a), name: Some(&name) },
                 server: Endpoint { addr: IpAddr::from([127, 0, 0, 1]), name: Some("localhost") },
             };
-            let _ = check(&allow, &deny, &req);
+            let out = check(&allow, &deny, &req);
+            if allows_all(&allow, &deny) {
+                proptest::prop_assert!(matches!(out, Outcome::Decided(Decision { allowed: true, .. })), "{out:?}");
+            }
         }
+    }
+
+    #[test]
+    fn tables_without_a_rule_for_the_daemon_allow_all() {
+        let absent = (Table::absent("hosts.allow"), Table::absent("hosts.deny"));
+        assert!(allows_all(&absent.0, &absent.1));
+        for (allow, deny, want) in [
+            ("", "", true),
+            ("sshd: ALL\n# upsd: ALL\n", "sshd: ALL: spawn x\nALL EXCEPT upsd: ALL\n", true),
+            ("sshd: ALL", "", true),
+            ("", "sshd: ALL", false),
+            ("upsd: 10.0.0.1\n", "", false),
+            ("", "upsd: 10.0.0.1\n", false),
+            ("", "ALL: ALL\n", false),
+        ] {
+            let tb = t(allow, deny);
+            assert_eq!(allows_all(&tb.0, &tb.1), want, "{allow:?} {deny:?}");
+        }
+        let unreadable = Table::unreadable("hosts.deny", "Permission denied", true);
+        assert!(!allows_all(&absent.0, &unreadable));
     }
 
     #[test]

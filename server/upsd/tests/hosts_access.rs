@@ -185,14 +185,21 @@ fn a_denied_address_gets_access_denied_for_every_command_nut_checks() {
 }
 
 #[test]
-fn absent_files_mean_allow_and_changes_apply_at_the_next_command() {
+fn absent_files_mean_allow_and_changes_apply_without_a_reload() {
     let h = Hosts::new(None, None);
     let u = ours(&h);
     let _d = with_driver(&u);
     assert_eq!(session(&u, [127, 0, 0, 2], "admin", "secret"), ALLOWED);
-    // libwrap reads the files at every check: so do we (no reload needed).
+    // libwrap reads the files at every check; we look at them again within a second (no
+    // reload needed).
     h.write(Some("upsd: 127.0.0.3\n"), Some("upsd: ALL EXCEPT admin@ALL\n"));
     // [8] is LOGIN (mon may not SET: upsd.users would refuse that anyway).
+    assert!(
+        wait_until(Duration::from_secs(10), || session(&u, [127, 0, 0, 2], "mon", "pass")[8]
+            == "ERR ACCESS-DENIED\n"),
+        "{}",
+        log(&u)
+    );
     assert_eq!(session(&u, [127, 0, 0, 3], "mon", "pass")[8], "OK\n", "allowed by hosts.allow");
     assert_eq!(session(&u, [127, 0, 0, 2], "admin", "secret"), ALLOWED, "user admin is excepted");
     assert_eq!(session(&u, [127, 0, 0, 2], "mon", "pass")[8], "ERR ACCESS-DENIED\n");

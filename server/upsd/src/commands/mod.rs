@@ -220,7 +220,8 @@ pub enum Dispatched {
 /// PASSWORD, before the arguments).
 fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>> {
     let user = session.username.as_deref().unwrap_or("");
-    let local = crate::access::local_addr(session.fd).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let fd = session.fd;
+    let local = move || crate::access::local_addr(fd).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     let (cn, sn) = match &session.wrap {
         Some(w) => (w.client_name.as_deref(), w.server_name.as_deref()),
         None => (None, None),
@@ -238,7 +239,7 @@ fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>>
             Err(None)
         }
         crate::access::Verdict::NeedName(w) => {
-            let addr = if w == Which::Client { session.addr } else { local };
+            let addr = if w == Which::Client { session.addr } else { local() };
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::task::spawn_blocking(move || {
                 let _ = tx.send(crate::access::lookup_name(addr));
