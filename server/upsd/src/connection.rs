@@ -341,6 +341,16 @@ impl Conn {
                 }
                 continue;
             }
+            // Input left over that can be answered now (the output drained below OUT_LIMIT
+            // in this turn): nothing else would wake this task for it.
+            if self.rpos < self.rest.len()
+                && self.has_room()
+                && !self.session.closing
+                && !self.session.start_tls
+                && !self.session.waiting()
+            {
+                continue;
+            }
             break;
         }
 
