@@ -234,6 +234,10 @@ impl Conn {
                 } else {
                     self.rpos = 0;
                 }
+                // A request that now waits for a host name: its lookup is polled at the top.
+                if self.session.waiting() {
+                    continue;
+                }
             }
 
             // Write what we can without waiting.

@@ -221,6 +221,25 @@ fn host_names_are_looked_up_without_blocking_other_requests() {
 }
 
 #[test]
+fn a_lookup_for_a_request_read_behind_a_large_reply_is_awaited() {
+    // LOGIN waits behind a reply over the output limit (256 KiB), then for the host name
+    // lookup: both must wake the connection (the client's read timeout is 10 s, the idle
+    // timer that would otherwise wake it 60 s).
+    let h = Hosts::new(Some("upsd: localhost\n"), Some("upsd: ALL\n"));
+    let u = ours(&h);
+    let d = with_driver(&u);
+    let x = "x".repeat(60);
+    d.push(&(0..6000).map(|i| format!("SETINFO test.var{i} \"{x}\"\n")).collect::<String>());
+    let mut c = u.connect_from([127, 0, 0, 1]);
+    assert!(wait_until(Duration::from_secs(10), || c.req("GET VAR ups1 test.var5999").starts_with("VAR ")));
+    c.w.write_all(b"LIST VAR ups1\nUSERNAME mon\nPASSWORD pass\nLOGIN ups1\nNETVER\n").unwrap();
+    let list = c.reply();
+    assert!(list.len() > 256 * 1024 && list.ends_with("END LIST VAR ups1\n"), "{}", list.len());
+    let replies: Vec<String> = (0..4).map(|_| c.reply()).collect();
+    assert_eq!(replies, ["OK\n", "OK\n", "OK\n", "1.3\n"]);
+}
+
+#[test]
 fn an_unevaluable_rule_is_reported_at_start_and_by_the_check_mode_and_fails_closed() {
     let allow = "sshd: ALL: spawn (/bin/echo %a) &\n\
                  upsd: 127.0.0.2 : spawn (/bin/echo %a >> /tmp/x) &\n\
