@@ -880,25 +880,30 @@ pub fn parse(text: &str, file: &str, daemon: &str, is_deny: bool) -> Table {
         };
         if let Some(why) = why {
             let fix = if newline { "split it into several rules" } else { "end the file with a newline" };
-            diags.push(if is_deny {
-                Diagnostic::error(
+            // In hosts.allow, an unterminated last line only matters to upsd when it names it.
+            let for_daemon = || {
+                let daemons = split_at(&content, ':').map_or(content.as_str(), |(d, _)| d);
+                List::parse(daemons, DaemonPat::parse).matches(&|p: &DaemonPat| p.matches(&parse_cx)) != M::No
+            };
+            if is_deny {
+                diags.push(Diagnostic::error(
                     file,
                     line,
                     format!(
                         "this line {why}: libwrap stops reading the file here and denies every client that \
                          no rule above matched the commands that need a login, and so does upsd ({fix})"
                     ),
-                )
-            } else {
-                Diagnostic::warning(
+                ));
+            } else if newline || for_daemon() {
+                diags.push(Diagnostic::warning(
                     file,
                     line,
                     format!(
                         "this line {why}: libwrap stops reading the file here and the rules from this line on \
                          are not used (hosts.deny decides), and so does upsd ({fix})"
                     ),
-                )
-            });
+                ));
+            }
             stop = Some((line, why));
             break;
         }
@@ -1322,6 +1327,8 @@ mod tests {
         let tb = t("upsd: 10.0.0.1: deny", "");
         assert!(allowed(&tb, "10.0.0.1", UNKNOWN));
         assert!(!tb.0.diagnostics()[0].is_error());
+        // (and is none of upsd's business when it names another daemon).
+        assert!(t("sshd: ALL", "").0.diagnostics().is_empty());
         // A rule above the line still decides.
         let long = |daemon: &str| format!("{daemon}: 10.0.0.1 {}\n", "10.9.9.9 ".repeat(250));
         let tb = t("", &format!("upsd: 10.0.0.1: allow\n{}", long("sshd")));
