@@ -1422,6 +1422,9 @@ mod tests {
                 server: Endpoint { addr: IpAddr::from([127, 0, 0, 1]), name: Some("localhost") },
             };
             let out = check(&allow, &deny, &req);
+            if let Outcome::Decided(d) = &out {
+                proptest::prop_assert!(d.allowed || d.reason != Reason::NoMatch, "{d:?}");
+            }
             if allows_all(&allow, &deny) {
                 proptest::prop_assert!(matches!(out, Outcome::Decided(Decision { allowed: true, .. })), "{out:?}");
             }
