@@ -31,7 +31,7 @@ use tokio::sync::futures::OwnedNotified;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{sleep, Instant, Sleep};
 
-use crate::commands::{dispatch, forget_connection, Dispatched, Out, Session};
+use crate::commands::{dispatch, forget_connection, Out, Session};
 use crate::state::Shared;
 use crate::tls::Transport;
 
@@ -404,8 +404,7 @@ impl Conn {
             match event {
                 LexEvent::Pending => {}
                 LexEvent::Line => {
-                    let _: Dispatched =
-                        dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
+                    dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
                     lexer.clear_line();
                     got_line = true;
                 }
@@ -455,7 +454,7 @@ impl Conn {
         if self.out.buf.capacity() == 0 {
             self.out.buf = OUT_BUF.take();
         }
-        let _: Dispatched = dispatch(&self.server, &mut self.session, &words, &mut self.out);
+        dispatch(&self.server, &mut self.session, &words, &mut self.out);
         self.last_read = coarse_ms();
         if self.kicked.is_none() {
             if let Some(k) = &self.session.kick {

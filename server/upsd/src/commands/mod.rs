@@ -206,16 +206,6 @@ pub struct Ctx<'a> {
 /// A command's result: `Err` becomes `ERR <code>`.
 pub type CmdResult = Result<(), ErrCode>;
 
-/// What [`dispatch`] did with a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dispatched {
-    /// Answered.
-    Done,
-    /// Kept in the session until a host name lookup for tcp-wrappers arrives; read no
-    /// further request until then ([`Session::waiting`]).
-    Waiting,
-}
-
 /// tcp-wrappers' word on a command that needs a login (NUT checks it after USERNAME and
 /// PASSWORD, before the arguments).
 fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>> {
@@ -250,33 +240,35 @@ fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>>
     }
 }
 
-/// Handle one request line (already split into words).
-pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) -> Dispatched {
+/// Handle one request line (already split into words). A request that must wait for a host
+/// name lookup (tcp-wrappers) is kept in the session and answered later
+/// ([`Session::waiting`]).
+pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) {
     // With -DD every request is logged, as NUT does at its debug levels; the password is
     // masked so a debug log can be shared without leaking it.
     tracing::trace!("{}: {}", session.addr, loggable(words));
     let Some(verb) = words.first().and_then(|w| Verb::parse(w)) else {
         out.err(ErrCode::UnknownCommand);
-        return Dispatched::Done;
+        return;
     };
     if verb.needs_credentials() {
         if session.username.is_none() {
             out.err(ErrCode::UsernameRequired);
-            return Dispatched::Done;
+            return;
         }
         if session.password.is_none() {
             out.err(ErrCode::PasswordRequired);
-            return Dispatched::Done;
+            return;
         }
         match wrappers(server, session) {
             Ok(()) => {}
             Err(None) => {
                 out.err(ErrCode::AccessDenied);
-                return Dispatched::Done;
+                return;
             }
             Err(Some(_)) => {
                 session.wrap.get_or_insert_with(Default::default).deferred = Some(words.to_vec());
-                return Dispatched::Waiting;
+                return;
             }
         }
     }
@@ -284,7 +276,7 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
         Ok(r) => r,
         Err(code) => {
             out.err(code);
-            return Dispatched::Done;
+            return;
         }
     };
     let mut core = server.lock();
@@ -322,7 +314,6 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
     if let Err(code) = result {
         cx.out.err(code);
     }
-    Dispatched::Done
 }
 
 /// Forget a client's LOGIN when it disconnects (NUMLOGINS goes down; NUT logs nothing).
