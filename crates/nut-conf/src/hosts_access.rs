@@ -782,15 +782,13 @@ fn parse_option(field: &str, last: bool) -> Opt {
             _ => Opt::Refused(format!("bad linger value: \"{value}\"")),
         },
         "severity" => {
+            // Debian's libwrap knows these names only (authpriv, syslog, ftp, warn, error,
+            // panic... are refused, and the client denied).
             const FACILITIES: &[&str] = &[
-                "auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "mark", "news",
-                "security", "syslog", "user", "uucp", "local0", "local1", "local2", "local3", "local4",
-                "local5", "local6", "local7",
+                "auth", "cron", "daemon", "kern", "lpr", "mail", "news", "user", "uucp", "local0", "local1",
+                "local2", "local3", "local4", "local5", "local6", "local7",
             ];
-            const LEVELS: &[&str] = &[
-                "alert", "crit", "debug", "emerg", "err", "error", "info", "none", "notice", "panic", "warn",
-                "warning",
-            ];
+            const LEVELS: &[&str] = &["alert", "crit", "debug", "emerg", "err", "info", "notice", "warning"];
             let ok = match split_at(value, '.') {
                 Some((f, l)) => FACILITIES.iter().any(|x| eq_ci(x, f)) && LEVELS.iter().any(|x| eq_ci(x, l)),
                 None => LEVELS.iter().any(|x| eq_ci(x, value)),
