@@ -460,8 +460,9 @@ impl Str {
             Str::All => true,
             Str::Known => !eq_ci(s, UNKNOWN),
             Str::Prefix(p) => s.len() >= p.len() && s.is_char_boundary(p.len()) && eq_ci(p, &s[..p.len()]),
+            // As libwrap: an IPv6 pattern, even a v4-mapped one, never matches an IPv4 client.
             Str::V6(a) => match (a, s.parse::<IpAddr>()) {
-                (Some(a), Ok(ip)) => IpAddr::V6(*a).to_canonical() == ip.to_canonical(),
+                (Some(a), Ok(IpAddr::V6(ip))) => *a == ip,
                 _ => false,
             },
             Str::Exact(p) => eq_ci(p, s),
@@ -1145,6 +1146,7 @@ mod tests {
             ("upsd: [::1]", "::1", UNKNOWN, true),
             ("upsd: [0:0::1]", "::1", UNKNOWN, true),
             ("upsd: [FE80::1]", "fe80::1", UNKNOWN, true),
+            ("upsd: [::ffff:10.0.0.1]", "10.0.0.1", UNKNOWN, false),
             ("upsd: 1.2.", "1.2.0.1", UNKNOWN, true),
             ("upsd: 1.2.", "1.20.0.1", UNKNOWN, false),
             ("upsd: 10.0.*.1", "10.0.5.1", UNKNOWN, true),

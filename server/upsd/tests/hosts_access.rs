@@ -440,6 +440,7 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "upsd: [2001:db8::1]",
         "upsd: [2001:DB8:0::1]",
         "upsd: [zz]",
+        "upsd: [::ffff:10.1.1.1]",
         "upsd: 10.1.",
         "upsd: 10.",
         "upsd: 1.",
