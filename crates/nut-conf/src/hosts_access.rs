@@ -32,9 +32,13 @@
 //! whose daemon list cannot name the daemon (`sshd: ...`) are never reported: the files are
 //! shared with every other wrapped daemon.
 //!
-//! libwrap's quirks are kept and reported as warnings: a line without `:` is skipped, as is a
-//! last line without a newline; `#` starts a comment only in the first column; a backslash at
-//! the end of a line joins the next one; malformed `net/mask` patterns never match.
+//! libwrap's quirks are kept and reported as warnings: a line without `:` is skipped; `#`
+//! starts a comment only in the first column; a backslash at the end of a line joins the next
+//! one; malformed `net/mask` patterns never match. A line that Debian's libwrap cannot read
+//! whole (the last line without a newline, or one longer than its 2048-byte buffer), whatever
+//! daemon it names, ends the file: the rules after it are not used and, when no rule before
+//! it matched, `hosts.allow` leaves the decision to `hosts.deny` and `hosts.deny` denies every
+//! client (an error then, a warning in `hosts.allow`).
 //!
 //! Host names need lookups, which are I/O: [`check`] answers [`Outcome::NeedName`] when a
 //! rule needs the client's (or server's) host name that the [`Request`] does not carry yet;
@@ -143,8 +147,6 @@ struct Rule {
     clients: List<ClientPat>,
     /// `None` without an option field.
     options: Option<Vec<Opt>>,
-    /// Set when the whole rule cannot be evaluated (a line longer than libwrap reads).
-    cannot: Option<String>,
 }
 
 /// What a file holds.
@@ -163,13 +165,16 @@ enum State {
 pub struct Table {
     file: String,
     state: State,
+    /// The line where libwrap stops reading, and why: after the rules, hosts.allow then
+    /// leaves the decision to hosts.deny, and hosts.deny denies.
+    stop: Option<(usize, String)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Table {
     /// A file that does not exist (libwrap treats it as empty).
     pub fn absent(file: &str) -> Table {
-        Table { file: file.to_string(), state: State::Absent, diagnostics: Vec::new() }
+        Table { file: file.to_string(), state: State::Absent, stop: None, diagnostics: Vec::new() }
     }
 
     /// A file that exists but could not be read (`why`). In `hosts.deny` libwrap then denies
@@ -197,6 +202,7 @@ impl Table {
         Table {
             file: file.to_string(),
             state: State::Unreadable(why.to_string()),
+            stop: None,
             diagnostics: vec![consequence],
         }
     }
@@ -288,6 +294,15 @@ pub enum Reason {
         /// The system's reason.
         why: String,
     },
+    /// No rule matched before the line of hosts.deny that libwrap cannot read whole: denied.
+    Truncated {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 /// The verdict for one request.
@@ -314,6 +329,9 @@ impl std::fmt::Display for Decision {
                 write!(f, "{verdict} by {file}:{line}, a rule upsd cannot evaluate ({why})")
             }
             Reason::Unreadable { file, why } => write!(f, "{verdict}: {file} cannot be read ({why})"),
+            Reason::Truncated { file, line, why } => {
+                write!(f, "{verdict}: libwrap stops reading {file} at line {line}, which {why}")
+            }
         }
     }
 }
@@ -442,8 +460,9 @@ impl Str {
             Str::All => true,
             Str::Known => !eq_ci(s, UNKNOWN),
             Str::Prefix(p) => s.len() >= p.len() && s.is_char_boundary(p.len()) && eq_ci(p, &s[..p.len()]),
+            // As libwrap: an IPv6 pattern, even a v4-mapped one, never matches an IPv4 client.
             Str::V6(a) => match (a, s.parse::<IpAddr>()) {
-                (Some(a), Ok(ip)) => IpAddr::V6(*a).to_canonical() == ip.to_canonical(),
+                (Some(a), Ok(IpAddr::V6(ip))) => *a == ip,
                 _ => false,
             },
             Str::Exact(p) => eq_ci(p, s),
@@ -612,8 +631,9 @@ impl Host {
         if let Some(why) = self.unsupported() {
             return M::Cannot(why);
         }
-        // While parsing, the local end is unknown: assume it may match.
-        let Some(end) = end else { return M::Yes };
+        // While parsing, the local end is unknown: it may or may not match (not `Yes`: under
+        // EXCEPT a yes would become a no, and `upsd EXCEPT upsd@host` would be dropped).
+        let Some(end) = end else { return M::Need(which) };
         let name = || end.name.ok_or(which);
         let known = |n: &str| !eq_ci(n, UNKNOWN) && !eq_ci(n, PARANOID);
         match self {
@@ -763,15 +783,13 @@ fn parse_option(field: &str, last: bool) -> Opt {
             _ => Opt::Refused(format!("bad linger value: \"{value}\"")),
         },
         "severity" => {
+            // Debian's libwrap knows these names only (authpriv, syslog, ftp, warn, error,
+            // panic... are refused, and the client denied).
             const FACILITIES: &[&str] = &[
-                "auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "mark", "news",
-                "security", "syslog", "user", "uucp", "local0", "local1", "local2", "local3", "local4",
-                "local5", "local6", "local7",
+                "auth", "cron", "daemon", "kern", "lpr", "mail", "news", "user", "uucp", "local0", "local1",
+                "local2", "local3", "local4", "local5", "local6", "local7",
             ];
-            const LEVELS: &[&str] = &[
-                "alert", "crit", "debug", "emerg", "err", "error", "info", "none", "notice", "panic", "warn",
-                "warning",
-            ];
+            const LEVELS: &[&str] = &["alert", "crit", "debug", "emerg", "err", "info", "notice", "warning"];
             let ok = match split_at(value, '.') {
                 Some((f, l)) => FACILITIES.iter().any(|x| eq_ci(x, f)) && LEVELS.iter().any(|x| eq_ci(x, l)),
                 None => LEVELS.iter().any(|x| eq_ci(x, value)),
@@ -844,12 +862,50 @@ fn logical_lines(text: &str) -> Vec<(usize, String, bool)> {
 }
 
 /// Parse one access control file for `daemon` (`upsd`); `file` names it in diagnostics and
-/// decisions.
-pub fn parse(text: &str, file: &str, daemon: &str) -> Table {
+/// decisions; `is_deny` when it is hosts.deny (where a line libwrap cannot read denies).
+pub fn parse(text: &str, file: &str, daemon: &str, is_deny: bool) -> Table {
     let mut rules = Vec::new();
     let mut diags = Vec::new();
+    let mut stop = None;
     let parse_cx = Ctx { daemon, user: "", client: None, server: None };
     for (line, content, newline) in logical_lines(text) {
+        // Debian's libwrap stops at a line it cannot read whole, whatever it holds.
+        let why = if !newline {
+            Some("has no newline at the end of the file".to_string())
+        } else if content.len() + 1 >= BUFLEN {
+            Some(format!("is longer than the {} bytes libwrap reads", BUFLEN - 1))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let fix = if newline { "split it into several rules" } else { "end the file with a newline" };
+            // In hosts.allow, an unterminated last line only matters to upsd when it names it.
+            let for_daemon = || {
+                let daemons = split_at(&content, ':').map_or(content.as_str(), |(d, _)| d);
+                List::parse(daemons, DaemonPat::parse).matches(&|p: &DaemonPat| p.matches(&parse_cx)) != M::No
+            };
+            if is_deny {
+                diags.push(Diagnostic::error(
+                    file,
+                    line,
+                    format!(
+                        "this line {why}: libwrap stops reading the file here and denies every client that \
+                         no rule above matched the commands that need a login, and so does upsd ({fix})"
+                    ),
+                ));
+            } else if newline || for_daemon() {
+                diags.push(Diagnostic::warning(
+                    file,
+                    line,
+                    format!(
+                        "this line {why}: libwrap stops reading the file here and the rules from this line on \
+                         are not used (hosts.deny decides), and so does upsd ({fix})"
+                    ),
+                ));
+            }
+            stop = Some((line, why));
+            break;
+        }
         if content.starts_with('#') || content.chars().all(|c| matches!(c, ' ' | '\t' | '\r')) {
             continue;
         }
@@ -868,14 +924,6 @@ pub fn parse(text: &str, file: &str, daemon: &str) -> Table {
         };
         let daemons = List::parse(daemons_text, DaemonPat::parse);
         if daemons.matches(&|p: &DaemonPat| p.matches(&parse_cx)) == M::No {
-            continue;
-        }
-        if !newline {
-            diags.push(Diagnostic::warning(
-                file,
-                line,
-                "the last line has no newline: libwrap skips it, and so does upsd (end the file with a newline)",
-            ));
             continue;
         }
         let (clients_text, options_text) = match split_at(rest, ':') {
@@ -927,18 +975,9 @@ pub fn parse(text: &str, file: &str, daemon: &str) -> Table {
                 _ => {}
             }
         }
-        let cannot = (content.len() + 1 >= BUFLEN).then(|| {
-            let why = format!("the rule is longer than the {} bytes libwrap reads", BUFLEN - 1);
-            diags.push(Diagnostic::error(
-                file,
-                line,
-                format!("{why} (libwrap misreads it): split it into several rules; clients it may match are denied (fail closed)"),
-            ));
-            why
-        });
-        rules.push(Rule { line, daemons, clients, options, cannot });
+        rules.push(Rule { line, daemons, clients, options });
     }
-    Table { file: file.to_string(), state: State::Rules(rules), diagnostics: diags }
+    Table { file: file.to_string(), state: State::Rules(rules), stop, diagnostics: diags }
 }
 
 /// What a matching rule decides, given the table's default (`allow` for hosts.allow).
@@ -979,7 +1018,8 @@ fn apply(rule: &Rule, file: &str, default_allow: bool) -> Decision {
     d
 }
 
-/// Walk one table; `None` when no rule matches.
+/// Walk one table; `None` when no rule matches (and, in hosts.allow, at the line where
+/// libwrap stops).
 fn walk(t: &Table, cx: &Ctx<'_>, default_allow: bool) -> Option<Outcome> {
     let State::Rules(rules) = &t.state else { return None };
     for r in rules {
@@ -987,10 +1027,6 @@ fn walk(t: &Table, cx: &Ctx<'_>, default_allow: bool) -> Option<Outcome> {
             .daemons
             .matches(&|p: &DaemonPat| p.matches(cx))
             .and(r.clients.matches(&|p: &ClientPat| p.matches(cx)));
-        let m = match (&r.cannot, m) {
-            (Some(why), M::Yes | M::Cannot(_)) => M::Cannot(why.clone()),
-            (_, m) => m,
-        };
         match m {
             M::No => continue,
             M::Yes => return Some(Outcome::Decided(apply(r, &t.file, default_allow))),
@@ -1005,12 +1041,32 @@ fn walk(t: &Table, cx: &Ctx<'_>, default_allow: bool) -> Option<Outcome> {
             }
         }
     }
-    None
+    // libwrap's error for the line it could not read: hosts.deny denies, hosts.allow goes on.
+    match &t.stop {
+        Some((line, why)) if !default_allow => Some(Outcome::Decided(Decision {
+            allowed: false,
+            reason: Reason::Truncated { file: t.file.clone(), line: *line, why: why.clone() },
+            keepalive: false,
+            linger: None,
+        })),
+        _ => None,
+    }
+}
+
+/// True when [`check`] allows every request with these tables (no rule concerns the daemon,
+/// and hosts.deny is readable and whole): the caller may then skip building the request.
+pub fn allows_all(allow: &Table, deny: &Table) -> bool {
+    allow.rule_count() == 0
+        && deny.rule_count() == 0
+        && deny.stop.is_none()
+        && !matches!(deny.state, State::Unreadable(_))
 }
 
 /// libwrap's `hosts_access()` for `req`: `hosts.allow`, then `hosts.deny`, then allow.
 pub fn check(allow: &Table, deny: &Table, req: &Request<'_>) -> Outcome {
-    let cx = Ctx { daemon: req.daemon, user: req.user, client: Some(req.client), server: Some(req.server) };
+    // libwrap names an empty user `unknown` (`USERNAME ""` reaches it so).
+    let user = if req.user.is_empty() { UNKNOWN } else { req.user };
+    let cx = Ctx { daemon: req.daemon, user, client: Some(req.client), server: Some(req.server) };
     if let Some(o) = walk(allow, &cx, true) {
         return o;
     }
@@ -1033,7 +1089,7 @@ mod tests {
     use super::*;
 
     fn t(allow: &str, deny: &str) -> (Table, Table) {
-        (parse(allow, "hosts.allow", "upsd"), parse(deny, "hosts.deny", "upsd"))
+        (parse(allow, "hosts.allow", "upsd", false), parse(deny, "hosts.deny", "upsd", true))
     }
 
     /// Decide for `addr` with host name `name` and user `user` (server 127.0.0.1, "localhost").
@@ -1090,6 +1146,7 @@ mod tests {
             ("upsd: [::1]", "::1", UNKNOWN, true),
             ("upsd: [0:0::1]", "::1", UNKNOWN, true),
             ("upsd: [FE80::1]", "fe80::1", UNKNOWN, true),
+            ("upsd: [::ffff:10.0.0.1]", "10.0.0.1", UNKNOWN, false),
             ("upsd: 1.2.", "1.2.0.1", UNKNOWN, true),
             ("upsd: 1.2.", "1.20.0.1", UNKNOWN, false),
             ("upsd: 10.0.*.1", "10.0.5.1", UNKNOWN, true),
@@ -1119,6 +1176,9 @@ mod tests {
             ("upsd@127.0.0.1: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
             ("upsd@127.0.0.2: 1.1.1.1", "1.1.1.1", UNKNOWN, false),
             ("upsd@localhost: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
+            // The local end is only known per connection: an exception naming it keeps the rule.
+            ("upsd EXCEPT upsd@10.0.0.9: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
+            ("upsd EXCEPT upsd@localhost: 1.1.1.1", "1.1.1.1", UNKNOWN, false),
             ("KNOWN: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
             ("upsd: 1.1.1.1", "::ffff:1.1.1.1", UNKNOWN, true),
             ("ups\\\nd: 1.1.1.1", "1.1.1.1", UNKNOWN, true),
@@ -1138,6 +1198,11 @@ mod tests {
         assert!(decide(&tb, "9.9.9.9", UNKNOWN, "ADMIN").allowed);
         assert!(decide(&tb, "10.0.0.1", UNKNOWN, "mon").allowed);
         assert!(!decide(&tb, "9.0.0.1", UNKNOWN, "mon").allowed);
+        // An empty user name is libwrap's `unknown`.
+        let tb = t("upsd: KNOWN@ALL\n", "ALL: ALL\n");
+        assert!(decide(&tb, "9.9.9.9", UNKNOWN, "mon").allowed);
+        assert!(!decide(&tb, "9.9.9.9", UNKNOWN, "").allowed);
+        assert!(!decide(&tb, "9.9.9.9", UNKNOWN, "unknown").allowed);
     }
 
     #[test]
@@ -1236,14 +1301,49 @@ mod tests {
                 && w[1].contains("write 10.0.0.0/8")
         );
         assert!(w[2].starts_with("hosts.allow:3: warning: [...] must hold an IPv6 address"));
-        assert!(w[3].starts_with("hosts.allow:4: warning: the last line has no newline"));
+        assert!(w[3].starts_with("hosts.allow:4: warning: this line has no newline"), "{w:#?}");
         assert!(!allowed(&tb, "11.0.0.2", UNKNOWN), "an unterminated last line is skipped");
         assert!(tb.0.diagnostics().iter().all(|d| !d.is_error()));
-        // Lines too long for libwrap fail closed.
-        let long = format!("upsd: 10.0.0.1 {}\n", "10.9.9.9 ".repeat(250));
-        let tb = t(&long, "");
-        assert!(tb.0.diagnostics()[0].is_error());
+    }
+
+    /// Debian's libwrap stops at a line it cannot read whole, whatever daemon it names; in
+    /// hosts.deny every client no rule above matched is then denied (checked with Debian's
+    /// libwrap.so.0, hosts_access() on the same files and requests).
+    #[test]
+    fn a_line_libwrap_cannot_read_whole_ends_the_file() {
+        // hosts.deny without its last newline denies everybody, even for another daemon's line.
+        let tb = t("", "sshd: ALL");
         assert!(!allowed(&tb, "10.0.0.1", UNKNOWN));
+        assert_eq!(
+            decide(&tb, "10.0.0.1", UNKNOWN, "x").to_string(),
+            "denied: libwrap stops reading hosts.deny at line 1, which has no newline at the end of the file"
+        );
+        let e = &tb.1.diagnostics()[0];
+        assert!(
+            e.is_error() && e.to_string().starts_with("hosts.deny:1: error: this line has no newline"),
+            "{e}"
+        );
+        // The same in hosts.allow only skips that line.
+        let tb = t("upsd: 10.0.0.1: deny", "");
+        assert!(allowed(&tb, "10.0.0.1", UNKNOWN));
+        assert!(!tb.0.diagnostics()[0].is_error());
+        // (and is none of upsd's business when it names another daemon).
+        assert!(t("sshd: ALL", "").0.diagnostics().is_empty());
+        // A rule above the line still decides.
+        let long = |daemon: &str| format!("{daemon}: 10.0.0.1 {}\n", "10.9.9.9 ".repeat(250));
+        let tb = t("", &format!("upsd: 10.0.0.1: allow\n{}", long("sshd")));
+        assert!(allowed(&tb, "10.0.0.1", UNKNOWN));
+        assert!(!allowed(&tb, "10.0.0.2", UNKNOWN));
+        // A line too long for libwrap's buffer ends hosts.allow: later rules are not used.
+        let allow = format!("{}upsd: ALL\n", long("sshd"));
+        assert!(allowed(&t(&allow, ""), "10.0.0.1", UNKNOWN));
+        assert!(!allowed(&t(&allow, "upsd: 10.0.0.1\n"), "10.0.0.1", UNKNOWN));
+        assert!(allowed(&t(&long("upsd"), ""), "10.0.0.1", UNKNOWN));
+        assert!(!allowed(&t("", &long("upsd")), "10.0.0.2", UNKNOWN));
+        // 2046 characters and the newline fit in libwrap's buffer, 2047 do not.
+        let line = |n: usize| format!("sshd: {}\n", "a".repeat(n - 6));
+        assert!(allowed(&t("", &line(2046)), "10.0.0.1", UNKNOWN));
+        assert!(!allowed(&t("", &line(2047)), "10.0.0.1", UNKNOWN));
     }
 
     #[test]
@@ -1313,16 +1413,42 @@ mod tests {
             a in proptest::prelude::any::<[u8; 4]>(),
             name in "[a-zA-Z.*?]{0,12}",
         ) {
-            let allow = parse(&text, "allow", "upsd");
-            let deny = parse(&text.replace('a', "b"), "deny", "upsd");
+            let allow = parse(&text, "allow", "upsd", false);
+            let deny = parse(&text.replace('a', "b"), "deny", "upsd", true);
             let req = Request {
                 daemon: "upsd",
                 user: &user,
                 client: Endpoint { addr: IpAddr::from(a), name: Some(&name) },
                 server: Endpoint { addr: IpAddr::from([127, 0, 0, 1]), name: Some("localhost") },
             };
-            let _ = check(&allow, &deny, &req);
+            let out = check(&allow, &deny, &req);
+            if let Outcome::Decided(d) = &out {
+                proptest::prop_assert!(d.allowed || d.reason != Reason::NoMatch, "{d:?}");
+            }
+            if allows_all(&allow, &deny) {
+                proptest::prop_assert!(matches!(out, Outcome::Decided(Decision { allowed: true, .. })), "{out:?}");
+            }
         }
+    }
+
+    #[test]
+    fn tables_without_a_rule_for_the_daemon_allow_all() {
+        let absent = (Table::absent("hosts.allow"), Table::absent("hosts.deny"));
+        assert!(allows_all(&absent.0, &absent.1));
+        for (allow, deny, want) in [
+            ("", "", true),
+            ("sshd: ALL\n# upsd: ALL\n", "sshd: ALL: spawn x\nALL EXCEPT upsd: ALL\n", true),
+            ("sshd: ALL", "", true),
+            ("", "sshd: ALL", false),
+            ("upsd: 10.0.0.1\n", "", false),
+            ("", "upsd: 10.0.0.1\n", false),
+            ("", "ALL: ALL\n", false),
+        ] {
+            let tb = t(allow, deny);
+            assert_eq!(allows_all(&tb.0, &tb.1), want, "{allow:?} {deny:?}");
+        }
+        let unreadable = Table::unreadable("hosts.deny", "Permission denied", true);
+        assert!(!allows_all(&absent.0, &unreadable));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! NUT user name, and answers `ERR ACCESS-DENIED` when they say no.
 //!
 //! The rules are evaluated by [`nut_conf::hosts_access`]; this module reads the files and
-//! looks up host names. Like libwrap, which re-reads the files for every check, a changed
-//! file takes effect at the next command (we compare the files' identity and times first, so
-//! an unchanged file is not re-read); SIGHUP re-reads them in any case. Problems are logged
-//! when a file is (re)read, with file:line.
+//! looks up host names. libwrap re-reads the files for every check; we look at the files'
+//! identity and times at most once every [`LOOK_EVERY`] (a changed file is read again at the
+//! first command after that), so that a check costs no system call in the common case, and
+//! none at all, not even for the local address, when no rule concerns upsd. SIGHUP re-reads
+//! them at once. Problems are logged when a file is (re)read, with file:line.
 //!
 //! `NUT_HOSTS_ALLOW` and `NUT_HOSTS_DENY` (our own variables, not NUT's) name other files,
 //! for tests and for installations that keep these rules elsewhere.
@@ -16,6 +17,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use nut_conf::hosts_access::{self, Decision, Endpoint, Outcome, Reason, Request, Table, Which};
 use nut_conf::Diagnostic;
@@ -26,6 +28,8 @@ pub const DAEMON: &str = "upsd";
 pub const HOSTS_ALLOW: &str = "/etc/hosts.allow";
 /// libwrap's files.
 pub const HOSTS_DENY: &str = "/etc/hosts.deny";
+/// How long the files are trusted unchanged before their metadata is looked at again.
+pub const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// A file's identity and times: a change means it must be read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +58,7 @@ fn seen(path: &Path) -> Seen {
 fn read_table(path: &Path, is_deny: bool) -> Table {
     let file = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => hosts_access::parse(&String::from_utf8_lossy(&bytes), &file, DAEMON),
+        Ok(bytes) => hosts_access::parse(&String::from_utf8_lossy(&bytes), &file, DAEMON, is_deny),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Table::absent(&file),
         Err(e) => Table::unreadable(&file, &e.to_string(), is_deny),
     }
@@ -73,6 +77,8 @@ struct Files {
     /// Rules that failed closed already warned about since the files were read (one warning
     /// each, then debug lines: a client retrying every few seconds must not flood the log).
     warned: HashSet<(String, usize)>,
+    /// When the files' metadata was last looked at.
+    looked: Instant,
 }
 
 /// The two files, kept parsed.
@@ -122,7 +128,12 @@ impl Access {
     /// Read `allow` and `deny` now, logging their problems.
     pub fn new(allow: PathBuf, deny: PathBuf) -> Access {
         let read = |p: &Path, is_deny| Cached { seen: seen(p), table: Arc::new(read_table(p, is_deny)) };
-        let files = Files { allow: read(&allow, false), deny: read(&deny, true), warned: HashSet::new() };
+        let files = Files {
+            allow: read(&allow, false),
+            deny: read(&deny, true),
+            warned: HashSet::new(),
+            looked: Instant::now(),
+        };
         for t in [&files.allow.table, &files.deny.table] {
             log_diagnostics(t);
         }
@@ -147,12 +158,19 @@ impl Access {
             log_diagnostics(&c.table);
         }
         f.warned.clear();
+        f.looked = Instant::now();
     }
 
-    /// The current tables, re-read when a file changed since the last look.
+    /// The current tables, re-read when a file changed since the last look (at most one look
+    /// every [`LOOK_EVERY`]).
     fn tables(&self) -> (Arc<Table>, Arc<Table>) {
         let mut guard = self.files.lock().unwrap_or_else(|p| p.into_inner());
         let f = &mut *guard;
+        let now = Instant::now();
+        if now.duration_since(f.looked) < LOOK_EVERY {
+            return (f.allow.table.clone(), f.deny.table.clone());
+        }
+        f.looked = now;
         let mut changed = false;
         for (c, p, is_deny) in [(&mut f.allow, &self.allow_path, false), (&mut f.deny, &self.deny_path, true)]
         {
@@ -171,22 +189,31 @@ impl Access {
         (f.allow.table.clone(), f.deny.table.clone())
     }
 
-    /// libwrap's verdict for `user` on the connection from `client` to `server`, with the
-    /// host names looked up so far.
+    /// libwrap's verdict for `user` on the connection from `client` to the local address
+    /// `server` gives (asked only when a rule concerns upsd), with the host names looked up
+    /// so far.
     pub fn check(
         &self,
         user: &str,
         client: IpAddr,
-        server: IpAddr,
+        server: impl FnOnce() -> IpAddr,
         client_name: Option<&str>,
         server_name: Option<&str>,
     ) -> Verdict {
         let (allow, deny) = self.tables();
+        if hosts_access::allows_all(&allow, &deny) {
+            return Verdict::Allowed(Decision {
+                allowed: true,
+                reason: Reason::NoMatch,
+                keepalive: false,
+                linger: None,
+            });
+        }
         let req = Request {
             daemon: DAEMON,
             user,
             client: Endpoint { addr: client, name: client_name },
-            server: Endpoint { addr: server, name: server_name },
+            server: Endpoint { addr: server(), name: server_name },
         };
         match hosts_access::check(&allow, &deny, &req) {
             Outcome::NeedName(w) => Verdict::NeedName(w),
@@ -398,18 +425,29 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_file_is_read_again_at_the_next_check() {
+    fn a_changed_file_is_read_again_within_a_look_interval() {
         let d = tempfile::tempdir().unwrap();
         let (allow, deny) = (d.path().join("allow"), d.path().join("deny"));
         let a = Access::new(allow.clone(), deny.clone());
         let c: IpAddr = "10.0.0.1".parse().unwrap();
-        let s: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(matches!(a.check("u", c, s, None, None), Verdict::Allowed(_)));
+        let s = || "127.0.0.1".parse().unwrap();
+        // No file: allowed without even asking for the local address.
+        assert!(matches!(
+            a.check("u", c, || panic!("local address asked for"), None, None),
+            Verdict::Allowed(_)
+        ));
+        let seen = |want: fn(&Verdict) -> bool| {
+            nut_testkit::wait_until(LOOK_EVERY * 10, || want(&a.check("u", c, s, None, None)))
+        };
         std::fs::write(&deny, "upsd: 10.0.0.1\n").unwrap();
-        assert!(matches!(a.check("u", c, s, None, None), Verdict::Denied(_)));
+        assert!(seen(|v| matches!(v, Verdict::Denied(_))), "new hosts.deny");
         std::fs::write(&allow, "upsd: 10.0.0.1 : allow\n").unwrap();
-        assert!(matches!(a.check("u", c, s, None, None), Verdict::Allowed(_)));
+        assert!(seen(|v| matches!(v, Verdict::Allowed(_))), "new hosts.allow");
         std::fs::remove_file(&allow).unwrap();
-        assert!(matches!(a.check("u", c, s, None, None), Verdict::Denied(_)));
+        assert!(seen(|v| matches!(v, Verdict::Denied(_))), "hosts.allow removed");
+        // SIGHUP's reload reads them at once.
+        std::fs::remove_file(&deny).unwrap();
+        a.reload();
+        assert!(matches!(a.check("u", c, s, None, None), Verdict::Allowed(_)));
     }
 }

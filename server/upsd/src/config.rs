@@ -241,11 +241,22 @@ fn statepath(
     env: &impl Fn(&str) -> Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> String {
+    let ups_file = upsd_file.with_file_name("ups.conf").display().to_string();
     let upsd_file = upsd_file.display().to_string();
     let line = upsd.line_of("STATEPATH").unwrap_or(0);
     let from_env = env("NUT_STATEPATH").filter(|s| !s.is_empty());
     let from_ups = ups.and_then(|u| u.globals.statepath.clone());
     if let Some(sp) = &from_env {
+        if let Some(theirs) = from_ups.as_ref().filter(|t| *t != sp) {
+            diags.push(Diagnostic::warning(
+                &ups_file,
+                0,
+                format!(
+                    "Ignoring STATEPATH='{theirs}' from ups.conf configuration file, in favor of \
+                     NUT_STATEPATH='{sp}' environment variable"
+                ),
+            ));
+        }
         if let Some(mine) = upsd.statepath.as_ref().filter(|m| *m != sp) {
             diags.push(Diagnostic::warning(
                 &upsd_file,
@@ -381,6 +392,7 @@ mod tests {
         assert_eq!(c.statepath, PathBuf::from("/from/env"));
         let w = nut_conf::render(&c.warnings);
         assert!(w.contains("upsd.conf:1: warning: Ignoring STATEPATH='/from/upsd' from upsd.conf configuration file, in favor of NUT_STATEPATH='/from/env' environment variable"), "{w}");
+        assert!(w.contains("ups.conf: warning: Ignoring STATEPATH='/from/ups' from ups.conf configuration file, in favor of NUT_STATEPATH='/from/env' environment variable"), "{w}");
         // Then ups.conf's global statepath, where the drivers put their sockets.
         let c = load(d.path(), env(None)).expect("valid");
         assert_eq!(c.statepath, PathBuf::from("/from/ups"));

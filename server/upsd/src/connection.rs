@@ -31,7 +31,7 @@ use tokio::sync::futures::OwnedNotified;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{sleep, Instant, Sleep};
 
-use crate::commands::{dispatch, forget_connection, Dispatched, Out, Session};
+use crate::commands::{dispatch, forget_connection, Out, Session};
 use crate::state::Shared;
 use crate::tls::Transport;
 
@@ -234,6 +234,10 @@ impl Conn {
                 } else {
                     self.rpos = 0;
                 }
+                // A request that now waits for a host name: its lookup is polled at the top.
+                if self.session.waiting() {
+                    continue;
+                }
             }
 
             // Write what we can without waiting.
@@ -341,6 +345,16 @@ impl Conn {
                 }
                 continue;
             }
+            // Input left over that can be answered now (the output drained below OUT_LIMIT
+            // in this turn): nothing else would wake this task for it.
+            if self.rpos < self.rest.len()
+                && self.has_room()
+                && !self.session.closing
+                && !self.session.start_tls
+                && !self.session.waiting()
+            {
+                continue;
+            }
             break;
         }
 
@@ -390,8 +404,7 @@ impl Conn {
             match event {
                 LexEvent::Pending => {}
                 LexEvent::Line => {
-                    let _: Dispatched =
-                        dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
+                    dispatch(&self.server, &mut self.session, lexer.words(), &mut self.out);
                     lexer.clear_line();
                     got_line = true;
                 }
@@ -441,7 +454,7 @@ impl Conn {
         if self.out.buf.capacity() == 0 {
             self.out.buf = OUT_BUF.take();
         }
-        let _: Dispatched = dispatch(&self.server, &mut self.session, &words, &mut self.out);
+        dispatch(&self.server, &mut self.session, &words, &mut self.out);
         self.last_read = coarse_ms();
         if self.kicked.is_none() {
             if let Some(k) = &self.session.kick {

@@ -185,14 +185,21 @@ fn a_denied_address_gets_access_denied_for_every_command_nut_checks() {
 }
 
 #[test]
-fn absent_files_mean_allow_and_changes_apply_at_the_next_command() {
+fn absent_files_mean_allow_and_changes_apply_without_a_reload() {
     let h = Hosts::new(None, None);
     let u = ours(&h);
     let _d = with_driver(&u);
     assert_eq!(session(&u, [127, 0, 0, 2], "admin", "secret"), ALLOWED);
-    // libwrap reads the files at every check: so do we (no reload needed).
+    // libwrap reads the files at every check; we look at them again within a second (no
+    // reload needed).
     h.write(Some("upsd: 127.0.0.3\n"), Some("upsd: ALL EXCEPT admin@ALL\n"));
     // [8] is LOGIN (mon may not SET: upsd.users would refuse that anyway).
+    assert!(
+        wait_until(Duration::from_secs(10), || session(&u, [127, 0, 0, 2], "mon", "pass")[8]
+            == "ERR ACCESS-DENIED\n"),
+        "{}",
+        log(&u)
+    );
     assert_eq!(session(&u, [127, 0, 0, 3], "mon", "pass")[8], "OK\n", "allowed by hosts.allow");
     assert_eq!(session(&u, [127, 0, 0, 2], "admin", "secret"), ALLOWED, "user admin is excepted");
     assert_eq!(session(&u, [127, 0, 0, 2], "mon", "pass")[8], "ERR ACCESS-DENIED\n");
@@ -211,6 +218,25 @@ fn host_names_are_looked_up_without_blocking_other_requests() {
         .unwrap();
     let replies: Vec<String> = (0..5).map(|_| c.reply()).collect();
     assert_eq!(replies, ["OK\n", "OK\n", "OK\n", "VAR ups1 ups.status \"OL\"\n", "NUMLOGINS ups1 1\n"]);
+}
+
+#[test]
+fn a_lookup_for_a_request_read_behind_a_large_reply_is_awaited() {
+    // LOGIN waits behind a reply over the output limit (256 KiB), then for the host name
+    // lookup: both must wake the connection (the client's read timeout is 10 s, the idle
+    // timer that would otherwise wake it 60 s).
+    let h = Hosts::new(Some("upsd: localhost\n"), Some("upsd: ALL\n"));
+    let u = ours(&h);
+    let d = with_driver(&u);
+    let x = "x".repeat(60);
+    d.push(&(0..6000).map(|i| format!("SETINFO test.var{i} \"{x}\"\n")).collect::<String>());
+    let mut c = u.connect_from([127, 0, 0, 1]);
+    assert!(wait_until(Duration::from_secs(10), || c.req("GET VAR ups1 test.var5999").starts_with("VAR ")));
+    c.w.write_all(b"LIST VAR ups1\nUSERNAME mon\nPASSWORD pass\nLOGIN ups1\nNETVER\n").unwrap();
+    let list = c.reply();
+    assert!(list.len() > 256 * 1024 && list.ends_with("END LIST VAR ups1\n"), "{}", list.len());
+    let replies: Vec<String> = (0..4).map(|_| c.reply()).collect();
+    assert_eq!(replies, ["OK\n", "OK\n", "OK\n", "1.3\n"]);
 }
 
 #[test]
@@ -414,6 +440,7 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "upsd: [2001:db8::1]",
         "upsd: [2001:DB8:0::1]",
         "upsd: [zz]",
+        "upsd: [::ffff:10.1.1.1]",
         "upsd: 10.1.",
         "upsd: 10.",
         "upsd: 1.",
@@ -449,6 +476,8 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "sshd: ALL",
         "KNOWN: ALL",
         "upsd@ALL: ALL",
+        "upsd EXCEPT upsd@10.9.9.9: ALL",
+        "ALL EXCEPT upsd@localhost: 10.1.1.1",
         "upsd 10.1.1.1",
         "upsd: ALL: allow",
         "upsd: ALL: deny",
@@ -465,6 +494,10 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "upsd: ALL: severity=warning: allow",
         "upsd: ALL: severity bogus",
         "upsd: ALL: severity local9.info",
+        "upsd: ALL: severity authpriv.notice",
+        "upsd: ALL: severity user.warn",
+        "upsd: ALL: severity syslog.err",
+        "upsd: ALL: severity uucp.emerg",
         "upsd: ALL: nosuch",
         "upsd: ALL:",
         "upsd: ALL: allow :",
@@ -477,6 +510,8 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         "",
     ];
     let others = ["", "upsd: 10.1.1.1\n", "ALL: ALL\n", "upsd: ALL: allow\n"];
+    // A line longer than libwrap's buffer (2048 bytes) ends the file where it stands.
+    let long = format!("sshd: {}", "10.9.9.9 ".repeat(250));
     let clients: &[(&str, &str, &str)] = &[
         ("10.1.1.1", "unknown", "admin"),
         ("10.1.1.1", "host.example.com", "mon"),
@@ -488,23 +523,23 @@ fn every_evaluable_rule_decides_as_debian_libwrap() {
         ("2001:db8::2", "v6.example.com", "mon"),
         ("::1", "localhost", "admin"),
         ("127.0.0.1", "localhost", "unknown"),
+        ("10.6.6.6", "unknown", ""),
         ("10.3.3.3", "Host.Example.COM", "Admin"),
         ("10.4.4.4", ".example.com", "mon"),
     ];
     let dir = TempDir::new().unwrap();
     let (allow_p, deny_p) = (dir.path().join("allow"), dir.path().join("deny"));
     let mut compared = 0;
-    for rule in rules {
-        for other in others {
-            // The rule in each file, with each other file; both with and without a final newline
-            // where it matters.
+    for rule in rules.iter().copied().chain([long.as_str(), &format!("{long}\nupsd: ALL")]) {
+        for (other, end) in others.iter().flat_map(|o| [(o, "\n"), (o, "")]) {
+            // The rule in each file, with each other file; with and without a final newline.
             for (allow_text, deny_text) in
-                [(format!("{rule}\n"), other.to_string()), (other.to_string(), format!("{rule}\n"))]
+                [(format!("{rule}{end}"), other.to_string()), (other.to_string(), format!("{rule}{end}"))]
             {
                 std::fs::write(&allow_p, &allow_text).unwrap();
                 std::fs::write(&deny_p, &deny_text).unwrap();
-                let allow = parse(&allow_text, "allow", "upsd");
-                let deny = parse(&deny_text, "deny", "upsd");
+                let allow = parse(&allow_text, "allow", "upsd", false);
+                let deny = parse(&deny_text, "deny", "upsd", true);
                 for (addr, name, user) in clients {
                     let want = wrap.allowed(&allow_p, &deny_p, name, addr, user);
                     let req = Request {

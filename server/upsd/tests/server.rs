@@ -222,6 +222,27 @@ fn hostile_clients_do_not_harm_others() {
 }
 
 #[test]
+fn requests_pipelined_behind_a_reply_over_the_output_limit_are_answered() {
+    // A reply larger than the output limit (256 KiB) stops the reading of the requests behind
+    // it until the output drains; they are then answered at once, not when the idle timer
+    // wakes the connection up (60 s; the client's read timeout is 5 s).
+    let u = start_upsd("", &[]);
+    let d = FakeDriver::start(&u.socket("ups1"));
+    assert!(u.wait_status("ups1", "VAR ups1 ups.status \"OL\"\n"));
+    let x = "x".repeat(60);
+    d.push(&(0..6000).map(|i| format!("SETINFO test.var{i} \"{x}\"\n")).collect::<String>());
+    let mut c = u.connect();
+    assert!(wait_until(Duration::from_secs(10), || c.req("GET VAR ups1 test.var5999").starts_with("VAR ")));
+    for _ in 0..3 {
+        c.w.write_all(b"LIST VAR ups1\nGET VAR ups1 ups.status\nNETVER\n").unwrap();
+        let list = c.reply();
+        assert!(list.len() > 256 * 1024 && list.ends_with("END LIST VAR ups1\n"), "{}", list.len());
+        assert_eq!(c.reply(), "VAR ups1 ups.status \"OL\"\n");
+        assert_eq!(c.reply(), "1.3\n");
+    }
+}
+
+#[test]
 fn maxconn_refuses_cleanly_and_idle_clients_are_dropped() {
     let u = start_upsd("MAXCONN 2\n", &[("NUT_UPSD_IDLE_TIMEOUT", "2")]);
     // The start-up probe's connection may still hold a slot for a moment.

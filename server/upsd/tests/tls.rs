@@ -661,3 +661,37 @@ fn a_client_nss_database_becomes_the_ca_file_our_clients_read() {
     let s = our_stack(tmp.path(), &[format!("CERTFILE {}", other.certfile.display())]);
     assert!(Client::connect_tls("localhost", s.port(), &Options::default(), &tls_opts(&ca)).is_err());
 }
+
+#[test]
+fn from_nss_says_when_upsd_conf_cannot_be_used() {
+    // No NSS tool is reached: the database does not exist. What matters is that an upsd.conf
+    // nut-tls-setup cannot use is named, not silently passed over.
+    let tmp = TempDir::new().expect("tempdir");
+    let run = |conf: &Path| {
+        let out = Command::new(nut_testkit::bin("nut-tls-setup"))
+            .arg("--from-nss")
+            .arg(tmp.path().join("nodb"))
+            .arg("--upsd-conf")
+            .arg(conf)
+            .arg("--dir")
+            .arg(tmp.path().join("pki"))
+            .output()
+            .expect("run nut-tls-setup");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let broken = tmp.path().join("upsd.conf");
+    std::fs::write(&broken, "CERTIDENT \"upsd server\" \"dbpass\"\nMAXAGE x\n").expect("write");
+    let err = run(&broken);
+    assert!(
+        err.contains(&format!(
+            "warning: {} has errors, so its CERTPATH and CERTIDENT are not used",
+            broken.display()
+        )) && err.contains("upsd.conf:2: error: MAXAGE"),
+        "{err}"
+    );
+    // A directory cannot be read as a file (permissions would not stop root).
+    let err = run(tmp.path());
+    assert!(err.contains(&format!("warning: cannot read {}: ", tmp.path().display())), "{err}");
+    assert!(err.contains("is not an NSS certificate database"), "{err}");
+}

@@ -63,10 +63,30 @@ fn from_nss_mode(
     group: Option<&str>,
     force: bool,
 ) -> ExitCode {
-    // upsd.conf's CERTPATH/CERTIDENT, when it can be read.
-    let parsed = std::fs::read_to_string(conf)
-        .ok()
-        .and_then(|t| nut_conf::upsd_conf::parse(&t, &conf.display().to_string()).ok().map(|(c, _)| c));
+    // upsd.conf's CERTPATH/CERTIDENT, when it can be read (a missing file is no news: the
+    // database, nickname and password may all come from the command line).
+    let parsed = match std::fs::read_to_string(conf) {
+        Ok(t) => match nut_conf::upsd_conf::parse(&t, &conf.display().to_string()) {
+            Ok((c, _)) => Some(c),
+            Err(errors) => {
+                eprintln!(
+                    "nut-tls-setup: warning: {} has errors, so its CERTPATH and CERTIDENT are not used:\n{}",
+                    conf.display(),
+                    nut_conf::render(&errors).trim_end()
+                );
+                None
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            eprintln!(
+                "nut-tls-setup: warning: cannot read {}: {e}; its CERTPATH and CERTIDENT are not used (run as \
+                 a user who can read it, or give the database, --nickname and --password-file)",
+                conf.display()
+            );
+            None
+        }
+    };
     let relative = |p: &str| {
         let p = PathBuf::from(p);
         if p.is_absolute() {

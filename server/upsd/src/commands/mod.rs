@@ -206,21 +206,12 @@ pub struct Ctx<'a> {
 /// A command's result: `Err` becomes `ERR <code>`.
 pub type CmdResult = Result<(), ErrCode>;
 
-/// What [`dispatch`] did with a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dispatched {
-    /// Answered.
-    Done,
-    /// Kept in the session until a host name lookup for tcp-wrappers arrives; read no
-    /// further request until then ([`Session::waiting`]).
-    Waiting,
-}
-
 /// tcp-wrappers' word on a command that needs a login (NUT checks it after USERNAME and
 /// PASSWORD, before the arguments).
 fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>> {
     let user = session.username.as_deref().unwrap_or("");
-    let local = crate::access::local_addr(session.fd).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let fd = session.fd;
+    let local = move || crate::access::local_addr(fd).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     let (cn, sn) = match &session.wrap {
         Some(w) => (w.client_name.as_deref(), w.server_name.as_deref()),
         None => (None, None),
@@ -238,7 +229,7 @@ fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>>
             Err(None)
         }
         crate::access::Verdict::NeedName(w) => {
-            let addr = if w == Which::Client { session.addr } else { local };
+            let addr = if w == Which::Client { session.addr } else { local() };
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::task::spawn_blocking(move || {
                 let _ = tx.send(crate::access::lookup_name(addr));
@@ -249,33 +240,35 @@ fn wrappers(server: &Server, session: &mut Session) -> Result<(), Option<Which>>
     }
 }
 
-/// Handle one request line (already split into words).
-pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) -> Dispatched {
+/// Handle one request line (already split into words). A request that must wait for a host
+/// name lookup (tcp-wrappers) is kept in the session and answered later
+/// ([`Session::waiting`]).
+pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &mut Out) {
     // With -DD every request is logged, as NUT does at its debug levels; the password is
     // masked so a debug log can be shared without leaking it.
     tracing::trace!("{}: {}", session.addr, loggable(words));
     let Some(verb) = words.first().and_then(|w| Verb::parse(w)) else {
         out.err(ErrCode::UnknownCommand);
-        return Dispatched::Done;
+        return;
     };
     if verb.needs_credentials() {
         if session.username.is_none() {
             out.err(ErrCode::UsernameRequired);
-            return Dispatched::Done;
+            return;
         }
         if session.password.is_none() {
             out.err(ErrCode::PasswordRequired);
-            return Dispatched::Done;
+            return;
         }
         match wrappers(server, session) {
             Ok(()) => {}
             Err(None) => {
                 out.err(ErrCode::AccessDenied);
-                return Dispatched::Done;
+                return;
             }
             Err(Some(_)) => {
                 session.wrap.get_or_insert_with(Default::default).deferred = Some(words.to_vec());
-                return Dispatched::Waiting;
+                return;
             }
         }
     }
@@ -283,7 +276,7 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
         Ok(r) => r,
         Err(code) => {
             out.err(code);
-            return Dispatched::Done;
+            return;
         }
     };
     let mut core = server.lock();
@@ -321,7 +314,6 @@ pub fn dispatch(server: &Server, session: &mut Session, words: &[String], out: &
     if let Err(code) = result {
         cx.out.err(code);
     }
-    Dispatched::Done
 }
 
 /// Forget a client's LOGIN when it disconnects (NUMLOGINS goes down; NUT logs nothing).
