@@ -335,6 +335,16 @@ impl HidUps {
                     *bits.entry(b).or_default() |= v == 0.0;
                     None
                 }
+                Conv::StatusMap(map) => {
+                    if let Some((_, set)) = map.iter().find(|(k, _)| *k == v as i64) {
+                        // As NUT's process_boolean_info: "bit" sets it, "!bit" clears it.
+                        for &(b, on) in *set {
+                            bits.insert(b, on);
+                        }
+                    }
+                    None
+                }
+                Conv::Fun(f) => (f.fun)(v),
             };
             if let (Some(t), false) = (text, m.var.is_empty()) {
                 snap.vars.insert(m.var.to_string(), t);

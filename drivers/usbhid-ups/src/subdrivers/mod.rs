@@ -35,6 +35,31 @@ pub enum Conv {
     Status(StatusBit),
     /// A status bit that a zero value sets (for example ACPresent=0 is "on battery").
     StatusIfZero(StatusBit),
+    /// NUT's boolean lookup tables (`{ 1, "online" }, { 0, "!online" }`): for each listed
+    /// value, the bits it sets (`true`) or clears (`false`); unlisted values change nothing.
+    StatusMap(&'static [(i64, &'static [(StatusBit, bool)])]),
+    /// A NUT conversion function (`info_lkp_t.fun` / `.nuf`): the value as NUT formats it,
+    /// and, for writable variables, the way back.
+    Fun(ConvFn),
+}
+
+/// A conversion function pair of a NUT lookup table: `fun` turns the HID value (physical,
+/// after the unit exponent) into the variable's text (`None`: leave the variable unset);
+/// `nuf` turns a value given to SET VAR into the HID value (`None`: refuse it).
+#[derive(Debug, Clone, Copy)]
+pub struct ConvFn {
+    /// A name for logs and tests (NUT's lookup table name, e.g. `mge_sensitivity_info`).
+    pub name: &'static str,
+    /// HID to NUT.
+    pub fun: fn(f64) -> Option<String>,
+    /// NUT to HID, for writable variables.
+    pub nuf: Option<fn(&str) -> Option<f64>>,
+}
+
+impl PartialEq for ConvFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
 }
 
 /// The status bits NUT's usbhid-ups tracks; they become `ups.status` tokens and `ups.alarm`.
@@ -82,6 +107,30 @@ pub enum StatusBit {
     BattVoltHigh,
     /// Fully charged (only used to clear CHRG).
     FullyCharged,
+    /// Reported as explicitly off line (NUT's OFFLINE bit).
+    Offline,
+    /// On automatic bypass.
+    BypassAuto,
+    /// On manual (service) bypass.
+    BypassManual,
+    /// High-efficiency (ECO) mode.
+    EcoMode,
+    /// Energy Saver System (ESS) mode.
+    EssMode,
+    /// Communication fault / UPS fault (Belkin, Tripp Lite).
+    CommFault,
+    /// Battery depleted (Belkin).
+    Depleted,
+    /// Battery reported as not fully charged (CyberPower and others).
+    NotFullyCharged,
+    /// Battery charger failure (MGE).
+    ChargerFail,
+    /// Input voltage out of range (`input.transfer.reason`).
+    VoltageRange,
+    /// Input frequency out of range.
+    FrequencyRange,
+    /// Emergency stop.
+    EmergencyStop,
 }
 
 /// Variable flags (NUT's `HU_FLAG_*` and `ST_FLAG_*`).
@@ -94,6 +143,12 @@ pub mod flag {
     pub const ABSENT: u8 = 4;
     /// A string variable (for SET VAR type info).
     pub const STRING: u8 = 8;
+    /// NUT's `HU_FLAG_SEMI_STATIC`: read at start and then only now and then.
+    pub const SEMI_STATIC: u8 = 16;
+    /// NUT's `HU_FLAG_QUICK_POLL`: read at every quick update (status-like values).
+    pub const QUICK_POLL: u8 = 32;
+    /// NUT's `HU_FLAG_ENUM`: the lookup table's words are the variable's enumerated values.
+    pub const ENUM: u8 = 64;
 }
 
 /// One variable (or status bit) mapped from a HID path.
@@ -109,6 +164,22 @@ pub struct VarMap {
     pub conv: Conv,
     /// [`flag`] bits.
     pub flags: u8,
+    /// For a writable string variable, its maximum length (NUT's `info_len`); 0 = default.
+    pub len: u16,
+}
+
+impl VarMap {
+    /// The same entry with more [`flag`] bits.
+    pub const fn with_flags(mut self, flags: u8) -> VarMap {
+        self.flags |= flags;
+        self
+    }
+
+    /// The same entry with a string length (NUT's `info_len`).
+    pub const fn with_len(mut self, len: u16) -> VarMap {
+        self.len = len;
+        self
+    }
 }
 
 /// One instant command: write `value` to `path`.
@@ -154,32 +225,42 @@ impl Subdriver {
 
 /// Shorthand for a numeric variable.
 pub const fn num(var: &'static str, path: &'static str, fmt: &'static str) -> VarMap {
-    VarMap { var, path, fmt, conv: Conv::Number, flags: 0 }
+    VarMap { var, path, fmt, conv: Conv::Number, flags: 0, len: 0 }
 }
 
 /// Shorthand for a writable numeric variable.
 pub const fn rw(var: &'static str, path: &'static str, fmt: &'static str) -> VarMap {
-    VarMap { var, path, fmt, conv: Conv::Number, flags: flag::RW | flag::STRING }
+    VarMap { var, path, fmt, conv: Conv::Number, flags: flag::RW | flag::STRING, len: 0 }
 }
 
 /// Shorthand for a status bit.
 pub const fn st(path: &'static str, bit: StatusBit) -> VarMap {
-    VarMap { var: "", path, fmt: "", conv: Conv::Status(bit), flags: 0 }
+    VarMap { var: "", path, fmt: "", conv: Conv::Status(bit), flags: 0, len: 0 }
 }
 
 /// Shorthand for a status bit set by a zero value.
 pub const fn st0(path: &'static str, bit: StatusBit) -> VarMap {
-    VarMap { var: "", path, fmt: "", conv: Conv::StatusIfZero(bit), flags: 0 }
+    VarMap { var: "", path, fmt: "", conv: Conv::StatusIfZero(bit), flags: 0, len: 0 }
 }
 
 /// Shorthand for a variable with a conversion.
 pub const fn conv(var: &'static str, path: &'static str, conv: Conv) -> VarMap {
-    VarMap { var, path, fmt: "%s", conv, flags: 0 }
+    VarMap { var, path, fmt: "%s", conv, flags: 0, len: 0 }
 }
 
 /// Shorthand for a default-valued writable variable published when the path exists.
 pub const fn absent(var: &'static str, path: &'static str, dfl: &'static str) -> VarMap {
-    VarMap { var, path, fmt: dfl, conv: Conv::Number, flags: flag::ABSENT | flag::RW | flag::STRING }
+    VarMap { var, path, fmt: dfl, conv: Conv::Number, flags: flag::ABSENT | flag::RW | flag::STRING, len: 0 }
+}
+
+/// Shorthand for a NUT boolean lookup table entry setting status bits.
+pub const fn stmap(path: &'static str, map: &'static [(i64, &'static [(StatusBit, bool)])]) -> VarMap {
+    VarMap { var: "", path, fmt: "", conv: Conv::StatusMap(map), flags: 0, len: 0 }
+}
+
+/// Shorthand for a variable converted by a NUT conversion function.
+pub const fn fun(var: &'static str, path: &'static str, f: ConvFn) -> VarMap {
+    VarMap { var, path, fmt: "%s", conv: Conv::Fun(f), flags: 0, len: 0 }
 }
 
 /// Shorthand for a command.
