@@ -44,4 +44,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: CMDS,
     model_suffix: None,
     mfr: "American Power Conversion",
+    common: true,
+    fix_report_desc: None,
 };

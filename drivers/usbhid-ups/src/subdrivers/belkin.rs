@@ -13,4 +13,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: &[],
     model_suffix: None,
     mfr: "Belkin",
+    common: true,
+    fix_report_desc: None,
 };

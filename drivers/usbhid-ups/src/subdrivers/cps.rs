@@ -33,4 +33,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: CMDS,
     model_suffix: None,
     mfr: "CPS",
+    common: true,
+    fix_report_desc: None,
 };

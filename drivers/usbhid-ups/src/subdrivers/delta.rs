@@ -22,4 +22,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: &[],
     model_suffix: None,
     mfr: "Delta",
+    common: true,
+    fix_report_desc: None,
 };

@@ -32,4 +32,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: &[],
     model_suffix: None,
     mfr: "Liebert",
+    common: true,
+    fix_report_desc: None,
 };

@@ -73,4 +73,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: CMDS,
     model_suffix: Some("UPS.PowerSummary.iModel"),
     mfr: "EATON",
+    common: true,
+    fix_report_desc: None,
 };

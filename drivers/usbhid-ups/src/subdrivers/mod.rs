@@ -209,17 +209,27 @@ pub struct Subdriver {
     pub model_suffix: Option<&'static str>,
     /// Manufacturer to publish when the device has no manufacturer string.
     pub mfr: &'static str,
+    /// Whether [`common::VARS`] and [`common::CMDS`] follow this subdriver's own entries. A
+    /// subdriver ported whole from NUT's `*-hid.c` has its complete table, as NUT's do, and
+    /// sets this to false so that no variable NUT would not publish appears.
+    pub common: bool,
+    /// NUT's `fix_report_desc` for this vendor: corrects known defects of the parsed report
+    /// descriptor (for example logical ranges a firmware gets wrong); returns how many fixes
+    /// it made. Not called with `disable_fix_report_desc`.
+    pub fix_report_desc: Option<fn(&crate::transport::DeviceInfo, &mut nut_hid::Descriptor) -> usize>,
 }
 
 impl Subdriver {
-    /// Every variable entry: vendor first, then the common ones.
+    /// Every variable entry: vendor first, then the common ones (when [`Subdriver::common`]).
     pub fn all_vars(&self) -> impl Iterator<Item = &'static VarMap> {
-        self.vars.iter().chain(common::VARS.iter())
+        let common: &'static [VarMap] = if self.common { common::VARS } else { &[] };
+        self.vars.iter().chain(common.iter())
     }
 
-    /// Every command entry: vendor first, then the common ones.
+    /// Every command entry: vendor first, then the common ones (when [`Subdriver::common`]).
     pub fn all_cmds(&self) -> impl Iterator<Item = &'static CmdMap> {
-        self.cmds.iter().chain(common::CMDS.iter())
+        let common: &'static [CmdMap] = if self.common { common::CMDS } else { &[] };
+        self.cmds.iter().chain(common.iter())
     }
 }
 

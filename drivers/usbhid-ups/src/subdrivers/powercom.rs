@@ -23,4 +23,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: &[],
     model_suffix: None,
     mfr: "PowerCOM",
+    common: true,
+    fix_report_desc: None,
 };

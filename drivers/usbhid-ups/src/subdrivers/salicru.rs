@@ -18,4 +18,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     cmds: &[],
     model_suffix: None,
     mfr: "Salicru",
+    common: true,
+    fix_report_desc: None,
 };
