@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use nut_hid::ReportType;
 use usbhid_ups::hidups::{ActionError, EngineOpts, HidUps, Quirk, Walk};
-use usbhid_ups::subdrivers::flag::{ABSENT, ENUM, QUICK_POLL, RW, SEMI_STATIC, STATIC, STRING};
+use usbhid_ups::subdrivers::flag::{ENUM, QUICK_POLL, RW, SEMI_STATIC, STATIC, STRING};
 use usbhid_ups::subdrivers::StatusBit::*;
 use usbhid_ups::subdrivers::{
     absent, cmd, cmd_conv, conv, fun, num, st, st0, stmap, CmdMap, Conv, ConvFn, StatusBit, Subdriver,
