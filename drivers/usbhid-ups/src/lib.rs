@@ -389,8 +389,8 @@ impl Driver for UsbHid {
 }
 
 /// Command-line-only modes (no ups.conf, as NUT's explore): `-s NAME -x port=<recording.hex
-/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>` writes the device
-/// as a recording (`.hex`, `.values.tsv`, `.strings.txt`) for bug reports.
+/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>
+/// [-x record_seconds=N]` writes the device as a recording (see [`record`]) for bug reports.
 fn cli_tools(args: &[String]) -> Option<ExitCode> {
     let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:");
     let xs = p.values('x');
@@ -398,6 +398,10 @@ fn cli_tools(args: &[String]) -> Option<ExitCode> {
     if !xs.contains(&"explore") && record.is_none() {
         return None;
     }
+    // Warnings (report quirks, descriptor fixes) on stderr; -D for debug lines.
+    let dashd =
+        args[1..].iter().filter(|a| a.starts_with("-D")).map(|a| a.matches('D').count()).sum::<usize>();
+    nut_daemon::log::init("usbhid-ups", u8::try_from(dashd).unwrap_or(u8::MAX));
     let mut port = "auto".to_string();
     let mut opts: Vec<(&'static str, String)> = Vec::new();
     let mut allow_duplicates = false;
@@ -424,14 +428,29 @@ fn cli_tools(args: &[String]) -> Option<ExitCode> {
         let info = ups.transport().info();
         let arg = Path::new(&arg);
         let stem = record::stem(arg, arg.is_dir(), info.vendor_id, info.product_id, info.product.as_deref());
-        let res =
-            record::capture(&mut ups, &port).map_err(|e| format!("can't read the device: {e}")).and_then(
-                |f| record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display())),
+        let seconds = xs.iter().find_map(|x| x.strip_prefix("record_seconds="));
+        let listen = match record::listen_time(seconds) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("usbhid-ups: {e}");
+                return Some(ExitCode::FAILURE);
+            }
+        };
+        if !listen.is_zero() {
+            println!(
+                "Listening to the interrupt pipe for {} s (-x record_seconds=N to change)",
+                listen.as_secs()
             );
+        }
+        let res = record::capture_listening(&mut ups, &port, (!listen.is_zero()).then_some(listen))
+            .map_err(|e| format!("can't read the device: {e}"))
+            .and_then(|f| {
+                record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display()))
+            });
         return Some(match res {
             Ok(hex) => {
                 println!(
-                    "Recorded to {} (+ .values.tsv, .strings.txt); replay with port = {}",
+                    "Recorded to {} (+ .reports.txt, .values.tsv, .strings.txt, .interrupts.txt); replay with port = {}",
                     hex.display(),
                     hex.display()
                 );
