@@ -65,6 +65,7 @@ struct DevState {
     reads: Vec<u8>,
     writes: Vec<(u8, Vec<u8>)>,
     events: Vec<Vec<u8>>,
+    reconnects: u32,
 }
 
 #[derive(Clone, Default)]
@@ -134,6 +135,7 @@ impl Transport for Dev {
         }
     }
     fn reconnect(&mut self) -> Result<(), TransportError> {
+        self.0.lock().expect("lock").reconnects += 1;
         Ok(())
     }
 }
@@ -487,4 +489,89 @@ fn lbrb_delay_applies_through_the_engine() {
     let t0 = Instant::now();
     assert_eq!(ups.snapshot_at(t0).status, "CAL OL");
     assert_eq!(ups.snapshot_at(t0 + Duration::from_secs(6)).status, "CAL OL LB");
+}
+
+#[test]
+fn published_flags_lengths_enums_and_transient_variables() {
+    const VARS: &[VarMap] = &[
+        stmap("UPS.PowerSummary.ACPresent", ONLINE).with_flags(QUICK_POLL),
+        st("UPS.PowerSummary.Overload", VoltageRange).with_flags(QUICK_POLL),
+        st("UPS.PowerSummary.Used", EcoMode).with_flags(QUICK_POLL),
+        conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER))
+            .with_flags(RW | STRING | ENUM)
+            .with_len(12),
+        num("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f").with_flags(RW),
+    ];
+    let (mut ups, dev) = open(VARS, &[], EngineOpts::default());
+    dev.byte(1, 4, 1);
+    dev.byte(8, 2, 1);
+    ups.refresh(Walk::Full).expect("walk");
+    let mut state = nut_driver::State::new();
+    usbhid_ups::publish(&mut state, &ups.snapshot());
+    let beeper = state.var("ups.beeper.status").expect("published");
+    assert_eq!((beeper.flags.rw, beeper.flags.string, beeper.aux), (true, true, 12));
+    assert_eq!(beeper.enums, ["disabled", "enabled", "muted"]);
+    let low = state.var("battery.charge.low").expect("published");
+    assert!(low.flags.rw && !low.flags.string && low.enums.is_empty());
+    assert_eq!(state.get_info("input.transfer.reason"), Some("input voltage out of range"));
+    assert_eq!(state.get_info("experimental.ups.mode.buzzwords"), Some("vendor:default:ECO"));
+    // Back to normal: both are removed, as NUT's dstate_delinfo / buzzmode_commit do.
+    dev.byte(1, 4, 0);
+    dev.byte(8, 2, 0);
+    ups.refresh(Walk::Quick).expect("walk");
+    usbhid_ups::publish(&mut state, &ups.snapshot());
+    assert_eq!(state.get_info("input.transfer.reason"), None);
+    assert_eq!(state.get_info("experimental.ups.mode.buzzwords"), None);
+    assert_eq!(state.get_info("ups.status"), Some("OL"));
+}
+
+#[test]
+fn a_silent_interrupt_pipe_beyond_its_tolerance_reopens_the_device() {
+    use usbhid_ups::session::{Poll, PollOpts, Session};
+    let (ups, dev) = open(BASIC, &[], EngineOpts::default());
+    let opts = PollOpts {
+        interrupt_wait: Duration::from_millis(1),
+        no_events_tolerance: Some(2),
+        ..PollOpts::default()
+    };
+    let mut s = Session::with_opts(ups, opts, None);
+    let t0 = Instant::now();
+    assert!(matches!(s.poll(t0), Poll::Data(_)));
+    assert!(matches!(s.poll(t0), Poll::Data(_)), "2 silent polls: tolerated");
+    assert_eq!(s.poll(t0), Poll::Stale, "the third is one too many");
+    assert!(matches!(s.poll(t0), Poll::Data(_)), "reopened at the next poll");
+    assert_eq!(dev.0.lock().expect("lock").reconnects, 1);
+    // A pipe that talks is never held against the device.
+    for _ in 0..5 {
+        dev.0.lock().expect("lock").events.push(vec![2, 70, 2]);
+        assert!(matches!(s.poll(t0), Poll::Data(_)));
+    }
+    // Without the option (NUT's -1) silence is fine forever.
+    let (ups, _) = open(BASIC, &[], EngineOpts::default());
+    let mut s = Session::with_opts(
+        ups,
+        PollOpts { interrupt_wait: Duration::from_millis(1), ..PollOpts::default() },
+        None,
+    );
+    for _ in 0..5 {
+        assert!(matches!(s.poll(t0), Poll::Data(_)));
+    }
+}
+
+#[test]
+fn waitbeforereconnect_delays_reopening_the_device() {
+    use usbhid_ups::session::{Poll, PollOpts, Session};
+    let (ups, dev) = open(BASIC, &[], EngineOpts::default());
+    let opts =
+        PollOpts { pollonly: true, wait_before_reconnect: Duration::from_secs(30), ..PollOpts::default() };
+    let mut s = Session::with_opts(ups, opts, None);
+    let t0 = Instant::now();
+    assert!(matches!(s.poll(t0), Poll::Data(_)));
+    dev.0.lock().expect("lock").stall.extend([1, 2]);
+    assert_eq!(s.poll(t0 + Duration::from_secs(1)), Poll::Stale);
+    dev.0.lock().expect("lock").stall.clear();
+    assert_eq!(s.poll(t0 + Duration::from_secs(20)), Poll::Stale, "still waiting");
+    assert_eq!(dev.0.lock().expect("lock").reconnects, 0);
+    assert!(matches!(s.poll(t0 + Duration::from_secs(31)), Poll::Data(_)));
+    assert_eq!(dev.0.lock().expect("lock").reconnects, 1);
 }

@@ -59,6 +59,9 @@ impl Matcher {
     }
 }
 
+/// Bytes read per interrupt transfer (NUT's SMALLBUF).
+pub const INTERRUPT_BUFFER: usize = 512;
+
 /// An open HID device.
 pub struct Usb {
     handle: DeviceHandle<Context>,
@@ -415,13 +418,19 @@ impl Transport for Usb {
             std::thread::sleep(timeout);
             return Ok(None);
         };
-        let mut buf = vec![0u8; 64];
+        // NUT's buffer (SMALLBUF): room for reports longer than the descriptor says, which the
+        // engine truncates; a transfer larger still is dropped, not a reason to reconnect.
+        let mut buf = vec![0u8; INTERRUPT_BUFFER];
         match self.handle.read_interrupt(ep, &mut buf, timeout) {
             Ok(n) => {
                 buf.truncate(n);
                 Ok(Some(buf))
             }
             Err(rusb::Error::Timeout) => Ok(None),
+            Err(rusb::Error::Overflow) => {
+                tracing::debug!("interrupt transfer larger than {INTERRUPT_BUFFER} bytes: dropped");
+                Ok(None)
+            }
             Err(e) => Err(map_err(e)),
         }
     }
