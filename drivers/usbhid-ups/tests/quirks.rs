@@ -240,3 +240,27 @@ fn nuts_parser_rule_for_a_maximum_below_the_minimum_is_logged_once() {
     assert_eq!(assumed.get(&0x35), Some(&65535));
     assert!(ups.descriptor.fields.iter().filter(|f| f.assumed_logical_max).all(|f| f.logical_max > 0));
 }
+
+#[test]
+fn interruptsize_cuts_interrupt_reads() {
+    // NUT's interruptsize: a transfer is read up to that many bytes; what is cut off is a
+    // short report, whose fields that came are used.
+    let (_d, hex) = recording(EATON, |ext, text| match ext {
+        "interrupts.txt" => Some("200\t06 3c 10 0e 00 00\n".into()),
+        _ => text,
+    });
+    let mut r = Replay::open(&hex).expect("loads");
+    usbhid_ups::transport::Transport::set_interrupt_size(&mut r, Some(2));
+    let poll = PollOpts { interrupt_wait: Duration::from_millis(20), ..PollOpts::default() };
+    let mut s = Session::with_opts(usbhid_ups::open_ups(Box::new(r)).expect("opens"), poll, None);
+    let t0 = Instant::now();
+    let mut snap = data(&mut s, t0);
+    let mut i = 0;
+    assert!(wait_until(Duration::from_secs(10), || {
+        i += 1;
+        snap = data(&mut s, t0 + Duration::from_secs(i));
+        snap.vars.get("battery.charge").map(String::as_str) == Some("60")
+    }));
+    assert_eq!(snap.vars["battery.runtime"], "3360", "the runtime bytes were cut off");
+    assert_eq!(s.ups.quirks(), &[Quirk::ShortEvent { id: 6, have: 1, want: 5 }]);
+}

@@ -74,6 +74,7 @@ pub struct Usb {
     accept: fn(u16, u16) -> bool,
     allow_duplicates: bool,
     opts: UsbOpts,
+    interrupt_size: Option<usize>,
 }
 
 /// What the claim uses: from the descriptors, or from the `usb_*` options.
@@ -368,7 +369,19 @@ impl Usb {
             );
         }
         let desc_index = opts.desc_index.unwrap_or(0);
-        Ok(Usb { handle, info, iface, ep_in, desc_len, desc_index, matcher, accept, allow_duplicates, opts })
+        Ok(Usb {
+            handle,
+            info,
+            iface,
+            ep_in,
+            desc_len,
+            desc_index,
+            matcher,
+            accept,
+            allow_duplicates,
+            opts,
+            interrupt_size: None,
+        })
     }
 }
 
@@ -420,7 +433,9 @@ impl Transport for Usb {
         };
         // NUT's buffer (SMALLBUF): room for reports longer than the descriptor says, which the
         // engine truncates; a transfer larger still is dropped, not a reason to reconnect.
-        let mut buf = vec![0u8; INTERRUPT_BUFFER];
+        let size =
+            self.interrupt_size.filter(|n| *n > 0 && *n < INTERRUPT_BUFFER).unwrap_or(INTERRUPT_BUFFER);
+        let mut buf = vec![0u8; size];
         match self.handle.read_interrupt(ep, &mut buf, timeout) {
             Ok(n) => {
                 buf.truncate(n);
@@ -437,6 +452,10 @@ impl Transport for Usb {
 
     fn string(&mut self, index: u8) -> Result<String, TransportError> {
         self.handle.read_string_descriptor_ascii(index).map_err(map_err)
+    }
+
+    fn set_interrupt_size(&mut self, size: Option<usize>) {
+        self.interrupt_size = size;
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {

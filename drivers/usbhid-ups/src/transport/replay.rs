@@ -123,6 +123,7 @@ pub struct Replay {
     /// Recorded interrupt reports, due at (milliseconds after the first interrupt read).
     timed: VecDeque<(u64, Vec<u8>)>,
     started: Option<Instant>,
+    interrupt_size: Option<usize>,
 }
 
 fn read(path: &Path) -> Result<String, ReplayError> {
@@ -215,6 +216,7 @@ impl Replay {
             faults: FaultInjector::default(),
             timed,
             started: None,
+            interrupt_size: None,
         })
     }
 
@@ -295,8 +297,12 @@ impl Transport for Replay {
             }
             Err(_) => None,
         };
-        if event.is_some() {
-            return Ok(event);
+        let cut = |r: Vec<u8>| match self.interrupt_size {
+            Some(n) if n > 0 && r.len() > n => r[..n].to_vec(),
+            _ => r,
+        };
+        if let Some(e) = event {
+            return Ok(Some(cut(e)));
         }
         // The recorded traffic, on its schedule.
         let t0 = *self.started.get_or_insert_with(Instant::now);
@@ -305,7 +311,7 @@ impl Transport for Replay {
             let now = Instant::now();
             if due <= now + timeout {
                 std::thread::sleep(due.saturating_duration_since(now));
-                return Ok(self.timed.pop_front().map(|(_, r)| r));
+                return Ok(self.timed.pop_front().map(|(_, r)| cut(r)));
             }
         }
         // Nothing due: behave like an idle interrupt pipe (briefly, tests run fast).
@@ -316,6 +322,10 @@ impl Transport for Replay {
     fn string(&mut self, index: u8) -> Result<String, TransportError> {
         self.check()?;
         self.strings.get(&index).cloned().ok_or(TransportError::NotSupported)
+    }
+
+    fn set_interrupt_size(&mut self, size: Option<usize>) {
+        self.interrupt_size = size;
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {
