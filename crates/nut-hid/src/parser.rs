@@ -74,6 +74,13 @@ pub enum DescriptorError {
         /// Its value.
         value: u32,
     },
+    /// An Input/Output/Feature item before any Report Size: the bytes are not the start of
+    /// a descriptor (a corrupted or shifted read).
+    #[error("report descriptor malformed at byte {offset}: a data item with no Report Size before it (a corrupted or shifted read of the descriptor)")]
+    NoReportSize {
+        /// Byte offset of the item.
+        offset: usize,
+    },
     /// A reserved item type (type 3) in a short item.
     #[error("report descriptor malformed at byte {offset}: reserved item 0x{prefix:02x}")]
     Reserved {
@@ -334,11 +341,7 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
                     _ => ReportType::Feature,
                 };
                 if g.report_size == 0 {
-                    return Err(DescriptorError::BadValue {
-                        offset: it.offset,
-                        what: "Report Size",
-                        value: 0,
-                    });
+                    return Err(DescriptorError::NoReportSize { offset: it.offset });
                 }
                 let off = offsets.entry((rt, g.report_id)).or_insert(0);
                 for i in 0..g.report_count {
