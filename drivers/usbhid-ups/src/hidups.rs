@@ -411,7 +411,7 @@ pub fn printf_f(fmt: &str, v: f64) -> Option<String> {
                 p.push(d);
                 chars.next();
             }
-            precision = Some(p.parse().unwrap_or(0));
+            precision = Some(p.parse::<usize>().unwrap_or(0).min(64));
         }
         // Length modifiers that still mean a double.
         if chars.peek() == Some(&'l') || chars.peek() == Some(&'L') {
@@ -442,7 +442,8 @@ pub fn printf_f(fmt: &str, v: f64) -> Option<String> {
         } else {
             ""
         };
-        let width: usize = width.parse().unwrap_or(0);
+        // Formats come from the compiled tables; a width or precision past 64 is still capped.
+        let width: usize = width.parse::<usize>().unwrap_or(0).min(64);
         let len = sign.len() + body.len();
         let pad = width.saturating_sub(len);
         if left {
