@@ -2,8 +2,9 @@
 //!
 //! Input layout: two bytes of descriptor length (little endian, taken modulo the rest), the
 //! descriptor, then the report data. Properties: reading never panics; a value that reads
-//! also converts to physical and back without panicking; storing the logical value just read
-//! leaves the report unchanged; a stored value reads back as its low `size` bits.
+//! also converts to physical and back without panicking; the logical value lies in the
+//! declared logical range (NUT's GetValue clamps it); storing the raw bits just read leaves
+//! the report unchanged; a stored value reads back as its low `size` bits.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -28,9 +29,12 @@ fuzz_target!(|data: &[u8]| {
         let _ = format_g(physical);
         let _ = f.to_logical(physical);
 
+        let (lo, hi) = (f.logical_min.min(f.logical_max), f.logical_min.max(f.logical_max));
+        assert!((lo..=hi).contains(&logical), "logical {logical} outside {lo}..={hi}");
+
         let mut buf = report.to_vec();
-        f.store(&mut buf, logical).expect("store where a read succeeded");
-        assert_eq!(buf, report, "storing the value just read changed the report");
+        f.store(&mut buf, i64::from(raw)).expect("store where a read succeeded");
+        assert_eq!(buf, report, "storing the raw value just read changed the report");
 
         let probe = i64::from(raw) ^ 0x5a5a_5a5a;
         f.store(&mut buf, probe).expect("store where a read succeeded");

@@ -74,6 +74,13 @@ pub enum DescriptorError {
         /// Its value.
         value: u32,
     },
+    /// An Input/Output/Feature item before any Report Size: the bytes are not the start of
+    /// a descriptor (a corrupted or shifted read).
+    #[error("report descriptor malformed at byte {offset}: a data item with no Report Size before it (a corrupted or shifted read of the descriptor)")]
+    NoReportSize {
+        /// Byte offset of the item.
+        offset: usize,
+    },
     /// A reserved item type (type 3) in a short item.
     #[error("report descriptor malformed at byte {offset}: reserved item 0x{prefix:02x}")]
     Reserved {
@@ -153,6 +160,10 @@ pub struct Field {
     pub unit_exponent: i8,
     /// Main item data bits (bit 0 constant, bit 1 variable, bit 2 relative, ...).
     pub flags: u32,
+    /// The declared Logical Maximum read as a signed number was below the Logical Minimum, so
+    /// it was taken as unsigned (NUT's `assumed_LogMax`: a firmware that encoded 0..65535 as
+    /// `26 ff ff`). Vendor descriptor fixes look at it.
+    pub assumed_logical_max: bool,
 }
 
 impl Field {
@@ -203,6 +214,7 @@ struct Globals {
     page: u32,
     logical_min: i64,
     logical_max: i64,
+    assumed_logical_max: bool,
     physical_min: Option<i64>,
     physical_max: Option<i64>,
     unit: u32,
@@ -236,12 +248,22 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
             (ItemKind::Global, tag) => match tag {
                 0x04 => g.page = it.data & 0xFFFF,
                 0x14 => g.logical_min = it.signed(),
-                0x24 => g.logical_max = it.signed(),
+                0x24 => {
+                    // As NUT's parser: a maximum below the minimum is a firmware that encoded an
+                    // unsigned number in too few bytes (0..65535 as `26 ff ff`); read it unsigned.
+                    g.logical_max = it.signed();
+                    g.assumed_logical_max = g.logical_max < g.logical_min;
+                    if g.assumed_logical_max {
+                        g.logical_max = i64::from(it.data);
+                    }
+                }
                 0x34 => g.physical_min = Some(it.signed()),
                 0x44 => g.physical_max = Some(it.signed()),
                 0x54 => {
-                    let n = (it.data & 0x0F) as i8;
-                    g.unit_exponent = if n > 7 { n - 16 } else { n };
+                    // NUT reads the low byte as a signed number; 8..15 are the nibble's
+                    // negative values (-8..-1).
+                    let n = it.data as u8 as i8;
+                    g.unit_exponent = if n > 7 { (n as u8 | 0xF0) as i8 } else { n };
                 }
                 0x64 => g.unit = it.data,
                 0x74 => g.report_size = in_range(&it, "Report Size", 1, 256)?,
@@ -319,11 +341,7 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
                     _ => ReportType::Feature,
                 };
                 if g.report_size == 0 {
-                    return Err(DescriptorError::BadValue {
-                        offset: it.offset,
-                        what: "Report Size",
-                        value: 0,
-                    });
+                    return Err(DescriptorError::NoReportSize { offset: it.offset });
                 }
                 let off = offsets.entry((rt, g.report_id)).or_insert(0);
                 for i in 0..g.report_count {
@@ -352,6 +370,7 @@ pub fn parse(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
                             unit: g.unit,
                             unit_exponent: g.unit_exponent,
                             flags: it.data,
+                            assumed_logical_max: g.assumed_logical_max,
                         });
                     }
                     *off = off.saturating_add(g.report_size);
@@ -427,6 +446,32 @@ mod tests {
         assert_eq!(parse(&[0xc0]), Err(DescriptorError::UnbalancedEnd { offset: 0 }));
         assert_eq!(parse(&[0xa1, 0x01]), Err(DescriptorError::Unclosed { open: 1 }));
         assert_eq!(parse(&[0xb4]), Err(DescriptorError::PopWithoutPush { offset: 0 }));
+    }
+
+    #[test]
+    fn logical_max_below_minimum_is_read_unsigned_as_nut_does() {
+        // Logical Min 0, Logical Max `26 ff ff` (-1 signed): NUT takes it as 65535.
+        let d = parse(&[
+            0x05, 0x84, 0x75, 0x10, 0x95, 0x01, 0x15, 0x00, 0x26, 0xff, 0xff, 0x09, 0x30, 0xb1, 0x02,
+        ])
+        .expect("valid");
+        assert_eq!((d.fields[0].logical_max, d.fields[0].assumed_logical_max), (65535, true));
+        // A proper signed range is left alone.
+        let d = parse(&[0x05, 0x84, 0x75, 0x10, 0x95, 0x01, 0x15, 0x81, 0x25, 0x7f, 0x09, 0x30, 0xb1, 0x02])
+            .expect("valid");
+        assert_eq!((d.fields[0].logical_min, d.fields[0].logical_max), (-127, 127));
+        assert!(!d.fields[0].assumed_logical_max);
+    }
+
+    #[test]
+    fn unit_exponent_as_nut_reads_it() {
+        let exp = |b: u8| {
+            parse(&[0x05, 0x84, 0x75, 0x08, 0x95, 0x01, 0x55, b, 0x09, 0x30, 0xb1, 0x02])
+                .expect("valid")
+                .fields[0]
+                .unit_exponent
+        };
+        assert_eq!((exp(0x02), exp(0x0e), exp(0x08), exp(0x07)), (2, -2, -8, 7));
     }
 
     #[test]

@@ -3,7 +3,12 @@
 //! * `<stem>.hex`: the report descriptor as hex bytes separated by white space;
 //! * `<stem>.values.tsv`: `#` comments, a header, then `path type report_id offset size value
 //!   report_bytes match` rows (report bytes start with the report ID);
-//! * `<stem>.reports.txt`: `#` comments, then `report_id(decimal) <TAB> bytes` lines;
+//! * `<stem>.reports.txt`: `#` comments, then `report_id(decimal) <TAB> bytes` lines, or
+//!   typed lines `feature report 0x0c: <hex>`; `feature report 0x0c: STALL` records that the
+//!   device refuses GET_REPORT for that report;
+//! * `<stem>.interrupts.txt` (ours, optional): the interrupt-in traffic, `#` comments, then
+//!   `milliseconds <TAB> hex bytes` lines (time since the recording started listening, the
+//!   report with its id byte), in order;
 //! * `<stem>.strings.txt` (ours, optional): the device's USB string descriptors, `#` comments,
 //!   then `key <TAB> text` lines. `key` is `manufacturer`, `product` or `serial` for the
 //!   device descriptor's iManufacturer/iProduct/iSerialNumber strings, or a decimal string
@@ -142,9 +147,10 @@ pub fn parse_values_tsv(text: &str) -> Result<Vec<ValueRow>, RecordingError> {
     Ok(rows)
 }
 
-/// Parse a `.reports.txt` file into (report id, whole report bytes) pairs.
+/// Parse a `.reports.txt` file into (report id, whole report bytes) pairs (STALL lines are
+/// left out).
 pub fn parse_reports_txt(text: &str) -> Result<Vec<(u8, Vec<u8>)>, RecordingError> {
-    Ok(parse_reports_txt_lines(text)?.into_iter().map(|r| (r.id, r.bytes)).collect())
+    Ok(parse_reports_txt_lines(text)?.into_iter().filter(|r| !r.stall).map(|r| (r.id, r.bytes)).collect())
 }
 
 /// One report of a `.reports.txt` file.
@@ -157,13 +163,77 @@ pub struct ReportLine {
     pub report_type: ReportType,
     /// Report id.
     pub id: u8,
-    /// The whole report (first byte = id when ids are used).
+    /// The whole report (first byte = id when ids are used); empty for a STALL.
     pub bytes: Vec<u8>,
+    /// The device STALLed GET_REPORT for this report (`... report 0x0c: STALL`).
+    pub stall: bool,
+}
+
+/// Format a `.reports.txt` file of typed lines (`feature report 0x0c: 0c 64`, `... STALL`);
+/// `header` lines become `#` comments.
+pub fn format_reports_txt(lines: &[ReportLine], header: &[&str]) -> String {
+    let mut out = String::new();
+    for h in header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    for l in lines {
+        let what = if l.stall { "STALL".to_string() } else { to_hex(&l.bytes) };
+        out.push_str(&format!("{} report 0x{:02x}: {what}\n", l.report_type.name().to_lowercase(), l.id));
+    }
+    out
+}
+
+/// One report of a `.interrupts.txt` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterruptLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// Milliseconds since the recording started listening.
+    pub at_ms: u64,
+    /// The report as it came (first byte = id when ids are used).
+    pub bytes: Vec<u8>,
+}
+
+/// Parse a `.interrupts.txt` file; times must not go backwards.
+pub fn parse_interrupts_txt(text: &str) -> Result<Vec<InterruptLine>, RecordingError> {
+    let mut out: Vec<InterruptLine> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let ln = n + 1;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (at, hex) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| err(ln, "expected '<milliseconds> <TAB> <hex bytes>'"))?;
+        let at_ms: u64 =
+            at.trim().parse().map_err(|_| err(ln, format!("bad time '{at}': give milliseconds")))?;
+        if out.last().is_some_and(|l| l.at_ms > at_ms) {
+            return Err(err(ln, "time goes backwards: lines must be in the order the reports came"));
+        }
+        let bytes = parse_hex(hex).map_err(|e| err(ln, e.message))?;
+        if bytes.is_empty() {
+            return Err(err(ln, "no report bytes"));
+        }
+        out.push(InterruptLine { line: ln, at_ms, bytes });
+    }
+    Ok(out)
+}
+
+/// Format a `.interrupts.txt` file (the inverse of [`parse_interrupts_txt`]).
+pub fn format_interrupts_txt(lines: &[InterruptLine], header: &[&str]) -> String {
+    let mut out = String::new();
+    for h in header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    for l in lines {
+        out.push_str(&format!("{}\t{}\n", l.at_ms, to_hex(&l.bytes)));
+    }
+    out
 }
 
 /// [`parse_reports_txt`] with line numbers and types. Two line forms exist in the recordings:
 /// `<id decimal> <TAB> <hex bytes>` and `<input|feature> report 0x<id hex>: <hex>` (hex
-/// possibly without spaces, as `usbhid-dump` prints it).
+/// possibly without spaces, as `usbhid-dump` prints it, or `STALL`).
 pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -172,11 +242,13 @@ pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingE
             continue;
         }
         let lower = line.trim_start().to_ascii_lowercase();
+        let original = line.trim_start();
         let typed = ["input", "feature", "output"].iter().find_map(|t| {
             lower
                 .strip_prefix(t)
                 .and_then(|r| r.trim_start().strip_prefix("report"))
-                .map(|r| (*t, r.to_string()))
+                // The same bytes of the line as written (to_ascii_lowercase keeps lengths).
+                .map(|r| (*t, original[original.len() - r.len()..].to_string()))
         });
         if let Some((t, rest)) = typed {
             let (id, hex) = rest
@@ -185,6 +257,12 @@ pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingE
             let id = id.trim();
             let id = u8::from_str_radix(id.trim_start_matches("0x"), 16)
                 .map_err(|_| err(ln, format!("bad report id '{id}'")))?;
+            let report_type = ReportType::from_name(&format!("{}{}", &t[..1].to_uppercase(), &t[1..]))
+                .unwrap_or(ReportType::Feature);
+            if hex.trim().eq_ignore_ascii_case("stall") {
+                out.push(ReportLine { line: ln, report_type, id, bytes: Vec::new(), stall: true });
+                continue;
+            }
             let compact: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
             if !compact.len().is_multiple_of(2) || !compact.is_ascii() {
                 return Err(err(ln, "odd number of hex digits: a byte is cut"));
@@ -194,9 +272,7 @@ pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingE
                 .map(|i| u8::from_str_radix(&compact[i..i + 2], 16))
                 .collect::<Result<Vec<u8>, _>>()
                 .map_err(|_| err(ln, format!("'{}' is not hex", hex.trim())))?;
-            let report_type = ReportType::from_name(&format!("{}{}", &t[..1].to_uppercase(), &t[1..]))
-                .unwrap_or(ReportType::Feature);
-            out.push(ReportLine { line: ln, report_type, id, bytes });
+            out.push(ReportLine { line: ln, report_type, id, bytes, stall: false });
             continue;
         }
         let (id, bytes) = line
@@ -204,21 +280,44 @@ pub fn parse_reports_txt_lines(text: &str) -> Result<Vec<ReportLine>, RecordingE
             .ok_or_else(|| err(ln, "expected '<report id> <hex bytes>'"))?;
         let id: u8 = id.trim().parse().map_err(|_| err(ln, format!("bad report id '{id}'")))?;
         let bytes = parse_hex(bytes).map_err(|e| err(ln, e.message))?;
-        out.push(ReportLine { line: ln, report_type: ReportType::Feature, id, bytes });
+        out.push(ReportLine { line: ln, report_type: ReportType::Feature, id, bytes, stall: false });
     }
     Ok(out)
 }
 
-/// Check that recorded report bytes fit the descriptor: they start with the report id when
-/// the device uses ids, the report exists, and the length is what the descriptor declares.
-/// A mis-framed recording would otherwise decode to wrong values.
+/// How recorded report bytes compare with the length the descriptor declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// As declared.
+    Exact,
+    /// Fewer bytes than declared (a device quirk the driver must survive).
+    Short {
+        /// Bytes recorded (with the id byte).
+        have: usize,
+        /// Bytes declared (with the id byte).
+        want: usize,
+    },
+    /// More bytes than declared (another quirk).
+    Long {
+        /// Bytes recorded (with the id byte).
+        have: usize,
+        /// Bytes declared (with the id byte).
+        want: usize,
+    },
+}
+
+/// Check that recorded report bytes belong to the report they are filed under: they start
+/// with the report id when the device uses ids, and the report exists. A length that differs
+/// from the descriptor's is a device quirk, returned as such (real devices send short and long
+/// reports, and a recording must be able to show them); bytes of another report would
+/// decode to wrong values, so they are an error.
 pub fn check_framing(
     desc: &crate::Descriptor,
     rt: ReportType,
     id: u8,
     bytes: &[u8],
     line: usize,
-) -> Result<(), RecordingError> {
+) -> Result<Framing, RecordingError> {
     if desc.uses_report_ids && bytes.first() != Some(&id) {
         return Err(err(
             line,
@@ -233,17 +332,12 @@ pub fn check_framing(
         .or_else(|| desc.wire_length(ReportType::Feature, id))
         .or_else(|| desc.wire_length(ReportType::Input, id))
         .ok_or_else(|| err(line, format!("report 0x{id:02x} is not in the report descriptor")))?;
-    if bytes.len() != want {
-        return Err(err(
-            line,
-            format!(
-                "{} report 0x{id:02x}: {} byte(s), the descriptor says {want}",
-                if bytes.len() < want { "short" } else { "extra bytes in" },
-                bytes.len()
-            ),
-        ));
-    }
-    Ok(())
+    let have = bytes.len();
+    Ok(match have.cmp(&want) {
+        std::cmp::Ordering::Equal => Framing::Exact,
+        std::cmp::Ordering::Less => Framing::Short { have, want },
+        std::cmp::Ordering::Greater => Framing::Long { have, want },
+    })
 }
 
 /// The USB strings of a recorded device (a `.strings.txt` file).
@@ -338,6 +432,31 @@ mod tests {
         assert_eq!((typed[0].id, typed[0].bytes.clone()), (0x0b, vec![0x0b, 0x90, 0x01]));
         assert_eq!(typed[1].report_type, ReportType::Feature);
         assert!(parse_reports_txt_lines("input report 0x0b: 0b9\n").is_err());
+        let stall = parse_reports_txt_lines("# x\nfeature report 0x0c: STALL\n").expect("ok");
+        assert!(stall[0].stall && stall[0].bytes.is_empty() && stall[0].id == 0x0c);
+        assert_eq!(parse_reports_txt("feature report 0x0c: stall\n").expect("ok"), vec![]);
+    }
+
+    #[test]
+    fn reports_and_interrupts_round_trip() {
+        let lines =
+            parse_reports_txt_lines("feature report 0x0c: 0c 64\ninput report 0x01: STALL\n").expect("ok");
+        assert_eq!(parse_reports_txt_lines(&format_reports_txt(&lines, &["h"])).expect("ok"), {
+            let mut l = lines.clone();
+            l[0].line = 2;
+            l[1].line = 3;
+            l
+        });
+        let ev = parse_interrupts_txt("# h\n0\t01 25\n1500\t06 64 20\n").expect("ok");
+        assert_eq!((ev[1].at_ms, ev[1].bytes.clone()), (1500, vec![6, 0x64, 0x20]));
+        let again = parse_interrupts_txt(&format_interrupts_txt(&ev, &["h"])).expect("ok");
+        assert_eq!(
+            again.iter().map(|l| (l.at_ms, l.bytes.clone())).collect::<Vec<_>>(),
+            vec![(0, vec![1, 0x25]), (1500, vec![6, 0x64, 0x20])]
+        );
+        assert_eq!(parse_interrupts_txt("5\t01\n4\t02\n").map_err(|e| e.line), Err(2));
+        assert_eq!(parse_interrupts_txt("soon\t01\n").map_err(|e| e.line), Err(1));
+        assert_eq!(parse_interrupts_txt("5\t\n").map_err(|e| e.line), Err(1));
     }
 
     #[test]

@@ -194,30 +194,35 @@ pub fn name(usage: u32, tables: &[UsageTable]) -> Option<&'static str> {
         .find_map(|t| t.iter().find(|(u, _)| *u == usage).map(|(_, n)| *n))
 }
 
-/// Find a usage by name (the inverse of [`name`]), for subdriver tables written as paths.
+/// Find a usage by name (the inverse of [`name`]), for subdriver tables written as paths. As
+/// NUT's `string_to_path`: a name known to the tables first (compared without regard to case),
+/// else a string of hex digits (`ffff00e2`, `ff86`) is the usage itself.
 pub fn by_name(name: &str, tables: &[UsageTable]) -> Option<u32> {
-    if let Ok(v) = u32::from_str_radix(name, 16) {
-        if name.len() == 8 {
-            return Some(v);
-        }
-    }
-    tables
+    let known = tables
         .iter()
         .chain(std::iter::once(&STANDARD))
-        .find_map(|t| t.iter().find(|(_, n)| *n == name).map(|(u, _)| *u))
+        .find_map(|t| t.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(u, _)| *u));
+    if known.is_some() {
+        return known;
+    }
+    if !name.is_empty() && name.len() <= 8 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u32::from_str_radix(name, 16).ok();
+    }
+    None
 }
 
-/// NUT's path string: names joined by dots, `[n]` for index nodes, `%08x` for unknown usages.
+/// NUT's path string: names joined by dots (a table name first, even for an index node),
+/// `[n]` for index nodes, `%08x` for unknown usages.
 pub fn path_to_string(path: &[u32], tables: &[UsageTable]) -> String {
     let mut out = String::new();
     for (i, &node) in path.iter().enumerate() {
         if i > 0 {
             out.push('.');
         }
-        if node & 0xFFFF_0000 == 0x00FF_0000 {
-            out.push_str(&format!("[{}]", node & 0xFFFF));
-        } else if let Some(n) = name(node, tables) {
+        if let Some(n) = name(node, tables) {
             out.push_str(n);
+        } else if node & 0xFFFF_0000 == 0x00FF_0000 {
+            out.push_str(&format!("[{}]", node & 0xFFFF));
         } else {
             out.push_str(&format!("{node:08x}"));
         }
@@ -225,14 +230,17 @@ pub fn path_to_string(path: &[u32], tables: &[UsageTable]) -> String {
     out
 }
 
-/// Parse a path string back to nodes; `None` if a name is unknown.
+/// Parse a path string back to nodes; `None` if a part is neither a known name, nor hex
+/// digits, nor an index `[n]`.
 pub fn string_to_path(s: &str, tables: &[UsageTable]) -> Option<Vec<u32>> {
     s.split('.')
         .map(|part| {
-            if let Some(n) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
-                n.parse::<u32>().ok().map(|n| 0x00FF_0000 | n)
+            if let Some(u) = by_name(part, tables) {
+                Some(u)
+            } else if let Some(n) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+                n.parse::<u16>().ok().map(|n| 0x00FF_0000 | u32::from(n))
             } else {
-                by_name(part, tables)
+                None
             }
         })
         .collect()
@@ -249,5 +257,24 @@ mod tests {
         assert_eq!(path_to_string(&[0x0084_0004, 0xffff_00e2], &[]), "UPS.ffff00e2");
         assert_eq!(string_to_path("UPS.Flow.[4].ConfigVoltage", &[]), Some(p.to_vec()));
         assert_eq!(string_to_path("UPS.ffff00e2", &[]), Some(vec![0x0084_0004, 0xffff_00e2]));
+        // Names are matched without regard to case, as NUT's strcasecmp; short hex is a usage.
+        assert_eq!(
+            string_to_path("ups.powersummary.ff86", &[]),
+            Some(vec![0x0084_0004, 0x0084_0024, 0xff86])
+        );
+        assert_eq!(string_to_path("UPS.NoSuchName", &[]), None);
+    }
+
+    #[test]
+    fn vendor_tables_come_first() {
+        // Tripp Lite names page 0x84 usages that the standard table names differently.
+        assert_eq!(name(0x0084_0044, &[TRIPPLITE]), Some("TLCharging"));
+        assert_eq!(name(0x0084_0044, &[]), Some("ConfigActivePower"));
+        assert_eq!(by_name("TLACPresent", &[TRIPPLITE]), Some(0x0084_00d0));
+        assert_eq!(by_name("TLACPresent", &[]), None);
+        assert_eq!(by_name("APCPanelTest", &[APC]), Some(0xff86_0072));
+        // Every subdriver table is listed once by NUT's name.
+        assert_eq!(BY_SUBDRIVER.len(), 16);
+        assert!(BY_SUBDRIVER.iter().all(|(n, _)| !n.is_empty()));
     }
 }

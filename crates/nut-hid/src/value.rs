@@ -41,15 +41,25 @@ impl Field {
         Ok(v as u32)
     }
 
-    /// The logical value: the raw bits, read as two's complement when the logical minimum is
-    /// negative.
+    /// The logical value, as NUT's `GetValue` computes it: the raw bits limited to the width
+    /// the logical range needs (devices put garbage in the high bits), sign-extended when the
+    /// logical minimum is negative, then clamped to the logical range.
     pub fn logical_value(&self, data: &[u8]) -> Result<i64, ValueError> {
-        let raw = i64::from(self.raw_value(data)?);
-        if self.logical_min < 0 && self.size > 0 && self.size <= 32 && raw & (1 << (self.size - 1)) != 0 {
-            Ok(raw - (1i64 << self.size))
-        } else {
-            Ok(raw)
+        Ok(self.logical_from_raw(self.raw_value(data)?))
+    }
+
+    /// [`Field::logical_value`] from raw bits already read.
+    pub fn logical_from_raw(&self, raw: u32) -> i64 {
+        let (lmin, lmax) = (self.logical_min, self.logical_max);
+        let magnitude = |v: i64| if v >= 0 { v as u64 } else { (-(v + 1)) as u64 };
+        let widest = magnitude(lmax).max(magnitude(lmin));
+        let signbit: u64 = 1u64 << (64 - widest.leading_zeros());
+        let mask = (signbit - 1) | if lmin < 0 { signbit } else { 0 };
+        let mut v = u64::from(raw) & mask;
+        if lmin < 0 && v & signbit != 0 {
+            v |= !mask;
         }
+        (v as i64).clamp(lmin.min(lmax), lmax.max(lmin))
     }
 
     /// The value NUT prints on its `Path:` lines (physical range and unit exponent applied).
@@ -57,11 +67,12 @@ impl Field {
         Ok(self.to_physical(self.logical_value(data)?))
     }
 
-    /// Convert a logical value to the printed physical value.
+    /// Convert a logical value to the printed physical value (NUT's `logical_to_physical`, then
+    /// the unit exponent): a usable physical range maps linearly and clamps to it.
     pub fn to_physical(&self, logical: i64) -> f64 {
         let mut v = logical as f64;
-        if let Some((pmin, factor)) = self.physical_scale() {
-            v = (logical - self.logical_min) as f64 * factor + pmin;
+        if let (Some((pmin, factor)), Some(pmax)) = (self.physical_scale(), self.physical_max) {
+            v = ((logical - self.logical_min) as f64 * factor + pmin).clamp(pmin, pmax as f64);
         }
         v * 10f64.powi(self.effective_exponent())
     }
@@ -76,13 +87,18 @@ impl Field {
         }
     }
 
-    /// Convert a physical value back to the logical value to write (inverse of [`Field::to_physical`]).
+    /// Convert a physical value back to the logical value to write (NUT's
+    /// `physical_to_logical`: the inverse map truncated toward zero, clamped to the logical
+    /// range when a physical range applies).
     pub fn to_logical(&self, physical: f64) -> i64 {
-        let mut v = physical / 10f64.powi(self.effective_exponent());
-        if let Some((pmin, factor)) = self.physical_scale() {
-            v = (v - pmin) / factor + self.logical_min as f64;
+        let v = physical / 10f64.powi(self.effective_exponent());
+        match self.physical_scale() {
+            Some((pmin, factor)) => {
+                let l = ((v - pmin) / factor) as i64 + self.logical_min;
+                l.clamp(self.logical_min, self.logical_max)
+            }
+            None => v as i64,
         }
-        v.round() as i64
     }
 
     /// Write a logical value into report data at this field's position.
@@ -181,6 +197,7 @@ mod tests {
             unit: 0,
             unit_exponent: exp,
             flags: 2,
+            assumed_logical_max: false,
         }
     }
 
@@ -194,6 +211,37 @@ mod tests {
         v.unit = 0x00F0_D121;
         assert_eq!(format_g(v.value(&[0x4e, 0x05]).expect("fits")), "13.58");
         assert!(matches!(v.raw_value(&[0x4e]), Err(ValueError::ShortReport { .. })));
+    }
+
+    #[test]
+    fn logical_values_are_masked_and_clamped_as_nut_does() {
+        // 16-bit field declared 0..255: NUT drops the high byte.
+        let f = field(0, 16, 0, 255, 0);
+        assert_eq!(f.logical_value(&[0x23, 0x01]), Ok(0x23));
+        // 0..100 in 8 bits: 0x7f fits the 7-bit mask but is above the maximum: clamped.
+        let f = field(0, 8, 0, 100, 0);
+        assert_eq!(f.logical_value(&[0xff]), Ok(100));
+        // Signed -100..100: 0x9c is -100.
+        let f = field(0, 8, -100, 100, 0);
+        assert_eq!(f.logical_value(&[0x9c]), Ok(-100));
+        // No logical range declared at all (0..0): NUT reads 0.
+        assert_eq!(field(0, 8, 0, 0, 0).logical_value(&[0x42]), Ok(0));
+        // A 32-bit unsigned range with garbage in the sign-extended high bits.
+        let f = field(0, 32, 0, 0xffff, 0);
+        assert_eq!(f.logical_value(&[0x00, 0x0a, 0x08, 0x80]), Ok(0x0a00));
+    }
+
+    #[test]
+    fn physical_range_scales_clamps_and_inverts() {
+        let mut f = field(0, 8, 0, 255, 0);
+        f.physical_min = Some(0);
+        f.physical_max = Some(510);
+        assert_eq!(f.to_physical(100), 200.0);
+        assert_eq!(f.to_logical(200.0), 100);
+        // Out of the physical range on the way back: clamped to the logical range.
+        assert_eq!(f.to_logical(9999.0), 255);
+        // Truncated toward zero, as NUT's (long) cast.
+        assert_eq!(field(0, 8, 0, 255, 0).to_logical(41.9), 41);
     }
 
     #[test]

@@ -170,8 +170,24 @@ pub fn open_transport_with(
 
 /// Open a UPS with the subdriver its ids select.
 pub fn open_ups(transport: Box<dyn Transport>) -> Result<HidUps, String> {
+    open_ups_with(transport, hidups::EngineOpts::default())
+}
+
+/// [`open_ups`] with the engine options (`interruptonly`, `pollonly`, `maxreport`,
+/// `disable_fix_report_desc`).
+pub fn open_ups_with(transport: Box<dyn Transport>, opts: hidups::EngineOpts) -> Result<HidUps, String> {
     let info = transport.info();
-    HidUps::new(transport, device_table::subdriver_for(info.vendor_id, info.product_id))
+    HidUps::open(transport, device_table::subdriver_for(info.vendor_id, info.product_id), opts)
+}
+
+/// The engine options of one instance.
+pub fn engine_opts(set: &Settings, flag: impl Fn(&str) -> bool) -> hidups::EngineOpts {
+    hidups::EngineOpts {
+        interrupt_only: set.poll.interruptonly,
+        use_interrupts: !set.poll.pollonly,
+        disable_fix_report_desc: flag("disable_fix_report_desc"),
+        maxreport: flag("maxreport"),
+    }
 }
 
 fn policy_level(l: f64) -> String {
@@ -183,11 +199,26 @@ struct UsbHid {
     session: Option<Session>,
 }
 
-/// Publish a snapshot: the variables, then `ups.alarm` and `ups.status` through the
-/// framework's status helpers.
+/// Publish a snapshot: the variables with their flags, lengths and enumerated values, then
+/// `ups.alarm` and `ups.status` through the framework's status helpers.
 pub fn publish(state: &mut State, s: &hidups::Snapshot) {
     for (k, v) in &s.vars {
         state.set_info(k, v);
+    }
+    for g in &s.gone {
+        state.del_info(g);
+    }
+    for (k, m) in &s.meta {
+        if state.get_info(k).is_none() {
+            continue;
+        }
+        state.set_flags(k, Flags { rw: m.rw, string: m.string, number: false });
+        if let Some(aux) = m.aux {
+            state.set_aux(k, aux);
+        }
+        for e in &m.enums {
+            state.add_enum(k, e);
+        }
     }
     // Through the framework's helpers, as NUT's usbhid-ups: alarms first, then the status
     // (which gets ALARM while an alarm is set, and ignorelb / the CHRG-DISCHRG fallback).
@@ -263,7 +294,7 @@ impl Driver for UsbHid {
         let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates, &set.usb)
             .map_err(DriverError::Device)?;
         warn_if_not_reopenable(ctx, &t.info());
-        let mut ups = open_ups(t).map_err(DriverError::Device)?;
+        let mut ups = open_ups_with(t, engine_opts(&set, |k| ctx.flag(k))).map_err(DriverError::Device)?;
         ups.policy = set.policy.clone();
         if let Some(l) = set.policy.lowbatt {
             // Tell the UPS too when it lets us; the driver raises LB itself either way.
@@ -278,10 +309,6 @@ impl Driver for UsbHid {
         }
         if let Some(d) = ctx.value("ondelay") {
             ups.ondelay = d.to_string();
-        }
-        for (name, len) in ups.writable() {
-            state.set_flags(name, Flags { rw: true, string: true, number: false });
-            state.set_aux(name, len as i64);
         }
         // NUT publishes the full-update period even when it is the default.
         let pollfreq = ctx.value("pollfreq").unwrap_or("30");
@@ -298,11 +325,6 @@ impl Driver for UsbHid {
         }
         for c in cmds {
             state.add_cmd(c);
-        }
-        // Writable flags are set after the first values exist so that they stick.
-        for (name, len) in session.ups.writable() {
-            state.set_flags(name, Flags { rw: true, string: true, number: false });
-            state.set_aux(name, len as i64);
         }
         state.data_ok();
         self.session = Some(session);
@@ -333,9 +355,9 @@ impl Driver for UsbHid {
         }
     }
 
-    fn instcmd(&mut self, cmd: &str, _param: Option<&str>, _state: &mut State) -> CmdResult {
+    fn instcmd(&mut self, cmd: &str, param: Option<&str>, _state: &mut State) -> CmdResult {
         match self.session.as_mut() {
-            Some(s) => result(s.ups.instcmd(cmd)),
+            Some(s) => result(s.ups.instcmd_with(cmd, param)),
             None => CmdResult::Failed,
         }
     }
@@ -367,8 +389,8 @@ impl Driver for UsbHid {
 }
 
 /// Command-line-only modes (no ups.conf, as NUT's explore): `-s NAME -x port=<recording.hex
-/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>` writes the device
-/// as a recording (`.hex`, `.values.tsv`, `.strings.txt`) for bug reports.
+/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>
+/// [-x record_seconds=N]` writes the device as a recording (see [`record`]) for bug reports.
 fn cli_tools(args: &[String]) -> Option<ExitCode> {
     let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:");
     let xs = p.values('x');
@@ -376,6 +398,10 @@ fn cli_tools(args: &[String]) -> Option<ExitCode> {
     if !xs.contains(&"explore") && record.is_none() {
         return None;
     }
+    // Warnings (report quirks, descriptor fixes) on stderr; -D for debug lines.
+    let dashd =
+        args[1..].iter().filter(|a| a.starts_with("-D")).map(|a| a.matches('D').count()).sum::<usize>();
+    nut_daemon::log::init("usbhid-ups", u8::try_from(dashd).unwrap_or(u8::MAX));
     let mut port = "auto".to_string();
     let mut opts: Vec<(&'static str, String)> = Vec::new();
     let mut allow_duplicates = false;
@@ -402,14 +428,29 @@ fn cli_tools(args: &[String]) -> Option<ExitCode> {
         let info = ups.transport().info();
         let arg = Path::new(&arg);
         let stem = record::stem(arg, arg.is_dir(), info.vendor_id, info.product_id, info.product.as_deref());
-        let res =
-            record::capture(&mut ups, &port).map_err(|e| format!("can't read the device: {e}")).and_then(
-                |f| record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display())),
+        let seconds = xs.iter().find_map(|x| x.strip_prefix("record_seconds="));
+        let listen = match record::listen_time(seconds) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("usbhid-ups: {e}");
+                return Some(ExitCode::FAILURE);
+            }
+        };
+        if !listen.is_zero() {
+            println!(
+                "Listening to the interrupt pipe for {} s (-x record_seconds=N to change)",
+                listen.as_secs()
             );
+        }
+        let res = record::capture_listening(&mut ups, &port, (!listen.is_zero()).then_some(listen))
+            .map_err(|e| format!("can't read the device: {e}"))
+            .and_then(|f| {
+                record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display()))
+            });
         return Some(match res {
             Ok(hex) => {
                 println!(
-                    "Recorded to {} (+ .values.tsv, .strings.txt); replay with port = {}",
+                    "Recorded to {} (+ .reports.txt, .values.tsv, .strings.txt, .interrupts.txt); replay with port = {}",
                     hex.display(),
                     hex.display()
                 );

@@ -2,10 +2,13 @@
 //! once, and the same device is reopened with backoff (1, 2, 4 ... 30 s) until it answers; each
 //! state change is logged once.
 //!
-//! Each poll first drains the interrupt-in pipe (unless `pollonly`): the events patch the last
-//! known values. Then it reads the device: a full walk every `pollfreq`, after a reconnect and
+//! Each poll first drains the interrupt-in pipe (unless `pollonly`): the events set the values
+//! they carry. Then it reads the device: a full walk every `pollfreq`, after a reconnect and
 //! after a command or write; a quick walk (status reports only) otherwise; no reads at all
-//! after the first full walk with `interruptonly`.
+//! after the first full walk with `interruptonly`. A report the device refuses or mangles
+//! loses only its own values (see [`crate::hidups::Quirk`]); a walk that reads nothing, a
+//! vanished device or a silent interrupt pipe (`interrupt_pipe_no_events_tolerance`) mark the
+//! data stale and reopen the device.
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +30,12 @@ pub struct PollOpts {
     /// At most this many interrupt reports are read per poll (a chatty device can't starve
     /// the socket).
     pub max_events: usize,
+    /// `interrupt_pipe_no_events_tolerance`: after more than this many polls in a row without
+    /// any interrupt report the device is reopened (frozen controllers); `None` = never
+    /// (NUT's -1).
+    pub no_events_tolerance: Option<u64>,
+    /// `waitbeforereconnect`: after the device fails, wait this long before reopening it.
+    pub wait_before_reconnect: Duration,
 }
 
 impl Default for PollOpts {
@@ -37,6 +46,8 @@ impl Default for PollOpts {
             interruptonly: false,
             interrupt_wait: Duration::from_millis(100),
             max_events: 32,
+            no_events_tolerance: None,
+            wait_before_reconnect: Duration::ZERO,
         }
     }
 }
@@ -72,6 +83,8 @@ pub struct Session {
     pub reconnect: nut_driver::reconnect::Reconnect,
     /// UPS name, for the reconnection messages.
     pub upsname: String,
+    /// Polls in a row that brought no interrupt report.
+    no_events: u64,
 }
 
 impl Session {
@@ -93,6 +106,7 @@ impl Session {
             last_walk: None,
             reconnect: nut_driver::reconnect::Reconnect::default(),
             upsname: String::new(),
+            no_events: 0,
         }
     }
 
@@ -128,9 +142,26 @@ impl Session {
             }
         }
         if !self.opts.pollonly {
-            if let Err(e) = self.read_events() {
-                self.fail(now, &e);
-                return Poll::Stale;
+            match self.read_events() {
+                Ok(0) => {
+                    self.no_events += 1;
+                    if self.opts.no_events_tolerance.is_some_and(|t| self.no_events > t) {
+                        tracing::warn!(
+                            "Got 0 HID objects {} times in a row (interrupt_pipe_no_events_tolerance is {}): \
+                             reconnecting",
+                            self.no_events,
+                            self.opts.no_events_tolerance.unwrap_or_default()
+                        );
+                        self.no_events = 0;
+                        self.fail(now, &TransportError::Io("the interrupt pipe is silent".into()));
+                        return Poll::Stale;
+                    }
+                }
+                Ok(_) => self.no_events = 0,
+                Err(e) => {
+                    self.fail(now, &e);
+                    return Poll::Stale;
+                }
             }
         }
         let full_due = self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.opts.pollfreq);
@@ -150,7 +181,8 @@ impl Session {
             self.last_full = Some(now);
         }
         self.last_walk = Some(walk);
-        let snap = self.ups.snapshot();
+        let snap = self.ups.snapshot_at(now);
+        self.discharge_log.hovercharge = self.ups.policy.onlinedischarge_log_throttle_hovercharge;
         let charge = snap.vars.get("battery.charge").map(String::as_str);
         if self.discharge_log.should_log(snap.unexplained_online_discharge, now, charge) {
             tracing::warn!(
@@ -163,6 +195,7 @@ impl Session {
 
     /// Drain the interrupt pipe: wait up to `interrupt_wait` for the first report, then take
     /// what is already queued. Reports that do not fit the descriptor are logged and skipped.
+    /// Returns how many reports arrived.
     fn read_events(&mut self) -> Result<usize, TransportError> {
         let mut n = 0;
         let mut wait = self.opts.interrupt_wait;
@@ -172,8 +205,9 @@ impl Session {
                 Ok(None) | Err(TransportError::Timeout) => break,
                 Err(e) => return Err(e),
             };
+            n += 1;
             match self.ups.apply_event(&report) {
-                Ok(k) => n += k,
+                Ok(k) => tracing::trace!("interrupt report set {k} value(s)"),
                 Err(e) => tracing::debug!("ignoring interrupt report: {e}"),
             }
             wait = Duration::from_millis(1);
@@ -186,7 +220,8 @@ impl Session {
             tracing::warn!("UPS communication lost ({e}): data marked stale, reconnecting");
         }
         self.failing = true;
-        // The first retry is at the next poll; drops are usually short (a USB reset).
-        self.next_try = Some(now);
+        // The first retry is at the next poll (drops are usually short, a USB reset), or
+        // after `waitbeforereconnect`.
+        self.next_try = Some(now + self.opts.wait_before_reconnect);
     }
 }

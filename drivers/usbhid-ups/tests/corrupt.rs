@@ -61,20 +61,24 @@ fn tsv() -> String {
 }
 
 #[test]
-fn wrong_report_id_short_and_extra_bytes_name_file_and_line() {
+fn bytes_of_another_report_name_file_and_line() {
     let line = first_row_line(&tsv());
-    for (edit, needle) in [
-        (
-            Box::new(|b: &str| format!("21{}", &b[2..])) as Box<dyn Fn(&str) -> String>,
-            "belong to another report",
-        ),
-        (Box::new(|b: &str| b[..b.len() - 3].to_string()), "short report 0x20"),
-        (Box::new(|b: &str| format!("{b} 00")), "extra bytes in report 0x20"),
+    let (_d, hex) = copy_with("values.tsv", |t| edit_first_row(t, |b| format!("21{}", &b[2..])));
+    let e = run(&hex).expect_err("must be rejected");
+    assert!(e.contains(&format!("values.tsv:line {line}:")), "{e}");
+    assert!(e.contains("belong to another report"), "{e}");
+}
+
+#[test]
+fn short_and_long_recorded_reports_are_served_as_device_quirks() {
+    // A recording may show a report shorter or longer than declared: that is what some
+    // devices send, so the replay serves it and the driver copes (see tests/quirks.rs).
+    for edit in [
+        Box::new(|b: &str| b[..b.len() - 3].to_string()) as Box<dyn Fn(&str) -> String>,
+        Box::new(|b: &str| format!("{b} 00")),
     ] {
         let (_d, hex) = copy_with("values.tsv", |t| edit_first_row(t, &edit));
-        let e = run(&hex).expect_err("must be rejected");
-        assert!(e.contains(&format!("values.tsv:line {line}:")), "{e}");
-        assert!(e.contains(needle), "{e}");
+        assert!(matches!(run(&hex), Ok(Poll::Data(_))));
     }
 }
 
@@ -83,12 +87,12 @@ fn reports_txt_misframed() {
     let (_d, hex) = copy_with("reports.txt", |t| t.replacen("\n6\t06 64", "\n6\t07 64", 1));
     let e = run(&hex).expect_err("rejected");
     assert!(e.contains("reports.txt:line") && e.contains("another report"), "{e}");
-    let (_d, hex) = copy_with("reports.txt", |t| t.replacen("\n8\t08 14", "\n8\t08", 1));
-    let e = run(&hex).expect_err("rejected");
-    assert!(e.contains("short report 0x08"), "{e}");
     let (_d, hex) = copy_with("reports.txt", |t| t.replacen("\n8\t08 14", "\n200\tc8 14", 1));
     let e = run(&hex).expect_err("rejected");
     assert!(e.contains("0xc8 is not in the report descriptor"), "{e}");
+    let (_d, hex) = copy_with("reports.txt", |t| format!("{t}feature report 0x08: STOP\n"));
+    let e = run(&hex).expect_err("rejected");
+    assert!(e.contains("reports.txt:line") && e.contains("'STOP' is not hex"), "{e}");
 }
 
 #[test]

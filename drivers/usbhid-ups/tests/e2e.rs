@@ -142,13 +142,16 @@ fn replayed_eaton_3s_through_upsd_shows_the_ddl_variables() {
         "ups.model",
         "ups.productid",
         "ups.serial",
-        "ups.status",
         "ups.timer.shutdown",
         "ups.timer.start",
         "ups.vendorid",
     ] {
         assert_eq!(got.get(k), ddl.get(k), "{k}");
     }
+    // The dump (NUT 2.6.5) says "OL CHRG" at 100 % charge; NUT 2.8.5 only believes Charging
+    // below 100 % when the UPS reports neither FullyCharged nor its absence, as this one.
+    assert_eq!(ddl.get("ups.status").map(String::as_str), Some("OL CHRG"));
+    assert_eq!(got.get("ups.status").map(String::as_str), Some("OL"));
     // Values that differ by model come from the 3S 700's reports, decoded as NUT decoded them.
     for (k, v) in [
         ("ups.power.nominal", "700"),

@@ -84,7 +84,8 @@ fn cyberpower_output_collection() {
 #[test]
 fn tripp_lite_converter_status() {
     let (mut s, faults) = open("09ae-3016-tripp-lite-ups.hex");
-    assert_eq!(poll(&mut s).status, "OL");
+    // The recording lacks PowerSummary report 0x32 (the power state): NUT sets no OL/OB then.
+    assert_eq!(poll(&mut s).status, "");
     check_bits(
         &mut s,
         &faults,
@@ -102,7 +103,8 @@ fn tripp_lite_converter_status() {
 fn liebert_gxt4_flat_power_summary() {
     let (mut s, faults) = open("10af-0000-liebert-gxt4.hex");
     let snap = poll(&mut s);
-    assert_eq!(snap.status, "OL CHRG");
+    // Charging at 100 % without a FullyCharged bit: NUT 2.8.5 shows no CHRG.
+    assert_eq!(snap.status, "OL");
     expect(&snap, &[("battery.charge", "100"), ("battery.charge.low", "20")]);
     set(&mut s, &faults, "UPS.PowerSummary.ACPresent", 0);
     set(&mut s, &faults, "UPS.PowerSummary.Charging", 0);

@@ -31,9 +31,14 @@ pub enum Conv {
     ApcDate,
     /// Kelvin to degrees Celsius.
     KelvinToCelsius,
-    /// A status bit: a non-zero value sets it.
+    /// A status bit as NUT's `<bit>_info` tables: 1 sets it, 0 clears it (other values
+    /// change nothing). Two bits follow NUT's special tables: [`StatusBit::Online`] is
+    /// `online_info` (0 means "offline", setting [`StatusBit::Offline`]) and
+    /// [`StatusBit::FullyCharged`] is `fullycharged_info` (0 sets
+    /// [`StatusBit::NotFullyCharged`]).
     Status(StatusBit),
-    /// A status bit that a zero value sets (for example ACPresent=0 is "on battery").
+    /// A status bit that a zero value sets and a one clears (NUT's `off_info`,
+    /// `nobattery_info`: BatteryPresent=0 means "no battery").
     StatusIfZero(StatusBit),
     /// NUT's boolean lookup tables (`{ 1, "online" }, { 0, "!online" }`): for each listed
     /// value, the bits it sets (`true`) or clears (`false`); unlisted values change nothing.
@@ -129,8 +134,60 @@ pub enum StatusBit {
     VoltageRange,
     /// Input frequency out of range.
     FrequencyRange,
-    /// Emergency stop.
+    /// Emergency stop (not a NUT status bit: NUT's mge table raises the alarm text
+    /// "Emergency stop!" from it, and so does the engine).
     EmergencyStop,
+}
+
+impl StatusBit {
+    /// NUT's name for the bit in `process_boolean_info` (`online`, `dischrg` ...); the
+    /// aliases [`StatusBit::Bypass`] and [`StatusBit::InternalFailure`] give the name of the
+    /// bit they stand for (`bypassauto`, `commfault`).
+    pub fn nut_name(self) -> &'static str {
+        use StatusBit::*;
+        match self {
+            Online => "online",
+            Offline => "offline",
+            Discharging => "dischrg",
+            Charging => "chrg",
+            LowBatt => "lowbatt",
+            Overload => "overload",
+            ReplaceBatt => "replacebatt",
+            ShutdownImminent => "shutdownimm",
+            Trim => "trim",
+            Boost => "boost",
+            Bypass | BypassAuto => "bypassauto",
+            BypassManual => "bypassman",
+            EcoMode => "ecomode",
+            EssMode => "essmode",
+            Off => "off",
+            Calibration => "cal",
+            Overheat => "overheat",
+            InternalFailure | CommFault => "commfault",
+            Depleted => "depleted",
+            TimeLimitExpired => "timelimitexp",
+            FullyCharged => "fullycharged",
+            NotFullyCharged => "notfullycharged",
+            AwaitingPower => "awaitingpower",
+            FanFailure => "fanfail",
+            NoBattery => "nobattery",
+            BattVoltLow => "battvoltlo",
+            BattVoltHigh => "battvolthi",
+            ChargerFail => "chargerfail",
+            VoltageRange => "vrange",
+            FrequencyRange => "frange",
+            EmergencyStop => "emergencystop",
+        }
+    }
+
+    /// The bit NUT tracks for this one (the aliases map to the bit they stand for).
+    pub fn canonical(self) -> StatusBit {
+        match self {
+            StatusBit::Bypass => StatusBit::BypassAuto,
+            StatusBit::InternalFailure => StatusBit::CommFault,
+            b => b,
+        }
+    }
 }
 
 /// Variable flags (NUT's `HU_FLAG_*` and `ST_FLAG_*`).
@@ -189,8 +246,14 @@ pub struct CmdMap {
     pub cmd: &'static str,
     /// HID path to write.
     pub path: &'static str,
-    /// Value to write; `offdelay`/`ondelay` mean the configured delays.
+    /// Value to write (NUT's `dfl`), used when the command comes without a parameter;
+    /// `offdelay`/`ondelay` mean the current `ups.delay.shutdown`/`ups.delay.start`; `""` is
+    /// NUT's NULL (only a conversion's `nuf` can make a value of it).
     pub value: &'static str,
+    /// NUT's `hid2info` of a command entry: a [`Conv::Lookup`] turns the value (a word) into
+    /// the number written, a [`Conv::Fun`] with a `nuf` computes it. `None`: the value is a
+    /// number.
+    pub conv: Option<Conv>,
 }
 
 /// A subdriver: identification, usage names and its tables.
@@ -275,7 +338,36 @@ pub const fn fun(var: &'static str, path: &'static str, f: ConvFn) -> VarMap {
 
 /// Shorthand for a command.
 pub const fn cmd(cmd: &'static str, path: &'static str, value: &'static str) -> CmdMap {
-    CmdMap { cmd, path, value }
+    CmdMap { cmd, path, value, conv: None }
+}
+
+/// Shorthand for a command whose value goes through a conversion (NUT's command entries with
+/// a lookup table or `nuf` function, e.g. `eaton_input_eco_mode_auto_on_off_info`).
+pub const fn cmd_conv(cmd: &'static str, path: &'static str, value: &'static str, conv: Conv) -> CmdMap {
+    CmdMap { cmd, path, value, conv: Some(conv) }
+}
+
+/// NUT's `hex_conversion`: the value as 8 hex digits.
+pub const HEX: ConvFn = ConvFn { name: "hex_conversion", fun: conv_fns::hex, nuf: None };
+/// NUT's `divide_by_10_conversion`: value / 10 with one decimal.
+pub const DIV10: ConvFn = ConvFn { name: "divide_by_10_conversion", fun: conv_fns::div10, nuf: None };
+/// NUT's `divide_by_100_conversion`: value / 100 with one decimal.
+pub const DIV100: ConvFn = ConvFn { name: "divide_by_100_conversion", fun: conv_fns::div100, nuf: None };
+
+/// The conversion functions of NUT's usbhid-ups.c that vendor tables share.
+pub mod conv_fns {
+    /// `hex_conversion_fun`.
+    pub fn hex(v: f64) -> Option<String> {
+        Some(format!("{:08x}", v as i64 as u64))
+    }
+    /// `divide_by_10_conversion_fun`.
+    pub fn div10(v: f64) -> Option<String> {
+        Some(format!("{:.1}", v * 0.1))
+    }
+    /// `divide_by_100_conversion_fun`.
+    pub fn div100(v: f64) -> Option<String> {
+        Some(format!("{:.1}", v * 0.01))
+    }
 }
 
 /// Beeper states of AudibleAlarmControl.

@@ -59,6 +59,9 @@ impl Matcher {
     }
 }
 
+/// Bytes read per interrupt transfer (NUT's SMALLBUF).
+pub const INTERRUPT_BUFFER: usize = 512;
+
 /// An open HID device.
 pub struct Usb {
     handle: DeviceHandle<Context>,
@@ -71,6 +74,7 @@ pub struct Usb {
     accept: fn(u16, u16) -> bool,
     allow_duplicates: bool,
     opts: UsbOpts,
+    interrupt_size: Option<usize>,
 }
 
 /// What the claim uses: from the descriptors, or from the `usb_*` options.
@@ -365,7 +369,19 @@ impl Usb {
             );
         }
         let desc_index = opts.desc_index.unwrap_or(0);
-        Ok(Usb { handle, info, iface, ep_in, desc_len, desc_index, matcher, accept, allow_duplicates, opts })
+        Ok(Usb {
+            handle,
+            info,
+            iface,
+            ep_in,
+            desc_len,
+            desc_index,
+            matcher,
+            accept,
+            allow_duplicates,
+            opts,
+            interrupt_size: None,
+        })
     }
 }
 
@@ -415,19 +431,31 @@ impl Transport for Usb {
             std::thread::sleep(timeout);
             return Ok(None);
         };
-        let mut buf = vec![0u8; 64];
+        // NUT's buffer (SMALLBUF): room for reports longer than the descriptor says, which the
+        // engine truncates; a transfer larger still is dropped, not a reason to reconnect.
+        let size =
+            self.interrupt_size.filter(|n| *n > 0 && *n < INTERRUPT_BUFFER).unwrap_or(INTERRUPT_BUFFER);
+        let mut buf = vec![0u8; size];
         match self.handle.read_interrupt(ep, &mut buf, timeout) {
             Ok(n) => {
                 buf.truncate(n);
                 Ok(Some(buf))
             }
             Err(rusb::Error::Timeout) => Ok(None),
+            Err(rusb::Error::Overflow) => {
+                tracing::debug!("interrupt transfer larger than {INTERRUPT_BUFFER} bytes: dropped");
+                Ok(None)
+            }
             Err(e) => Err(map_err(e)),
         }
     }
 
     fn string(&mut self, index: u8) -> Result<String, TransportError> {
         self.handle.read_string_descriptor_ascii(index).map_err(map_err)
+    }
+
+    fn set_interrupt_size(&mut self, size: Option<usize>) {
+        self.interrupt_size = size;
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {

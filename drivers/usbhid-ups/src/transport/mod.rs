@@ -62,6 +62,9 @@ pub trait Transport: Send {
     fn string(&mut self, index: u8) -> Result<String, TransportError>;
     /// Reopen the same device after a failure.
     fn reconnect(&mut self) -> Result<(), TransportError>;
+    /// NUT's `interruptsize`: read at most this many bytes per interrupt transfer (some
+    /// Powercom units need 8); `None`: the default buffer.
+    fn set_interrupt_size(&mut self, _size: Option<usize>) {}
 }
 
 /// A placeholder transport that always fails (used while swapping transports).

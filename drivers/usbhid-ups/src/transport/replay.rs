@@ -1,11 +1,14 @@
 //! Plays back a recorded device: `port = <recording>.hex` plus the files beside it with the
-//! same stem (`.reports.txt`, `.values.tsv`, optional `.strings.txt`). Faults can be injected
-//! to test recovery: disconnects, stalls, short reads and garbage.
+//! same stem (`.reports.txt`, `.values.tsv`, optional `.strings.txt` and `.interrupts.txt`).
+//! GET_REPORT answers what was recorded, short or long reports as they were; a report recorded
+//! as `STALL` (or not recorded at all) is refused as a device refuses it; the interrupt
+//! reports come back on the recorded schedule (counted from the first interrupt read). Faults
+//! can be injected to test recovery: disconnects, stalls, short reads and garbage.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nut_hid::{recording, ReportType};
 
@@ -113,9 +116,14 @@ pub enum ReplayError {
 pub struct Replay {
     descriptor: Vec<u8>,
     reports: HashMap<(ReportType, u8), Vec<u8>>,
+    stalls: HashSet<(ReportType, u8)>,
     strings: HashMap<u8, String>,
     info: DeviceInfo,
     faults: FaultInjector,
+    /// Recorded interrupt reports, due at (milliseconds after the first interrupt read).
+    timed: VecDeque<(u64, Vec<u8>)>,
+    started: Option<Instant>,
+    interrupt_size: Option<usize>,
 }
 
 fn read(path: &Path) -> Result<String, ReplayError> {
@@ -141,16 +149,25 @@ impl Replay {
         // Report bytes are checked against the descriptor when it parses (when it does not,
         // opening the UPS reports that).
         let parsed = nut_hid::parse(&descriptor).ok();
+        // Short and long reports are served as recorded: the driver must cope with them.
         let frame = |path: &Path, rt, id, bytes: &[u8], line| match &parsed {
             Some(d) => recording::check_framing(d, rt, id, bytes, line)
+                .map(|_| ())
                 .map_err(|err| ReplayError::Format { path: path.to_path_buf(), err }),
             None => Ok(()),
         };
+        let mut stalls = HashSet::new();
         let rpt = companion("reports.txt");
         if rpt.exists() {
             let list = recording::parse_reports_txt_lines(&read(&rpt)?)
                 .map_err(|err| ReplayError::Format { path: rpt.clone(), err })?;
             for r in list {
+                if r.stall {
+                    if !reports.contains_key(&(r.report_type, r.id)) {
+                        stalls.insert((r.report_type, r.id));
+                    }
+                    continue;
+                }
                 frame(&rpt, r.report_type, r.id, &r.bytes, r.line)?;
                 reports.entry((r.report_type, r.id)).or_insert(r.bytes);
             }
@@ -161,8 +178,17 @@ impl Replay {
                 .map_err(|err| ReplayError::Format { path: tsv.clone(), err })?;
             for r in rows {
                 frame(&tsv, r.report_type, r.report_id, &r.report_bytes, r.line)?;
-                reports.entry((r.report_type, r.report_id)).or_insert(r.report_bytes);
+                if !stalls.contains(&(r.report_type, r.report_id)) {
+                    reports.entry((r.report_type, r.report_id)).or_insert(r.report_bytes);
+                }
             }
+        }
+        let mut timed = VecDeque::new();
+        let ints = companion("interrupts.txt");
+        if ints.exists() {
+            let list = recording::parse_interrupts_txt(&read(&ints)?)
+                .map_err(|err| ReplayError::Format { path: ints.clone(), err })?;
+            timed.extend(list.into_iter().map(|l| (l.at_ms, l.bytes)));
         }
         let mut info = DeviceInfo {
             vendor_id,
@@ -181,7 +207,17 @@ impl Replay {
             info.serial = parsed.serial;
             strings.extend(parsed.by_index);
         }
-        Ok(Replay { descriptor, reports, strings, info, faults: FaultInjector::default() })
+        Ok(Replay {
+            descriptor,
+            reports,
+            stalls,
+            strings,
+            info,
+            faults: FaultInjector::default(),
+            timed,
+            started: None,
+            interrupt_size: None,
+        })
     }
 
     /// The handle to inject faults.
@@ -218,6 +254,9 @@ impl Transport for Replay {
         let fault = self.check()?;
         if let Ok(mut s) = self.faults.0.lock() {
             s.report_reads += 1;
+        }
+        if self.stalls.contains(&(rt, id)) {
+            return Err(TransportError::NotSupported);
         }
         // A device answers an Input GET_REPORT with the same bytes as the Feature report of
         // that id on the units recorded here; the logs often only have one of them.
@@ -258,16 +297,35 @@ impl Transport for Replay {
             }
             Err(_) => None,
         };
-        if event.is_none() {
-            // No queued event: behave like an idle interrupt pipe (briefly, tests run fast).
-            std::thread::sleep(timeout.min(Duration::from_millis(5)));
+        let cut = |r: Vec<u8>| match self.interrupt_size {
+            Some(n) if n > 0 && r.len() > n => r[..n].to_vec(),
+            _ => r,
+        };
+        if let Some(e) = event {
+            return Ok(Some(cut(e)));
         }
-        Ok(event)
+        // The recorded traffic, on its schedule.
+        let t0 = *self.started.get_or_insert_with(Instant::now);
+        if let Some(&(at, _)) = self.timed.front() {
+            let due = t0 + Duration::from_millis(at);
+            let now = Instant::now();
+            if due <= now + timeout {
+                std::thread::sleep(due.saturating_duration_since(now));
+                return Ok(self.timed.pop_front().map(|(_, r)| cut(r)));
+            }
+        }
+        // Nothing due: behave like an idle interrupt pipe (briefly, tests run fast).
+        std::thread::sleep(timeout.min(Duration::from_millis(5)));
+        Ok(None)
     }
 
     fn string(&mut self, index: u8) -> Result<String, TransportError> {
         self.check()?;
         self.strings.get(&index).cloned().ok_or(TransportError::NotSupported)
+    }
+
+    fn set_interrupt_size(&mut self, size: Option<usize>) {
+        self.interrupt_size = size;
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {
