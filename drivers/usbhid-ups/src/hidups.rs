@@ -9,6 +9,19 @@ use crate::policy::{self, Policy};
 use crate::subdrivers::{flag, Conv, StatusBit, Subdriver, VarMap};
 use crate::transport::{Transport, TransportError};
 
+/// Options the engine acts on, from the driver's options and the device table's claim.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HidContext {
+    /// `maxreport` (or NUT's APC Back-UPS check): GET_REPORT asks for
+    /// [`MAX_REPORT_REQUEST`] bytes instead of the descriptor's report length.
+    pub max_report: bool,
+    /// `disable_fix_report_desc`: do not apply the subdriver's `fix_report_desc`.
+    pub disable_fix_report_desc: bool,
+}
+
+/// The GET_REPORT length asked for with `maxreport`.
+pub const MAX_REPORT_REQUEST: usize = 255;
+
 /// Everything one update publishes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -51,6 +64,8 @@ pub struct HidUps {
     pub ondelay: String,
     /// How status bits become `ups.status` (NUT's status options).
     pub policy: Policy,
+    /// Options the engine acts on (`maxreport`, `disable_fix_report_desc`).
+    pub context: HidContext,
     strings: HashMap<u8, Option<String>>,
     paths: HashMap<String, usize>,
     /// The last known data of every report read (without the id byte); `None` = the device
@@ -103,7 +118,16 @@ pub fn printf_f(fmt: &str, v: f64) -> String {
 
 impl HidUps {
     /// Read and parse the descriptor; pick the subdriver by the device's ids.
-    pub fn new(mut transport: Box<dyn Transport>, subdriver: &'static Subdriver) -> Result<HidUps, String> {
+    pub fn new(transport: Box<dyn Transport>, subdriver: &'static Subdriver) -> Result<HidUps, String> {
+        HidUps::with_context(transport, subdriver, HidContext::default())
+    }
+
+    /// [`HidUps::new`] with the options the engine acts on.
+    pub fn with_context(
+        mut transport: Box<dyn Transport>,
+        subdriver: &'static Subdriver,
+        context: HidContext,
+    ) -> Result<HidUps, String> {
         let bytes =
             transport.descriptor().map_err(|e| format!("can't read the HID report descriptor: {e}"))?;
         let descriptor = parse(&bytes).map_err(|e| e.to_string())?;
@@ -128,6 +152,7 @@ impl HidUps {
             offdelay: "20".into(),
             ondelay: "30".into(),
             policy: Policy::default(),
+            context,
             strings: HashMap::new(),
             paths,
             last: HashMap::new(),
@@ -144,7 +169,7 @@ impl HidUps {
             let t = std::mem::replace(&mut self.transport, Box::new(crate::transport::Dead));
             let (off, on) = (self.offdelay.clone(), self.ondelay.clone());
             let policy = self.policy.clone();
-            *self = HidUps::new(t, self.subdriver)?;
+            *self = HidUps::with_context(t, self.subdriver, self.context)?;
             self.offdelay = off;
             self.ondelay = on;
             self.policy = policy;
@@ -167,7 +192,9 @@ impl HidUps {
     /// Read one report and check it is the one asked for (id byte and length).
     pub fn read_report(&mut self, rt: ReportType, id: u8) -> Result<Vec<u8>, TransportError> {
         let len = self.descriptor.wire_length(rt, id).unwrap_or(64);
-        let bytes = self.transport.get_report(rt, id, len)?;
+        // `maxreport`: ask for a whole buffer, for firmware that sends more than it describes.
+        let ask = if self.context.max_report { len.max(MAX_REPORT_REQUEST) } else { len };
+        let bytes = self.transport.get_report(rt, id, ask)?;
         let ids = self.descriptor.uses_report_ids;
         if ids && bytes.first() != Some(&id) {
             return Err(TransportError::Io(format!(

@@ -95,20 +95,33 @@ pub fn status(bits: &BTreeMap<StatusBit, bool>, vars: &BTreeMap<String, String>,
 /// NUT's default repeat period for the OL + DISCHRG warning when the UPS reports no charge.
 pub const DEFAULT_THROTTLE: Duration = Duration::from_secs(30);
 
-/// When to repeat the "online and discharging" warning (`onlinedischarge_log_throttle_sec`):
-/// always on entering the state; then every N seconds (N = 0: at every update); a negative N
-/// never repeats. Unset: when `battery.charge` changes if the UPS reports it, else every 30 s.
-#[derive(Debug, Clone, Default)]
+/// When to repeat the "online and discharging" warning, as NUT 2.8.5 does: a change of
+/// `battery.charge` below `onlinedischarge_log_throttle_hovercharge` (default 100) logs; so does
+/// `onlinedischarge_log_throttle_sec` elapsing since the last message (0: every update; a
+/// negative value: never by time). Unset, the time rule applies only when the UPS reports no
+/// charge, every 30 s. Entering the state logs at once unless the charge is known and at or
+/// above the hover level (NUT then waits for it to drop: a UPS that lets its battery hover
+/// between 90 and 100 % is not worth a message each time it does).
+#[derive(Debug, Clone)]
 pub struct DischargeLog {
     /// The configured value of `onlinedischarge_log_throttle_sec`.
     pub throttle_sec: Option<i64>,
-    last: Option<(Instant, Option<String>)>,
+    /// `onlinedischarge_log_throttle_hovercharge` (1-100).
+    pub hovercharge: i64,
+    /// When the last message was logged, and the charge it reported.
+    last: Option<(Instant, Option<i64>)>,
+}
+
+impl Default for DischargeLog {
+    fn default() -> DischargeLog {
+        DischargeLog::new(None)
+    }
 }
 
 impl DischargeLog {
-    /// A throttle with the configured seconds (if any).
+    /// A throttle with the configured seconds (if any) and NUT's default hover level (100).
     pub fn new(throttle_sec: Option<i64>) -> DischargeLog {
-        DischargeLog { throttle_sec, last: None }
+        DischargeLog { throttle_sec, hovercharge: 100, last: None }
     }
 
     /// Whether to log now; `active` says if the unexplained state holds in this update.
@@ -117,17 +130,46 @@ impl DischargeLog {
             self.last = None;
             return false;
         }
-        let log = match (&self.last, self.throttle_sec) {
-            (None, _) => true,
-            (Some(_), Some(n)) if n < 0 => false,
-            (Some((t, _)), Some(n)) => now.saturating_duration_since(*t) >= Duration::from_secs(n as u64),
-            (Some((_, c)), None) if charge.is_some() => c.as_deref() != charge,
-            (Some((t, _)), None) => now.saturating_duration_since(*t) >= DEFAULT_THROTTLE,
+        // NUT reads the charge with atoi, and takes 0 for a conversion error.
+        let cur = charge.map(atoi).filter(|c| *c > 0);
+        let last_charge = self.last.and_then(|(_, c)| c);
+        let mut log = match (charge, cur) {
+            (Some(_), Some(c)) => Some(c) != last_charge && c < self.hovercharge,
+            (Some(_), None) => false,
+            (None, _) => self.last.is_none(),
         };
+        if let Some((t, _)) = self.last {
+            let every = match (self.throttle_sec, charge) {
+                (Some(n), _) => n,
+                (None, None) => DEFAULT_THROTTLE.as_secs() as i64,
+                (None, Some(_)) => -1,
+            };
+            if every >= 0 && now.saturating_duration_since(t) >= Duration::from_secs(every as u64) {
+                log = true;
+            }
+        }
         if log {
-            self.last = Some((now, charge.map(str::to_string)));
+            self.last = Some((now, cur.or(last_charge)));
         }
         log
+    }
+}
+
+/// C's `atoi`: leading blanks, an optional sign, then digits; anything else ends the number.
+fn atoi(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+    if neg {
+        -n
+    } else {
+        n
     }
 }
 
@@ -202,5 +244,31 @@ mod tests {
         assert!(nocharge.should_log(true, t0, None));
         assert!(!nocharge.should_log(true, t0 + s(29), None));
         assert!(nocharge.should_log(true, t0 + s(30), None));
+    }
+
+    #[test]
+    fn discharge_log_hovercharge_and_both_rules() {
+        let t0 = Instant::now();
+        let s = |n| Duration::from_secs(n);
+        // A battery hovering at or above the level is not news; below it, each change is.
+        let mut hover = DischargeLog { hovercharge: 95, ..DischargeLog::new(None) };
+        assert!(!hover.should_log(true, t0, Some("100")));
+        assert!(!hover.should_log(true, t0 + s(1), Some("96")));
+        assert!(hover.should_log(true, t0 + s(2), Some("94")));
+        assert!(!hover.should_log(true, t0 + s(3), Some("94")));
+        assert!(hover.should_log(true, t0 + s(4), Some("93")));
+        // With a time throttle and a charge, either rule logs (NUT 2.8.5's usbhid-ups.txt).
+        let mut both = DischargeLog::new(Some(60));
+        assert!(both.should_log(true, t0, Some("80")));
+        assert!(both.should_log(true, t0 + s(1), Some("79")), "the charge changed");
+        assert!(!both.should_log(true, t0 + s(2), Some("79")));
+        assert!(both.should_log(true, t0 + s(61), Some("79")), "60 s went by");
+        // A negative throttle stops the time rule, not the charge rule.
+        let mut quiet = DischargeLog::new(Some(-1));
+        assert!(quiet.should_log(true, t0, Some("50")));
+        assert!(!quiet.should_log(true, t0 + s(999), Some("50")));
+        assert!(quiet.should_log(true, t0 + s(1000), Some("49")));
+        assert_eq!(atoi(" 42%"), 42);
+        assert_eq!(atoi("x"), 0);
     }
 }

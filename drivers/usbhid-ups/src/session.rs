@@ -65,7 +65,14 @@ pub struct Session {
     next_try: Option<Instant>,
     backoff: Duration,
     last_full: Option<Instant>,
-    discharge_log: DischargeLog,
+    /// When to repeat the OL+DISCHRG warning (`onlinedischarge_log_throttle_*`).
+    pub discharge_log: DischargeLog,
+    /// `waitbeforereconnect`: no reconnection attempt sooner than this after a failure.
+    pub wait_before_reconnect: Duration,
+    /// `interrupt_pipe_no_events_tolerance`: after more polls than this in a row without an
+    /// interrupt report, reconnect (negative: never, NUT's default).
+    pub no_events_tolerance: i64,
+    no_events: i64,
     /// The walk the last successful poll did (for tests and debug output).
     pub last_walk: Option<Walk>,
     /// Counts reconnection attempts against `reconnect_max_tries`.
@@ -90,6 +97,9 @@ impl Session {
             backoff: Duration::from_secs(1),
             last_full: None,
             discharge_log: DischargeLog::new(throttle_sec),
+            wait_before_reconnect: Duration::ZERO,
+            no_events_tolerance: -1,
+            no_events: 0,
             last_walk: None,
             reconnect: nut_driver::reconnect::Reconnect::default(),
             upsname: String::new(),
@@ -116,21 +126,42 @@ impl Session {
                     tracing::info!("UPS is back: reconnected to the same device");
                     self.reconnect.success(&self.upsname);
                     self.failing = false;
+                    self.no_events = 0;
                     self.backoff = Duration::from_secs(1);
                     self.last_full = None;
                 }
                 Err(e) => {
                     tracing::debug!("reconnect failed: {e}; next try in {:?}", self.backoff);
-                    self.next_try = Some(now + self.backoff);
+                    self.next_try = Some(now + self.backoff.max(self.wait_before_reconnect));
                     self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
                     return Poll::Stale;
                 }
             }
         }
         if !self.opts.pollonly {
-            if let Err(e) = self.read_events() {
-                self.fail(now, &e);
-                return Poll::Stale;
+            match self.read_events() {
+                Err(e) => {
+                    self.fail(now, &e);
+                    return Poll::Stale;
+                }
+                Ok(0) => {
+                    self.no_events += 1;
+                    tracing::debug!(
+                        "Got 0 HID objects ({} times in a row, tolerance is {})...",
+                        self.no_events,
+                        self.no_events_tolerance
+                    );
+                    if self.no_events_tolerance >= 0 && self.no_events > self.no_events_tolerance {
+                        let e = TransportError::Io(format!(
+                            "no interrupt report for {} polls in a row (interrupt_pipe_no_events_tolerance = {})",
+                            self.no_events, self.no_events_tolerance
+                        ));
+                        self.no_events = 0;
+                        self.fail(now, &e);
+                        return Poll::Stale;
+                    }
+                }
+                Ok(_) => self.no_events = 0,
             }
         }
         let full_due = self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.opts.pollfreq);
@@ -163,6 +194,7 @@ impl Session {
 
     /// Drain the interrupt pipe: wait up to `interrupt_wait` for the first report, then take
     /// what is already queued. Reports that do not fit the descriptor are logged and skipped.
+    /// Returns how many reports came.
     fn read_events(&mut self) -> Result<usize, TransportError> {
         let mut n = 0;
         let mut wait = self.opts.interrupt_wait;
@@ -172,9 +204,9 @@ impl Session {
                 Ok(None) | Err(TransportError::Timeout) => break,
                 Err(e) => return Err(e),
             };
-            match self.ups.apply_event(&report) {
-                Ok(k) => n += k,
-                Err(e) => tracing::debug!("ignoring interrupt report: {e}"),
+            n += 1;
+            if let Err(e) = self.ups.apply_event(&report) {
+                tracing::debug!("ignoring interrupt report: {e}");
             }
             wait = Duration::from_millis(1);
         }
@@ -186,7 +218,8 @@ impl Session {
             tracing::warn!("UPS communication lost ({e}): data marked stale, reconnecting");
         }
         self.failing = true;
-        // The first retry is at the next poll; drops are usually short (a USB reset).
-        self.next_try = Some(now);
+        // The first retry is at the next poll (drops are usually short: a USB reset), or after
+        // `waitbeforereconnect`.
+        self.next_try = Some(now + self.wait_before_reconnect);
     }
 }

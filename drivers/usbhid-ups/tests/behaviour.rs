@@ -192,7 +192,7 @@ fn ignorelb_replaces_the_device_flag_with_the_limits() {
 }
 
 #[test]
-fn usb_options_are_parsed_as_nut_does_and_ep_out_is_refused_with_its_line() {
+fn usb_options_are_parsed_as_nut_does() {
     let set = parse(&[
         ("usb_config_index", Some("1")),
         ("usb_hid_rep_index", Some("0x02")),
@@ -207,8 +207,11 @@ fn usb_options_are_parsed_as_nut_does_and_ep_out_is_refused_with_its_line() {
     assert_eq!(parse(&[("usb_set_altinterface", Some("2"))]).expect("valid").usb.altinterface, Some(2));
     let e = parse(&[("pollonly", None), ("usb_hid_rep_index", Some("zz"))]).expect_err("bad hex");
     assert!(e.starts_with("ups.conf:11: could not parse usb_hid_rep_index"), "{e}");
-    let e = parse(&[("usb_hid_ep_out", Some("1"))]).expect_err("ep_out refused");
-    assert!(e.starts_with("ups.conf:10: usb_hid_ep_out has no effect in usbhid-ups"), "{e}");
+    // usb_hid_ep_out is checked as NUT checks it (hex) and kept: usbhid-ups sends reports over
+    // the control endpoint, in NUT as here, so nothing else reads it.
+    assert_eq!(parse(&[("usb_hid_ep_out", Some("1"))]).expect("valid").usb.ep_out, Some(1));
+    let e = parse(&[("usb_hid_ep_out", Some("x1"))]).expect_err("bad hex");
+    assert!(e.starts_with("ups.conf:10: could not parse usb_hid_ep_out"), "{e}");
     assert!(parse(&[("usb_set_altinterface", Some("x"))]).is_err());
     assert!(parse(&[("usb_config_index", Some("100"))]).is_err(), "above 0xff");
 }
