@@ -272,6 +272,14 @@ impl Driver for UsbHid {
         if set.winhid {
             tracing::warn!("winhid is only supported on WIN32 builds; ignoring option");
         }
+        if ctx.flag("pollonly") && ctx.flag("interruptonly") {
+            tracing::warn!(
+                "pollonly and interruptonly exclude each other (together nothing would read the UPS after \
+                 start-up): polling, as pollonly says; remove one of them ({} and {})",
+                ctx.location("pollonly"),
+                ctx.location("interruptonly")
+            );
+        }
         let (t, claimed) = open_device(&ctx.port, &opts, &set).map_err(DriverError::Device)?;
         let info = t.info();
         warn_if_not_reopenable(ctx, &info);

@@ -171,10 +171,9 @@ pub fn settings(
         s.pollfreq_given = true;
     }
     s.poll.pollonly = flag("pollonly");
-    s.poll.interruptonly = flag("interruptonly");
-    if s.poll.pollonly && s.poll.interruptonly {
-        return Err("pollonly and interruptonly exclude each other: keep one of them in ups.conf".into());
-    }
+    // Both together would leave nothing reading the UPS after start-up (NUT's driver then
+    // serves the first values for ever): polling wins, and the driver says so at start.
+    s.poll.interruptonly = flag("interruptonly") && !s.poll.pollonly;
     if let Some(v) = value("lowbatt") {
         let n: f64 =
             v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(

@@ -239,7 +239,6 @@ fn option_errors_name_the_option() {
         (vec![("pollfreq", Some("soon"))], "pollfreq"),
         (vec![("lowbatt", Some("120"))], "lowbatt"),
         (vec![("onlinedischarge_log_throttle_sec", Some("x"))], "onlinedischarge_log_throttle_sec"),
-        (vec![("pollonly", None), ("interruptonly", None)], "exclude each other"),
     ] {
         let e = parse(&opts).expect_err("invalid");
         assert!(e.contains(needle), "{e}");
@@ -247,6 +246,9 @@ fn option_errors_name_the_option() {
     let ok = parse(&[("pollfreq", Some("15")), ("lowbatt", Some("25")), ("allow_duplicates", None)])
         .expect("valid");
     assert_eq!(ok.poll.pollfreq, Duration::from_secs(15));
+    // pollonly and interruptonly together: polling wins (the driver warns at start).
+    let both = parse(&[("pollonly", None), ("interruptonly", None)]).expect("accepted, as NUT");
+    assert!(both.poll.pollonly && !both.poll.interruptonly);
     assert_eq!(ok.policy.lowbatt, Some(25.0));
     assert!(ok.allow_duplicates);
 }
