@@ -151,10 +151,6 @@ pub fn dump_tree(ups: &mut HidUps) -> Vec<String> {
     out
 }
 
-fn policy_level(l: f64) -> String {
-    nut_hid::value::format_g(l)
-}
-
 #[derive(Default)]
 struct UsbHid {
     session: Option<Session>,
@@ -328,14 +324,8 @@ impl Driver for UsbHid {
         }
         // NUT's defaults, 60/120 for CyberPower, whose firmware counts whole minutes.
         let (off_dflt, on_dflt) = if cps { (60, 120) } else { (20, 30) };
-        if let Some(l) = set.policy.lowbatt {
-            // Tell the UPS too when it lets us; the driver raises LB itself either way.
-            if let Err(e) = ups.setvar("battery.charge.low", &policy_level(l)) {
-                tracing::debug!(
-                    "lowbatt: the UPS does not take battery.charge.low ({e}); LB comes from the driver"
-                );
-            }
-        }
+        // lowbatt is published as battery.charge.low (the engine's policy) and raises LB; as in
+        // NUT, the UPS's own setting is not written.
         if let Some(d) = set.ondelay {
             if cps && (d < 60 || d % 60 != 0) {
                 tracing::warn!(
