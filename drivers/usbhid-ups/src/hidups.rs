@@ -122,6 +122,10 @@ pub enum EventError {
     },
 }
 
+/// The GET_REPORT length asked for with `maxreport` (unless the descriptor declares more):
+/// a whole buffer, for firmware that answers with more than it describes.
+pub const MAX_REPORT_REQUEST: usize = 256;
+
 /// How the engine reads the device (options of `ups.conf`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineOpts {
@@ -727,7 +731,7 @@ impl HidUps {
             .wire_length(rt, id)
             .or_else(|| self.descriptor.wire_length(ReportType::Feature, id))
             .or_else(|| self.descriptor.wire_length(ReportType::Input, id))?;
-        Some(if self.opts.maxreport { declared.max(256) } else { declared })
+        Some(if self.opts.maxreport { declared.max(MAX_REPORT_REQUEST) } else { declared })
     }
 
     /// GET_REPORT and check the answer against the descriptor: the quirk it shows, if any.

@@ -7,168 +7,107 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
 
 pub mod device_table;
 pub mod hidups;
+pub mod options;
 pub mod policy;
 pub mod record;
 pub mod session;
 pub mod subdrivers;
 pub mod transport;
 
+use device_table::{Claimed, Effects};
 use hidups::{ActionError, HidUps};
-use policy::Policy;
-use session::{Poll, PollOpts, Session};
-use transport::libusb::{Matcher, Usb};
+pub use options::{settings, Settings, UsbOpts};
+use session::{Poll, Session};
+use subdrivers::Subdriver;
+use transport::libusb::{Accept, Matcher, Usb};
 use transport::replay::Replay;
-use transport::Transport;
+use transport::{DeviceInfo, Transport};
 
-/// Version published as `driver.version.internal`.
-pub const VERSION: &str = "0.53";
+/// Version published as `driver.version.internal` (NUT 2.8.5's usbhid-ups).
+pub const VERSION: &str = "0.71";
 
 /// USB matching options, as NUT names them.
 pub const MATCH_OPTIONS: &[&str] =
     &["vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport"];
 
-/// The reading and status options of one instance, from ups.conf / `-x`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
-    /// `pollfreq`, `pollonly`, `interruptonly`.
-    pub poll: PollOpts,
-    /// `lowbatt`, `onlinedischarge*`.
-    pub policy: Policy,
-    /// `onlinedischarge_log_throttle_sec`.
-    pub throttle_sec: Option<i64>,
-    /// `allow_duplicates`.
-    pub allow_duplicates: bool,
-    /// The `usb_*` options of nut_usb_addvars.
-    pub usb: UsbOpts,
+/// True when `port` names a recording to replay rather than a USB device.
+pub fn is_recording(port: &str) -> bool {
+    port.ends_with(".hex")
 }
 
-/// NUT's `usb_*` tuning options (nut_usb_addvars(8)): which configuration, interface, report
-/// descriptor index and interrupt endpoint to use instead of what the device describes, and an
-/// explicit alternate setting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UsbOpts {
-    /// `usb_config_index` (hex): the configuration descriptor read (default: the active one).
-    pub config_index: Option<u8>,
-    /// `usb_hid_rep_index` (hex): the interface claimed and addressed by the HID requests
-    /// (default: the last HID interface of the configuration).
-    pub interface: Option<u8>,
-    /// `usb_hid_desc_index` (hex): the index of the report descriptor asked for (default 0).
-    pub desc_index: Option<u8>,
-    /// `usb_hid_ep_in` (hex): the interrupt-in endpoint number (default: the interface's own).
-    pub ep_in: Option<u8>,
-    /// `usb_set_altinterface[=n]`: call set-alternate-setting after claiming (value decimal,
-    /// default 0).
-    pub altinterface: Option<u8>,
+/// Which subdriver takes the device: the one `subdriver =` names (for any device, with no
+/// claim side effects, as in NUT), else NUT's claims in NUT's order. `Err` has NUT's notes.
+pub fn choose(info: &DeviceInfo, set: &Settings) -> Result<Claimed, Vec<String>> {
+    match set.subdriver {
+        Some(n) => Ok(Claimed { nut: n, subdriver: n.subdriver, effects: Effects::default() }),
+        None => device_table::claim(info, &set.matching),
+    }
 }
 
-/// Build [`Settings`] from option lookups (`value(name)` for `name = value` options,
-/// `flag(name)` for flags, `at(name)` says where it was set: `ups.conf:12` or `-x name`);
-/// errors name the option, where it was set and the accepted values.
-pub fn settings(
-    value: impl Fn(&str) -> Option<String>,
-    flag: impl Fn(&str) -> bool,
-    at: impl Fn(&str) -> String,
-) -> Result<Settings, String> {
-    let mut s = Settings::default();
-    let hex = |name: &str, max: u32| -> Result<Option<u8>, String> {
-        let Some(v) = value(name) else { return Ok(None) };
-        let t = v.trim();
-        let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
-        match u32::from_str_radix(digits, 16) {
-            Ok(n) if n <= max => Ok(Some(n as u8)),
-            _ => Err(format!(
-                "{}: could not parse {name} = \"{v}\": give a hexadecimal number from 0 to {max:x}",
-                at(name)
-            )),
-        }
-    };
-    s.usb.config_index = hex("usb_config_index", 0xff)?;
-    s.usb.interface = hex("usb_hid_rep_index", 0xff)?;
-    s.usb.desc_index = hex("usb_hid_desc_index", 0xff)?;
-    s.usb.ep_in = hex("usb_hid_ep_in", 0x7f)?;
-    if flag("usb_hid_ep_out") {
-        return Err(format!(
-            "{}: usb_hid_ep_out has no effect in usbhid-ups: it sends reports over the control \
-             endpoint (as NUT's usbhid-ups does, which accepts the setting and ignores it); remove \
-             the line",
-            at("usb_hid_ep_out")
-        ));
+/// The USB settings for a claimed device: the configured ones, else the claim's defaults.
+pub fn usb_for(usb: &UsbOpts, fx: &Effects) -> UsbOpts {
+    UsbOpts {
+        interface: usb.interface.or(fx.hid_rep_index),
+        ep_in: usb.ep_in.or(fx.hid_ep_in),
+        ep_out: usb.ep_out.or(fx.hid_ep_out),
+        interrupt_size: usb.interrupt_size.or(fx.interrupt_size),
+        ..usb.clone()
     }
-    if flag("usb_set_altinterface") {
-        s.usb.altinterface = Some(match value("usb_set_altinterface") {
-            None => 0,
-            Some(v) => v.trim().parse::<u8>().map_err(|_| {
-                format!(
-                    "{}: usb_set_altinterface = \"{v}\" is not a valid bAlternateSetting: give a number \
-                     from 0 to 255, or the flag alone for 0",
-                    at("usb_set_altinterface")
-                )
-            })?,
-        });
-    }
-    if let Some(v) = value("pollfreq") {
-        let n: u64 = v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-            format!("invalid pollfreq = \"{v}\": give the full-update period in seconds (> 0)")
-        })?;
-        s.poll.pollfreq = std::time::Duration::from_secs(n);
-    }
-    s.poll.pollonly = flag("pollonly");
-    s.poll.interruptonly = flag("interruptonly");
-    if s.poll.pollonly && s.poll.interruptonly {
-        return Err("pollonly and interruptonly exclude each other: keep one of them in ups.conf".into());
-    }
-    if let Some(v) = value("lowbatt") {
-        let n: f64 =
-            v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
-                || format!("invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)"),
-            )?;
-        s.policy.lowbatt = Some(n);
-    }
-    s.policy.onlinedischarge = flag("onlinedischarge");
-    s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
-    if let Some(v) = value("onlinedischarge_log_throttle_sec") {
-        let n: i64 = v.trim().parse().map_err(|_| {
-            format!(
-                "invalid onlinedischarge_log_throttle_sec = \"{v}\": give seconds (0 = log every time, \
-                 negative = log once)"
-            )
-        })?;
-        s.throttle_sec = Some(n);
-    }
-    s.allow_duplicates = flag("allow_duplicates");
-    Ok(s)
 }
 
-/// Open the transport `port` names: a recording (`*.hex`) or a USB device (`auto`).
-pub fn open_transport(port: &str, opts: &[(&'static str, String)]) -> Result<Box<dyn Transport>, String> {
-    open_transport_with(port, opts, false, &UsbOpts::default())
-}
-
-/// [`open_transport`] with `allow_duplicates` and the `usb_*` options.
-pub fn open_transport_with(
+/// Open the device `port` names (a recording `*.hex`, or the first USB device that the
+/// matching options select and a subdriver claims) and say which subdriver takes it.
+pub fn open_device(
     port: &str,
     opts: &[(&'static str, String)],
-    allow_duplicates: bool,
-    usb: &UsbOpts,
-) -> Result<Box<dyn Transport>, String> {
-    if port.ends_with(".hex") {
-        return Replay::open(Path::new(port))
-            .map(|r| Box::new(r) as Box<dyn Transport>)
-            .map_err(|e| e.to_string());
+    set: &Settings,
+) -> Result<(Box<dyn Transport>, Claimed), String> {
+    let t: Box<dyn Transport> = if is_recording(port) {
+        Box::new(Replay::open(Path::new(port)).map_err(|e| e.to_string())?)
+    } else {
+        let m = Matcher::new(opts)?;
+        let (forced, matching) = (set.subdriver.is_some(), set.matching.clone());
+        let (set_dev, usb) = (set.clone(), set.usb.clone());
+        let accept = Accept {
+            ids: Arc::new(move |vid, _| forced || device_table::may_claim(vid, &matching)),
+            device: Arc::new(move |info| match choose(info, &set_dev) {
+                Ok(c) => Some(usb_for(&usb, &c.effects)),
+                Err(notes) => {
+                    for n in notes {
+                        tracing::warn!("{n}");
+                    }
+                    None
+                }
+            }),
+        };
+        Box::new(Usb::open(m, accept, set.allow_duplicates).map_err(|e| e.to_string())?)
+    };
+    let mut t = t;
+    let info = t.info();
+    match choose(&info, set) {
+        Ok(c) => {
+            // `interruptsize`, configured or from the claim (Powercom 0d9f:0001 reads 8 bytes).
+            t.set_interrupt_size(usb_for(&set.usb, &c.effects).interrupt_size);
+            Ok((t, c))
+        }
+        Err(notes) => Err(format!(
+            "No matching HID UPS found: no subdriver claims {:04x}:{:04x}{}",
+            info.vendor_id,
+            info.product_id,
+            notes.iter().map(|n| format!("\n{n}")).collect::<String>()
+        )),
     }
-    let m = Matcher::new(opts)?;
-    Usb::open(m, |v, p| device_table::lookup(v, p).is_some(), allow_duplicates, usb.clone())
-        .map(|u| Box::new(u) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
 }
 
-/// Open a UPS with the subdriver its ids select.
+/// Open a UPS with the subdriver NUT's claims select (default options), or the generic tables
+/// for a device no subdriver claims. For tests and tools; the driver uses [`open_device`].
 pub fn open_ups(transport: Box<dyn Transport>) -> Result<HidUps, String> {
     open_ups_with(transport, hidups::EngineOpts::default())
 }
@@ -177,21 +116,81 @@ pub fn open_ups(transport: Box<dyn Transport>) -> Result<HidUps, String> {
 /// `disable_fix_report_desc`).
 pub fn open_ups_with(transport: Box<dyn Transport>, opts: hidups::EngineOpts) -> Result<HidUps, String> {
     let info = transport.info();
-    HidUps::open(transport, device_table::subdriver_for(info.vendor_id, info.product_id), opts)
+    let sub: &'static Subdriver = device_table::claim(&info, &device_table::MatchOpts::default())
+        .map_or(&subdrivers::generic::SUBDRIVER, |c| c.subdriver);
+    HidUps::open(transport, sub, opts)
 }
 
-/// The engine options of one instance.
-pub fn engine_opts(set: &Settings, flag: impl Fn(&str) -> bool) -> hidups::EngineOpts {
+/// The polling options of one instance as NUT decides them at start: the configured ones,
+/// then the claim's (an entry that disables the interrupt pipe, Powercom's interrupt-only
+/// reading) and CyberPower's `pollfreq` default of 12 s.
+pub fn poll_for(set: &Settings, claimed: &Claimed) -> session::PollOpts {
+    let fx = &claimed.effects;
+    let mut poll = set.poll.clone();
+    if fx.disable_interrupt_pipe && !poll.pollonly {
+        tracing::info!("interrupt pipe disabled (add 'pollonly' flag to 'ups.conf' to get rid of this message)");
+        poll.pollonly = true;
+        poll.interruptonly = false;
+    }
+    if fx.interrupt_only && !poll.pollonly {
+        poll.interruptonly = true;
+    }
+    if is_cps(claimed) && !set.pollfreq_given {
+        tracing::info!("Defaulting 'pollfreq' to 12 for CPS devices");
+        poll.pollfreq = Duration::from_secs(12);
+    }
+    poll
+}
+
+/// The engine options of one instance: how the device is polled (as [`poll_for`] decided),
+/// `maxreport` (or the claim's APC Back-UPS check) and `disable_fix_report_desc`.
+pub fn engine_opts(set: &Settings, poll: &session::PollOpts, fx: &Effects) -> hidups::EngineOpts {
     hidups::EngineOpts {
-        interrupt_only: set.poll.interruptonly,
-        use_interrupts: !set.poll.pollonly,
-        disable_fix_report_desc: flag("disable_fix_report_desc"),
-        maxreport: flag("maxreport"),
+        interrupt_only: poll.interruptonly,
+        use_interrupts: !poll.pollonly,
+        disable_fix_report_desc: set.disable_fix_report_desc,
+        maxreport: set.maxreport || fx.max_report,
     }
 }
 
-fn policy_level(l: f64) -> String {
-    nut_hid::value::format_g(l)
+/// NUT's `HIDDumpTree` (debug level 1 and up): every item of the report descriptor with its
+/// value, as `Path: ..., Type: ..., ReportID: 0x.., Offset: n, Size: n[, Value: v]`. Reports
+/// 254/255 of Eaton/MGE and Dell and report 0x54 of Tripp Lite 09ae:1330 are not read, as in
+/// NUT (firmware that misbehaves on them).
+pub fn dump_tree(ups: &mut HidUps) -> Vec<String> {
+    let info = ups.transport().info();
+    let skip = |id: u8| match (info.vendor_id, info.product_id) {
+        (0x0463 | 0x047c, _) => id >= 254,
+        (0x09ae, 0x1330) => id == 0x54,
+        _ => false,
+    };
+    let mut cache: std::collections::HashMap<(nut_hid::ReportType, u8), Option<Vec<u8>>> =
+        std::collections::HashMap::new();
+    let mut out = vec![format!("{} HID objects found", ups.descriptor.fields.len())];
+    for f in ups.descriptor.fields.clone() {
+        if skip(f.report_id) {
+            continue;
+        }
+        let key = (f.report_type, f.report_id);
+        let data = if f.report_type == nut_hid::ReportType::Output {
+            None
+        } else {
+            cache.entry(key).or_insert_with(|| ups.read_report(key.0, key.1).ok()).clone()
+        };
+        let mut line = format!(
+            "Path: {}, Type: {}, ReportID: 0x{:02x}, Offset: {}, Size: {}",
+            nut_hid::path_to_string(&f.path, ups.tables),
+            f.report_type.name(),
+            f.report_id,
+            f.offset,
+            f.size
+        );
+        if let Some(v) = data.and_then(|d| f.value(&d).ok()) {
+            line.push_str(&format!(", Value: {}", nut_hid::value::format_g(v)));
+        }
+        out.push(line);
+    }
+    out
 }
 
 #[derive(Default)]
@@ -199,8 +198,8 @@ struct UsbHid {
     session: Option<Session>,
 }
 
-/// Publish a snapshot: the variables with their flags, lengths and enumerated values, then
-/// `ups.alarm` and `ups.status` through the framework's status helpers.
+/// Publish a snapshot: the variables, then `ups.alarm` and `ups.status` through the
+/// framework's status helpers.
 pub fn publish(state: &mut State, s: &hidups::Snapshot) {
     for (k, v) in &s.vars {
         state.set_info(k, v);
@@ -241,86 +240,173 @@ fn result(r: Result<(), ActionError>) -> CmdResult {
     }
 }
 
+/// The driver's options, in NUT 2.8.5's order and with its descriptions (`-h`, `-L`).
+pub fn option_specs() -> Vec<OptSpec> {
+    let v = |name, help| OptSpec { name, kind: OptKind::Value, help };
+    let f = |name, help| OptSpec { name, kind: OptKind::Flag, help };
+    vec![
+        v("lowbatt", "Set low battery level, in % (default=30)"),
+        v("offdelay", "Set shutdown delay, in seconds (default=20, or 60 for CPS devices)"),
+        v("ondelay", "Set startup delay, in seconds (default=30, or 120 for CPS devices)"),
+        v("pollfreq", "Set polling frequency, in seconds, to reduce data flow (default=30, or 12 for CPS devices)"),
+        f("pollonly", "Don't use interrupt pipe, only use polling (recommended for CPS devices)"),
+        v("interrupt_pipe_no_events_tolerance", "How many times in a row do we tolerate \"Got 0 HID objects\" from USB interrupts?"),
+        f("onlinedischarge", "Set to treat discharging while online as being offline/on-battery (DEPRECATED, use onlinedischarge_onbattery)"),
+        f("onlinedischarge_onbattery", "Set to treat discharging while online as being offline/on-battery"),
+        f("onlinedischarge_calibration", "Set to treat discharging while online as doing calibration"),
+        v("onlinedischarge_log_throttle_sec", "Set to throttle log messages about discharging while online (only so often)"),
+        v("onlinedischarge_log_throttle_hovercharge", "Set to throttle log messages about discharging while online (only if battery.charge is under this value)"),
+        v("lbrb_log_delay_sec", "Set to delay status-setting (and log messages) about device in LB or LB+RB state"),
+        f("lbrb_log_delay_without_calibrating", "Set to apply lbrb_log_delay_sec even if device is not calibrating"),
+        f("disable_fix_report_desc", "Set to disable fix-ups for broken USB encoding, etc. which we apply by default on certain vendors/products"),
+        f("powercom_sdcmd_byte_order_fallback", "Set to use legacy byte order for Powercom HID shutdown commands. Either it was wrong forever, or some older devices/firmwares had it the other way around"),
+        f("powercom_sdcmd_discrete_delay", "Set to use discrete timing table for Powercom HID shutdown commands (Raptor and Smart KING Pro series)"),
+        v("subdriver", "Explicit USB HID subdriver selection"),
+        f("winhid", "Use the experimental native Windows HID backend instead of libusb (WIN32 only)"),
+        v("vendor", "Regular expression to match UPS Manufacturer string"),
+        v("product", "Regular expression to match UPS Product string"),
+        v("serial", "Regular expression to match UPS Serial number"),
+        v("vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)"),
+        v("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
+        v("bus", "Regular expression to match USB bus name"),
+        v("device", "Regular expression to match USB device name"),
+        v("busport", "Regular expression to match USB bus port name"),
+        f("allow_duplicates", "If you have several UPS devices which may not be uniquely identified by options above, allow each driver instance with this option to take the first match if available, or try another"),
+        OptSpec {
+            name: "usb_set_altinterface",
+            kind: OptKind::OptionalValue,
+            help: "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
+        },
+        v("usb_config_index", "Deeper tuning of USB communications for complex devices"),
+        v("usb_hid_rep_index", "Deeper tuning of USB communications for complex devices"),
+        v("usb_hid_desc_index", "Deeper tuning of USB communications for complex devices"),
+        v("usb_hid_ep_in", "Deeper tuning of USB communications for complex devices"),
+        v("usb_hid_ep_out", "Deeper tuning of USB communications for complex devices"),
+        f("explore", "Diagnostic matching of unsupported UPS"),
+        f("maxreport", "Activate tweak for buggy APC Back-UPS firmware"),
+        f("interruptonly", "Don't use polling, only use interrupt pipe"),
+        v("interruptsize", "Number of bytes to read from interrupt pipe"),
+        v("waitbeforereconnect", "Seconds to wait before trying to reconnect"),
+        v("record", "Record the device to <dir or stem>.hex/.values.tsv/.strings.txt and exit (command line only)"),
+    ]
+}
+
+/// Everything `--check-config` and the start-up check without touching the device.
+fn checked_settings(ctx: &Context) -> Result<Settings, String> {
+    let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), |k| ctx.location(k))?;
+    if !is_recording(&ctx.port) {
+        options::usb_requirements(&set, |k| ctx.value(k).is_some())?;
+    }
+    Ok(set)
+}
+
+fn is_cps(c: &Claimed) -> bool {
+    c.nut.file == "cps-hid.c"
+}
+
 impl Driver for UsbHid {
     fn info(&self) -> DriverInfo {
         DriverInfo { description: "Generic HID driver", version: VERSION }
     }
 
     fn options(&self) -> Vec<OptSpec> {
-        let v = |name, help| OptSpec { name, kind: OptKind::Value, help };
-        let f = |name, help| OptSpec { name, kind: OptKind::Flag, help };
-        vec![
-            v("vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)"),
-            v("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
-            v("vendor", "Regular expression to match UPS Manufacturer string"),
-            v("product", "Regular expression to match UPS Product string"),
-            v("serial", "Regular expression to match UPS Serial number"),
-            v("bus", "Regular expression to match USB bus name"),
-            v("device", "Regular expression to match USB device name"),
-            v("busport", "Regular expression to match USB bus port name"),
-            f("allow_duplicates", "If you have several UPS devices which may not be uniquely identified by options above, allow each driver instance with this option to take the first match if available, or try another"),
-            v("offdelay", "Delay before UPS shutdown (seconds)"),
-            v("ondelay", "Delay before UPS startup (seconds)"),
-            v("pollfreq", "Frequency of full updates (seconds)"),
-            f("pollonly", "Don't use interrupt pipe, only use polling"),
-            f("interruptonly", "Don't use polling, only use interrupt pipe"),
-            v("interruptsize", "Number of bytes to read from interrupt pipe"),
-            v("lowbatt", "Set low battery level, in % (default=30)"),
-            f("onlinedischarge", "Set to treat discharging while online as being offline"),
-            f("onlinedischarge_calibration", "Set to treat discharging while online as doing calibration"),
-            v("onlinedischarge_log_throttle_sec", "Set to throttle log messages about discharging while online (seconds; 0 = every time, negative = once)"),
-            f("disable_fix_report_desc", "Set to disable fix-ups for broken report descriptors"),
-            OptSpec {
-                name: "usb_set_altinterface",
-                kind: OptKind::OptionalValue,
-                help: "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
-            },
-            v("usb_config_index", "Deeper tuning of USB communications for complex devices"),
-            v("usb_hid_rep_index", "Deeper tuning of USB communications for complex devices"),
-            v("usb_hid_desc_index", "Deeper tuning of USB communications for complex devices"),
-            v("usb_hid_ep_in", "Deeper tuning of USB communications for complex devices"),
-            v("usb_hid_ep_out", "Deeper tuning of USB communications for complex devices"),
-            v("subdriver", "Explicit USB HID subdriver selection"),
-            f("explore", "Enable the exploration mode: print every HID path of the device and exit"),
-            v("record", "Record the device to <dir or stem>.hex/.values.tsv/.strings.txt and exit (command line only)"),
-        ]
+        option_specs()
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(device_table::help())
     }
 
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         let opts: Vec<(&'static str, String)> =
             MATCH_OPTIONS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
-        let set = settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), |k| ctx.location(k))
-            .map_err(DriverError::Config)?;
-        let t = open_transport_with(&ctx.port, &opts, set.allow_duplicates, &set.usb)
-            .map_err(DriverError::Device)?;
-        warn_if_not_reopenable(ctx, &t.info());
-        let mut ups = open_ups_with(t, engine_opts(&set, |k| ctx.flag(k))).map_err(DriverError::Device)?;
+        let set = checked_settings(ctx).map_err(DriverError::Config)?;
+        if set.winhid {
+            tracing::warn!("winhid is only supported on WIN32 builds; ignoring option");
+        }
+        if ctx.flag("pollonly") && ctx.flag("interruptonly") {
+            tracing::warn!(
+                "pollonly and interruptonly exclude each other (together nothing would read the UPS after \
+                 start-up): polling, as pollonly says; remove one of them ({} and {})",
+                ctx.location("pollonly"),
+                ctx.location("interruptonly")
+            );
+        }
+        let (t, claimed) = open_device(&ctx.port, &opts, &set).map_err(DriverError::Device)?;
+        let info = t.info();
+        warn_if_not_reopenable(ctx, &info);
+        tracing::debug!(
+            "Detected a UPS: {}/{}",
+            info.vendor.as_deref().unwrap_or("unknown"),
+            info.product.as_deref().unwrap_or("unknown")
+        );
+        tracing::info!("Using subdriver: {}", claimed.subdriver.name);
+        let fx = &claimed.effects;
+        for n in &fx.notes {
+            tracing::warn!("{n}");
+        }
+        if claimed.nut.file == "powercom-hid.c" {
+            options::set_powercom(set.powercom);
+        }
+        let poll = poll_for(&set, &claimed);
+        let mut ups =
+            HidUps::open(t, claimed.subdriver, engine_opts(&set, &poll, fx)).map_err(DriverError::Device)?;
+        if nut_daemon::log::debug_level() >= 1 {
+            for l in dump_tree(&mut ups) {
+                tracing::debug!("{l}");
+            }
+        }
         ups.policy = set.policy.clone();
-        if let Some(l) = set.policy.lowbatt {
-            // Tell the UPS too when it lets us; the driver raises LB itself either way.
-            if let Err(e) = ups.setvar("battery.charge.low", &policy_level(l)) {
-                tracing::debug!(
-                    "lowbatt: the UPS does not take battery.charge.low ({e}); LB comes from the driver"
+        let cps = is_cps(&claimed);
+        if cps && !poll.pollonly {
+            tracing::warn!("You may want to set 'pollonly' flag on CPS devices");
+        }
+        // NUT's defaults, 60/120 for CyberPower, whose firmware counts whole minutes.
+        let (off_dflt, on_dflt) = if cps { (60, 120) } else { (20, 30) };
+        // lowbatt is published as battery.charge.low (the engine's policy) and raises LB; as in
+        // NUT, the UPS's own setting is not written.
+        if let Some(d) = set.ondelay {
+            if cps && (d < 60 || d % 60 != 0) {
+                tracing::warn!(
+                    "CPS devices tend to round delays by 60 sec down (ondelay=120 is the suggested minimum; see more in the man page)"
                 );
             }
         }
-        if let Some(d) = ctx.value("offdelay") {
-            ups.offdelay = d.to_string();
+        if let Some(d) = set.offdelay {
+            if cps && d > 0 && (d < 60 || d % 60 != 0) {
+                tracing::warn!(
+                    "CPS devices tend to round delays by 60 sec down (offdelay=60 is the suggested minimum; see more in the man page)"
+                );
+            }
         }
-        if let Some(d) = ctx.value("ondelay") {
-            ups.ondelay = d.to_string();
+        ups.offdelay = set.offdelay.unwrap_or(off_dflt).to_string();
+        ups.ondelay = set.ondelay.unwrap_or(on_dflt).to_string();
+        if ups.policy.lbrb_log_delay_sec.is_none() {
+            if let Some(n) = policy::lbrb_default_for(info.vendor.as_deref(), info.product.as_deref()) {
+                tracing::info!(
+                    "Defaulting lbrb_log_delay_sec={n} for {} model {}; consider also setting the \
+                     lbrb_log_delay_without_calibrating and/or onlinedischarge_calibration and/or \
+                     onlinedischarge_log_throttle_sec flag(s) in your configuration",
+                    info.vendor.as_deref().unwrap_or(""),
+                    info.product.as_deref().unwrap_or("")
+                );
+                ups.policy.lbrb_log_delay_sec = Some(n);
+            }
         }
-        // NUT publishes the full-update period even when it is the default.
-        let pollfreq = ctx.value("pollfreq").unwrap_or("30");
-        state.set_info("driver.parameter.pollfreq", pollfreq);
+        // NUT publishes the full-update period and the interrupt tolerance even as defaults.
+        state.set_info("driver.parameter.pollfreq", &poll.pollfreq.as_secs().to_string());
+        state.set_info(
+            "driver.parameter.interrupt_pipe_no_events_tolerance",
+            &set.no_events_tolerance.to_string(),
+        );
         let cmds = ups.commands();
-        let mut session = Session::with_opts(ups, set.poll.clone(), set.throttle_sec);
+        let mut session = Session::with_opts(ups, poll, set.throttle_sec);
         session.reconnect = nut_driver::reconnect::Reconnect::from_context(ctx);
         session.upsname = ctx.upsname.clone();
         match session.poll(Instant::now()) {
             Poll::Data(s) => publish(state, &s),
             Poll::Stale | Poll::GiveUp(_) => {
-                return Err(DriverError::Device("the UPS did not answer the first read".into()))
+                return Err(DriverError::Device("Can't initialize data from HID UPS".into()))
             }
         }
         for c in cmds {
@@ -333,7 +419,8 @@ impl Driver for UsbHid {
 
     fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
         let Some(s) = self.session.as_mut() else { return Err(DriverError::Device("not connected".into())) };
-        match s.poll(Instant::now()) {
+        let now = Instant::now();
+        match s.poll(now) {
             Poll::Data(snap) => {
                 publish(state, &snap);
                 state.data_ok();
@@ -349,7 +436,7 @@ impl Driver for UsbHid {
 
     fn check(&self, ctx: &Context) -> Vec<String> {
         // The option values, with where they were set, without touching the device.
-        match settings(|k| ctx.value(k).map(str::to_string), |k| ctx.flag(k), |k| ctx.location(k)) {
+        match checked_settings(ctx) {
             Ok(_) => Vec::new(),
             Err(e) => vec![e],
         }
@@ -388,85 +475,74 @@ impl Driver for UsbHid {
     }
 }
 
-/// Command-line-only modes (no ups.conf, as NUT's explore): `-s NAME -x port=<recording.hex
-/// or auto> -x explore` prints every decoded path; `-x record=<dir or stem>
-/// [-x record_seconds=N]` writes the device as a recording (see [`record`]) for bug reports.
+/// `-x record=<dir or stem> [-x record_seconds=N]` (command line only, no ups.conf): write
+/// the device as a recording (see [`record`]: `.hex`, `.reports.txt`, `.values.tsv`,
+/// `.strings.txt`, `.interrupts.txt`) for bug reports and tests, then exit. The other `-x`
+/// options select the device as they do for the driver (`port`, the matching options,
+/// `subdriver`, `explore`, `productid`, the `usb_*` options).
 fn cli_tools(args: &[String]) -> Option<ExitCode> {
-    let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:");
+    let p = nut_core::getopt::parse(&args[1..], "a:s:x:DFBqkhVLu:c:i:d:r:g:");
     let xs = p.values('x');
-    let record = xs.iter().find_map(|x| x.strip_prefix("record=")).map(str::to_string);
-    if !xs.contains(&"explore") && record.is_none() {
-        return None;
-    }
+    let record = xs.iter().find_map(|x| x.strip_prefix("record=")).map(str::to_string)?;
     // Warnings (report quirks, descriptor fixes) on stderr; -D for debug lines.
     let dashd =
         args[1..].iter().filter(|a| a.starts_with("-D")).map(|a| a.matches('D').count()).sum::<usize>();
     nut_daemon::log::init("usbhid-ups", u8::try_from(dashd).unwrap_or(u8::MAX));
-    let mut port = "auto".to_string();
-    let mut opts: Vec<(&'static str, String)> = Vec::new();
-    let mut allow_duplicates = false;
-    for x in &xs {
-        if let Some((k, v)) = x.split_once('=') {
-            if k == "port" {
-                port = v.to_string();
-            } else if let Some(m) = MATCH_OPTIONS.iter().find(|m| **m == k) {
-                opts.push((m, v.to_string()));
-            }
-        } else if *x == "allow_duplicates" {
-            allow_duplicates = true;
-        }
-    }
-    let t = open_transport_with(&port, &opts, allow_duplicates, &UsbOpts::default());
-    let mut ups = match t.and_then(open_ups) {
-        Ok(u) => u,
+    let kv = |k: &str| {
+        xs.iter().rev().find_map(|x| match x.split_once('=') {
+            Some((n, v)) if n == k => Some(v.to_string()),
+            _ => None,
+        })
+    };
+    let has = |k: &str| xs.iter().any(|x| x.split_once('=').map_or(*x, |(n, _)| n) == k);
+    let port = kv("port").unwrap_or_else(|| "auto".into());
+    let opts: Vec<(&'static str, String)> =
+        MATCH_OPTIONS.iter().filter_map(|m| kv(m).map(|v| (*m, v))).collect();
+    let listen = match record::listen_time(kv("record_seconds").as_deref()) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("usbhid-ups: {e}");
             return Some(ExitCode::FAILURE);
         }
     };
-    if let Some(arg) = record {
-        let info = ups.transport().info();
-        let arg = Path::new(&arg);
-        let stem = record::stem(arg, arg.is_dir(), info.vendor_id, info.product_id, info.product.as_deref());
-        let seconds = xs.iter().find_map(|x| x.strip_prefix("record_seconds="));
-        let listen = match record::listen_time(seconds) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("usbhid-ups: {e}");
-                return Some(ExitCode::FAILURE);
+    let res = settings(kv, has, |k| format!("-x {k}"))
+        .and_then(|set| {
+            if !is_recording(&port) {
+                options::usb_requirements(&set, |k| kv(k).is_some())?;
             }
-        };
-        if !listen.is_zero() {
-            println!(
-                "Listening to the interrupt pipe for {} s (-x record_seconds=N to change)",
-                listen.as_secs()
-            );
-        }
-        let res = record::capture_listening(&mut ups, &port, (!listen.is_zero()).then_some(listen))
-            .map_err(|e| format!("can't read the device: {e}"))
-            .and_then(|f| {
-                record::write(&stem, &f).map_err(|e| format!("can't write {}.*: {e}", stem.display()))
-            });
-        return Some(match res {
-            Ok(hex) => {
+            let (t, c) = open_device(&port, &opts, &set)?;
+            let poll = poll_for(&set, &c);
+            HidUps::open(t, c.subdriver, engine_opts(&set, &poll, &c.effects))
+        })
+        .and_then(|mut ups| {
+            let info = ups.transport().info();
+            let arg = Path::new(&record);
+            let stem =
+                record::stem(arg, arg.is_dir(), info.vendor_id, info.product_id, info.product.as_deref());
+            if !listen.is_zero() {
                 println!(
-                    "Recorded to {} (+ .reports.txt, .values.tsv, .strings.txt, .interrupts.txt); replay with port = {}",
-                    hex.display(),
-                    hex.display()
+                    "Listening to the interrupt pipe for {} s (-x record_seconds=N to change)",
+                    listen.as_secs()
                 );
-                ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("usbhid-ups: {e}");
-                ExitCode::FAILURE
-            }
+            let files = record::capture_listening(&mut ups, &port, (!listen.is_zero()).then_some(listen))
+                .map_err(|e| format!("can't read the device: {e}"))?;
+            record::write(&stem, &files).map_err(|e| format!("can't write {}.*: {e}", stem.display()))
         });
-    }
-    println!("path\ttype\treport_id\toffset\tsize\tvalue");
-    for l in ups.explore() {
-        println!("{l}");
-    }
-    Some(ExitCode::SUCCESS)
+    Some(match res {
+        Ok(hex) => {
+            println!(
+                "Recorded to {} (+ .reports.txt, .values.tsv, .strings.txt, .interrupts.txt); replay with port = {}",
+                hex.display(),
+                hex.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("usbhid-ups: {e}");
+            ExitCode::FAILURE
+        }
+    })
 }
 
 /// Entry point; `args` includes the program name.

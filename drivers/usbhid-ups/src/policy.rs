@@ -282,24 +282,33 @@ pub fn set_bit(bits: &mut BTreeMap<StatusBit, bool>, bit: StatusBit, on: bool) {
 /// NUT's default repeat period for the OL + DISCHRG warning when the UPS reports no charge.
 pub const DEFAULT_THROTTLE: Duration = Duration::from_secs(30);
 
-/// When to repeat the "online and discharging" warning (`onlinedischarge_log_throttle_sec`):
-/// always on entering the state; then every N seconds (N = 0: at every update); a negative N
-/// never repeats. Unset: when `battery.charge` changes (below the hover level, 100 % unless
-/// `onlinedischarge_log_throttle_hovercharge` says otherwise) if the UPS reports it, else
-/// every 30 s.
-#[derive(Debug, Clone, Default)]
+/// When to repeat the "online and discharging" warning, as NUT 2.8.5 does: a change of
+/// `battery.charge` below `onlinedischarge_log_throttle_hovercharge` (default 100) logs; so does
+/// `onlinedischarge_log_throttle_sec` elapsing since the last message (0: every update; a
+/// negative value: never by time). Unset, the time rule applies only when the UPS reports no
+/// charge, every 30 s. Entering the state logs at once unless the charge is known and at or
+/// above the hover level (NUT then waits for it to drop: a UPS that lets its battery hover
+/// between 90 and 100 % is not worth a message each time it does).
+#[derive(Debug, Clone)]
 pub struct DischargeLog {
     /// The configured value of `onlinedischarge_log_throttle_sec`.
     pub throttle_sec: Option<i64>,
-    /// The configured `onlinedischarge_log_throttle_hovercharge` (default 100).
-    pub hovercharge: Option<i64>,
-    last: Option<(Instant, Option<String>)>,
+    /// `onlinedischarge_log_throttle_hovercharge` (1-100).
+    pub hovercharge: i64,
+    /// When the last message was logged, and the charge it reported.
+    last: Option<(Instant, Option<i64>)>,
+}
+
+impl Default for DischargeLog {
+    fn default() -> DischargeLog {
+        DischargeLog::new(None)
+    }
 }
 
 impl DischargeLog {
-    /// A throttle with the configured seconds (if any).
+    /// A throttle with the configured seconds (if any) and NUT's default hover level (100).
     pub fn new(throttle_sec: Option<i64>) -> DischargeLog {
-        DischargeLog { throttle_sec, hovercharge: None, last: None }
+        DischargeLog { throttle_sec, hovercharge: 100, last: None }
     }
 
     /// Whether to log now; `active` says if the unexplained state holds in this update.
@@ -308,21 +317,26 @@ impl DischargeLog {
             self.last = None;
             return false;
         }
-        let hover = self.hovercharge.unwrap_or(100);
-        let charge_moved = |old: &Option<String>| {
-            let c = charge.map(nut_core::num::atoi);
-            c.is_some_and(|c| c > 0 && c < hover) && old.as_deref() != charge
+        // NUT reads the charge with atoi, and takes 0 for a conversion error.
+        let cur = charge.map(nut_core::num::atoi).filter(|c| *c > 0);
+        let last_charge = self.last.and_then(|(_, c)| c);
+        let mut log = match (charge, cur) {
+            (Some(_), Some(c)) => Some(c) != last_charge && c < self.hovercharge,
+            (Some(_), None) => false,
+            (None, _) => self.last.is_none(),
         };
-        let log = match (&self.last, self.throttle_sec) {
-            (None, _) => true,
-            (Some((_, c)), _) if charge.is_some() && charge_moved(c) => true,
-            (Some(_), Some(n)) if n < 0 => false,
-            (Some((t, _)), Some(n)) => now.saturating_duration_since(*t) >= Duration::from_secs(n as u64),
-            (Some(_), None) if charge.is_some() => false,
-            (Some((t, _)), None) => now.saturating_duration_since(*t) >= DEFAULT_THROTTLE,
-        };
+        if let Some((t, _)) = self.last {
+            let every = match (self.throttle_sec, charge) {
+                (Some(n), _) => n,
+                (None, None) => DEFAULT_THROTTLE.as_secs() as i64,
+                (None, Some(_)) => -1,
+            };
+            if every >= 0 && now.saturating_duration_since(t) >= Duration::from_secs(every as u64) {
+                log = true;
+            }
+        }
         if log {
-            self.last = Some((now, charge.map(str::to_string)));
+            self.last = Some((now, cur.or(last_charge)));
         }
         log
     }
@@ -571,10 +585,29 @@ mod tests {
         assert!(nocharge.should_log(true, t0, None));
         assert!(!nocharge.should_log(true, t0 + s(29), None));
         assert!(nocharge.should_log(true, t0 + s(30), None));
-        // A charge hovering at or above the hover level does not count as a change.
-        let mut hover = DischargeLog { hovercharge: Some(95), ..DischargeLog::new(None) };
-        assert!(hover.should_log(true, t0, Some("97")));
+    }
+
+    #[test]
+    fn discharge_log_hovercharge_and_both_rules() {
+        let t0 = Instant::now();
+        let s = |n| Duration::from_secs(n);
+        // A battery hovering at or above the level is not news; below it, each change is.
+        let mut hover = DischargeLog { hovercharge: 95, ..DischargeLog::new(None) };
+        assert!(!hover.should_log(true, t0, Some("100")));
         assert!(!hover.should_log(true, t0 + s(1), Some("96")));
         assert!(hover.should_log(true, t0 + s(2), Some("94")));
+        assert!(!hover.should_log(true, t0 + s(3), Some("94")));
+        assert!(hover.should_log(true, t0 + s(4), Some("93")));
+        // With a time throttle and a charge, either rule logs (NUT 2.8.5's usbhid-ups.txt).
+        let mut both = DischargeLog::new(Some(60));
+        assert!(both.should_log(true, t0, Some("80")));
+        assert!(both.should_log(true, t0 + s(1), Some("79")), "the charge changed");
+        assert!(!both.should_log(true, t0 + s(2), Some("79")));
+        assert!(both.should_log(true, t0 + s(61), Some("79")), "60 s went by");
+        // A negative throttle stops the time rule, not the charge rule.
+        let mut quiet = DischargeLog::new(Some(-1));
+        assert!(quiet.should_log(true, t0, Some("50")));
+        assert!(!quiet.should_log(true, t0 + s(999), Some("50")));
+        assert!(quiet.should_log(true, t0 + s(1000), Some("49")));
     }
 }

@@ -76,7 +76,8 @@ pub struct Session {
     next_try: Option<Instant>,
     backoff: Duration,
     last_full: Option<Instant>,
-    discharge_log: DischargeLog,
+    /// When to repeat the OL+DISCHRG warning (`onlinedischarge_log_throttle_*`).
+    pub discharge_log: DischargeLog,
     /// The walk the last successful poll did (for tests and debug output).
     pub last_walk: Option<Walk>,
     /// Counts reconnection attempts against `reconnect_max_tries`.
@@ -135,7 +136,7 @@ impl Session {
                 }
                 Err(e) => {
                     tracing::debug!("reconnect failed: {e}; next try in {:?}", self.backoff);
-                    self.next_try = Some(now + self.backoff);
+                    self.next_try = Some(now + self.backoff.max(self.opts.wait_before_reconnect));
                     self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
                     return Poll::Stale;
                 }
@@ -182,7 +183,7 @@ impl Session {
         }
         self.last_walk = Some(walk);
         let snap = self.ups.snapshot_at(now);
-        self.discharge_log.hovercharge = self.ups.policy.onlinedischarge_log_throttle_hovercharge;
+        self.discharge_log.hovercharge = self.ups.policy.onlinedischarge_log_throttle_hovercharge.unwrap_or(100);
         let charge = snap.vars.get("battery.charge").map(String::as_str);
         if self.discharge_log.should_log(snap.unexplained_online_discharge, now, charge) {
             tracing::warn!(

@@ -20,7 +20,7 @@ fn eaton(opts: &[(&str, Option<&str>)]) -> (Session, FaultInjector) {
     let set = parse(opts).expect("valid options");
     let r = Replay::open(&recording("0463-ffff-eaton-3s-700.hex")).expect("recording loads");
     let faults = r.faults();
-    let engine = usbhid_ups::engine_opts(&set, |k| opts.iter().any(|(n, _)| *n == k));
+    let engine = usbhid_ups::engine_opts(&set, &set.poll, &Default::default());
     let mut ups = usbhid_ups::open_ups_with(Box::new(r), engine).expect("descriptor parses");
     ups.policy = set.policy;
     let poll = PollOpts { interrupt_wait: Duration::from_millis(1), ..set.poll };
@@ -194,7 +194,7 @@ fn ignorelb_replaces_the_device_flag_with_the_limits() {
 }
 
 #[test]
-fn usb_options_are_parsed_as_nut_does_and_ep_out_is_refused_with_its_line() {
+fn usb_options_are_parsed_as_nut_does() {
     let set = parse(&[
         ("usb_config_index", Some("1")),
         ("usb_hid_rep_index", Some("0x02")),
@@ -209,8 +209,11 @@ fn usb_options_are_parsed_as_nut_does_and_ep_out_is_refused_with_its_line() {
     assert_eq!(parse(&[("usb_set_altinterface", Some("2"))]).expect("valid").usb.altinterface, Some(2));
     let e = parse(&[("pollonly", None), ("usb_hid_rep_index", Some("zz"))]).expect_err("bad hex");
     assert!(e.starts_with("ups.conf:11: could not parse usb_hid_rep_index"), "{e}");
-    let e = parse(&[("usb_hid_ep_out", Some("1"))]).expect_err("ep_out refused");
-    assert!(e.starts_with("ups.conf:10: usb_hid_ep_out has no effect in usbhid-ups"), "{e}");
+    // usb_hid_ep_out is checked as NUT checks it (hex) and kept: usbhid-ups sends reports over
+    // the control endpoint, in NUT as here, so nothing else reads it.
+    assert_eq!(parse(&[("usb_hid_ep_out", Some("1"))]).expect("valid").usb.ep_out, Some(1));
+    let e = parse(&[("usb_hid_ep_out", Some("x1"))]).expect_err("bad hex");
+    assert!(e.starts_with("ups.conf:10: could not parse usb_hid_ep_out"), "{e}");
     assert!(parse(&[("usb_set_altinterface", Some("x"))]).is_err());
     assert!(parse(&[("usb_config_index", Some("100"))]).is_err(), "above 0xff");
 }
@@ -243,7 +246,6 @@ fn option_errors_name_the_option() {
         (vec![("pollfreq", Some("soon"))], "pollfreq"),
         (vec![("lowbatt", Some("120"))], "lowbatt"),
         (vec![("onlinedischarge_log_throttle_sec", Some("x"))], "onlinedischarge_log_throttle_sec"),
-        (vec![("pollonly", None), ("interruptonly", None)], "exclude each other"),
     ] {
         let e = parse(&opts).expect_err("invalid");
         assert!(e.contains(needle), "{e}");
@@ -251,6 +253,9 @@ fn option_errors_name_the_option() {
     let ok = parse(&[("pollfreq", Some("15")), ("lowbatt", Some("25")), ("allow_duplicates", None)])
         .expect("valid");
     assert_eq!(ok.poll.pollfreq, Duration::from_secs(15));
+    // pollonly and interruptonly together: polling wins (the driver warns at start).
+    let both = parse(&[("pollonly", None), ("interruptonly", None)]).expect("accepted, as NUT");
+    assert!(both.poll.pollonly && !both.poll.interruptonly);
     assert_eq!(ok.policy.lowbatt, Some(25.0));
     assert!(ok.allow_duplicates);
 }

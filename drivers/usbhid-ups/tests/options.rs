@@ -1,7 +1,8 @@
 //! usbhid-ups's USB options from ups.conf, as nut_usb_addvars(8) and ups.conf(5) of NUT 2.8.5
 //! describe them: `LIBUSB_DEBUG` (global or per section) reaches libusb; the `usb_*` options
 //! are the driver's (published as its parameters) and are checked with file:line;
-//! `usb_hid_ep_out`, which usbhid-ups can't honour, is refused with file:line.
+//! `usb_hid_ep_out` is checked and kept, as NUT does (usbhid-ups sends reports over the control
+//! endpoint).
 
 #![allow(clippy::unwrap_used)]
 
@@ -61,14 +62,18 @@ fn usb_options_are_checked_with_file_and_line() {
     let e = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
     assert!(e.contains("ups.conf:4: could not parse usb_config_index = \"zz\""), "{e}");
-    let out = run(&dir, &format!("{base} pollonly\n usb_hid_ep_out = 1\n"), &["--check-config"]);
+    // usb_hid_ep_out is checked as NUT checks it (hexadecimal) and accepted: usbhid-ups sends
+    // reports over the control endpoint, in NUT as here.
+    let ok = run(&dir, &format!("{base} pollonly\n usb_hid_ep_out = 1\n"), &["--check-config"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let out = run(&dir, &format!("{base} pollonly\n usb_hid_ep_out = 1g\n"), &["--check-config"]);
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(e.contains("ups.conf:5: usb_hid_ep_out has no effect in usbhid-ups"), "{e}");
+    assert!(e.contains("ups.conf:5: could not parse usb_hid_ep_out = \"1g\""), "{e}");
     // The same refusal at start, before the device is touched.
-    let out = run(&dir, &format!("{base} usb_hid_ep_out = 1\n"), &["-F"]);
+    let out = run(&dir, &format!("{base} usb_hid_ep_out = 1g\n"), &["-F"]);
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && e.contains("ups.conf:4: usb_hid_ep_out has no effect"), "{e}");
+    assert!(!out.status.success() && e.contains("ups.conf:4: could not parse usb_hid_ep_out"), "{e}");
 }
 
 #[test]

@@ -269,14 +269,24 @@ fn record_flag_writes_files_that_replay() {
         assert!(dir.path().join(format!("0463-ffff-eaton-3s.{ext}")).exists(), "{ext}");
     }
     assert!(!dir.path().join("0463-ffff-eaton-3s.interrupts.txt").exists(), "record_seconds=0: not listened");
+    // NUT's explore: the HID tree at debug level 1 ("Path: ..." lines), here with one dump
+    // of the data (-d 1) so that the driver exits.
     let explore = |port: &std::path::Path| {
         let o = std::process::Command::new(&bin)
-            .args(["-s", "x", "-x"])
+            .env("NUT_STATEPATH", dir.path())
+            .env("NUT_ALTPIDPATH", dir.path())
+            .args(["-s", "x", "-u", "root", "-D", "-d", "1", "-x"])
             .arg(format!("port={}", port.display()))
             .args(["-x", "explore"])
             .output()
             .expect("runs");
-        String::from_utf8_lossy(&o.stdout).to_string()
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let paths: Vec<String> = String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter_map(|l| l.split_once("Path: ").map(|(_, p)| p.to_string()))
+            .collect();
+        assert!(paths.len() > 50, "{paths:?}");
+        paths
     };
     assert_eq!(explore(&hex), explore(&fixture));
 }

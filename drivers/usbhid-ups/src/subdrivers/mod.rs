@@ -4,15 +4,23 @@
 use nut_hid::UsageTable;
 
 pub mod apc;
+pub mod arduino;
 pub mod belkin;
 pub mod common;
 pub mod cps;
 pub mod delta;
+pub mod ecoflow;
+pub mod ever;
+pub mod explore;
 pub mod generic;
+pub mod idowell;
 pub mod legrand;
 pub mod liebert;
 pub mod mge;
+pub mod nut_lookups;
+pub mod openups;
 pub mod powercom;
+pub mod powervar;
 pub mod salicru;
 pub mod tripplite;
 
@@ -388,17 +396,25 @@ pub const TEST_RESULT: &[(i64, &str)] = &[
     (7, "Test scheduled"),
 ];
 
-/// All subdrivers, in matching order (generic last).
+/// All subdrivers: NUT 2.8.5's list in its order (`subdriver_list` of usbhid-ups.c, which
+/// [`crate::device_table`] matches in), then ours (generic last).
 pub const ALL: &[&Subdriver] = &[
+    &explore::SUBDRIVER,
     &mge::SUBDRIVER,
     &apc::SUBDRIVER,
-    &cps::SUBDRIVER,
-    &tripplite::SUBDRIVER,
-    &liebert::SUBDRIVER,
-    &powercom::SUBDRIVER,
+    &arduino::SUBDRIVER,
     &belkin::SUBDRIVER,
-    &salicru::SUBDRIVER,
-    &legrand::SUBDRIVER,
+    &cps::SUBDRIVER,
     &delta::SUBDRIVER,
+    &ecoflow::SUBDRIVER,
+    &ever::SUBDRIVER,
+    &idowell::SUBDRIVER,
+    &legrand::SUBDRIVER,
+    &liebert::SUBDRIVER,
+    &openups::SUBDRIVER,
+    &powercom::SUBDRIVER,
+    &powervar::SUBDRIVER,
+    &salicru::SUBDRIVER,
+    &tripplite::SUBDRIVER,
     &generic::SUBDRIVER,
 ];

@@ -8,6 +8,7 @@
 //! set-alternate-setting after the claim (`usb_set_altinterface`). `LIBUSB_DEBUG` in the
 //! environment (the driver framework exports ups.conf's) sets libusb's own log level.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use nut_hid::ReportType;
@@ -62,6 +63,28 @@ impl Matcher {
 /// Bytes read per interrupt transfer (NUT's SMALLBUF).
 pub const INTERRUPT_BUFFER: usize = 512;
 
+/// Decides, once a device's strings are read, whether to take it and with which settings.
+pub type AcceptDevice = Arc<dyn Fn(&DeviceInfo) -> Option<UsbOpts> + Send + Sync>;
+
+/// Which devices to take (the device table's claims): `ids` before a device is opened, with
+/// its vendor and product ids only; `device` once its strings are read, giving the USB
+/// settings to use for it (the configured `usb_*` options with the claiming subdriver's
+/// defaults) or `None` to pass it by.
+#[derive(Clone)]
+pub struct Accept {
+    /// Could a device with these vendor and product ids be taken?
+    pub ids: Arc<dyn Fn(u16, u16) -> bool + Send + Sync>,
+    /// Take this device, with these settings?
+    pub device: AcceptDevice,
+}
+
+impl Accept {
+    /// Take the devices whose ids `ids` accepts, with `opts`.
+    pub fn by_ids(ids: fn(u16, u16) -> bool, opts: UsbOpts) -> Accept {
+        Accept { ids: Arc::new(ids), device: Arc::new(move |_| Some(opts.clone())) }
+    }
+}
+
 /// An open HID device.
 pub struct Usb {
     handle: DeviceHandle<Context>,
@@ -71,9 +94,8 @@ pub struct Usb {
     desc_len: u16,
     desc_index: u8,
     matcher: Matcher,
-    accept: fn(u16, u16) -> bool,
+    accept: Accept,
     allow_duplicates: bool,
-    opts: UsbOpts,
     interrupt_size: Option<usize>,
 }
 
@@ -251,19 +273,14 @@ pub fn scan(accept: fn(u16, u16) -> bool) -> Result<ScanResult, ScanError> {
 
 impl Usb {
     /// Open the first supported device that matches.
-    pub fn open(
-        matcher: Matcher,
-        accept: fn(u16, u16) -> bool,
-        allow_duplicates: bool,
-        opts: UsbOpts,
-    ) -> Result<Usb, TransportError> {
+    pub fn open(matcher: Matcher, accept: Accept, allow_duplicates: bool) -> Result<Usb, TransportError> {
         let ctx = Context::new().map_err(|e| TransportError::Open(format!("libusb init failed: {e}")))?;
         let list = ctx.devices().map_err(|e| TransportError::Open(format!("can't list USB devices: {e}")))?;
         let mut denied = None;
         let mut candidates = Vec::new();
         for dev in list.iter() {
             let Ok(dd) = dev.device_descriptor() else { continue };
-            if !accept(dd.vendor_id(), dd.product_id()) {
+            if !(accept.ids)(dd.vendor_id(), dd.product_id()) {
                 continue;
             }
             let handle = match dev.open() {
@@ -285,10 +302,11 @@ impl Usb {
             if !matcher.matches(&info, busport(&dev).as_deref()) {
                 continue;
             }
-            candidates.push((handle, dev, info));
+            let Some(opts) = (accept.device)(&info) else { continue };
+            candidates.push((handle, dev, info, opts));
         }
-        let taken = first_claimable(candidates, allow_duplicates, |(handle, dev, info)| {
-            Usb::claim(handle, dev, info, matcher.clone(), accept, allow_duplicates, opts.clone())
+        let taken = first_claimable(candidates, allow_duplicates, |(handle, dev, info, opts)| {
+            Usb::claim(handle, dev, info, matcher.clone(), accept.clone(), allow_duplicates, opts)
         })?;
         taken.ok_or_else(|| {
             TransportError::Open(denied.unwrap_or_else(|| {
@@ -304,7 +322,7 @@ impl Usb {
         dev: Device<Context>,
         info: DeviceInfo,
         matcher: Matcher,
-        accept: fn(u16, u16) -> bool,
+        accept: Accept,
         allow_duplicates: bool,
         opts: UsbOpts,
     ) -> Result<Usb, ClaimError> {
@@ -379,8 +397,7 @@ impl Usb {
             matcher,
             accept,
             allow_duplicates,
-            opts,
-            interrupt_size: None,
+            interrupt_size: opts.interrupt_size,
         })
     }
 }
@@ -471,7 +488,7 @@ impl Transport for Usb {
             opts.push(("bus", self.info.bus.clone()));
         }
         let m = Matcher::new(&opts).map_err(TransportError::Open)?;
-        let fresh = Usb::open(m, self.accept, self.allow_duplicates, self.opts.clone())?;
+        let fresh = Usb::open(m, self.accept.clone(), self.allow_duplicates)?;
         let matcher = std::mem::take(&mut self.matcher);
         *self = fresh;
         self.matcher = matcher;

@@ -1,0 +1,301 @@
+//! Ever UPSes (2e51:ffff, 2e51:0000, 0483:a113): NUT 2.8.5's `drivers/ever-hid.c`
+//! ("Ever HID 0.10"), whole table but for the entries whose NUT function reads whole raw
+//! reports by id instead of the mapped value (network card MAC/IP addresses and packet
+//! counters, `experimental.status.messages`/`alarms` and the OFF bit from report 74): those
+//! need the report bytes, which a table conversion does not get, and are left out.
+
+use nut_hid::UsageTable;
+
+use super::flag::{QUICK_POLL, RW};
+use super::nut_lookups::*;
+use super::{absent, cmd, conv, fun, num, rw, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+
+/// `ever_usage_lkp`.
+pub const USAGES: UsageTable = &[
+    (0x0000_0000, "EVER1"),
+    (0xff00_0000, "EVER2"),
+    (0xff00_0001, "EVER3"),
+    (0xff00_0002, "EVER4"),
+    (0xff00_0003, "EVER5"),
+    (0xff00_0004, "EVER6"),
+    (0xff00_0005, "EVER7"),
+    (0xff00_0006, "EVER8"),
+    (0xff00_0007, "EVER9"),
+    (0xff00_0008, "EVER10"),
+    (0xff00_0009, "EVER11"),
+    (0xff00_0010, "EVER12"),
+    (0xff00_0011, "EVER13"),
+    (0xff00_0012, "EVER14"),
+    (0xff00_0013, "EVER15"),
+    (0xff00_0014, "EVER16"),
+    (0xff00_0015, "EVER17"),
+    (0xff00_0016, "EVER18"),
+    (0xff00_0017, "EVER19"),
+    (0xff00_0018, "EVER20"),
+    (0xff00_0019, "EVER21"),
+    (0xff00_001a, "EVER22"),
+    (0xff00_001b, "EVER23"),
+    (0xff00_001c, "EVER24"),
+    (0xff00_001d, "EVER25"),
+    (0xff00_001e, "EVER26"),
+    (0xff00_001f, "EVER27"),
+    (0xff00_0020, "EVER28"),
+    (0xff00_0021, "EVER29"),
+    (0xff00_0022, "EVER30"),
+    (0xff00_0023, "EVER31"),
+    (0xff00_0030, "EVER32"),
+    (0xff00_0031, "EVER33"),
+    (0xff00_0032, "EVER34"),
+    (0xff00_0033, "EVER35"),
+    (0xff00_0034, "EVER36"),
+    (0xff00_0035, "EVER37"),
+    (0xff00_0036, "EVER38"),
+    (0xff00_0037, "EVER39"),
+    (0xff00_0038, "EVER40"),
+    (0xff00_0039, "EVER41"),
+    (0xff00_0040, "EVER42"),
+    (0xff00_0041, "EVER43"),
+    (0xff00_0042, "EVER44"),
+    (0xff00_0043, "EVER45"),
+    (0xff00_0044, "EVER46"),
+    (0xff00_0045, "EVER47"),
+    (0xff00_0046, "EVER48"),
+    (0xff00_0050, "EVER49"),
+    (0xff00_0051, "EVER50"),
+    (0xff00_0052, "EVER51"),
+    (0xff00_0053, "EVER52"),
+    (0xff00_0054, "EVER53"),
+    (0xff00_0060, "EVER54"),
+    (0xff00_0061, "EVER55"),
+    (0xff00_0062, "EVER56"),
+    (0xff00_0063, "EVER57"),
+    (0xff00_0064, "EVER58"),
+    (0xff00_0066, "EVER59"),
+    (0xff00_0067, "EVER60"),
+    (0xff00_0068, "EVER61"),
+    (0xff00_0069, "EVER62"),
+    (0xff00_006a, "EVER63"),
+    (0xff00_006b, "EVER64"),
+    (0xff00_006c, "EVER65"),
+    (0xff00_006d, "EVER66"),
+    (0xff00_006e, "EVER67"),
+    (0xff00_006f, "EVER68"),
+    (0xff00_0070, "EVER69"),
+    (0xff00_0071, "EVER70"),
+    (0xff00_0072, "EVER71"),
+    (0xff00_0073, "EVER72"),
+    (0xff00_0074, "EVER73"),
+    (0xff00_0075, "EVER74"),
+    (0xff00_0076, "EVER75"),
+    (0xff00_0077, "EVER76"),
+    (0xff00_0078, "EVER77"),
+    (0xff00_0079, "EVER78"),
+    (0xff00_007a, "EVER79"),
+    (0xff00_007b, "EVER80"),
+    (0xff00_007c, "EVER81"),
+    (0xff00_007d, "EVER82"),
+    (0xff00_007e, "EVER83"),
+    (0xff00_007f, "EVER84"),
+    (0xff00_0080, "EVER85"),
+    (0xff00_0081, "EVER86"),
+    (0xff00_0082, "EVER87"),
+    (0xff00_0083, "EVER88"),
+    (0xff00_0084, "EVER89"),
+    (0xff00_0085, "EVER90"),
+    (0xff00_0086, "EVER91"),
+    (0xff00_0087, "EVER92"),
+    (0xff00_0088, "EVER93"),
+    (0xff00_0089, "EVER94"),
+    (0xff00_008a, "EVER95"),
+    (0xff00_008b, "EVER96"),
+    (0xff00_0090, "EVER97"),
+    (0xff00_0091, "EVER98"),
+    (0xff00_0092, "EVER99"),
+    (0xff00_0093, "EVER100"),
+    (0xff00_0094, "EVER101"),
+    (0xff00_0095, "EVER102"),
+    (0xff00_0096, "EVER103"),
+    (0xff00_0097, "EVER104"),
+];
+
+fn hardware(v: f64) -> Option<String> {
+    const REV: &[u8; 27] = b"0ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let n = v as u32;
+    let rev = *REV.get(((n & 0xff00) >> 8) as usize)?;
+    Some(format!("rev.{}v{:02}", rev as char, n & 0xff))
+}
+
+fn version(v: f64) -> Option<String> {
+    let n = v as i64;
+    Some(format!("v{:X}.{:X}b{:02}", (n & 0xf000) >> 12, (n & 0xf00) >> 8, n & 0xff))
+}
+
+fn workmode(v: f64) -> Option<String> {
+    Some(
+        match v as i64 {
+            2 => "STOP",
+            4 => "ONLINE",
+            8 => "ONBATTERY",
+            16 => "WATCH",
+            32 => "WAITING",
+            64 => "EMERGENCY",
+            _ => "UNKNOWN",
+        }
+        .into(),
+    )
+}
+
+/// `ever_format_hardware`.
+pub const FORMAT_HARDWARE: ConvFn = ConvFn { name: "ever_format_hardware", fun: hardware, nuf: None };
+/// `ever_format_version`.
+pub const FORMAT_VERSION: ConvFn = ConvFn { name: "ever_format_version", fun: version, nuf: None };
+/// `ever_workmode` (NUT reads byte 1 of report 74, the byte this usage maps).
+pub const WORKMODE: ConvFn = ConvFn { name: "ever_workmode", fun: workmode, nuf: None };
+
+/// `ever_hid2nut`.
+pub const VARS: &[VarMap] = &[
+    num("experimental.battery.batteryid", "UPS.BatterySystem.Battery.BatteryID", "%.0f"),
+    num("experimental.battery.systemid", "UPS.BatterySystem.BatterySystemID", "%.0f"),
+    num("experimental.battery.chargerid", "UPS.BatterySystem.Charger.ChargerID", "%.0f"),
+    num("experimental.battery.input_flowid", "UPS.BatterySystem.Input.FlowID", "%.0f"),
+    num("experimental.battery.input_id", "UPS.BatterySystem.Input.InputID", "%.0f"),
+    num("experimental.battery.output_flowid", "UPS.BatterySystem.Output.FlowID", "%.0f"),
+    num("experimental.battery.output_id", "UPS.BatterySystem.Output.OutputID", "%.0f"),
+    fun("experimental.id.firmware_version_inverter", "UPS.EVER1.EVER13", FORMAT_VERSION),
+    fun("experimental.id.firmware_version_interfaces", "UPS.EVER1.EVER14", FORMAT_VERSION),
+    fun("experimental.id.hardware_version", "UPS.EVER1.EVER15", FORMAT_HARDWARE),
+    fun("experimental.id.protocol_version_inverter", "UPS.EVER1.EVER16", FORMAT_VERSION),
+    fun("experimental.id.protocol_version_interfaces", "UPS.EVER1.EVER17", FORMAT_VERSION),
+    fun("ups.temperature", "UPS.EVER1.EVER42", KELVIN_CELSIUS_CONVERSION),
+    fun("battery.temperature", "UPS.EVER1.EVER43", KELVIN_CELSIUS_CONVERSION),
+    num("output.powerfactor", "UPS.EVER1.EVER44", "%.0f"),
+    num("experimental.control.ups_on", "UPS.EVER1.EVER45.EVER46", "%.0f").with_flags(RW),
+    num("experimental.control.clear_fault", "UPS.EVER1.EVER45.EVER47", "%.0f").with_flags(RW),
+    num("experimental.control.clear_battery_fault", "UPS.EVER1.EVER45.EVER48", "%.0f").with_flags(RW),
+    num("experimental.control.epo_blocked", "UPS.EVER1.EVER49.EVER50", "%.0f").with_flags(RW),
+    num("experimental.control.green_mode", "UPS.EVER1.EVER49.EVER51", "%.0f").with_flags(RW),
+    num("experimental.control.button_sound", "UPS.EVER1.EVER49.EVER52", "%.0f").with_flags(RW),
+    num("experimental.control.audible_alarm", "UPS.EVER1.EVER49.EVER53", "%.0f").with_flags(RW),
+    rw("output.voltage", "UPS.EVER1.EVER54", "%.0f").with_len(3),
+    rw("experimental.config.overload_clearance_threshold", "UPS.EVER1.EVER59", "%.0f").with_len(2),
+    rw("experimental.config.stb_charge", "UPS.EVER1.EVER60", "%.0f").with_len(2),
+    rw("battery.packs.external", "UPS.EVER1.EVER61", "%.0f").with_len(1),
+    num("experimental.statistics.mains_loss_counter", "UPS.EVER1.EVER62", "%.0f"),
+    num("experimental.statistics.lowering_AVR_trigger_counter", "UPS.EVER1.EVER63", "%.0f"),
+    num("experimental.statistics.rising_AVR_trigger_counter", "UPS.EVER1.EVER64", "%.0f"),
+    num("experimental.statistics.overload_counter", "UPS.EVER1.EVER65", "%.0f"),
+    num("experimental.statistics.short_circuit_counter", "UPS.EVER1.EVER66", "%.0f"),
+    num("experimental.statistics.discharge_counter", "UPS.EVER1.EVER67", "%.0f"),
+    num("experimental.statistics.overheat_counter", "UPS.EVER1.EVER68", "%.0f"),
+    num("experimental.statistics.mains_operation_time", "UPS.EVER1.EVER69", "%.0f"),
+    num("experimental.statistics.autonomous_operation_time", "UPS.EVER1.EVER70", "%.0f"),
+    num("experimental.statistics.overload_operation_time", "UPS.EVER1.EVER71", "%.0f"),
+    num("experimental.networkcard.config_dhcp_enabled", "UPS.EVER1.EVER85.EVER86", "%.0f"),
+    num("experimental.networkcard.config_ethernet_enabled", "UPS.EVER1.EVER85.EVER87", "%.0f"),
+    num("experimental.networkcard.config_http_enabled", "UPS.EVER1.EVER85.EVER88", "%.0f"),
+    num("experimental.networkcard.config_snmp_enabled", "UPS.EVER1.EVER85.EVER89", "%.0f"),
+    num("experimental.networkcard.config_snmp_trap_enabled", "UPS.EVER1.EVER85.EVER90", "%.0f"),
+    num("experimental.networkcard.config_readonly", "UPS.EVER1.EVER85.EVER91", "%.0f"),
+    num("experimental.networkcard.config_restart_eth", "UPS.EVER1.EVER85.EVER96", "%.0f"),
+    num("ups.realpower.nominal", "UPS.Flow.ConfigActivePower", "%.0f"),
+    num("ups.power.nominal", "UPS.Flow.ConfigApparentPower", "%.0f"),
+    num("output.frequency.nominal", "UPS.Flow.ConfigFrequency", "%.0f"),
+    num("output.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f"),
+    num("experimental.ups.flow_id", "UPS.Flow.FlowID", "%.0f"),
+    num("outlet.1.id", "UPS.OutletSystem.Outlet.OutletID", "%.0f"),
+    conv(
+        "experimental.outlet.1.present",
+        "UPS.OutletSystem.Outlet.PresentStatus.Present",
+        Conv::Lookup(YES_NO_INFO),
+    ),
+    conv(
+        "outlet.1.switchable",
+        "UPS.OutletSystem.Outlet.PresentStatus.Switchable",
+        Conv::Lookup(YES_NO_INFO),
+    ),
+    num("outlet.1.status", "UPS.OutletSystem.Outlet.PresentStatus.SwitchOn/Off", "%.0f"),
+    num("experimental.outlet.1.undefined", "UPS.OutletSystem.Outlet.PresentStatus.Undefined", "%.0f"),
+    num("experimental.outlet.1.system_id", "UPS.OutletSystem.OutletSystemID", "%.0f"),
+    num("experimental.outlet.1.switch_off_control", "UPS.OutletSystem.Outlet.SwitchOffControl", "%.0f")
+        .with_flags(RW),
+    num("experimental.outlet.1.switch_on_control", "UPS.OutletSystem.Outlet.SwitchOnControl", "%.0f")
+        .with_flags(RW),
+    num("experimental.powerconverter.input_flow_id", "UPS.PowerConverter.Input.FlowID", "%.0f"),
+    num("input.frequency", "UPS.PowerConverter.Input.Frequency", "%.0f"),
+    num("experimental.powerconverter.input_id", "UPS.PowerConverter.Input.InputID", "%.0f"),
+    num("input.voltage", "UPS.PowerConverter.Input.Voltage", "%.0f"),
+    num("ups.realpower", "UPS.PowerConverter.Output.ActivePower", "%.0f"),
+    num("ups.power", "UPS.PowerConverter.Output.ApparentPower", "%.0f"),
+    num("output.current", "UPS.PowerConverter.Output.Current", "%.0f"),
+    num("experimental.powerconverter.output_flowid", "UPS.PowerConverter.Output.FlowID", "%.0f"),
+    num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.0f"),
+    num("experimental.powerconverter.output_id", "UPS.PowerConverter.Output.OutputID", "%.0f"),
+    num("ups.load", "UPS.PowerConverter.Output.PercentLoad", "%.0f"),
+    num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.0f"),
+    num("experimental.powerconverter.powerconverterid", "UPS.PowerConverter.PowerConverterID", "%.0f"),
+    num("experimental.powersummary.capacity_granularity_1", "UPS.PowerSummary.CapacityGranularity1", "%.0f"),
+    num("experimental.powersummary.capacity_granularity_2", "UPS.PowerSummary.CapacityGranularity2", "%.0f"),
+    num("experimental.powersummary.capacity_mode", "UPS.PowerSummary.CapacityMode", "%.0f"),
+    absent("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay").with_len(10),
+    num("battery.capacity", "UPS.PowerSummary.DesignCapacity", "%.0f"),
+    num("experimental.powersummary.flow_id", "UPS.PowerSummary.FlowID", "%.0f"),
+    num("battery.capacity", "UPS.PowerSummary.FullChargeCapacity", "%.0f"),
+    num("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%.0f"),
+    num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
+    num("experimental.powersummary.rechargeable", "UPS.PowerSummary.Rechargeable", "%.0f"),
+    num("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
+    num("battery.runtime.low", "UPS.PowerSummary.RemainingTimeLimit", "%.0f").with_flags(RW),
+    num("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
+    num("battery.voltage", "UPS.PowerSummary.Voltage", "%.0f"),
+    num("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f").with_flags(QUICK_POLL),
+    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE_INFO).with_flags(QUICK_POLL),
+    stmap("UPS.PowerSummary.PresentStatus.AwaitingPower", AWAITINGPOWER_INFO).with_flags(QUICK_POLL),
+    stmap("UPS.PowerSummary.PresentStatus.BatteryPresent", NOBATTERY_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.CommunicationLost", COMMFAULT_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING_INFO).with_flags(QUICK_POLL),
+    stmap("UPS.PowerSummary.PresentStatus.NeedReplacement", REPLACEBATT_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD_INFO).with_flags(QUICK_POLL),
+    stmap("UPS.PowerSummary.PresentStatus.OverTemperature", OVERHEAT_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.ShutdownImminent", SHUTDOWNIMM_INFO),
+    stmap("UPS.EVER1.EVER18.EVER19", OVERLOAD_INFO),
+    stmap("UPS.EVER1.EVER18.EVER20", LOWBATT_INFO),
+    stmap("UPS.EVER1.EVER18.EVER21", BOOST_INFO),
+    stmap("UPS.EVER1.EVER18.EVER22", TRIM_INFO),
+    stmap("UPS.EVER1.EVER18.EVER25", CHARGING_INFO),
+    stmap("UPS.EVER1.EVER18.EVER28", REPLACEBATT_INFO),
+    stmap("UPS.EVER1.EVER32.EVER33", OVERLOAD_INFO),
+    stmap("UPS.EVER1.EVER32.EVER40", COMMFAULT_INFO),
+    fun("experimental.status.workmode", "UPS.EVER1.EVER97.EVER98", WORKMODE),
+];
+
+/// The `HU_TYPE_CMD` entries of `ever_hid2nut`.
+pub const CMDS: &[CmdMap] = &[
+    cmd("load.off.delay", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay"),
+    cmd("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay"),
+];
+
+/// The subdriver.
+pub const SUBDRIVER: Subdriver = Subdriver {
+    name: "Ever HID 0.10",
+    usages: &[USAGES],
+    vars: VARS,
+    cmds: CMDS,
+    model_suffix: None,
+    mfr: "Ever",
+    common: false,
+    fix_report_desc: None,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_and_hardware_strings() {
+        assert_eq!(version(f64::from(0x1203)).as_deref(), Some("v1.2b03"));
+        assert_eq!(hardware(f64::from(0x0207)).as_deref(), Some("rev.Bv07"));
+        assert_eq!(hardware(f64::from(0x4000)), None, "no revision letter past Z");
+        assert_eq!(workmode(8.0).as_deref(), Some("ONBATTERY"));
+        assert_eq!(workmode(3.0).as_deref(), Some("UNKNOWN"));
+    }
+}
