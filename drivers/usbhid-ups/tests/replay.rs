@@ -57,7 +57,7 @@ fn eaton_3s_publishes_the_ddl_variables() {
     assert_eq!(snap.vars["ups.timer.shutdown"], "-1");
     assert_eq!(snap.vars["ups.delay.shutdown"], "20");
     assert_eq!(snap.status, "OL CHRG");
-    assert_eq!(snap.vars["driver.version.data"], "MGE HID 1.46");
+    assert_eq!(snap.vars["driver.version.data"], "MGE HID 1.58");
 }
 
 #[test]
