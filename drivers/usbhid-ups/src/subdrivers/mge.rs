@@ -545,13 +545,11 @@ impl MgeState {
     }
 
     /// Whether the model has NUT's "Pegasus" eco controls: Protection Station and Ellipse
-    /// ECO, and the 3S 700/750 outside Europe.
+    /// ECO. NUT means the 3S 700/750 outside Europe too, but tests the family (`type &
+    /// 0xFF00`) and the 3S's 0x110 is in the Pegasus family 0x100: every 3S 700/750 has them,
+    /// whatever the country, and so here.
     pub fn pegasus(&self) -> bool {
-        match self.model.family() {
-            f if f == ModelType::PEGASUS.family() => true,
-            f if f == ModelType::S3.family() => self.country != country::EUROPE,
-            _ => false,
-        }
+        self.model.family() == ModelType::PEGASUS.family()
     }
 }
 
@@ -859,7 +857,7 @@ fn broken_down(unix: f64, utc_offset: i64) -> Option<(i64, i64, i64, i64, i64, i
 /// zone `utc_offset` seconds ahead of UTC (NUT: local time); `None` when not 10 characters.
 pub fn date_with(unix: f64, utc_offset: i64) -> Option<String> {
     let (y, mo, d, ..) = broken_down(unix, utc_offset)?;
-    let s = format!("{y:04}/{mo:02}/{d:02}");
+    let s = format!("{y}/{mo:02}/{d:02}");
     (s.len() == 10).then_some(s)
 }
 
@@ -1209,7 +1207,7 @@ pub const VARS: &[VarMap] = &[
     fv("device.country", "UPS.PowerSummary.Country", EATON_CHECK_COUNTRY, STATIC)
         .with_flags(STRING)
         .with_len(20),
-    sid("device.usb.version", "UPS.System.USB.iVersion", STATIC),
+    sid("device.usb.version", "UPS.System.USB.iVersion", STATIC | STRING).with_len(20),
     // Battery page.
     n("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f", 0),
     set("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimitSetting", 5, SEMI),
@@ -1606,3 +1604,386 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     common: false,
     fix_report_desc: FIX_REPORT_DESC,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn model_names_as_the_nut_ddl_dumps_show_them() {
+        // ups.model of nut-ddl Eaton/MGE usbhid-ups dumps, from iProduct + iModel.
+        for (product, model, want, kind) in [
+            ("Eaton 5P", "650", "5P 650", ModelType::EATON_5P),
+            ("Protection Station", "650", "Protection Station 650", ModelType::PEGASUS),
+            ("Ellipse ECO", "1600", "Ellipse ECO 1600", ModelType::PEGASUS),
+            ("Evolution", "3000", "Pulsar Evolution 3000", ModelType::DEFAULT),
+            ("ellipse", "PR800", "ellipse premium 800", ModelType::DEFAULT_OFFLINE),
+            ("PROTECTIONCENTER", "675", "Protection Center 675", ModelType::DEFAULT_OFFLINE),
+            // Not in the table: concatenated, the family stays the default; the device's
+            // trailing space is kept ("Ellipse PRO 650 ").
+            ("Eaton 3S", "550", "Eaton 3S 550", ModelType::DEFAULT),
+            ("Ellipse PRO", "650 ", "Ellipse PRO 650 ", ModelType::DEFAULT),
+            ("Eaton 5PX", "2000", "Eaton 5PX 2000", ModelType::DEFAULT),
+        ] {
+            let (name, k) = format_model(MGE_VENDORID, Some(product), Some(model), None);
+            assert_eq!(name.as_deref(), Some(want), "{product} {model}");
+            assert_eq!(k, kind, "{product} {model}");
+        }
+        // "1200 " with its space is the 5S; without it, nothing matches.
+        assert_eq!(model_name("Ellipse PRO", "1200 "), ("Eaton 5S1200".into(), Some(ModelType::EATON_5P)));
+        assert_eq!(model_name("Ellipse PRO", "1200"), ("Ellipse PRO 1200".into(), None));
+        // The first matching row wins: NUT lists "EX" "3000 XL" as a Pulsar M 3000.
+        assert_eq!(model_name("EX", "3000 XL").1, Some(ModelType::PULSAR_M_3000));
+    }
+
+    #[test]
+    fn model_falls_back_to_the_rated_power_and_to_the_product() {
+        // No iModel: the rated VA (C's int cast) stands in, "unknown" the missing product.
+        assert_eq!(
+            format_model(MGE_VENDORID, None, None, Some(2000.0)),
+            (Some("9E2000i (presumed)".into()), ModelType::EATON_9E)
+        );
+        assert_eq!(
+            format_model(MGE_VENDORID, Some("Eaton 9E"), Some(""), Some(3000.7)).0.as_deref(),
+            Some("9E3000")
+        );
+        // Nothing to build a model from: the product string as it is (or none).
+        assert_eq!(
+            format_model(MGE_VENDORID, Some("Eaton 3S"), None, None),
+            (Some("Eaton 3S".into()), ModelType::DEFAULT)
+        );
+        assert_eq!(format_model(MGE_VENDORID, None, None, None), (None, ModelType::DEFAULT));
+        // Dell's iProduct is complete.
+        assert_eq!(
+            format_model(DELL_VENDORID, Some("Dell UPS Tower 1000W"), Some("1000"), None).0.as_deref(),
+            Some("Dell UPS Tower 1000W")
+        );
+        assert_eq!(format_mfr(None), "Eaton");
+        assert_eq!(format_mfr(Some("EATON")), "EATON");
+        assert_eq!(format_serial(Some("000000000   ")), Some("000000000   "));
+    }
+
+    #[test]
+    fn claims_as_nut_does() {
+        assert!(claim(0x0463, 0xffff, None, None, false));
+        assert!(claim(0x0592, 0x0004, None, None, false));
+        assert!(claim(0x03f0, 0x1fe5, None, None, false));
+        // An unlisted Eaton or HP product id only with productid set.
+        assert!(!claim(0x0463, 0x1234, None, None, false));
+        assert!(claim(0x0463, 0x1234, None, None, true));
+        assert!(!claim(0x03f0, 0x0001, None, None, false));
+        // Phoenixtec ids are liebert-hid's unless AEG-branded; KSTAR's only when KSTAR says so.
+        assert!(!claim(0x06da, 0xffff, Some("PPC"), Some("Offline UPS"), false));
+        assert!(claim(0x06da, 0xffff, Some("AEG"), None, false));
+        assert!(claim(0x06da, 0xffff, None, Some("PROTECT NAS AEG"), false));
+        assert!(!claim(0x09d6, 0x0001, Some("UPS HI"), None, false));
+        assert!(claim(0x09d6, 0x0001, Some("KSTAR"), None, false));
+        assert!(!claim(0x051d, 0x0002, None, None, true));
+        assert_eq!(USB_DEVICES.len(), 12);
+    }
+
+    #[test]
+    fn battery_voltages_only_for_the_families_that_report_them() {
+        // nut-ddl Eaton 5P 650: battery.voltage 13.5; the Ellipse/3S/Protection Station dumps
+        // have none.
+        assert_eq!(battery_voltage_with(ModelType::EATON_5P, 13.5).as_deref(), Some("13.5"));
+        assert_eq!(battery_voltage_with(ModelType::PULSAR_M_2200, 81.0).as_deref(), Some("81.0"));
+        assert_eq!(battery_voltage_with(ModelType::DEFAULT, 27.0), None);
+        assert_eq!(battery_voltage_with(ModelType::PEGASUS, 13.0), None);
+        assert_eq!(battery_voltage_nominal_with(ModelType::EATON_9E, 48.0).as_deref(), Some("48"));
+        // The Evolution 650 reports its nominal voltage wrong: 12 V.
+        assert_eq!(battery_voltage_nominal_with(ModelType::EVOLUTION_650, 24.0).as_deref(), Some("12"));
+        assert_eq!(battery_voltage_nominal_with(ModelType::EVOLUTION_850, 24.0).as_deref(), Some("24"));
+        assert_eq!(battery_voltage_nominal_with(ModelType::DEFAULT, 48.0), None);
+        assert_eq!(battery_voltage_fun(27.0), None, "NUT's initial family publishes nothing");
+    }
+
+    #[test]
+    fn plain_conversions() {
+        assert_eq!(powerfactor(85.0).as_deref(), Some("0.85"));
+        assert_eq!(battery_capacity(32400.0).as_deref(), Some("9.00"));
+        assert_eq!(battery_capacity(25200.0).as_deref(), Some("7.00"));
+    }
+
+    #[test]
+    fn abm_state_machine() {
+        let mut s = MgeState::default();
+        // Unknown ABM: PresentStatus.Charging/Discharging decide, no charger status.
+        assert_eq!(s.abm_check_chrg(1.0), "chrg");
+        assert_eq!(s.abm_check_chrg(0.0), "!chrg");
+        assert_eq!(s.abm_check_dischrg(1.0), "dischrg");
+        assert_eq!(s.abm_status(1.0), None);
+        assert_eq!(s.abm_chrg_dischrg(1.0), None);
+        // Enabled: the first path seen is kept; the charger state sets CHRG/DISCHRG and the
+        // PresentStatus bits only clear them.
+        s.set_abm_enabled(1.0);
+        s.see_abm_path(AbmPath::Status);
+        s.see_abm_path(AbmPath::Mode);
+        assert_eq!(s.abm_path, AbmPath::Status);
+        assert_eq!(s.abm_check_chrg(1.0), "!chrg");
+        assert_eq!(s.abm_check_dischrg(1.0), "!dischrg");
+        let on_status: Vec<_> = (0..8).map(|v| s.abm_status(f64::from(v))).collect();
+        assert_eq!(
+            on_status,
+            [
+                None,
+                Some("charging"),
+                Some("floating"),
+                Some("resting"),
+                Some("discharging"),
+                None,
+                Some("off"),
+                None
+            ]
+        );
+        let flags: Vec<_> = (0..8).map(|v| s.abm_chrg_dischrg(f64::from(v))).collect();
+        assert_eq!(flags, [None, Some("chrg"), Some("chrg"), None, Some("dischrg"), None, None, None]);
+        // Disabled resets the path; on the Mode path the numbers differ.
+        s.set_abm_enabled(0.0);
+        s.see_abm_path(AbmPath::Mode);
+        assert_eq!(s.abm_path, AbmPath::Unknown);
+        s.set_abm_enabled(1.0);
+        s.see_abm_path(AbmPath::Mode);
+        let on_mode: Vec<_> = (0..8).map(|v| s.abm_status(f64::from(v))).collect();
+        assert_eq!(
+            on_mode,
+            [
+                None,
+                Some("charging"),
+                Some("discharging"),
+                Some("floating"),
+                Some("resting"),
+                None,
+                Some("off"),
+                None
+            ]
+        );
+        let flags: Vec<_> = (0..8).map(|v| s.abm_chrg_dischrg(f64::from(v))).collect();
+        assert_eq!(flags, [None, Some("chrg"), Some("dischrg"), Some("chrg"), None, None, None, None]);
+        s.set_abm_enabled(7.0);
+        assert_eq!(s.abm, Abm::Unknown);
+    }
+
+    #[test]
+    fn pegasus_controls() {
+        let mut s = MgeState { model: ModelType::PEGASUS, ..MgeState::default() };
+        // nut-ddl Protection Station 650: outlet.power 25, outlet.2.switchable no.
+        assert_eq!(pegasus_threshold_with(&s, 25.0).as_deref(), Some("25"));
+        assert_eq!(pegasus_yes_no_with(&s, 0.0).as_deref(), Some("no"));
+        assert_eq!(pegasus_yes_no_with(&s, 1.0).as_deref(), Some("yes"));
+        assert_eq!(pegasus_yes_no_back_with(&s, "yes"), 1.0);
+        assert_eq!(pegasus_yes_no_back_with(&s, "no"), 0.0);
+        // The 3S 700/750 are in the family whatever the country (see MgeState::pegasus).
+        s.model = ModelType::S3;
+        s.set_country(0.0);
+        assert!(s.pegasus());
+        for model in [ModelType::DEFAULT, ModelType::DEFAULT_OFFLINE, ModelType::EATON_5P] {
+            s.model = model;
+            assert_eq!(pegasus_threshold_with(&s, 25.0), None);
+            assert_eq!(pegasus_yes_no_with(&s, 1.0), None);
+            assert_eq!(pegasus_yes_no_back_with(&s, "yes"), 0.0);
+        }
+        assert_eq!(PEGASUS_THRESHOLD.nuf.map(|f| f("60")), Some(Some(60.0)));
+        assert_eq!(PEGASUS_THRESHOLD.nuf.map(|f| f("30")), Some(None));
+    }
+
+    /// The enumerated values NUT publishes: each row whose value the function accepts.
+    fn enumerate(state: &MgeState, first: f64) -> Vec<&'static str> {
+        NOMINAL_OUTPUT_VOLTAGE_ROWS
+            .iter()
+            .filter(|&&(v, _)| nominal_output_voltage_with(state, first, v as f64).is_some())
+            .map(|&(_, t)| t)
+            .collect()
+    }
+
+    #[test]
+    fn nominal_output_voltage_choices_as_the_ddl_dumps_list_them() {
+        // nut-ddl PowerWalker VI 1200 SHL (no model recognised, 230 V): 200 208 220 230 240.
+        let online = MgeState::default();
+        assert_eq!(enumerate(&online, 230.0), ["200", "208", "220", "230", "240"]);
+        // nut-ddl Eaton Protection Station 650 (offline, 230 V): 220 230 240.
+        let pegasus = MgeState { model: ModelType::PEGASUS, ..MgeState::default() };
+        assert_eq!(enumerate(&pegasus, 230.0), ["220", "230", "240"]);
+        assert_eq!(enumerate(&pegasus, 208.0), ["200", "208"]);
+        assert_eq!(enumerate(&online, 208.0), ["200", "208", "220", "230", "240"]);
+        assert_eq!(enumerate(&online, 120.0), ["100", "110", "120", "127"]);
+        // An unexpected nominal voltage (3S 550 US: 115) is published as it is.
+        assert_eq!(nominal_output_voltage_with(&online, 115.0, 115.0).as_deref(), Some("115"));
+        // The latch: the first value is the reference.
+        let mut s = pegasus;
+        assert_eq!(s.nominal_output_voltage(230.0).as_deref(), Some("230"));
+        assert_eq!(s.nominal_output_voltage(208.0), None);
+        assert_eq!(NOMINAL_OUTPUT_VOLTAGE.nuf.map(|f| f("208")), Some(Some(208.0)));
+        assert_eq!(NOMINAL_OUTPUT_VOLTAGE.nuf.map(|f| f("115")), Some(None));
+    }
+
+    #[test]
+    fn converter_online_only_when_not_off() {
+        assert_eq!(converter_online_with(false, 1.0), Some("online"));
+        assert_eq!(converter_online_with(false, 0.0), Some("!online"));
+        assert_eq!(converter_online_with(true, 0.0), None);
+    }
+
+    #[test]
+    fn realpower_estimate() {
+        // 16 % of 650 VA at the default 0.8: 83.2 W.
+        let v = vars(&[("ups.load", "16"), ("ups.power.nominal", "650")]);
+        assert_eq!(compute_realpower_with(&v).as_deref(), Some("83"));
+        let v = vars(&[("ups.load", "50"), ("ups.power.nominal", "2000"), ("output.powerfactor", "0.90")]);
+        assert_eq!(compute_realpower_with(&v).as_deref(), Some("900"));
+        // round() is half away from zero: 5 % of 30 VA at 1.0 is 1.5 W -> 2.
+        let v = vars(&[("ups.load", "5"), ("ups.power.nominal", "30"), ("output.powerfactor", "1")]);
+        assert_eq!(compute_realpower_with(&v).as_deref(), Some("2"));
+        assert_eq!(compute_realpower_with(&vars(&[("ups.load", "5")])), None);
+        assert_eq!(atoi(" 42abc"), 42);
+        assert_eq!(atoi("-7"), -7);
+        assert_eq!(atoi("x"), 0);
+        assert_eq!(atof("0.85 "), 0.85);
+        assert_eq!(atof("junk"), 0.0);
+    }
+
+    fn bypass_vars(voltage: &str, frequency: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut v = vars(&[
+            ("input.bypass.voltage", voltage),
+            ("input.bypass.frequency", frequency),
+            ("output.voltage.nominal", "230"),
+            ("output.frequency.nominal", "50"),
+        ]);
+        v.extend(vars(extra));
+        v
+    }
+
+    #[test]
+    fn eco_mode_within_the_transfer_limits() {
+        let none = BTreeMap::new();
+        assert_eq!(eco_mode_report_with(&none, 0.0).value, Some("normal"));
+        assert_eq!(
+            eco_mode_report_with(&none, 2.0),
+            EcoReport { value: Some("ESS"), buzzword: Some("vendor:mge-hid:ESS") }
+        );
+        assert_eq!(eco_mode_report_with(&none, 3.0).value, None);
+        // Missing readings: NUT sets "normal" itself.
+        assert_eq!(eco_mode_report_with(&none, 1.0), EcoReport { value: Some("normal"), buzzword: None });
+        // Defaults: 95-105 % of 230 V (218.5-241.5), ±5 % of 50 Hz.
+        let eco = EcoReport { value: Some("ECO"), buzzword: Some("vendor:mge-hid:ECO") };
+        let normal = EcoReport { value: Some("normal"), buzzword: Some("vendor:mge-hid:normal") };
+        assert_eq!(eco_mode_report_with(&bypass_vars("230.0", "50.0", &[]), 1.0), eco);
+        assert_eq!(eco_mode_report_with(&bypass_vars("218.5", "52.5", &[]), 1.0), eco);
+        assert_eq!(eco_mode_report_with(&bypass_vars("218.4", "50.0", &[]), 1.0), normal);
+        assert_eq!(eco_mode_report_with(&bypass_vars("230.0", "52.6", &[]), 1.0), normal);
+        // Published limits replace the defaults.
+        let limits = [
+            ("input.transfer.eco.low", "200"),
+            ("input.transfer.eco.high", "250"),
+            ("input.transfer.frequency.eco.range", "10"),
+        ];
+        assert_eq!(eco_mode_report_with(&bypass_vars("205.0", "54.0", &limits), 1.0), eco);
+        assert_eq!(eco_mode_back("ECO"), Some(1.0));
+        assert_eq!(eco_mode_back("vendor:mge-hid:ESS"), Some(2.0));
+        assert_eq!(eco_mode_back("normal"), Some(0.0));
+        assert_eq!(eco_mode_back("eco"), None);
+    }
+
+    #[test]
+    fn bypass_switch_within_the_transfer_limits() {
+        let none = BTreeMap::new();
+        assert_eq!(bypass_switch_on_with(&none, 0.0).value, Some("disabled"));
+        assert_eq!(bypass_switch_on_with(&none, 2.0), BypassReport { value: None, switch_off: None });
+        let off = BypassReport { value: None, switch_off: Some("off") };
+        assert_eq!(bypass_switch_on_with(&none, 1.0), off);
+        // Defaults: 80-115 % of 230 V (184-264.5), ±10 % of 50 Hz.
+        assert_eq!(bypass_switch_on_with(&bypass_vars("184", "45", &[]), 1.0).value, Some("on"));
+        assert_eq!(bypass_switch_on_with(&bypass_vars("265", "50", &[]), 1.0), off);
+        let limits = [("input.transfer.bypass.low", "184"), ("input.transfer.bypass.high", "264")];
+        assert_eq!(bypass_switch_on_with(&bypass_vars("264.5", "50", &limits), 1.0), off);
+        assert_eq!(EATON_INPUT_BYPASS_MODE_ON.nuf.map(|f| f("on")), Some(Some(1.0)));
+    }
+
+    #[test]
+    fn eco_mode_with_the_bypass_commands() {
+        let ready = vars(&[("input.bypass.switch.on", "disabled"), ("input.eco.switchable", "normal")]);
+        assert_eq!(eco_auto_with(&ready, "1"), EcoAutoPlan { setvars: vec![], value: 1 });
+        assert_eq!(eco_auto_with(&BTreeMap::new(), "1").value, 0);
+        let in_eco = vars(&[("input.bypass.switch.off", "disabled"), ("input.eco.switchable", "ECO")]);
+        assert_eq!(
+            eco_auto_with(&in_eco, "0"),
+            EcoAutoPlan {
+                setvars: vec![("input.bypass.switch.off", "off"), ("input.eco.switchable", "normal")],
+                value: 0
+            }
+        );
+        let not_eco = vars(&[("input.bypass.switch.off", "disabled"), ("input.eco.switchable", "normal")]);
+        assert_eq!(
+            eco_auto_with(&not_eco, "0"),
+            EcoAutoPlan { setvars: vec![("input.bypass.switch.off", "off")], value: 1 }
+        );
+        assert_eq!(eco_auto_with(&BTreeMap::new(), "0"), EcoAutoPlan { setvars: vec![], value: 1 });
+    }
+
+    #[test]
+    fn date_and_time_both_ways() {
+        // 2024-02-29 13:05:09 UTC.
+        let t = 1_709_211_909.0;
+        assert_eq!(date_with(t, 0).as_deref(), Some("2024/02/29"));
+        assert_eq!(time_with(t, 0).as_deref(), Some("13:05:09"));
+        // In a zone 11 hours ahead it is already March.
+        assert_eq!(date_with(t, 11 * 3600).as_deref(), Some("2024/03/01"));
+        assert_eq!(time_with(t, 11 * 3600).as_deref(), Some("00:05:09"));
+        assert_eq!(date_with(0.0, 0).as_deref(), Some("1970/01/01"));
+        assert_eq!(date_with(-1.0, 0).as_deref(), Some("1969/12/31"));
+        assert_eq!(time_with(-1.0, 0).as_deref(), Some("23:59:59"));
+        assert_eq!(date_with(f64::NAN, 0), None);
+        assert_eq!(date_time_back_with("2024/02/29", "13:05:09", 0), Some(t));
+        assert_eq!(date_time_back_with("2024/03/01", "00:05:09", 11 * 3600), Some(t));
+        // mktime normalises a day past the month's end.
+        assert_eq!(
+            date_time_back_with("2023/02/29", "00:00:00", 0),
+            date_time_back_with("2023/03/01", "00:00:00", 0)
+        );
+        for (d, h) in
+            [("2024-02-29", "13:05:09"), ("2024/13/01", "00:00:00"), ("2024/02/29", "25:00:00"), ("", "")]
+        {
+            assert_eq!(date_time_back_with(d, h, 0), None, "{d} {h}");
+        }
+        for days in [-800_000, -1, 0, 59, 60, 365, 11_016, 19_782, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn table_entries_keep_nut_s_shapes() {
+        let var = |name: &str| VARS.iter().filter(|m| m.var == name).collect::<Vec<_>>();
+        // Writable settings with NUT's string lengths.
+        let low = var("battery.charge.low");
+        assert_eq!((low[0].flags & RW != 0, low[0].len), (true, 5));
+        assert_eq!(low[1].flags & (RW | STATIC), STATIC, "RemainingCapacityLimit is read only");
+        let nominal = var("output.voltage.nominal")[0];
+        assert_eq!(nominal.flags & (RW | ENUM | SEMI), RW | ENUM | SEMI);
+        assert_eq!(nominal.conv, Conv::Fun(NOMINAL_OUTPUT_VOLTAGE));
+        assert_eq!(var("ups.shutdown")[0].conv, Conv::Lookup(EATON_ENABLE_DISABLE_INFO));
+        // The ABM bookkeeping entries publish nothing.
+        for v in ["battery.charger.abm.status", "battery.charger.mode.status", "battery.charger.type.status"]
+        {
+            let Conv::Fun(f) = var(v)[0].conv else { panic!("{v}") };
+            assert_eq!((f.fun)(1.0), None, "{v}");
+        }
+        // Every writable entry is also a string of a known length, except the ABSENT ones'
+        // server-side texts.
+        for m in VARS.iter().filter(|m| m.flags & RW != 0) {
+            assert!(m.flags & STRING != 0 && m.len > 0, "{}", m.var);
+        }
+        // Commands: each has a numeric value or a configured delay.
+        for c in CMDS {
+            assert!(
+                c.value.parse::<i64>().is_ok() || ["offdelay", "ondelay"].contains(&c.value),
+                "{}",
+                c.cmd
+            );
+        }
+    }
+}
