@@ -3,9 +3,10 @@
 //!
 //! [`VARS`] and [`CMDS`] are NUT's `mge_hid2nut` table in NUT's order (variables, status bits,
 //! alarms, then the instant commands; NUT's last entry, `input.eco.switchable`, ends
-//! [`VARS`]). NUT's lookup tables are [`Conv::Lookup`] (value to text) and [`Conv::StatusMap`]
-//! (its boolean tables: `"name"` sets a status bit, `"!name"` clears it); its conversion
-//! functions are plain functions here.
+//! [`VARS`]). NUT's lookup tables are [`Conv::Lookup`] (value to text); its boolean tables
+//! are [`Conv::Status`] / [`Conv::StatusIfZero`] for usbhid-ups.c's `<bit>_info` tables and
+//! [`Conv::StatusMap`] for mge-hid's own (`"name"` sets a status bit, `"!name"` clears it); its
+//! conversion functions are plain functions here.
 //!
 //! Several of NUT's functions read state the C driver keeps on the side: the model family that
 //! `mge_format_model` found ([`ModelType`]), the country and the Advanced Battery Monitoring
@@ -20,11 +21,14 @@ use std::collections::BTreeMap;
 
 use nut_hid::usage::MGE;
 
+use super::flag::{ENUM, QUICK_POLL as QUICK, RW, SEMI_STATIC as SEMI, STATIC, STRING};
 use super::StatusBit::{self, *};
 use super::{
-    absent, cmd, conv, flag, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER,
-    ON_OFF, YES_NO,
+    absent, cmd, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, ON_OFF,
+    YES_NO,
 };
+
+use ModelType as T;
 
 // ---------------------------------------------------------------------------------------------
 // USB ids and claiming (NUT's mge_usb_device_table and mge_claim)
@@ -170,8 +174,6 @@ const fn m(
 ) -> ModelName {
     ModelName { product, model, kind, name }
 }
-
-use ModelType as T;
 
 /// NUT's `mge_model_names`, in its order (the first match wins).
 pub const MODEL_NAMES: &[ModelName] = &[
@@ -893,6 +895,83 @@ pub fn date_time_back_with(date: &str, time: &str, utc_offset: i64) -> Option<f6
 }
 
 // ---------------------------------------------------------------------------------------------
+// All of NUT's conversions with the state, for an engine that keeps it
+// ---------------------------------------------------------------------------------------------
+
+/// What NUT's conversion functions read besides the value: the variables published so far
+/// in this update (`dstate_getinfo`), whether the OFF status bit is set (`ups_status_get`),
+/// and the local time zone (`localtime`/`mktime`) as seconds ahead of UTC.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Variables published so far.
+    pub vars: &'a BTreeMap<String, String>,
+    /// The OFF status bit.
+    pub off: bool,
+    /// The local time zone's offset from UTC, in seconds.
+    pub utc_offset: i64,
+}
+
+impl MgeState {
+    /// NUT's conversion `f` (one of this table's [`ConvFn`]s, found by name) of the HID value
+    /// `v`, with this state, which it updates as NUT's functions update theirs: the text to
+    /// publish, or for status entries the status token (`chrg`, `!online` ...); `None`:
+    /// nothing. NUT's other side effects are not returned here: the buzzwords and the
+    /// `input.eco.switchable` / `input.bypass.switch.off` values of [`eco_mode_report_with`]
+    /// and [`bypass_switch_on_with`].
+    pub fn convert(&mut self, f: &ConvFn, v: f64, ctx: &Context<'_>) -> Option<String> {
+        let text = |s: Option<&str>| s.map(str::to_string);
+        match f.name {
+            "eaton_check_country_info" => {
+                self.set_country(v);
+                None
+            }
+            "eaton_abm_enabled_info" => {
+                self.set_abm_enabled(v);
+                None
+            }
+            "eaton_abm_path_mode_info" => {
+                self.see_abm_path(AbmPath::Mode);
+                None
+            }
+            "eaton_abm_path_status_info" => {
+                self.see_abm_path(AbmPath::Status);
+                None
+            }
+            "eaton_abm_status_info" => text(self.abm_status(v)),
+            "eaton_abm_chrg_dischrg_info" => text(self.abm_chrg_dischrg(v)),
+            "eaton_discharging_info" => text(Some(self.abm_check_dischrg(v))),
+            "eaton_charging_info" => text(Some(self.abm_check_chrg(v))),
+            "mge_date_conversion" => date_with(v, ctx.utc_offset),
+            "mge_time_conversion" => time_with(v, ctx.utc_offset),
+            "mge_battery_voltage_nominal" => battery_voltage_nominal_with(self.model, v),
+            "mge_battery_voltage" => battery_voltage_with(self.model, v),
+            "pegasus_threshold_info" => pegasus_threshold_with(self, v),
+            "pegasus_yes_no_info" => pegasus_yes_no_with(self, v),
+            "eaton_input_eco_mode_on_off_info" => text(eco_mode_report_with(ctx.vars, v).value),
+            "eaton_input_bypass_mode_on_info" => text(bypass_switch_on_with(ctx.vars, v).value),
+            "eaton_compute_realpower_info" => compute_realpower_with(ctx.vars),
+            "nominal_output_voltage_info" => self.nominal_output_voltage(v),
+            "eaton_converter_online_info" => text(converter_online_with(ctx.off, v)),
+            _ => (f.fun)(v),
+        }
+    }
+
+    /// NUT's way back for SET VAR and commands through `f`: the HID value for the text `s`
+    /// (`None`: refused). For `experimental.bypass.ecomode.*` this is only the value written;
+    /// [`eco_auto_with`] also lists the SET VARs NUT does first.
+    pub fn convert_back(&self, f: &ConvFn, s: &str, ctx: &Context<'_>) -> Option<f64> {
+        let var = |k: &str| ctx.vars.get(k).map(String::as_str).unwrap_or("");
+        match f.name {
+            "mge_date_conversion" => date_time_back_with(s, var("ups.time"), ctx.utc_offset),
+            "mge_time_conversion" => date_time_back_with(var("ups.date"), s, ctx.utc_offset),
+            "pegasus_yes_no_info" => Some(pegasus_yes_no_back_with(self, s)),
+            "eaton_input_eco_mode_auto_on_off_info" => Some(eco_auto_with(ctx.vars, s).value as f64),
+            _ => f.nuf.and_then(|nuf| nuf(s)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Conversion functions as table entries (with NUT's initial state, see the module notes)
 // ---------------------------------------------------------------------------------------------
 
@@ -1142,8 +1221,6 @@ pub const ECO_MODE_INFO: BoolTable = &[(1, &[(EcoMode, true)]), (2, &[(EssMode, 
 // ---------------------------------------------------------------------------------------------
 // The table (NUT's mge_hid2nut)
 // ---------------------------------------------------------------------------------------------
-
-use flag::{ENUM, QUICK_POLL as QUICK, RW, SEMI_STATIC as SEMI, STATIC, STRING};
 
 /// A numeric variable with NUT's flags.
 const fn n(var: &'static str, path: &'static str, fmt: &'static str, flags: u8) -> VarMap {
@@ -1609,6 +1686,29 @@ pub const SUBDRIVER: Subdriver = Subdriver {
 mod tests {
     use super::*;
 
+    /// The functions [`MgeState::convert`] gives state to.
+    const CONTEXT_FUNCTIONS: &[&str] = &[
+        "eaton_check_country_info",
+        "eaton_abm_enabled_info",
+        "eaton_abm_path_mode_info",
+        "eaton_abm_path_status_info",
+        "eaton_abm_status_info",
+        "eaton_abm_chrg_dischrg_info",
+        "eaton_discharging_info",
+        "eaton_charging_info",
+        "mge_date_conversion",
+        "mge_time_conversion",
+        "mge_battery_voltage_nominal",
+        "mge_battery_voltage",
+        "pegasus_threshold_info",
+        "pegasus_yes_no_info",
+        "eaton_input_eco_mode_on_off_info",
+        "eaton_input_bypass_mode_on_info",
+        "eaton_compute_realpower_info",
+        "nominal_output_voltage_info",
+        "eaton_converter_online_info",
+    ];
+
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
@@ -1984,6 +2084,47 @@ mod tests {
                 "{}",
                 c.cmd
             );
+        }
+    }
+
+    #[test]
+    fn the_state_carries_from_entry_to_entry_as_in_nut() {
+        let none = BTreeMap::new();
+        let ctx = Context { vars: &none, off: false, utc_offset: 0 };
+        let funs: Vec<ConvFn> =
+            VARS.iter().filter_map(|m| if let Conv::Fun(f) = m.conv { Some(f) } else { None }).collect();
+        let by =
+            |name: &str| *funs.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name} in VARS"));
+        // The UPS says ABM is enabled, on the Charger.Status path, charger "floating" (2).
+        let mut s = MgeState::default();
+        assert_eq!(s.convert(&by("eaton_abm_enabled_info"), 1.0, &ctx), None);
+        assert_eq!(s.convert(&by("eaton_abm_path_status_info"), 2.0, &ctx), None);
+        assert_eq!(s.convert(&by("eaton_abm_status_info"), 2.0, &ctx).as_deref(), Some("floating"));
+        assert_eq!(s.convert(&by("eaton_abm_chrg_dischrg_info"), 2.0, &ctx).as_deref(), Some("chrg"));
+        assert_eq!(s.convert(&EATON_CHARGING, 1.0, &ctx).as_deref(), Some("!chrg"));
+        // The model family decides what PowerSummary.Voltage and the Pegasus entries give.
+        s.model = ModelType::PEGASUS;
+        assert_eq!(s.convert(&by("pegasus_threshold_info"), 25.0, &ctx).as_deref(), Some("25"));
+        assert_eq!(s.convert(&by("mge_battery_voltage"), 13.6, &ctx), None);
+        s.model = ModelType::EATON_5P;
+        assert_eq!(s.convert(&by("mge_battery_voltage"), 13.6, &ctx).as_deref(), Some("13.6"));
+        // The nominal output voltage keeps the first value as its reference.
+        assert_eq!(s.convert(&NOMINAL_OUTPUT_VOLTAGE, 120.0, &ctx).as_deref(), Some("120"));
+        assert_eq!(s.convert(&NOMINAL_OUTPUT_VOLTAGE, 230.0, &ctx), None);
+        // Other variables and the OFF bit.
+        let published = vars(&[("ups.load", "16"), ("ups.power.nominal", "650"), ("ups.time", "13:05:09")]);
+        let ctx = Context { vars: &published, off: true, utc_offset: 0 };
+        assert_eq!(s.convert(&by("eaton_compute_realpower_info"), 650.0, &ctx).as_deref(), Some("83"));
+        assert_eq!(s.convert(&EATON_CONVERTER_ONLINE, 0.0, &ctx), None);
+        assert_eq!(s.convert_back(&MGE_DATE_CONVERSION, "2024/02/29", &ctx), Some(1_709_211_909.0));
+        // Plain functions go through as they are.
+        assert_eq!(s.convert(&MGE_POWERFACTOR_CONVERSION, 85.0, &ctx).as_deref(), Some("0.85"));
+        assert_eq!(s.convert_back(&EATON_INPUT_ECO_MODE_ON_OFF, "ESS", &ctx), Some(2.0));
+        // Every function of the table is one convert() knows or a plain one.
+        let plain = ["mge_battery_capacity", "mge_powerfactor_conversion"];
+        for f in &funs {
+            let named = CONTEXT_FUNCTIONS.contains(&f.name) || plain.contains(&f.name);
+            assert!(named, "{}", f.name);
         }
     }
 }
