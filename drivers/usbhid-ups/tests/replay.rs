@@ -58,7 +58,7 @@ fn eaton_3s_publishes_the_ddl_variables() {
     assert_eq!(snap.vars["ups.delay.shutdown"], "20");
     // Charging at 100 %, no FullyCharged bit: NUT 2.8.5 shows no CHRG.
     assert_eq!(snap.status, "OL");
-    assert_eq!(snap.vars["driver.version.data"], "MGE HID 1.46");
+    assert_eq!(snap.vars["driver.version.data"], "MGE HID 1.58");
 }
 
 #[test]
