@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn lookups() {
         assert_eq!(subdriver_for(0x0463, 0xffff).name, "MGE HID 1.46");
-        assert_eq!(subdriver_for(0x051d, 0x0002).name, "APC HID 0.100");
+        assert_eq!(subdriver_for(0x051d, 0x0002).name, "APC HID 0.101");
         assert_eq!(subdriver_for(0x09ae, 0x3016).name, "TrippLite HID 0.85");
         assert!(lookup(0x0665, 0x5161).is_none());
     }
