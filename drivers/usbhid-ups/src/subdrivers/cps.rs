@@ -161,7 +161,7 @@ macro_rules! cps_vars {
             stmap("UPS.Output.Boost", BOOST_INFO),
             stmap("UPS.Output.Overload", OVERLOAD_INFO),
             // Input page
-            fun("input.frequency", "UPS.Input.Frequency", $in_freq),
+            VarMap { fmt: "%.1f", ..fun("input.frequency", "UPS.Input.Frequency", $in_freq) },
             num("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f"),
             num("input.voltage", "UPS.Input.Voltage", "%.1f"),
             rw10("input.transfer.low", "UPS.Input.LowVoltageTransfer", "%.0f"),
@@ -172,7 +172,7 @@ macro_rules! cps_vars {
             conv("input.sensitivity", "UPS.Output.CPSInputSensitivity", Conv::Lookup(CPS_SENSITIVITY_INFO))
                 .with_flags(RW_STRING | SEMI | flag::ENUM),
             // Output page
-            fun("output.frequency", "UPS.Output.Frequency", $out_freq),
+            VarMap { fmt: "%.1f", ..fun("output.frequency", "UPS.Output.Frequency", $out_freq) },
             num("output.voltage", "UPS.Output.Voltage", "%.1f"),
             num("output.voltage.nominal", "UPS.Output.ConfigVoltage", "%.0f"),
         ]
