@@ -64,7 +64,7 @@ pub fn apc_date_reverse(text: &str) -> Option<f64> {
         return Some(0.0);
     }
     let year = year % 100;
-    let bcd = |n: i64| ((n / 10 & 0x0f) << 4) + n % 10;
+    let bcd = |n: i64| (((n / 10) & 0x0f) << 4) + n % 10;
     Some(((bcd(month) << 16) + (bcd(day) << 8) + bcd(year)) as f64)
 }
 
