@@ -230,14 +230,17 @@ fn input_sensitivity_is_an_enumeration() {
     assert!(ups.setvar("input.sensitivity", "medium").is_err(), "APC's word, not CyberPower's");
 }
 
+/// ups.delay.* start at NUT's CyberPower defaults (60/120 s, the driver's offdelay/ondelay
+/// defaults for these devices) and SET VAR changes them.
 #[test]
-#[ignore = "waits for hid-engine: ups.delay.* defaults of the table (60/120 s for CPS) writable with SET VAR"]
 fn cps_delays_are_writable() {
     let Some(fx) = recording("0764-0501-cyberpower-cp1500pfclcd") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     let (mut ups, _) = open(&fx, sub(&fx), tmp.path());
+    assert_eq!(update(&mut ups, "before SET").vars["ups.delay.shutdown"], "60");
     ups.setvar("ups.delay.shutdown", "120").expect("write");
     assert_eq!(update(&mut ups, "after SET").vars["ups.delay.shutdown"], "120");
+    assert!(ups.setvar("ups.delay.start", "soon").is_err());
 }
 
 /// NUT's cps_fix_report_desc on the real descriptors: both units declare the output voltage

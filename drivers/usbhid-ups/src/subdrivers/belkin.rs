@@ -10,7 +10,7 @@
 
 use nut_hid::UsageTable;
 
-use super::common::{BoolInfo, DIVIDE_BY_10, DIVIDE_BY_100};
+use super::common::{BoolInfo, DIVIDE_BY_100_CONVERSION, DIVIDE_BY_10_CONVERSION};
 use super::StatusBit::{self, *};
 use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
 
@@ -246,9 +246,9 @@ pub const VARS: &[VarMap] = &[
     num("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f"),
     num("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", Conv::StringId),
-    fun("battery.voltage", "UPS.BELKINBatterySystem.BELKINVoltage", DIVIDE_BY_10),
+    fun("battery.voltage", "UPS.BELKINBatterySystem.BELKINVoltage", DIVIDE_BY_10_CONVERSION),
     num("battery.voltage.nominal", "UPS.BELKINConfig.BELKINConfigBatteryVoltage", "%.0f"),
-    fun("input.frequency", "UPS.BELKINPowerState.BELKINInput.BELKINFrequency", DIVIDE_BY_10),
+    fun("input.frequency", "UPS.BELKINPowerState.BELKINInput.BELKINFrequency", DIVIDE_BY_10_CONVERSION),
     num("input.frequency.nominal", "UPS.BELKINConfig.BELKINConfigFrequency", "%.0f"),
     fun("input.sensitivity", "UPS.BELKINDevice.BELKINVoltageSensitivity", BELKIN_SENSITIVITY_CONVERSION)
         .with_flags(RW_STRING)
@@ -259,10 +259,10 @@ pub const VARS: &[VarMap] = &[
     rw10("input.transfer.low", "UPS.BELKINConfig.BELKINLowVoltageTransfer", "%.0f"),
     num("input.transfer.low.max", "UPS.BELKINConfig.BELKINLowVoltageTransferMax", "%.0f"),
     num("input.transfer.low.min", "UPS.BELKINConfig.BELKINLowVoltageTransferMin", "%.0f"),
-    fun("input.voltage", "UPS.BELKINPowerState.BELKINInput.BELKINVoltage", DIVIDE_BY_10),
+    fun("input.voltage", "UPS.BELKINPowerState.BELKINInput.BELKINVoltage", DIVIDE_BY_10_CONVERSION),
     num("input.voltage.nominal", "UPS.BELKINConfig.BELKINConfigVoltage", "%.0f"),
-    fun("output.frequency", "UPS.BELKINPowerState.BELKINOutput.BELKINFrequency", DIVIDE_BY_10),
-    fun("output.voltage", "UPS.BELKINPowerState.BELKINOutput.BELKINVoltage", DIVIDE_BY_10),
+    fun("output.frequency", "UPS.BELKINPowerState.BELKINOutput.BELKINFrequency", DIVIDE_BY_10_CONVERSION),
+    fun("output.voltage", "UPS.BELKINPowerState.BELKINOutput.BELKINVoltage", DIVIDE_BY_10_CONVERSION),
     conv("ups.beeper.status", "UPS.BELKINControls.BELKINAudibleAlarmControl", Conv::Lookup(BEEPER)),
     delay("ups.delay.start", "UPS.BELKINControls.BELKINDelayBeforeStartup", "ondelay"),
     delay("ups.delay.shutdown", "UPS.BELKINControls.BELKINDelayBeforeShutdown", "offdelay"),
@@ -279,7 +279,7 @@ pub const VARS: &[VarMap] = &[
     fun("ups.type", "UPS.BELKINDevice.BELKINUPSType", BELKIN_UPSTYPE_CONVERSION),
     // Liebert PSA
     num("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f").with_flags(QUICK),
-    fun("input.frequency", "UPS.Input.Frequency", DIVIDE_BY_10),
+    fun("input.frequency", "UPS.Input.Frequency", DIVIDE_BY_10_CONVERSION),
     fun("input.voltage", "UPS.Input.Voltage", LIEBERT_LINE_VOLTAGE_INFO),
     fun("output.voltage", "UPS.Output.Voltage", LIEBERT_LINE_VOLTAGE_INFO),
     fun("battery.voltage", "UPS.PowerSummary.Voltage", LIEBERT_LINE_VOLTAGE_INFO),
@@ -288,10 +288,10 @@ pub const VARS: &[VarMap] = &[
     num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     // Liebert PSI5
     num("input.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f"),
-    fun("input.frequency", "UPS.PowerConverter.Input.Frequency", DIVIDE_BY_100),
+    fun("input.frequency", "UPS.PowerConverter.Input.Frequency", DIVIDE_BY_100_CONVERSION),
     fun("input.voltage", "UPS.PowerConverter.Input.Voltage", LIEBERT_LINE_VOLTAGE_INFO),
     num("output.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f"),
-    fun("output.frequency", "UPS.PowerConverter.Output.Frequency", DIVIDE_BY_100),
+    fun("output.frequency", "UPS.PowerConverter.Output.Frequency", DIVIDE_BY_100_CONVERSION),
     fun("output.voltage", "UPS.PowerConverter.Output.Voltage", LIEBERT_LINE_VOLTAGE_INFO),
     num("ups.load", "UPS.OutletSystem.Outlet.PercentLoad", "%.0f"),
     fun("battery.voltage", "UPS.BatterySystem.Battery.Voltage", LIEBERT_LINE_VOLTAGE_INFO),

@@ -153,9 +153,11 @@ fn divide_by_100(v: f64) -> Option<String> {
 }
 
 /// NUT's `divide_by_10_conversion` (`%0.1f` of a tenth; read only).
-pub const DIVIDE_BY_10: ConvFn = ConvFn { name: "divide_by_10_conversion", fun: divide_by_10, nuf: None };
+pub const DIVIDE_BY_10_CONVERSION: ConvFn =
+    ConvFn { name: "divide_by_10_conversion", fun: divide_by_10, nuf: None };
 /// NUT's `divide_by_100_conversion` (`%0.1f` of a hundredth; read only).
-pub const DIVIDE_BY_100: ConvFn = ConvFn { name: "divide_by_100_conversion", fun: divide_by_100, nuf: None };
+pub const DIVIDE_BY_100_CONVERSION: ConvFn =
+    ConvFn { name: "divide_by_100_conversion", fun: divide_by_100, nuf: None };
 
 #[cfg(test)]
 mod tests {
@@ -163,8 +165,8 @@ mod tests {
 
     #[test]
     fn nut_divisions() {
-        assert_eq!((DIVIDE_BY_10.fun)(1234.0).as_deref(), Some("123.4"));
-        assert_eq!((DIVIDE_BY_100.fun)(6000.0).as_deref(), Some("60.0"));
-        assert_eq!((DIVIDE_BY_100.fun)(4999.0).as_deref(), Some("50.0"));
+        assert_eq!((DIVIDE_BY_10_CONVERSION.fun)(1234.0).as_deref(), Some("123.4"));
+        assert_eq!((DIVIDE_BY_100_CONVERSION.fun)(6000.0).as_deref(), Some("60.0"));
+        assert_eq!((DIVIDE_BY_100_CONVERSION.fun)(4999.0).as_deref(), Some("50.0"));
     }
 }

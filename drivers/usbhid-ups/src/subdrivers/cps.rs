@@ -110,9 +110,12 @@ const fn rw10(var: &'static str, path: &'static str, fmt: &'static str) -> VarMa
     num(var, path, fmt).with_flags(RW_STRING | SEMI).with_len(10)
 }
 
-/// NUT's `DEFAULT_ONDELAY_CPS`/`DEFAULT_OFFDELAY_CPS` delays (`HU_FLAG_ABSENT`).
-const fn delay(var: &'static str, path: &'static str, dfl: &'static str) -> VarMap {
-    super::absent(var, path, dfl).with_len(10)
+/// `HU_FLAG_ABSENT` delays: NUT's table writes `DEFAULT_ONDELAY_CPS` (120 s) and
+/// `DEFAULT_OFFDELAY_CPS` (60 s), which are also the defaults of the `ondelay`/`offdelay`
+/// options for CyberPower devices, and the options replace them as in NUT: the entries name
+/// the configured delays.
+const fn delay(var: &'static str, path: &'static str, which: &'static str) -> VarMap {
+    super::absent(var, path, which).with_len(10)
 }
 
 /// `cps_hid2nut` with the frequency conversions given.
@@ -141,8 +144,8 @@ macro_rules! cps_vars {
             num("ups.power.nominal", "UPS.Output.ConfigApparentPower", "%.0f"),
             num("ups.realpower", "UPS.Output.ActivePower", "%.0f"),
             num("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
-            delay("ups.delay.start", "UPS.Output.DelayBeforeStartup", "120"),
-            delay("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", "60"),
+            delay("ups.delay.start", "UPS.Output.DelayBeforeStartup", "ondelay"),
+            delay("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", "offdelay"),
             num("ups.timer.start", "UPS.Output.DelayBeforeStartup", "%.0f").with_flags(QUICK),
             num("ups.timer.shutdown", "UPS.Output.DelayBeforeShutdown", "%.0f").with_flags(QUICK),
             num("ups.timer.reboot", "UPS.Output.DelayBeforeReboot", "%.0f").with_flags(QUICK),

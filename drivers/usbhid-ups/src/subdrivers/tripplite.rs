@@ -180,9 +180,9 @@ macro_rules! tripplite_vars {
             // the same for the faulty usage codes of some OMNI1000LCD
             stmap("UPS.PowerSummary.PresentStatus.TLACPresent", ONLINE_INFO).with_flags(QUICK),
             stmap("UPS.PowerSummary.PresentStatus.TLDischarging", DISCHARGING_INFO).with_flags(QUICK),
-            // HP's standard ConfigPercentLoad (NUT writes "UPS.Flow.ConfigPercentLoad"; usage
-            // 0x840045, which this subdriver's names call TLDischarging)
-            num("ups.load.nominal", "UPS.Flow.TLDischarging", "%.0f"),
+            // HP's standard ConfigPercentLoad: usage 0x840045, which this subdriver's names
+            // call TLDischarging; NUT resolves the path by usage, names first
+            num("ups.load.nominal", "UPS.Flow.ConfigPercentLoad", "%.0f"),
             stmap("UPS.PowerSummary.PresentStatus.TLCharging", CHARGING_INFO).with_flags(QUICK),
             stmap("UPS.PowerSummary.PresentStatus.TLNeedReplacement", REPLACEBATT_INFO),
             stmap("UPS.PowerConverter.PresentStatus.VoltageOutOfRange", VRANGE_INFO),
