@@ -75,7 +75,7 @@ fn psa5_voltages_and_frequencies_are_corrected() {
             ("ups.mfr", "Belkin"),
         ],
     );
-    assert_eq!(snap.status, "OL CHRG");
+    assert_eq!(tokens(&snap)[0], "OL");
     // Liebert units have none of the BELKINControls paths: no commands, nothing writable.
     assert!(ups.commands().is_empty(), "{:?}", ups.commands());
     assert!(ups.writable().is_empty(), "{:?}", ups.writable());
@@ -90,7 +90,7 @@ fn gxt4_flat_status_bits() {
     let (mut ups, faults) = open(&fx, sub(&fx), tmp.path());
     let snap = update(&mut ups, &fx.stem);
     expect_vars(&fx.stem, &snap, &[("battery.charge", "100"), ("battery.charge.low", "20")]);
-    assert_eq!(snap.status, "OL CHRG");
+    assert_eq!(tokens(&snap)[0], "OL");
     set(&mut ups, &faults, "UPS.PowerSummary.ACPresent", 0);
     set(&mut ups, &faults, "UPS.PowerSummary.Charging", 0);
     set(&mut ups, &faults, "UPS.PowerSummary.Discharging", 1);
@@ -122,6 +122,22 @@ fn psa5_present_status_bits() {
         assert!(!tokens(&update(&mut ups, path)).contains(&token), "{path} cleared");
     }
     // Paths NUT's Belkin table does not map change nothing (Boost is Tripp Lite's).
+    let before = update(&mut ups, "before").status;
     set(&mut ups, &faults, "UPS.PowerConverter.PresentStatus.Boost", 1);
-    assert_eq!(update(&mut ups, "boost").status, "OL CHRG");
+    assert_eq!(update(&mut ups, "boost").status, before);
+}
+
+/// The Liebert recordings say "charging" at 100 %: without a fully-charged flag in the Belkin
+/// table NUT shows CHRG only below 100 % (ups_status_set).
+#[test]
+#[ignore = "waits for hid-engine: CHRG only below 100 % without a fully-charged flag (ups_status_set)"]
+fn charging_at_full_charge_is_not_shown() {
+    let tmp = nut_testkit::TempDir::new().expect("temp dir");
+    for stem in ["10af-0002-liebert-psa5", "10af-0000-liebert-gxt4"] {
+        let Some(fx) = recording(stem) else { continue };
+        let (mut ups, faults) = open(&fx, sub(&fx), tmp.path());
+        assert_eq!(update(&mut ups, stem).status, "OL", "{stem}");
+        set(&mut ups, &faults, "UPS.PowerSummary.RemainingCapacity", 97);
+        assert_eq!(update(&mut ups, stem).status, "OL CHRG", "{stem} at 97 %");
+    }
 }

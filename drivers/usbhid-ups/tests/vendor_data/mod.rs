@@ -515,6 +515,17 @@ pub fn get(ups: &mut HidUps, path: &str) -> i64 {
     f.logical_value(&data).expect("in the report")
 }
 
+/// Commands NUT adds itself when the table has the delay commands (`load.off`/`load.on` as
+/// `load.*.delay 0`, `shutdown.return`/`shutdown.stayoff` from both).
+pub const DERIVED_COMMANDS: &[&str] = &["load.off", "load.on", "shutdown.return", "shutdown.stayoff"];
+
+/// The device's commands that come from its table entries (without [`DERIVED_COMMANDS`],
+/// unless the table has them itself, as Belkin's has load.off/load.on).
+pub fn table_commands(ups: &HidUps) -> Vec<&'static str> {
+    let own: BTreeSet<&str> = ups.subdriver.all_cmds().map(|c| c.cmd).collect();
+    ups.commands().into_iter().filter(|c| !DERIVED_COMMANDS.contains(c) || own.contains(c)).collect()
+}
+
 /// The `ups.status` tokens.
 pub fn tokens(s: &Snapshot) -> Vec<&str> {
     s.status.split(' ').filter(|t| !t.is_empty()).collect()
@@ -706,4 +717,32 @@ pub fn expect_vars(what: &str, snap: &Snapshot, want: &[(&str, &str)]) {
         .map(|(k, v)| format!("{k}: ours {:?}, want {v:?}", snap.vars.get(*k)))
         .collect();
     assert!(wrong.is_empty(), "{what}:\n{}", wrong.join("\n"));
+}
+
+/// For same-model NUT 2.8 dumps with an `upscmd -l` list: the device's whole command list
+/// (the table's and the ones NUT derives from the delay commands) is the dump's, without the
+/// driver's own `driver.*` commands. Returns how many dumps were compared.
+pub fn check_same_model_command_lists(
+    fxs: &[Fixture],
+    words: &[&str],
+    sub: fn(&Fixture) -> &'static Subdriver,
+) -> usize {
+    let tmp = nut_testkit::TempDir::new().expect("temp dir");
+    let mut compared = 0;
+    for fx in fxs {
+        for d in
+            same_model_dumps(fx, words).iter().filter(|d| !d.cmds.is_empty() && d.nut_version() >= (2, 8))
+        {
+            let (mut ups, _) = open(fx, sub(fx), tmp.path());
+            if fx.has_reports() {
+                update(&mut ups, &fx.stem);
+            }
+            let ours: BTreeSet<String> = ups.commands().into_iter().map(str::to_string).collect();
+            let theirs: BTreeSet<String> =
+                d.cmds.iter().filter(|c| !c.starts_with("driver.")).cloned().collect();
+            assert_eq!(ours, theirs, "{}: commands vs {}", fx.stem, d.name);
+            compared += 1;
+        }
+    }
+    compared
 }
