@@ -1,7 +1,7 @@
-//! The vendor tables on real recordings: every mapping added for Liebert, Powercom and
-//! Salicru is checked against the values NUT decoded from these devices (their `.values.tsv`),
-//! and each status bit is exercised by flipping it in the replayed report. (APC, CyberPower,
-//! Tripp Lite and Belkin have their own files: apc.rs, cps.rs, tripplite.rs, belkin.rs.)
+//! The vendor tables on real recordings: every mapping added for CyberPower, Tripp Lite,
+//! Liebert, Powercom and Salicru is checked against the values NUT decoded from these devices
+//! (their `.values.tsv`), and each status bit is exercised by flipping it in the replayed
+//! report.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -55,6 +55,47 @@ fn check_bits(s: &mut Session, faults: &FaultInjector, bits: &[(&str, &str)]) {
 
 fn poll_full(s: &mut Session) -> Snapshot {
     s.ups.update().expect("full update")
+}
+
+#[test]
+fn cyberpower_output_collection() {
+    let (mut s, faults) = open("0764-0501-cyberpower-cp1500pfclcd.hex");
+    let snap = poll(&mut s);
+    expect(
+        &snap,
+        &[
+            ("ups.load", "3"),
+            ("ups.timer.shutdown", "-60"),
+            ("ups.timer.start", "-60"),
+            ("ups.delay.shutdown", "20"),
+            ("ups.delay.start", "30"),
+            ("ups.test.result", "No test initiated"),
+            ("ups.realpower.nominal", "900"),
+        ],
+    );
+    assert_eq!(snap.status, "OL");
+    for c in ["test.battery.start.quick", "load.off.delay", "shutdown.stop", "beeper.enable"] {
+        assert!(s.ups.commands().contains(&c), "{c}");
+    }
+    s.ups.instcmd("test.battery.start.quick").expect("test starts");
+    check_bits(&mut s, &faults, &[("UPS.Output.Overload", "OVER"), ("UPS.Output.Boost", "BOOST")]);
+}
+
+#[test]
+fn tripp_lite_converter_status() {
+    let (mut s, faults) = open("09ae-3016-tripp-lite-ups.hex");
+    assert_eq!(poll(&mut s).status, "OL");
+    check_bits(
+        &mut s,
+        &faults,
+        &[
+            ("UPS.PowerConverter.PresentStatus.Boost", "BOOST"),
+            ("UPS.PowerConverter.PresentStatus.Buck", "TRIM"),
+            ("UPS.PowerConverter.PresentStatus.Overload", "OVER"),
+        ],
+    );
+    set(&mut s, &faults, "UPS.PowerConverter.PresentStatus.OverTemperature", 1);
+    assert_eq!(poll_full(&mut s).alarm, "Temperature too high!");
 }
 
 #[test]
