@@ -56,7 +56,6 @@ const PENDING: &[(&str, &str)] = &[
     ("apc-hid.c", "hid-vendors-a"),
     ("cps-hid.c", "hid-vendors-a"),
     ("tripplite-hid.c", "hid-vendors-a"),
-    ("belkin-hid.c", "hid-vendors-a"),
     ("liebert-hid.c", "hid-vendors-b"),
     ("powercom-hid.c", "hid-vendors-b"),
     ("salicru-hid.c", "hid-vendors-b"),
