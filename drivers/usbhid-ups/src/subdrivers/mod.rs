@@ -12,6 +12,7 @@ pub mod generic;
 pub mod legrand;
 pub mod liebert;
 pub mod mge;
+pub mod nut_info;
 pub mod powercom;
 pub mod salicru;
 pub mod tripplite;
