@@ -427,6 +427,9 @@ fn salicru_twin_pro2() {
     assert_eq!(cmds, ["test.battery.start.deep", "test.battery.start.quick", "test.battery.stop"]);
     ups.instcmd("test.battery.start.deep").expect("deep test");
     assert_eq!(read(&mut ups, "UPS.BatterySystem.Battery.Test"), 2);
+    // NUT's test_read_info has no 0: nothing is published for it.
+    set(&mut ups, &faults, "UPS.BatterySystem.Battery.Test", 0);
+    absent(&ups.update().expect("update"), &["ups.test.result"]);
     // The Twin Pro 2 status bits of NUT's table.
     flip(&mut ups, &faults, &[("UPS.PowerSummary.PresentStatus.Overload", 1)], "OVER");
     set(&mut ups, &faults, "UPS.PowerSummary.PresentStatus.OverTemperature", 1);

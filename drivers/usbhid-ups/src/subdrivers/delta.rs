@@ -9,11 +9,9 @@ use nut_hid::usage::DELTA;
 
 use super::nut_info::{
     AWAITINGPOWER, BOOST, CHARGING, COMMFAULT, DEPLETED, DISCHARGING, FULLYCHARGED, LOWBATT, NOBATTERY, OFF,
-    ONLINE, OVERHEAT, OVERLOAD, REPLACEBATT, SHUTDOWNIMM, TRIM, VRANGE,
+    ONLINE, OVERHEAT, OVERLOAD, REPLACEBATT, SHUTDOWNIMM, TEST_READ, TRIM, VRANGE,
 };
-use super::{
-    cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, TEST_RESULT, YES_NO,
-};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, YES_NO};
 
 /// `delta_ups_sensitivity_info`.
 pub const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "reduced"), (2, "low")];
@@ -91,7 +89,7 @@ pub const VARS: &[VarMap] = &[
     num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f").with_flags(QUICK),
     num("output.current", "UPS.PowerConverter.Output.Current", "%.1f").with_flags(QUICK),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(QUICK),
-    conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_READ)),
     fun("ups.type", "UPS.DeltaCustom.[1].DeltaUPSType", UPS_TYPE).with_flags(STATIC),
     conv("ups.start.auto", "UPS.DeltaCustom.[1].DeltaConfigStartPowerRestore", Conv::Lookup(YES_NO))
         .with_flags(RW),

@@ -9,11 +9,9 @@
 use std::sync::Mutex;
 
 use super::nut_info::{
-    BOOST, CHARGING, COMMFAULT, DISCHARGING, LOWBATT, OFF, ONLINE, OVERLOAD, SHUTDOWNIMM, TRIM,
+    BOOST, CHARGING, COMMFAULT, DISCHARGING, LOWBATT, OFF, ONLINE, OVERLOAD, SHUTDOWNIMM, TEST_READ, TRIM,
 };
-use super::{
-    absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, TEST_RESULT,
-};
+use super::{absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
 
 const SEMI: u8 = flag::SEMI_STATIC;
 const QUICK: u8 = flag::QUICK_POLL;
@@ -30,7 +28,7 @@ pub const VARS: &[VarMap] = &[
     // UPS page.
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
     num("ups.power.nominal", "UPS.Flow.[4].ConfigApparentPower", "%.0f").with_flags(SEMI),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(SEMI),
     // Output page.
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),

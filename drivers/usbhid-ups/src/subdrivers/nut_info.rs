@@ -1,8 +1,10 @@
-//! NUT's generic boolean lookup tables (`usbhid-ups.c`: `online_info`, `charging_info`, ...),
-//! shared by the subdrivers ported whole from NUT's `*-hid.c`. Each table says, for a value
-//! read from the device, which status bits it sets (`"name"`) and which it clears
-//! (`"!name"`); a value the table does not list changes nothing. Two pairs also clear their
-//! opposite, as NUT's `process_boolean_info` does: `online`/`offline` and
+//! NUT's generic lookup tables and conversions (`usbhid-ups.c`: `online_info`,
+//! `charging_info`, `test_read_info`, `divide_by_10_conversion` ...), shared by the subdrivers
+//! ported whole from NUT's `*-hid.c`.
+//!
+//! The boolean tables say, for a value read from the device, which status bits it sets
+//! (`"name"`) and which it clears (`"!name"`); a value the table does not list changes
+//! nothing. Two pairs also clear their opposite, as NUT's `process_boolean_info` does: `online`/`offline` and
 //! `fullycharged`/`notfullycharged`.
 
 use super::ConvFn;
@@ -52,6 +54,17 @@ pub const FULLYCHARGED: BoolTable = &[
 pub const DEPLETED: BoolTable = &[(1, &[(Depleted, true)]), (0, &[(Depleted, false)])];
 /// `vrange_info` (`input.transfer.reason`).
 pub const VRANGE: BoolTable = &[(0, &[(VoltageRange, false)]), (1, &[(VoltageRange, true)])];
+
+/// `test_read_info`: the battery test result (0 and values past 7 publish nothing).
+pub const TEST_READ: &[(i64, &str)] = &[
+    (1, "Done and passed"),
+    (2, "Done and warning"),
+    (3, "Done and error"),
+    (4, "Aborted"),
+    (5, "In progress"),
+    (6, "No test initiated"),
+    (7, "Test scheduled"),
+];
 
 /// NUT's `divide_by_10_conversion`: the value times 0.1, `%0.1f`.
 pub fn divide_by_10(value: f64) -> Option<String> {

@@ -12,10 +12,10 @@ use nut_hid::usage::POWERCOM;
 
 use super::nut_info::{
     byte_bits, BOOST, CHARGING, COMMFAULT, DISCHARGING, LOWBATT, NOBATTERY, ONLINE, OVERLOAD, REPLACEBATT,
-    SHUTDOWNIMM, TIMELIMITEXPIRED, TRIM,
+    SHUTDOWNIMM, TEST_READ, TIMELIMITEXPIRED, TRIM,
 };
 use super::StatusBit::{self, *};
-use super::{absent, cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, TEST_RESULT};
+use super::{absent, cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
 // ---------------------------------------------------------------------------------------
 // Options (NUT reads them when the subdriver claims the device).
@@ -285,7 +285,7 @@ pub const VARS: &[VarMap] = &[
     conv("ups.beeper.status", "UPS.AudibleAlarmControl", Conv::Lookup(BEEPER)),
     num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     conv("ups.date", "UPS.PowerSummary.ManufacturerDate", Conv::Date).with_flags(STATIC),
-    conv("ups.test.result", "UPS.Battery.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.Battery.Test", Conv::Lookup(TEST_READ)),
     // Delays: Powercom's own encodings (see STARTUP / SHUTDOWN).
     absent("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "60").with_len(8),
     fun("ups.timer.start", "UPS.PowerSummary.DelayBeforeStartup", STARTUP),
@@ -320,7 +320,7 @@ pub const VARS: &[VarMap] = &[
     stmap(PBS, &AVR_BOOST).with_flags(QUICK),
     stmap(PBS, &OVERLOADED).with_flags(QUICK),
     num("output.frequency", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomFrequency", "%.0f"),
-    conv("ups.test.result", "PowercomUPS.PowercomPowerConverter.PowercomTest", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "PowercomUPS.PowercomPowerConverter.PowercomTest", Conv::Lookup(TEST_READ)),
     num("ups.delay.shutdown", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeShutdown", "%.0f"),
     num("ups.delay.start", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeStartup", "%.0f"),
 ];

@@ -5,10 +5,10 @@
 //! usages for Salicru.
 
 use super::nut_info::{
-    BOOST, CHARGING, COMMFAULT, DISCHARGING, FULLYCHARGED, LOWBATT, ONLINE, OVERHEAT, OVERLOAD,
+    BOOST, CHARGING, COMMFAULT, DISCHARGING, FULLYCHARGED, LOWBATT, ONLINE, OVERHEAT, OVERLOAD, TEST_READ,
     TIMELIMITEXPIRED,
 };
-use super::{cmd, conv, flag, num, stmap, CmdMap, Conv, Subdriver, VarMap, BEEPER, TEST_RESULT};
+use super::{cmd, conv, flag, num, stmap, CmdMap, Conv, Subdriver, VarMap, BEEPER};
 
 const QUICK: u8 = flag::QUICK_POLL;
 
@@ -30,7 +30,7 @@ pub const VARS: &[VarMap] = &[
     // UPS page.
     num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
-    conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_READ)),
     num("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
     // Status bits.
     stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE).with_flags(QUICK),
@@ -56,7 +56,7 @@ pub const VARS: &[VarMap] = &[
     num("output.voltage.nominal", "UPS.Output.ConfigVoltage", "%.0f"),
     // Twin Pro 2: sensors.
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
     num("ups.realpower.nominal", "UPS.Flow.[4].ConfigActivePower", "%.0f"),
     num("ups.realpower", "UPS.PowerConverter.Output.ActivePower", "%.0f"),
     stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD),
@@ -66,7 +66,7 @@ pub const VARS: &[VarMap] = &[
     num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f"),
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
     num("output.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f"),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_RESULT)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
 ];
 
 /// Instant commands (Twin Pro 2; NUT leaves the SPS ones commented out as untested).
