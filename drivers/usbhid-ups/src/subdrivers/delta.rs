@@ -8,8 +8,9 @@
 use nut_hid::usage::DELTA;
 
 use super::nut_info::{
-    AWAITINGPOWER, BOOST, CHARGING, COMMFAULT, DEPLETED, DISCHARGING, FULLYCHARGED, LOWBATT, NOBATTERY, OFF,
-    ONLINE, OVERHEAT, OVERLOAD, REPLACEBATT, SHUTDOWNIMM, TEST_READ, TRIM, VRANGE,
+    AWAITINGPOWER_INFO, BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DEPLETED_INFO, DISCHARGING_INFO,
+    FULLYCHARGED_INFO, LOWBATT_INFO, NOBATTERY_INFO, OFF_INFO, ONLINE_INFO, OVERHEAT_INFO, OVERLOAD_INFO,
+    REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO, VRANGE_INFO,
 };
 use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, YES_NO};
 
@@ -89,7 +90,7 @@ pub const VARS: &[VarMap] = &[
     num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f").with_flags(QUICK),
     num("output.current", "UPS.PowerConverter.Output.Current", "%.1f").with_flags(QUICK),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(QUICK),
-    conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_READ)),
+    conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_READ_INFO)),
     fun("ups.type", "UPS.DeltaCustom.[1].DeltaUPSType", UPS_TYPE).with_flags(STATIC),
     conv("ups.start.auto", "UPS.DeltaCustom.[1].DeltaConfigStartPowerRestore", Conv::Lookup(YES_NO))
         .with_flags(RW),
@@ -102,24 +103,24 @@ pub const VARS: &[VarMap] = &[
     num("ups.timer.start", "UPS.OutletSystem.Outlet.DelayBeforeStartup", "%.0f").with_flags(QUICK),
     num("ups.timer.shutdown", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", "%.0f").with_flags(QUICK),
     num("ups.timer.reboot", "UPS.OutletSystem.Outlet.DelayBeforeReboot", "%.0f").with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Good", OFF).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.InternalFailure", COMMFAULT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.ShutdownImminent", SHUTDOWNIMM).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.FullyCharged", FULLYCHARGED).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.FullyDischarged", DEPLETED).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.NeedReplacement", REPLACEBATT).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.VoltageOutOfRange", VRANGE).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.Buck", TRIM).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.Boost", BOOST).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.Overload", OVERLOAD).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.Used", NOBATTERY).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.OverTemperature", OVERHEAT).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.InternalFailure", COMMFAULT).with_flags(QUICK),
-    stmap("UPS.PowerConverter.PresentStatus.AwaitingPower", AWAITINGPOWER).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Good", OFF_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.InternalFailure", COMMFAULT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.ShutdownImminent", SHUTDOWNIMM_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.FullyCharged", FULLYCHARGED_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.FullyDischarged", DEPLETED_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.NeedReplacement", REPLACEBATT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.VoltageOutOfRange", VRANGE_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.Buck", TRIM_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.Boost", BOOST_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.Overload", OVERLOAD_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.Used", NOBATTERY_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.OverTemperature", OVERHEAT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.InternalFailure", COMMFAULT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.PresentStatus.AwaitingPower", AWAITINGPOWER_INFO).with_flags(QUICK),
 ];
 
 /// Instant commands (NUT's `HU_TYPE_CMD` entries).

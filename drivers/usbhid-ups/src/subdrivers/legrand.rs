@@ -6,7 +6,9 @@
 //! with a wrong unit exponent: NUT multiplies those readings back (`legrand_times*`) or
 //! divides them (`divide_by_10_conversion`). NUT names no vendor usages for Legrand.
 
-use super::nut_info::{CHARGING, DISCHARGING, DIVIDE_BY_10, LOWBATT, ONLINE, OVERLOAD};
+use super::nut_info::{
+    CHARGING_INFO, DISCHARGING_INFO, DIVIDE_BY_10, LOWBATT_INFO, ONLINE_INFO, OVERLOAD_INFO,
+};
 use super::{absent, cmd, flag, fun, num, stmap, CmdMap, ConvFn, Subdriver, VarMap};
 
 fn times(value: f64, factor: f64) -> Option<String> {
@@ -76,11 +78,11 @@ pub const VARS: &[VarMap] = &[
     num("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f").with_flags(STATIC),
     num("ups.realpower.nominal", "UPS.Flow.ConfigApparentPower", "%.0f").with_flags(STATIC),
     // UPS status.
-    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING).with_flags(QUICK),
-    stmap("UPS.Output.Overload", OVERLOAD).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.Output.Overload", OVERLOAD_INFO).with_flags(QUICK),
     // Delays (NUT's DEFAULT_OFFDELAY / DEFAULT_ONDELAY, kept by the driver).
     absent("ups.delay.shutdown", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", "offdelay").with_len(10),
     absent("ups.delay.start", "UPS.OutletSystem.Outlet.DelayBeforeStartup", "ondelay").with_len(10),

@@ -9,7 +9,8 @@
 use std::sync::Mutex;
 
 use super::nut_info::{
-    BOOST, CHARGING, COMMFAULT, DISCHARGING, LOWBATT, OFF, ONLINE, OVERLOAD, SHUTDOWNIMM, TEST_READ, TRIM,
+    BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, LOWBATT_INFO, OFF_INFO, ONLINE_INFO,
+    OVERLOAD_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO,
 };
 use super::{absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
 
@@ -28,7 +29,7 @@ pub const VARS: &[VarMap] = &[
     // UPS page.
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
     num("ups.power.nominal", "UPS.Flow.[4].ConfigApparentPower", "%.0f").with_flags(SEMI),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ_INFO)),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(SEMI),
     // Output page.
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
@@ -45,16 +46,16 @@ pub const VARS: &[VarMap] = &[
     num("input.frequency.transfer.low", "UPS.PowerConverter.Output.ffff00f9", "%.0f").with_flags(SEMI),
     num("input.frequency.transfer.high", "UPS.PowerConverter.Output.ffff00f8", "%.0f").with_flags(SEMI),
     // Status page.
-    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Good", OFF).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.InternalFailure", COMMFAULT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.ShutdownImminent", SHUTDOWNIMM).with_flags(QUICK),
-    stmap("UPS.PowerConverter.Input.[1].PresentStatus.Buck", TRIM),
-    stmap("UPS.PowerConverter.Input.[1].PresentStatus.Boost", BOOST),
+    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Good", OFF_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.InternalFailure", COMMFAULT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.ShutdownImminent", SHUTDOWNIMM_INFO).with_flags(QUICK),
+    stmap("UPS.PowerConverter.Input.[1].PresentStatus.Buck", TRIM_INFO),
+    stmap("UPS.PowerConverter.Input.[1].PresentStatus.Boost", BOOST_INFO),
     // Variables kept by the driver (NUT's DEFAULT_ONDELAY / DEFAULT_OFFDELAY).
     absent("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "ondelay").with_len(10),
     absent("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay").with_len(10),

@@ -11,52 +11,52 @@ use super::ConvFn;
 use super::StatusBit::{self, *};
 
 /// A NUT boolean lookup table, in the form [`super::Conv::StatusMap`] takes.
-pub type BoolTable = &'static [(i64, &'static [(StatusBit, bool)])];
+pub type BoolInfo = &'static [(i64, &'static [(StatusBit, bool)])];
 
 /// `online_info`: 1 = `online`, 0 = `offline`.
-pub const ONLINE: BoolTable =
+pub const ONLINE_INFO: BoolInfo =
     &[(1, &[(Online, true), (Offline, false)]), (0, &[(Offline, true), (Online, false)])];
 /// `discharging_info`.
-pub const DISCHARGING: BoolTable = &[(1, &[(Discharging, true)]), (0, &[(Discharging, false)])];
+pub const DISCHARGING_INFO: BoolInfo = &[(1, &[(Discharging, true)]), (0, &[(Discharging, false)])];
 /// `charging_info`.
-pub const CHARGING: BoolTable = &[(1, &[(Charging, true)]), (0, &[(Charging, false)])];
+pub const CHARGING_INFO: BoolInfo = &[(1, &[(Charging, true)]), (0, &[(Charging, false)])];
 /// `lowbatt_info`.
-pub const LOWBATT: BoolTable = &[(1, &[(LowBatt, true)]), (0, &[(LowBatt, false)])];
+pub const LOWBATT_INFO: BoolInfo = &[(1, &[(LowBatt, true)]), (0, &[(LowBatt, false)])];
 /// `overload_info`.
-pub const OVERLOAD: BoolTable = &[(1, &[(Overload, true)]), (0, &[(Overload, false)])];
+pub const OVERLOAD_INFO: BoolInfo = &[(1, &[(Overload, true)]), (0, &[(Overload, false)])];
 /// `replacebatt_info`.
-pub const REPLACEBATT: BoolTable = &[(1, &[(ReplaceBatt, true)]), (0, &[(ReplaceBatt, false)])];
+pub const REPLACEBATT_INFO: BoolInfo = &[(1, &[(ReplaceBatt, true)]), (0, &[(ReplaceBatt, false)])];
 /// `trim_info`.
-pub const TRIM: BoolTable = &[(1, &[(Trim, true)]), (0, &[(Trim, false)])];
+pub const TRIM_INFO: BoolInfo = &[(1, &[(Trim, true)]), (0, &[(Trim, false)])];
 /// `boost_info`.
-pub const BOOST: BoolTable = &[(1, &[(Boost, true)]), (0, &[(Boost, false)])];
+pub const BOOST_INFO: BoolInfo = &[(1, &[(Boost, true)]), (0, &[(Boost, false)])];
 /// `off_info`: 0 = `off`, 1 = `!off` (a "Good" flag).
-pub const OFF: BoolTable = &[(0, &[(Off, true)]), (1, &[(Off, false)])];
+pub const OFF_INFO: BoolInfo = &[(0, &[(Off, true)]), (1, &[(Off, false)])];
 /// `nobattery_info`: 1 = `!nobattery`, 0 = `nobattery` (a "Present" flag).
-pub const NOBATTERY: BoolTable = &[(1, &[(NoBattery, false)]), (0, &[(NoBattery, true)])];
+pub const NOBATTERY_INFO: BoolInfo = &[(1, &[(NoBattery, false)]), (0, &[(NoBattery, true)])];
 /// `shutdownimm_info`.
-pub const SHUTDOWNIMM: BoolTable = &[(1, &[(ShutdownImminent, true)]), (0, &[(ShutdownImminent, false)])];
+pub const SHUTDOWNIMM_INFO: BoolInfo = &[(1, &[(ShutdownImminent, true)]), (0, &[(ShutdownImminent, false)])];
 /// `overheat_info`.
-pub const OVERHEAT: BoolTable = &[(1, &[(Overheat, true)]), (0, &[(Overheat, false)])];
+pub const OVERHEAT_INFO: BoolInfo = &[(1, &[(Overheat, true)]), (0, &[(Overheat, false)])];
 /// `awaitingpower_info`.
-pub const AWAITINGPOWER: BoolTable = &[(1, &[(AwaitingPower, true)]), (0, &[(AwaitingPower, false)])];
+pub const AWAITINGPOWER_INFO: BoolInfo = &[(1, &[(AwaitingPower, true)]), (0, &[(AwaitingPower, false)])];
 /// `commfault_info`.
-pub const COMMFAULT: BoolTable = &[(1, &[(CommFault, true)]), (0, &[(CommFault, false)])];
+pub const COMMFAULT_INFO: BoolInfo = &[(1, &[(CommFault, true)]), (0, &[(CommFault, false)])];
 /// `timelimitexpired_info`.
-pub const TIMELIMITEXPIRED: BoolTable =
+pub const TIMELIMITEXPIRED_INFO: BoolInfo =
     &[(1, &[(TimeLimitExpired, true)]), (0, &[(TimeLimitExpired, false)])];
 /// `fullycharged_info`: 1 = `fullycharged`, 0 = `notfullycharged`.
-pub const FULLYCHARGED: BoolTable = &[
+pub const FULLYCHARGED_INFO: BoolInfo = &[
     (1, &[(FullyCharged, true), (NotFullyCharged, false)]),
     (0, &[(NotFullyCharged, true), (FullyCharged, false)]),
 ];
 /// `depleted_info`.
-pub const DEPLETED: BoolTable = &[(1, &[(Depleted, true)]), (0, &[(Depleted, false)])];
+pub const DEPLETED_INFO: BoolInfo = &[(1, &[(Depleted, true)]), (0, &[(Depleted, false)])];
 /// `vrange_info` (`input.transfer.reason`).
-pub const VRANGE: BoolTable = &[(0, &[(VoltageRange, false)]), (1, &[(VoltageRange, true)])];
+pub const VRANGE_INFO: BoolInfo = &[(0, &[(VoltageRange, false)]), (1, &[(VoltageRange, true)])];
 
 /// `test_read_info`: the battery test result (0 and values past 7 publish nothing).
-pub const TEST_READ: &[(i64, &str)] = &[
+pub const TEST_READ_INFO: &[(i64, &str)] = &[
     (1, "Done and passed"),
     (2, "Done and warning"),
     (3, "Done and error"),
@@ -97,17 +97,17 @@ pub const fn byte_bits(
 mod tests {
     use super::*;
 
-    fn bits(t: BoolTable, v: i64) -> Option<&'static [(StatusBit, bool)]> {
+    fn bits(t: BoolInfo, v: i64) -> Option<&'static [(StatusBit, bool)]> {
         t.iter().find(|(k, _)| *k == v).map(|(_, b)| *b)
     }
 
     #[test]
     fn present_and_good_flags_are_inverted() {
-        assert_eq!(bits(NOBATTERY, 0), Some(&[(NoBattery, true)][..]));
-        assert_eq!(bits(NOBATTERY, 1), Some(&[(NoBattery, false)][..]));
-        assert_eq!(bits(OFF, 0), Some(&[(Off, true)][..]));
-        assert_eq!(bits(OFF, 1), Some(&[(Off, false)][..]));
-        assert_eq!(bits(ONLINE, 2), None, "unlisted values change nothing");
+        assert_eq!(bits(NOBATTERY_INFO, 0), Some(&[(NoBattery, true)][..]));
+        assert_eq!(bits(NOBATTERY_INFO, 1), Some(&[(NoBattery, false)][..]));
+        assert_eq!(bits(OFF_INFO, 0), Some(&[(Off, true)][..]));
+        assert_eq!(bits(OFF_INFO, 1), Some(&[(Off, false)][..]));
+        assert_eq!(bits(ONLINE_INFO, 2), None, "unlisted values change nothing");
     }
 
     #[test]

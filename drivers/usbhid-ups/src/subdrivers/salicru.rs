@@ -5,8 +5,8 @@
 //! usages for Salicru.
 
 use super::nut_info::{
-    BOOST, CHARGING, COMMFAULT, DISCHARGING, FULLYCHARGED, LOWBATT, ONLINE, OVERHEAT, OVERLOAD, TEST_READ,
-    TIMELIMITEXPIRED,
+    BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, FULLYCHARGED_INFO, LOWBATT_INFO,
+    ONLINE_INFO, OVERHEAT_INFO, OVERLOAD_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
 use super::{cmd, conv, flag, num, stmap, CmdMap, Conv, Subdriver, VarMap, BEEPER};
 
@@ -30,18 +30,18 @@ pub const VARS: &[VarMap] = &[
     // UPS page.
     num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
-    conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_READ)),
+    conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_READ_INFO)),
     num("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
     // Status bits.
-    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT).with_flags(QUICK),
-    stmap("UPS.PowerSummary.PresentStatus.FullyCharged", FULLYCHARGED),
-    stmap("UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", TIMELIMITEXPIRED),
-    stmap("UPS.Output.CommunicationLost", COMMFAULT),
-    stmap("UPS.Output.Boost", BOOST),
-    stmap("UPS.Output.Overload", OVERLOAD),
+    stmap("UPS.PowerSummary.PresentStatus.ACPresent", ONLINE_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Charging", CHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.Discharging", DISCHARGING_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", LOWBATT_INFO).with_flags(QUICK),
+    stmap("UPS.PowerSummary.PresentStatus.FullyCharged", FULLYCHARGED_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", TIMELIMITEXPIRED_INFO),
+    stmap("UPS.Output.CommunicationLost", COMMFAULT_INFO),
+    stmap("UPS.Output.Boost", BOOST_INFO),
+    stmap("UPS.Output.Overload", OVERLOAD_INFO),
     // Input page.
     num("input.frequency", "UPS.Input.Frequency", "%.1f"),
     num("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f"),
@@ -56,17 +56,17 @@ pub const VARS: &[VarMap] = &[
     num("output.voltage.nominal", "UPS.Output.ConfigVoltage", "%.0f"),
     // Twin Pro 2: sensors.
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ_INFO)),
     num("ups.realpower.nominal", "UPS.Flow.[4].ConfigActivePower", "%.0f"),
     num("ups.realpower", "UPS.PowerConverter.Output.ActivePower", "%.0f"),
-    stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD),
-    stmap("UPS.PowerSummary.PresentStatus.OverTemperature", OVERHEAT),
+    stmap("UPS.PowerSummary.PresentStatus.Overload", OVERLOAD_INFO),
+    stmap("UPS.PowerSummary.PresentStatus.OverTemperature", OVERHEAT_INFO),
     num("input.frequency", "UPS.PowerConverter.Input.[1].Frequency", "%.1f"),
     num("input.voltage", "UPS.PowerConverter.Input.[1].Voltage", "%.1f"),
     num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f"),
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
     num("output.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f"),
-    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ)),
+    conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ_INFO)),
 ];
 
 /// Instant commands (Twin Pro 2; NUT leaves the SPS ones commented out as untested).
