@@ -327,8 +327,9 @@ pub const VARS: &[VarMap] = &[
 ];
 
 /// Instant commands, in NUT's order. The ones NUT converts with a Powercom function have an
-/// empty value here (the engine refuses an empty value rather than write a raw number the UPS
-/// would misread); [`CMD_CONVERSIONS`] says how NUT computes theirs.
+/// empty value here, which the engine refuses, rather than a number it would write as it is
+/// and the UPS would misread; [`CMD_CONVERSIONS`] has their values and conversions for when
+/// command entries can carry a conversion.
 pub const CMDS: &[CmdMap] = &[
     cmd("beeper.toggle", "UPS.PowerSummary.AudibleAlarmControl", "1"),
     cmd("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
@@ -345,18 +346,21 @@ pub const CMDS: &[CmdMap] = &[
 ];
 
 /// The commands whose value NUT passes through a conversion (`info_lkp_t.nuf`) before writing
-/// it: (command, path, NUT's value or `None` for "none given", conversion). With no value, the
-/// conversion uses the configured delay (`ondelay`/`offdelay`), else the current
-/// `ups.delay.start`/`ups.delay.shutdown`, else its default (see [`startup_command`],
-/// [`shutdown_command`], [`stayoff_command`]).
-pub const CMD_CONVERSIONS: &[(&str, &str, Option<&str>, ConvFn)] = &[
-    ("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", None, STARTUP),
-    ("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", None, SHUTDOWN),
-    ("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", None, STAYOFF),
-    ("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", Some("0"), STARTUP),
-    ("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", Some("0"), STAYOFF),
-    ("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, SHUTDOWN),
-    ("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, STAYOFF),
+/// it: (command, path, value, conversion), for a command entry with a conversion
+/// (`cmd_conv(cmd, path, value, Conv::Fun(conversion))`). NUT's table gives no value for most
+/// of them: the conversion then takes the configured delay (`ondelay`/`offdelay`), else the
+/// current `ups.delay.start`/`ups.delay.shutdown`; since NUT sets those two variables from the
+/// configured delays at start-up, that is the current `ups.delay.*`, which the engine's
+/// `ondelay`/`offdelay` tokens stand for. See [`startup_command`], [`shutdown_command`],
+/// [`stayoff_command`].
+pub const CMD_CONVERSIONS: &[(&str, &str, &str, ConvFn)] = &[
+    ("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "ondelay", STARTUP),
+    ("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", SHUTDOWN),
+    ("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", STAYOFF),
+    ("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", "0", STARTUP),
+    ("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", "0", STAYOFF),
+    ("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", SHUTDOWN),
+    ("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", STAYOFF),
 ];
 
 /// The subdriver: model = USB product string, manufacturer = USB manufacturer string or
@@ -460,6 +464,14 @@ mod tests {
         assert_eq!(find(&AVR_TRIM, 0x19), &[(Trim, false)]);
         assert_eq!(find(&OVERLOADED, 0x20), &[(Overload, true)]);
         assert_eq!(find(&TEST, 0x04), &[(Calibration, true)]);
+    }
+
+    #[test]
+    fn every_converted_command_has_its_conversion() {
+        let pending: Vec<(&str, &str)> =
+            CMDS.iter().filter(|c| c.value.is_empty()).map(|c| (c.cmd, c.path)).collect();
+        let listed: Vec<(&str, &str)> = CMD_CONVERSIONS.iter().map(|(c, p, _, _)| (*c, *p)).collect();
+        assert_eq!(pending, listed);
     }
 
     #[test]
