@@ -72,6 +72,22 @@ fn open_path(hex: &Path, sub: &'static Subdriver) -> (HidUps, FaultInjector) {
     (HidUps::new(Box::new(r), sub).unwrap_or_else(|e| panic!("{}: {e}", hex.display())), f)
 }
 
+/// The USB vendors of these subdrivers' devices.
+const VENDORS: [u16; 5] = [0x06da, 0x0d9f, 0x2e66, 0x05dd, 0x1cb0];
+
+/// A recording opened as the driver opens a device (the subdriver its claim picks), when the
+/// subdriver is one of these. A recording of one of these vendors must open.
+fn open_routed(name: &str, hex: &Path) -> Option<HidUps> {
+    let vid = vid_pid(name)?.0;
+    let ups =
+        match Replay::open(hex).map_err(|e| e.to_string()).and_then(|r| usbhid_ups::open_ups(Box::new(r))) {
+            Ok(u) => u,
+            Err(e) if VENDORS.contains(&vid) => panic!("{name}: {e}"),
+            Err(_) => return None,
+        };
+    is_mine(ups.subdriver).then_some(ups)
+}
+
 /// A named recording with an explicit subdriver (as `subdriver = ...` in ups.conf).
 fn open(name: &str, sub: &'static Subdriver) -> (HidUps, FaultInjector) {
     open_path(&repo_recordings().join(name), sub)
@@ -650,17 +666,13 @@ fn vid_pid(name: &str) -> Option<(u16, u16)> {
 fn every_recording_publishes_what_nut_printed() {
     let mut checked = 0;
     for (name, hex) in all_recordings() {
-        let Some((vid, pid)) = vid_pid(&name) else { continue };
-        let sub = usbhid_ups::device_table::subdriver_for(vid, pid);
-        if !is_mine(sub) {
-            continue;
-        }
+        let Some(mut ups) = open_routed(&name, &hex) else { continue };
+        let sub = ups.subdriver;
         let tsv = hex.with_extension("values.tsv");
         let Ok(text) = std::fs::read_to_string(&tsv) else { continue };
         let rows = parse_values_tsv(&text).unwrap_or_else(|e| panic!("{}: {e}", tsv.display()));
         let rows: Vec<ValueRow> =
             rows.into_iter().filter(|r| r.matching == "raw" || r.matching == "signed").collect();
-        let (mut ups, _) = open_path(&hex, sub);
         let snap = ups.update().unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut vars: Vec<&str> = Vec::new();
         for m in sub.all_vars() {
@@ -759,11 +771,8 @@ fn nut_ddl_dumps_of_the_same_models() {
     let dumps = ddl_dumps(&ddl);
     let mut compared = 0;
     for (name, hex) in all_recordings() {
-        let Some((vid, pid)) = vid_pid(&name) else { continue };
-        let sub = usbhid_ups::device_table::subdriver_for(vid, pid);
-        if !is_mine(sub) {
-            continue;
-        }
+        let Some(probe) = open_routed(&name, &hex) else { continue };
+        let sub = probe.subdriver;
         let model = normalise(name.get(10..).unwrap_or("").trim_end_matches(".hex"));
         let tsv = hex.with_extension("values.tsv");
         let header: String = std::fs::read_to_string(&tsv)
