@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use nut_hid::recording::{parse_values_tsv, ValueRow};
 use nut_hid::ReportType;
-use usbhid_ups::hidups::{printf_f, ActionError, HidUps, Snapshot};
+use usbhid_ups::hidups::{ActionError, HidUps, Snapshot};
 use usbhid_ups::subdrivers::{delta, flag, legrand, liebert, powercom, salicru, Conv, Subdriver};
 use usbhid_ups::transport::replay::{FaultInjector, Replay};
 
@@ -134,6 +134,37 @@ fn read(ups: &mut HidUps, path: &str) -> i64 {
     f.logical_value(&data).expect("value")
 }
 
+/// A named recording with an explicit subdriver, whose device also answers `extra` (path,
+/// value) in reports the log did not record (zeros elsewhere), from the start: NUT offers a
+/// command only when its report reads at start-up.
+fn open_answering(name: &str, sub: &'static Subdriver, extra: &[(&str, i64)]) -> (HidUps, FaultInjector) {
+    use usbhid_ups::transport::Transport;
+    let hex = repo_recordings().join(name);
+    let mut r = Replay::open(&hex).unwrap_or_else(|e| panic!("{}: {e}", hex.display()));
+    let faults = r.faults();
+    let desc = nut_hid::parse(&r.descriptor().expect("descriptor")).expect("parses");
+    let ids = usize::from(desc.uses_report_ids);
+    for (path, value) in extra {
+        let mut fields: Vec<&nut_hid::Field> =
+            desc.fields.iter().filter(|f| nut_hid::path_to_string(&f.path, sub.usages) == *path).collect();
+        fields.sort_by_key(|f| f.report_type != ReportType::Feature);
+        let f = fields.first().unwrap_or_else(|| panic!("no field {path}"));
+        let len = desc.wire_length(f.report_type, f.report_id).expect("length");
+        let mut wire = r.get_report(f.report_type, f.report_id, len).unwrap_or_else(|_| {
+            let mut w = vec![0; len];
+            if ids == 1 {
+                w[0] = f.report_id;
+            }
+            w
+        });
+        f.store(&mut wire[ids..], *value).expect("fits");
+        faults.set_report(f.report_type, f.report_id, wire.clone());
+        // Later fields of the same report build on this one.
+        r.set_report(f.report_type, f.report_id, &wire).expect("replay");
+    }
+    (HidUps::new(Box::new(r), sub).expect("parses"), faults)
+}
+
 fn tokens(s: &Snapshot) -> BTreeSet<String> {
     s.status.split_whitespace().map(str::to_string).collect()
 }
@@ -164,7 +195,9 @@ fn flip(ups: &mut HidUps, faults: &FaultInjector, changes: &[(&str, i64)], token
 /// unit exponent 6 on volts = 10^-1).
 #[test]
 fn phoenixtec_vi_1200_shl_publishes_nut_liebert_table() {
-    let (mut ups, _) = open("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER);
+    // The log has no read of the delay reports: let the device answer them (no countdown).
+    let delays = [("UPS.PowerSummary.DelayBeforeShutdown", 0), ("UPS.PowerSummary.DelayBeforeStartup", 0)];
+    let (mut ups, _) = open_answering("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER, &delays);
     let snap = ups.update().expect("update");
     expect(
         &snap,
@@ -194,8 +227,8 @@ fn phoenixtec_vi_1200_shl_publishes_nut_liebert_table() {
     // What NUT's 2.7.4 MGE table gave this unit (nut-ddl PowerWalker__VI_1200_SHL) is not in
     // NUT 2.8.5's liebert table.
     absent(&snap, &["ups.type", "outlet.1.status", "battery.charge.low", "ups.timer.shutdown"]);
-    // ACPresent 1, Charging 1, Good 1, others 0.
-    assert_eq!(snap.status, "OL CHRG");
+    // ACPresent 1, Charging 1, Good 1, others 0 (the exact ups.status: nut_285_status_rules).
+    assert!(tokens(&snap).contains("OL") && !tokens(&snap).contains("OB"), "{}", snap.status);
     assert_eq!(snap.alarm, "");
     let mut cmds = ups.commands();
     cmds.sort();
@@ -226,7 +259,8 @@ fn phoenixtec_status_bits() {
 
 #[test]
 fn phoenixtec_commands_write_nut_values() {
-    let (mut ups, _) = open("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER);
+    let delays = [("UPS.PowerSummary.DelayBeforeShutdown", 0)];
+    let (mut ups, _) = open_answering("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER, &delays);
     ups.update().expect("update");
     ups.instcmd("test.battery.start").expect("test.battery.start");
     assert_eq!(read(&mut ups, "UPS.BatterySystem.Battery.Test"), 1);
@@ -263,7 +297,7 @@ fn phoenixtec_vfi_2000_rt_vendor_paths() {
     );
     // The MGE table's names for the same fields (mge-hid claims 06da only for AEG units).
     absent(&snap, &["input.transfer.bypass.low", "ups.realpower.nominal", "outlet.1.status"]);
-    assert_eq!(snap.status, "OL CHRG");
+    assert!(tokens(&snap).contains("OL"), "{}", snap.status);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -443,9 +477,11 @@ fn salicru_twin_pro2() {
     assert_eq!(cmds, ["test.battery.start.deep", "test.battery.start.quick", "test.battery.stop"]);
     ups.instcmd("test.battery.start.deep").expect("deep test");
     assert_eq!(read(&mut ups, "UPS.BatterySystem.Battery.Test"), 2);
-    // NUT's test_read_info has no 0: nothing is published for it.
+    // NUT's test_read_info has no 0: the variable keeps what it had (or stays unset).
+    let before = ups.update().expect("update").vars.get("ups.test.result").cloned();
     set(&mut ups, &faults, "UPS.BatterySystem.Battery.Test", 0);
-    absent(&ups.update().expect("update"), &["ups.test.result"]);
+    let after = ups.update().expect("update").vars.get("ups.test.result").cloned();
+    assert!(after.is_none() || after == before, "{before:?} -> {after:?}");
     // The Twin Pro 2 status bits of NUT's table.
     flip(&mut ups, &faults, &[("UPS.PowerSummary.PresentStatus.Overload", 1)], "OVER");
     set(&mut ups, &faults, "UPS.PowerSummary.PresentStatus.OverTemperature", 1);
@@ -530,13 +566,19 @@ fn delta_table_on_a_delta_built_minuteman() {
 // legrand-hid.
 
 /// Legrand KEOR PDU 800 (NUT PR 1138): the log decoded only input report 0x0b (ACPresent 1,
-/// Charging 1): NUT's ups.status "OL CHRG", as in nut-ddl's dump of this model. Its delays
-/// are on UPS.Output, its tests on UPS.Output.Test.
+/// Charging 1). Its delays are on UPS.Output, its tests on UPS.Output.Test.
 #[test]
 fn legrand_keor_pdu_800() {
-    let (mut ups, faults) = open("1cb0-0038-legrand-keor-pdu-800.hex", &legrand::SUBDRIVER);
+    // Only report 0x0b was logged: let the device answer the reports of the commands too.
+    let idle = [
+        ("UPS.Output.DelayBeforeShutdown", 0),
+        ("UPS.Output.DelayBeforeStartup", 0),
+        ("UPS.Output.Test", 0),
+        ("UPS.PowerSummary.AudibleAlarmControl", 2),
+    ];
+    let (mut ups, faults) = open_answering("1cb0-0038-legrand-keor-pdu-800.hex", &legrand::SUBDRIVER, &idle);
     let snap = ups.update().expect("update");
-    assert_eq!(snap.status, "OL CHRG");
+    assert!(tokens(&snap).contains("OL"), "{}", snap.status);
     expect(
         &snap,
         &[
@@ -559,7 +601,6 @@ fn legrand_keor_pdu_800() {
         assert!(cmds.contains(&c), "{c}: {cmds:?}");
     }
     // Legrand's table disables the beeper with 3 (muted), where others use 1.
-    set(&mut ups, &faults, "UPS.PowerSummary.AudibleAlarmControl", 2);
     ups.instcmd("beeper.disable").expect("beeper.disable");
     assert_eq!(read(&mut ups, "UPS.PowerSummary.AudibleAlarmControl"), 3);
     ups.instcmd("test.battery.start.quick").expect("test");
@@ -586,11 +627,38 @@ fn composite_commands_where_both_delays_exist() {
         ("1cb0-0038-legrand-keor-pdu-800.hex", &legrand::SUBDRIVER),
         ("05dd-a0a0-minuteman-pro1500rt2u.hex", &delta::SUBDRIVER),
     ] {
-        let (ups, _) = open(file, sub);
+        let (probe, _) = open(file, sub);
+        let delays: Vec<(&str, i64)> = sub
+            .all_cmds()
+            .filter(|c| c.cmd == "load.off.delay" || c.cmd == "load.on.delay")
+            .filter(|c| probe.field(c.path).is_some())
+            .map(|c| (c.path, 0))
+            .collect();
+        let (mut ups, _) = open_answering(file, sub, &delays);
+        ups.update().expect("update");
         let cmds = ups.commands();
         for c in ["load.off", "load.on", "shutdown.return", "shutdown.stayoff"] {
             assert!(cmds.contains(&c), "{file}: {c}: {cmds:?}");
         }
+    }
+}
+
+/// ups.status as NUT 2.8.5's ups_status_set makes it: CHRG only when the UPS says it is not
+/// fully charged, or (when it says neither) while battery.charge is between 0 and 100
+/// exclusive. nut-ddl's Keor PDU 800 dump says "OL CHRG": it was taken with NUT 2.8.0, whose
+/// rule was different.
+#[test]
+#[ignore = "waits for the engine: NUT 2.8.5's ups_status_set (CHRG rule)"]
+fn nut_285_status_rules() {
+    for (file, sub, want) in [
+        ("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER, "OL"), // charging at 100 %
+        ("06da-ffff-powerwalker-vfi-2000-rt.hex", &liebert::SUBDRIVER, "OL CHRG"), // 99 %
+        ("1cb0-0038-legrand-keor-pdu-800.hex", &legrand::SUBDRIVER, "OL"),    // no battery.charge
+        ("0d9f-0004-powercom-hid-ups-battery-996b.hex", &powercom::SUBDRIVER, "OL"),
+        ("05dd-a0a0-minuteman-pro1500rt2u.hex", &delta::SUBDRIVER, "OL"),
+    ] {
+        let (mut ups, _) = open(file, sub);
+        assert_eq!(ups.update().expect("update").status, want, "{file}");
     }
 }
 
@@ -605,7 +673,7 @@ fn quick_poll_reads_the_status_map_entries() {
     let opts = PollOpts { pollonly: true, ..PollOpts::default() };
     let mut s = Session::with_opts(ups, opts, None);
     let Poll::Data(first) = s.poll(Instant::now()) else { panic!("no data") };
-    assert_eq!(first.status, "OL CHRG");
+    assert!(tokens(&first).contains("OL"), "{}", first.status);
     set(&mut s.ups, &faults, "UPS.PowerSummary.PresentStatus.ACPresent", 0);
     let Poll::Data(next) = s.poll(Instant::now()) else { panic!("no data") };
     assert!(tokens(&next).contains("OB"), "{}", next.status);
@@ -643,11 +711,17 @@ fn nut_date(v: f64) -> String {
     format!("{:04}/{:02}/{:02}", 1980 + (d >> 9), (d >> 5) & 0x0f, d & 0x1f)
 }
 
+/// C's `%.Nf` (the only number formats these tables use).
+fn printf_fixed(fmt: &str, v: f64) -> String {
+    let prec = fmt.strip_prefix("%.").and_then(|f| f.strip_suffix('f')).and_then(|n| n.parse::<usize>().ok());
+    format!("{v:.*}", prec.unwrap_or_else(|| panic!("unexpected format {fmt}")))
+}
+
 /// The text NUT's table gives `v` through `conv`, `None` when NUT sets nothing (a lookup
 /// miss) and `Err` when it cannot be known here (a USB string).
 fn nut_text(conv: Conv, fmt: &str, v: f64) -> Result<Option<String>, ()> {
     Ok(match conv {
-        Conv::Number => Some(printf_f(fmt, v)),
+        Conv::Number => Some(printf_fixed(fmt, v)),
         Conv::Lookup(t) => t.iter().find(|(k, _)| *k == v as i64).map(|(_, s)| s.to_string()),
         Conv::Fun(f) => (f.fun)(v),
         Conv::Date => Some(nut_date(v)),
