@@ -60,7 +60,6 @@ const PENDING: &[(&str, &str)] = &[
     ("powercom-hid.c", "hid-vendors-b"),
     ("salicru-hid.c", "hid-vendors-b"),
     ("delta_ups-hid.c", "hid-vendors-b"),
-    ("legrand-hid.c", "hid-vendors-b"),
 ];
 
 fn shared(env: &str, name: &str) -> Option<PathBuf> {

@@ -1,7 +1,7 @@
-//! The vendor tables on real recordings: every mapping added for CyberPower, Tripp Lite,
-//! Liebert, Powercom and Salicru is checked against the values NUT decoded from these devices
-//! (their `.values.tsv`), and each status bit is exercised by flipping it in the replayed
-//! report.
+//! The vendor tables on real recordings: every mapping added for CyberPower and Tripp Lite is
+//! checked against the values NUT decoded from these devices (their `.values.tsv`), and each
+//! status bit is exercised by flipping it in the replayed report. Phoenixtec/Liebert, Powercom,
+//! Salicru, Delta and Legrand: `vendors_b.rs`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -97,80 +97,4 @@ fn tripp_lite_converter_status() {
     );
     set(&mut s, &faults, "UPS.PowerConverter.PresentStatus.OverTemperature", 1);
     assert_eq!(poll_full(&mut s).alarm, "Temperature too high!");
-}
-
-#[test]
-#[ignore = "NUT 2.8.5 gives Liebert 10af:* to belkin-hid (Belkin/Liebert HID 0.23), as the device table now does; this test checks liebert.rs and waits for the belkin-hid port (hid-vendors-a) to be rewritten against it"]
-fn liebert_gxt4_flat_power_summary() {
-    let (mut s, faults) = open("10af-0000-liebert-gxt4.hex");
-    let snap = poll(&mut s);
-    // Charging at 100 % without a FullyCharged bit: NUT 2.8.5 shows no CHRG.
-    assert_eq!(snap.status, "OL");
-    expect(&snap, &[("battery.charge", "100"), ("battery.charge.low", "20")]);
-    set(&mut s, &faults, "UPS.PowerSummary.ACPresent", 0);
-    set(&mut s, &faults, "UPS.PowerSummary.Charging", 0);
-    set(&mut s, &faults, "UPS.PowerSummary.Discharging", 1);
-    assert_eq!(poll_full(&mut s).status, "OB DISCHRG");
-    set(&mut s, &faults, "UPS.PowerSummary.BelowRemainingCapacityLimit", 1);
-    assert_eq!(poll_full(&mut s).status, "OB DISCHRG LB");
-    set(&mut s, &faults, "UPS.PowerSummary.BatteryPresent", 0);
-    assert!(poll_full(&mut s).alarm.contains("No battery installed!"));
-}
-
-#[test]
-#[ignore = "NUT 2.8.5 gives Liebert 10af:* to belkin-hid (Belkin/Liebert HID 0.23), as the device table now does; this test checks liebert.rs and waits for the belkin-hid port (hid-vendors-a) to be rewritten against it"]
-fn liebert_psa5_outlet_flow_and_converter() {
-    let (mut s, faults) = open("10af-0002-liebert-psa5.hex");
-    let snap = poll(&mut s);
-    expect(
-        &snap,
-        &[
-            ("ups.load", "25"),
-            ("ups.power.nominal", "1500"),
-            ("input.voltage.nominal", "120"),
-            ("battery.voltage.nominal", "24.0"),
-        ],
-    );
-    check_bits(
-        &mut s,
-        &faults,
-        &[
-            ("UPS.PowerConverter.PresentStatus.Boost", "BOOST"),
-            ("UPS.PowerConverter.PresentStatus.Buck", "TRIM"),
-            ("UPS.PowerConverter.PresentStatus.Overload", "OVER"),
-            ("UPS.PowerConverter.PresentStatus.Used", "BYPASS"),
-        ],
-    );
-}
-
-#[test]
-fn powercom_output_and_legacy_status() {
-    let (mut s, faults) = open("0d9f-0004-powercom-hid-ups-battery-996b.hex");
-    let snap = poll(&mut s);
-    expect(
-        &snap,
-        &[("ups.load", "6"), ("output.voltage.nominal", "220"), ("output.frequency.nominal", "50")],
-    );
-    check_bits(
-        &mut s,
-        &faults,
-        &[
-            ("UPS.PresentStatus.Boost", "BOOST"),
-            ("UPS.PresentStatus.Buck", "TRIM"),
-            ("UPS.PresentStatus.Overload", "OVER"),
-        ],
-    );
-}
-
-#[test]
-fn salicru_flow_and_battery_presence() {
-    let (mut s, faults) = open("2e66-0201-salicru-slc-twin-pro2-3kva.hex");
-    let snap = poll(&mut s);
-    expect(&snap, &[("input.frequency.nominal", "50")]);
-    assert_eq!(snap.alarm, "");
-    set(&mut s, &faults, "UPS.BatterySystem.Battery.PresentStatus.Present", 0);
-    assert_eq!(poll_full(&mut s).alarm, "No battery installed!");
-    set(&mut s, &faults, "UPS.BatterySystem.Battery.PresentStatus.Present", 1);
-    set(&mut s, &faults, "UPS.BatterySystem.Charger.PresentStatus.InternalFailure", 1);
-    assert_eq!(poll_full(&mut s).alarm, "Internal UPS fault!");
 }

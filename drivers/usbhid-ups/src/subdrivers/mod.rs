@@ -17,6 +17,7 @@ pub mod idowell;
 pub mod legrand;
 pub mod liebert;
 pub mod mge;
+pub mod nut_info;
 pub mod nut_lookups;
 pub mod openups;
 pub mod powercom;
