@@ -43,7 +43,6 @@ fn same_model_dumps_name_the_same_variables() {
 /// The Back-UPS ES 850G2 dump (NUT 2.8.0) lists load.off, which NUT derives from the table's
 /// load.off.delay, and no shutdown.return (the unit has no startup delay).
 #[test]
-#[ignore = "waits for hid-engine: NUT's derived commands (load.off/load.on, shutdown.return/stayoff)"]
 fn same_model_dumps_list_the_same_commands() {
     if ddl_dir().is_none() {
         nut_testkit::skip(
@@ -93,7 +92,6 @@ fn back_ups_cs_500_status_words() {
 /// NUT keeps its status bits between updates (`ups_status`): a value that a boolean table
 /// does not list changes nothing.
 #[test]
-#[ignore = "waits for hid-engine: status bits kept between updates (NUT's ups_status)"]
 fn unlisted_status_values_keep_the_last_state() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     let fx =
@@ -142,7 +140,6 @@ fn back_ups_es_850g2_commands_and_writes() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: SET VAR through a lookup table (NUT's hu_find_valinfo)"]
 fn input_sensitivity_is_written_by_name() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     let fx =
@@ -154,7 +151,6 @@ fn input_sensitivity_is_written_by_name() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: input.transfer.reason from the vrange/frange status bits (ups_status_set)"]
 fn line_fail_cause_is_the_transfer_reason() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     let fx =

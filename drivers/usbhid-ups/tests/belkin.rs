@@ -130,7 +130,6 @@ fn psa5_present_status_bits() {
 /// The Liebert recordings say "charging" at 100 %: without a fully-charged flag in the Belkin
 /// table NUT shows CHRG only below 100 % (ups_status_set).
 #[test]
-#[ignore = "waits for hid-engine: CHRG only below 100 % without a fully-charged flag (ups_status_set)"]
 fn charging_at_full_charge_is_not_shown() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     for stem in ["10af-0002-liebert-psa5", "10af-0000-liebert-gxt4"] {

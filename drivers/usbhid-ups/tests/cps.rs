@@ -215,7 +215,6 @@ fn charging_follows_fully_charged() {
 /// NUT turns a physical value into a logical one by truncation (`(long)` in PhyToLogical):
 /// shutdown.stop's -1 s on the -60..1966020 s range of logical -1..32767 is logical -1.
 #[test]
-#[ignore = "waits for hid-engine: physical to logical conversion truncating as NUT's PhyToLogical"]
 fn shutdown_stop_writes_minus_one() {
     let Some(fx) = recording("0764-0501-cyberpower-cp1500pfclcd") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
@@ -226,7 +225,6 @@ fn shutdown_stop_writes_minus_one() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: SET VAR through a lookup table and HU_FLAG_ENUM values"]
 fn input_sensitivity_is_an_enumeration() {
     let Some(fx) = recording("0764-0501-cyberpower-cp1500pfclcd") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
@@ -302,7 +300,6 @@ fn fix_report_desc_on_real_descriptors() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: fix_report_desc applied at open (and skipped with disable_fix_report_desc)"]
 fn the_engine_applies_the_fix() {
     let Some(fx) = recording("0764-0501-cyberpower-cp1500pfclcd") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
@@ -315,7 +312,6 @@ fn the_engine_applies_the_fix() {
 /// shutdown.stayoff (both delays) to the table's commands when the table's delay command has
 /// its path in the descriptor (NUT's find_nut_info), even if its report does not read.
 #[test]
-#[ignore = "waits for hid-engine: NUT's derived commands (load.off/load.on, shutdown.return/stayoff)"]
 fn derived_commands() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     for fx in cps_fixtures().iter().filter(|f| f.has_reports()) {

@@ -550,7 +550,6 @@ fn published_variables_match_the_nut_ddl_dump_including_model_dependent_ones() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: NUT's complete MGE usage table (crates/nut-hid vendor_tables.rs)"]
 fn every_path_of_the_table_names_known_usages() {
     // Each node is a usage name of NUT's tables (standard pages or mge_usage_lkp) or an index.
     let tables = mge::SUBDRIVER.usages;
@@ -652,7 +651,6 @@ fn powerwalker_vi_1200_shl_values_of_the_moment_the_dump_shares() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: NUT 2.8.5 sets CHRG only below 100 % charge when the UPS reports neither FullyCharged nor NotFullyCharged (usbhid-ups.c ups_status_set)"]
 fn powerwalker_vi_1200_shl_status_as_the_dump() {
     let (mut s, _) = open_named("06da-ffff-powerwalker-vi-1200-shl");
     assert_eq!(poll(&mut s).status, "OL");
@@ -755,7 +753,6 @@ fn on_battery() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: the vendor ups.alarm entries (NUT's alarm_set of their texts)"]
 fn vendor_alarms() {
     check_flips(
         "06da-ffff-powerwalker-vfi-2000-rt",
@@ -771,7 +768,6 @@ fn vendor_alarms() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: NUT's alarm texts for the commfault and chargerfail bits"]
 fn internal_and_charger_faults() {
     check_flips(
         "06da-ffff-powerwalker-vfi-2000-rt",
@@ -783,7 +779,6 @@ fn internal_and_charger_faults() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: BYPASS and its alarm from NUT's bypassauto bit"]
 fn automatic_bypass() {
     check_flips(
         "06da-ffff-powerwalker-vfi-2000-rt",
@@ -792,7 +787,6 @@ fn automatic_bypass() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: input.transfer.reason from NUT's vrange/frange bits"]
 fn transfer_reason() {
     for (path, reason) in [
         ("UPS.PowerConverter.Input.[1].PresentStatus.VoltageOutOfRange", "input voltage out of range"),
@@ -862,7 +856,6 @@ fn numeric_settings_are_written() {
 }
 
 #[test]
-#[ignore = "waits for hid-engine: SET VAR through lookup tables and conversion functions (NUT's hu_find_valinfo)"]
 fn word_settings_are_written() {
     let (mut s, _) = open_named("06da-ffff-powerwalker-vfi-2000-rt");
     poll(&mut s);

@@ -168,7 +168,6 @@ fn status_bits() {
 /// ups_alarm_set raises them ("Internal UPS fault!", "Awaiting power!"); a fully discharged
 /// battery (depleted) hides DISCHRG.
 #[test]
-#[ignore = "waits for hid-engine: COMMFAULT/AWAITINGPOWER alarms and DEPLETED as ups_status_set/ups_alarm_set"]
 fn fault_alarms_and_depleted_battery() {
     let Some(fx) = recording("05dd-a0a0-minuteman-pro1500rt2u") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
@@ -204,7 +203,6 @@ fn no_manufacturer_without_the_usb_string() {
 /// shutdown.stayoff (both delays) to the table's commands when the table's delay command has
 /// its path in the descriptor (NUT's find_nut_info), even if its report does not read.
 #[test]
-#[ignore = "waits for hid-engine: NUT's derived commands (load.off/load.on, shutdown.return/stayoff)"]
 fn derived_commands() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     for fx in tl_fixtures().iter().filter(|f| f.has_reports()) {

@@ -620,7 +620,6 @@ fn legrand_keor_pdu_800() {
 /// NUT adds load.off, load.on, shutdown.return and shutdown.stayoff whenever load.off.delay and
 /// load.on.delay exist (upsdrv_initinfo).
 #[test]
-#[ignore = "waits for the engine: NUT's composite commands (load.off/load.on/shutdown.return/shutdown.stayoff)"]
 fn composite_commands_where_both_delays_exist() {
     for (file, sub) in [
         ("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER),
@@ -648,7 +647,6 @@ fn composite_commands_where_both_delays_exist() {
 /// exclusive. nut-ddl's Keor PDU 800 dump says "OL CHRG": it was taken with NUT 2.8.0, whose
 /// rule was different.
 #[test]
-#[ignore = "waits for the engine: NUT 2.8.5's ups_status_set (CHRG rule)"]
 fn nut_285_status_rules() {
     for (file, sub, want) in [
         ("06da-ffff-powerwalker-vi-1200-shl.hex", &liebert::SUBDRIVER, "OL"), // charging at 100 %
@@ -665,7 +663,6 @@ fn nut_285_status_rules() {
 /// NUT's quick update reads the HU_FLAG_QUICK_POLL entries: a changed status report shows at
 /// the next quick poll, without an interrupt event.
 #[test]
-#[ignore = "waits for the engine: quick walks over HU_FLAG_QUICK_POLL entries (StatusMap)"]
 fn quick_poll_reads_the_status_map_entries() {
     use std::time::Instant;
     use usbhid_ups::session::{Poll, PollOpts, Session};
@@ -681,7 +678,6 @@ fn quick_poll_reads_the_status_map_entries() {
 
 /// Writable string variables carry NUT's maximum length (info_len).
 #[test]
-#[ignore = "waits for the engine: VarMap.len as the writable length"]
 fn writable_lengths_are_nuts() {
     let (ups, _) = open("0d9f-0004-powercom-hid-ups-battery-996b.hex", &powercom::SUBDRIVER);
     let rw = ups.writable();
