@@ -490,6 +490,14 @@ pub fn claim(d: &DeviceInfo, o: &MatchOpts) -> Result<Claimed, Vec<String>> {
             let subdriver = match (fx.handler, d.product_id) {
                 (Some(Handler::OpenupsVoltageMultiplier), 0xd004) => &subdrivers::openups::SUBDRIVER_D004,
                 (Some(Handler::OpenupsVoltageMultiplier), 0xd005) => &subdrivers::openups::SUBDRIVER_D005,
+                // NUT's per-id matcher functions (cps_battery_scale, Tripp Lite's battery and
+                // frequency scales) run only for listed ids, not for a `productid` take.
+                _ if n.file == "cps-hid.c" => {
+                    subdrivers::cps::for_device(d.vendor_id, d.product_id).unwrap_or(n.subdriver)
+                }
+                _ if n.file == "tripplite-hid.c" => {
+                    subdrivers::tripplite::for_device(d.vendor_id, d.product_id).unwrap_or(n.subdriver)
+                }
                 _ => n.subdriver,
             };
             return Ok(Claimed { nut: n, subdriver, effects: fx });
@@ -617,6 +625,19 @@ mod tests {
         assert_eq!(
             (c.effects.hid_rep_index, c.effects.hid_ep_in, c.effects.hid_ep_out),
             (Some(2), None, Some(5))
+        );
+        let sub = |vid, pid, o: &MatchOpts| format!("{:?}", claim(&dev(vid, pid), o).unwrap().subdriver);
+        assert_eq!(sub(0x0764, 0x0501, &o), format!("{:?}", subdrivers::cps::SUBDRIVER_0501));
+        assert_eq!(sub(0x0764, 0x0601, &o), format!("{:?}", subdrivers::cps::SUBDRIVER));
+        assert_eq!(sub(0x09ae, 0x3016, &o), format!("{:?}", subdrivers::tripplite::SUBDRIVER_SMART1500LCDT));
+        assert_eq!(
+            sub(0x09ae, 0x1003, &o),
+            format!("{:?}", subdrivers::tripplite::SUBDRIVER_BATTERY_0_1_NO_CHEMISTRY)
+        );
+        assert_eq!(
+            sub(0x09ae, 0x7777, &p),
+            format!("{:?}", subdrivers::tripplite::SUBDRIVER),
+            "productid: no scale"
         );
         let c = claim(&dev(0x0d9f, 0x0001), &o).unwrap();
         assert!(c.effects.interrupt_only && c.effects.interrupt_size == Some(8));

@@ -128,7 +128,9 @@ pub fn poll_for(set: &Settings, claimed: &Claimed) -> session::PollOpts {
     let fx = &claimed.effects;
     let mut poll = set.poll.clone();
     if fx.disable_interrupt_pipe && !poll.pollonly {
-        tracing::info!("interrupt pipe disabled (add 'pollonly' flag to 'ups.conf' to get rid of this message)");
+        tracing::info!(
+            "interrupt pipe disabled (add 'pollonly' flag to 'ups.conf' to get rid of this message)"
+        );
         poll.pollonly = true;
         poll.interruptonly = false;
     }

@@ -183,7 +183,8 @@ impl Session {
         }
         self.last_walk = Some(walk);
         let snap = self.ups.snapshot_at(now);
-        self.discharge_log.hovercharge = self.ups.policy.onlinedischarge_log_throttle_hovercharge.unwrap_or(100);
+        self.discharge_log.hovercharge =
+            self.ups.policy.onlinedischarge_log_throttle_hovercharge.unwrap_or(100);
         let charge = snap.vars.get("battery.charge").map(String::as_str);
         if self.discharge_log.should_log(snap.unexplained_online_discharge, now, charge) {
             tracing::warn!(
