@@ -12,11 +12,11 @@ use usbhid_ups::transport::DeviceInfo;
 use vendor_data::*;
 
 fn apc_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| apc::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "apc-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static usbhid_ups::subdrivers::Subdriver {
-    apc::for_device(fx.vid, fx.pid).expect("an APC id")
+    claimed(fx.vid, fx.pid, "apc-hid.c").expect("an APC id")
 }
 
 #[test]

@@ -5,15 +5,15 @@
 
 mod vendor_data;
 
-use usbhid_ups::subdrivers::{belkin, Subdriver};
+use usbhid_ups::subdrivers::Subdriver;
 use vendor_data::*;
 
 fn belkin_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| belkin::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "belkin-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    belkin::for_device(fx.vid, fx.pid).expect("a belkin-hid id")
+    claimed(fx.vid, fx.pid, "belkin-hid.c").expect("a belkin-hid id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {

@@ -11,11 +11,11 @@ use usbhid_ups::transport::DeviceInfo;
 use vendor_data::*;
 
 fn cps_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| cps::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "cps-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    cps::for_device(fx.vid, fx.pid).expect("a CyberPower id")
+    claimed(fx.vid, fx.pid, "cps-hid.c").expect("a CyberPower id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {

@@ -6,15 +6,15 @@
 
 mod vendor_data;
 
-use usbhid_ups::subdrivers::{tripplite, Subdriver};
+use usbhid_ups::subdrivers::Subdriver;
 use vendor_data::*;
 
 fn tl_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| tripplite::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "tripplite-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    tripplite::for_device(fx.vid, fx.pid).expect("a tripplite-hid id")
+    claimed(fx.vid, fx.pid, "tripplite-hid.c").expect("a tripplite-hid id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {

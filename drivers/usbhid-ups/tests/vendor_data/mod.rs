@@ -112,6 +112,14 @@ pub fn parse_upsc(text: &str) -> BTreeMap<String, String> {
 }
 
 /// Every recording whose USB ids `take` accepts, in name order.
+/// The table NUT 2.8.5's claims give a device with these ids and no USB strings, when the
+/// subdriver of NUT's `file` takes it (the device table's choice, with its per-id variant).
+pub fn claimed(vendor_id: u16, product_id: u16, file: &str) -> Option<&'static Subdriver> {
+    let d = usbhid_ups::transport::DeviceInfo { vendor_id, product_id, ..Default::default() };
+    let c = usbhid_ups::device_table::claim(&d, &usbhid_ups::device_table::MatchOpts::default()).ok()?;
+    (c.nut.file == file).then_some(c.subdriver)
+}
+
 pub fn fixtures(take: impl Fn(u16, u16) -> bool) -> Vec<Fixture> {
     let dir = descriptors_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
