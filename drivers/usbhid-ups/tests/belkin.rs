@@ -17,26 +17,13 @@ fn sub(fx: &Fixture) -> &'static Subdriver {
 }
 
 fn recording(stem: &str) -> Option<Fixture> {
-    let fx = belkin_fixtures().into_iter().find(|f| f.stem == stem);
-    if fx.is_none() {
-        eprintln!("SKIP: recording {stem} not found in {}", descriptors_dir().display());
-    }
-    fx
+    vendor_data::recording(&format!("belkin recording {stem}"), belkin_fixtures(), stem)
 }
 
 #[test]
 fn every_recording_publishes_what_nut_decoded() {
     let n = check_recordings(&belkin_fixtures(), sub);
     assert!(n >= 1, "no Belkin/Liebert recording with report data in {}", descriptors_dir().display());
-}
-
-#[test]
-fn recordings_equal_nuts_dump_of_the_same_log() {
-    if check_same_log_dumps(&belkin_fixtures(), sub) == 0 {
-        eprintln!(
-            "SKIP recordings_equal_nuts_dump_of_the_same_log: no Belkin/Liebert recording has a .upsc.txt"
-        );
-    }
 }
 
 #[test]

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use nut_hid::usage::MGE;
 
 use super::flag::{ENUM, QUICK_POLL as QUICK, RW, SEMI_STATIC as SEMI, STATIC, STRING};
-use super::nut_lookups::{BEEPER_INFO, ON_OFF_INFO, YES_NO_INFO};
+use super::nut_lookups::{BEEPER_INFO, ON_OFF_INFO, TEST_READ_INFO, YES_NO_INFO};
 use super::StatusBit::{self, *};
 use super::{absent, cmd, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
@@ -1114,16 +1114,6 @@ pub const BYPASS_SWITCH_ON_ROWS: &[(i64, &str)] = &[(0, "disabled"), (1, "on")];
 // Lookup tables
 // ---------------------------------------------------------------------------------------------
 
-/// `test_read_info` (usbhid-ups.c).
-pub const TEST_READ_INFO: &[(i64, &str)] = &[
-    (1, "Done and passed"),
-    (2, "Done and warning"),
-    (3, "Done and error"),
-    (4, "Aborted"),
-    (5, "In progress"),
-    (6, "No test initiated"),
-    (7, "Test scheduled"),
-];
 /// `eaton_charger_type_info`.
 pub const EATON_CHARGER_TYPE_INFO: &[(i64, &str)] = &[
     (0, "None"),
