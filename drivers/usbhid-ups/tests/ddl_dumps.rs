@@ -3,7 +3,9 @@
 //!
 //! Data: every `<vid>-<pid>-<model>.hex` with a `.values.tsv` (the report bytes NUT read) in
 //! `shared/testdata/hid-descriptors` (or `$NUT_HID_DESCRIPTORS_DIR`), and every usbhid-ups
-//! `.dev` in `shared/testdata/nut-ddl` (or `$NUT_DDL_DIR`); whatever files are there.
+//! `.dev` in `shared/testdata/nut-ddl` (or `$NUT_DDL_DIR`); whatever files are there. USB
+//! strings come with the recording (`<stem>.strings.txt`) or from `tests/data/<stem>.strings.txt`
+//! (transcribed from the same log, source in the file).
 //!
 //! Pairing (a recording can pair with several dumps):
 //! - the dump was made by usbhid-ups (the driver field of its name: `usbhid-ups`, or the
@@ -18,26 +20,40 @@
 //! report: the dump's `DEVICE:URL:REPORT` and the `# source` lines of the `.values.tsv` name
 //! the same NUT GitHub issue or pull request, or the `.values.tsv` names the dump's file.
 //!
+//! The driver is run as the dump's contributor ran NUT:
+//! - with the subdriver that made the dump (its `driver.version.data`, through
+//!   [`SUBDRIVER_NAMES`]): when NUT 2.8.5 gives the device to another subdriver, ours runs with
+//!   `subdriver = <that subdriver>`, which bypasses the claim as NUT 2.8.5's does (usbhid-ups.c);
+//!   the output of the subdriver 2.8.5 claims it with is then compared with nothing, and the
+//!   report says so;
+//! - with the dump's `driver.parameter.*` and `driver.flag.*` that usbhid-ups knows, as `-x`.
+//!
 //! What is compared:
 //! - names, for every pair: each variable the dump has must be published, and nothing else,
-//!   except `driver.*` (the NUT version, build and configuration of whoever made the dump) and,
-//!   when the recording has no `.strings.txt`, what comes from USB string descriptors (the
-//!   manufacturer/product/serial strings and the string-indexed variables of the subdriver's
-//!   table), which the recording does not hold, and variables the subdriver reads only from
-//!   reports the recording does not hold (most `.values.tsv` transcribe part of a log);
+//!   except:
+//!   - `driver.*` (the NUT version, build and configuration of whoever made the dump);
+//!   - when the recording has no USB strings, what comes from them (the manufacturer/product/
+//!     serial strings and the string-indexed variables of the subdriver's table);
+//!   - variables the subdriver reads only from reports the recording does not hold (most
+//!     `.values.tsv` transcribe part of a log);
+//!   - variables the subdriver's table gained or lost after the dump's NUT version
+//!     (`tests/data/nut_hid_table_history.tsv`, one row per NUT commit): an older NUT could not
+//!     publish them, or published them from a table entry 2.8.5 no longer has;
+//!   - for a dump of another unit (not the same report data), variables the dump has whose
+//!     every path in the subdriver's table is absent from the recording's report descriptor:
+//!     that unit's descriptor had paths this one has not, so neither NUT nor we can publish them
+//!     from this recording. They are listed in the report, never excused by name;
 //! - values, for same-report-data pairs, of every variable both publish except those that vary
 //!   over time (measurements: voltages, currents, frequencies, temperatures, load, power,
 //!   charge, runtime, timers, and `ups.status`/`ups.alarm`, as a dump is a later snapshot than
 //!   the first reads the recording holds) and values the DDL marks `#BAD:`.
-//! - The driver is run as the dump's contributor ran NUT: its `driver.parameter.*` and
-//!   `driver.flag.*` that usbhid-ups knows are passed as `-x` options.
 //!
-//! Routing: the vendor tables are being ported from NUT (issue 9) by several people; the
-//! mismatches of pairs whose subdriver is listed in [`PENDING`] are printed (run with
-//! `--nocapture` to read them) and do not fail the test; every other pair must match. A
-//! pending subdriver whose pairs all match fails the test until it is taken off the list.
-//! What does not depend on the vendor tables ([`ALWAYS`]: the driver runs, `device.type`,
-//! `driver.name`, the USB ids) must match for every pair.
+//! [`PENDING`] names the variables of a subdriver still waiting for engine work (with why): their
+//! mismatches are printed (run with `--nocapture`) and do not fail the test; every other
+//! mismatch fails it. A pending entry none of whose variables mismatches any more fails the test
+//! until it is taken off the list. What does not depend on the vendor tables ([`ALWAYS`]: the
+//! driver runs, `device.type`, `driver.name`, the USB ids) must match for every pair. The report
+//! ends with the subdrivers no pair exercises.
 
 #![allow(clippy::unwrap_used)]
 
@@ -45,22 +61,121 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use usbhid_ups::device_table::{self, MatchOpts};
-use usbhid_ups::subdrivers::Conv;
+use usbhid_ups::device_table::{self, MatchOpts, NUT_SUBDRIVERS};
+use usbhid_ups::subdrivers::{Conv, Subdriver};
 use usbhid_ups::transport::replay::Replay;
 use usbhid_ups::transport::{Transport, TransportError};
 
-/// Subdrivers whose NUT tables are still being ported (NUT file, who ports it).
-const PENDING: &[(&str, &str)] = &[
-    ("mge-hid.c", "hid-mge"),
-    ("apc-hid.c", "hid-vendors-a"),
-    ("cps-hid.c", "hid-vendors-a"),
-    ("tripplite-hid.c", "hid-vendors-a"),
-    ("liebert-hid.c", "hid-vendors-b"),
-    ("powercom-hid.c", "hid-vendors-b"),
-    ("salicru-hid.c", "hid-vendors-b"),
-    ("delta_ups-hid.c", "hid-vendors-b"),
+/// Variables of a subdriver whose mismatches wait for engine work another helper is doing.
+struct Pending {
+    /// NUT file of the subdriver.
+    file: &'static str,
+    /// The variables concerned (names or values).
+    vars: &'static [&'static str],
+    /// Why, and who.
+    why: &'static str,
+}
+
+const PENDING: &[Pending] = &[Pending {
+    file: "apc-hid.c",
+    vars: &["ups.firmware", "ups.firmware.aux", "ups.model", "device.model"],
+    why: "NUT 2.8.5 apc-hid.c:473 apc_format_model cuts the USB product string at \"FW:\" \
+          (ups.model/device.model) and publishes the rest as ups.firmware and ups.firmware.aux; \
+          the identity hook that applies it is being added to the engine (hid-vendors-a)",
+}];
+
+/// Subdriver names NUT releases used (`driver.version.data` without its version) and the NUT
+/// file that defined each, with the first and last release that had the name. Source: the
+/// `#define *_HID_VERSION` line of every drivers/*-hid.c at each release tag v2.0.4 .. v2.8.5
+/// of networkupstools/nut.
+const SUBDRIVER_NAMES: &[(&str, &str, &str, &str)] = &[
+    ("APC HID", "apc-hid.c", "2.2.1", "2.8.5"),
+    ("APC/CyberPower HID", "apc-hid.c", "2.0.4", "2.2.0"),
+    ("Arduino HID", "arduino-hid.c", "2.8.0", "2.8.5"),
+    ("Belkin HID", "belkin-hid.c", "2.0.4", "2.7.2"),
+    ("Belkin/Liebert HID", "belkin-hid.c", "2.7.3", "2.8.5"),
+    ("CyberPower HID", "cps-hid.c", "2.2.1", "2.8.5"),
+    ("Delta UPS HID", "delta_ups-hid.c", "2.8.0", "2.8.5"),
+    ("EXPLORE HID", "explore-hid.c", "2.0.5", "2.8.5"),
+    ("EcoFlow HID", "ecoflow-hid.c", "2.8.3", "2.8.5"),
+    ("Ever HID", "ever-hid.c", "2.8.0", "2.8.5"),
+    ("Legrand HID", "legrand-hid.c", "2.8.0", "2.8.5"),
+    ("Liebert HID", "liebert-hid.c", "2.2.1", "2.7.2"),
+    ("MGE HID", "mge-hid.c", "2.0.4", "2.8.5"),
+    ("Phoenixtec/Liebert HID", "liebert-hid.c", "2.7.3", "2.8.5"),
+    ("PowerCOM HID", "powercom-hid.c", "2.4.2", "2.8.5"),
+    ("Powervar HID", "powervar-hid.c", "2.8.0", "2.8.5"),
+    ("Salicru HID", "salicru-hid.c", "2.8.0", "2.8.5"),
+    ("TrippLite HID", "tripplite-hid.c", "2.0.5", "2.8.5"),
+    ("iDowell HID", "idowell-hid.c", "2.6.0", "2.8.5"),
+    ("openUPS HID", "openups-hid.c", "2.7.1", "2.8.5"),
 ];
+
+/// What `driver.version.data` names (`MGE HID 1.40`, `TrippLite HID 0.1 (experimental)`): the
+/// NUT file of that subdriver, or `None` for a name no NUT release had.
+fn subdriver_file(version_data: &str) -> Option<&'static str> {
+    let s = version_data.trim().trim_end_matches("(experimental)").trim_end();
+    let base = match s.rsplit_once(' ') {
+        Some((b, v)) if v.chars().all(|c| c.is_ascii_digit() || c == '.') => b,
+        _ => s,
+    };
+    SUBDRIVER_NAMES.iter().find(|(n, ..)| *n == base).map(|(_, f, ..)| *f)
+}
+
+/// A NUT version (`2.7.4`, `2.8.2.1`, `2.7.4-1-gb34f2434`) as numbers to compare; a development
+/// build after a release (`-1-g...`) sorts after it.
+fn version(v: &str) -> Vec<u32> {
+    let (base, dev) = match v.split_once('-') {
+        Some((b, rest)) => (b, rest.split('-').next().and_then(|n| n.parse::<u32>().ok())),
+        None => (v, None),
+    };
+    let mut out: Vec<u32> = base.split('.').map_while(|n| n.parse().ok()).collect();
+    out.extend(dev);
+    out
+}
+
+/// One change of a NUT subdriver table: (file, variable) gained or lost in a release.
+struct Change {
+    file: String,
+    var: String,
+    gained: bool,
+    release: String,
+    commit: String,
+}
+
+fn table_history() -> Vec<Change> {
+    let text = include_str!("data/nut_hid_table_history.tsv");
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert!(
+            f.len() == 5 && matches!(f[2], "gained" | "lost") && version(f[3]).len() == 3,
+            "nut_hid_table_history.tsv:{}: malformed row {line:?}",
+            n + 1
+        );
+        out.push(Change {
+            file: f[0].into(),
+            var: f[1].into(),
+            gained: f[2] == "gained",
+            release: f[3].into(),
+            commit: f[4].into(),
+        });
+    }
+    out
+}
+
+/// The change that makes `var` of `file` legitimately absent from (`gained`) or present only in
+/// (`!gained`) a dump taken by NUT `dump_version`: one made in a later release.
+fn later_change<'a>(
+    h: &'a [Change],
+    file: &str,
+    var: &str,
+    gained: bool,
+    dump_version: &str,
+) -> Option<&'a Change> {
+    let v = version(dump_version);
+    h.iter().find(|c| c.file == file && c.var == var && c.gained == gained && v < version(&c.release))
+}
 
 fn shared(env: &str, name: &str) -> Option<PathBuf> {
     let p = std::env::var_os(env)
@@ -94,6 +209,7 @@ fn references(text: &str) -> BTreeSet<String> {
 }
 
 struct Recording {
+    /// The `.hex` the driver replays (in a temporary copy when the strings come from tests/data).
     hex: PathBuf,
     stem: String,
     vid: u16,
@@ -101,6 +217,12 @@ struct Recording {
     model: Vec<String>,
     header: String,
     has_strings: bool,
+    _copy: Option<nut_testkit::TempDir>,
+}
+
+/// `tests/data/<stem>.strings.txt`: USB strings transcribed for a shared recording.
+fn our_strings(stem: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(format!("{stem}.strings.txt"))
 }
 
 fn recordings(dir: &Path) -> Vec<Recording> {
@@ -119,14 +241,33 @@ fn recordings(dir: &Path) -> Vec<Recording> {
             continue;
         };
         let header = text.lines().filter(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n");
+        let mut hex = p.clone();
+        let mut copy = None;
+        let mut has_strings = dir.join(format!("{stem}.strings.txt")).exists();
+        if !has_strings && our_strings(stem).exists() {
+            // The replay reads `<stem>.strings.txt` next to the `.hex`: a copy of the recording
+            // with our transcription of its strings.
+            let tmp = nut_testkit::TempDir::new().unwrap();
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.strip_prefix(stem).is_some_and(|r| r.starts_with('.')) {
+                    std::fs::copy(e.path(), tmp.path().join(&name)).unwrap();
+                }
+            }
+            std::fs::copy(our_strings(stem), tmp.path().join(format!("{stem}.strings.txt"))).unwrap();
+            hex = tmp.path().join(format!("{stem}.hex"));
+            copy = Some(tmp);
+            has_strings = true;
+        }
         out.push(Recording {
-            hex: p.clone(),
+            hex,
             stem: stem.to_string(),
             vid,
             pid,
             model: words(stem.get(10..).unwrap_or("")),
             header,
-            has_strings: dir.join(format!("{stem}.strings.txt")).exists(),
+            has_strings,
+            _copy: copy,
         });
     }
     out.sort_by(|a, b| a.stem.cmp(&b.stem));
@@ -273,16 +414,48 @@ fn ours(r: &Recording, opts: &[String]) -> Result<BTreeMap<String, String>, Stri
         .collect())
 }
 
-/// Variables that come from USB string descriptors for this device's subdriver.
-fn from_strings(r: &Recording) -> BTreeSet<String> {
+/// The NUT 2.8.5 claim of the recording's device (ids and strings, no options).
+fn claimed(r: &Recording) -> Option<device_table::Claimed> {
+    let info = Replay::open(&r.hex).map(|t| t.info()).unwrap();
+    device_table::claim(&info, &MatchOpts::default()).ok()
+}
+
+/// Variables that come from USB string descriptors for this subdriver.
+fn from_strings(sub: &'static Subdriver) -> BTreeSet<String> {
     let mut out: BTreeSet<String> =
         ["ups.mfr", "ups.model", "ups.serial", "device.mfr", "device.model", "device.serial"]
             .map(str::to_string)
             .into();
-    let info = Replay::open(&r.hex).map(|t| t.info()).unwrap();
-    if let Ok(c) = device_table::claim(&info, &MatchOpts::default()) {
-        out.extend(c.subdriver.all_vars().filter(|m| m.conv == Conv::StringId).map(|m| m.var.to_string()));
+    out.extend(sub.all_vars().filter(|m| m.conv == Conv::StringId).map(|m| m.var.to_string()));
+    out
+}
+
+/// What the recording's descriptor and reports allow `sub` to publish.
+#[derive(Default)]
+struct Coverage {
+    /// Variables `sub` maps only to reports the recording does not hold (the recordings are
+    /// transcribed from debug logs, often partial): nothing can be published for them.
+    no_report: BTreeSet<String>,
+    /// Variables `sub`'s table has, none of whose paths is in the recording's descriptor.
+    no_path: BTreeSet<String>,
+}
+
+fn coverage(r: &Recording, sub: &'static Subdriver) -> Coverage {
+    let mut out = Coverage::default();
+    let Ok(t) = Replay::open(&r.hex) else { return out };
+    let Ok(mut ups) = usbhid_ups::hidups::HidUps::new(Box::new(t), sub) else { return out };
+    let mut recorded: BTreeMap<String, bool> = BTreeMap::new();
+    let mut in_descriptor: BTreeMap<String, bool> = BTreeMap::new();
+    for m in sub.all_vars().filter(|m| !m.var.is_empty()) {
+        let field = ups.field(m.path).cloned();
+        *in_descriptor.entry(m.var.to_string()).or_insert(false) |= field.is_some() || m.path.is_empty();
+        let Some(f) = field else { continue };
+        let has = m.flags & usbhid_ups::subdrivers::flag::ABSENT != 0
+            || !matches!(ups.read_report(f.report_type, f.report_id), Err(TransportError::NotSupported));
+        *recorded.entry(m.var.to_string()).or_insert(false) |= has;
     }
+    out.no_report.extend(recorded.into_iter().filter(|(_, has)| !has).map(|(v, _)| v));
+    out.no_path.extend(in_descriptor.into_iter().filter(|(_, has)| !has).map(|(v, _)| v));
     out
 }
 
@@ -290,41 +463,61 @@ fn from_strings(r: &Recording) -> BTreeSet<String> {
 /// or not.
 const ALWAYS: &[&str] = &["device.type", "driver.name", "ups.vendorid", "ups.productid"];
 
-/// Variables the subdriver maps only to reports the recording does not hold (the recordings
-/// are transcribed from debug logs, often partial): nothing can be published for them.
-fn unrecorded_reports(r: &Recording) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Ok(t) = Replay::open(&r.hex) else { return out };
-    let info = t.info();
-    let Ok(c) = device_table::claim(&info, &MatchOpts::default()) else { return out };
-    let Ok(mut ups) = usbhid_ups::hidups::HidUps::new(Box::new(t), c.subdriver) else { return out };
-    let mut recorded: BTreeMap<String, bool> = BTreeMap::new();
-    for m in c.subdriver.all_vars().filter(|m| !m.var.is_empty()) {
-        let Some(f) = ups.field(m.path).cloned() else { continue };
-        let has = m.flags & usbhid_ups::subdrivers::flag::ABSENT != 0
-            || !matches!(ups.read_report(f.report_type, f.report_id), Err(TransportError::NotSupported));
-        *recorded.entry(m.var.to_string()).or_insert(false) |= has;
-    }
-    out.extend(recorded.into_iter().filter(|(_, has)| !has).map(|(v, _)| v));
-    out
+/// One mismatch, by variable (so that [`PENDING`] can name what it excuses).
+struct Mismatch {
+    var: String,
+    what: String,
 }
 
 struct Outcome {
     title: String,
-    nut_file: String,
-    failures: Vec<String>,
+    /// NUT file of the subdriver the dump was compared with.
+    file: &'static str,
+    /// NUT file of the subdriver 2.8.5 claims the device with, when the dump's differs.
+    claimed_other: Option<&'static str>,
+    failures: Vec<Mismatch>,
     /// Mismatches of [`ALWAYS`] variables.
     always: Vec<String>,
     notes: Vec<String>,
 }
 
-fn compare(r: &Recording, d: &Dump) -> Outcome {
-    let info = Replay::open(&r.hex).map(|t| t.info()).unwrap();
-    let nut_file =
-        device_table::claim(&info, &MatchOpts::default()).map_or("(none)", |c| c.nut.file).to_string();
+/// The subdriver a dump is compared with: the one that made the dump (forced with `subdriver`
+/// when NUT 2.8.5 claims the device with another), else the claim's.
+struct Used {
+    file: &'static str,
+    table: &'static Subdriver,
+    /// `subdriver = <name>`, when the claim is bypassed.
+    forced: Option<&'static str>,
+    note: Option<String>,
+}
+
+fn used_subdriver(r: &Recording, d: &Dump) -> Result<Used, String> {
+    let claim = claimed(r);
+    let named = d.vars.get("driver.version.data");
+    match (named.and_then(|v| subdriver_file(v)), claim) {
+        (Some(f), Some(c)) if f == c.nut.file => Ok(Used { file: f, table: c.subdriver, forced: None, note: None }),
+        (Some(f), _) => {
+            let n = NUT_SUBDRIVERS.iter().find(|n| n.file == f).ok_or(format!("{f} is not one of NUT 2.8.5's"))?;
+            Ok(Used { file: f, table: n.subdriver, forced: Some(n.subdriver.name), note: None })
+        }
+        (None, Some(c)) => Ok(Used {
+            file: c.nut.file,
+            table: c.subdriver,
+            forced: None,
+            note: Some(format!(
+                "the dump's subdriver ({}) is no NUT release's: compared with the one NUT 2.8.5 claims the device with",
+                named.map_or("not in the dump", String::as_str)
+            )),
+        }),
+        (None, None) => Err("no subdriver of NUT 2.8.5 claims the device".into()),
+    }
+}
+
+fn compare(r: &Recording, d: &Dump, history: &[Change]) -> Outcome {
     let same = same_report_data(r, d);
-    let title = format!(
-        "{} vs {} (NUT {}; {}; {nut_file})",
+    let claim_file = claimed(r).map_or("(none)", |c| c.nut.file);
+    let mut title = format!(
+        "{} vs {} (NUT {}; {})",
         r.stem,
         d.rel,
         d.version,
@@ -332,24 +525,55 @@ fn compare(r: &Recording, d: &Dump) -> Outcome {
     );
     let mut failures = Vec::new();
     let mut notes = Vec::new();
-    let got = match ours(r, &dump_options(d)) {
+    let used = match used_subdriver(r, d) {
+        Ok(u) => u,
+        Err(e) => {
+            let always = vec![e];
+            return Outcome { title, file: "(none)", claimed_other: None, failures, always, notes };
+        }
+    };
+    let mut opts = dump_options(d);
+    if let Some(name) = used.forced {
+        title.push_str(&format!(
+            "; {}, run with subdriver = \"{name}\" as the dump was made with {}, NUT 2.8.5 claims it with {claim_file}",
+            used.file,
+            d.vars.get("driver.version.data").map_or("?", String::as_str)
+        ));
+        opts.retain(|o| !o.starts_with("subdriver="));
+        opts.push(format!("subdriver={name}"));
+    } else {
+        title.push_str(&format!("; {}", used.file));
+    }
+    let claimed_other = (used.file != claim_file).then_some(claim_file);
+    notes.extend(used.note);
+    let got = match ours(r, &opts) {
         Ok(v) => v,
         Err(e) => {
             let always = vec![format!("the driver did not run: {e}")];
-            return Outcome { title, nut_file, failures, always, notes };
+            return Outcome { title, file: used.file, claimed_other, failures, always, notes };
         }
     };
-    let unrecorded = if r.has_strings { BTreeSet::new() } else { from_strings(r) };
-    let no_report = unrecorded_reports(r);
+    let unrecorded = if r.has_strings { BTreeSet::new() } else { from_strings(used.table) };
+    let cov = coverage(r, used.table);
     let compared =
-        |k: &String| !k.starts_with("driver.") && !unrecorded.contains(k) && !no_report.contains(k);
-    let missing: Vec<&String> = d.vars.keys().filter(|k| compared(k) && !got.contains_key(*k)).collect();
-    let extra: Vec<&String> = got.keys().filter(|k| compared(k) && !d.vars.contains_key(*k)).collect();
-    if !missing.is_empty() {
-        failures.push(format!("missing (NUT publishes, we do not): {}", join(&missing)));
+        |k: &String| !k.starts_with("driver.") && !unrecorded.contains(k) && !cov.no_report.contains(k);
+    let mut later = Vec::new();
+    let mut no_path = Vec::new();
+    for k in d.vars.keys().filter(|k| compared(k) && !got.contains_key(*k)) {
+        if let Some(c) = later_change(history, used.file, k, false, &d.version) {
+            later.push(format!("{k} (dropped in NUT {}, {})", c.release, c.commit));
+        } else if !same && cov.no_path.contains(k) {
+            no_path.push(k.as_str());
+        } else {
+            failures.push(Mismatch { var: k.clone(), what: "missing (NUT publishes, we do not)".into() });
+        }
     }
-    if !extra.is_empty() {
-        failures.push(format!("extra (we publish, NUT did not): {}", join(&extra)));
+    for k in got.keys().filter(|k| compared(k) && !d.vars.contains_key(*k)) {
+        if let Some(c) = later_change(history, used.file, k, true, &d.version) {
+            later.push(format!("{k} (added in NUT {}, {})", c.release, c.commit));
+        } else {
+            failures.push(Mismatch { var: k.clone(), what: "extra (we publish, NUT did not)".into() });
+        }
     }
     let mut drift = Vec::new();
     for (k, want) in &d.vars {
@@ -361,7 +585,7 @@ fn compare(r: &Recording, d: &Dump) -> Outcome {
         if !same || varies_over_time(k) || d.bad.contains(k) {
             drift.push(line);
         } else {
-            failures.push(format!("value {line}"));
+            failures.push(Mismatch { var: k.clone(), what: format!("value {line}") });
         }
     }
     let always = ALWAYS
@@ -372,23 +596,44 @@ fn compare(r: &Recording, d: &Dump) -> Outcome {
             (have != Some(want)).then(|| format!("{k}: NUT \"{want}\", ours {have:?}"))
         })
         .collect();
-    let skipped: Vec<&String> =
-        d.vars.keys().filter(|k| !k.starts_with("driver.") && unrecorded.contains(*k)).collect();
+    let skipped: Vec<&str> = d
+        .vars
+        .keys()
+        .filter(|k| !k.starts_with("driver.") && unrecorded.contains(*k))
+        .map(String::as_str)
+        .collect();
     if !skipped.is_empty() {
-        notes.push(format!("not compared (USB strings, not recorded): {}", join(&skipped)));
+        notes.push(format!("not compared (USB strings, not recorded): {}", skipped.join(", ")));
     }
-    let partial: Vec<&String> = d.vars.keys().filter(|k| no_report.contains(*k)).collect();
+    let partial: Vec<&str> =
+        d.vars.keys().filter(|k| cov.no_report.contains(*k)).map(String::as_str).collect();
     if !partial.is_empty() {
-        notes.push(format!("not compared (their reports are not in the recording): {}", join(&partial)));
+        notes.push(format!("not compared (their reports are not in the recording): {}", partial.join(", ")));
+    }
+    if !no_path.is_empty() {
+        notes.push(format!(
+            "not compared (the dump's unit had paths this recording's descriptor lacks: none of the paths {} \
+             reads them from is in it): {}",
+            used.file,
+            no_path.join(", ")
+        ));
+    }
+    if !later.is_empty() {
+        notes.push(format!(
+            "not compared ({} changed after NUT {}): {}",
+            used.file,
+            d.version,
+            later.join(", ")
+        ));
     }
     if !drift.is_empty() {
         notes.push(format!("values that may differ (time, other data, #BAD): {}", drift.join("; ")));
     }
-    Outcome { title, nut_file, failures, always, notes }
+    Outcome { title, file: used.file, claimed_other, failures, always, notes }
 }
 
-fn join(v: &[&String]) -> String {
-    v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+fn pending_for(file: &str, var: &str) -> Option<&'static Pending> {
+    PENDING.iter().find(|p| p.file == file && p.vars.contains(&var))
 }
 
 #[test]
@@ -404,26 +649,41 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
         );
         return;
     };
+    let history = table_history();
     let recs = recordings(&rec_dir);
     let dumps = dumps(&ddl_dir);
     let pairs = pairs(&recs, &dumps);
     assert!(!recs.is_empty() && !dumps.is_empty(), "no recordings or no usbhid-ups dumps found");
     let mut report = String::new();
     let mut failed = Vec::new();
-    let mut pending_ok: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut pending_hit: BTreeSet<&str> = BTreeSet::new();
+    let mut compared_files: BTreeSet<&str> = BTreeSet::new();
+    // Recording -> (files its dumps were compared with, the file 2.8.5 claims it with).
+    let mut by_rec: BTreeMap<&str, (BTreeSet<&str>, Option<&str>, &Recording)> = BTreeMap::new();
     for (r, d) in &pairs {
-        let o = compare(r, d);
-        let pending = PENDING.iter().find(|(f, _)| *f == o.nut_file);
-        let tag = match pending {
-            Some((_, who)) => format!("pending: {who}"),
-            None => "must match".to_string(),
-        };
-        report.push_str(&format!("\n== {} [{tag}]\n", o.title));
+        let o = compare(r, d, &history);
+        compared_files.insert(o.file);
+        let e = by_rec.entry(r.stem.as_str()).or_insert((BTreeSet::new(), None, r));
+        e.0.insert(o.file);
+        if o.claimed_other.is_some() {
+            e.1 = o.claimed_other;
+        }
+        report.push_str(&format!("\n== {}\n", o.title));
         for f in &o.always {
             report.push_str(&format!("   MISMATCH (any subdriver) {f}\n"));
         }
-        for f in &o.failures {
-            report.push_str(&format!("   MISMATCH {f}\n"));
+        let mut must = false;
+        for m in &o.failures {
+            match pending_for(o.file, &m.var) {
+                Some(p) => {
+                    pending_hit.insert(p.file);
+                    report.push_str(&format!("   PENDING ({}) {}: {}\n", p.file, m.var, m.what));
+                }
+                None => {
+                    must = true;
+                    report.push_str(&format!("   MISMATCH {}: {}\n", m.var, m.what));
+                }
+            }
         }
         for n in &o.notes {
             report.push_str(&format!("   note: {n}\n"));
@@ -431,24 +691,44 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
         if o.failures.is_empty() && o.always.is_empty() {
             report.push_str("   all compared variables match\n");
         }
-        if !o.always.is_empty() {
+        if must || !o.always.is_empty() {
             failed.push(o.title.clone());
         }
-        match pending {
-            Some((f, _)) => *pending_ok.entry(f).or_insert(true) &= o.failures.is_empty(),
-            None if !o.failures.is_empty() => failed.push(o.title.clone()),
-            None => {}
+    }
+    // The subdriver NUT 2.8.5 claims a device with, when every dump of it was made by another.
+    for (stem, (files, claim, r)) in &by_rec {
+        let Some(claim) = claim.filter(|c| !files.contains(c)) else { continue };
+        report.push_str(&format!(
+            "\n== {stem}: NUT 2.8.5 claims it with {claim}, no dump was taken with that subdriver: "
+        ));
+        match ours(r, &[]) {
+            Ok(v) => report.push_str(&format!(
+                "its output ({} variables) is compared with nothing\n",
+                v.keys().filter(|k| !k.starts_with("driver.")).count()
+            )),
+            Err(e) => {
+                report.push_str(&format!("the driver did not run: {e}\n"));
+                failed.push(format!("{stem} with {claim}"));
+            }
         }
     }
+    for p in PENDING.iter().filter(|p| pending_hit.contains(p.file)) {
+        report.push_str(&format!("\nPENDING ({}): {}\n", p.file, p.why));
+    }
+    let unpaired: Vec<&str> =
+        NUT_SUBDRIVERS.iter().map(|n| n.file).filter(|f| !compared_files.contains(f)).collect();
     println!(
-        "{} recording(s) with report data, {} usbhid-ups dump(s), {} pair(s):{report}",
+        "{} recording(s) with report data, {} usbhid-ups dump(s), {} pair(s):{report}\n\
+         subdrivers no pair exercises ({}): {}",
         recs.len(),
         dumps.len(),
-        pairs.len()
+        pairs.len(),
+        unpaired.len(),
+        unpaired.join(", ")
     );
-    let done: Vec<&&str> = pending_ok.iter().filter(|(_, ok)| **ok).map(|(f, _)| f).collect();
+    let stale: Vec<&str> = PENDING.iter().map(|p| p.file).filter(|f| !pending_hit.contains(f)).collect();
     assert!(failed.is_empty(), "pairs that must match do not: {failed:#?}\n{report}");
-    assert!(done.is_empty(), "every pair of {done:?} matches now: take it off PENDING\n{report}");
+    assert!(stale.is_empty(), "nothing of {stale:?} on PENDING mismatches any more: take it off\n{report}");
 }
 
 #[test]
@@ -467,6 +747,7 @@ fn pairing_and_same_data_rules() {
         model: words("apc-back-ups-cs-500"),
         header: "# source: https://github.com/networkupstools/nut/issues/1776".into(),
         has_strings: false,
+        _copy: None,
     };
     let dump = |model: &str, pid: &str, url: &str| Dump {
         rel: String::new(),
@@ -491,4 +772,78 @@ fn pairing_and_same_data_rules() {
     assert!(!same_report_data(p[1].0, p[1].1));
     assert!(varies_over_time("input.voltage") && varies_over_time("ups.timer.shutdown"));
     assert!(!varies_over_time("input.voltage.nominal") && !varies_over_time("battery.charge.low"));
+}
+
+#[test]
+fn the_subdriver_a_dump_names_and_the_nut_version_it_ran() {
+    assert_eq!(subdriver_file("MGE HID 1.40"), Some("mge-hid.c"));
+    assert_eq!(subdriver_file("TrippLite HID 0.1 (experimental)"), Some("tripplite-hid.c"));
+    assert_eq!(subdriver_file("APC/CyberPower HID 0.9"), Some("apc-hid.c"));
+    assert_eq!(subdriver_file("Belkin HID 0.15"), Some("belkin-hid.c"));
+    assert_eq!(subdriver_file("Liebert HID 0.3"), Some("liebert-hid.c"));
+    assert_eq!(subdriver_file("LiebertPSP HID 0.1"), None, "no NUT release had it");
+    assert!(version("2.7.4") < version("2.7.4-1-gb34f2434"));
+    assert!(version("2.7.4-1-gb34f2434") < version("2.8.0"));
+    assert!(version("2.8.2.1") < version("2.8.3") && version("2.8.2") < version("2.8.2.1"));
+    assert!(version("2.6.0") < version("2.8.3") && version("2.10.0") > version("2.8.5"));
+    // Every subdriver of NUT 2.8.5 is named, to its own file (the names of our port are NUT's).
+    for n in NUT_SUBDRIVERS {
+        assert_eq!(subdriver_file(n.subdriver.name), Some(n.file), "{}", n.subdriver.name);
+    }
+    for (name, file, _, last) in SUBDRIVER_NAMES {
+        assert!(
+            NUT_SUBDRIVERS.iter().any(|n| n.file == *file),
+            "{name}: {file} is not one of NUT 2.8.5's subdriver files"
+        );
+        if *last == "2.8.5" {
+            assert!(NUT_SUBDRIVERS.iter().any(|n| subdriver_file(n.subdriver.name) == Some(file)));
+        }
+    }
+}
+
+#[test]
+fn table_history_excuses_only_changes_after_the_dump() {
+    let h = table_history();
+    // NUT commits cc00bbf44 and dc845d763, first released in 2.8.3.
+    let bs = later_change(&h, "cps-hid.c", "battery.status", true, "2.7.4").unwrap();
+    assert_eq!((bs.release.as_str(), &bs.commit[..9]), ("2.8.3", "cc00bbf44"));
+    let is = later_change(&h, "cps-hid.c", "input.sensitivity", true, "2.7.1").unwrap();
+    assert_eq!((is.release.as_str(), &is.commit[..9]), ("2.8.3", "dc845d763"));
+    assert!(later_change(&h, "cps-hid.c", "battery.status", true, "2.8.3").is_none());
+    assert!(later_change(&h, "cps-hid.c", "battery.status", true, "2.8.2.1").is_some());
+    assert!(
+        later_change(&h, "apc-hid.c", "battery.status", true, "2.0.4").is_none(),
+        "not an apc-hid.c change"
+    );
+    assert!(later_change(&h, "liebert-hid.c", "battery.voltage.nominal", false, "2.7.4").is_some());
+    assert!(later_change(&h, "liebert-hid.c", "battery.voltage.nominal", false, "2.8.1").is_none());
+}
+
+/// The history's end state is NUT 2.8.5's tables: a variable last gained (and not lost since)
+/// must be in our port of that file, one last lost must not.
+#[test]
+fn table_history_ends_in_our_nut_2_8_5_tables() {
+    let h = table_history();
+    let mut last: BTreeMap<(&str, &str), &Change> = BTreeMap::new();
+    for c in &h {
+        let e = last.entry((c.file.as_str(), c.var.as_str())).or_insert(c);
+        if version(&c.release) >= version(&e.release) {
+            *e = c;
+        }
+    }
+    let mut wrong = Vec::new();
+    for ((file, var), c) in &last {
+        let Some(n) = NUT_SUBDRIVERS.iter().find(|n| n.file == *file) else { continue };
+        let ours = n.subdriver.all_vars().any(|m| m.var == *var);
+        if ours != c.gained {
+            wrong.push(format!(
+                "{file} {var}: {} in NUT {} ({}), {} our table",
+                if c.gained { "added" } else { "removed" },
+                c.release,
+                c.commit,
+                if ours { "still in" } else { "not in" }
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "our tables differ from NUT 2.8.5's:\n{}", wrong.join("\n"));
 }
