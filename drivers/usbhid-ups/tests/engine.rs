@@ -158,10 +158,11 @@ fn sub(vars: &'static [VarMap], cmds: &'static [CmdMap]) -> &'static Subdriver {
         usages: &[],
         vars,
         cmds,
-        model_suffix: None,
         mfr: "Test",
         common: false,
         fix_report_desc: None,
+        identity: None,
+        state: None,
     }))
 }
 

@@ -317,10 +317,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "APC",
     common: false,
     fix_report_desc: Some(fix_report_desc),
+    identity: None,
+    state: None,
 };
 
 /// NUT's `apc_usb_device_table`: the ids this subdriver takes (AP9584 serial-to-USB kit 0000,

@@ -361,10 +361,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Belkin",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 /// NUT's `belkin_usb_device_table`: the ids this subdriver takes.

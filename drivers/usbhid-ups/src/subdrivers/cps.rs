@@ -305,10 +305,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "CPS",
     common: false,
     fix_report_desc: Some(fix_report_desc),
+    identity: None,
+    state: None,
 };
 
 /// The subdriver for 0764:0501 (NUT's `cps_battery_scale` matcher: frequency rescaling).

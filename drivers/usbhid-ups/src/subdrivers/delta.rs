@@ -153,10 +153,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[DELTA],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Delta",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]

@@ -78,10 +78,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Liebert",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 // ---------------------------------------------------------------------------------------

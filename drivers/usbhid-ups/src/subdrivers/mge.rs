@@ -1676,10 +1676,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[MGE],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: Some("UPS.PowerSummary.iModel"),
     mfr: "Eaton",
     common: false,
     fix_report_desc: FIX_REPORT_DESC,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]

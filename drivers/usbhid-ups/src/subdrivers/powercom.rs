@@ -371,10 +371,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[POWERCOM],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "PowerCOM",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]
