@@ -53,6 +53,9 @@ fi
 if [ -d "${NUT_DDL_DIR:-../shared/testdata/nut-ddl}" ]; then
     provided+=(nut-ddl)
 fi
+if [ -d "${NUT_HID_DESCRIPTORS_DIR:-../shared/testdata/hid-descriptors}" ]; then
+    provided+=(hid-descriptors)
+fi
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 500 ]; then
     provided+=(nofile-limit)
 fi

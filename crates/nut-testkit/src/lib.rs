@@ -92,6 +92,9 @@ pub enum Prereq {
     /// The NUT Devices Dumps Library copy (`shared/testdata/nut-ddl` beside the repository,
     /// or `$NUT_DDL_DIR`).
     NutDdl,
+    /// The shared HID recordings (`shared/testdata/hid-descriptors` beside the repository, or
+    /// `$NUT_HID_DESCRIPTORS_DIR`); without them only the project's own copies are replayed.
+    HidDescriptors,
     /// Network namespaces (`ip netns`; root and a kernel or container that allows them).
     NetNamespaces,
     /// An open-files hard limit high enough for thousands of sockets (`ulimit -Hn`).
@@ -105,7 +108,7 @@ pub enum Prereq {
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 15] = [
+    pub const ALL: [Prereq; 16] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -117,6 +120,7 @@ impl Prereq {
         Prereq::NobodyUser,
         Prereq::Ipv6,
         Prereq::NutDdl,
+        Prereq::HidDescriptors,
         Prereq::NetNamespaces,
         Prereq::FileLimit,
         Prereq::Libwrap,
@@ -137,6 +141,7 @@ impl Prereq {
             Prereq::NobodyUser => "user-nobody",
             Prereq::Ipv6 => "ipv6",
             Prereq::NutDdl => "nut-ddl",
+            Prereq::HidDescriptors => "hid-descriptors",
             Prereq::NetNamespaces => "netns",
             Prereq::FileLimit => "nofile-limit",
             Prereq::Libwrap => "libwrap0",
@@ -158,6 +163,9 @@ impl Prereq {
             Prereq::NobodyUser => "useradd --system nobody",
             Prereq::Ipv6 => "enable IPv6 on the loopback interface",
             Prereq::NutDdl => "set NUT_DDL_DIR or provide ../shared/testdata/nut-ddl",
+            Prereq::HidDescriptors => {
+                "set NUT_HID_DESCRIPTORS_DIR or provide ../shared/testdata/hid-descriptors"
+            }
             Prereq::NetNamespaces => "run as root where `ip netns add` works",
             Prereq::FileLimit => "raise the hard limit (ulimit -Hn)",
             Prereq::Libwrap => "apt-get install libwrap0",
@@ -195,6 +203,10 @@ impl Prereq {
             Prereq::NutDdl => {
                 std::env::var_os("NUT_DDL_DIR").is_some_and(|d| Path::new(&d).is_dir())
                     || workspace_root().join("../shared/testdata/nut-ddl").is_dir()
+            }
+            Prereq::HidDescriptors => {
+                std::env::var_os("NUT_HID_DESCRIPTORS_DIR").is_some_and(|d| Path::new(&d).is_dir())
+                    || workspace_root().join("../shared/testdata/hid-descriptors").is_dir()
             }
             Prereq::NetNamespaces => {
                 let name = format!("nutprobe{}", std::process::id());

@@ -490,14 +490,11 @@ pub fn claim(d: &DeviceInfo, o: &MatchOpts) -> Result<Claimed, Vec<String>> {
             let subdriver = match (fx.handler, d.product_id) {
                 (Some(Handler::OpenupsVoltageMultiplier), 0xd004) => &subdrivers::openups::SUBDRIVER_D004,
                 (Some(Handler::OpenupsVoltageMultiplier), 0xd005) => &subdrivers::openups::SUBDRIVER_D005,
-                // NUT's per-id matcher functions (cps_battery_scale, Tripp Lite's battery and
-                // frequency scales) run only for listed ids, not for a `productid` take.
-                _ if n.file == "cps-hid.c" => {
-                    subdrivers::cps::for_device(d.vendor_id, d.product_id).unwrap_or(n.subdriver)
-                }
-                _ if n.file == "tripplite-hid.c" => {
-                    subdrivers::tripplite::for_device(d.vendor_id, d.product_id).unwrap_or(n.subdriver)
-                }
+                // NUT's per-id matcher functions choose the scales (listed ids only: a
+                // `productid` take runs no handler).
+                (Some(Handler::CpsBatteryScale), _) => &subdrivers::cps::SUBDRIVER_0501,
+                (Some(Handler::BatteryScale0dot1), pid) => subdrivers::tripplite::battery_scale_0dot1(pid),
+                (Some(Handler::Smart1500lcdtScale), _) => &subdrivers::tripplite::SUBDRIVER_SMART1500LCDT,
                 _ => n.subdriver,
             };
             return Ok(Claimed { nut: n, subdriver, effects: fx });

@@ -12,11 +12,11 @@ use usbhid_ups::transport::DeviceInfo;
 use vendor_data::*;
 
 fn apc_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| apc::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "apc-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static usbhid_ups::subdrivers::Subdriver {
-    apc::for_device(fx.vid, fx.pid).expect("an APC id")
+    claimed(fx.vid, fx.pid, "apc-hid.c").expect("an APC id")
 }
 
 #[test]
@@ -30,9 +30,10 @@ fn every_recording_publishes_what_nut_decoded() {
 /// reports, with its value, and nothing else.
 #[test]
 fn recordings_equal_nuts_dump_of_the_same_log() {
-    if check_same_log_dumps(&apc_fixtures(), sub) == 0 {
-        eprintln!("SKIP recordings_equal_nuts_dump_of_the_same_log: no APC recording has a .upsc.txt");
-    }
+    require_same_log(
+        "apc::recordings_equal_nuts_dump_of_the_same_log",
+        check_same_log_dumps(&apc_fixtures(), sub),
+    );
 }
 
 #[test]
@@ -58,8 +59,9 @@ fn same_model_dumps_list_the_same_commands() {
 #[test]
 fn back_ups_cs_500_status_words() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
-    let Some(fx) = apc_fixtures().into_iter().find(|f| f.stem == "051d-0002-apc-back-ups-cs-500") else {
-        eprintln!("SKIP back_ups_cs_500_status_words: recording not found");
+    let Some(fx) =
+        recording("apc::back_ups_cs_500_status_words", apc_fixtures(), "051d-0002-apc-back-ups-cs-500")
+    else {
         return;
     };
     let (mut ups, faults) = open(&fx, sub(&fx), tmp.path());
@@ -110,8 +112,11 @@ fn unlisted_status_values_keep_the_last_state() {
 #[test]
 fn back_ups_es_850g2_commands_and_writes() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
-    let Some(fx) = apc_fixtures().into_iter().find(|f| f.stem == "051d-0002-apc-back-ups-es-850g2") else {
-        eprintln!("SKIP back_ups_es_850g2_commands_and_writes: recording not found");
+    let Some(fx) = recording(
+        "apc::back_ups_es_850g2_commands_and_writes",
+        apc_fixtures(),
+        "051d-0002-apc-back-ups-es-850g2",
+    ) else {
         return;
     };
     let (mut ups, faults) = open(&fx, sub(&fx), tmp.path());

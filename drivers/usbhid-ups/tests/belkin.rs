@@ -5,38 +5,25 @@
 
 mod vendor_data;
 
-use usbhid_ups::subdrivers::{belkin, Subdriver};
+use usbhid_ups::subdrivers::Subdriver;
 use vendor_data::*;
 
 fn belkin_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| belkin::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "belkin-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    belkin::for_device(fx.vid, fx.pid).expect("a belkin-hid id")
+    claimed(fx.vid, fx.pid, "belkin-hid.c").expect("a belkin-hid id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {
-    let fx = belkin_fixtures().into_iter().find(|f| f.stem == stem);
-    if fx.is_none() {
-        eprintln!("SKIP: recording {stem} not found in {}", descriptors_dir().display());
-    }
-    fx
+    vendor_data::recording(&format!("belkin recording {stem}"), belkin_fixtures(), stem)
 }
 
 #[test]
 fn every_recording_publishes_what_nut_decoded() {
     let n = check_recordings(&belkin_fixtures(), sub);
     assert!(n >= 1, "no Belkin/Liebert recording with report data in {}", descriptors_dir().display());
-}
-
-#[test]
-fn recordings_equal_nuts_dump_of_the_same_log() {
-    if check_same_log_dumps(&belkin_fixtures(), sub) == 0 {
-        eprintln!(
-            "SKIP recordings_equal_nuts_dump_of_the_same_log: no Belkin/Liebert recording has a .upsc.txt"
-        );
-    }
 }
 
 #[test]

@@ -11,32 +11,21 @@ use usbhid_ups::transport::DeviceInfo;
 use vendor_data::*;
 
 fn cps_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| cps::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "cps-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    cps::for_device(fx.vid, fx.pid).expect("a CyberPower id")
+    claimed(fx.vid, fx.pid, "cps-hid.c").expect("a CyberPower id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {
-    let fx = cps_fixtures().into_iter().find(|f| f.stem == stem);
-    if fx.is_none() {
-        eprintln!("SKIP: recording {stem} not found in {}", descriptors_dir().display());
-    }
-    fx
+    vendor_data::recording(&format!("cps recording {stem}"), cps_fixtures(), stem)
 }
 
 #[test]
 fn every_recording_publishes_what_nut_decoded() {
     let n = check_recordings(&cps_fixtures(), sub);
     assert!(n >= 1, "no CyberPower recording with report data in {}", descriptors_dir().display());
-}
-
-#[test]
-fn recordings_equal_nuts_dump_of_the_same_log() {
-    if check_same_log_dumps(&cps_fixtures(), sub) == 0 {
-        eprintln!("SKIP recordings_equal_nuts_dump_of_the_same_log: no CyberPower recording has a .upsc.txt");
-    }
 }
 
 #[test]

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use nut_hid::ReportType;
 use usbhid_ups::hidups::{ActionError, EngineOpts, HidUps, Quirk, Walk};
 use usbhid_ups::subdrivers::flag::{ENUM, QUICK_POLL, RW, SEMI_STATIC, STATIC, STRING};
+use usbhid_ups::subdrivers::nut_lookups::BEEPER_INFO;
 use usbhid_ups::subdrivers::StatusBit::*;
 use usbhid_ups::subdrivers::{
-    absent, cmd, cmd_conv, conv, fun, num, st, st0, stmap, CmdMap, Conv, ConvFn, StatusBit, Subdriver,
-    VarMap, BEEPER,
+    absent, cmd, cmd_conv, conv, fun, num, st, st0, stmap, CmdMap, Conv, ConvFn, StatusBit, Subdriver, VarMap,
 };
 use usbhid_ups::transport::{DeviceInfo, Transport, TransportError};
 
@@ -264,7 +264,7 @@ fn status_and_status_if_zero_follow_nuts_tables() {
 #[test]
 fn lookups_enums_lengths_and_reverse_lookup_for_set_var() {
     const VARS: &[VarMap] = &[
-        conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER))
+        conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO))
             .with_flags(RW | STRING | ENUM)
             .with_len(12),
         num("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f").with_flags(RW),
@@ -425,7 +425,12 @@ fn absent_entries_and_the_delays() {
 #[test]
 fn commands_with_conversions_aliases_and_constant_fields() {
     const CMDS: &[CmdMap] = &[
-        cmd_conv("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "enabled", Conv::Lookup(BEEPER)),
+        cmd_conv(
+            "beeper.enable",
+            "UPS.PowerSummary.AudibleAlarmControl",
+            "enabled",
+            Conv::Lookup(BEEPER_INFO),
+        ),
         cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
         cmd("shutdown.stop", "UPS.PowerSummary.ShutdownRequested", "1"),
     ];
@@ -498,7 +503,7 @@ fn published_flags_lengths_enums_and_transient_variables() {
         stmap("UPS.PowerSummary.ACPresent", ONLINE).with_flags(QUICK_POLL),
         st("UPS.PowerSummary.Overload", VoltageRange).with_flags(QUICK_POLL),
         st("UPS.PowerSummary.Used", EcoMode).with_flags(QUICK_POLL),
-        conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER))
+        conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO))
             .with_flags(RW | STRING | ENUM)
             .with_len(12),
         num("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f").with_flags(RW),

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nut_hid::{recording, usage, ReportType};
+use usbhid_ups::device_table::{self, MatchOpts};
 use usbhid_ups::hidups::{HidUps, Snapshot};
 use usbhid_ups::session::{Poll, Session};
 use usbhid_ups::subdrivers::{flag, mge, Conv, VarMap};
@@ -73,16 +74,12 @@ fn mge_recordings() -> Vec<(PathBuf, Replay)> {
     for p in recordings() {
         let Ok(r) = Replay::open(&p) else { continue };
         let info = usbhid_ups::transport::Transport::info(&r);
-        let claimed = mge::claim(
-            info.vendor_id,
-            info.product_id,
-            info.vendor.as_deref(),
-            info.product.as_deref(),
-            false,
-        );
-        let phoenixtec = mge::USB_DEVICES.contains(&(info.vendor_id, info.product_id))
-            && info.vendor_id == mge::PHOENIXTEC_VENDORID;
-        if (claimed || phoenixtec) && nut_hid::parse(&recording_bytes(&p)).is_ok() {
+        // The recordings have no USB strings: NUT 2.8.5 gives Phoenixtec 06da:ffff to
+        // liebert-hid unless they say AEG, but its mge_hid2nut table is what these units
+        // (PowerWalker VFI/VI, listed in mge_usb_device_table) were read with before 2.8.
+        let file = device_table::claim(&info, &MatchOpts::default()).map(|c| c.nut.file);
+        let phoenixtec = (info.vendor_id, info.product_id) == (mge::PHOENIXTEC_VENDORID, 0xffff);
+        if (file == Ok("mge-hid.c") || phoenixtec) && nut_hid::parse(&recording_bytes(&p)).is_ok() {
             out.push((p, r));
         }
     }

@@ -6,36 +6,25 @@
 
 mod vendor_data;
 
-use usbhid_ups::subdrivers::{tripplite, Subdriver};
+use usbhid_ups::subdrivers::Subdriver;
 use vendor_data::*;
 
 fn tl_fixtures() -> Vec<Fixture> {
-    fixtures(|v, p| tripplite::for_device(v, p).is_some())
+    fixtures(|v, p| claimed(v, p, "tripplite-hid.c").is_some())
 }
 
 fn sub(fx: &Fixture) -> &'static Subdriver {
-    tripplite::for_device(fx.vid, fx.pid).expect("a tripplite-hid id")
+    claimed(fx.vid, fx.pid, "tripplite-hid.c").expect("a tripplite-hid id")
 }
 
 fn recording(stem: &str) -> Option<Fixture> {
-    let fx = tl_fixtures().into_iter().find(|f| f.stem == stem);
-    if fx.is_none() {
-        eprintln!("SKIP: recording {stem} not found in {}", descriptors_dir().display());
-    }
-    fx
+    vendor_data::recording(&format!("tripplite recording {stem}"), tl_fixtures(), stem)
 }
 
 #[test]
 fn every_recording_publishes_what_nut_decoded() {
     let n = check_recordings(&tl_fixtures(), sub);
     assert!(n >= 1, "no Tripp Lite recording with report data in {}", descriptors_dir().display());
-}
-
-#[test]
-fn recordings_equal_nuts_dump_of_the_same_log() {
-    if check_same_log_dumps(&tl_fixtures(), sub) == 0 {
-        eprintln!("SKIP recordings_equal_nuts_dump_of_the_same_log: no Tripp Lite recording has a .upsc.txt");
-    }
 }
 
 #[test]

@@ -4,37 +4,17 @@
 
 use nut_hid::{Descriptor, UsageTable};
 
-use super::common::{
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{
     BoolInfo, CHARGING_INFO, DISCHARGING_INFO, LOWBATT_INFO, NOBATTERY_INFO, ONLINE_INFO, OVERLOAD_INFO,
     REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
 use super::StatusBit::{FrequencyRange, Off, VoltageRange};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 use crate::transport::DeviceInfo;
 
-/// NUT's `apc_usage_lkp` (vendor page 0xFF86, and the "BUP" usages APC put on pages 0x85/0x86).
-pub const USAGES: UsageTable = &[
-    (0xff86_0005, "APCGeneralCollection"),
-    (0xff86_0006, "APCEnvironment"),
-    (0xff86_0007, "APCProbe1"),
-    (0xff86_0008, "APCProbe2"),
-    (0xff86_0016, "APCBattReplaceDate"),
-    (0xff86_0019, "APCBattCapBeforeStartup"),
-    (0xff86_0042, "APC_UPS_FirmwareRevision"),
-    (0xff86_0052, "APCLineFailCause"),
-    (0xff86_0060, "APCStatusFlag"),
-    (0xff86_0061, "APCSensitivity"),
-    (0xff86_0072, "APCPanelTest"),
-    (0xff86_0076, "APCShutdownAfterDelay"),
-    (0xff86_0079, "APC_USB_FirmwareRevision"),
-    (0xff86_007c, "APCDelayBeforeReboot"),
-    (0xff86_007d, "APCDelayBeforeShutdown"),
-    (0xff86_007e, "APCDelayBeforeStartup"),
-    (0x0085_0058, "BUPHibernate"),
-    (0x0086_0012, "BUPBattCapBeforeStartup"),
-    (0x0086_0076, "BUPDelayBeforeStartup"),
-    (0x0086_0010, "BUPSelfTest"),
-];
+/// NUT's usage names for this vendor (`nut_hid::usage::APC`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::APC;
 
 /// NUT's `apc_date_conversion`: APC writes dates as hexadecimal digits read as decimal,
 /// 0xMMDDYY (0x102202 = 2002/10/22); years before 70 are 20xx. 0 is "not set".
@@ -148,7 +128,7 @@ pub const VARS: &[VarMap] = &[
     num("ups.timer.shutdown", "UPS.APCGeneralCollection.APCDelayBeforeShutdown", "%.0f").with_flags(QUICK),
     num("ups.timer.reboot", "UPS.APCGeneralCollection.APCDelayBeforeReboot", "%.0f").with_flags(QUICK),
     conv("ups.test.result", "UPS.Battery.Test", Conv::Lookup(TEST_READ_INFO)),
-    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
+    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
     conv("ups.mfr.date", "UPS.ManufacturerDate", Conv::Date),
     conv("ups.mfr.date", "UPS.PowerSummary.ManufacturerDate", Conv::Date),
     num("ups.realpower.nominal", "UPS.PowerConverter.ConfigActivePower", "%.0f"),
@@ -323,13 +303,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     identity: None,
     state: None,
 };
-
-/// NUT's `apc_usb_device_table`: the ids this subdriver takes (AP9584 serial-to-USB kit 0000,
-/// most models 0002, 5G models 0003/0004, 0005 announced for 2025).
-pub fn for_device(vendor_id: u16, product_id: u16) -> Option<&'static Subdriver> {
-    (vendor_id == 0x051d && matches!(product_id, 0x0000 | 0x0002 | 0x0003 | 0x0004 | 0x0005))
-        .then_some(&SUBDRIVER)
-}
 
 #[cfg(test)]
 mod tests {

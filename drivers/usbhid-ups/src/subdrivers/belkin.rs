@@ -10,53 +10,13 @@
 
 use nut_hid::UsageTable;
 
-use super::common::{BoolInfo, DIVIDE_BY_100_CONVERSION, DIVIDE_BY_10_CONVERSION};
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{BoolInfo, DIVIDE_BY_100_CONVERSION, DIVIDE_BY_10_CONVERSION};
 use super::StatusBit::{self, *};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
-/// NUT's `belkin_usage_lkp`.
-pub const USAGES: UsageTable = &[
-    (0x0086_0026, "BELKINConfig"),
-    (0x0086_0040, "BELKINConfigVoltage"),
-    (0x0086_0042, "BELKINConfigFrequency"),
-    (0x0086_0043, "BELKINConfigApparentPower"),
-    (0x0086_0044, "BELKINConfigBatteryVoltage"),
-    (0x0086_0045, "BELKINConfigOverloadTransfer"),
-    (0x0086_0053, "BELKINLowVoltageTransfer"),
-    (0x0086_0054, "BELKINHighVoltageTransfer"),
-    (0x0086_005b, "BELKINLowVoltageTransferMax"),
-    (0x0086_005c, "BELKINLowVoltageTransferMin"),
-    (0x0086_005d, "BELKINHighVoltageTransferMax"),
-    (0x0086_005e, "BELKINHighVoltageTransferMin"),
-    (0x0086_0027, "BELKINControls"),
-    (0x0086_0050, "BELKINLoadOn"),
-    (0x0086_0051, "BELKINLoadOff"),
-    (0x0086_0052, "BELKINLoadToggle"),
-    (0x0086_0055, "BELKINDelayBeforeReboot"),
-    (0x0086_0056, "BELKINDelayBeforeStartup"),
-    (0x0086_0057, "BELKINDelayBeforeShutdown"),
-    (0x0086_0058, "BELKINTest"),
-    (0x0086_005a, "BELKINAudibleAlarmControl"),
-    (0x0086_0029, "BELKINDevice"),
-    (0x0086_0074, "BELKINVoltageSensitivity"),
-    (0x0086_0075, "BELKINModelString"),
-    (0x0086_0076, "BELKINModelStringOffset"),
-    (0x0086_007c, "BELKINUPSType"),
-    (0x0086_002a, "BELKINPowerState"),
-    (0x0086_001a, "BELKINInput"),
-    (0x0086_001c, "BELKINOutput"),
-    (0x0086_0010, "BELKINBatterySystem"),
-    (0x0086_0030, "BELKINVoltage"),
-    (0x0086_0032, "BELKINFrequency"),
-    (0x0086_0034, "BELKINPower"),
-    (0x0086_0035, "BELKINPercentLoad"),
-    (0x0086_0036, "BELKINTemperature"),
-    (0x0086_0039, "BELKINCharge"),
-    (0x0086_006c, "BELKINRunTimeToEmpty"),
-    (0x0086_0028, "BELKINStatus"),
-    (0x0086_0022, "BELKINBatteryStatus"),
-    (0x0086_0021, "BELKINPowerStatus"),
-];
+/// NUT's usage names for this vendor (`nut_hid::usage::BELKIN`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::BELKIN;
 
 /// NUT formats these into a fixed buffer: text beyond `size - 1` bytes is cut.
 fn c_buf(mut s: String, size: usize) -> String {
@@ -263,7 +223,7 @@ pub const VARS: &[VarMap] = &[
     num("input.voltage.nominal", "UPS.BELKINConfig.BELKINConfigVoltage", "%.0f"),
     fun("output.frequency", "UPS.BELKINPowerState.BELKINOutput.BELKINFrequency", DIVIDE_BY_10_CONVERSION),
     fun("output.voltage", "UPS.BELKINPowerState.BELKINOutput.BELKINVoltage", DIVIDE_BY_10_CONVERSION),
-    conv("ups.beeper.status", "UPS.BELKINControls.BELKINAudibleAlarmControl", Conv::Lookup(BEEPER)),
+    conv("ups.beeper.status", "UPS.BELKINControls.BELKINAudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
     delay("ups.delay.start", "UPS.BELKINControls.BELKINDelayBeforeStartup", "ondelay"),
     delay("ups.delay.shutdown", "UPS.BELKINControls.BELKINDelayBeforeShutdown", "offdelay"),
     num("ups.timer.start", "UPS.BELKINControls.BELKINDelayBeforeStartup", "%.0f").with_flags(QUICK),
@@ -368,19 +328,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     state: None,
 };
 
-/// NUT's `belkin_usb_device_table`: the ids this subdriver takes.
-pub fn for_device(vendor_id: u16, product_id: u16) -> Option<&'static Subdriver> {
-    let listed = match vendor_id {
-        0x050d => matches!(
-            product_id,
-            0x0980 | 0x0900 | 0x0910 | 0x0912 | 0x0551 | 0x0750 | 0x0751 | 0x0375 | 0x0f51 | 0x1100
-        ),
-        0x10af => matches!(product_id, 0x0000 | 0x0001 | 0x0002 | 0x0004 | 0x0008),
-        _ => false,
-    };
-    listed.then_some(&SUBDRIVER)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,14 +398,5 @@ mod tests {
         assert_eq!(format_mfr(None), "Belkin");
         assert_eq!(format_model(Some("")), "unknown");
         assert_eq!(format_model(Some("F6C1200-UNV")), "F6C1200-UNV");
-    }
-
-    #[test]
-    fn nut_ids() {
-        let n = (0..=0xffffu16)
-            .flat_map(|p| [(0x050d, p), (0x10af, p)])
-            .filter(|&(v, p)| for_device(v, p).is_some())
-            .count();
-        assert_eq!(n, 15);
     }
 }

@@ -2,8 +2,22 @@
 //! `UPS.PowerSummary` that nearly all UPSes implement. Vendor tables come first, so a vendor
 //! entry for the same variable wins (the first entry whose path exists is used).
 
+use super::nut_lookups::BEEPER_INFO;
 use super::StatusBit::*;
-use super::{absent, cmd, conv, num, rw, st, st0, CmdMap, Conv, VarMap, BEEPER, TEST_RESULT};
+use super::{absent, cmd, conv, num, rw, st, st0, CmdMap, Conv, VarMap};
+
+/// Battery test results for the generic table: NUT's `test_read_info`, and 0 (which some
+/// devices report before any test) as "No test initiated".
+const TEST_RESULT: &[(i64, &str)] = &[
+    (0, "No test initiated"),
+    (1, "Done and passed"),
+    (2, "Done and warning"),
+    (3, "Done and error"),
+    (4, "Aborted"),
+    (5, "In progress"),
+    (6, "No test initiated"),
+    (7, "Test scheduled"),
+];
 
 /// Common variables and status bits.
 pub const VARS: &[VarMap] = &[
@@ -17,7 +31,7 @@ pub const VARS: &[VarMap] = &[
     num("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.1f"),
     conv("battery.mfr.date", "UPS.PowerSummary.ManufacturerDate", Conv::Date),
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
-    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
+    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
     absent("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay"),
     absent("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "ondelay"),
     num("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f"),
@@ -72,101 +86,3 @@ pub const CMDS: &[CmdMap] = &[
 // Boolean tables: each listed value sets (`true`) or clears (`false`) status bits, as NUT's
 // process_boolean_info does with "name" / "!name". NUT also clears the opposite bit when it
 // sets ONLINE/OFFLINE or FULLYCHARGED/NOTFULLYCHARGED; those pairs are spelled out here.
-// ---------------------------------------------------------------------------------------------
-
-use super::{ConvFn, StatusBit};
-
-/// A NUT boolean lookup table: `(value, bits set or cleared)`.
-pub type BoolInfo = &'static [(i64, &'static [(StatusBit, bool)])];
-
-/// NUT's `online_info`: 1 = "online", 0 = "offline" (each clears the other).
-pub const ONLINE_INFO: BoolInfo =
-    &[(1, &[(Online, true), (Offline, false)]), (0, &[(Offline, true), (Online, false)])];
-/// NUT's `discharging_info`.
-pub const DISCHARGING_INFO: BoolInfo = &[(1, &[(Discharging, true)]), (0, &[(Discharging, false)])];
-/// NUT's `charging_info`.
-pub const CHARGING_INFO: BoolInfo = &[(1, &[(Charging, true)]), (0, &[(Charging, false)])];
-/// NUT's `lowbatt_info`.
-pub const LOWBATT_INFO: BoolInfo = &[(1, &[(LowBatt, true)]), (0, &[(LowBatt, false)])];
-/// NUT's `overload_info`.
-pub const OVERLOAD_INFO: BoolInfo = &[(1, &[(Overload, true)]), (0, &[(Overload, false)])];
-/// NUT's `replacebatt_info`.
-pub const REPLACEBATT_INFO: BoolInfo = &[(1, &[(ReplaceBatt, true)]), (0, &[(ReplaceBatt, false)])];
-/// NUT's `trim_info`.
-pub const TRIM_INFO: BoolInfo = &[(1, &[(Trim, true)]), (0, &[(Trim, false)])];
-/// NUT's `boost_info`.
-pub const BOOST_INFO: BoolInfo = &[(1, &[(Boost, true)]), (0, &[(Boost, false)])];
-/// NUT's `off_info` (inverted: 0 = off).
-pub const OFF_INFO: BoolInfo = &[(0, &[(Off, true)]), (1, &[(Off, false)])];
-/// NUT's `calibration_info`.
-pub const CALIBRATION_INFO: BoolInfo = &[(1, &[(Calibration, true)]), (0, &[(Calibration, false)])];
-/// NUT's `nobattery_info` (inverted: BatteryPresent 0 = no battery).
-pub const NOBATTERY_INFO: BoolInfo = &[(1, &[(NoBattery, false)]), (0, &[(NoBattery, true)])];
-/// NUT's `fanfail_info`.
-pub const FANFAIL_INFO: BoolInfo = &[(1, &[(FanFailure, true)]), (0, &[(FanFailure, false)])];
-/// NUT's `shutdownimm_info`.
-pub const SHUTDOWNIMM_INFO: BoolInfo = &[(1, &[(ShutdownImminent, true)]), (0, &[(ShutdownImminent, false)])];
-/// NUT's `overheat_info`.
-pub const OVERHEAT_INFO: BoolInfo = &[(1, &[(Overheat, true)]), (0, &[(Overheat, false)])];
-/// NUT's `awaitingpower_info`.
-pub const AWAITINGPOWER_INFO: BoolInfo = &[(1, &[(AwaitingPower, true)]), (0, &[(AwaitingPower, false)])];
-/// NUT's `commfault_info`.
-pub const COMMFAULT_INFO: BoolInfo = &[(1, &[(CommFault, true)]), (0, &[(CommFault, false)])];
-/// NUT's `timelimitexpired_info`.
-pub const TIMELIMITEXPIRED_INFO: BoolInfo =
-    &[(1, &[(TimeLimitExpired, true)]), (0, &[(TimeLimitExpired, false)])];
-/// NUT's `battvoltlo_info`.
-pub const BATTVOLTLO_INFO: BoolInfo = &[(1, &[(BattVoltLow, true)]), (0, &[(BattVoltLow, false)])];
-/// NUT's `battvolthi_info`.
-pub const BATTVOLTHI_INFO: BoolInfo = &[(1, &[(BattVoltHigh, true)]), (0, &[(BattVoltHigh, false)])];
-/// NUT's `chargerfail_info`.
-pub const CHARGERFAIL_INFO: BoolInfo = &[(1, &[(ChargerFail, true)]), (0, &[(ChargerFail, false)])];
-/// NUT's `fullycharged_info`: 1 = "fullycharged", 0 = "notfullycharged" (each clears the other).
-pub const FULLYCHARGED_INFO: BoolInfo = &[
-    (1, &[(FullyCharged, true), (NotFullyCharged, false)]),
-    (0, &[(NotFullyCharged, true), (FullyCharged, false)]),
-];
-/// NUT's `depleted_info`.
-pub const DEPLETED_INFO: BoolInfo = &[(1, &[(Depleted, true)]), (0, &[(Depleted, false)])];
-/// NUT's `vrange_info`.
-pub const VRANGE_INFO: BoolInfo = &[(0, &[(VoltageRange, false)]), (1, &[(VoltageRange, true)])];
-/// NUT's `frange_info`.
-pub const FRANGE_INFO: BoolInfo = &[(0, &[(FrequencyRange, false)]), (1, &[(FrequencyRange, true)])];
-
-/// NUT's `test_read_info` (no entry for 0: the variable stays unset).
-pub const TEST_READ_INFO: &[(i64, &str)] = &[
-    (1, "Done and passed"),
-    (2, "Done and warning"),
-    (3, "Done and error"),
-    (4, "Aborted"),
-    (5, "In progress"),
-    (6, "No test initiated"),
-    (7, "Test scheduled"),
-];
-
-fn divide_by_10(v: f64) -> Option<String> {
-    Some(format!("{:.1}", v * 0.1))
-}
-
-fn divide_by_100(v: f64) -> Option<String> {
-    Some(format!("{:.1}", v * 0.01))
-}
-
-/// NUT's `divide_by_10_conversion` (`%0.1f` of a tenth; read only).
-pub const DIVIDE_BY_10_CONVERSION: ConvFn =
-    ConvFn { name: "divide_by_10_conversion", fun: divide_by_10, nuf: None };
-/// NUT's `divide_by_100_conversion` (`%0.1f` of a hundredth; read only).
-pub const DIVIDE_BY_100_CONVERSION: ConvFn =
-    ConvFn { name: "divide_by_100_conversion", fun: divide_by_100, nuf: None };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nut_divisions() {
-        assert_eq!((DIVIDE_BY_10_CONVERSION.fun)(1234.0).as_deref(), Some("123.4"));
-        assert_eq!((DIVIDE_BY_100_CONVERSION.fun)(6000.0).as_deref(), Some("60.0"));
-        assert_eq!((DIVIDE_BY_100_CONVERSION.fun)(4999.0).as_deref(), Some("50.0"));
-    }
-}

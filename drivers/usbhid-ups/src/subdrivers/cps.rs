@@ -6,7 +6,7 @@
 //! output frequencies reported in tenths of a hertz without saying so, and battery voltages
 //! 1.5 times too high. The frequency fix depends on the value alone (this table publishes no
 //! nominal frequency for NUT's guess to start from), so it is [`SUBDRIVER_0501`]'s conversion;
-//! [`for_device`] picks that variant for 0764:0501. The battery fix needs
+//! The device table gives 0764:0501 that variant ([`SUBDRIVER_0501`]). The battery fix needs
 //! `battery.voltage.nominal` as well, which a conversion function cannot see:
 //! [`battery_scale`] is NUT's rule, ready for an engine hook, and both variants publish the
 //! voltage unscaled meanwhile.
@@ -14,15 +14,16 @@
 use nut_hid::{Descriptor, Field, UsageTable};
 
 use super::apc::find_field;
-use super::common::{
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{
     BOOST_INFO, CHARGING_INFO, DISCHARGING_INFO, FULLYCHARGED_INFO, LOWBATT_INFO, ONLINE_INFO, OVERLOAD_INFO,
     REPLACEBATT_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 use crate::transport::DeviceInfo;
 
-/// NUT's `cps_usage_lkp`.
-pub const USAGES: UsageTable = &[(0xff01_00d0, "CPSFirmwareVersion"), (0xff01_0043, "CPSInputSensitivity")];
+/// NUT's usage names for this vendor (`nut_hid::usage::CPS`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::CPS;
 
 fn one_decimal(v: f64) -> String {
     format!("{v:.1}")
@@ -138,7 +139,7 @@ macro_rules! cps_vars {
             fun("battery.status", "UPS.PowerSummary.FullChargeCapacity", CPS_BATTSTATUS),
             // UPS page
             num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
-            conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
+            conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
             conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_READ_INFO)),
             num("ups.power", "UPS.Output.ApparentPower", "%.0f"),
             num("ups.power.nominal", "UPS.Output.ConfigApparentPower", "%.0f"),
@@ -315,15 +316,6 @@ pub const SUBDRIVER: Subdriver = Subdriver {
 /// The subdriver for 0764:0501 (NUT's `cps_battery_scale` matcher: frequency rescaling).
 pub const SUBDRIVER_0501: Subdriver = Subdriver { vars: VARS_0501, ..SUBDRIVER };
 
-/// NUT's `cps_usb_device_table` with the variant each id gets; `None` for other devices.
-pub fn for_device(vendor_id: u16, product_id: u16) -> Option<&'static Subdriver> {
-    match (vendor_id, product_id) {
-        (0x0764, 0x0501) => Some(&SUBDRIVER_0501),
-        (0x0764, 0x0005 | 0x0601) | (0x0483, 0xa430) => Some(&SUBDRIVER),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,12 +360,7 @@ mod tests {
             let Conv::Fun(f) = m.conv else { panic!("a conversion function") };
             (f.fun)(v)
         };
-        let s0501 = for_device(0x0764, 0x0501).expect("listed");
-        assert_eq!(input_frequency(s0501, 499.0).as_deref(), Some("49.9"));
-        for (v, p) in [(0x0764, 0x0005), (0x0764, 0x0601), (0x0483, 0xa430)] {
-            let s = for_device(v, p).expect("listed");
-            assert_eq!(input_frequency(s, 499.0).as_deref(), Some("499.0"));
-        }
-        assert!(for_device(0x0764, 0x0502).is_none());
+        assert_eq!(input_frequency(&SUBDRIVER_0501, 499.0).as_deref(), Some("49.9"));
+        assert_eq!(input_frequency(&SUBDRIVER, 499.0).as_deref(), Some("499.0"));
     }
 }

@@ -7,12 +7,13 @@
 
 use nut_hid::usage::DELTA;
 
-use super::nut_info::{
+use super::nut_lookups::{
     AWAITINGPOWER_INFO, BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DEPLETED_INFO, DISCHARGING_INFO,
     FULLYCHARGED_INFO, LOWBATT_INFO, NOBATTERY_INFO, OFF_INFO, ONLINE_INFO, OVERHEAT_INFO, OVERLOAD_INFO,
     REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO, VRANGE_INFO,
 };
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, YES_NO};
+use super::nut_lookups::{BEEPER_INFO, YES_NO_INFO};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
 /// `delta_ups_sensitivity_info`.
 pub const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "reduced"), (2, "low")];
@@ -89,10 +90,11 @@ pub const VARS: &[VarMap] = &[
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f").with_flags(QUICK),
     num("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f").with_flags(QUICK),
     num("output.current", "UPS.PowerConverter.Output.Current", "%.1f").with_flags(QUICK),
-    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(QUICK),
+    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO))
+        .with_flags(QUICK),
     conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_READ_INFO)),
     fun("ups.type", "UPS.DeltaCustom.[1].DeltaUPSType", UPS_TYPE).with_flags(STATIC),
-    conv("ups.start.auto", "UPS.DeltaCustom.[1].DeltaConfigStartPowerRestore", Conv::Lookup(YES_NO))
+    conv("ups.start.auto", "UPS.DeltaCustom.[1].DeltaConfigStartPowerRestore", Conv::Lookup(YES_NO_INFO))
         .with_flags(RW),
     num("ups.power.nominal", "UPS.Flow.ConfigApparentPower", "%.0f").with_flags(STATIC),
     num("ups.realpower", "UPS.OutletSystem.Outlet.ActivePower", "%.1f").with_flags(QUICK),

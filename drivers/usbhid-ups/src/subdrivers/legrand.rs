@@ -6,8 +6,8 @@
 //! with a wrong unit exponent: NUT multiplies those readings back (`legrand_times*`) or
 //! divides them (`divide_by_10_conversion`). NUT names no vendor usages for Legrand.
 
-use super::nut_info::{
-    CHARGING_INFO, DISCHARGING_INFO, DIVIDE_BY_10, LOWBATT_INFO, ONLINE_INFO, OVERLOAD_INFO,
+use super::nut_lookups::{
+    CHARGING_INFO, DISCHARGING_INFO, DIVIDE_BY_10_CONVERSION, LOWBATT_INFO, ONLINE_INFO, OVERLOAD_INFO,
 };
 use super::{absent, cmd, flag, fun, num, stmap, CmdMap, ConvFn, Subdriver, VarMap};
 
@@ -59,9 +59,10 @@ pub const VARS: &[VarMap] = &[
     num("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f").with_flags(STATIC),
     num("input.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f").with_flags(STATIC),
     // Battery data.
-    fun("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", DIVIDE_BY_10).with_flags(STATIC),
+    fun("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", DIVIDE_BY_10_CONVERSION)
+        .with_flags(STATIC),
     num("battery.voltage.nominal", "UPS.BatterySystem.Battery.ConfigVoltage", "%.0f").with_flags(STATIC),
-    fun("battery.voltage", "UPS.PowerSummary.Voltage", DIVIDE_BY_10),
+    fun("battery.voltage", "UPS.PowerSummary.Voltage", DIVIDE_BY_10_CONVERSION),
     fun("battery.voltage", "UPS.BatterySystem.Battery.Voltage", TIMES100K),
     num("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     // NUT's table spells the usage "RuntimeToEmpty", which names nothing: no device matches
@@ -134,6 +135,6 @@ mod tests {
         assert_eq!(times100k(0.000136).as_deref(), Some("13.6"));
         assert_eq!(times1m(0.000236).as_deref(), Some("236.0"));
         assert_eq!(times10m(0.0000235).as_deref(), Some("235.0"));
-        assert_eq!((DIVIDE_BY_10.fun)(140.0).as_deref(), Some("14.0"));
+        assert_eq!((DIVIDE_BY_10_CONVERSION.fun)(140.0).as_deref(), Some("14.0"));
     }
 }

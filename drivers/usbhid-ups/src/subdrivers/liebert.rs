@@ -8,11 +8,12 @@
 
 use std::sync::Mutex;
 
-use super::nut_info::{
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{
     BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, LOWBATT_INFO, OFF_INFO, ONLINE_INFO,
     OVERLOAD_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO,
 };
-use super::{absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
+use super::{absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
 const SEMI: u8 = flag::SEMI_STATIC;
 const QUICK: u8 = flag::QUICK_POLL;
@@ -30,7 +31,8 @@ pub const VARS: &[VarMap] = &[
     num("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
     num("ups.power.nominal", "UPS.Flow.[4].ConfigApparentPower", "%.0f").with_flags(SEMI),
     conv("ups.test.result", "UPS.BatterySystem.Battery.Test", Conv::Lookup(TEST_READ_INFO)),
-    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)).with_flags(SEMI),
+    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO))
+        .with_flags(SEMI),
     // Output page.
     num("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
     num("output.voltage.nominal", "UPS.Flow.[4].ConfigVoltage", "%.0f").with_flags(SEMI),

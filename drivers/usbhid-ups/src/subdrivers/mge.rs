@@ -22,11 +22,9 @@ use std::collections::BTreeMap;
 use nut_hid::usage::MGE;
 
 use super::flag::{ENUM, QUICK_POLL as QUICK, RW, SEMI_STATIC as SEMI, STATIC, STRING};
+use super::nut_lookups::{BEEPER_INFO, ON_OFF_INFO, TEST_READ_INFO, YES_NO_INFO};
 use super::StatusBit::{self, *};
-use super::{
-    absent, cmd, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER, ON_OFF,
-    YES_NO,
-};
+use super::{absent, cmd, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
 use ModelType as T;
 
@@ -50,45 +48,6 @@ pub const PHOENIXTEC_VENDORID: u16 = 0x06da;
 pub const IBM_VENDORID: u16 = 0x04b3;
 /// KSTAR, under the Berkeley Varitronics Systems id.
 pub const KSTAR_VENDORID: u16 = 0x09d6;
-
-/// NUT's `mge_usb_device_table`: (vendor id, product id).
-pub const USB_DEVICES: &[(u16, u16)] = &[
-    (MGE_VENDORID, 0x0001),
-    (MGE_VENDORID, 0xffff),
-    (DELL_VENDORID, 0xffff),
-    (POWERWARE_VENDORID, 0x0004), // PW 9140
-    (HP_VENDORID, 0x1fe5),        // R/T3000
-    (HP_VENDORID, 0x1fe6),        // R/T3000
-    (HP_VENDORID, 0x1fe7),
-    (HP_VENDORID, 0x1fe8),
-    (AEG_VENDORID, 0xffff), // PROTECT B / NAS
-    (PHOENIXTEC_VENDORID, 0xffff),
-    (IBM_VENDORID, 0x0001),   // 6000 VA LCD 4U Rack UPS; 5396-1Kx
-    (KSTAR_VENDORID, 0x0001), // MasterPower MF-UPS650VA, MicroPower
-];
-
-/// NUT's `mge_claim`: whether this subdriver takes the device. `productid_option` says whether
-/// `productid` is set in ups.conf (NUT then takes an HP, Dell or other Eaton product id it does
-/// not list). Phoenixtec ids are taken only for AEG-branded units, KSTAR ids only for KSTAR ones.
-pub fn claim(
-    vendor_id: u16,
-    product_id: u16,
-    vendor: Option<&str>,
-    product: Option<&str>,
-    productid_option: bool,
-) -> bool {
-    let has = |s: Option<&str>, needle: &str| s.is_some_and(|s| s.contains(needle));
-    let listed = USB_DEVICES.contains(&(vendor_id, product_id));
-    let known_vendor = USB_DEVICES.iter().any(|&(v, _)| v == vendor_id);
-    match vendor_id {
-        PHOENIXTEC_VENDORID if listed || known_vendor => has(vendor, "AEG") || has(product, "AEG"),
-        KSTAR_VENDORID if listed || known_vendor => has(vendor, "KSTAR"),
-        _ if listed => true,
-        // Possibly supported: a known vendor with an unlisted product id.
-        _ if known_vendor => productid_option,
-        _ => false,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Model names (NUT's mge_model_names, get_model_name, mge_format_*)
@@ -1155,16 +1114,6 @@ pub const BYPASS_SWITCH_ON_ROWS: &[(i64, &str)] = &[(0, "disabled"), (1, "on")];
 // Lookup tables
 // ---------------------------------------------------------------------------------------------
 
-/// `test_read_info` (usbhid-ups.c).
-pub const TEST_READ_INFO: &[(i64, &str)] = &[
-    (1, "Done and passed"),
-    (2, "Done and warning"),
-    (3, "Done and error"),
-    (4, "Aborted"),
-    (5, "In progress"),
-    (6, "No test initiated"),
-    (7, "Test scheduled"),
-];
 /// `eaton_charger_type_info`.
 pub const EATON_CHARGER_TYPE_INFO: &[(i64, &str)] = &[
     (0, "None"),
@@ -1301,8 +1250,8 @@ pub const VARS: &[VarMap] = &[
     fv("battery.voltage", "UPS.PowerSummary.Voltage", MGE_BATTERY_VOLTAGE, 0),
     n("battery.voltage.nominal", "UPS.BatterySystem.ConfigVoltage", "%.0f", STATIC),
     fv("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", MGE_BATTERY_VOLTAGE_NOMINAL, STATIC),
-    lkrw("battery.protection", "UPS.BatterySystem.Battery.DeepDischargeProtection", 5, YES_NO, SEMI),
-    lkrw("battery.energysave", "UPS.PowerConverter.Input.[3].EnergySaving", 5, YES_NO, SEMI),
+    lkrw("battery.protection", "UPS.BatterySystem.Battery.DeepDischargeProtection", 5, YES_NO_INFO, SEMI),
+    lkrw("battery.energysave", "UPS.PowerConverter.Input.[3].EnergySaving", 5, YES_NO_INFO, SEMI),
     set("battery.energysave.load", "UPS.PowerConverter.Input.[3].ConfigPercentLoad", 5, SEMI),
     // Current implementation, then the newer one.
     set("battery.energysave.delay", "UPS.PowerConverter.Input.[3].EnergySaving.ShutdownTimer", 5, SEMI),
@@ -1330,9 +1279,9 @@ pub const VARS: &[VarMap] = &[
     set("ups.test.interval", "UPS.BatterySystem.Battery.TestPeriod", 8, SEMI),
     // The same data on other paths for some units (3S; Masterpower MF-UPS650VA): the first
     // one present is used.
-    lk("ups.beeper.status", "UPS.BatterySystem.Battery.AudibleAlarmControl", BEEPER, SEMI),
-    lk("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", BEEPER, SEMI),
-    lk("ups.beeper.status", "UPS.AudibleAlarmControl", BEEPER, SEMI),
+    lk("ups.beeper.status", "UPS.BatterySystem.Battery.AudibleAlarmControl", BEEPER_INFO, SEMI),
+    lk("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", BEEPER_INFO, SEMI),
+    lk("ups.beeper.status", "UPS.AudibleAlarmControl", BEEPER_INFO, SEMI),
     conv("ups.temperature", "UPS.PowerSummary.Temperature", Conv::KelvinToCelsius),
     n("ups.power", "UPS.PowerConverter.Output.ApparentPower", "%.0f", 0),
     n("ups.L1.power", "UPS.PowerConverter.Output.Phase.[1].ApparentPower", "%.0f", 0),
@@ -1346,9 +1295,9 @@ pub const VARS: &[VarMap] = &[
     n("ups.L2.realpower", "UPS.PowerConverter.Output.Phase.[2].ActivePower", "%.0f", 0),
     n("ups.L3.realpower", "UPS.PowerConverter.Output.Phase.[3].ActivePower", "%.0f", 0),
     n("ups.realpower.nominal", "UPS.Flow.[4].ConfigActivePower", "%.0f", STATIC),
-    lkrw("ups.start.auto", "UPS.PowerConverter.Input.[1].AutomaticRestart", 5, YES_NO, SEMI),
-    lkrw("ups.start.battery", "UPS.PowerConverter.Input.[3].StartOnBattery", 5, YES_NO, SEMI),
-    lkrw("ups.start.reboot", "UPS.PowerConverter.Output.ForcedReboot", 5, YES_NO, SEMI),
+    lkrw("ups.start.auto", "UPS.PowerConverter.Input.[1].AutomaticRestart", 5, YES_NO_INFO, SEMI),
+    lkrw("ups.start.battery", "UPS.PowerConverter.Input.[3].StartOnBattery", 5, YES_NO_INFO, SEMI),
+    lkrw("ups.start.reboot", "UPS.PowerConverter.Output.ForcedReboot", 5, YES_NO_INFO, SEMI),
     lkrw(
         "ups.shutdown",
         "UPS.PowerSummary.PresentStatus.Switchable",
@@ -1461,8 +1410,8 @@ pub const VARS: &[VarMap] = &[
     ),
     set("input.transfer.trim.high", "UPS.PowerConverter.Output.HighVoltageBuckTransfer", 5, SEMI),
     lkrw("input.sensitivity", "UPS.PowerConverter.Output.SensitivityMode", 10, MGE_SENSITIVITY_INFO, SEMI),
-    lkrw("input.voltage.extended", "UPS.PowerConverter.Output.ExtendedVoltageMode", 5, YES_NO, SEMI),
-    lkrw("input.frequency.extended", "UPS.PowerConverter.Output.ExtendedFrequencyMode", 5, YES_NO, SEMI),
+    lkrw("input.voltage.extended", "UPS.PowerConverter.Output.ExtendedVoltageMode", 5, YES_NO_INFO, SEMI),
+    lkrw("input.frequency.extended", "UPS.PowerConverter.Output.ExtendedFrequencyMode", 5, YES_NO_INFO, SEMI),
     // Bypass page.
     n("input.bypass.voltage", "UPS.PowerConverter.Input.[2].Voltage", "%.1f", QUICK),
     n("input.bypass.L1-N.voltage", "UPS.PowerConverter.Input.[2].Phase.[1].Voltage", "%.1f", 0),
@@ -1529,7 +1478,7 @@ pub const VARS: &[VarMap] = &[
     // Outlets (MGE PowerShare): [1] is the main (or only) outlet group.
     n("outlet.id", "UPS.OutletSystem.Outlet.[1].OutletID", "%.0f", STATIC),
     absent("outlet.desc", "UPS.OutletSystem.Outlet.[1].OutletID", "Main Outlet").with_len(20),
-    lk("outlet.switchable", "UPS.OutletSystem.Outlet.[1].PresentStatus.Switchable", YES_NO, STATIC),
+    lk("outlet.switchable", "UPS.OutletSystem.Outlet.[1].PresentStatus.Switchable", YES_NO_INFO, STATIC),
     // Protection Station: the master outlet's consumption below which the slave outlets are
     // switched off (10, 25 or 60 VA).
     fv(
@@ -1546,8 +1495,8 @@ pub const VARS: &[VarMap] = &[
     // First outlet group [2].
     n("outlet.1.id", "UPS.OutletSystem.Outlet.[2].OutletID", "%.0f", STATIC),
     absent("outlet.1.desc", "UPS.OutletSystem.Outlet.[2].OutletID", "PowerShare Outlet 1").with_len(20),
-    lk("outlet.1.switchable", "UPS.OutletSystem.Outlet.[2].PresentStatus.Switchable", YES_NO, STATIC),
-    lk("outlet.1.status", "UPS.OutletSystem.Outlet.[2].PresentStatus.SwitchOn/Off", ON_OFF, 0),
+    lk("outlet.1.switchable", "UPS.OutletSystem.Outlet.[2].PresentStatus.Switchable", YES_NO_INFO, STATIC),
+    lk("outlet.1.status", "UPS.OutletSystem.Outlet.[2].PresentStatus.SwitchOn/Off", ON_OFF_INFO, 0),
     lk(
         "outlet.1.protect.status",
         "UPS.OutletSystem.Outlet.[2].Status",
@@ -1556,7 +1505,7 @@ pub const VARS: &[VarMap] = &[
     ),
     sid("outlet.1.designator", "UPS.OutletSystem.Outlet.[2].iDesignator", STATIC),
     // Low end models with one outlet that is not on the battery.
-    lk("outlet.1.status", "UPS.PowerSummary.PresentStatus.ACPresent", ON_OFF, 0),
+    lk("outlet.1.status", "UPS.PowerSummary.PresentStatus.ACPresent", ON_OFF_INFO, 0),
     set("outlet.1.autoswitch.charge.low", "UPS.OutletSystem.Outlet.[2].RemainingCapacityLimit", 3, SEMI),
     set("outlet.1.delay.shutdown", "UPS.OutletSystem.Outlet.[2].ShutdownTimer", 5, SEMI),
     set("outlet.1.delay.start", "UPS.OutletSystem.Outlet.[2].StartupTimer", 5, SEMI),
@@ -1575,8 +1524,8 @@ pub const VARS: &[VarMap] = &[
         RW | STRING | SEMI,
     )
     .with_len(3),
-    lk("outlet.2.switchable", "UPS.OutletSystem.Outlet.[3].PresentStatus.Switchable", YES_NO, 0),
-    lk("outlet.2.status", "UPS.OutletSystem.Outlet.[3].PresentStatus.SwitchOn/Off", ON_OFF, 0),
+    lk("outlet.2.switchable", "UPS.OutletSystem.Outlet.[3].PresentStatus.Switchable", YES_NO_INFO, 0),
+    lk("outlet.2.status", "UPS.OutletSystem.Outlet.[3].PresentStatus.SwitchOn/Off", ON_OFF_INFO, 0),
     lk(
         "outlet.2.protect.status",
         "UPS.OutletSystem.Outlet.[3].Status",
@@ -1601,8 +1550,8 @@ pub const VARS: &[VarMap] = &[
         RW | STRING | SEMI,
     )
     .with_len(3),
-    lk("outlet.3.switchable", "UPS.OutletSystem.Outlet.[4].PresentStatus.Switchable", YES_NO, 0),
-    lk("outlet.3.status", "UPS.OutletSystem.Outlet.[4].PresentStatus.SwitchOn/Off", ON_OFF, 0),
+    lk("outlet.3.switchable", "UPS.OutletSystem.Outlet.[4].PresentStatus.Switchable", YES_NO_INFO, 0),
+    lk("outlet.3.status", "UPS.OutletSystem.Outlet.[4].PresentStatus.SwitchOn/Off", ON_OFF_INFO, 0),
     lk(
         "outlet.3.protect.status",
         "UPS.OutletSystem.Outlet.[4].Status",
@@ -1766,25 +1715,6 @@ mod tests {
         assert_eq!(format_mfr(None), "Eaton");
         assert_eq!(format_mfr(Some("EATON")), "EATON");
         assert_eq!(format_serial(Some("000000000   ")), Some("000000000   "));
-    }
-
-    #[test]
-    fn claims_as_nut_does() {
-        assert!(claim(0x0463, 0xffff, None, None, false));
-        assert!(claim(0x0592, 0x0004, None, None, false));
-        assert!(claim(0x03f0, 0x1fe5, None, None, false));
-        // An unlisted Eaton or HP product id only with productid set.
-        assert!(!claim(0x0463, 0x1234, None, None, false));
-        assert!(claim(0x0463, 0x1234, None, None, true));
-        assert!(!claim(0x03f0, 0x0001, None, None, false));
-        // Phoenixtec ids are liebert-hid's unless AEG-branded; KSTAR's only when KSTAR says so.
-        assert!(!claim(0x06da, 0xffff, Some("PPC"), Some("Offline UPS"), false));
-        assert!(claim(0x06da, 0xffff, Some("AEG"), None, false));
-        assert!(claim(0x06da, 0xffff, None, Some("PROTECT NAS AEG"), false));
-        assert!(!claim(0x09d6, 0x0001, Some("UPS HI"), None, false));
-        assert!(claim(0x09d6, 0x0001, Some("KSTAR"), None, false));
-        assert!(!claim(0x051d, 0x0002, None, None, true));
-        assert_eq!(USB_DEVICES.len(), 12);
     }
 
     #[test]

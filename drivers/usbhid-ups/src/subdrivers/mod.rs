@@ -17,7 +17,6 @@ pub mod idowell;
 pub mod legrand;
 pub mod liebert;
 pub mod mge;
-pub mod nut_info;
 pub mod nut_lookups;
 pub mod openups;
 pub mod powercom;
@@ -479,47 +478,6 @@ pub const fn cmd(cmd: &'static str, path: &'static str, value: &'static str) -> 
 pub const fn cmd_conv(cmd: &'static str, path: &'static str, value: &'static str, conv: Conv) -> CmdMap {
     CmdMap { cmd, path, value, conv: Some(conv) }
 }
-
-/// NUT's `hex_conversion`: the value as 8 hex digits.
-pub const HEX: ConvFn = ConvFn { name: "hex_conversion", fun: conv_fns::hex, nuf: None };
-/// NUT's `divide_by_10_conversion`: value / 10 with one decimal.
-pub const DIV10: ConvFn = ConvFn { name: "divide_by_10_conversion", fun: conv_fns::div10, nuf: None };
-/// NUT's `divide_by_100_conversion`: value / 100 with one decimal.
-pub const DIV100: ConvFn = ConvFn { name: "divide_by_100_conversion", fun: conv_fns::div100, nuf: None };
-
-/// The conversion functions of NUT's usbhid-ups.c that vendor tables share.
-pub mod conv_fns {
-    /// `hex_conversion_fun`.
-    pub fn hex(v: f64) -> Option<String> {
-        Some(format!("{:08x}", v as i64 as u64))
-    }
-    /// `divide_by_10_conversion_fun`.
-    pub fn div10(v: f64) -> Option<String> {
-        Some(format!("{:.1}", v * 0.1))
-    }
-    /// `divide_by_100_conversion_fun`.
-    pub fn div100(v: f64) -> Option<String> {
-        Some(format!("{:.1}", v * 0.01))
-    }
-}
-
-/// Beeper states of AudibleAlarmControl.
-pub const BEEPER: &[(i64, &str)] = &[(1, "disabled"), (2, "enabled"), (3, "muted")];
-/// Yes/no booleans.
-pub const YES_NO: &[(i64, &str)] = &[(0, "no"), (1, "yes")];
-/// On/off booleans.
-pub const ON_OFF: &[(i64, &str)] = &[(0, "off"), (1, "on")];
-/// Battery test results (Power Device page `Test` read back).
-pub const TEST_RESULT: &[(i64, &str)] = &[
-    (0, "No test initiated"),
-    (1, "Done and passed"),
-    (2, "Done and warning"),
-    (3, "Done and error"),
-    (4, "Aborted"),
-    (5, "In progress"),
-    (6, "No test initiated"),
-    (7, "Test scheduled"),
-];
 
 /// All subdrivers: NUT 2.8.5's list in its order (`subdriver_list` of usbhid-ups.c, which
 /// [`crate::device_table`] matches in), then ours (generic last).

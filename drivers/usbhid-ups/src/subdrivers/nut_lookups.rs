@@ -1,7 +1,8 @@
 //! The lookup tables every NUT subdriver shares (NUT 2.8.5 `drivers/usbhid-ups.c`): the
 //! boolean `*_info` tables that set or clear status bits, the word tables (`beeper_info`,
 //! `yes_no_info`, ...) and the conversion functions (`date_conversion`, `hex_conversion`,
-//! `divide_by_10_conversion`, `kelvin_celsius_conversion`), so that a subdriver's `hid2nut`
+//! `divide_by_10_conversion`, `kelvin_celsius_conversion`) and [`byte_bits`] for the
+//! functions that test bits of a status byte, so that a subdriver's `hid2nut`
 //! table ports line by line: NUT's `online_info` is [`ONLINE_INFO`], and so on.
 //!
 //! Boolean tables follow NUT's `process_boolean_info`: "online" also clears OFFLINE and
@@ -136,9 +137,38 @@ fn kelvin_fun(v: f64) -> Option<String> {
 pub const KELVIN_CELSIUS_CONVERSION: ConvFn =
     ConvFn { name: "kelvin_celsius_conversion", fun: kelvin_fun, nuf: None };
 
+/// A 256-entry boolean table for a NUT conversion function that tests bits of a status byte
+/// (`(value & mask) == want` gives `yes`, any other value `no`), as Powercom's
+/// `powercom_*_conversion_fun` do.
+pub const fn byte_bits(
+    mask: i64,
+    want: i64,
+    yes: &'static [(StatusBit, bool)],
+    no: &'static [(StatusBit, bool)],
+) -> [(i64, &'static [(StatusBit, bool)]); 256] {
+    let mut t: [(i64, &'static [(StatusBit, bool)]); 256] = [(0, no); 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as i64;
+        t[i] = (v, if v & mask == want { yes } else { no });
+        i += 1;
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_bits_tests_the_mask() {
+        const T: [(i64, &[(StatusBit, bool)]); 256] =
+            byte_bits(0x18, 0x08, &[(Trim, true)], &[(Trim, false)]);
+        assert_eq!(T[0x08].1, &[(Trim, true)]);
+        assert_eq!(T[0x0c].1, &[(Trim, true)]);
+        assert_eq!(T[0x18].1, &[(Trim, false)]);
+        assert_eq!(T[0xff].0, 255);
+    }
 
     #[test]
     fn conversions_as_nut_prints_them() {

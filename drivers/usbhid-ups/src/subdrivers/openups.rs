@@ -14,15 +14,8 @@ use super::nut_lookups::*;
 use super::StatusBit::*;
 use super::{conv, fun, num, stmap, Conv, ConvFn, Subdriver, VarMap};
 
-/// `openups_usage_lkp`.
-pub const USAGES: UsageTable = &[
-    (0x0000_0001, "Cell1"),
-    (0x0000_0002, "Cell2"),
-    (0x0000_0003, "Cell3"),
-    (0x0000_0004, "Cell4"),
-    (0x0000_0005, "Cell5"),
-    (0x0000_0006, "Cell6"),
-];
+/// NUT's usage names for this vendor (`nut_hid::usage::OPENUPS`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::OPENUPS;
 
 /// `openups_online_info`: "online" / "!online" (a zero only clears ONLINE).
 const ONLINE: BoolInfo = &[(1, &[(Online, true), (Offline, false)]), (0, &[(Online, false)])];

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use nut_hid::usage::POWERCOM;
 
-use super::nut_info::{
+use super::nut_lookups::{
     byte_bits, BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, LOWBATT_INFO, NOBATTERY_INFO,
     ONLINE_INFO, OVERLOAD_INFO, REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
     TRIM_INFO,

@@ -8,8 +8,8 @@ use super::flag::QUICK_POLL;
 use super::nut_lookups::*;
 use super::{conv, num, stmap, Conv, Subdriver, VarMap};
 
-/// `powervar_usage_lkp`.
-pub const USAGES: UsageTable = &[(0xff00_0001, "POWERVAR1")];
+/// NUT's usage names for this vendor (`nut_hid::usage::POWERVAR`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::POWERVAR;
 
 /// `powervar_hid2nut`. Its two `BOOL` entries with `yes_no_info` (InternalFailure, Good) name
 /// no status bit, so NUT ignores them and they are left out.

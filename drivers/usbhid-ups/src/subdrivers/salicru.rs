@@ -4,11 +4,12 @@
 //! then those of the Twin Pro 2 ("Salicru Twin Pro 2 Descriptors"). NUT names no vendor
 //! usages for Salicru.
 
-use super::nut_info::{
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{
     BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, FULLYCHARGED_INFO, LOWBATT_INFO,
     ONLINE_INFO, OVERHEAT_INFO, OVERLOAD_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
-use super::{cmd, conv, flag, num, stmap, CmdMap, Conv, Subdriver, VarMap, BEEPER};
+use super::{cmd, conv, flag, num, stmap, CmdMap, Conv, Subdriver, VarMap};
 
 const QUICK: u8 = flag::QUICK_POLL;
 
@@ -29,7 +30,7 @@ pub const VARS: &[VarMap] = &[
     num("battery.voltage", "UPS.PowerSummary.Voltage", "%.2f"),
     // UPS page.
     num("ups.load", "UPS.Output.PercentLoad", "%.0f"),
-    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
+    conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
     conv("ups.test.result", "UPS.Output.Test", Conv::Lookup(TEST_READ_INFO)),
     num("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
     // Status bits.

@@ -7,42 +7,20 @@
 //! (3016) and AVR750U (3024) protocol battery and line voltages times 100000, frequencies and
 //! currents times 0.01; AVR550U (1003) and OMNI1000LCD (2005) firmwares report a wrong battery
 //! chemistry, published as "unknown". Each scale set is a variant of the table here;
-//! [`for_device`] picks the one NUT's matcher would.
+//! the device table picks the one NUT's per-id handler gives.
 
 use nut_hid::UsageTable;
 
-use super::common::{
+use super::nut_lookups::BEEPER_INFO;
+use super::nut_lookups::{
     AWAITINGPOWER_INFO, BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DEPLETED_INFO, DISCHARGING_INFO,
     FULLYCHARGED_INFO, LOWBATT_INFO, ONLINE_INFO, OVERHEAT_INFO, OVERLOAD_INFO, REPLACEBATT_INFO,
     SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO, VRANGE_INFO,
 };
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap, BEEPER};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
 
-/// NUT's `tripplite_usage_lkp` (searched before the standard names, so the four OMNI1000LCD
-/// usages that Tripp Lite put on page 0x84 shadow the standard ConfigActivePower,
-/// ConfigPercentLoad and two undefined usages).
-pub const USAGES: UsageTable = &[
-    (0xffff_0010, "TLCustom"),
-    (0xffff_0056, "TLDelayBeforeStartup"),
-    (0xffff_0057, "TLLowVoltageTransferMax"),
-    (0xffff_0058, "TLLowVoltageTransferMin"),
-    (0xffff_0059, "TLHighVoltageTransferMax"),
-    (0xffff_005a, "TLHighVoltageTransferMin"),
-    (0xffff_007a, "OutletState"),
-    (0xffff_007b, "OutletCount"),
-    (0xffff_007c, "UPSFirmwareVersion"),
-    (0xffff_007d, "CommunicationProtocolVersion"),
-    (0xffff_007e, "CommunicationVersion"),
-    (0xffff_007f, "iUPSPartNumber"),
-    (0xffff_0080, "AutoOnDelay"),
-    (0xffff_0092, "TLWatchdog"),
-    (0xffff_0095, "TLOutletsAvailableMask"),
-    (0xffff_0096, "TLOutletsStatusMask"),
-    (0x0084_0044, "TLCharging"),
-    (0x0084_0045, "TLDischarging"),
-    (0x0084_004b, "TLNeedReplacement"),
-    (0x0084_00d0, "TLACPresent"),
-];
+/// NUT's usage names for this vendor (`nut_hid::usage::TRIPPLITE`, from NUT's `*_usage_lkp`).
+pub const USAGES: UsageTable = nut_hid::usage::TRIPPLITE;
 
 /// The scale factors of one group of Tripp Lite ids (NUT's matcher functions).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,7 +136,7 @@ macro_rules! tripplite_vars {
                 .with_flags(QUICK),
             num("ups.timer.reboot", "UPS.OutletSystem.Outlet.DelayBeforeReboot", "%.0f").with_flags(QUICK),
             conv("ups.test.result", "UPS.BatterySystem.Test", Conv::Lookup(TEST_READ_INFO)),
-            conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER)),
+            conv("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", Conv::Lookup(BEEPER_INFO)),
             num("ups.power.nominal", "UPS.Flow.ConfigApparentPower", "%.0f").with_flags(STATIC),
             num("ups.power", "UPS.OutletSystem.Outlet.ActivePower", "%.1f"),
             num("ups.power", "UPS.PowerConverter.Output.ActivePower", "%.1f"),
@@ -272,71 +250,14 @@ pub const SUBDRIVER_BATTERY_0_1_NO_CHEMISTRY: Subdriver =
 /// With `smart1500lcdt_scale`.
 pub const SUBDRIVER_SMART1500LCDT: Subdriver = Subdriver { vars: VARS_SMART1500LCDT, ..SUBDRIVER };
 
-/// The scales NUT's `tripplite_usb_device_table` gives a device (`SCALE_1` for ids it lists
-/// with `battery_scale_1dot0` and for ids it does not list).
-pub fn scales(vendor_id: u16, product_id: u16) -> Scales {
-    match (vendor_id, product_id) {
-        (0x09ae, 0x1003 | 0x1007 | 0x1008 | 0x1009 | 0x1010)
-        | (0x09ae, 0x2005 | 0x2007 | 0x2008 | 0x2009 | 0x2010 | 0x2011 | 0x2012 | 0x2013 | 0x2014) => {
-            SCALE_BATTERY_0_1
-        }
-        (0x09ae, 0x3016 | 0x3024) => SCALE_SMART1500LCDT,
-        _ => SCALE_1,
-    }
-}
-
-/// NUT's ids of this subdriver (`tripplite_usb_device_table`), with the table variant each
-/// gets; `None` for ids it does not list (NUT then takes a 09ae device only with `productid`
-/// set, and never 09ae:0001, a serial-over-USB unit for `tripplite_usb`).
-pub fn for_device(vendor_id: u16, product_id: u16) -> Option<&'static Subdriver> {
-    let listed = match vendor_id {
-        0x09ae => matches!(
-            product_id,
-            0x1003
-                | 0x1007
-                | 0x1008
-                | 0x1009
-                | 0x1010
-                | 0x1330
-                | 0x2005
-                | 0x2007
-                | 0x2008
-                | 0x2009
-                | 0x2010
-                | 0x2011
-                | 0x2012
-                | 0x2013
-                | 0x2014
-                | 0x3008
-                | 0x3009
-                | 0x3010
-                | 0x3011
-                | 0x3012
-                | 0x3013
-                | 0x3014
-                | 0x3015
-                | 0x3016
-                | 0x3024
-                | 0x4001..=0x4008
-        ),
-        0x03f0 => matches!(product_id, 0x0001 | 0x1fe0..=0x1fe3 | 0x1f06 | 0x1f08 | 0x1f09 | 0x1f0a),
-        0x05dd => matches!(product_id, 0xa011 | 0xa0a0),
-        _ => false,
-    };
-    listed.then(|| variant(vendor_id, product_id))
-}
-
-/// The table variant for a device of this subdriver (listed or taken with `productid`).
-pub fn variant(vendor_id: u16, product_id: u16) -> &'static Subdriver {
-    let s = scales(vendor_id, product_id);
-    if s == SCALE_SMART1500LCDT {
-        &SUBDRIVER_SMART1500LCDT
-    } else if s == SCALE_BATTERY_0_1 && matches!(product_id, 0x1003 | 0x2005) {
+/// The variant for NUT's `battery_scale_0dot1` handler: the 0.1 battery scale, and for
+/// 09ae:1003 (AVR 550U) and 09ae:2005 (OMNI1000LCD) NUT's chemistry workaround
+/// (`tripplite_chemistry_fun` reads `ups.productid`: battery.type "unknown").
+pub fn battery_scale_0dot1(product_id: u16) -> &'static Subdriver {
+    if matches!(product_id, 0x1003 | 0x2005) {
         &SUBDRIVER_BATTERY_0_1_NO_CHEMISTRY
-    } else if s == SCALE_BATTERY_0_1 {
-        &SUBDRIVER_BATTERY_0_1
     } else {
-        &SUBDRIVER
+        &SUBDRIVER_BATTERY_0_1
     }
 }
 
@@ -345,12 +266,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scales_by_product_id() {
-        assert_eq!(scales(0x09ae, 0x2005), SCALE_BATTERY_0_1);
-        assert_eq!(scales(0x09ae, 0x3016), SCALE_SMART1500LCDT);
-        assert_eq!(scales(0x09ae, 0x3024), SCALE_SMART1500LCDT);
-        assert_eq!(scales(0x09ae, 0x4001), SCALE_1);
-        assert_eq!(scales(0x05dd, 0xa0a0), SCALE_1);
+    fn scales() {
         // Smart1500LCD protocol: 1214 * 10^-6 V (unit exponent 1 on volts) is 121.4 V.
         assert_eq!(scaled(SCALE_SMART1500LCDT.voltage, 1214e-6).as_deref(), Some("121.4"));
         assert_eq!(scaled(SCALE_SMART1500LCDT.frequency, 6000.0).as_deref(), Some("60.0"));
@@ -358,28 +274,24 @@ mod tests {
     }
 
     #[test]
-    fn nut_ids_and_variants() {
-        // 44 ids in NUT 2.8.5's tripplite_usb_device_table.
-        let listed = (0..=0xffffu16)
-            .flat_map(|p| [(0x09ae, p), (0x03f0, p), (0x05dd, p)])
-            .filter(|&(v, p)| for_device(v, p).is_some())
-            .count();
-        assert_eq!(listed, 44);
-        assert!(for_device(0x09ae, 0x0001).is_none());
+    fn variants() {
         // What each variant makes of a raw battery voltage of 13.6 and a chemistry index.
-        let conv = |v, p, var: &str, x: f64| {
-            let s = for_device(v, p).expect("listed");
-            match s.vars.iter().find(|m| m.var == var).expect("mapped").conv {
-                Conv::Fun(f) => (f.fun)(x),
-                other => Some(format!("{other:?}")),
-            }
+        let conv = |s: &Subdriver, var: &str, x: f64| match s
+            .vars
+            .iter()
+            .find(|m| m.var == var)
+            .expect("mapped")
+            .conv
+        {
+            Conv::Fun(f) => (f.fun)(x),
+            other => Some(format!("{other:?}")),
         };
-        assert_eq!(conv(0x09ae, 0x1003, "battery.voltage", 136.0).as_deref(), Some("13.6"));
-        assert_eq!(conv(0x09ae, 0x1003, "battery.type", 4.0).as_deref(), Some("unknown"));
-        assert_eq!(conv(0x09ae, 0x2009, "battery.voltage", 136.0).as_deref(), Some("13.6"));
-        assert_eq!(conv(0x09ae, 0x2009, "battery.type", 4.0).as_deref(), Some("StringId"));
-        assert_eq!(conv(0x09ae, 0x3016, "input.voltage", 1214e-6).as_deref(), Some("121.4"));
-        assert_eq!(conv(0x03f0, 0x1fe3, "battery.voltage", 13.6).as_deref(), Some("13.6"));
-        assert_eq!(conv(0x05dd, 0xa0a0, "input.voltage", 121.0).as_deref(), Some("121.0"));
+        assert_eq!(conv(battery_scale_0dot1(0x1003), "battery.voltage", 136.0).as_deref(), Some("13.6"));
+        assert_eq!(conv(battery_scale_0dot1(0x1003), "battery.type", 4.0).as_deref(), Some("unknown"));
+        assert_eq!(conv(battery_scale_0dot1(0x2009), "battery.voltage", 136.0).as_deref(), Some("13.6"));
+        assert_eq!(conv(battery_scale_0dot1(0x2009), "battery.type", 4.0).as_deref(), Some("StringId"));
+        assert_eq!(conv(&SUBDRIVER_SMART1500LCDT, "input.voltage", 1214e-6).as_deref(), Some("121.4"));
+        assert_eq!(conv(&SUBDRIVER, "battery.voltage", 13.6).as_deref(), Some("13.6"));
+        assert_eq!(conv(&SUBDRIVER, "input.voltage", 121.0).as_deref(), Some("121.0"));
     }
 }

@@ -112,6 +112,38 @@ pub fn parse_upsc(text: &str) -> BTreeMap<String, String> {
 }
 
 /// Every recording whose USB ids `take` accepts, in name order.
+/// The table NUT 2.8.5's claims give a device with these ids and no USB strings, when the
+/// subdriver of NUT's `file` takes it (the device table's choice, with its per-id variant).
+pub fn claimed(vendor_id: u16, product_id: u16, file: &str) -> Option<&'static Subdriver> {
+    let d = usbhid_ups::transport::DeviceInfo { vendor_id, product_id, ..Default::default() };
+    let c = usbhid_ups::device_table::claim(&d, &usbhid_ups::device_table::MatchOpts::default()).ok()?;
+    (c.nut.file == file).then_some(c.subdriver)
+}
+
+/// The recording `stem` among `fixtures`. Missing from the shared recordings, it is a failure;
+/// without them (only the project's own copies), a visible skip of `test`.
+pub fn recording(test: &str, fixtures: Vec<Fixture>, stem: &str) -> Option<Fixture> {
+    let found = fixtures.into_iter().find(|f| f.stem == stem);
+    if found.is_none() {
+        assert!(
+            !nut_testkit::Prereq::HidDescriptors.available(),
+            "recording {stem} is missing from {}",
+            descriptors_dir().display()
+        );
+        nut_testkit::skip(test, &format!("recording {stem} not found"), nut_testkit::Prereq::HidDescriptors);
+    }
+    found
+}
+
+/// Skips `test` visibly when no recording has NUT's dump of the same log (`n` is how many
+/// were compared); with the shared recordings present, that is a failure.
+pub fn require_same_log(test: &str, n: usize) {
+    if n == 0 {
+        assert!(!nut_testkit::Prereq::HidDescriptors.available(), "{test}: no recording has a .upsc.txt");
+        nut_testkit::skip(test, "no recording has a .upsc.txt", nut_testkit::Prereq::HidDescriptors);
+    }
+}
+
 pub fn fixtures(take: impl Fn(u16, u16) -> bool) -> Vec<Fixture> {
     let dir = descriptors_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
