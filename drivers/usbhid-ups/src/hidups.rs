@@ -29,8 +29,8 @@ use nut_hid::{parse, path_to_string, usage, value::format_g, Descriptor, Field, 
 
 use crate::policy::{self, Policy, Tracker};
 use crate::subdrivers::{
-    default_names, flag, Conv, ConvFn, Delay, DeviceView, Identity, Names, StatusBit, Subdriver, SubdriverState,
-    VarMap,
+    default_names, flag, Conv, ConvFn, Delay, DeviceView, Identity, Names, StatusBit, Subdriver,
+    SubdriverState, VarMap,
 };
 use crate::transport::{DeviceInfo, Transport, TransportError};
 
@@ -1308,9 +1308,11 @@ impl HidUps {
         v.insert("ups.productid".into(), format!("{:04x}", info.product_id));
         v.insert("driver.version.data".into(), self.subdriver.name.into());
         let Names { mfr, model, serial, extra, .. } = names;
-        for (ups, device, value) in
-            [("ups.mfr", "device.mfr", mfr), ("ups.model", "device.model", model), ("ups.serial", "device.serial", serial)]
-        {
+        for (ups, device, value) in [
+            ("ups.mfr", "device.mfr", mfr),
+            ("ups.model", "device.model", model),
+            ("ups.serial", "device.serial", serial),
+        ] {
             match value {
                 Some(text) => {
                     v.insert(ups.into(), text.clone());
