@@ -13,7 +13,7 @@ use nut_hid::UsageTable;
 use super::nut_lookups::BEEPER_INFO;
 use super::nut_lookups::{BoolInfo, DIVIDE_BY_100_CONVERSION, DIVIDE_BY_10_CONVERSION};
 use super::StatusBit::{self, *};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Identity, Names, Subdriver, VarMap};
 
 /// NUT's usage names for this vendor (`nut_hid::usage::BELKIN`, from NUT's `*_usage_lkp`).
 pub const USAGES: UsageTable = nut_hid::usage::BELKIN;
@@ -324,9 +324,25 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     mfr: "Belkin",
     common: false,
     fix_report_desc: None,
-    identity: None,
+    identity: Some(identity),
     state: None,
 };
+
+/// NUT's `belkin_format_mfr` ([`format_mfr`]), `belkin_format_model` ([`format_model`]) and
+/// `belkin_format_serial`: the USB serial string, else the string
+/// `UPS.PowerSummary.iSerialNumber` points at, else none.
+pub fn identity(id: &mut Identity<'_>) -> Names {
+    let serial = match id.serial {
+        Some(s) => Some(s.to_string()),
+        None => id.device.string_at("UPS.PowerSummary.iSerialNumber").filter(|s| !s.is_empty()),
+    };
+    Names {
+        mfr: Some(format_mfr(id.vendor)),
+        model: Some(format_model(id.product)),
+        serial,
+        ..Names::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -526,3 +526,141 @@ pub const ALL: &[&Subdriver] = &[
     &tripplite::SUBDRIVER,
     &generic::SUBDRIVER,
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// A device for the hooks: USB strings at paths, values at paths.
+    #[derive(Default)]
+    struct Fake {
+        vars: BTreeMap<String, String>,
+        strings: BTreeMap<&'static str, &'static str>,
+        values: BTreeMap<&'static str, f64>,
+        reads: Vec<String>,
+    }
+
+    impl DeviceView for Fake {
+        fn vars(&self) -> &BTreeMap<String, String> {
+            &self.vars
+        }
+        fn status(&self, _: StatusBit) -> bool {
+            false
+        }
+        fn value_at(&mut self, path: &str) -> Option<f64> {
+            self.reads.push(path.to_string());
+            self.values.get(path).copied()
+        }
+        fn string_at(&mut self, path: &str) -> Option<String> {
+            self.reads.push(path.to_string());
+            self.strings.get(path).map(|s| s.to_string())
+        }
+        fn feature_report(&mut self, _: u8) -> Option<Vec<u8>> {
+            None
+        }
+        fn setvar(&mut self, _: &str, _: &str) -> bool {
+            false
+        }
+        fn delay(&self, _: Delay) -> String {
+            String::new()
+        }
+        fn utc_offset(&self) -> i64 {
+            0
+        }
+    }
+
+    fn names(
+        sub: &Subdriver,
+        dev: &mut Fake,
+        vendor: Option<&str>,
+        product: Option<&str>,
+        serial: Option<&str>,
+    ) -> Names {
+        let mut id = Identity { vendor_id: 0x0463, product_id: 0xffff, vendor, product, serial, device: dev };
+        match sub.identity {
+            Some(rules) => rules(&mut id),
+            None => default_names(&id, sub.mfr),
+        }
+    }
+
+    #[test]
+    fn default_rules_and_the_empty_fallback() {
+        let mut dev = Fake::default();
+        let n = names(&cps::SUBDRIVER, &mut dev, None, Some("CP1500"), Some("X1 "));
+        assert_eq!(
+            (n.mfr.as_deref(), n.model.as_deref(), n.serial.as_deref()),
+            (Some("CPS"), Some("CP1500"), Some("X1 "))
+        );
+        // NUT's tripplite_format_mfr has no fallback.
+        let n = names(&tripplite::SUBDRIVER, &mut dev, None, None, None);
+        assert_eq!(n, Names::default());
+    }
+
+    #[test]
+    fn belkin_serial_from_the_hid_string_only_without_a_usb_serial() {
+        let mut dev = Fake::default();
+        dev.strings.insert("UPS.PowerSummary.iSerialNumber", "BK123");
+        let n = names(&belkin::SUBDRIVER, &mut dev, Some("  Belkin "), Some(""), None);
+        assert_eq!(n.mfr.as_deref(), Some("Belkin "), "leading spaces only");
+        assert_eq!(n.model.as_deref(), Some("unknown"));
+        assert_eq!(n.serial.as_deref(), Some("BK123"));
+        let n = names(&belkin::SUBDRIVER, &mut dev, None, None, Some("USB9"));
+        assert_eq!((n.mfr.as_deref(), n.serial.as_deref()), (Some("Belkin"), Some("USB9")));
+        dev.strings.insert("UPS.PowerSummary.iSerialNumber", "");
+        assert_eq!(names(&belkin::SUBDRIVER, &mut dev, None, None, None).serial, None);
+    }
+
+    #[test]
+    fn delta_model_name_replaces_the_product_string() {
+        let mut dev = Fake::default();
+        assert_eq!(names(&delta::SUBDRIVER, &mut dev, None, Some("UPS"), None).model.as_deref(), Some("UPS"));
+        assert_eq!(dev.reads, [delta::MODEL_PATH]);
+        dev.strings.insert(delta::MODEL_PATH, "RT-1K");
+        let n = names(&delta::SUBDRIVER, &mut dev, None, Some("UPS"), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("Delta"), Some("RT-1K")));
+    }
+
+    #[test]
+    fn mge_model_from_imodel_else_the_rated_power() {
+        let mut dev = Fake::default();
+        dev.strings.insert("UPS.PowerSummary.iModel", "1200 ");
+        let n = names(&mge::SUBDRIVER, &mut dev, None, Some("Ellipse PRO"), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("Eaton"), Some("Eaton 5S1200")));
+        assert_eq!(n.family, Some(mge::ModelType::EATON_5P.0));
+        assert!(!dev.reads.iter().any(|p| p.contains("ConfigApparentPower")), "iModel is enough");
+        let mut dev = Fake::default();
+        dev.values.insert("UPS.Flow.[4].ConfigApparentPower", 650.0);
+        let n = names(&mge::SUBDRIVER, &mut dev, Some("EATON"), None, None);
+        assert_eq!((n.model.as_deref(), n.family), (Some("unknown 650"), Some(mge::ModelType::DEFAULT.0)));
+        let n = names(&mge::SUBDRIVER, &mut dev, Some("EATON"), Some("Protection Station"), None);
+        assert_eq!(
+            (n.model.as_deref(), n.family),
+            (Some("Protection Station 650"), Some(mge::ModelType::PEGASUS.0))
+        );
+        let mut none = Fake::default();
+        assert_eq!(names(&mge::SUBDRIVER, &mut none, None, None, None).model, None);
+    }
+
+    #[test]
+    fn apc_firmware_from_the_product_string() {
+        let mut dev = Fake::default();
+        let n = names(&apc::SUBDRIVER, &mut dev, None, Some("Back-UPS 500 FW: 6.5.I USB FW: c1 "), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("APC"), Some("Back-UPS 500")));
+        assert_eq!(
+            n.extra,
+            [("ups.firmware.aux", " c1 ".to_string()), ("ups.firmware", " 6.5.I".to_string())]
+        );
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for name in ["online", "OFFLINE", "chrg", "dischrg", "bypassauto", "commfault", "frange"] {
+            let bit = StatusBit::from_nut_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(bit.nut_name().eq_ignore_ascii_case(name));
+        }
+        assert_eq!(StatusBit::from_nut_name("emergencystop"), None, "an alarm, not a status bit");
+        assert_eq!(StatusBit::from_nut_name("dummy"), None);
+    }
+}
