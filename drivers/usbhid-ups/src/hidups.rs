@@ -1596,6 +1596,10 @@ impl DeviceView for HidUps {
     }
 
     fn feature_report(&mut self, id: u8) -> Option<Vec<u8>> {
+        if self.request_len(ReportType::Feature, id).is_none() {
+            // A report the descriptor does not describe (NUT's workarounds ask for 8 bytes).
+            return self.transport.get_report(ReportType::Feature, id, 8).ok();
+        }
         let slot = self.fetch(ReportType::Feature, id, false).ok()??;
         let mut out = Vec::with_capacity(slot.valid + 1);
         out.push(id);
