@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use nut_hid::recording::{parse_values_tsv, ValueRow};
 use nut_hid::ReportType;
-use usbhid_ups::hidups::{ActionError, HidUps, Snapshot};
+use usbhid_ups::hidups::{HidUps, Snapshot};
 use usbhid_ups::subdrivers::{delta, flag, legrand, liebert, powercom, salicru, Conv, Subdriver};
 use usbhid_ups::transport::replay::{FaultInjector, Replay};
 
