@@ -70,7 +70,8 @@ pub fn line_voltage_factor(value: f64) -> f64 {
     }
 }
 
-/// NUT's `liebert_line_voltage_fun`.
+/// NUT's `liebert_line_voltage_fun` from a fresh state (the subdriver's state,
+/// [`super::liebert::LiebertScale`], carries the factor over between readings).
 pub fn line_voltage(value: f64) -> Option<String> {
     Some(c_buf(format!("{:.1}", value * line_voltage_factor(value)), 10))
 }
@@ -325,7 +326,7 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     common: false,
     fix_report_desc: None,
     identity: Some(identity),
-    state: None,
+    state: Some(super::liebert::new_state),
 };
 
 /// NUT's `belkin_format_mfr` ([`format_mfr`]), `belkin_format_model` ([`format_model`]) and

@@ -655,6 +655,18 @@ mod tests {
     }
 
     #[test]
+    fn belkin_state_carries_the_liebert_factors() {
+        let mut dev = Fake::default();
+        let mut st = (belkin::SUBDRIVER.state.expect("state"))();
+        let line = belkin::LIEBERT_LINE_VOLTAGE_INFO;
+        assert_eq!(st.convert(&line, 0.001213, &mut dev), Some(Some("121.3".into())));
+        // 0.5 matches no pattern: NUT keeps the factor it picked before.
+        assert_eq!(st.convert(&line, 0.5, &mut dev), Some(Some("50000.0".into())));
+        assert_eq!((line.fun)(0.5).as_deref(), Some("0.5"), "the stateless function starts afresh");
+        assert_eq!(st.convert(&belkin::BELKIN_FIRMWARE_CONVERSION, 82.0, &mut dev), None, "not the state's");
+    }
+
+    #[test]
     fn status_names_round_trip() {
         for name in ["online", "OFFLINE", "chrg", "dischrg", "bypassauto", "commfault", "frange"] {
             let bit = StatusBit::from_nut_name(name).unwrap_or_else(|| panic!("{name}"));
