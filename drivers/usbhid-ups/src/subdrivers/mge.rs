@@ -12,10 +12,10 @@
 //! `mge_format_model` found ([`ModelType`]), the country and the Advanced Battery Monitoring
 //! mode that earlier table entries recorded ([`MgeState`]), variables already published
 //! (`dstate_getinfo`) and the status bits collected so far. Each is written as a pure function
-//! taking that state as arguments (`*_with` / [`MgeState`] methods). A table entry can only
-//! hold a `fn(f64)`, so the entries call them with the state NUT starts with ([`MgeState`]'s
-//! default: no model recognised, country unknown, ABM unknown, nothing published); see the
-//! notes on each function for what that changes.
+//! taking that state as arguments (`*_with` / [`MgeState`] methods). [`MgeState`] is the
+//! subdriver's state ([`Subdriver::state`]): the engine hands it every conversion, with the
+//! family from [`identity`]. The `fn(f64)` of each table entry is the same function with the
+//! state NUT starts with ([`MgeState`]'s default), for callers without an engine.
 
 use std::collections::BTreeMap;
 
