@@ -1411,7 +1411,7 @@ impl HidUps {
     }
 
     /// The number to write for a text value (NUT's `hu_find_valinfo`, else `atol`).
-    fn to_device(&mut self, conv: Option<Conv>, text: &str) -> Result<f64, ActionError> {
+    fn value_for_device(&mut self, conv: Option<Conv>, text: &str) -> Result<f64, ActionError> {
         match conv {
             Some(Conv::Lookup(t)) => {
                 t.iter().find(|(_, w)| *w == text).map(|(k, _)| *k as f64).ok_or(ActionError::Invalid)
@@ -1484,7 +1484,7 @@ impl HidUps {
                 v => v.to_string(),
             },
         };
-        let value = self.to_device(c.conv, &text)?;
+        let value = self.value_for_device(c.conv, &text)?;
         self.write_field(fi, value)
     }
 
@@ -1524,7 +1524,7 @@ impl HidUps {
             Conv::Number => None,
             other => Some(other),
         };
-        let v = self.to_device(conv, value)?;
+        let v = self.value_for_device(conv, value)?;
         self.write_field(fi, v)
     }
 
