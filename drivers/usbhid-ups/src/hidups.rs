@@ -28,7 +28,10 @@ use std::time::Instant;
 use nut_hid::{parse, path_to_string, usage, value::format_g, Descriptor, Field, ReportType};
 
 use crate::policy::{self, Policy, Tracker};
-use crate::subdrivers::{flag, Conv, StatusBit, Subdriver, VarMap};
+use crate::subdrivers::{
+    default_names, flag, Conv, ConvFn, Delay, DeviceView, Identity, Names, StatusBit, Subdriver,
+    SubdriverState, VarMap,
+};
 use crate::transport::{DeviceInfo, Transport, TransportError};
 
 /// Variables the status composition adds or removes on each update.
@@ -367,6 +370,9 @@ pub struct HidUps {
     tracker: Tracker,
     quirks: Vec<Quirk>,
     quirk_keys: HashSet<(u8, Option<ReportType>, u8)>,
+    /// The subdriver's per-device state ([`Subdriver::state`]); taken out while one of its
+    /// conversions runs (a conversion inside it then uses the plain function).
+    state: Option<Box<dyn SubdriverState>>,
 }
 
 /// Format a number as C's printf does with a format holding one floating conversion
@@ -633,6 +639,7 @@ impl HidUps {
             tracker: Tracker::default(),
             quirks: Vec::new(),
             quirk_keys: HashSet::new(),
+            state: subdriver.state.map(|make| make()),
         };
         let mut assumed: Vec<(u8, i64)> = descriptor
             .fields
@@ -1027,6 +1034,20 @@ impl HidUps {
                 }
                 false
             }
+            Conv::Fun(f) if m.var.is_empty() => {
+                // A status entry whose function names the bit (NUT's process_boolean_info).
+                if let Some(token) = self.fun(&f, v) {
+                    let (on, name) = match token.strip_prefix('!') {
+                        Some(rest) => (false, rest),
+                        None => (true, token.as_str()),
+                    };
+                    match StatusBit::from_nut_name(name) {
+                        Some(b) => bit(self, b, on),
+                        None => tracing::debug!("{}: unknown status token {token:?}", f.name),
+                    }
+                }
+                false
+            }
             _ => {
                 let Some(text) = self.convert(m, v) else {
                     tracing::trace!("Lookup [{}] failed for [{}]", format_g(v), m.var);
@@ -1056,9 +1077,33 @@ impl HidUps {
             Conv::Date => Some(hid_date(v)),
             Conv::ApcDate => Some(apc_date(v)),
             Conv::KelvinToCelsius => Some(kelvin(v)),
-            Conv::Fun(f) => (f.fun)(v),
+            Conv::Fun(f) => self.fun(&f, v),
             Conv::Status(_) | Conv::StatusIfZero(_) | Conv::StatusMap(_) => None,
         }
+    }
+
+    /// A conversion function, through the subdriver state when it has one for it.
+    fn fun(&mut self, f: &ConvFn, v: f64) -> Option<String> {
+        if let Some(mut state) = self.state.take() {
+            let out = state.convert(f, v, self);
+            self.state = Some(state);
+            if let Some(out) = out {
+                return out;
+            }
+        }
+        (f.fun)(v)
+    }
+
+    /// The way back of a conversion function, through the subdriver state when it has one.
+    fn nuf(&mut self, f: &ConvFn, text: &str) -> Option<f64> {
+        if let Some(mut state) = self.state.take() {
+            let out = state.convert_back(f, text, self);
+            self.state = Some(state);
+            if let Some(out) = out {
+                return out;
+            }
+        }
+        f.nuf.and_then(|nuf| nuf(text))
     }
 
     fn set_meta(&mut self, m: &VarMap) {
@@ -1231,39 +1276,83 @@ impl HidUps {
         &self.bits
     }
 
-    /// The string the subdriver's `model_suffix` path points at.
-    fn model_suffix(&mut self) -> Option<String> {
-        let path = self.subdriver.model_suffix?;
-        let fi = self.find_field(path)?;
-        let (rt, id) = (self.descriptor.fields[fi].report_type, self.descriptor.fields[fi].report_id);
-        let slot = self.fetch(rt, id, false).ok()??;
-        let idx = self.descriptor.fields[fi].raw_value(&slot.data).ok()?;
-        self.string(u8::try_from(idx).ok()?)
-    }
-
-    /// What NUT publishes before its first walk: the device's identity.
+    /// What NUT publishes before its first walk: the device's identity, by the subdriver's
+    /// identity rules ([`Subdriver::identity`], else [`default_names`]) over the USB strings
+    /// as the device sent them (only a trailing newline removed).
     fn identity(&mut self) {
         let info = self.info.clone();
-        let suffix = self.model_suffix();
+        fn raw(s: &Option<String>) -> Option<&str> {
+            s.as_deref().map(|s| s.strip_suffix('\n').unwrap_or(s))
+        }
+        let (hook, fallback) = (self.subdriver.identity, self.subdriver.mfr);
+        let names = {
+            let mut id = Identity {
+                vendor_id: info.vendor_id,
+                product_id: info.product_id,
+                vendor: raw(&info.vendor),
+                product: raw(&info.product),
+                serial: raw(&info.serial),
+                device: self,
+            };
+            match hook {
+                Some(rules) => rules(&mut id),
+                None => default_names(&id, fallback),
+            }
+        };
+        if let Some(state) = self.state.as_mut() {
+            state.identified(&names);
+        }
         let v = &mut self.vars;
         v.insert("device.type".into(), "ups".into());
         v.insert("ups.vendorid".into(), format!("{:04x}", info.vendor_id));
         v.insert("ups.productid".into(), format!("{:04x}", info.product_id));
         v.insert("driver.version.data".into(), self.subdriver.name.into());
-        let mfr = info.vendor.clone().unwrap_or_else(|| self.subdriver.mfr.to_string());
-        v.insert("ups.mfr".into(), mfr.clone());
-        v.insert("device.mfr".into(), mfr);
-        if let Some(p) = info.product {
-            let model = match suffix {
-                Some(sfx) if !sfx.is_empty() => format!("{p} {sfx}"),
-                _ => p,
-            };
-            v.insert("ups.model".into(), model.clone());
-            v.insert("device.model".into(), model);
+        let Names { mfr, model, serial, extra, .. } = names;
+        for (ups, device, value) in [
+            ("ups.mfr", "device.mfr", mfr),
+            ("ups.model", "device.model", model),
+            ("ups.serial", "device.serial", serial),
+        ] {
+            match value {
+                Some(text) => {
+                    v.insert(ups.into(), text.clone());
+                    v.insert(device.into(), text);
+                }
+                None => {
+                    v.remove(ups);
+                    v.remove(device);
+                }
+            }
         }
-        if let Some(s) = info.serial {
-            v.insert("ups.serial".into(), s.clone());
-            v.insert("device.serial".into(), s);
+        for (name, text) in extra {
+            v.insert(name.into(), text);
+        }
+    }
+
+    /// NUT's `upsdrv_initinfo` for the delays: `offdelay`/`ondelay` as configured (else the
+    /// defaults); a configured one replaces `ups.delay.shutdown`/`ups.delay.start` whatever
+    /// set it (a table's own default, such as Powercom's "60", or the device).
+    pub fn set_delays(&mut self, offdelay: Option<i64>, ondelay: Option<i64>, defaults: (i64, i64)) {
+        self.offdelay = offdelay.unwrap_or(defaults.0).to_string();
+        self.ondelay = ondelay.unwrap_or(defaults.1).to_string();
+        for (var, which, configured) in
+            [("ups.delay.shutdown", "offdelay", offdelay), ("ups.delay.start", "ondelay", ondelay)]
+        {
+            let Some(n) = configured else { continue };
+            if self.delay_vars.iter().any(|(v, _)| *v == var) {
+                continue;
+            }
+            let absent = self
+                .subdriver
+                .all_vars()
+                .any(|m| m.var == var && m.flags & flag::ABSENT != 0 && self.find_field(m.path).is_some());
+            if absent {
+                // The server-side variable follows the delay from now on.
+                self.vars.remove(var);
+                self.delay_vars.push((var, which));
+            } else if self.vars.contains_key(var) {
+                self.vars.insert(var.to_string(), n.to_string());
+            }
         }
     }
 
@@ -1322,12 +1411,12 @@ impl HidUps {
     }
 
     /// The number to write for a text value (NUT's `hu_find_valinfo`, else `atol`).
-    fn to_device(&self, conv: Option<Conv>, text: &str) -> Result<f64, ActionError> {
+    fn value_for_device(&mut self, conv: Option<Conv>, text: &str) -> Result<f64, ActionError> {
         match conv {
             Some(Conv::Lookup(t)) => {
                 t.iter().find(|(_, w)| *w == text).map(|(k, _)| *k as f64).ok_or(ActionError::Invalid)
             }
-            Some(Conv::Fun(f)) => f.nuf.and_then(|nuf| nuf(text)).ok_or(ActionError::Invalid),
+            Some(Conv::Fun(f)) => self.nuf(&f, text).ok_or(ActionError::Invalid),
             Some(Conv::Date) => hid_date_reverse(text).ok_or(ActionError::Invalid),
             Some(Conv::ApcDate) => apc_date_reverse(text).ok_or(ActionError::Invalid),
             Some(Conv::Number) | None => atol(text).map(|n| n as f64).ok_or(ActionError::Invalid),
@@ -1395,7 +1484,7 @@ impl HidUps {
                 v => v.to_string(),
             },
         };
-        let value = self.to_device(c.conv, &text)?;
+        let value = self.value_for_device(c.conv, &text)?;
         self.write_field(fi, value)
     }
 
@@ -1435,7 +1524,7 @@ impl HidUps {
             Conv::Number => None,
             other => Some(other),
         };
-        let v = self.to_device(conv, value)?;
+        let v = self.value_for_device(conv, value)?;
         self.write_field(fi, v)
     }
 
@@ -1463,6 +1552,74 @@ impl HidUps {
             ));
         }
         out
+    }
+}
+
+/// The local time zone's offset from UTC now, in seconds (what NUT's `localtime`/`mktime`
+/// apply); 0 when the C library cannot tell.
+fn local_utc_offset() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    // SAFETY: localtime_r only reads `t` and fills `tm`, plain data we own; a null result
+    // (an unrepresentable time) leaves the zeroed `tm`, offset 0.
+    let tm = unsafe {
+        let t = now as libc::time_t;
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        tm
+    };
+    i64::from(tm.tm_gmtoff as i32)
+}
+
+impl DeviceView for HidUps {
+    fn vars(&self) -> &BTreeMap<String, String> {
+        &self.vars
+    }
+
+    fn status(&self, bit: StatusBit) -> bool {
+        self.bits.get(&bit.canonical()).copied().unwrap_or(false)
+    }
+
+    fn value_at(&mut self, path: &str) -> Option<f64> {
+        let fi = self.find_field(path)?;
+        self.field_value(fi, false).ok().flatten()
+    }
+
+    fn string_at(&mut self, path: &str) -> Option<String> {
+        let fi = self.find_field(path)?;
+        let (rt, id) = (self.descriptor.fields[fi].report_type, self.descriptor.fields[fi].report_id);
+        let slot = self.fetch(rt, id, false).ok()??;
+        let idx = self.descriptor.fields[fi].raw_value(&slot.data).ok()?;
+        self.string(u8::try_from(idx).ok()?)
+    }
+
+    fn feature_report(&mut self, id: u8) -> Option<Vec<u8>> {
+        if self.request_len(ReportType::Feature, id).is_none() {
+            // A report the descriptor does not describe (NUT's workarounds ask for 8 bytes).
+            return self.transport.get_report(ReportType::Feature, id, 8).ok();
+        }
+        let slot = self.fetch(ReportType::Feature, id, false).ok()??;
+        let mut out = Vec::with_capacity(slot.valid + 1);
+        out.push(id);
+        out.extend_from_slice(&slot.data[..slot.valid]);
+        Some(out)
+    }
+
+    fn setvar(&mut self, var: &str, value: &str) -> bool {
+        HidUps::setvar(self, var, value).is_ok()
+    }
+
+    fn delay(&self, which: Delay) -> String {
+        match which {
+            Delay::Off => self.offdelay.clone(),
+            Delay::On => self.ondelay.clone(),
+        }
+    }
+
+    fn utc_offset(&self) -> i64 {
+        local_utc_offset()
     }
 }
 

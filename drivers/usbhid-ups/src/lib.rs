@@ -381,8 +381,7 @@ impl Driver for UsbHid {
                 );
             }
         }
-        ups.offdelay = set.offdelay.unwrap_or(off_dflt).to_string();
-        ups.ondelay = set.ondelay.unwrap_or(on_dflt).to_string();
+        ups.set_delays(set.offdelay, set.ondelay, (off_dflt, on_dflt));
         if ups.policy.lbrb_log_delay_sec.is_none() {
             if let Some(n) = policy::lbrb_default_for(info.vendor.as_deref(), info.product.as_deref()) {
                 tracing::info!(

@@ -184,7 +184,6 @@ fn line_fail_cause_is_the_transfer_reason() {
 /// The USB strings of the Back-UPS CS 500 are in its nut-ddl log (tests/data has them as a
 /// `.strings.txt`): NUT splits the product string into model and firmware versions.
 #[test]
-#[ignore = "waits for hid-engine: a subdriver hook for NUT's format_model (apc::format_model)"]
 fn identity_from_usb_strings() {
     let tmp = nut_testkit::TempDir::new().expect("temp dir");
     let fx =

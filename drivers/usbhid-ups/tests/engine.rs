@@ -11,7 +11,8 @@ use usbhid_ups::subdrivers::flag::{ENUM, QUICK_POLL, RW, SEMI_STATIC, STATIC, ST
 use usbhid_ups::subdrivers::nut_lookups::BEEPER_INFO;
 use usbhid_ups::subdrivers::StatusBit::*;
 use usbhid_ups::subdrivers::{
-    absent, cmd, cmd_conv, conv, fun, num, st, st0, stmap, CmdMap, Conv, ConvFn, StatusBit, Subdriver, VarMap,
+    absent, cmd, cmd_conv, conv, fun, num, st, st0, stmap, CmdMap, Conv, ConvFn, DeviceView, StatusBit,
+    Subdriver, SubdriverState, VarMap,
 };
 use usbhid_ups::transport::{DeviceInfo, Transport, TransportError};
 
@@ -158,10 +159,11 @@ fn sub(vars: &'static [VarMap], cmds: &'static [CmdMap]) -> &'static Subdriver {
         usages: &[],
         vars,
         cmds,
-        model_suffix: None,
         mfr: "Test",
         common: false,
         fix_report_desc: None,
+        identity: None,
+        state: None,
     }))
 }
 
@@ -579,4 +581,78 @@ fn waitbeforereconnect_delays_reopening_the_device() {
     assert_eq!(dev.0.lock().expect("lock").reconnects, 0);
     assert!(matches!(s.poll(t0 + Duration::from_secs(31)), Poll::Data(_)));
     assert_eq!(dev.0.lock().expect("lock").reconnects, 1);
+}
+
+/// A subdriver state as NUT's file-level variables: it remembers the highest voltage seen,
+/// reads a published variable for a status token, and has its own way back.
+#[derive(Debug, Default)]
+struct Peak {
+    max: f64,
+}
+
+impl SubdriverState for Peak {
+    fn convert(&mut self, f: &ConvFn, v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        match f.name {
+            "peak" => {
+                self.max = self.max.max(v);
+                Some(Some(format!("{:.0}", self.max)))
+            }
+            "charging_below_full" => {
+                let charge = dev.var("battery.charge").and_then(|c| c.parse::<f64>().ok());
+                Some(Some(if charge.is_some_and(|c| c < 100.0) { "chrg" } else { "!CHRG" }.to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    fn convert_back(&mut self, f: &ConvFn, text: &str, _: &mut dyn DeviceView) -> Option<Option<f64>> {
+        (f.name == "peak").then(|| text.parse::<f64>().ok().map(|v| v + 1.0))
+    }
+}
+
+fn plain(v: f64) -> Option<String> {
+    Some(format!("plain {v}"))
+}
+fn plain_back(s: &str) -> Option<f64> {
+    s.parse().ok()
+}
+fn no_token(_: f64) -> Option<String> {
+    None
+}
+const PEAK: ConvFn = ConvFn { name: "peak", fun: plain, nuf: Some(plain_back) };
+const CHG: ConvFn = ConvFn { name: "charging_below_full", fun: no_token, nuf: None };
+
+fn new_peak() -> Box<dyn SubdriverState> {
+    Box::<Peak>::default()
+}
+
+#[test]
+fn the_subdriver_state_sees_conversions_first_and_keeps_its_memory() {
+    const VARS: &[VarMap] = &[
+        num("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
+        fun("battery.voltage", "UPS.PowerSummary.Voltage", PEAK).with_flags(RW | STRING),
+        // A status entry whose function names the bit (MGE's ABM charger state).
+        fun("", "UPS.PowerSummary.Used", CHG),
+    ];
+    let with_state = |state| {
+        let dev = Dev::new();
+        let s = Box::leak(Box::new(Subdriver { state, ..*sub(VARS, &[]) }));
+        (HidUps::open(Box::new(dev.clone()), s, EngineOpts::default()).expect("opens"), dev)
+    };
+    let (mut plain_ups, _) = with_state(None);
+    assert_eq!(plain_ups.snapshot().vars["battery.voltage"], "plain 230");
+    assert_eq!(plain_ups.status_bits().get(&Charging), None, "no state: the entry gives no token");
+
+    let (mut ups, dev) = with_state(Some(new_peak));
+    assert_eq!(ups.snapshot().vars["battery.voltage"], "230");
+    assert_eq!(ups.status_bits().get(&Charging), Some(&true));
+    // Lower readings: the state remembers the peak, as a C static would.
+    dev.set(6, vec![6, 200, 0]);
+    dev.byte(2, 1, 100);
+    ups.refresh(Walk::Full).expect("walk");
+    assert_eq!(ups.snapshot().vars["battery.voltage"], "230");
+    assert_eq!(ups.status_bits().get(&Charging), Some(&false), "'!CHRG': the name is case-insensitive");
+    // SET VAR goes through the state's way back.
+    ups.setvar("battery.voltage", "240").expect("writable");
+    assert_eq!(dev.writes(), [(6, vec![6, 241, 0])]);
 }

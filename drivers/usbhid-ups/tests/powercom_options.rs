@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use usbhid_ups::hidups::HidUps;
+use usbhid_ups::options::{self, PowercomFlags};
 use usbhid_ups::subdrivers::powercom;
 use usbhid_ups::transport::replay::Replay;
 
@@ -29,17 +30,17 @@ fn byte_order_options() {
     faults.set_report(f.report_type, f.report_id, wire);
 
     // Default: minutes in the high byte: 1 min 5 s.
-    powercom::set_options(false, false);
+    options::set_powercom(PowercomFlags { byte_order_fallback: false, discrete_delay: false });
     assert_eq!(ups.update().expect("update").vars["ups.timer.shutdown"], "65");
     // powercom_sdcmd_byte_order_fallback: the 0.7 subdriver's order: 5 min 1 s.
-    powercom::set_options(true, false);
+    options::set_powercom(PowercomFlags { byte_order_fallback: true, discrete_delay: false });
     assert_eq!(ups.update().expect("update").vars["ups.timer.shutdown"], "301");
     // The conversions used for writing follow the options too.
     let nuf = powercom::SHUTDOWN.nuf.expect("writable");
     assert_eq!(nuf("90"), Some(f64::from(0x5e01u16)));
-    powercom::set_options(false, true);
+    options::set_powercom(PowercomFlags { byte_order_fallback: false, discrete_delay: true });
     assert_eq!(nuf("90"), Some(10.0), "discrete delay table: 90 s -> index 10 (2 min)");
-    powercom::set_options(false, false);
+    options::set_powercom(PowercomFlags { byte_order_fallback: false, discrete_delay: false });
     assert_eq!(nuf("90"), Some(f64::from(0x015eu16)));
-    assert_eq!(powercom::options(), (false, false));
+    assert_eq!(options::powercom(), PowercomFlags::default());
 }

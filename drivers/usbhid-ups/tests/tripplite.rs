@@ -179,7 +179,6 @@ fn fault_alarms_and_depleted_battery() {
 /// NUT's tripplite_format_mfr has no fallback: without a USB manufacturer string there is
 /// no ups.mfr.
 #[test]
-#[ignore = "waits for hid-engine: no ups.mfr when the subdriver has no fallback (Subdriver.mfr empty)"]
 fn no_manufacturer_without_the_usb_string() {
     let Some(fx) = recording("05dd-a0a0-minuteman-pro1500rt2u") else { return };
     let tmp = nut_testkit::TempDir::new().expect("temp dir");

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use nut_hid::recording::{parse_values_tsv, ValueRow};
 use nut_hid::ReportType;
-use usbhid_ups::hidups::{ActionError, HidUps, Snapshot};
+use usbhid_ups::hidups::{HidUps, Snapshot};
 use usbhid_ups::subdrivers::{delta, flag, legrand, liebert, powercom, salicru, Conv, Subdriver};
 use usbhid_ups::transport::replay::{FaultInjector, Replay};
 
@@ -416,7 +416,6 @@ fn powercom_bnt_on_battery_read() {
 /// NUT converts the seconds of shutdown.return with powercom_shutdown_info: 20 s (offdelay)
 /// with the "AC restart" flag 0x40 is 0x0054; shutdown.stayoff has flag 0x80.
 #[test]
-#[ignore = "waits for the engine: instant commands whose value passes through a conversion (powercom::CMD_CONVERSIONS)"]
 fn powercom_shutdown_commands_encode_the_delay() {
     let (mut ups, _) = open("0d9f-0004-powercom-hid-ups-battery-996b.hex", &powercom::SUBDRIVER);
     ups.update().expect("update");
@@ -426,25 +425,29 @@ fn powercom_shutdown_commands_encode_the_delay() {
     assert_eq!(read(&mut ups, "UPS.PowerSummary.DelayBeforeShutdown"), 0x0094);
 }
 
-/// Until the engine can convert them, Powercom's delay commands are refused rather than
-/// written as plain seconds (which this UPS would misread: 20 would lack the restart flag).
+/// NUT's initinfo: a configured ondelay replaces the table's default ups.delay.start "60",
+/// and load.on.delay then uses it (powercom_startup_info: whole minutes, bytes swapped).
 #[test]
-fn powercom_unconverted_delay_commands_are_not_written_raw() {
+fn powercom_configured_ondelay_replaces_the_table_default() {
     let (mut ups, _) = open("0d9f-0004-powercom-hid-ups-battery-996b.hex", &powercom::SUBDRIVER);
-    ups.update().expect("update");
-    let before = read(&mut ups, "UPS.PowerSummary.DelayBeforeShutdown");
-    match ups.instcmd("shutdown.return") {
-        Ok(()) => assert_eq!(read(&mut ups, "UPS.PowerSummary.DelayBeforeShutdown"), 0x0054, "converted"),
-        Err(e) => {
-            assert_eq!(e, ActionError::Invalid);
-            assert_eq!(read(&mut ups, "UPS.PowerSummary.DelayBeforeShutdown"), before);
-        }
-    }
+    ups.set_delays(None, None, (20, 30));
+    assert_eq!(ups.update().expect("update").vars["ups.delay.start"], "60", "the table's default");
+    ups.instcmd("load.on.delay").expect("load.on.delay");
+    assert_eq!(read(&mut ups, "UPS.PowerSummary.DelayBeforeStartup"), 0x0100, "1 minute");
+    ups.set_delays(Some(45), Some(180), (20, 30));
+    let snap = ups.update().expect("update");
+    assert_eq!(
+        (snap.vars["ups.delay.start"].as_str(), snap.vars["ups.delay.shutdown"].as_str()),
+        ("180", "45")
+    );
+    ups.instcmd("load.on.delay").expect("load.on.delay");
+    assert_eq!(read(&mut ups, "UPS.PowerSummary.DelayBeforeStartup"), 0x0300, "3 minutes");
+    ups.setvar("ups.delay.start", "120").expect("writable");
+    assert_eq!(ups.update().expect("update").vars["ups.delay.start"], "120");
 }
 
 /// NUT reads report 0xa4 for the battery voltage: " 26.6 3" on mains in this recording.
 #[test]
-#[ignore = "waits for the engine: a conversion that reads another report's bytes (powercom::HACK_VOLTAGE)"]
 fn powercom_battery_voltage_from_q1_report() {
     let (mut ups, _) = open("0d9f-0004-powercom-hid-ups-battery-996b.hex", &powercom::SUBDRIVER);
     expect(&ups.update().expect("update"), &[("battery.voltage", "26.6")]);

@@ -10,7 +10,7 @@ use super::nut_lookups::{
     REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
 use super::StatusBit::{FrequencyRange, Off, VoltageRange};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Identity, Names, Subdriver, VarMap};
 use crate::transport::DeviceInfo;
 
 /// NUT's usage names for this vendor (`nut_hid::usage::APC`, from NUT's `*_usage_lkp`).
@@ -297,11 +297,33 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "APC",
     common: false,
     fix_report_desc: Some(fix_report_desc),
+    identity: Some(identity),
+    state: None,
 };
+
+/// NUT's `apc_format_mfr` (the USB manufacturer string, else "APC"), `apc_format_model`
+/// ([`format_model`]: the model, and `ups.firmware` / `ups.firmware.aux` split off the
+/// product string) and `apc_format_serial` (the USB serial string).
+pub fn identity(id: &mut Identity<'_>) -> Names {
+    let m = format_model(id.product);
+    let mut extra = Vec::new();
+    if let Some(aux) = m.firmware_aux {
+        extra.push(("ups.firmware.aux", aux));
+    }
+    if let Some(fw) = m.firmware {
+        extra.push(("ups.firmware", fw));
+    }
+    Names {
+        mfr: Some(id.vendor.unwrap_or("APC").to_string()),
+        model: Some(m.model),
+        serial: id.serial.map(str::to_string),
+        extra,
+        family: None,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use nut_hid::UsageTable;
 use super::nut_lookups::BEEPER_INFO;
 use super::nut_lookups::{BoolInfo, DIVIDE_BY_100_CONVERSION, DIVIDE_BY_10_CONVERSION};
 use super::StatusBit::{self, *};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Identity, Names, Subdriver, VarMap};
 
 /// NUT's usage names for this vendor (`nut_hid::usage::BELKIN`, from NUT's `*_usage_lkp`).
 pub const USAGES: UsageTable = nut_hid::usage::BELKIN;
@@ -70,7 +70,8 @@ pub fn line_voltage_factor(value: f64) -> f64 {
     }
 }
 
-/// NUT's `liebert_line_voltage_fun`.
+/// NUT's `liebert_line_voltage_fun` from a fresh state (the subdriver's state,
+/// [`super::liebert::LiebertScale`], carries the factor over between readings).
 pub fn line_voltage(value: f64) -> Option<String> {
     Some(c_buf(format!("{:.1}", value * line_voltage_factor(value)), 10))
 }
@@ -321,11 +322,28 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Belkin",
     common: false,
     fix_report_desc: None,
+    identity: Some(identity),
+    state: Some(super::liebert::new_state),
 };
+
+/// NUT's `belkin_format_mfr` ([`format_mfr`]), `belkin_format_model` ([`format_model`]) and
+/// `belkin_format_serial`: the USB serial string, else the string
+/// `UPS.PowerSummary.iSerialNumber` points at, else none.
+pub fn identity(id: &mut Identity<'_>) -> Names {
+    let serial = match id.serial {
+        Some(s) => Some(s.to_string()),
+        None => id.device.string_at("UPS.PowerSummary.iSerialNumber").filter(|s| !s.is_empty()),
+    };
+    Names {
+        mfr: Some(format_mfr(id.vendor)),
+        model: Some(format_model(id.product)),
+        serial,
+        ..Names::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {

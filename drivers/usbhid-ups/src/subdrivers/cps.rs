@@ -5,11 +5,11 @@
 //! NUT corrects two firmware faults only on 0764:0501 units (`cps_battery_scale`): input and
 //! output frequencies reported in tenths of a hertz without saying so, and battery voltages
 //! 1.5 times too high. The frequency fix depends on the value alone (this table publishes no
-//! nominal frequency for NUT's guess to start from), so it is [`SUBDRIVER_0501`]'s conversion;
-//! The device table gives 0764:0501 that variant ([`SUBDRIVER_0501`]). The battery fix needs
-//! `battery.voltage.nominal` as well, which a conversion function cannot see:
-//! [`battery_scale`] is NUT's rule, ready for an engine hook, and both variants publish the
-//! voltage unscaled meanwhile.
+//! nominal frequency for NUT's guess to start from). The device table gives 0764:0501 the
+//! variant [`SUBDRIVER_0501`], whose state ([`CpsState`]) decides each factor once, as NUT
+//! does: the frequency factors from the first reading that fits a 50/60 Hz band, the battery
+//! factor ([`battery_scale`]) from the first voltage read once `battery.voltage.nominal` is
+//! published.
 
 use nut_hid::{Descriptor, Field, UsageTable};
 
@@ -19,7 +19,9 @@ use super::nut_lookups::{
     BOOST_INFO, CHARGING_INFO, DISCHARGING_INFO, FULLYCHARGED_INFO, LOWBATT_INFO, ONLINE_INFO, OVERLOAD_INFO,
     REPLACEBATT_INFO, TEST_READ_INFO, TIMELIMITEXPIRED_INFO,
 };
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{
+    cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, DeviceView, Subdriver, SubdriverState, VarMap,
+};
 use crate::transport::DeviceInfo;
 
 /// NUT's usage names for this vendor (`nut_hid::usage::CPS`, from NUT's `*_usage_lkp`).
@@ -215,14 +217,10 @@ const USAGE_POW_VOLTAGE: u32 = 0x0084_0030;
 const USAGE_POW_CONFIG_ACTIVE_POWER: u32 = 0x0084_0044;
 const USAGE_POW_HIGH_VOLTAGE_TRANSFER: u32 = 0x0084_0054;
 
-/// NUT's `assumed_LogMax`: a logical maximum below the minimum, which NUT reads as the
-/// unsigned value of the item (the usual 0xffff written in two bytes for 65535). Our parser
-/// keeps the declared, sign-extended number, so the field's size gives the width back.
+/// NUT's `assumed_LogMax`: the maximum the parser had to guess (declared below the minimum,
+/// read as unsigned: [`Field::assumed_logical_max`]), as it stands now.
 fn assumed_max(f: &Field) -> Option<i64> {
-    (f.logical_max < f.logical_min).then(|| {
-        let bits = f.size.clamp(1, 32);
-        f.logical_max & ((1i64 << bits) - 1)
-    })
+    f.assumed_logical_max.then_some(f.logical_max)
 }
 
 /// NUT's `cps_fix_report_desc`, for 0764:0501 and 0764:0601 (CP900EPFCLCD, CP1500PFCLCD and
@@ -306,14 +304,64 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "CPS",
     common: false,
     fix_report_desc: Some(fix_report_desc),
+    identity: None,
+    state: None,
 };
 
 /// The subdriver for 0764:0501 (NUT's `cps_battery_scale` matcher: frequency rescaling).
-pub const SUBDRIVER_0501: Subdriver = Subdriver { vars: VARS_0501, ..SUBDRIVER };
+pub const SUBDRIVER_0501: Subdriver = Subdriver { vars: VARS_0501, state: Some(new_state_0501), ..SUBDRIVER };
+
+/// NUT's `cps_battery_scale` state on 0764:0501: each factor is decided once and kept.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CpsState {
+    /// The battery voltage factor, once decided.
+    pub battery: Option<f64>,
+    /// The input frequency factor, once decided.
+    pub input_freq: Option<f64>,
+    /// The output frequency factor, once decided.
+    pub output_freq: Option<f64>,
+}
+
+impl CpsState {
+    /// `cps_battvolt` with NUT's `cps_adjust_battery_scale`: `nominal` is the published
+    /// `battery.voltage.nominal` (the factor waits for it).
+    pub fn battery_voltage(&mut self, value: f64, nominal: Option<f64>) -> String {
+        if self.battery.is_none() {
+            self.battery = nominal.and_then(|n| battery_scale(value, n));
+        }
+        one_decimal(self.battery.unwrap_or(1.0) * value)
+    }
+
+    /// `cps_input_freq` / `cps_output_freq` with NUT's `cps_adjust_frequency_scale`.
+    pub fn frequency(&mut self, value: f64, input: bool) -> String {
+        let latch = if input { &mut self.input_freq } else { &mut self.output_freq };
+        if latch.is_none() {
+            *latch = frequency_scale(value);
+        }
+        one_decimal(latch.unwrap_or(1.0) * value)
+    }
+}
+
+impl SubdriverState for CpsState {
+    fn convert(&mut self, f: &ConvFn, v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        Some(Some(match f.name {
+            "cps_battvolt" => {
+                let nominal = dev.var("battery.voltage.nominal").and_then(|s| s.trim().parse::<f64>().ok());
+                self.battery_voltage(v, nominal)
+            }
+            "cps_input_freq" => self.frequency(v, true),
+            "cps_output_freq" => self.frequency(v, false),
+            _ => return None,
+        }))
+    }
+}
+
+fn new_state_0501() -> Box<dyn SubdriverState> {
+    Box::<CpsState>::default()
+}
 
 #[cfg(test)]
 mod tests {
@@ -350,6 +398,49 @@ mod tests {
         assert_eq!(battery_scale(33.5, 24.0), Some(1.0));
         assert_eq!(battery_scale(36.0, 24.0), Some(2.0 / 3.0));
         assert_eq!(battery_scale(36.0, 0.0), None);
+    }
+
+    #[test]
+    fn a_guessed_voltage_maximum_is_raised_after_the_parser_guessed_it() {
+        // Power Device page, UPS collection; report 0x12 Voltage in 10 bits declared 0..-1
+        // (`25 ff`: the parser reads 255 and flags it), report 0x0f Voltage 0..500 in 16 bits.
+        let bytes = [
+            0x05, 0x84, 0x09, 0x04, 0xa1, 0x01, // UPS
+            0x85, 0x12, 0x09, 0x30, 0x15, 0x00, 0x25, 0xff, 0x75, 0x0a, 0x95, 0x01, 0xb1, 0x02, //
+            0x75, 0x06, 0xb1, 0x03, // padding
+            0x85, 0x0f, 0x09, 0x30, 0x15, 0x00, 0x26, 0xf4, 0x01, 0x75, 0x10, 0xb1, 0x02, //
+            0xc0,
+        ];
+        let mut d = nut_hid::parse(&bytes).expect("parses");
+        let out = |d: &Descriptor| {
+            d.fields
+                .iter()
+                .find(|f| f.report_id == 0x12 && f.usage() == USAGE_POW_VOLTAGE)
+                .cloned()
+                .expect("field")
+        };
+        assert_eq!((out(&d).logical_max, out(&d).assumed_logical_max), (255, true));
+        let dev = DeviceInfo { vendor_id: 0x0764, product_id: 0x0501, ..DeviceInfo::default() };
+        assert_eq!(fix_report_desc(&dev, &mut d), 1);
+        // NUT's CPS_VOLTAGE_LOGMAX, within the 10 bits; the declared input range is kept.
+        assert_eq!(out(&d).logical_max, VOLTAGE_LOGMAX);
+        let inp = d.fields.iter().find(|f| f.report_id == 0x0f).expect("field");
+        assert_eq!(inp.logical_max, 500);
+    }
+
+    #[test]
+    fn factors_are_decided_once() {
+        let mut s = CpsState::default();
+        // No nominal voltage yet: unscaled, undecided.
+        assert_eq!(s.battery_voltage(36.0, None), "36.0");
+        assert_eq!(s.battery, None);
+        assert_eq!(s.battery_voltage(36.0, Some(24.0)), "24.0");
+        assert_eq!(s.battery_voltage(27.0, Some(24.0)), "18.0", "the factor sticks");
+        // A frequency outside both bands decides nothing; the first that fits decides.
+        assert_eq!(s.frequency(0.0, true), "0.0");
+        assert_eq!(s.frequency(499.0, true), "49.9");
+        assert_eq!(s.frequency(50.0, true), "5.0", "0.1 sticks, as NUT's");
+        assert_eq!(s.frequency(50.0, false), "50.0", "each direction has its own");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::nut_lookups::{
     REPLACEBATT_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO, VRANGE_INFO,
 };
 use super::nut_lookups::{BEEPER_INFO, YES_NO_INFO};
-use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Identity, Names, Subdriver, VarMap};
 
 /// `delta_ups_sensitivity_info`.
 pub const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "reduced"), (2, "low")];
@@ -144,8 +144,7 @@ pub const CMDS: &[CmdMap] = &[
 ];
 
 /// NUT's `delta_ups_format_model`: `ups.model` is the string `UPS.DeltaCustom.[1].DeltaModelName`
-/// points at, or the USB product string when that is empty. (The subdriver model has no
-/// "model replaces product" hook yet: until it has, the product string is published.)
+/// points at, or the USB product string when that is empty (see [`identity`]).
 pub const MODEL_PATH: &str = "UPS.DeltaCustom.[1].DeltaModelName";
 
 /// The subdriver: manufacturer = USB manufacturer string or "Delta", serial = USB serial
@@ -155,11 +154,25 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[DELTA],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Delta",
     common: false,
     fix_report_desc: None,
+    identity: Some(identity),
+    state: None,
 };
+
+/// NUT's `delta_ups_format_mfr` (the USB manufacturer string, else "Delta"),
+/// `delta_ups_format_model` (the string at [`MODEL_PATH`], else the USB product string) and
+/// `delta_ups_format_serial` (the USB serial string).
+pub fn identity(id: &mut Identity<'_>) -> Names {
+    let model = id.device.string_at(MODEL_PATH).filter(|s| !s.is_empty());
+    Names {
+        mfr: Some(id.vendor.unwrap_or("Delta").to_string()),
+        model: model.or_else(|| id.product.map(str::to_string)),
+        serial: id.serial.map(str::to_string),
+        ..Names::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {

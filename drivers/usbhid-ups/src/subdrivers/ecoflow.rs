@@ -69,10 +69,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: &[],
-    model_suffix: None,
     mfr: "EcoFlow",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]

@@ -175,10 +175,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Ever",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]

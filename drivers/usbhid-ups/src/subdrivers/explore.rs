@@ -11,8 +11,9 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: &[],
     cmds: &[],
-    model_suffix: None,
     mfr: "",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };

@@ -11,8 +11,9 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: &[],
-    model_suffix: None,
     mfr: "Generic",
     common: true,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };

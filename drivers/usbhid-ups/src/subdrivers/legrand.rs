@@ -117,10 +117,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Legrand",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 #[cfg(test)]

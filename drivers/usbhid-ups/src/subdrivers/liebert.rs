@@ -1,19 +1,19 @@
 //! NUT 2.8.5's `liebert-hid` ("Phoenixtec/Liebert HID"): Phoenixtec-built units (USB vendor
 //! 06da, sold as PowerWalker, Liebert, AEG ...). Despite its name it does not handle Liebert's
 //! own USB id 10af: NUT gives those to `belkin-hid`, whose Liebert entries use the voltage
-//! scaling workarounds at the end of this file ([`CONFIG_VOLTAGE`], [`LINE_VOLTAGE`]).
+//! scaling workarounds at the end of this file ([`LiebertScale`], the state of `belkin-hid`).
 //!
 //! The table is NUT's `liebert_hid2nut`, in NUT's order. The subdriver names no vendor usages
 //! (NUT's `liebert_usage_lkp` is empty), so vendor paths are written in hex (`ffff0057`).
-
-use std::sync::Mutex;
 
 use super::nut_lookups::BEEPER_INFO;
 use super::nut_lookups::{
     BOOST_INFO, CHARGING_INFO, COMMFAULT_INFO, DISCHARGING_INFO, LOWBATT_INFO, OFF_INFO, ONLINE_INFO,
     OVERLOAD_INFO, SHUTDOWNIMM_INFO, TEST_READ_INFO, TRIM_INFO,
 };
-use super::{absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{
+    absent, cmd, conv, flag, num, stmap, CmdMap, Conv, ConvFn, DeviceView, Subdriver, SubdriverState, VarMap,
+};
 
 const SEMI: u8 = flag::SEMI_STATIC;
 const QUICK: u8 = flag::QUICK_POLL;
@@ -80,10 +80,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Liebert",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ impl LiebertScale {
                 note = Some(ScaleNote::NotCorrecting);
             }
         }
-        (format!("{:.1}", value * self.config), note)
+        (c_buf(value * self.config), note)
     }
 
     /// A line or battery voltage: values below 1 around 1e-5 are taken as 1e-7 of the real
@@ -151,12 +152,16 @@ impl LiebertScale {
                 note = Some(ScaleNote::NotCorrecting);
             }
         }
-        (format!("{:.1}", value * self.line), note)
+        (c_buf(value * self.line), note)
     }
 }
 
-/// The factors of this driver instance (one UPS per driver process, as in NUT).
-static SCALE: Mutex<LiebertScale> = Mutex::new(LiebertScale { config: 1.0, line: 1.0 });
+/// `%.1f` in NUT's 10-byte `liebert_conversion_buf` (at most 9 characters).
+fn c_buf(v: f64) -> String {
+    let mut s = format!("{v:.1}");
+    s.truncate(9);
+    s
+}
 
 fn log_note(what: &str, value: f64, note: Option<ScaleNote>) {
     match note {
@@ -170,31 +175,32 @@ fn log_note(what: &str, value: f64, note: Option<ScaleNote>) {
     }
 }
 
-fn config_voltage_fun(value: f64) -> Option<String> {
-    let mut s = SCALE.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, note) = s.config_voltage(value);
-    log_note("ConfigVoltage", value, note);
-    Some(text)
+/// `belkin-hid`'s state: the factors carry over from reading to reading (and from the
+/// nominal voltage to the line voltages), for the life of the driver.
+impl SubdriverState for LiebertScale {
+    fn convert(&mut self, f: &ConvFn, v: f64, _dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        let (text, note, what) = match f.name {
+            "liebert_config_voltage_info" => {
+                let (t, n) = self.config_voltage(v);
+                (t, n, "ConfigVoltage")
+            }
+            "liebert_line_voltage_info" => {
+                let (t, n) = self.line_voltage(v);
+                let what =
+                    if n == Some(ScaleNote::NotCorrecting) { "LineVoltage" } else { "Input/OutputVoltage" };
+                (t, n, what)
+            }
+            _ => return None,
+        };
+        log_note(what, v, note);
+        Some(Some(text))
+    }
 }
 
-fn line_voltage_fun(value: f64) -> Option<String> {
-    let mut s = SCALE.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, note) = s.line_voltage(value);
-    log_note(
-        if note == Some(ScaleNote::NotCorrecting) { "LineVoltage" } else { "Input/OutputVoltage" },
-        value,
-        note,
-    );
-    Some(text)
+/// A fresh [`LiebertScale`] for [`Subdriver::state`] (belkin-hid's).
+pub fn new_state() -> Box<dyn SubdriverState> {
+    Box::<LiebertScale>::default()
 }
-
-/// NUT's `liebert_config_voltage_info` (for `battery.voltage.nominal` of 10af units).
-pub const CONFIG_VOLTAGE: ConvFn =
-    ConvFn { name: "liebert_config_voltage_info", fun: config_voltage_fun, nuf: None };
-/// NUT's `liebert_line_voltage_info` (for `input.voltage`, `output.voltage`,
-/// `battery.voltage` of 10af units).
-pub const LINE_VOLTAGE: ConvFn =
-    ConvFn { name: "liebert_line_voltage_info", fun: line_voltage_fun, nuf: None };
 
 #[cfg(test)]
 mod tests {
@@ -236,7 +242,8 @@ mod tests {
         assert_eq!(s.config_voltage(1e-7), ("10.0".to_string(), Some(ScaleNote::Picked(1e8))));
         assert_eq!(s.line, 1e7);
         // The factor sticks for values that no longer look scaled (NUT's static multiplier).
-        assert_eq!(s.line_voltage(2.0).0, "20000000.0");
+        // NUT prints it into 10 bytes: "20000000.".
+        assert_eq!(s.line_voltage(2.0).0, "20000000.");
         let mut odd = LiebertScale::default();
         assert_eq!(odd.config_voltage(0.5), ("0.5".to_string(), Some(ScaleNote::NotCorrecting)));
     }

@@ -12,10 +12,10 @@
 //! `mge_format_model` found ([`ModelType`]), the country and the Advanced Battery Monitoring
 //! mode that earlier table entries recorded ([`MgeState`]), variables already published
 //! (`dstate_getinfo`) and the status bits collected so far. Each is written as a pure function
-//! taking that state as arguments (`*_with` / [`MgeState`] methods). A table entry can only
-//! hold a `fn(f64)`, so the entries call them with the state NUT starts with ([`MgeState`]'s
-//! default: no model recognised, country unknown, ABM unknown, nothing published); see the
-//! notes on each function for what that changes.
+//! taking that state as arguments (`*_with` / [`MgeState`] methods). [`MgeState`] is the
+//! subdriver's state ([`Subdriver::state`]): the engine hands it every conversion, with the
+//! family from [`identity`]. The `fn(f64)` of each table entry is the same function with the
+//! state NUT starts with ([`MgeState`]'s default), for callers without an engine.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +24,10 @@ use nut_hid::usage::MGE;
 use super::flag::{ENUM, QUICK_POLL as QUICK, RW, SEMI_STATIC as SEMI, STATIC, STRING};
 use super::nut_lookups::{BEEPER_INFO, ON_OFF_INFO, TEST_READ_INFO, YES_NO_INFO};
 use super::StatusBit::{self, *};
-use super::{absent, cmd, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
+use super::{
+    absent, cmd, cmd_conv, conv, fun, num, rw, st, st0, stmap, CmdMap, Conv, ConvFn, DeviceView, Identity,
+    Names, Subdriver, SubdriverState, VarMap,
+};
 
 use ModelType as T;
 
@@ -1312,8 +1315,8 @@ pub const VARS: &[VarMap] = &[
     st("UPS.PowerSummary.PresentStatus.ACPresent", Online).with_flags(QUICK),
     b("UPS.PowerConverter.Input.[3].PresentStatus.Used", MGE_ONBATT_INFO, 0),
     // Used while ABM is not enabled (see MgeState::abm_check_dischrg / abm_check_chrg).
-    st("UPS.PowerSummary.PresentStatus.Discharging", Discharging).with_flags(QUICK),
-    st("UPS.PowerSummary.PresentStatus.Charging", Charging).with_flags(QUICK),
+    bf("UPS.PowerSummary.PresentStatus.Discharging", EATON_DISCHARGING, QUICK),
+    bf("UPS.PowerSummary.PresentStatus.Charging", EATON_CHARGING, QUICK),
     // And these while ABM is enabled.
     bf("UPS.BatterySystem.Charger.Mode", EATON_ABM_CHRG_DISCHRG, QUICK),
     bf("UPS.BatterySystem.Charger.Status", EATON_ABM_CHRG_DISCHRG, QUICK),
@@ -1330,7 +1333,7 @@ pub const VARS: &[VarMap] = &[
     st("UPS.PowerConverter.Input.[1].PresentStatus.FrequencyOutOfRange", FrequencyRange),
     st0("UPS.PowerSummary.PresentStatus.Good", Off),
     // Only while not off: after PresentStatus.Good (see converter_online_with).
-    b("UPS.PowerConverter.Input.[1].PresentStatus.Used", CONVERTER_ONLINE_INFO, 0),
+    bf("UPS.PowerConverter.Input.[1].PresentStatus.Used", EATON_CONVERTER_ONLINE, 0),
     st("UPS.PowerConverter.Input.[2].PresentStatus.Used", BypassAuto),
     st("UPS.PowerConverter.Input.[4].PresentStatus.Used", BypassManual),
     b("UPS.PowerConverter.Input.[5].PresentStatus.Used", ECO_MODE_INFO, 0),
@@ -1608,8 +1611,18 @@ pub const CMDS: &[CmdMap] = &[
     cmd("experimental.essmode.stop", "UPS.PowerConverter.Input.[5].Switchable", "0"),
     // ECO mode with the automatic bypass switched first (NUT passes these values through
     // EATON_INPUT_ECO_MODE_AUTO_ON_OFF, see eco_auto_with).
-    cmd("experimental.bypass.ecomode.start", "UPS.PowerConverter.Input.[5].Switchable", "1"),
-    cmd("experimental.bypass.ecomode.stop", "UPS.PowerConverter.Input.[5].Switchable", "0"),
+    cmd_conv(
+        "experimental.bypass.ecomode.start",
+        "UPS.PowerConverter.Input.[5].Switchable",
+        "1",
+        Conv::Fun(EATON_INPUT_ECO_MODE_AUTO_ON_OFF),
+    ),
+    cmd_conv(
+        "experimental.bypass.ecomode.stop",
+        "UPS.PowerConverter.Input.[5].Switchable",
+        "0",
+        Conv::Fun(EATON_INPUT_ECO_MODE_AUTO_ON_OFF),
+    ),
     // Automatic bypass mode on/off.
     cmd("bypass.start", "UPS.PowerConverter.Input.[2].SwitchOnControl", "1"),
     cmd("bypass.stop", "UPS.PowerConverter.Input.[2].SwitchOffControl", "1"),
@@ -1625,11 +1638,62 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[MGE],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: Some("UPS.PowerSummary.iModel"),
     mfr: "Eaton",
     common: false,
     fix_report_desc: FIX_REPORT_DESC,
+    identity: Some(identity),
+    state: Some(new_state),
 };
+
+/// NUT's `mge_format_mfr`, `mge_format_model` (which also selects the model family the
+/// conversions read) and `mge_format_serial`.
+pub fn identity(id: &mut Identity<'_>) -> Names {
+    let imodel = id.device.string_at("UPS.PowerSummary.iModel");
+    let va = match imodel.as_deref() {
+        Some(s) if !s.is_empty() => None,
+        _ => id.device.value_at("UPS.Flow.[4].ConfigApparentPower"),
+    };
+    let (model, family) = format_model(id.vendor_id, id.product, imodel.as_deref(), va);
+    Names {
+        mfr: Some(format_mfr(id.vendor).to_string()),
+        model,
+        serial: format_serial(id.serial).map(str::to_string),
+        extra: Vec::new(),
+        family: Some(family.0),
+    }
+}
+
+fn new_state() -> Box<dyn SubdriverState> {
+    Box::new(MgeState::default())
+}
+
+impl SubdriverState for MgeState {
+    fn identified(&mut self, names: &Names) {
+        if let Some(family) = names.family {
+            self.model = ModelType(family);
+        }
+    }
+
+    fn convert(&mut self, f: &ConvFn, v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        let ctx = Context { vars: dev.vars(), off: dev.status(Off), utc_offset: dev.utc_offset() };
+        Some(MgeState::convert(self, f, v, &ctx))
+    }
+
+    fn convert_back(&mut self, f: &ConvFn, text: &str, dev: &mut dyn DeviceView) -> Option<Option<f64>> {
+        if f.name == EATON_INPUT_ECO_MODE_AUTO_ON_OFF.name {
+            // NUT's nuf switches the bypass off and ECO mode to normal first (setvar).
+            let plan = eco_auto_with(dev.vars(), text);
+            for (var, value) in &plan.setvars {
+                if !dev.setvar(var, value) {
+                    tracing::debug!("experimental.bypass.ecomode: setting {var} to {value} failed");
+                }
+            }
+            return Some(Some(plan.value as f64));
+        }
+        let ctx = Context { vars: dev.vars(), off: dev.status(Off), utc_offset: dev.utc_offset() };
+        Some(MgeState::convert_back(self, f, text, &ctx))
+    }
+}
 
 #[cfg(test)]
 mod tests {

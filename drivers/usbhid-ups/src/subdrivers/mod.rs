@@ -188,6 +188,44 @@ impl StatusBit {
         }
     }
 
+    /// The bit NUT's `process_boolean_info` knows by this name (case-insensitive, as NUT's
+    /// `strcasecmp`); the aliases give the bit they stand for.
+    pub fn from_nut_name(name: &str) -> Option<StatusBit> {
+        use StatusBit::*;
+        const BITS: [StatusBit; 29] = [
+            Online,
+            Offline,
+            Discharging,
+            Charging,
+            LowBatt,
+            Overload,
+            ReplaceBatt,
+            ShutdownImminent,
+            Trim,
+            Boost,
+            BypassAuto,
+            BypassManual,
+            EcoMode,
+            EssMode,
+            Off,
+            Calibration,
+            Overheat,
+            CommFault,
+            Depleted,
+            TimeLimitExpired,
+            FullyCharged,
+            NotFullyCharged,
+            AwaitingPower,
+            FanFailure,
+            NoBattery,
+            BattVoltLow,
+            BattVoltHigh,
+            ChargerFail,
+            VoltageRange,
+        ];
+        BITS.into_iter().chain([FrequencyRange]).find(|b| b.nut_name().eq_ignore_ascii_case(name))
+    }
+
     /// The bit NUT tracks for this one (the aliases map to the bit they stand for).
     pub fn canonical(self) -> StatusBit {
         match self {
@@ -275,10 +313,8 @@ pub struct Subdriver {
     pub vars: &'static [VarMap],
     /// Vendor-specific commands, before [`common::CMDS`].
     pub cmds: &'static [CmdMap],
-    /// A HID path holding a string index whose string is appended to the USB product string
-    /// to form `ups.model` (Eaton: iProduct "Eaton 3S" + iModel "550").
-    pub model_suffix: Option<&'static str>,
-    /// Manufacturer to publish when the device has no manufacturer string.
+    /// Manufacturer to publish when the device has no manufacturer string (`""`: none, as
+    /// NUT's Tripp Lite subdriver), with the default identity rules.
     pub mfr: &'static str,
     /// Whether [`common::VARS`] and [`common::CMDS`] follow this subdriver's own entries. A
     /// subdriver ported whole from NUT's `*-hid.c` has its complete table, as NUT's do, and
@@ -288,6 +324,119 @@ pub struct Subdriver {
     /// descriptor (for example logical ranges a firmware gets wrong); returns how many fixes
     /// it made. Not called with `disable_fix_report_desc`.
     pub fix_report_desc: Option<fn(&crate::transport::DeviceInfo, &mut nut_hid::Descriptor) -> usize>,
+    /// NUT's `format_mfr` / `format_model` / `format_serial` when they do more than the
+    /// default ([`default_names`]: the USB strings, [`Subdriver::mfr`] when there is no
+    /// manufacturer string). See [`Identity`].
+    pub identity: Option<fn(&mut Identity<'_>) -> Names>,
+    /// The state NUT's subdriver keeps in file-level variables between table entries (MGE's
+    /// model family and ABM mode, Liebert's voltage multipliers ...): a factory called once
+    /// per device. Its [`SubdriverState::convert`] / [`SubdriverState::convert_back`] see
+    /// every [`Conv::Fun`] of the tables first.
+    pub state: Option<fn() -> Box<dyn SubdriverState>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks: identity and per-device state
+// ---------------------------------------------------------------------------------------------
+
+/// What a subdriver's conversion functions and identity rules may look at besides the value,
+/// as NUT's functions do through `dstate_getinfo`, `ups_status`, `HIDGetItemValue`,
+/// `HIDGetItemString` and `setvar`. The engine implements it.
+pub trait DeviceView {
+    /// Every variable published so far (NUT's `dstate_getinfo`).
+    fn vars(&self) -> &std::collections::BTreeMap<String, String>;
+    /// One variable published so far.
+    fn var(&self, name: &str) -> Option<&str> {
+        self.vars().get(name).map(String::as_str)
+    }
+    /// A status bit as collected so far in this walk (NUT's `ups_status_get`).
+    fn status(&self, bit: StatusBit) -> bool;
+    /// The physical value of the field a table path names (NUT's `HIDGetItemValue`).
+    fn value_at(&mut self, path: &str) -> Option<f64>;
+    /// The USB string the field at a table path points at (NUT's `HIDGetItemString`), as the
+    /// device sent it (only a trailing newline removed).
+    fn string_at(&mut self, path: &str) -> Option<String>;
+    /// A Feature report as the device sends it now, starting with its report id (NUT's
+    /// `HIDGetReport`-based workarounds read bytes no field describes).
+    fn feature_report(&mut self, id: u8) -> Option<Vec<u8>>;
+    /// NUT's `setvar()` from inside a conversion (MGE's ECO commands): true when done.
+    fn setvar(&mut self, var: &str, value: &str) -> bool;
+    /// The configured `offdelay` / `ondelay` (seconds, as text).
+    fn delay(&self, which: Delay) -> String;
+    /// The local time zone's offset from UTC, in seconds (NUT's `localtime`).
+    fn utc_offset(&self) -> i64;
+}
+
+/// Which configured delay [`DeviceView::delay`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delay {
+    /// `offdelay`.
+    Off,
+    /// `ondelay`.
+    On,
+}
+
+/// What identity rules get: the USB ids and strings as the device sent them (only a trailing
+/// newline removed; trailing spaces kept: the Eaton 5S's iModel is "1200 "), and the device
+/// for the HID strings and values NUT's `format_*` functions read.
+pub struct Identity<'a> {
+    /// USB vendor id.
+    pub vendor_id: u16,
+    /// USB product id.
+    pub product_id: u16,
+    /// iManufacturer.
+    pub vendor: Option<&'a str>,
+    /// iProduct.
+    pub product: Option<&'a str>,
+    /// iSerialNumber.
+    pub serial: Option<&'a str>,
+    /// The device.
+    pub device: &'a mut dyn DeviceView,
+}
+
+/// What identity rules publish (`None`: the variable is not published, as NUT's
+/// `dstate_delinfo` on a NULL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    /// `ups.mfr` (and `device.mfr`).
+    pub mfr: Option<String>,
+    /// `ups.model` (and `device.model`).
+    pub model: Option<String>,
+    /// `ups.serial` (and `device.serial`).
+    pub serial: Option<String>,
+    /// Other variables the rules set (APC's `ups.firmware`, `ups.firmware.aux`).
+    pub extra: Vec<(&'static str, String)>,
+    /// The model family the rules recognised, handed to the subdriver state (MGE's
+    /// `models_type_t`); `None` when the subdriver has none.
+    pub family: Option<u16>,
+}
+
+/// NUT's usual `format_*`: the USB strings, the manufacturer falling back to `mfr` (an empty
+/// `mfr` is no fallback, as Tripp Lite's).
+pub fn default_names(id: &Identity<'_>, mfr: &str) -> Names {
+    let fallback = (!mfr.is_empty()).then(|| mfr.to_string());
+    Names {
+        mfr: id.vendor.map(str::to_string).or(fallback),
+        model: id.product.map(str::to_string),
+        serial: id.serial.map(str::to_string),
+        ..Names::default()
+    }
+}
+
+/// A subdriver's per-device state (see [`Subdriver::state`]).
+pub trait SubdriverState: Send + std::fmt::Debug {
+    /// The identity rules ran (MGE takes its model family from `names.family`).
+    fn identified(&mut self, _names: &Names) {}
+    /// NUT's conversion `f` of the HID value `v` with this state: `Some(text)` or `Some(None)`
+    /// (nothing published: the variable keeps its last text) when the state handles `f`,
+    /// `None` to use `f.fun`. On a status entry (no variable) the text is a status token
+    /// (`chrg`, `!online`).
+    fn convert(&mut self, f: &ConvFn, v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>>;
+    /// The way back for SET VAR and commands: `Some(Some(value))`, `Some(None)` (refused), or
+    /// `None` to use `f.nuf`.
+    fn convert_back(&mut self, _f: &ConvFn, _text: &str, _dev: &mut dyn DeviceView) -> Option<Option<f64>> {
+        None
+    }
 }
 
 impl Subdriver {
@@ -377,3 +526,153 @@ pub const ALL: &[&Subdriver] = &[
     &tripplite::SUBDRIVER,
     &generic::SUBDRIVER,
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// A device for the hooks: USB strings at paths, values at paths.
+    #[derive(Default)]
+    struct Fake {
+        vars: BTreeMap<String, String>,
+        strings: BTreeMap<&'static str, &'static str>,
+        values: BTreeMap<&'static str, f64>,
+        reads: Vec<String>,
+    }
+
+    impl DeviceView for Fake {
+        fn vars(&self) -> &BTreeMap<String, String> {
+            &self.vars
+        }
+        fn status(&self, _: StatusBit) -> bool {
+            false
+        }
+        fn value_at(&mut self, path: &str) -> Option<f64> {
+            self.reads.push(path.to_string());
+            self.values.get(path).copied()
+        }
+        fn string_at(&mut self, path: &str) -> Option<String> {
+            self.reads.push(path.to_string());
+            self.strings.get(path).map(|s| s.to_string())
+        }
+        fn feature_report(&mut self, _: u8) -> Option<Vec<u8>> {
+            None
+        }
+        fn setvar(&mut self, _: &str, _: &str) -> bool {
+            false
+        }
+        fn delay(&self, _: Delay) -> String {
+            String::new()
+        }
+        fn utc_offset(&self) -> i64 {
+            0
+        }
+    }
+
+    fn names(
+        sub: &Subdriver,
+        dev: &mut Fake,
+        vendor: Option<&str>,
+        product: Option<&str>,
+        serial: Option<&str>,
+    ) -> Names {
+        let mut id = Identity { vendor_id: 0x0463, product_id: 0xffff, vendor, product, serial, device: dev };
+        match sub.identity {
+            Some(rules) => rules(&mut id),
+            None => default_names(&id, sub.mfr),
+        }
+    }
+
+    #[test]
+    fn default_rules_and_the_empty_fallback() {
+        let mut dev = Fake::default();
+        let n = names(&cps::SUBDRIVER, &mut dev, None, Some("CP1500"), Some("X1 "));
+        assert_eq!(
+            (n.mfr.as_deref(), n.model.as_deref(), n.serial.as_deref()),
+            (Some("CPS"), Some("CP1500"), Some("X1 "))
+        );
+        // NUT's tripplite_format_mfr has no fallback.
+        let n = names(&tripplite::SUBDRIVER, &mut dev, None, None, None);
+        assert_eq!(n, Names::default());
+    }
+
+    #[test]
+    fn belkin_serial_from_the_hid_string_only_without_a_usb_serial() {
+        let mut dev = Fake::default();
+        dev.strings.insert("UPS.PowerSummary.iSerialNumber", "BK123");
+        let n = names(&belkin::SUBDRIVER, &mut dev, Some("  Belkin "), Some(""), None);
+        assert_eq!(n.mfr.as_deref(), Some("Belkin "), "leading spaces only");
+        assert_eq!(n.model.as_deref(), Some("unknown"));
+        assert_eq!(n.serial.as_deref(), Some("BK123"));
+        let n = names(&belkin::SUBDRIVER, &mut dev, None, None, Some("USB9"));
+        assert_eq!((n.mfr.as_deref(), n.serial.as_deref()), (Some("Belkin"), Some("USB9")));
+        dev.strings.insert("UPS.PowerSummary.iSerialNumber", "");
+        assert_eq!(names(&belkin::SUBDRIVER, &mut dev, None, None, None).serial, None);
+    }
+
+    #[test]
+    fn delta_model_name_replaces_the_product_string() {
+        let mut dev = Fake::default();
+        assert_eq!(names(&delta::SUBDRIVER, &mut dev, None, Some("UPS"), None).model.as_deref(), Some("UPS"));
+        assert_eq!(dev.reads, [delta::MODEL_PATH]);
+        dev.strings.insert(delta::MODEL_PATH, "RT-1K");
+        let n = names(&delta::SUBDRIVER, &mut dev, None, Some("UPS"), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("Delta"), Some("RT-1K")));
+    }
+
+    #[test]
+    fn mge_model_from_imodel_else_the_rated_power() {
+        let mut dev = Fake::default();
+        dev.strings.insert("UPS.PowerSummary.iModel", "1200 ");
+        let n = names(&mge::SUBDRIVER, &mut dev, None, Some("Ellipse PRO"), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("Eaton"), Some("Eaton 5S1200")));
+        assert_eq!(n.family, Some(mge::ModelType::EATON_5P.0));
+        assert!(!dev.reads.iter().any(|p| p.contains("ConfigApparentPower")), "iModel is enough");
+        let mut dev = Fake::default();
+        dev.values.insert("UPS.Flow.[4].ConfigApparentPower", 650.0);
+        let n = names(&mge::SUBDRIVER, &mut dev, Some("EATON"), None, None);
+        assert_eq!((n.model.as_deref(), n.family), (Some("unknown 650"), Some(mge::ModelType::DEFAULT.0)));
+        let n = names(&mge::SUBDRIVER, &mut dev, Some("EATON"), Some("Protection Station"), None);
+        assert_eq!(
+            (n.model.as_deref(), n.family),
+            (Some("Protection Station 650"), Some(mge::ModelType::PEGASUS.0))
+        );
+        let mut none = Fake::default();
+        assert_eq!(names(&mge::SUBDRIVER, &mut none, None, None, None).model, None);
+    }
+
+    #[test]
+    fn apc_firmware_from_the_product_string() {
+        let mut dev = Fake::default();
+        let n = names(&apc::SUBDRIVER, &mut dev, None, Some("Back-UPS 500 FW: 6.5.I USB FW: c1 "), None);
+        assert_eq!((n.mfr.as_deref(), n.model.as_deref()), (Some("APC"), Some("Back-UPS 500")));
+        assert_eq!(
+            n.extra,
+            [("ups.firmware.aux", " c1 ".to_string()), ("ups.firmware", " 6.5.I".to_string())]
+        );
+    }
+
+    #[test]
+    fn belkin_state_carries_the_liebert_factors() {
+        let mut dev = Fake::default();
+        let mut st = (belkin::SUBDRIVER.state.expect("state"))();
+        let line = belkin::LIEBERT_LINE_VOLTAGE_INFO;
+        assert_eq!(st.convert(&line, 0.001213, &mut dev), Some(Some("121.3".into())));
+        // 0.5 matches no pattern: NUT keeps the factor it picked before.
+        assert_eq!(st.convert(&line, 0.5, &mut dev), Some(Some("50000.0".into())));
+        assert_eq!((line.fun)(0.5).as_deref(), Some("0.5"), "the stateless function starts afresh");
+        assert_eq!(st.convert(&belkin::BELKIN_FIRMWARE_CONVERSION, 82.0, &mut dev), None, "not the state's");
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for name in ["online", "OFFLINE", "chrg", "dischrg", "bypassauto", "commfault", "frange"] {
+            let bit = StatusBit::from_nut_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(bit.nut_name().eq_ignore_ascii_case(name));
+        }
+        assert_eq!(StatusBit::from_nut_name("emergencystop"), None, "an alarm, not a status bit");
+        assert_eq!(StatusBit::from_nut_name("dummy"), None);
+    }
+}

@@ -125,10 +125,11 @@ const fn variant(vars: &'static [VarMap]) -> Subdriver {
         usages: &[USAGES],
         vars,
         cmds: &[],
-        model_suffix: None,
         mfr: "openUPS",
         common: false,
         fix_report_desc: None,
+        identity: None,
+        state: None,
     }
 }
 

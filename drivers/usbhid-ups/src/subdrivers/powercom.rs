@@ -4,9 +4,9 @@
 //! own way (minutes and seconds in separate bytes, in an order that changed between
 //! firmwares, or an index into a table of fixed delays); the conversion functions below are
 //! NUT's, as pure functions with the two options that select the dialect passed in, and
-//! wrappers for the tables that read the options set by [`set_options`].
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! wrappers for the tables that read them from the driver's settings
+//! ([`crate::options::powercom`]). NUT's battery voltage workaround reads report 0xa4 through
+//! the subdriver state ([`PowercomState`]).
 
 use nut_hid::usage::POWERCOM;
 
@@ -16,26 +16,10 @@ use super::nut_lookups::{
     TRIM_INFO,
 };
 use super::StatusBit::{self, *};
-use super::{absent, cmd, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, Subdriver, VarMap};
-
-// ---------------------------------------------------------------------------------------
-// Options (NUT reads them when the subdriver claims the device).
-
-static BYTE_ORDER_FALLBACK: AtomicBool = AtomicBool::new(false);
-static DISCRETE_DELAY: AtomicBool = AtomicBool::new(false);
-
-/// Apply the `powercom_sdcmd_byte_order_fallback` and `powercom_sdcmd_discrete_delay` flags of
-/// the driver's configuration; call it when this subdriver is chosen (NUT does it in
-/// `powercom_claim`). Both default to off.
-pub fn set_options(byte_order_fallback: bool, discrete_delay: bool) {
-    BYTE_ORDER_FALLBACK.store(byte_order_fallback, Ordering::Relaxed);
-    DISCRETE_DELAY.store(discrete_delay, Ordering::Relaxed);
-}
-
-/// The options in effect: (`powercom_sdcmd_byte_order_fallback`, `powercom_sdcmd_discrete_delay`).
-pub fn options() -> (bool, bool) {
-    (BYTE_ORDER_FALLBACK.load(Ordering::Relaxed), DISCRETE_DELAY.load(Ordering::Relaxed))
-}
+use super::{
+    absent, cmd, cmd_conv, conv, flag, fun, num, stmap, CmdMap, Conv, ConvFn, DeviceView, Subdriver,
+    SubdriverState, VarMap,
+};
 
 // ---------------------------------------------------------------------------------------
 // Conversion functions (pure).
@@ -181,6 +165,13 @@ pub fn battery_voltage_from_report(report: &[u8]) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // The lookup tables.
 
+/// The Powercom options in effect: (`powercom_sdcmd_byte_order_fallback`,
+/// `powercom_sdcmd_discrete_delay`), from the driver's settings.
+fn options() -> (bool, bool) {
+    let f = crate::options::powercom();
+    (f.byte_order_fallback, f.discrete_delay)
+}
+
 fn startup_fun(v: f64) -> Option<String> {
     Some(startup_text(v))
 }
@@ -221,9 +212,8 @@ pub const STAYOFF: ConvFn = ConvFn { name: "powercom_stayoff_info", fun: no_text
 /// `powercom_voltage_conversion`: the reading times 4.
 pub const VOLTAGE: ConvFn = ConvFn { name: "powercom_voltage_conversion", fun: voltage_fun, nuf: None };
 /// `powercom_hack_voltage_lkp`: NUT maps `battery.voltage` to ACPresent (always read) and,
-/// ignoring that value, reads report [`BATTERY_VOLTAGE_REPORT`] itself. A conversion here
-/// only sees the value, so this publishes nothing until the engine offers the report's
-/// bytes to [`battery_voltage_from_report`].
+/// ignoring that value, reads report [`BATTERY_VOLTAGE_REPORT`] itself ([`PowercomState`];
+/// without the state this publishes nothing).
 pub const HACK_VOLTAGE: ConvFn = ConvFn { name: "powercom_hack_voltage_lkp", fun: no_text, nuf: None };
 
 /// `powercom_beeper_info`.
@@ -326,42 +316,65 @@ pub const VARS: &[VarMap] = &[
     num("ups.delay.start", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeStartup", "%.0f"),
 ];
 
-/// Instant commands, in NUT's order. The ones NUT converts with a Powercom function have an
-/// empty value here, which the engine refuses, rather than a number it would write as it is
-/// and the UPS would misread; [`CMD_CONVERSIONS`] has their values and conversions for when
-/// command entries can carry a conversion.
+/// Instant commands, in NUT's order. Those NUT converts with a Powercom function
+/// (`info_lkp_t.nuf`) carry it: NUT's table gives no value for most of them, and the
+/// conversion then takes the configured delay (`ondelay`/`offdelay`), else the current
+/// `ups.delay.start`/`ups.delay.shutdown`; since NUT sets those two variables from the
+/// configured delays at start-up, that is the current `ups.delay.*`, which the engine's
+/// `ondelay`/`offdelay` tokens stand for. See [`startup_command`], [`shutdown_command`],
+/// [`stayoff_command`].
 pub const CMDS: &[CmdMap] = &[
     cmd("beeper.toggle", "UPS.PowerSummary.AudibleAlarmControl", "1"),
     cmd("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
     cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "0"),
     cmd("test.battery.start.quick", "UPS.Battery.Test", "1"),
-    cmd("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", ""),
-    cmd("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", ""),
-    cmd("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", ""),
-    cmd("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", ""),
-    cmd("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", ""),
-    cmd("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", ""),
-    cmd("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", ""),
+    cmd_conv("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "ondelay", Conv::Fun(STARTUP)),
+    cmd_conv("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", Conv::Fun(SHUTDOWN)),
+    cmd_conv("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", Conv::Fun(STAYOFF)),
+    cmd_conv("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", "0", Conv::Fun(STARTUP)),
+    cmd_conv("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", "0", Conv::Fun(STAYOFF)),
+    cmd_conv("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", Conv::Fun(SHUTDOWN)),
+    cmd_conv("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", Conv::Fun(STAYOFF)),
     cmd("load.off", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeShutdown", "0"),
 ];
 
-/// The commands whose value NUT passes through a conversion (`info_lkp_t.nuf`) before writing
-/// it: (command, path, value, conversion), for a command entry with a conversion
-/// (`cmd_conv(cmd, path, value, Conv::Fun(conversion))`). NUT's table gives no value for most
-/// of them: the conversion then takes the configured delay (`ondelay`/`offdelay`), else the
-/// current `ups.delay.start`/`ups.delay.shutdown`; since NUT sets those two variables from the
-/// configured delays at start-up, that is the current `ups.delay.*`, which the engine's
-/// `ondelay`/`offdelay` tokens stand for. See [`startup_command`], [`shutdown_command`],
-/// [`stayoff_command`].
-pub const CMD_CONVERSIONS: &[(&str, &str, &str, ConvFn)] = &[
-    ("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "ondelay", STARTUP),
-    ("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", SHUTDOWN),
-    ("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", "offdelay", STAYOFF),
-    ("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", "0", STARTUP),
-    ("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", "0", STAYOFF),
-    ("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", SHUTDOWN),
-    ("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", "offdelay", STAYOFF),
-];
+/// What NUT's powercom-hid keeps between readings: the last battery voltage read from
+/// report [`BATTERY_VOLTAGE_REPORT`] ("0.0" until one is read, which NUT publishes then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowercomState {
+    /// The last valid battery voltage text.
+    pub last_valid: String,
+}
+
+impl Default for PowercomState {
+    fn default() -> Self {
+        PowercomState { last_valid: "0.0".into() }
+    }
+}
+
+impl PowercomState {
+    /// NUT's `powercom_hack_voltage`: the voltage in `report` (report 0xa4 as read, `None`
+    /// when it could not be read), else the last valid one.
+    pub fn battery_voltage(&mut self, report: Option<&[u8]>) -> String {
+        if let Some(v) = report.and_then(battery_voltage_from_report) {
+            self.last_valid = v;
+        }
+        self.last_valid.clone()
+    }
+}
+
+impl SubdriverState for PowercomState {
+    fn convert(&mut self, f: &ConvFn, _v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        (f.name == HACK_VOLTAGE.name).then(|| {
+            let report = dev.feature_report(BATTERY_VOLTAGE_REPORT);
+            Some(self.battery_voltage(report.as_deref()))
+        })
+    }
+}
+
+fn new_state() -> Box<dyn SubdriverState> {
+    Box::<PowercomState>::default()
+}
 
 /// The subdriver: model = USB product string, manufacturer = USB manufacturer string or
 /// "PowerCOM", serial = USB serial string, as NUT's `powercom_format_*`. NUT's generic (no-op)
@@ -371,10 +384,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[POWERCOM],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "PowerCOM",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: Some(new_state),
 };
 
 #[cfg(test)]
@@ -467,11 +481,21 @@ mod tests {
     }
 
     #[test]
-    fn every_converted_command_has_its_conversion() {
-        let pending: Vec<(&str, &str)> =
-            CMDS.iter().filter(|c| c.value.is_empty()).map(|c| (c.cmd, c.path)).collect();
-        let listed: Vec<(&str, &str)> = CMD_CONVERSIONS.iter().map(|(c, p, _, _)| (*c, *p)).collect();
-        assert_eq!(pending, listed);
+    fn delay_commands_carry_their_conversion() {
+        // NUT's table: every DelayBefore* command goes through a Powercom function.
+        for c in CMDS.iter().filter(|c| c.path.starts_with("UPS.PowerSummary.") && c.path.contains("Delay")) {
+            assert!(matches!(c.conv, Some(Conv::Fun(_))), "{}", c.cmd);
+            assert!(!c.value.is_empty(), "{}", c.cmd);
+        }
+    }
+
+    #[test]
+    fn battery_voltage_keeps_the_last_valid_reading() {
+        let mut st = PowercomState::default();
+        assert_eq!(st.battery_voltage(None), "0.0", "NUT's initial text");
+        assert_eq!(st.battery_voltage(Some(b"\xa4 26.6 3")), "26.6");
+        assert_eq!(st.battery_voltage(Some(b"\xa4 0072 3")), "26.6");
+        assert_eq!(st.battery_voltage(None), "26.6");
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: &[],
-    model_suffix: None,
     mfr: "Powervar",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };

@@ -85,8 +85,9 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "Salicru",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };

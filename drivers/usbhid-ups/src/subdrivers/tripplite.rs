@@ -236,10 +236,11 @@ pub const SUBDRIVER: Subdriver = Subdriver {
     usages: &[USAGES],
     vars: VARS,
     cmds: CMDS,
-    model_suffix: None,
     mfr: "",
     common: false,
     fix_report_desc: None,
+    identity: None,
+    state: None,
 };
 /// With `battery_scale_0dot1`.
 pub const SUBDRIVER_BATTERY_0_1: Subdriver = Subdriver { vars: VARS_BATTERY_0_1, ..SUBDRIVER };
