@@ -48,12 +48,9 @@
 //!   charge, runtime, timers, and `ups.status`/`ups.alarm`, as a dump is a later snapshot than
 //!   the first reads the recording holds) and values the DDL marks `#BAD:`.
 //!
-//! [`PENDING`] names the variables of a subdriver still waiting for engine work (with why): their
-//! mismatches are printed (run with `--nocapture`) and do not fail the test; every other
-//! mismatch fails it. A pending entry none of whose variables mismatches any more fails the test
-//! until it is taken off the list. What does not depend on the vendor tables ([`ALWAYS`]: the
-//! driver runs, `device.type`, `driver.name`, the USB ids) must match for every pair. The report
-//! ends with the subdrivers no pair exercises.
+//! Every mismatch fails the test (run with `--nocapture` to read the whole report). What does
+//! not depend on the vendor tables ([`ALWAYS`]: the driver runs, `device.type`, `driver.name`,
+//! the USB ids) is reported apart. The report ends with the subdrivers no pair exercises.
 
 #![allow(clippy::unwrap_used)]
 
@@ -66,23 +63,14 @@ use usbhid_ups::subdrivers::{Conv, Subdriver};
 use usbhid_ups::transport::replay::Replay;
 use usbhid_ups::transport::{Transport, TransportError};
 
-/// Variables of a subdriver whose mismatches wait for engine work another helper is doing.
-struct Pending {
-    /// NUT file of the subdriver.
-    file: &'static str,
-    /// The variables concerned (names or values).
-    vars: &'static [&'static str],
-    /// Why, and who.
-    why: &'static str,
-}
-
-const PENDING: &[Pending] = &[Pending {
-    file: "apc-hid.c",
-    vars: &["ups.firmware", "ups.firmware.aux", "ups.model", "device.model"],
-    why: "NUT 2.8.5 apc-hid.c:473 apc_format_model cuts the USB product string at \"FW:\" \
-          (ups.model/device.model) and publishes the rest as ups.firmware and ups.firmware.aux; \
-          the identity hook that applies it is being added to the engine (hid-vendors-a)",
-}];
+/// Variables a subdriver's identity hook takes from the USB strings besides manufacturer,
+/// model and serial: (NUT file, variables, where NUT does it). Not comparable when the
+/// recording has no strings.
+const FROM_USB_STRINGS: &[(&str, &[&str], &str)] = &[(
+    "apc-hid.c",
+    &["ups.firmware", "ups.firmware.aux"],
+    "apc-hid.c:473 apc_format_model cuts them from the product string",
+)];
 
 /// Subdriver names NUT releases used (`driver.version.data` without its version) and the NUT
 /// file that defined each, with the first and last release that had the name. Source: the
@@ -134,13 +122,17 @@ fn version(v: &str) -> Vec<u32> {
     out
 }
 
-/// One change of a NUT subdriver table: (file, variable) gained or lost in a release.
+/// One change of a NUT subdriver table: (file, variable) gained or lost in a release, or
+/// (`source`) a variable the table already had gained a new entry reading another HID path, so
+/// that devices without the older paths publish it from that release on.
 struct Change {
     file: String,
     var: String,
     gained: bool,
     release: String,
     commit: String,
+    /// For a `source` row: the HID path of the new entry.
+    source: Option<String>,
 }
 
 fn table_history() -> Vec<Change> {
@@ -149,16 +141,18 @@ fn table_history() -> Vec<Change> {
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
         assert!(
-            f.len() == 5 && matches!(f[2], "gained" | "lost") && version(f[3]).len() == 3,
+            (f.len() == 5 && matches!(f[2], "gained" | "lost") || f.len() == 6 && f[2] == "source")
+                && version(f[3]).len() == 3,
             "nut_hid_table_history.tsv:{}: malformed row {line:?}",
             n + 1
         );
         out.push(Change {
             file: f[0].into(),
             var: f[1].into(),
-            gained: f[2] == "gained",
+            gained: f[2] != "lost",
             release: f[3].into(),
             commit: f[4].into(),
+            source: f.get(5).map(|p| p.to_string()),
         });
     }
     out
@@ -317,7 +311,7 @@ fn dumps(dir: &Path) -> Vec<Dump> {
             if note.is_some_and(|n| n.starts_with("BAD")) {
                 bad.insert(k.to_string());
             }
-            vars.insert(k.to_string(), v.trim_end().to_string());
+            vars.insert(k.to_string(), v.trim_end_matches('\r').to_string());
         }
         let urls: String = text.lines().filter(|l| l.starts_with("# DEVICE:URL:REPORT")).collect();
         out.push(Dump {
@@ -421,12 +415,15 @@ fn claimed(r: &Recording) -> Option<device_table::Claimed> {
 }
 
 /// Variables that come from USB string descriptors for this subdriver.
-fn from_strings(sub: &'static Subdriver) -> BTreeSet<String> {
+fn from_strings(file: &str, sub: &'static Subdriver) -> BTreeSet<String> {
     let mut out: BTreeSet<String> =
         ["ups.mfr", "ups.model", "ups.serial", "device.mfr", "device.model", "device.serial"]
             .map(str::to_string)
             .into();
     out.extend(sub.all_vars().filter(|m| m.conv == Conv::StringId).map(|m| m.var.to_string()));
+    for (_, vars, _) in FROM_USB_STRINGS.iter().filter(|(f, _, _)| *f == file) {
+        out.extend(vars.iter().map(|v| v.to_string()));
+    }
     out
 }
 
@@ -438,6 +435,8 @@ struct Coverage {
     no_report: BTreeSet<String>,
     /// Variables `sub`'s table has, none of whose paths is in the recording's descriptor.
     no_path: BTreeSet<String>,
+    /// The table's paths that are in the recording's descriptor.
+    paths: BTreeSet<String>,
 }
 
 fn coverage(r: &Recording, sub: &'static Subdriver) -> Coverage {
@@ -448,6 +447,9 @@ fn coverage(r: &Recording, sub: &'static Subdriver) -> Coverage {
     let mut in_descriptor: BTreeMap<String, bool> = BTreeMap::new();
     for m in sub.all_vars().filter(|m| !m.var.is_empty()) {
         let field = ups.field(m.path).cloned();
+        if field.is_some() {
+            out.paths.insert(m.path.to_string());
+        }
         *in_descriptor.entry(m.var.to_string()).or_insert(false) |= field.is_some() || m.path.is_empty();
         let Some(f) = field else { continue };
         let has = m.flags & usbhid_ups::subdrivers::flag::ABSENT != 0
@@ -463,7 +465,7 @@ fn coverage(r: &Recording, sub: &'static Subdriver) -> Coverage {
 /// or not.
 const ALWAYS: &[&str] = &["device.type", "driver.name", "ups.vendorid", "ups.productid"];
 
-/// One mismatch, by variable (so that [`PENDING`] can name what it excuses).
+/// One mismatch, by variable.
 struct Mismatch {
     var: String,
     what: String,
@@ -553,7 +555,7 @@ fn compare(r: &Recording, d: &Dump, history: &[Change]) -> Outcome {
             return Outcome { title, file: used.file, claimed_other, failures, always, notes };
         }
     };
-    let unrecorded = if r.has_strings { BTreeSet::new() } else { from_strings(used.table) };
+    let unrecorded = if r.has_strings { BTreeSet::new() } else { from_strings(used.file, used.table) };
     let cov = coverage(r, used.table);
     let compared =
         |k: &String| !k.starts_with("driver.") && !unrecorded.contains(k) && !cov.no_report.contains(k);
@@ -569,8 +571,13 @@ fn compare(r: &Recording, d: &Dump, history: &[Change]) -> Outcome {
         }
     }
     for k in got.keys().filter(|k| compared(k) && !d.vars.contains_key(*k)) {
-        if let Some(c) = later_change(history, used.file, k, true, &d.version) {
-            later.push(format!("{k} (added in NUT {}, {})", c.release, c.commit));
+        let change = later_change(history, used.file, k, true, &d.version);
+        if let Some(c) = change.filter(|c| c.source.as_ref().is_none_or(|p| cov.paths.contains(p))) {
+            let what = match &c.source {
+                Some(p) => format!("an entry reading {p}"),
+                None => "the variable".to_string(),
+            };
+            later.push(format!("{k} ({what} added in NUT {}, {})", c.release, c.commit));
         } else {
             failures.push(Mismatch { var: k.clone(), what: "extra (we publish, NUT did not)".into() });
         }
@@ -632,10 +639,6 @@ fn compare(r: &Recording, d: &Dump, history: &[Change]) -> Outcome {
     Outcome { title, file: used.file, claimed_other, failures, always, notes }
 }
 
-fn pending_for(file: &str, var: &str) -> Option<&'static Pending> {
-    PENDING.iter().find(|p| p.file == file && p.vars.contains(&var))
-}
-
 #[test]
 fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
     let test = "published_variables_match_the_nut_ddl_dump_of_the_same_model";
@@ -656,7 +659,6 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
     assert!(!recs.is_empty() && !dumps.is_empty(), "no recordings or no usbhid-ups dumps found");
     let mut report = String::new();
     let mut failed = Vec::new();
-    let mut pending_hit: BTreeSet<&str> = BTreeSet::new();
     let mut compared_files: BTreeSet<&str> = BTreeSet::new();
     // Recording -> (files its dumps were compared with, the file 2.8.5 claims it with).
     let mut by_rec: BTreeMap<&str, (BTreeSet<&str>, Option<&str>, &Recording)> = BTreeMap::new();
@@ -672,18 +674,8 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
         for f in &o.always {
             report.push_str(&format!("   MISMATCH (any subdriver) {f}\n"));
         }
-        let mut must = false;
         for m in &o.failures {
-            match pending_for(o.file, &m.var) {
-                Some(p) => {
-                    pending_hit.insert(p.file);
-                    report.push_str(&format!("   PENDING ({}) {}: {}\n", p.file, m.var, m.what));
-                }
-                None => {
-                    must = true;
-                    report.push_str(&format!("   MISMATCH {}: {}\n", m.var, m.what));
-                }
-            }
+            report.push_str(&format!("   MISMATCH {}: {}\n", m.var, m.what));
         }
         for n in &o.notes {
             report.push_str(&format!("   note: {n}\n"));
@@ -691,7 +683,7 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
         if o.failures.is_empty() && o.always.is_empty() {
             report.push_str("   all compared variables match\n");
         }
-        if must || !o.always.is_empty() {
+        if !o.failures.is_empty() || !o.always.is_empty() {
             failed.push(o.title.clone());
         }
     }
@@ -712,9 +704,6 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
             }
         }
     }
-    for p in PENDING.iter().filter(|p| pending_hit.contains(p.file)) {
-        report.push_str(&format!("\nPENDING ({}): {}\n", p.file, p.why));
-    }
     let unpaired: Vec<&str> =
         NUT_SUBDRIVERS.iter().map(|n| n.file).filter(|f| !compared_files.contains(f)).collect();
     println!(
@@ -726,9 +715,7 @@ fn published_variables_match_the_nut_ddl_dump_of_the_same_model() {
         unpaired.len(),
         unpaired.join(", ")
     );
-    let stale: Vec<&str> = PENDING.iter().map(|p| p.file).filter(|f| !pending_hit.contains(f)).collect();
     assert!(failed.is_empty(), "pairs that must match do not: {failed:#?}\n{report}");
-    assert!(stale.is_empty(), "nothing of {stale:?} on PENDING mismatches any more: take it off\n{report}");
 }
 
 #[test]
@@ -825,7 +812,7 @@ fn table_history_excuses_only_changes_after_the_dump() {
 fn table_history_ends_in_our_nut_2_8_5_tables() {
     let h = table_history();
     let mut last: BTreeMap<(&str, &str), &Change> = BTreeMap::new();
-    for c in &h {
+    for c in h.iter().filter(|c| c.source.is_none()) {
         let e = last.entry((c.file.as_str(), c.var.as_str())).or_insert(c);
         if version(&c.release) >= version(&e.release) {
             *e = c;
