@@ -1118,12 +1118,23 @@ impl HidUps {
             aux: string.then_some(if m.len == 0 { 10 } else { i64::from(m.len) }),
             enums: Vec::new(),
         };
+        // NUT lists each row of the table whose HID value the table converts (a row of a
+        // conversion function's table only when the function accepts its value, which may
+        // depend on the device: MGE's nominal output voltages).
         if m.flags & flag::ENUM != 0 && rw {
-            if let Conv::Lookup(t) = m.conv {
-                for (_, w) in t {
-                    if !meta.enums.iter().any(|e| e == w) {
-                        meta.enums.push(w.to_string());
-                    }
+            let words: Vec<&str> = match m.conv {
+                Conv::Lookup(t) => t.iter().map(|(_, w)| *w).collect(),
+                Conv::Fun(f) => f
+                    .rows
+                    .iter()
+                    .filter(|(v, _)| self.fun(&f, *v as f64).is_some())
+                    .map(|(_, w)| *w)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for w in words {
+                if !meta.enums.iter().any(|e| e == w) {
+                    meta.enums.push(w.to_string());
                 }
             }
         }

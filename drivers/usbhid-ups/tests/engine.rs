@@ -151,7 +151,7 @@ fn double(v: f64) -> Option<String> {
 fn half(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().map(|v| v / 2.0)
 }
-const DOUBLE: ConvFn = ConvFn { name: "double", fun: double, nuf: Some(half) };
+const DOUBLE: ConvFn = ConvFn { name: "double", fun: double, nuf: Some(half), rows: &[] };
 
 fn sub(vars: &'static [VarMap], cmds: &'static [CmdMap]) -> &'static Subdriver {
     Box::leak(Box::new(Subdriver {
@@ -619,8 +619,8 @@ fn plain_back(s: &str) -> Option<f64> {
 fn no_token(_: f64) -> Option<String> {
     None
 }
-const PEAK: ConvFn = ConvFn { name: "peak", fun: plain, nuf: Some(plain_back) };
-const CHG: ConvFn = ConvFn { name: "charging_below_full", fun: no_token, nuf: None };
+const PEAK: ConvFn = ConvFn { name: "peak", fun: plain, nuf: Some(plain_back), rows: &[] };
+const CHG: ConvFn = ConvFn { name: "charging_below_full", fun: no_token, nuf: None, rows: &[] };
 
 fn new_peak() -> Box<dyn SubdriverState> {
     Box::<Peak>::default()

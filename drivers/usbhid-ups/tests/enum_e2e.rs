@@ -230,11 +230,12 @@ fn cyberpower_input_sensitivity_is_an_enum_through_upsd_and_upsrw() {
 /// Eaton/MGE's `output.voltage.nominal` (NUT 2.8.5 mge-hid.c:2219, `HU_FLAG_ENUM` over
 /// `nominal_output_voltage_info`, mge-hid.c:1512, whose rows go through
 /// `nominal_output_voltage_fun`, mge-hid.c:1421): usbhid-ups.c:2484-2494 enumerates the rows
-/// `hu_find_infoval` accepts, i.e. those the function maps. The recorded Eaton 3S 700 is an
-/// offline model (mge-hid.c:1792, MGE_3S < MGE_DEFAULT) set to 230 V: "220", "230", "240".
+/// `hu_find_infoval` accepts, i.e. those the function maps. The recording's product string is
+/// "Eaton 3S", which no row of NUT's `mge_model_names` names exactly (they say "3S",
+/// mge-hid.c:1792, compared with strcmp in get_model_name, mge-hid.c:2387), so the model type
+/// stays MGE_DEFAULT (mge-hid.c:151), a line-interactive type: set to 230 V, it also accepts
+/// 200 and 208 V (mge-hid.c:1478-1487), as NUT would list them.
 #[test]
-#[ignore = "engine: hidups.rs set_meta enumerates only Conv::Lookup tables, not a function-mapped \
-            lookup such as mge nominal_output_voltage_info (see the hid-ddl report)"]
 fn eaton_output_voltage_nominal_is_an_enum_and_is_set_by_name() {
     let test = "eaton_output_voltage_nominal_is_an_enum_and_is_set_by_name";
     if !require_debian_nut(test) {
@@ -245,7 +246,7 @@ fn eaton_output_voltage_nominal_is_an_enum_and_is_set_by_name() {
     let list = s.same_answer(&format!("LIST ENUM eaton {var}"));
     let values: Vec<&str> =
         list.iter().filter_map(|l| l.strip_prefix(&format!("ENUM eaton {var} "))).collect();
-    assert_eq!(values, ["\"220\"", "\"230\"", "\"240\""], "{list:?}");
+    assert_eq!(values, ["\"200\"", "\"208\"", "\"220\"", "\"230\"", "\"240\""], "{list:?}");
     assert_eq!(
         s.same_answer(&format!("GET TYPE eaton {var}")),
         [format!("TYPE eaton {var} RW ENUM STRING:3")]

@@ -50,7 +50,7 @@ pub fn apc_date_reverse(text: &str) -> Option<f64> {
 
 /// NUT's `apc_date_conversion` lookup table.
 pub const APC_DATE_CONVERSION: ConvFn =
-    ConvFn { name: "apc_date_conversion", fun: apc_date, nuf: Some(apc_date_reverse) };
+    ConvFn { name: "apc_date_conversion", fun: apc_date, nuf: Some(apc_date_reverse), rows: &[] };
 
 /// NUT's `apcstatusflag_info` (seen on a Back-UPS LS 500): 8 and 16 mean running, 0 off.
 pub const APCSTATUSFLAG_INFO: BoolInfo = &[(8, &[(Off, false)]), (16, &[(Off, false)]), (0, &[(Off, true)])];

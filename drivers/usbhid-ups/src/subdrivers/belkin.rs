@@ -83,7 +83,7 @@ pub fn config_voltage(value: f64) -> Option<String> {
 }
 
 const fn f(name: &'static str, fun: fn(f64) -> Option<String>) -> ConvFn {
-    ConvFn { name, fun, nuf: None }
+    ConvFn { name, fun, nuf: None, rows: &[] }
 }
 
 /// NUT's `belkin_firmware_conversion`.

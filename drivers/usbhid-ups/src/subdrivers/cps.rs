@@ -88,19 +88,21 @@ pub fn freq(value: f64) -> Option<String> {
 }
 
 /// NUT's `cps_battcharge` lookup table.
-pub const CPS_BATTCHARGE: ConvFn = ConvFn { name: "cps_battcharge", fun: battcharge, nuf: None };
+pub const CPS_BATTCHARGE: ConvFn = ConvFn { name: "cps_battcharge", fun: battcharge, nuf: None, rows: &[] };
 /// NUT's `cps_battstatus` lookup table.
-pub const CPS_BATTSTATUS: ConvFn = ConvFn { name: "cps_battstatus", fun: battstatus, nuf: None };
+pub const CPS_BATTSTATUS: ConvFn = ConvFn { name: "cps_battstatus", fun: battstatus, nuf: None, rows: &[] };
 /// NUT's `cps_battvolt` lookup table.
-pub const CPS_BATTVOLT: ConvFn = ConvFn { name: "cps_battvolt", fun: battvolt, nuf: None };
+pub const CPS_BATTVOLT: ConvFn = ConvFn { name: "cps_battvolt", fun: battvolt, nuf: None, rows: &[] };
 /// NUT's `cps_input_freq` (scale 1).
-pub const CPS_INPUT_FREQ: ConvFn = ConvFn { name: "cps_input_freq", fun: freq, nuf: None };
+pub const CPS_INPUT_FREQ: ConvFn = ConvFn { name: "cps_input_freq", fun: freq, nuf: None, rows: &[] };
 /// NUT's `cps_output_freq` (scale 1).
-pub const CPS_OUTPUT_FREQ: ConvFn = ConvFn { name: "cps_output_freq", fun: freq, nuf: None };
+pub const CPS_OUTPUT_FREQ: ConvFn = ConvFn { name: "cps_output_freq", fun: freq, nuf: None, rows: &[] };
 /// NUT's `cps_input_freq` on 0764:0501.
-pub const CPS_INPUT_FREQ_0501: ConvFn = ConvFn { name: "cps_input_freq", fun: freq_scaled, nuf: None };
+pub const CPS_INPUT_FREQ_0501: ConvFn =
+    ConvFn { name: "cps_input_freq", fun: freq_scaled, nuf: None, rows: &[] };
 /// NUT's `cps_output_freq` on 0764:0501.
-pub const CPS_OUTPUT_FREQ_0501: ConvFn = ConvFn { name: "cps_output_freq", fun: freq_scaled, nuf: None };
+pub const CPS_OUTPUT_FREQ_0501: ConvFn =
+    ConvFn { name: "cps_output_freq", fun: freq_scaled, nuf: None, rows: &[] };
 
 /// NUT's `cps_sensitivity_info`.
 pub const CPS_SENSITIVITY_INFO: &[(i64, &str)] = &[(0, "low"), (1, "normal"), (2, "high")];

@@ -46,7 +46,7 @@ pub fn ups_type(value: f64) -> Option<String> {
 }
 
 /// `delta_ups_type_info`.
-pub const UPS_TYPE: ConvFn = ConvFn { name: "delta_ups_type_info", fun: ups_type, nuf: None };
+pub const UPS_TYPE: ConvFn = ConvFn { name: "delta_ups_type_info", fun: ups_type, nuf: None, rows: &[] };
 
 const QUICK: u8 = flag::QUICK_POLL;
 const SEMI: u8 = flag::SEMI_STATIC;

@@ -13,7 +13,7 @@ fn runtime_minutes(v: f64) -> Option<String> {
 
 /// `ecoflow_runtime_conversion_lkp`: minutes to seconds.
 pub const RUNTIME_CONVERSION: ConvFn =
-    ConvFn { name: "ecoflow_runtime_conversion_lkp", fun: runtime_minutes, nuf: None };
+    ConvFn { name: "ecoflow_runtime_conversion_lkp", fun: runtime_minutes, nuf: None, rows: &[] };
 
 /// `ecoflow_hid2nut`.
 pub const VARS: &[VarMap] = &[

@@ -41,11 +41,12 @@ fn workmode(v: f64) -> Option<String> {
 }
 
 /// `ever_format_hardware`.
-pub const FORMAT_HARDWARE: ConvFn = ConvFn { name: "ever_format_hardware", fun: hardware, nuf: None };
+pub const FORMAT_HARDWARE: ConvFn =
+    ConvFn { name: "ever_format_hardware", fun: hardware, nuf: None, rows: &[] };
 /// `ever_format_version`.
-pub const FORMAT_VERSION: ConvFn = ConvFn { name: "ever_format_version", fun: version, nuf: None };
+pub const FORMAT_VERSION: ConvFn = ConvFn { name: "ever_format_version", fun: version, nuf: None, rows: &[] };
 /// `ever_workmode` (NUT reads byte 1 of report 74, the byte this usage maps).
-pub const WORKMODE: ConvFn = ConvFn { name: "ever_workmode", fun: workmode, nuf: None };
+pub const WORKMODE: ConvFn = ConvFn { name: "ever_workmode", fun: workmode, nuf: None, rows: &[] };
 
 /// `ever_hid2nut`.
 pub const VARS: &[VarMap] = &[

@@ -36,13 +36,13 @@ pub fn times10m(value: f64) -> Option<String> {
 }
 
 /// `legrand_times10_info`.
-pub const TIMES10: ConvFn = ConvFn { name: "legrand_times10_info", fun: times10, nuf: None };
+pub const TIMES10: ConvFn = ConvFn { name: "legrand_times10_info", fun: times10, nuf: None, rows: &[] };
 /// `legrand_times100k_info`.
-pub const TIMES100K: ConvFn = ConvFn { name: "legrand_times100k_info", fun: times100k, nuf: None };
+pub const TIMES100K: ConvFn = ConvFn { name: "legrand_times100k_info", fun: times100k, nuf: None, rows: &[] };
 /// `legrand_times1M_info`.
-pub const TIMES1M: ConvFn = ConvFn { name: "legrand_times1M_info", fun: times1m, nuf: None };
+pub const TIMES1M: ConvFn = ConvFn { name: "legrand_times1M_info", fun: times1m, nuf: None, rows: &[] };
 /// `legrand_times10M_info`.
-pub const TIMES10M: ConvFn = ConvFn { name: "legrand_times10M_info", fun: times10m, nuf: None };
+pub const TIMES10M: ConvFn = ConvFn { name: "legrand_times10M_info", fun: times10m, nuf: None, rows: &[] };
 
 const STATIC: u8 = flag::STATIC;
 const QUICK: u8 = flag::QUICK_POLL;

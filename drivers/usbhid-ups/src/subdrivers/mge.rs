@@ -1039,11 +1039,11 @@ fn rows_back(rows: &[(i64, &str)], s: &str) -> Option<f64> {
 }
 
 const fn f(name: &'static str, fun: fn(f64) -> Option<String>) -> ConvFn {
-    ConvFn { name, fun, nuf: None }
+    ConvFn { name, fun, nuf: None, rows: &[] }
 }
 
 const fn fb(name: &'static str, fun: fn(f64) -> Option<String>, nuf: fn(&str) -> Option<f64>) -> ConvFn {
-    ConvFn { name, fun, nuf: Some(nuf) }
+    ConvFn { name, fun, nuf: Some(nuf), rows: &[] }
 }
 
 /// `eaton_check_country_info` (records the country, publishes nothing).
@@ -1076,7 +1076,8 @@ pub const MGE_POWERFACTOR_CONVERSION: ConvFn = f("mge_powerfactor_conversion", p
 pub const MGE_BATTERY_CAPACITY: ConvFn = f("mge_battery_capacity", battery_capacity);
 /// `pegasus_threshold_info` (enumerated: [`PEGASUS_THRESHOLD_ROWS`]).
 pub const PEGASUS_THRESHOLD: ConvFn =
-    fb("pegasus_threshold_info", pegasus_threshold_fun, pegasus_threshold_nuf);
+    fb("pegasus_threshold_info", pegasus_threshold_fun, pegasus_threshold_nuf)
+        .with_rows(PEGASUS_THRESHOLD_ROWS);
 /// `pegasus_yes_no_info`.
 pub const PEGASUS_YES_NO: ConvFn = fb("pegasus_yes_no_info", pegasus_yes_no_fun, pegasus_yes_no_nuf);
 /// `eaton_input_eco_mode_on_off_info`.
@@ -1092,7 +1093,8 @@ pub const EATON_INPUT_ECO_MODE_AUTO_ON_OFF: ConvFn =
 pub const EATON_COMPUTE_REALPOWER: ConvFn = f("eaton_compute_realpower_info", compute_realpower_fun);
 /// `nominal_output_voltage_info` (enumerated: [`NOMINAL_OUTPUT_VOLTAGE_ROWS`]).
 pub const NOMINAL_OUTPUT_VOLTAGE: ConvFn =
-    fb("nominal_output_voltage_info", nominal_output_voltage_fun, nominal_output_voltage_nuf);
+    fb("nominal_output_voltage_info", nominal_output_voltage_fun, nominal_output_voltage_nuf)
+        .with_rows(NOMINAL_OUTPUT_VOLTAGE_ROWS);
 /// `eaton_converter_online_info` (a status token).
 pub const EATON_CONVERTER_ONLINE: ConvFn = f("eaton_converter_online_info", converter_online_fun);
 

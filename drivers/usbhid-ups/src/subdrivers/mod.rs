@@ -67,6 +67,16 @@ pub struct ConvFn {
     pub fun: fn(f64) -> Option<String>,
     /// NUT to HID, for writable variables.
     pub nuf: Option<fn(&str) -> Option<f64>>,
+    /// The rows of NUT's lookup table around the function (`(HID value, NUT value)`): for an
+    /// `ENUM` variable, the rows whose HID value the function accepts are its enumeration.
+    pub rows: &'static [(i64, &'static str)],
+}
+
+impl ConvFn {
+    /// The same function with its NUT table rows (the enumeration of an `ENUM` variable).
+    pub const fn with_rows(self, rows: &'static [(i64, &'static str)]) -> ConvFn {
+        ConvFn { rows, ..self }
+    }
 }
 
 impl PartialEq for ConvFn {

@@ -103,14 +103,15 @@ fn date_nuf(s: &str) -> Option<f64> {
 }
 
 /// `date_conversion`: a HID packed date as `YYYY/MM/DD`, `not set` for 0.
-pub const DATE_CONVERSION: ConvFn = ConvFn { name: "date_conversion", fun: date_fun, nuf: Some(date_nuf) };
+pub const DATE_CONVERSION: ConvFn =
+    ConvFn { name: "date_conversion", fun: date_fun, nuf: Some(date_nuf), rows: &[] };
 
 fn hex_fun(v: f64) -> Option<String> {
     Some(format!("{:08x}", v as u64))
 }
 
 /// `hex_conversion`: the value as 8 hex digits.
-pub const HEX_CONVERSION: ConvFn = ConvFn { name: "hex_conversion", fun: hex_fun, nuf: None };
+pub const HEX_CONVERSION: ConvFn = ConvFn { name: "hex_conversion", fun: hex_fun, nuf: None, rows: &[] };
 
 fn div10_fun(v: f64) -> Option<String> {
     Some(format!("{:.1}", v * 0.1))
@@ -118,7 +119,7 @@ fn div10_fun(v: f64) -> Option<String> {
 
 /// `divide_by_10_conversion`.
 pub const DIVIDE_BY_10_CONVERSION: ConvFn =
-    ConvFn { name: "divide_by_10_conversion", fun: div10_fun, nuf: None };
+    ConvFn { name: "divide_by_10_conversion", fun: div10_fun, nuf: None, rows: &[] };
 
 fn div100_fun(v: f64) -> Option<String> {
     Some(format!("{:.1}", v * 0.01))
@@ -126,7 +127,7 @@ fn div100_fun(v: f64) -> Option<String> {
 
 /// `divide_by_100_conversion`.
 pub const DIVIDE_BY_100_CONVERSION: ConvFn =
-    ConvFn { name: "divide_by_100_conversion", fun: div100_fun, nuf: None };
+    ConvFn { name: "divide_by_100_conversion", fun: div100_fun, nuf: None, rows: &[] };
 
 fn kelvin_fun(v: f64) -> Option<String> {
     // As NUT: a value outside 273..373 is taken to be in degrees Celsius already.
@@ -135,7 +136,7 @@ fn kelvin_fun(v: f64) -> Option<String> {
 
 /// `kelvin_celsius_conversion`.
 pub const KELVIN_CELSIUS_CONVERSION: ConvFn =
-    ConvFn { name: "kelvin_celsius_conversion", fun: kelvin_fun, nuf: None };
+    ConvFn { name: "kelvin_celsius_conversion", fun: kelvin_fun, nuf: None, rows: &[] };
 
 /// A 256-entry boolean table for a NUT conversion function that tests bits of a status byte
 /// (`(value & mask) == want` gives `yes`, any other value `no`), as Powercom's

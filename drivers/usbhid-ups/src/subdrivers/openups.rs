@@ -44,14 +44,15 @@ fn temperature(v: f64) -> Option<String> {
     Some(format!("{:.2}", (f64::from(t) - d1) * 5.0 / (d2 - d1) + t1 as f64))
 }
 
-const TEMPERATURE: ConvFn = ConvFn { name: "openups_temperature_info", fun: temperature, nuf: None };
+const TEMPERATURE: ConvFn =
+    ConvFn { name: "openups_temperature_info", fun: temperature, nuf: None, rows: &[] };
 
 macro_rules! scaled {
     ($name:ident, $label:literal, $fmt:literal, $factor:expr) => {{
         fn $name(v: f64) -> Option<String> {
             Some(format!($fmt, v * $factor))
         }
-        ConvFn { name: $label, fun: $name, nuf: None }
+        ConvFn { name: $label, fun: $name, nuf: None, rows: &[] }
     }};
 }
 

@@ -203,18 +203,21 @@ fn voltage_fun(v: f64) -> Option<String> {
 
 /// `powercom_startup_info`.
 pub const STARTUP: ConvFn =
-    ConvFn { name: "powercom_startup_info", fun: startup_fun, nuf: Some(startup_nuf) };
+    ConvFn { name: "powercom_startup_info", fun: startup_fun, nuf: Some(startup_nuf), rows: &[] };
 /// `powercom_shutdown_info`.
 pub const SHUTDOWN: ConvFn =
-    ConvFn { name: "powercom_shutdown_info", fun: shutdown_fun, nuf: Some(shutdown_nuf) };
+    ConvFn { name: "powercom_shutdown_info", fun: shutdown_fun, nuf: Some(shutdown_nuf), rows: &[] };
 /// `powercom_stayoff_info` (write only).
-pub const STAYOFF: ConvFn = ConvFn { name: "powercom_stayoff_info", fun: no_text, nuf: Some(stayoff_nuf) };
+pub const STAYOFF: ConvFn =
+    ConvFn { name: "powercom_stayoff_info", fun: no_text, nuf: Some(stayoff_nuf), rows: &[] };
 /// `powercom_voltage_conversion`: the reading times 4.
-pub const VOLTAGE: ConvFn = ConvFn { name: "powercom_voltage_conversion", fun: voltage_fun, nuf: None };
+pub const VOLTAGE: ConvFn =
+    ConvFn { name: "powercom_voltage_conversion", fun: voltage_fun, nuf: None, rows: &[] };
 /// `powercom_hack_voltage_lkp`: NUT maps `battery.voltage` to ACPresent (always read) and,
 /// ignoring that value, reads report [`BATTERY_VOLTAGE_REPORT`] itself ([`PowercomState`];
 /// without the state this publishes nothing).
-pub const HACK_VOLTAGE: ConvFn = ConvFn { name: "powercom_hack_voltage_lkp", fun: no_text, nuf: None };
+pub const HACK_VOLTAGE: ConvFn =
+    ConvFn { name: "powercom_hack_voltage_lkp", fun: no_text, nuf: None, rows: &[] };
 
 /// `powercom_beeper_info`.
 pub const BEEPER: &[(i64, &str)] = &[(1, "enabled"), (2, "disabled")];

@@ -71,7 +71,7 @@ fn unknown_chemistry(_: f64) -> Option<String> {
 }
 
 const fn f(name: &'static str, fun: fn(f64) -> Option<String>) -> ConvFn {
-    ConvFn { name, fun, nuf: None }
+    ConvFn { name, fun, nuf: None, rows: &[] }
 }
 
 /// `tripplite_battvolt` at scale 1.
