@@ -365,6 +365,8 @@ pub struct HidUps {
     delay_vars: Vec<(&'static str, &'static str)>,
     bits: BTreeMap<StatusBit, bool>,
     walk_alarms: Vec<String>,
+    /// Mode buzzwords conversions set in this update (NUT's `buzzmode_set`).
+    walk_buzzwords: Vec<&'static str>,
     alarm: String,
     data_changed: bool,
     tracker: Tracker,
@@ -634,6 +636,7 @@ impl HidUps {
             delay_vars: Vec::new(),
             bits: BTreeMap::new(),
             walk_alarms: Vec::new(),
+            walk_buzzwords: Vec::new(),
             alarm: String::new(),
             data_changed: false,
             tracker: Tracker::default(),
@@ -955,6 +958,10 @@ impl HidUps {
 
     fn walk(&mut self, mode: Mode) -> Result<(), TransportError> {
         self.begin_walk();
+        if mode != Mode::Events {
+            // NUT's buzzmode_init before each full or quick walk (interrupt reports come first).
+            self.walk_buzzwords.clear();
+        }
         let full = !matches!(mode, Mode::Quick);
         if full {
             self.walk_alarms.clear();
@@ -1271,10 +1278,16 @@ impl HidUps {
             }
             None => snap.gone.push(TRANSIENT_VARS[0].into()),
         }
-        if c.buzzwords.is_empty() {
+        let mut buzzwords = self.walk_buzzwords.clone();
+        for w in c.buzzwords {
+            if !buzzwords.contains(&w) {
+                buzzwords.push(w);
+            }
+        }
+        if buzzwords.is_empty() {
             snap.gone.push(TRANSIENT_VARS[1].into());
         } else {
-            snap.vars.insert(TRANSIENT_VARS[1].into(), c.buzzwords.join(" "));
+            snap.vars.insert(TRANSIENT_VARS[1].into(), buzzwords.join(" "));
         }
         snap.status = c.tokens;
         snap.unexplained_online_discharge = c.unexplained_online_discharge;
@@ -1620,6 +1633,16 @@ impl DeviceView for HidUps {
 
     fn setvar(&mut self, var: &str, value: &str) -> bool {
         HidUps::setvar(self, var, value).is_ok()
+    }
+
+    fn publish(&mut self, var: &str, value: &str) {
+        self.vars.insert(var.to_string(), value.to_string());
+    }
+
+    fn buzzword(&mut self, word: &'static str) {
+        if !self.walk_buzzwords.contains(&word) {
+            self.walk_buzzwords.push(word);
+        }
     }
 
     fn delay(&self, which: Delay) -> String {

@@ -877,9 +877,9 @@ impl MgeState {
     /// NUT's conversion `f` (one of this table's [`ConvFn`]s, found by name) of the HID value
     /// `v`, with this state, which it updates as NUT's functions update theirs: the text to
     /// publish, or for status entries the status token (`chrg`, `!online` ...); `None`:
-    /// nothing. NUT's other side effects are not returned here: the buzzwords and the
-    /// `input.eco.switchable` / `input.bypass.switch.off` values of [`eco_mode_report_with`]
-    /// and [`bypass_switch_on_with`].
+    /// nothing. NUT's other side effects (the buzzwords of [`eco_mode_report_with`], the
+    /// `input.bypass.switch.off` value of [`bypass_switch_on_with`]) are applied by the
+    /// engine-facing [`SubdriverState`] implementation below, which sees the device.
     pub fn convert(&mut self, f: &ConvFn, v: f64, ctx: &Context<'_>) -> Option<String> {
         let text = |s: Option<&str>| s.map(str::to_string);
         match f.name {
@@ -1677,6 +1677,22 @@ impl SubdriverState for MgeState {
     }
 
     fn convert(&mut self, f: &ConvFn, v: f64, dev: &mut dyn DeviceView) -> Option<Option<String>> {
+        // NUT's side effects of the ECO and bypass reports: the mode buzzword, and the
+        // bypass switch shown "off" when the input is outside the transfer limits.
+        if f.name == EATON_INPUT_ECO_MODE_ON_OFF.name {
+            let r = eco_mode_report_with(dev.vars(), v);
+            if let Some(w) = r.buzzword {
+                dev.buzzword(w);
+            }
+            return Some(r.value.map(str::to_string));
+        }
+        if f.name == EATON_INPUT_BYPASS_MODE_ON.name {
+            let r = bypass_switch_on_with(dev.vars(), v);
+            if let Some(off) = r.switch_off {
+                dev.publish("input.bypass.switch.off", off);
+            }
+            return Some(r.value.map(str::to_string));
+        }
         let ctx = Context { vars: dev.vars(), off: dev.status(Off), utc_offset: dev.utc_offset() };
         Some(MgeState::convert(self, f, v, &ctx))
     }

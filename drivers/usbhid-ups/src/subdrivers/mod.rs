@@ -371,6 +371,11 @@ pub trait DeviceView {
     fn feature_report(&mut self, id: u8) -> Option<Vec<u8>>;
     /// NUT's `setvar()` from inside a conversion (MGE's ECO commands): true when done.
     fn setvar(&mut self, var: &str, value: &str) -> bool;
+    /// NUT's `dstate_setinfo()` from inside a conversion: publish another variable.
+    fn publish(&mut self, var: &str, value: &str);
+    /// NUT's `buzzmode_set()`: a mode buzzword for `experimental.ups.mode.buzzwords` in this
+    /// update (with the ones the status bits give).
+    fn buzzword(&mut self, word: &'static str);
     /// The configured `offdelay` / `ondelay` (seconds, as text).
     fn delay(&self, which: Delay) -> String;
     /// The local time zone's offset from UTC, in seconds (NUT's `localtime`).
@@ -550,6 +555,7 @@ mod tests {
         strings: BTreeMap<&'static str, &'static str>,
         values: BTreeMap<&'static str, f64>,
         reads: Vec<String>,
+        buzzwords: Vec<&'static str>,
     }
 
     impl DeviceView for Fake {
@@ -572,6 +578,12 @@ mod tests {
         }
         fn setvar(&mut self, _: &str, _: &str) -> bool {
             false
+        }
+        fn publish(&mut self, var: &str, value: &str) {
+            self.vars.insert(var.into(), value.into());
+        }
+        fn buzzword(&mut self, word: &'static str) {
+            self.buzzwords.push(word);
         }
         fn delay(&self, _: Delay) -> String {
             String::new()
@@ -684,5 +696,32 @@ mod tests {
         }
         assert_eq!(StatusBit::from_nut_name("emergencystop"), None, "an alarm, not a status bit");
         assert_eq!(StatusBit::from_nut_name("dummy"), None);
+    }
+
+    /// NUT's side effects of MGE's ECO and bypass reports (mge-hid.c
+    /// eaton_input_eco_mode_check_range, eaton_input_bypass_check_range): the mode buzzword,
+    /// and `input.bypass.switch.off` shown "off" when the bypass input is out of limits.
+    #[test]
+    fn mge_eco_and_bypass_reports_have_nut_s_side_effects() {
+        let mut state = (mge::SUBDRIVER.state.expect("mge keeps state"))();
+        let mut dev = Fake::default();
+        for (k, v) in [
+            ("input.bypass.voltage", "230.0"),
+            ("input.bypass.frequency", "50.0"),
+            ("output.voltage.nominal", "230"),
+            ("output.frequency.nominal", "50"),
+        ] {
+            dev.vars.insert(k.into(), v.into());
+        }
+        let eco = state.convert(&mge::EATON_INPUT_ECO_MODE_ON_OFF, 1.0, &mut dev);
+        assert_eq!(eco, Some(Some("ECO".into())));
+        assert_eq!(dev.buzzwords, ["vendor:mge-hid:ECO"]);
+        let ess = state.convert(&mge::EATON_INPUT_ECO_MODE_ON_OFF, 2.0, &mut dev);
+        assert_eq!(ess, Some(Some("ESS".into())));
+        assert_eq!(dev.buzzwords, ["vendor:mge-hid:ECO", "vendor:mge-hid:ESS"]);
+        dev.vars.insert("input.bypass.voltage".into(), "265.0".into());
+        let on = state.convert(&mge::EATON_INPUT_BYPASS_MODE_ON, 1.0, &mut dev);
+        assert_eq!(on, Some(None), "out of the transfer limits: not published");
+        assert_eq!(dev.vars.get("input.bypass.switch.off").map(String::as_str), Some("off"));
     }
 }
