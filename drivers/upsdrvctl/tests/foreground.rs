@@ -73,11 +73,15 @@ fn ff_start_supervises_real_drivers_served_by_upsd() {
         "drivers did not start: {}",
         stderr_of(&nut)
     );
-    // -FF: the drivers saved their PID files, and they are upsdrvctl's children.
-    let pids: Vec<u32> = ["dummy-ups-ups1.pid", "dummy-ups-ups2.pid"]
-        .iter()
-        .map(|f| pid_in(&nut.path().join(f)).unwrap())
-        .collect();
+    // -FF: the drivers save their PID files (a driver may create its socket first), and they
+    // are upsdrvctl's children.
+    let pid_files = ["dummy-ups-ups1.pid", "dummy-ups-ups2.pid"];
+    assert!(
+        wait_until(DEADLINE, || pid_files.iter().all(|f| pid_in(&nut.path().join(f)).is_some())),
+        "the drivers wrote no PID files: {}",
+        stderr_of(&nut)
+    );
+    let pids: Vec<u32> = pid_files.iter().map(|f| pid_in(&nut.path().join(f)).unwrap()).collect();
     let _guard = KillOnDrop(pids.clone());
     for &p in &pids {
         assert_eq!(ppid(p), Some(ctl.pid()), "driver {p} is a child of upsdrvctl");
