@@ -417,6 +417,15 @@ impl SerialPort {
         }
     }
 
+    /// One exchange of a line protocol (the Q1 family): drop stale input, send `cmd`, read the
+    /// reply up to `terminator`, all within `timeout`.
+    pub fn command(&mut self, cmd: &[u8], terminator: u8, timeout: Duration) -> Result<Vec<u8>, SerialError> {
+        let deadline = Instant::now() + timeout;
+        self.flush_input()?;
+        self.write_all(cmd, timeout)?;
+        self.read_until(terminator, deadline.saturating_duration_since(Instant::now()))
+    }
+
     /// Read exactly `n` bytes within `timeout` (binary protocols).
     pub fn read_exact(&mut self, n: usize, timeout: Duration) -> Result<Vec<u8>, SerialError> {
         let deadline = Instant::now() + timeout;
@@ -627,6 +636,26 @@ mod tests {
         assert_eq!(port.read_exact(3, Duration::from_secs(2)).unwrap(), [1, 2, 3]);
         port.flush_input().unwrap();
         assert!(matches!(port.read_exact(1, Duration::from_millis(50)), Err(SerialError::Timeout { .. })));
+    }
+
+    #[test]
+    fn command_drops_stale_input_then_exchanges() {
+        use std::io::{Read, Write};
+        let (mut ups, path) = pty();
+        let mut port = SerialPort::open(&path, &cfg()).unwrap();
+        // A late reply to an earlier command is waiting: it must not be taken for this one.
+        ups.write_all(b"(stale\r").unwrap();
+        assert!(matches!(port.read_exact(1, Duration::from_secs(2)), Ok(b) if b == b"("));
+        let answer = std::thread::spawn(move || {
+            let mut got = [0u8; 2];
+            ups.read_exact(&mut got).unwrap();
+            assert_eq!(&got, b"F\r");
+            ups.write_all(b"#230.0 000 024.0 50.0\r").unwrap();
+            ups
+        });
+        let reply = port.command(b"F\r", b'\r', Duration::from_secs(2)).unwrap();
+        assert_eq!(reply, b"#230.0 000 024.0 50.0\r");
+        drop(answer.join().unwrap());
     }
 
     #[test]
