@@ -184,12 +184,14 @@ pub struct IfaceDesc {
 }
 
 /// Choose the interface, endpoint and descriptor length: the last HID interface the
-/// configuration lists (its first IN endpoint, the length its HID descriptor gives), unless
+/// configuration lists (its first IN endpoint, the length its HID descriptor gives), or the
+/// first interface when none is HID, unless
 /// `usb_hid_rep_index` / `usb_hid_ep_in` say otherwise. Pure, for tests.
 pub fn layout(ifaces: &[IfaceDesc], opts: &UsbOpts) -> Layout {
     let chosen = match opts.interface {
         Some(n) => ifaces.iter().find(|i| i.number == n),
-        None => ifaces.iter().rev().find(|i| i.class == 3),
+        // No HID interface (a vendor-class USB-to-serial bridge): the first interface.
+        None => ifaces.iter().rev().find(|i| i.class == 3).or_else(|| ifaces.first()),
     };
     let iface = opts.interface.or(chosen.map(|i| i.number)).unwrap_or(0);
     let mut desc_len = 4096u16;
@@ -664,6 +666,12 @@ mod tests {
         // usb_hid_ep_in is the endpoint number, as NUT adds it to LIBUSB_ENDPOINT_IN.
         let o = UsbOpts { interface: Some(1), ep_in: Some(3), ..UsbOpts::default() };
         assert_eq!(layout(&ifaces, &o).ep_in, Some(0x83));
+        // A bridge without HID interface: its first interface and endpoint.
+        let bridge = [IfaceDesc { number: 0, class: 0xff, ep_in: vec![0x82], extra: Vec::new() }];
+        assert_eq!(
+            layout(&bridge, &UsbOpts::default()),
+            Layout { iface: 0, ep_in: Some(0x82), desc_len: 4096 }
+        );
         // An interface the configuration does not describe is still used as asked.
         let o = UsbOpts { interface: Some(5), ..UsbOpts::default() };
         assert_eq!(layout(&ifaces, &o), Layout { iface: 5, ep_in: None, desc_len: 4096 });
