@@ -56,29 +56,8 @@ pub struct Settings {
     pub usb: UsbOpts,
 }
 
-/// NUT's `usb_*` tuning options (nut_usb_addvars(8)): which configuration, interface, report
-/// descriptor index and interrupt endpoint to use instead of what the device describes, and an
-/// explicit alternate setting; plus `interruptsize`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UsbOpts {
-    /// `usb_config_index` (hex): the configuration descriptor read (default: the active one).
-    pub config_index: Option<u8>,
-    /// `usb_hid_rep_index` (hex): the interface claimed and addressed by the HID requests
-    /// (default: the last HID interface of the configuration).
-    pub interface: Option<u8>,
-    /// `usb_hid_desc_index` (hex): the index of the report descriptor asked for (default 0).
-    pub desc_index: Option<u8>,
-    /// `usb_hid_ep_in` (hex): the interrupt-in endpoint number (default: the interface's own).
-    pub ep_in: Option<u8>,
-    /// `usb_hid_ep_out` (hex): the interrupt-out endpoint. usbhid-ups sends every report over
-    /// the control endpoint, as NUT's does, so this is checked and kept but not used.
-    pub ep_out: Option<u8>,
-    /// `usb_set_altinterface[=n]`: call set-alternate-setting after claiming (value decimal,
-    /// default 0).
-    pub altinterface: Option<u8>,
-    /// `interruptsize`: read at most this many bytes from the interrupt pipe.
-    pub interrupt_size: Option<usize>,
-}
+/// NUT's `usb_*` tuning options (nut_usb_addvars(8)), shared with the other USB drivers.
+pub use nut_transport::usb::UsbOpts;
 
 /// The Powercom shutdown-command flags (NUT's `powercom_sdcmd_byte_order_fallback` and
 /// `powercom_sdcmd_discrete_delay`, which NUT reads when the powercom subdriver claims the

@@ -1,6 +1,7 @@
 //! A connected UPS that survives USB trouble: on a failed read the data is marked stale at
 //! once, and the same device is reopened with backoff (1, 2, 4 ... 30 s) until it answers; each
-//! state change is logged once.
+//! state change is logged once. The timing rules are nut-transport's [`Recovery`], shared with
+//! the other drivers.
 //!
 //! Each poll first drains the interrupt-in pipe (unless `pollonly`): the events set the values
 //! they carry. Then it reads the device: a full walk every `pollfreq`, after a reconnect and
@@ -11,6 +12,8 @@
 //! data stale and reopen the device.
 
 use std::time::{Duration, Instant};
+
+use nut_transport::recover::{Recovery, Step};
 
 use crate::hidups::{HidUps, Snapshot, Walk};
 use crate::policy::DischargeLog;
@@ -53,7 +56,7 @@ impl Default for PollOpts {
 }
 
 /// Longest wait between reconnect attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub const MAX_BACKOFF: Duration = nut_transport::recover::MAX_BACKOFF;
 
 /// What a poll produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +75,7 @@ pub struct Session {
     pub ups: HidUps,
     /// How the device is read.
     pub opts: PollOpts,
-    failing: bool,
-    next_try: Option<Instant>,
-    backoff: Duration,
+    recovery: Recovery,
     last_full: Option<Instant>,
     /// When to repeat the OL+DISCHRG warning (`onlinedischarge_log_throttle_*`).
     pub discharge_log: DischargeLog,
@@ -98,10 +99,8 @@ impl Session {
     pub fn with_opts(ups: HidUps, opts: PollOpts, throttle_sec: Option<i64>) -> Session {
         Session {
             ups,
+            recovery: Recovery::new(opts.wait_before_reconnect),
             opts,
-            failing: false,
-            next_try: None,
-            backoff: Duration::from_secs(1),
             last_full: None,
             discharge_log: DischargeLog::new(throttle_sec),
             last_walk: None,
@@ -113,32 +112,38 @@ impl Session {
 
     /// True while the device is failing.
     pub fn is_failing(&self) -> bool {
-        self.failing
+        self.recovery.is_failing()
     }
 
     /// One poll at time `now`.
     pub fn poll(&mut self, now: Instant) -> Poll {
-        if self.failing {
-            if self.next_try.is_some_and(|t| now < t) {
-                return Poll::Stale;
-            }
-            if let nut_driver::reconnect::Trying::GiveUp(why) = self.reconnect.trying(&self.upsname) {
-                return Poll::GiveUp(why);
-            }
-            match self.ups.transport().reconnect().map_err(|e| e.to_string()).and_then(|_| self.ups.reload())
-            {
-                Ok(()) => {
-                    tracing::info!("UPS is back: reconnected to the same device");
-                    self.reconnect.success(&self.upsname);
-                    self.failing = false;
-                    self.backoff = Duration::from_secs(1);
-                    self.last_full = None;
+        // `opts` is public: a changed `waitbeforereconnect` applies from the next failure.
+        self.recovery.wait_before_reconnect = self.opts.wait_before_reconnect;
+        match self.recovery.step(now) {
+            Step::Read => {}
+            Step::Wait => return Poll::Stale,
+            Step::Reconnect => {
+                if let nut_driver::reconnect::Trying::GiveUp(why) = self.reconnect.trying(&self.upsname) {
+                    return Poll::GiveUp(why);
                 }
-                Err(e) => {
-                    tracing::debug!("reconnect failed: {e}; next try in {:?}", self.backoff);
-                    self.next_try = Some(now + self.backoff.max(self.opts.wait_before_reconnect));
-                    self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
-                    return Poll::Stale;
+                match self
+                    .ups
+                    .transport()
+                    .reconnect()
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| self.ups.reload())
+                {
+                    Ok(()) => {
+                        tracing::info!("UPS is back: reconnected to the same device");
+                        self.reconnect.success(&self.upsname);
+                        self.recovery.reconnected();
+                        self.last_full = None;
+                    }
+                    Err(e) => {
+                        let wait = self.recovery.attempt_failed(now);
+                        tracing::debug!("reconnect failed: {e}; next try in {wait:?}");
+                        return Poll::Stale;
+                    }
                 }
             }
         }
@@ -218,12 +223,9 @@ impl Session {
     }
 
     fn fail(&mut self, now: Instant, e: &TransportError) {
-        if !self.failing {
+        self.recovery.wait_before_reconnect = self.opts.wait_before_reconnect;
+        if self.recovery.failed(now) {
             tracing::warn!("UPS communication lost ({e}): data marked stale, reconnecting");
         }
-        self.failing = true;
-        // The first retry is at the next poll (drops are usually short, a USB reset), or
-        // after `waitbeforereconnect`.
-        self.next_try = Some(now + self.opts.wait_before_reconnect);
     }
 }

@@ -8,43 +8,10 @@ pub mod libusb;
 pub mod replay;
 
 /// Identity of the connected device (for `ups.vendorid`, matching and reconnecting).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeviceInfo {
-    /// USB vendor id.
-    pub vendor_id: u16,
-    /// USB product id.
-    pub product_id: u16,
-    /// Manufacturer string, if the device has one.
-    pub vendor: Option<String>,
-    /// Product string.
-    pub product: Option<String>,
-    /// Serial number string.
-    pub serial: Option<String>,
-    /// Bus number as NUT prints it (`001`).
-    pub bus: String,
-    /// Device address on the bus (`002`).
-    pub device: String,
-}
+pub use nut_transport::usb::DeviceInfo;
 
 /// Transport failures. `Gone` and `Io` make the driver mark data stale and reconnect.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
-    /// The device is no longer there (unplugged, reset).
-    #[error("device disconnected")]
-    Gone,
-    /// The device did not answer in time.
-    #[error("timed out")]
-    Timeout,
-    /// The device does not have this report or refused it (a STALL).
-    #[error("report not supported by the device")]
-    NotSupported,
-    /// Any other I/O failure.
-    #[error("{0}")]
-    Io(String),
-    /// Opening the device failed; the message says how to fix it.
-    #[error("{0}")]
-    Open(String),
-}
+pub use nut_transport::usb::UsbError as TransportError;
 
 /// A HID device, real or replayed.
 pub trait Transport: Send {
