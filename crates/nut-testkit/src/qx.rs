@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{bin, wait_until, workspace_root, Proc, TempDir};
 
@@ -95,6 +95,11 @@ impl QxSim {
     /// The simulator's PID.
     pub fn pid(&self) -> u32 {
         self.proc.pid()
+    }
+
+    /// Send SIGTERM (by PID): the simulator removes its link and prints `stopped`.
+    pub fn signal_term(&self) {
+        self.proc.signal(libc::SIGTERM);
     }
 
     /// Every event line so far.
@@ -209,15 +214,11 @@ pub fn run_dump(driver_bin: &Path, port: &Path, options: &[(String, Option<Strin
         .stdout(std::fs::File::create(&out_path).expect("stdout file"))
         .stderr(std::fs::File::create(&err_path).expect("stderr file"));
     let mut proc = Proc::spawn(cmd);
-    let deadline = Instant::now() + timeout;
     let mut status = None;
-    while Instant::now() < deadline {
-        if let Ok(Some(st)) = proc.child_mut().try_wait() {
-            status = Some(st);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(timeout, || {
+        status = proc.child_mut().try_wait().ok().flatten();
+        status.is_some()
+    });
     drop(proc);
     let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
