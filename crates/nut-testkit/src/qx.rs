@@ -184,7 +184,12 @@ pub fn parse_dump(text: &str) -> BTreeMap<String, String> {
 
 /// A `ups.conf` section: `[ups]`, `driver`, `port`, then the options (`name = "value"`, or a
 /// bare flag).
-pub fn ups_conf_section(ups: &str, driver: &str, port: &Path, options: &[(String, Option<String>)]) -> String {
+pub fn ups_conf_section(
+    ups: &str,
+    driver: &str,
+    port: &Path,
+    options: &[(String, Option<String>)],
+) -> String {
     let mut s = format!("[{ups}]\n\tdriver = {driver}\n\tport = \"{}\"\n", port.display());
     for (k, v) in options {
         match v {
@@ -198,10 +203,16 @@ pub fn ups_conf_section(ups: &str, driver: &str, port: &Path, options: &[(String
 /// Run `driver_bin -a q -u root -d 1` against `port` with `options`, in a fresh temporary
 /// NUT_CONFPATH/NUT_STATEPATH; kill it (by PID) at `timeout`. The section's `driver` is the
 /// binary's file name.
-pub fn run_dump(driver_bin: &Path, port: &Path, options: &[(String, Option<String>)], timeout: Duration) -> Dump {
+pub fn run_dump(
+    driver_bin: &Path,
+    port: &Path,
+    options: &[(String, Option<String>)],
+    timeout: Duration,
+) -> Dump {
     let dir = tempfile::tempdir().expect("temp dir");
     let driver = driver_bin.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    std::fs::write(dir.path().join("ups.conf"), ups_conf_section("q", &driver, port, options)).expect("write ups.conf");
+    std::fs::write(dir.path().join("ups.conf"), ups_conf_section("q", &driver, port, options))
+        .expect("write ups.conf");
     let out_path = dir.path().join("stdout");
     let err_path = dir.path().join("stderr");
     let mut cmd = Command::new(driver_bin);
@@ -248,6 +259,9 @@ mod tests {
             Path::new("/tmp/x/tty"),
             &[("protocol".into(), Some("megatec".into())), ("novendor".into(), None)],
         );
-        assert_eq!(s, "[q]\n\tdriver = nutdrv_qx\n\tport = \"/tmp/x/tty\"\n\tprotocol = \"megatec\"\n\tnovendor\n");
+        assert_eq!(
+            s,
+            "[q]\n\tdriver = nutdrv_qx\n\tport = \"/tmp/x/tty\"\n\tprotocol = \"megatec\"\n\tnovendor\n"
+        );
     }
 }

@@ -135,7 +135,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("duration {s:?} needs a unit (s or ms)"));
     };
     let v: f64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
-    if !v.is_finite() || v < 0.0 || v > 1e6 {
+    if !(0.0..=1e6).contains(&v) {
         return Err(format!("duration {s:?} out of range"));
     }
     Ok(Duration::from_secs_f64(v * scale))
@@ -229,10 +229,16 @@ pub fn parse_action(line: &str) -> Result<Action, String> {
     }
 }
 
+/// A state name and the line that names it.
+type NameAt = (String, usize);
+
+/// A reply line before states are resolved: command, reply, `then` target.
+type RawRule = (Vec<u8>, Option<Vec<u8>>, Option<NameAt>);
+
 struct RawState {
     name: String,
-    like: Option<(String, usize)>,
-    rules: Vec<(Vec<u8>, Option<Vec<u8>>, Option<(String, usize)>)>,
+    like: Option<NameAt>,
+    rules: Vec<RawRule>,
 }
 
 /// Parse a whole description.
@@ -280,7 +286,10 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
                 _ => return Err(err(n, format!("unexpected {:?} after the reply", rest.trim()))),
             };
             if st.rules.iter().any(|r| r.0 == cmd) {
-                return Err(err(n, format!("command {} given twice in state {}", crate::escape::quote(&cmd), st.name)));
+                return Err(err(
+                    n,
+                    format!("command {} given twice in state {}", crate::escape::quote(&cmd), st.name),
+                ));
             }
             st.rules.push((cmd, reply, then));
             continue;
@@ -429,4 +438,77 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
         start,
         timeline,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "device t\nsource s\nunknown echo\n\nstate online\n  \"Q1\\r\" -> \"(1\\r\"\n  \"T\\r\" -> none then test\nstate test like online\n  \"Q1\\r\" -> \"(2\\r\"\n  \"CT\\r\" -> none then online\nat 2s state test\nat 500ms cut 3 *\n";
+
+    #[test]
+    fn states_inherit_and_override() {
+        let d = parse(BASE).unwrap();
+        assert_eq!(d.unknown, Unknown::Echo);
+        assert_eq!(d.start, 0);
+        let test = &d.states[1];
+        assert_eq!(test.rule(b"Q1\r").unwrap().reply.as_deref(), Some(&b"(2\r"[..]));
+        assert_eq!(test.rule(b"T\r").unwrap().then, Some(1));
+        assert_eq!(test.rule(b"CT\r").unwrap().then, Some(0));
+        assert!(d.states[0].rule(b"CT\r").is_none());
+        // The timeline is in time order.
+        assert_eq!(d.timeline[0], (Duration::from_millis(500), Action::Cut(3, Count::Always)));
+        assert_eq!(d.timeline[1], (Duration::from_secs(2), Action::State("test".into())));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            ("device t\nstate a\n  \"Q1\\r\" -> \"x\" then nowhere\n", 3, "no state called nowhere"),
+            ("device t\n  \"Q1\\r\" -> \"x\"\n", 2, "before any `state`"),
+            ("device t\nstate a\n  \"Q1\\r\" \"x\"\n", 3, "expected `->`"),
+            ("device t\nstate a\nstate a\n", 3, "defined twice"),
+            ("device t\nstate b like a\n", 2, "must be defined before"),
+            ("device t\nstate a\nat soon state a\n", 3, "needs a unit"),
+            ("device t\nstate a\nat 1s quit\n", 3, "control lines"),
+            ("device t\nfrob x\n", 2, "unknown directive"),
+            ("device t\nstate a\n  \"Q1\\r\" -> \"x\"\n  \"Q1\\r\" -> none\n", 4, "given twice"),
+            ("device t\nstate a\n  \"Q1\\q\" -> none\n", 3, "unknown escape"),
+            ("state a\n", 1, "missing `device"),
+            ("device t\nterminator \"\"\nstate a\n", 2, "non-empty"),
+        ];
+        for (text, line, msg) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.msg.contains(msg), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn actions() {
+        assert_eq!(parse_action("silent"), Ok(Action::Timeout(Count::Always)));
+        assert_eq!(parse_action("timeout 3"), Ok(Action::Timeout(Count::Times(3))));
+        assert_eq!(
+            parse_action("chunks 4 20ms 2"),
+            Ok(Action::Chunks(4, Duration::from_millis(20), Count::Times(2)))
+        );
+        assert_eq!(parse_action("garbage \"\\xff\" *"), Ok(Action::Garbage(vec![0xff], Count::Always)));
+        assert_eq!(parse_action("unplug 1.5s"), Ok(Action::Unplug(Some(Duration::from_millis(1500)))));
+        assert_eq!(parse_action("unplug"), Ok(Action::Unplug(None)));
+        for bad in [
+            "",
+            "cut",
+            "cut 3 0",
+            "chunks 0 1ms",
+            "chunks 4",
+            "state",
+            "state a b",
+            "timeout -1",
+            "unplug x",
+            "nope",
+        ] {
+            assert!(parse_action(bad).is_err(), "{bad:?}");
+        }
+    }
 }

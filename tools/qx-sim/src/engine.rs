@@ -172,3 +172,75 @@ impl Engine {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::desc::parse;
+
+    fn engine(unknown: &str) -> Engine {
+        let text = format!(
+            "device t\nsource s\nunknown {unknown}\nstate a\n  \"Q1\\r\" -> \"(1\\r\"\n  \"T\\r\" -> none then b\nstate b like a\n  \"Q1\\r\" -> \"(2\\r\"\n"
+        );
+        Engine::new(parse(&text).unwrap())
+    }
+
+    fn writes(out: &[Output]) -> Vec<u8> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Write { bytes, .. } => Some(bytes.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn commands_split_at_the_terminator_even_across_reads() {
+        let mut e = engine("silent");
+        assert!(writes(&e.on_input(b"Q")).is_empty());
+        assert_eq!(writes(&e.on_input(b"1\rQ1\r")), b"(1\r(1\r");
+        let out = e.on_input(b"T\r");
+        assert!(out.contains(&Output::Event("state b".into())));
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(2\r");
+    }
+
+    #[test]
+    fn unknown_commands() {
+        assert!(writes(&engine("silent").on_input(b"X\r")).is_empty());
+        assert_eq!(writes(&engine("echo").on_input(b"X\r")), b"X\r");
+        assert_eq!(writes(&engine("reply \"(NAK\\r\"").on_input(b"X\r")), b"(NAK\r");
+    }
+
+    #[test]
+    fn faults_apply_to_the_counted_replies_only() {
+        let mut e = engine("silent");
+        e.apply(&Action::Cut(2, Count::Times(2))).unwrap();
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1");
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1");
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1\r");
+        e.apply(&Action::Chunks(1, Duration::from_millis(5), Count::Times(1))).unwrap();
+        let out = e.on_input(b"Q1\r");
+        let after: Vec<Duration> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Write { after, .. } => Some(*after),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(after, [0, 5, 10].map(Duration::from_millis));
+        e.apply(&Action::Timeout(Count::Always)).unwrap();
+        assert!(writes(&e.on_input(b"Q1\r")).is_empty());
+        e.apply(&Action::Clear).unwrap();
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1\r");
+    }
+
+    #[test]
+    fn overlong_input_is_dropped() {
+        let mut e = engine("silent");
+        let out = e.on_input(&vec![b'x'; MAX_COMMAND + 1]);
+        assert!(matches!(&out[..], [Output::Event(m)] if m.starts_with("discard")));
+        assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1\r");
+    }
+}

@@ -37,7 +37,11 @@ pub fn exchanges(text: &str) -> Vec<Exchange> {
             if hex_bytes(c).is_some_and(|b| b.len() == 8) && c.len() == 23 {
                 continue;
             }
-            let cmd = if escaped || c.contains("\\r") { unescape_c(c) } else { Some(format!("{c}\r").into_bytes()) };
+            let cmd = if escaped || c.contains("\\r") {
+                unescape_c(c)
+            } else {
+                Some(format!("{c}\r").into_bytes())
+            };
             pending = cmd;
         } else if let Some(r) = line.strip_prefix('<') {
             let Some(cmd) = pending.take() else { continue };
@@ -66,7 +70,9 @@ pub fn skeleton(text: &str, path: &str) -> String {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "device".into());
-    let mut s = format!("# skeleton made by `qx-sim --import {path}`\ndevice {name}\nsource {path}\n\nstate online\n");
+    let mut s = format!(
+        "# skeleton made by `qx-sim --import {path}`\ndevice {name}\nsource {path}\n\nstate online\n"
+    );
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for ex in exchanges(text) {
         let reply = ex.reply.as_deref().map_or_else(|| "none".to_string(), quote);

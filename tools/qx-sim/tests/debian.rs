@@ -38,14 +38,22 @@ fn check_dump(test: &str, desc_path: &Path, desc: &Desc, driver: &str, failures:
     if driver == "nutdrv_qx" && unsupported_protocol(&dump, &sim) {
         skip(
             test,
-            &format!("{name}: Debian 2.8.0's nutdrv_qx lacks {:?}", hint.options),
+            &format!(
+                "{name}: Debian 2.8.0's nutdrv_qx lacks this protocol ({}); it sent the device nothing",
+                hint.options
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             Prereq::Machine,
         );
         return;
     }
     if let Some(why) = desc.refusal(driver) {
         if dump.ok() {
-            failures.push(format!("{name}/{driver}: expected a refusal ({why}), got a dump:\n{}", dump.stdout));
+            failures
+                .push(format!("{name}/{driver}: expected a refusal ({why}), got a dump:\n{}", dump.stdout));
         }
         return;
     }

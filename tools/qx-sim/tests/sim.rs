@@ -115,7 +115,10 @@ fn faults_cut_chunks_garbage_timeout() {
     let pieces: Vec<String> = s.events().into_iter().filter(|l| l.starts_with("tx ")).collect();
     let last = pieces.len();
     assert!(last >= 3, "{pieces:?}");
-    assert_eq!(pieces[last - 3..], [r#"tx "(215.0 195.0 230""#, r#"tx ".0 014 49.0 22.7""#, r#"tx " 30.0 00000000\r""#]);
+    assert_eq!(
+        pieces[last - 3..],
+        [r#"tx "(215.0 195.0 230""#, r#"tx ".0 014 49.0 22.7""#, r#"tx " 30.0 00000000\r""#]
+    );
 
     s.control(r#"garbage "\x00\xff" 1"#);
     assert_eq!(ask(&mut port, b"Q1\r"), [&b"\x00\xff"[..], Q1_ONLINE].concat());
@@ -208,4 +211,30 @@ fn sigterm_stops_it_and_removes_the_link() {
     s.signal_term();
     assert!(s.wait_event(T, |l| l == "stopped").is_some());
     assert!(wait_until(T, || !link.exists() && std::fs::symlink_metadata(&link).is_err()));
+}
+
+#[test]
+fn every_description_parses_cites_its_source_and_names_a_driver() {
+    let all = nut_testkit::qx::descriptions();
+    assert!(all.len() >= 20, "{} descriptions", all.len());
+    for p in all {
+        let text = std::fs::read_to_string(&p).expect("read");
+        let d = qx_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg));
+        assert!(!d.sources.is_empty(), "{}: no source line", p.display());
+        for s in &d.sources {
+            let file = s.split_whitespace().next().unwrap_or("");
+            let on_disk = nut_testkit::workspace_root().join("..").join(file);
+            assert!(
+                file.starts_with("shared/testdata/qx-transcripts/") && file.ends_with(".txt"),
+                "{}: source {s:?} is not a transcript file",
+                p.display()
+            );
+            // The transcripts live beside the repository; check them when they are there.
+            if nut_testkit::workspace_root().join("../shared/testdata/qx-transcripts").is_dir() {
+                assert!(on_disk.is_file(), "{}: {} does not exist", p.display(), on_disk.display());
+            }
+        }
+        assert!(d.driver("nutdrv_qx").is_some(), "{}: no nutdrv_qx hint", p.display());
+        assert_eq!(p.file_stem().and_then(|s| s.to_str()), Some(d.name.as_str()), "file name = device name");
+    }
 }
