@@ -118,3 +118,45 @@ fn debian_nutdrv_qx_dumps_every_description() {
 fn debian_blazer_ser_dumps_the_megatec_descriptions() {
     run_all("debian_blazer_ser_dumps_the_megatec_descriptions", "blazer_ser");
 }
+
+/// The reply sets we added (on battery, low battery, following NUT's protocol documents) mean
+/// what we say to Debian's drivers: OB, then OB LB.
+#[test]
+fn debian_drivers_read_the_added_battery_states() {
+    let test = "debian_drivers_read_the_added_battery_states";
+    if !require_debian_nut(test) {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for p in descriptions() {
+        let desc = load(&p);
+        for driver in ["nutdrv_qx", "blazer_ser"] {
+            let (Some(hint), Some(bin)) = (desc.driver(driver), debian_bin(driver)) else { continue };
+            if desc.refusal(driver).is_some() {
+                continue;
+            }
+            for (state, tokens) in [("onbattery", &["OB"][..]), ("lowbatt", &["OB", "LB"][..])] {
+                if desc.state_index(state).is_none() {
+                    continue;
+                }
+                let mut sim = QxSim::start_with(Path::new(env!("CARGO_BIN_EXE_qx-sim")), &p);
+                sim.control(&format!("state {state}"));
+                let dump = run_dump(&bin, sim.port(), &hint.options, DUMP_TIMEOUT);
+                if unsupported_protocol(&dump, &sim) {
+                    continue;
+                }
+                ran += 1;
+                let status = dump.get("ups.status").unwrap_or("");
+                if !tokens.iter().all(|t| status.split(' ').any(|s| s == *t)) {
+                    failures.push(format!(
+                        "{}/{driver}/{state}: ups.status {status:?}, want {tokens:?}",
+                        desc.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(ran >= 10, "only {ran} runs");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
