@@ -48,6 +48,12 @@ pub enum UsbError {
     /// The device does not have this report or refused the request (a STALL).
     #[error("report not supported by the device")]
     NotSupported,
+    /// Another program (or a kernel driver) holds the device: NUT's drivers give up then.
+    #[error("resource busy (claimed by another driver?)")]
+    Busy,
+    /// The driver's user may not use the device.
+    #[error("access denied (insufficient permissions)")]
+    Access,
     /// Any other I/O failure.
     #[error("{0}")]
     Io(String),
@@ -266,6 +272,8 @@ fn map_err(e: rusb::Error) -> UsbError {
         rusb::Error::NoDevice | rusb::Error::NotFound => UsbError::Gone,
         rusb::Error::Timeout => UsbError::Timeout,
         rusb::Error::Pipe => UsbError::NotSupported,
+        rusb::Error::Busy => UsbError::Busy,
+        rusb::Error::Access => UsbError::Access,
         other => UsbError::Io(other.to_string()),
     }
 }
@@ -537,6 +545,40 @@ impl UsbDevice {
             }
             Err(e) => Err(map_err(e)),
         }
+    }
+
+    /// An interrupt-in transfer of at most `len` bytes from endpoint `ep` (number, without the
+    /// direction bit), as USB-to-serial bridges read their answers; a timeout is an error.
+    pub fn interrupt_in_from(&mut self, ep: u8, len: usize, timeout: Duration) -> Result<Vec<u8>, UsbError> {
+        let mut buf = vec![0u8; len];
+        let n = self.handle.read_interrupt(0x80 | (ep & 0x0f), &mut buf, timeout).map_err(map_err)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Clear a halt (STALL) on endpoint `ep` (address, with the direction bit).
+    pub fn clear_halt(&mut self, ep: u8) -> Result<(), UsbError> {
+        self.handle.clear_halt(ep).map_err(map_err)
+    }
+
+    /// A USB port reset of the device (it may re-enumerate: reconnect afterwards).
+    pub fn reset(&mut self) -> Result<(), UsbError> {
+        self.handle.reset().map_err(map_err)
+    }
+
+    /// The active configuration's shape: number of interfaces, number of alternate settings
+    /// of interface 0, and the endpoints of its first setting as (address, attributes, max
+    /// packet size).
+    pub fn active_layout(&self) -> Option<(u8, u8, Vec<(u8, u8, u16)>)> {
+        let cfg = self.handle.device().active_config_descriptor().ok()?;
+        let iface0 = cfg.interfaces().next()?;
+        let alts = iface0.descriptors().count();
+        let first = iface0.descriptors().next()?;
+        let eps = first
+            .endpoint_descriptors()
+            .map(|e| (e.address(), e.transfer_type() as u8 | ((e.sync_type() as u8) << 2), e.max_packet_size()))
+            .collect();
+        Some((cfg.num_interfaces(), u8::try_from(alts).unwrap_or(u8::MAX), eps))
     }
 
     /// An interrupt-out transfer to endpoint `ep` (number, without the direction bit).
