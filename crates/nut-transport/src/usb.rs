@@ -151,6 +151,28 @@ impl Accept {
     }
 }
 
+/// One endpoint of interface 0's first setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// bEndpointAddress (with the direction bit).
+    pub address: u8,
+    /// bmAttributes (transfer and sync type bits).
+    pub attributes: u8,
+    /// wMaxPacketSize.
+    pub max_packet_size: u16,
+}
+
+/// The active configuration's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveLayout {
+    /// bNumInterfaces.
+    pub interfaces: u8,
+    /// Number of alternate settings of interface 0.
+    pub altsettings: u8,
+    /// Endpoints of interface 0, first setting.
+    pub endpoints: Vec<Endpoint>,
+}
+
 /// An open, claimed USB device.
 pub struct UsbDevice {
     handle: DeviceHandle<Context>,
@@ -566,19 +588,21 @@ impl UsbDevice {
         self.handle.reset().map_err(map_err)
     }
 
-    /// The active configuration's shape: number of interfaces, number of alternate settings
-    /// of interface 0, and the endpoints of its first setting as (address, attributes, max
-    /// packet size).
-    pub fn active_layout(&self) -> Option<(u8, u8, Vec<(u8, u8, u16)>)> {
+    /// The active configuration's shape (what the armac bridge looks at).
+    pub fn active_layout(&self) -> Option<ActiveLayout> {
         let cfg = self.handle.device().active_config_descriptor().ok()?;
         let iface0 = cfg.interfaces().next()?;
-        let alts = iface0.descriptors().count();
+        let altsettings = u8::try_from(iface0.descriptors().count()).unwrap_or(u8::MAX);
         let first = iface0.descriptors().next()?;
-        let eps = first
+        let endpoints = first
             .endpoint_descriptors()
-            .map(|e| (e.address(), e.transfer_type() as u8 | ((e.sync_type() as u8) << 2), e.max_packet_size()))
+            .map(|e| Endpoint {
+                address: e.address(),
+                attributes: e.transfer_type() as u8 | ((e.sync_type() as u8) << 2),
+                max_packet_size: e.max_packet_size(),
+            })
             .collect();
-        Some((cfg.num_interfaces(), u8::try_from(alts).unwrap_or(u8::MAX), eps))
+        Some(ActiveLayout { interfaces: cfg.num_interfaces(), altsettings, endpoints })
     }
 
     /// An interrupt-out transfer to endpoint `ep` (number, without the direction bit).
