@@ -4,6 +4,7 @@ print every result, so the output can be compared between Debian's upsd and ours
 Usage: python3 pynut_probe.py <port> <ups>
 """
 import sys
+import time
 
 import PyNUT
 
@@ -47,5 +48,18 @@ show("fsd-admin", lambda: admin.FSD(ups))
 
 mon = PyNUT.PyNUTClient(host="127.0.0.1", port=port, login="mon", password="monpw", timeout=5)
 show("fsd-mon", lambda: mon.FSD(ups))
-show("vars-after-fsd", lambda: mon.GetUPSVars(ups))
+
+
+def after_set():
+    # The SET VAR above reaches the driver and comes back asynchronously (on NUT's upsd as on
+    # ours): wait for it, with a deadline, instead of racing it.
+    deadline = time.time() + 10
+    while True:
+        v = mon.GetUPSVars(ups)
+        if v.get(b"ups.mfr") == b"Changed" or time.time() > deadline:
+            return v
+        time.sleep(0.05)
+
+
+show("vars-after-fsd", after_set)
 show("clients", lambda: mon.ListClients(ups))
