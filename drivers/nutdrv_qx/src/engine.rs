@@ -1,0 +1,1 @@
+//! Walking a protocol table against the device (filled in below).
