@@ -285,9 +285,14 @@ pub struct Runtime {
     pub walkmode: WalkMode,
     /// Timeout of one command.
     pub timeout: Duration,
-    /// `battery.voltage` multiplier (`qx_multiply_battvolt`): the number of battery packs
-    /// when the device reports one cell/pack; 1.0 otherwise.
-    pub battvolt_mult: f64,
+    /// Number of battery packs (`battery.packs`, or autodetected), 1 when unknown.
+    pub batt_packs: f64,
+    /// The `battery_voltage_reports_one_pack` flag is in force.
+    pub batt_one_pack: bool,
+    /// An item of this walk went through [`crate::engine::multiply_battvolt`].
+    pub battvolt_considered: bool,
+    /// A command or write may have changed semi-static data: re-read it at the next poll.
+    pub data_has_changed: bool,
     /// The subdriver's own state (see [`Ctx::sub`]).
     pub sub: Option<Box<dyn Any + Send>>,
 }
@@ -302,7 +307,10 @@ impl Runtime {
             options,
             walkmode: WalkMode::Init,
             timeout: Duration::from_millis(1000),
-            battvolt_mult: 1.0,
+            batt_packs: 1.0,
+            batt_one_pack: false,
+            battvolt_considered: false,
+            data_has_changed: false,
             sub: None,
         }
     }
