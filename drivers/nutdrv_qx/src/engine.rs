@@ -120,6 +120,20 @@ pub fn standard_value(item: &Item, value: &str) -> Result<String, ItemError> {
 /// Use an item's value (NUT's `ups_infoval_set`): status/alarm items change the status,
 /// others are published.
 pub fn infoval_set(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<Used, ItemError> {
+    infoval_set_answer(ctx, item, value, None)
+}
+
+/// [`infoval_set`] with the whole answer the value was cut from (seen by hooks as
+/// [`crate::model::Runtime::answer`]).
+pub fn infoval_set_answer(
+    ctx: &mut Ctx<'_>,
+    item: &Item,
+    value: &str,
+    answer: Option<&[u8]>,
+) -> Result<Used, ItemError> {
+    if let Some(a) = answer {
+        ctx.rt.answer = a.to_vec();
+    }
     let v = match item.preprocess {
         Some(pre) => {
             let v = pre(ctx, item, value)?;
@@ -291,7 +305,7 @@ pub fn walk(ctx: &mut Ctx<'_>, mode: WalkMode, rejected: Option<&str>) -> bool {
                 continue;
             }
         };
-        match infoval_set(ctx, &item, &answer.value) {
+        match infoval_set_answer(ctx, &item, &answer.value, Some(&answer.raw)) {
             Err(e) => {
                 tracing::debug!("failed to preprocess value [{}: {}]: {e}", item.info_type, answer.value);
                 if item.has(qf::QUICK_POLL) {

@@ -295,6 +295,9 @@ pub struct Runtime {
     pub data_has_changed: bool,
     /// The subdriver's own state (see [`Ctx::sub`]).
     pub sub: Option<Box<dyn Any + Send>>,
+    /// The whole answer (after `preprocess_answer`) of the item being processed, for value
+    /// hooks that look beyond `from..=to` (NUT's `item->answer`).
+    pub answer: Vec<u8>,
 }
 
 impl Runtime {
@@ -312,6 +315,7 @@ impl Runtime {
             battvolt_considered: false,
             data_has_changed: false,
             sub: None,
+            answer: Vec::new(),
         }
     }
 
