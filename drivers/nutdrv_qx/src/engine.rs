@@ -161,6 +161,11 @@ pub fn infoval_set_answer(
         return Err(ItemError::new(format!("non significant value [{}]", item.info_type)));
     }
     ctx.state.set_info(item.info_type, &v);
+    if item.info_type.eq_ignore_ascii_case("battery.charge") {
+        ctx.rt.charge_read = true;
+    } else if item.info_type.eq_ignore_ascii_case("battery.runtime") {
+        ctx.rt.runtime_read = true;
+    }
     Ok(Used::Published)
 }
 
@@ -236,6 +241,8 @@ pub fn walk(ctx: &mut Ctx<'_>, mode: WalkMode, rejected: Option<&str>) -> bool {
     ctx.rt.walkmode = mode;
     if mode == WalkMode::FullUpdate {
         ctx.rt.battvolt_considered = false;
+        ctx.rt.charge_read = false;
+        ctx.rt.runtime_read = false;
     }
     let mut previous: Option<(&'static str, Vec<u8>)> = None;
     let mut i = 0;

@@ -5,8 +5,11 @@
 //! - [`model`]: the table model (NUT's `item_t`), [`engine`]: walking a table against a
 //!   device, [`protocols`]: one table per protocol, [`port`]: the device connection.
 
+pub mod battery;
+pub mod driver;
 pub mod engine;
 pub mod format;
 pub mod model;
 pub mod port;
 pub mod protocols;
+pub mod serial;

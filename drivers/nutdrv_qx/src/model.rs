@@ -298,6 +298,10 @@ pub struct Runtime {
     /// The whole answer (after `preprocess_answer`) of the item being processed, for value
     /// hooks that look beyond `from..=to` (NUT's `item->answer`).
     pub answer: Vec<u8>,
+    /// The device gave `battery.charge` in the current walk (no estimate then).
+    pub charge_read: bool,
+    /// The device gave `battery.runtime` in the current walk.
+    pub runtime_read: bool,
 }
 
 impl Runtime {
@@ -316,6 +320,8 @@ impl Runtime {
             data_has_changed: false,
             sub: None,
             answer: Vec::new(),
+            charge_read: false,
+            runtime_read: false,
         }
     }
 
