@@ -513,7 +513,7 @@ impl Driver for Qx {
             }
         }
         if let Some(h) = sub.initups {
-            self.with_ctx(state, |c| h(c)).transpose().map_err(|e| DriverError::Device(e.0))?;
+            self.with_ctx(state, h).transpose().map_err(|e| DriverError::Device(e.0))?;
         }
         state.set_info("driver.version.data", &format!("{} {}", sub.name, sub.version));
         let rejected = sub.rejected;
@@ -550,7 +550,7 @@ impl Driver for Qx {
         }
         self.lastpoll = Instant::now();
         if let Some(h) = sub.initinfo {
-            self.with_ctx(state, |c| h(c)).transpose().map_err(|e| DriverError::Device(e.0))?;
+            self.with_ctx(state, h).transpose().map_err(|e| DriverError::Device(e.0))?;
         }
         // The framework's first update follows (a quick poll, as in NUT: the start-up walk
         // has just read everything).
