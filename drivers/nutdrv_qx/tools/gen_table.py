@@ -1,105 +1,138 @@
-import subprocess, re, os
-T='/work/shared/testdata/qx-transcripts'
-OUT='/work/wt-sim/tests/devices/qx'
-SIM='/work/wt-sim/target/debug/qx-sim'
-def body(rel, drop=()):
-    s=subprocess.run([SIM,'--import',f'{T}/{rel}'],capture_output=True,text=True,check=True).stdout
-    lines=s.split('state online\n',1)[1].splitlines()
-    return [l for l in lines if not any(l.strip().startswith(f'"{d}') for d in drop)]
-def q1(fields_status, base):
-    pass
-def write(name, header, states, extra=''):
-    path=f'{OUT}/{name}.qx'
-    txt=header.strip('\n')+'\n\n'
-    for st,lines in states:
-        txt+=st+'\n'+'\n'.join('  '+l.strip() if not l.startswith('  #') else l for l in lines)+'\n\n'
-    txt+=extra.strip('\n')+'\n' if extra else ''
-    open(path,'w').write(txt.rstrip('\n')+'\n')
+#!/usr/bin/env python3
+"""Turn the item table of a NUT nutdrv_qx subdriver (drivers/nutdrv_qx_<name>.c) into the data
+part of drivers/nutdrv_qx/src/protocols/<name>.rs. Only the table rows are converted (their
+fields are facts: names, commands, positions, formats, flags); the hooks (claim, preprocess
+functions...) are written by hand in Rust and named in HOOKS below.
 
-MEGATEC_STATES_NOTE = """# Added by us, following NUT's Megatec protocol document (protocols/megatec.txt): the Q1 status
-# byte b7..b0 = utility fail, battery low, bypass/boost/buck active, UPS failed, standby type,
-# test in progress, shutdown active, beeper on. The on-battery and low-battery variants set b7
-# (and b6) with the input voltage at 0; the test variant sets b2 and is entered by the test
-# commands; the beeper command "Q" toggles b0."""
+usage: gen_table.py <nut-source.c> [--hooks-only]
+  prints the Rust `pub static TABLE: &[Item] = &[...]` to stdout; with --hooks-only, the
+  C function names the table refers to (so the Rust ones can be written first).
+"""
+import re, sys
 
-def megatec_family(name, rel, status_cmd, q1, drivers, extra_added='', unknown='silent', expects=(), more_header=''):
-    # q1 = the status reply without "(" prefix fields list
-    b = body(rel)
-    f = q1.split()
-    def var(bits, inp=None, batt=None):
-        g=list(f)
-        if inp is not None: g[0]=inp; g[4]='00.0' if False else g[4]
-        if batt is not None: g[5]=batt
-        g[7]=bits
-        return '(' + ' '.join(g) + '\\r'
-    st = f[7]
-    onb = '1'+st[1:]
-    low = '11'+st[2:]
-    tst = st[:5]+'1'+st[6:]
-    bee = st[:7]+('0' if st[7]=='1' else '1')
-    cmd = status_cmd
-    header=f"""# {name}: {drivers[0][1]}
-device {name}
-source {T.replace('/work/','')}/{rel}
-added on-battery, low-battery, self-test and beeper-toggled reply sets (see below)
-{extra_added}unknown {unknown}
-"""+''.join(f"driver {d} {o}\n" if o else f"driver {d}\n" for d,o in drivers)+''.join(f"expect {k} {v}\n" for k,v in expects)+more_header
-    def with_then(lines, mapping):
-        out=[]
-        for l in lines:
-            m=re.match(r'\s*("[^"]*") -> (.*)$', l.strip())
-            if m and m.group(1) in mapping:
-                out.append(f'{m.group(1)} -> {m.group(2)} then {mapping[m.group(1)]}')
-            else: out.append(l)
-        return out
-    tests={'"T\\r"':'test','"TL\\r"':'test','"T04\\r"':'test'}
-    online=with_then(b, {**tests, '"Q\\r"':'beeper'})
-    states=[('state online', online),
-            ('\n'.join(MEGATEC_STATES_NOTE.splitlines())+'\nstate onbattery like online', [f'"{cmd}" -> "{var(onb, inp="000.0")}"']),
-            ('state lowbatt like onbattery', [f'"{cmd}" -> "{var(low, inp="000.0", batt=None)}"']),
-            ('state test like online', [f'"{cmd}" -> "{var(tst)}"', '"CT\\r" -> none then online']),
-            ('state beeper like online', [f'"{cmd}" -> "{var(bee)}"', '"Q\\r" -> none then online'])]
-    write(name, header, states)
+# C hook name -> Rust path (add a line when a table refers to a new C function).
+HOOKS = {
+    'qx_multiply_battvolt': 'engine::multiply_battvolt',
+    'qx_multiply_x1000': 'engine::multiply_x1000',
+    'qx_multiply_m2s': 'engine::multiply_m2s',
+    'blazer_process_status_bits': 'blazer::process_status_bits',
+    'blazer_process_command': 'blazer::process_command',
+    'blazer_process_setvar': 'blazer::process_setvar',
+}
+RW = {
+    'blazer_r_ondelay': 'blazer::R_ONDELAY',
+    'blazer_r_offdelay': 'blazer::R_OFFDELAY',
+}
+DFL = {'DEFAULT_ONDELAY': '"180"', 'DEFAULT_OFFDELAY': '"30"'}
+QXF = {f'QX_FLAG_{n}': f'qf::{n}' for n in
+       'STATIC SEMI_STATIC ABSENT QUICK_POLL CMD SETVAR TRIM ENUM RANGE NONUT SKIP'.split()}
+STF = {'ST_FLAG_RW': 'st::RW', 'ST_FLAG_STRING': 'st::STRING', 'ST_FLAG_NUMBER': 'st::NUMBER'}
 
-Q1T='215.0 195.0 230.0 014 49.0 22.7 30.0 00000000'
-TT='nut-testing-tables'
-megatec_family('megatec', f'{TT}/megatec.txt', 'Q1\\r', Q1T,
-    [('nutdrv_qx','protocol=megatec'),('blazer_ser','')],
-    expects=[('input.voltage','215.0'),('input.voltage.fault','195.0'),('output.voltage','230.0'),('ups.load','14'),('input.frequency','49.0'),('ups.temperature','30.0'),('ups.status','OL')])
-megatec_family('megatec-old', f'{TT}/megatec-old.txt', 'D\\r', Q1T,
-    [('nutdrv_qx','protocol=megatec/old'),('blazer_ser','')], expects=[('input.voltage','215.0'),('ups.status','OL')])
-megatec_family('mustek', f'{TT}/mustek.txt', 'QS\\r', Q1T,
-    [('nutdrv_qx','protocol=mustek')], expects=[('input.voltage','215.0'),('ups.status','OL')])
-megatec_family('q1', f'{TT}/q1.txt', 'Q1\\r', Q1T,
-    [('nutdrv_qx','protocol=q1'),('blazer_ser','')], expects=[('input.voltage','215.0'),('ups.status','OL')])
-megatec_family('ablerex', f'{TT}/ablerex.txt', 'Q1\\r', Q1T,
-    [('nutdrv_qx','protocol=ablerex')], expects=[('input.voltage','215.0'),('ups.status','OL')])
-megatec_family('innovatae', f'{TT}/innovatae.txt', 'Q1\\r', Q1T,
-    [('nutdrv_qx','protocol=innovatae')], expects=[('input.voltage','215.0'),('ups.status','OL')])
-megatec_family('omron', f'{TT}/omron.txt', 'Q1\\r', '102.5 000.0 102.4 000 49.9 54.5 22.7 00101000',
-    [('nutdrv_qx','protocol=omron')], expects=[('input.voltage','102.5')])
 
-def simple(name, rel, drivers, unknown='silent', added=(), expects=(), extra_states=(), drop=(), more='', comment=''):
-    b=body(rel, drop)
-    header=f"# {name}\n{comment}device {name}\nsource {T.replace('/work/','')}/{rel}\n"+''.join(f"added {a}\n" for a in added)+f"unknown {unknown}\n"+''.join(f"driver {d} {o}\n" if o else f"driver {d}\n" for d,o in drivers)+''.join(f"expect {k} {v}\n" for k,v in expects)+more
-    write(name, header, [('state online', b)]+list(extra_states))
+def split_fields(row):
+    out, cur, q = [], '', False
+    i = 0
+    while i < len(row):
+        c = row[i]
+        if q:
+            cur += c
+            if c == '\\':
+                cur += row[i + 1]
+                i += 1
+            elif c == '"':
+                q = False
+        elif c == '"':
+            q = True
+            cur += c
+        elif c == "'":
+            j = row.index("'", i + 2 if row[i + 1] == '\\' else i + 1)
+            cur += row[i:j + 1]
+            i = j
+        elif c == ',':
+            out.append(cur.strip())
+            cur = ''
+        else:
+            cur += c
+        i += 1
+    out.append(cur.strip())
+    return out
 
-simple('q2', f'{TT}/q2.txt', [('nutdrv_qx','protocol=q2')], expects=[('ups.status','OL')])
-simple('q6', f'{TT}/q6.txt', [('nutdrv_qx','protocol=q6')], expects=[('ups.status','OL')])
-simple('gtec', f'{TT}/gtec.txt', [('nutdrv_qx','protocol=gtec')])
-simple('innovart31', f'{TT}/innovart31.txt', [('nutdrv_qx','protocol=innovart31')])
-simple('voltronic', f'{TT}/voltronic.txt', [('nutdrv_qx','protocol=voltronic')], unknown='reply "(NAK\\r"',
-       added=['unknown commands answer "(NAK\\r", as the table does for the commands it lists as unsupported'])
-simple('voltronic-axpert', f'{TT}/voltronic-axpert.txt', [('nutdrv_qx','protocol=voltronic-axpert')], unknown='reply "(NAK\\r"',
-       added=['unknown commands answer "(NAK\\r" (Voltronic units refuse unknown commands so)'])
-simple('voltronic-qs', f'{TT}/voltronic-qs.txt', [('nutdrv_qx','protocol=voltronic-qs')], expects=[('ups.status','OL')])
-simple('voltronic-qs-hex', f'{TT}/voltronic-qs-hex.txt', [('nutdrv_qx','protocol=voltronic-qs-hex')])
 
-PD='protocol-doc-examples'
-simple('megatec-doc', f'{PD}/megatec.txt', [('nutdrv_qx','protocol=megatec'),('blazer_ser','')],
-       added=['every reply ends in CR as the document says; V answer kept as documented (without "(")'],
-       expects=[('input.voltage','208.4'),('input.voltage.fault','140.0'),('output.voltage','208.4'),('ups.load','34'),('input.frequency','59.9'),('battery.voltage','2.05'),('ups.temperature','35.0')])
-simple('voltronic-qs-doc', f'{PD}/voltronic-qs.txt', [('nutdrv_qx','protocol=voltronic-qs')], drop=['QS\\r'],
-       added=['only the V-protocol (ASCII) QS example; M answers "V" for it (the document lists P, T or V)'],
-       more='', comment='# The P and T binary examples are in voltronic-qs-hex-doc-p.qx and voltronic-qs-hex-doc-t.qx.\n',
-       extra_states=[])
+def rows(src):
+    m = re.search(r'static\s+item_t\s+\w+\[\]\s*=\s*\{(.*?)\n\};', src, re.S)
+    body = re.sub(r'/\*.*?\*/', '', m.group(1), flags=re.S)
+    skipping = False
+    for line in body.splitlines():
+        line = line.strip()
+        if line == '#if 0':
+            skipping = True
+            continue
+        if skipping:
+            skipping = line != '#endif'
+            continue
+        if line.startswith('#'):
+            sys.exit(f'preprocessor line in the table, convert by hand: {line}')
+        if not line.startswith('{') or line.startswith('{ NULL'):
+            continue
+        f = split_fields(line.strip('{},').rstrip().rstrip('}'))
+        assert len(f) == 15, (len(f), line)
+        yield f
+
+
+def flags(expr, table):
+    if expr in ('0', ''):
+        return None
+    return ' | '.join(table[p.strip()] for p in expr.split('|'))
+
+
+def hook(name):
+    if name == 'NULL':
+        return None
+    if name not in HOOKS:
+        return f'{name}'  # a function of the protocol's own file, same name
+    return HOOKS[name]
+
+
+def item(f):
+    (info, iflags, irw, cmd, _ans, alen, lead, _val, frm, to, dfl, qx, pc, pa, pre) = f
+    parts = [f'info_type: {info}']
+    if (s := flags(iflags, STF)):
+        parts.append(f'info_flags: {s}')
+    if irw != 'NULL':
+        parts.append(f'info_rw: {RW.get(irw, irw.upper())}')
+    if cmd != 'NULL' and cmd != '""':
+        parts.append(f'command: {cmd}')
+    if alen != '0':
+        parts.append(f'answer_len: {alen}')
+    if lead != '0':
+        parts.append(f'leading: b{lead}')
+    if frm != '0':
+        parts.append(f'from: {frm}')
+    if to != '0':
+        parts.append(f'to: {to}')
+    if dfl != 'NULL':
+        parts.append(f'dfl: Some({DFL.get(dfl, dfl)})')
+    if (s := flags(qx, QXF)):
+        parts.append(f'qxflags: {s}')
+    for field, v in (('preprocess_command', pc), ('preprocess_answer', pa), ('preprocess', pre)):
+        if (h := hook(v)):
+            parts.append(f'{field}: Some({h})')
+    return '    Item {\n' + ''.join(f'        {p},\n' for p in parts) + '        ..Item::NONE\n    },\n'
+
+
+def main():
+    src = open(sys.argv[1], encoding='utf-8', errors='replace').read()
+    if '--hooks-only' in sys.argv:
+        names = set()
+        for f in rows(src):
+            names |= {f[2], f[12], f[13], f[14]}
+        print('\n'.join(sorted(n for n in names if n != 'NULL')))
+        return
+    print('/// The table.\npub static TABLE: &[Item] = &[')
+    for f in rows(src):
+        sys.stdout.write(item(f))
+    print('];')
+
+
+if __name__ == '__main__':
+    main()

@@ -23,7 +23,7 @@ pub static OPTS: &[SubOpt] = &[
 ];
 
 /// Read and publish one item; true when it gave a value.
-fn read_one(ctx: &mut Ctx<'_>, name: &str) -> bool {
+pub fn read_one(ctx: &mut Ctx<'_>, name: &str) -> bool {
     let Some(idx) = ctx.rt.find(name, 0, 0) else { return false };
     let item = ctx.rt.items[idx];
     match engine::process(ctx, &item, None, None) {
@@ -51,6 +51,12 @@ pub fn claim(ctx: &mut Ctx<'_>) -> bool {
         return false;
     }
     true
+}
+
+/// The device gives every item of `names` (each read with its own query, in that order):
+/// the claim of the subdrivers that list their mandatory data.
+pub fn claim_items(ctx: &mut Ctx<'_>, names: &[&str]) -> bool {
+    names.iter().all(|n| read_one(ctx, n))
 }
 
 /// The device answers the status query.
