@@ -326,3 +326,101 @@ fn innovart33_claim_as_nut_2_8_5() {
     assert!(rt.find("output.current", 0, 0).is_none());
     assert!(rt.find("output.L1.current", 0, 0).is_some());
 }
+
+/// NUT 2.8.5's sample answers for mecer (nutdrv_qx_mecer.c, mecer_testing): acknowledgements
+/// come as "(ACK\r" / "(NAK\r", and QPI tells a Voltronic P98 unit.
+fn mecer_port(qpi: &str) -> FakePort {
+    FakePort::with(&[
+        ("Q1", "(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000"),
+        ("QPI", qpi),
+        ("F", "#230.0 000 024.0 50.0"),
+        ("I", "#NOT_A_LIVE_UPS  TESTING    TESTING   "),
+        ("Q", "(ACK"),
+        ("S03", "(NAK"),
+        ("C", "(NAK"),
+        ("T04", "(NAK"),
+        ("T.2", "(ACK"),
+        ("TL", "(ACK"),
+        ("CT", "(ACK"),
+    ])
+}
+
+#[test]
+fn mecer_sample_answers_and_acknowledgements() {
+    let sub = &protocols::mecer::SUBDRIVER;
+    let mut port = mecer_port("(PI98");
+    let (mut s, bits) = run(sub, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[
+            ("ups.firmware.aux", "Voltronic Power P98"),
+            ("input.voltage", "215.0"),
+            ("device.mfr", "NOT_A_LIVE_UPS"),
+            ("device.model", "TESTING"),
+            ("ups.firmware", "TESTING"),
+        ],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL"]);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut ctx = Ctx { rt: &mut rt, state: &mut s, port: &mut port };
+    let ar = (sub.accepted, sub.rejected);
+    assert_eq!(engine::instcmd(&mut ctx, ar, "beeper.toggle", None), CmdResult::Handled);
+    assert_eq!(engine::instcmd(&mut ctx, ar, "load.on", None), CmdResult::Failed, "(NAK refuses");
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("240")), CmdResult::Failed);
+    // P98 units take tests from 12 s: 12 s is T.2 (tenths of a minute).
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("12")), CmdResult::Handled);
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("11")), CmdResult::Failed);
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("1x")), CmdResult::Failed);
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start.deep", None), CmdResult::Handled);
+    assert!(port.sent.iter().any(|c| c == b"T.2\r"));
+}
+
+#[test]
+fn mecer_qpi_refused_is_not_asked_again() {
+    let sub = &protocols::mecer::SUBDRIVER;
+    let mut port = mecer_port("(NAK");
+    let (s, _) = run(sub, &mut port, &[]);
+    assert!(s.get_info("ups.firmware.aux").is_none());
+    assert_eq!(port.sent.iter().filter(|c| *c == b"QPI\r").count(), 1, "{:?}", port.sent);
+    // Without P98, a 12 s test is out of range (60 s minimum).
+    let mut port = mecer_port("(NAK");
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert_eq!(
+        engine::instcmd(&mut ctx, (sub.accepted, sub.rejected), "test.battery.start", Some("12")),
+        CmdResult::Failed
+    );
+    // A QPI answer that is neither PI98 nor (NAK: not a mecer unit.
+    let mut port = mecer_port("(PI30");
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(!(sub.claim)(&mut ctx));
+    assert!(state.get_info("input.voltage").is_none());
+}
+
+/// NUT 2.8.5's megatec table cuts the `I` answer the Megatec IC way
+/// (nutdrv_qx_megatec.c lines 99-103: device.mfr 1..7, ups.serial 8..15, device.model
+/// 17..21, battery.runtime 22..26, ups.firmware 28..end), with the example answer its
+/// comment documents.
+#[test]
+fn megatec_vendor_answer_as_nut_2_8_5_documents() {
+    let mut port = FakePort::with(&[
+        ("Q1", "(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000"),
+        ("F", "#230.0 000 024.0 50.0"),
+        ("I", "#MegaTecabcedfhi k130v12345 v3.400000"),
+    ]);
+    let (s, _) = run(&protocols::megatec::SUBDRIVER, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[
+            ("device.mfr", "MegaTec"),
+            ("ups.serial", "abcedfhi"),
+            ("device.model", "k130v"),
+            ("battery.runtime", "12345"),
+            ("ups.firmware", "v3.400000"),
+        ],
+    );
+}

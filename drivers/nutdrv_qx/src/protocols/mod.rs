@@ -9,6 +9,7 @@ pub mod hunnox;
 pub mod innovart31;
 pub mod innovart33;
 pub mod innovatae;
+pub mod mecer;
 pub mod megatec;
 pub mod megatec_old;
 pub mod mustek;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<&'static Subdriver> {
     vec![
         &mustek::SUBDRIVER,
         &megatec_old::SUBDRIVER,
+        &mecer::SUBDRIVER,
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
         &hunnox::SUBDRIVER,
