@@ -424,3 +424,67 @@ fn megatec_vendor_answer_as_nut_2_8_5_documents() {
         ],
     );
 }
+
+/// NUT 2.8.5's sample answers shared by zinto and hunnox (nutdrv_qx_zinto.c zinto_testing,
+/// nutdrv_qx_hunnox.c hunnox_testing): vendor data comes from `FW?`, not `I`; hunnox adds
+/// `BL` (battery level, `BL<percent>`).
+fn zinto_hunnox_port(bl: Option<&str>) -> FakePort {
+    let mut pairs = vec![
+        ("Q1", "(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000"),
+        ("F", "#230.0 000 024.0 50.0"),
+        ("FW?", "#NOT_A_LIVE_UPS  TESTING    TESTING   "),
+    ];
+    if let Some(b) = bl {
+        pairs.push(("BL", b));
+    }
+    FakePort::with(&pairs)
+}
+
+#[test]
+fn zinto_sample_answers() {
+    let mut port = zinto_hunnox_port(None);
+    let (s, bits) = run(&protocols::zinto::SUBDRIVER, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[
+            ("input.voltage", "215.0"),
+            ("ups.load", "14"),
+            ("input.voltage.nominal", "230"),
+            ("battery.voltage.nominal", "24.0"),
+            ("device.mfr", "NOT_A_LIVE_UPS"),
+            ("device.model", "TESTING"),
+            ("ups.firmware", "TESTING"),
+        ],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL"]);
+    assert!(!port.sent.iter().any(|c| c == b"I\r"), "zinto asks FW?, not I: {:?}", port.sent);
+    // novendor: no FW? at all, the claim rests on Q1.
+    let mut port = zinto_hunnox_port(None);
+    let (s, _) = run(&protocols::zinto::SUBDRIVER, &mut port, &[("novendor", "")]);
+    assert!(s.get_info("device.mfr").is_none());
+    assert!(!port.sent.iter().any(|c| c == b"FW?\r"), "{:?}", port.sent);
+}
+
+#[test]
+fn hunnox_battery_level() {
+    let sub = &protocols::hunnox::SUBDRIVER;
+    let mut port = zinto_hunnox_port(Some("BL100"));
+    let (s, bits) = run(sub, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[("battery.charge", "100"), ("device.mfr", "NOT_A_LIVE_UPS"), ("input.voltage", "215.0")],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL"]);
+    // battery.charge is read in quick polls: a BL answer out of 0..100 or not starting with
+    // "BL" fails that poll (the data goes stale) and publishes nothing. NUT 2.8.5's table
+    // wants at least 6 bytes for BL (nutdrv_qx_hunnox.c line 108, answer_len 6), so the
+    // shorter "BL50\r" its comment mentions is a short reply too, as in NUT.
+    for bad in ["BL101", "XL100", "BL-1", "BL50"] {
+        let mut port = zinto_hunnox_port(Some(bad));
+        let mut rt = Runtime::new(sub.table, BTreeMap::new());
+        let mut state = State::new();
+        let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+        assert!(!engine::walk(&mut ctx, WalkMode::QuickUpdate, sub.rejected), "{bad}");
+        assert!(state.get_info("battery.charge").is_none(), "{bad}");
+    }
+}
