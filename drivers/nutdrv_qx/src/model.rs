@@ -302,6 +302,9 @@ pub struct Runtime {
     pub charge_read: bool,
     /// The device gave `battery.runtime` in the current walk.
     pub runtime_read: bool,
+    /// The port itself failed (device gone, I/O error) since this was last cleared, as
+    /// opposed to the device answering badly or not at all.
+    pub port_failed: bool,
 }
 
 impl Runtime {
@@ -322,6 +325,7 @@ impl Runtime {
             answer: Vec::new(),
             charge_read: false,
             runtime_read: false,
+            port_failed: false,
         }
     }
 
@@ -402,6 +406,10 @@ impl Ctx<'_> {
     /// Send `cmd` and return the raw answer.
     pub fn command(&mut self, cmd: &[u8]) -> Result<Vec<u8>, PortError> {
         let t = self.rt.timeout;
-        self.port.command(cmd, t)
+        let r = self.port.command(cmd, t);
+        if matches!(r, Err(PortError::Disconnected(_) | PortError::Io(_))) {
+            self.rt.port_failed = true;
+        }
+        r
     }
 }
