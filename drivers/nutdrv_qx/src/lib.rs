@@ -1,4 +1,16 @@
-//! nutdrv_qx: the Megatec/Q1 protocol family driver.
+//! nutdrv_qx: the driver for UPS units speaking Megatec's Q1 protocol and its relatives, over a
+//! serial line or a USB-to-serial bridge; the same code runs as `blazer_ser` and `blazer_usb`
+//! (NUT's older drivers for the same devices).
 //!
-//! Placeholder crate root of the bridges branch: the nutdrv_qx core branch owns this file.
+//! - [`model`]: the table model (NUT's `item_t`), [`engine`]: walking a table against a
+//!   device, [`protocols`]: one table per protocol, [`port`]: the device connection.
+
+pub mod battery;
 pub mod bridges;
+pub mod driver;
+pub mod engine;
+pub mod format;
+pub mod model;
+pub mod port;
+pub mod protocols;
+pub mod serial;
