@@ -27,6 +27,7 @@ mod ippon;
 mod krauler;
 mod phoenix;
 mod phoenixtec;
+pub mod port;
 mod sgs;
 mod snr;
 
@@ -683,5 +684,137 @@ mod tests {
         assert_eq!(UsbError::Io.recovery(), Recovery::Reconnect);
         assert_eq!(UsbError::Timeout.recovery(), Recovery::None);
         assert_eq!(UsbError::Timeout.to_string(), "Operation timed out");
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use std::time::Duration;
+
+    /// A device answering every request with random bytes, lengths and errors.
+    struct Chaos(u64);
+
+    impl Chaos {
+        fn next(&mut self) -> u64 {
+            // xorshift64
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn bytes(&mut self, max: usize) -> Result<Vec<u8>, UsbError> {
+            match self.next() % 10 {
+                0 => Err(UsbError::Timeout),
+                1 => Err([UsbError::Pipe, UsbError::Io, UsbError::NoDevice, UsbError::Overflow]
+                    [(self.next() % 4) as usize]),
+                _ => {
+                    let n = (self.next() as usize) % (max + 1);
+                    let special = [b'\r', 0, b'(', b'#', b' ', b'0', b'1'];
+                    Ok((0..n)
+                        .map(|_| {
+                            let r = self.next();
+                            if r.is_multiple_of(3) {
+                                special[(r as usize / 3) % special.len()]
+                            } else {
+                                r as u8
+                            }
+                        })
+                        .collect())
+                }
+            }
+        }
+    }
+
+    impl UsbControl for Chaos {
+        fn control_out(
+            &mut self,
+            _: u8,
+            _: u8,
+            _: u16,
+            _: u16,
+            d: &[u8],
+            _: Duration,
+        ) -> Result<usize, UsbError> {
+            match self.next() % 8 {
+                0 => Err(UsbError::Timeout),
+                1 => Ok(0),
+                2 => Ok((self.next() as usize) % (d.len() + 1)),
+                _ => Ok(d.len()),
+            }
+        }
+        fn control_in(
+            &mut self,
+            _: u8,
+            _: u8,
+            _: u16,
+            _: u16,
+            len: usize,
+            _: Duration,
+        ) -> Result<Vec<u8>, UsbError> {
+            self.bytes(len)
+        }
+        fn interrupt_in(&mut self, _: u8, len: usize, _: Duration) -> Result<Vec<u8>, UsbError> {
+            self.bytes(len)
+        }
+        fn interrupt_out(&mut self, _: u8, d: &[u8], _: Duration) -> Result<usize, UsbError> {
+            Ok(d.len())
+        }
+        fn clear_halt(&mut self, _: u8) -> Result<(), UsbError> {
+            Ok(())
+        }
+        fn interface_layout(&mut self) -> Option<InterfaceLayout> {
+            self.next().is_multiple_of(2).then(|| InterfaceLayout {
+                interfaces: 1,
+                altsettings: 1,
+                endpoints: vec![
+                    EndpointDesc { address: 0x82, attributes: 3, max_packet_size: 64 },
+                    EndpointDesc { address: 0x02, attributes: 3, max_packet_size: 64 },
+                ],
+            })
+        }
+        fn pause(&mut self, _: Duration) {}
+    }
+
+    #[test]
+    fn no_bridge_panics_or_hangs_on_random_devices() {
+        let cmds: &[&[u8]] = &[
+            b"Q1\r",
+            b"F\r",
+            b"I\r",
+            b"Q\r",
+            b"T\r",
+            b"C\r",
+            b"CT\r",
+            b"TL\r",
+            b"QGS\r",
+            b"QPI\r",
+            b"QS\r",
+            b"M\r",
+            b"S.5R0001\r",
+            b"S10R0000\r",
+            b"Snan\r",
+            b"S-3R-1\r",
+            b"BL\r",
+            b"Q5\r",
+            b"",
+            b"\0\r",
+            b"PSDV120.0 with a rather long parameter list to cross the 64 byte limit of some bridges\r",
+        ];
+        let mut chaos = Chaos(0x9e37_79b9_7f4a_7c15);
+        for &kind in BridgeKind::NUTDRV_QX {
+            for flavor in [Flavor::NutdrvQx, Flavor::BlazerUsb] {
+                for langid_fix in [None, Some(0x0409)] {
+                    let opts = BridgeOptions { langid_fix, novendor: false, flavor };
+                    let Ok(mut b) = Bridge::new(kind, opts) else { continue };
+                    for i in 0..300 {
+                        let cmd = cmds[i % cmds.len()];
+                        if let Ok(a) = b.command(&mut chaos, cmd) {
+                            assert!(a.len() <= b.buflen() + 1, "{kind:?}: {} bytes", a.len());
+                        }
+                    }
+                }
+            }
+        }
     }
 }

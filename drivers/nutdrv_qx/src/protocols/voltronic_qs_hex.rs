@@ -366,4 +366,31 @@ mod tests {
         assert_eq!(get(&s, "output.voltage.nominal"), Some("230.0"));
         assert!(s.has_cmd("test.battery.start.quick"));
     }
+
+    #[test]
+    fn random_answers_never_panic() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet = [b'#', b' ', b'(', 0, 1, 2, 3, 4, b'\r', 0xff, b'0', b'1', b'a', b'Z'];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 70) as usize;
+            let mut raw = vec![b'#'];
+            let mut y = x;
+            for _ in 0..n {
+                y = y.rotate_left(5) ^ 0x9e37_79b9_7f4a_7c15;
+                raw.push(if y.is_multiple_of(2) {
+                    alphabet[(y as usize / 2) % alphabet.len()]
+                } else {
+                    y as u8
+                });
+            }
+            if let Some(t) = refine(&raw) {
+                assert!(t.len() == 46 || t.len() == 55);
+            }
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            let _ = strtol16(&text);
+        }
+    }
 }
