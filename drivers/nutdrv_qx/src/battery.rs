@@ -159,9 +159,9 @@ mod tests {
 
     #[test]
     fn charge_and_packs() {
-        let b = Battery { volt_low: 20.8, volt_high: 26.0, ..Battery::default() };
+        let b = Battery { volt_low: 20.0, volt_high: 26.0, ..Battery::default() };
         assert_eq!(b.charge_from_voltage(26.0), Some(100.0));
-        assert_eq!(b.charge_from_voltage(23.4), Some(50.0));
+        assert_eq!(b.charge_from_voltage(23.0), Some(50.0));
         assert_eq!(b.charge_from_voltage(10.0), Some(0.0));
         assert_eq!(Battery::autodetect_packs(24.0, 2.27), Some(12.0));
         assert_eq!(Battery::autodetect_packs(24.0, 27.0), Some(1.0));

@@ -506,8 +506,14 @@ impl Driver for Qx {
         self.port = Some((self.opener)(ctx)?);
         let sub = self.match_subdriver(state)?;
         self.sub = Some(sub);
+        if self.flavor != Flavor::Qx {
+            protocols::blazer::legacy_items(&mut self.rt.items);
+            for v in ["device.mfr", "device.model", "ups.serial", "battery.runtime"] {
+                state.del_info(v);
+            }
+        }
         if let Some(h) = sub.initups {
-            self.with_ctx(state, |c| h(c)).transpose().map_err(|e| DriverError::Device(e.0))?;
+            self.with_ctx(state, h).transpose().map_err(|e| DriverError::Device(e.0))?;
         }
         state.set_info("driver.version.data", &format!("{} {}", sub.name, sub.version));
         let rejected = sub.rejected;
@@ -539,10 +545,12 @@ impl Driver for Qx {
         if let Some(v) = self.rt.options.get("pollfreq") {
             self.pollfreq = Duration::from_secs(parse_leading_i64(v).max(1) as u64);
         }
-        state.set_info("driver.parameter.pollfreq", &self.pollfreq.as_secs().to_string());
+        if self.flavor == Flavor::Qx {
+            state.set_info("driver.parameter.pollfreq", &self.pollfreq.as_secs().to_string());
+        }
         self.lastpoll = Instant::now();
         if let Some(h) = sub.initinfo {
-            self.with_ctx(state, |c| h(c)).transpose().map_err(|e| DriverError::Device(e.0))?;
+            self.with_ctx(state, h).transpose().map_err(|e| DriverError::Device(e.0))?;
         }
         // The framework's first update follows (a quick poll, as in NUT: the start-up walk
         // has just read everything).

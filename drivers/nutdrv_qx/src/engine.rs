@@ -7,6 +7,7 @@ use nut_driver::{CmdResult, Flags};
 
 use crate::format::{format, parse_leading_f64, parse_leading_i64, Arg};
 use crate::model::{qxflags as qf, st, Ctx, Item, ItemError, WalkMode};
+use crate::port::PortError;
 
 /// How an item's value was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +89,13 @@ pub fn process(
     if let Some(pc) = item.preprocess_command {
         cmd = pc(ctx, item, cmd)?;
     }
-    let raw = ctx.command(&cmd).map_err(|e| ItemError::new(format!("{}: {e}", item.info_type)))?;
+    // No answer within the timeout is an empty answer, as in NUT: fine for commands the
+    // device does not acknowledge, a short reply for queries.
+    let raw = match ctx.command(&cmd) {
+        Ok(r) => r,
+        Err(PortError::Timeout) => Vec::new(),
+        Err(e) => return Err(ItemError::new(format!("{}: {e}", item.info_type))),
+    };
     tracing::trace!("{}: answer {:?}", item.info_type, String::from_utf8_lossy(&raw));
     let raw = match item.preprocess_answer {
         Some(pa) => pa(ctx, item, raw)?,

@@ -23,7 +23,7 @@ pub static OPTS: &[SubOpt] = &[
 ];
 
 /// Read and publish one item; true when it gave a value.
-fn read_one(ctx: &mut Ctx<'_>, name: &str) -> bool {
+pub fn read_one(ctx: &mut Ctx<'_>, name: &str) -> bool {
     let Some(idx) = ctx.rt.find(name, 0, 0) else { return false };
     let item = ctx.rt.items[idx];
     match engine::process(ctx, &item, None, None) {
@@ -51,6 +51,12 @@ pub fn claim(ctx: &mut Ctx<'_>) -> bool {
         return false;
     }
     true
+}
+
+/// The device gives every item of `names` (each read with its own query, in that order):
+/// the claim of the subdrivers that list their mandatory data.
+pub fn claim_items(ctx: &mut Ctx<'_>, names: &[&str]) -> bool {
+    names.iter().all(|n| read_one(ctx, n))
 }
 
 /// The device answers the status query.
@@ -250,4 +256,42 @@ pub fn process_status_bits(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Resul
         _ => return Err(ItemError::new(format!("no status bit at {}", item.from))),
     };
     Ok(v.to_string())
+}
+
+/// The vendor fields as NUT's older blazer drivers cut the `I` (or `FW?`) answer: 15
+/// characters of manufacturer, 10 of model, 10 of firmware, published as `ups.mfr`,
+/// `ups.model`, `ups.firmware`.
+pub fn legacy_vendor_items(command: &'static str) -> [Item; 3] {
+    let base = Item {
+        command,
+        answer_len: 39,
+        leading: b'#',
+        dfl: Some("%s"),
+        qxflags: qf::STATIC | qf::TRIM,
+        ..Item::NONE
+    };
+    [
+        Item { info_type: "ups.mfr", from: 1, to: 15, ..base },
+        Item { info_type: "ups.model", from: 17, to: 26, ..base },
+        Item { info_type: "ups.firmware", from: 28, to: 37, ..base },
+    ]
+}
+
+/// Turn a Megatec-family table into what blazer_ser/blazer_usb read: the legacy vendor
+/// fields, and `battery.voltage` formatted `%.2f` as they publish it.
+pub fn legacy_items(items: &mut Vec<Item>) {
+    let vendor_cmd = items
+        .iter()
+        .find(|i| i.command.eq_ignore_ascii_case("I\r") || i.command.eq_ignore_ascii_case("FW?\r"))
+        .map(|i| i.command);
+    let Some(pos) = items.iter().position(|i| Some(i.command) == vendor_cmd) else { return };
+    items.retain(|i| Some(i.command) != vendor_cmd);
+    if let Some(cmd) = vendor_cmd {
+        for (k, it) in legacy_vendor_items(cmd).into_iter().enumerate() {
+            items.insert(pos + k, it);
+        }
+    }
+    for it in items.iter_mut().filter(|i| i.info_type == "battery.voltage") {
+        it.preprocess = None;
+    }
 }

@@ -6,11 +6,15 @@ use crate::model::Subdriver;
 pub mod blazer;
 pub mod gtec;
 pub mod hunnox;
+pub mod innovart31;
+pub mod innovart33;
 pub mod innovatae;
 pub mod megatec;
 pub mod megatec_old;
 pub mod mustek;
 pub mod q1;
+pub mod q2;
+pub mod q6;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
 pub mod zinto;
@@ -26,7 +30,11 @@ pub fn all() -> Vec<&'static Subdriver> {
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
         &hunnox::SUBDRIVER,
+        &innovart31::SUBDRIVER,
+        &innovart33::SUBDRIVER,
         &innovatae::SUBDRIVER,
+        &q2::SUBDRIVER,
+        &q6::SUBDRIVER,
         &gtec::SUBDRIVER,
         &q1::SUBDRIVER,
     ]
