@@ -15,6 +15,7 @@ pub mod mustek;
 pub mod q1;
 pub mod q2;
 pub mod q6;
+pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
 pub mod zinto;
@@ -23,6 +24,7 @@ pub mod zinto;
 /// fallback). Protocols not yet tabled here are left out of the order, not faked.
 pub fn all() -> Vec<&'static Subdriver> {
     vec![
+        &voltronic::SUBDRIVER,
         &voltronic_qs::SUBDRIVER,
         &voltronic_qs_hex::SUBDRIVER,
         &mustek::SUBDRIVER,
