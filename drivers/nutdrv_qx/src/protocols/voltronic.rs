@@ -767,11 +767,10 @@ fn capability(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, Ite
             match opt {
                 "alarm_control" if value.contains('a') => {
                     match s {
-                        Some("enabled") => {
-                            if ctx.state.get_info("ups.beeper.status") != Some("muted") {
-                                ctx.state.set_info("ups.beeper.status", "enabled");
-                            }
+                        Some("enabled") if ctx.state.get_info("ups.beeper.status") != Some("muted") => {
+                            ctx.state.set_info("ups.beeper.status", "enabled");
                         }
+                        Some("enabled") => {}
                         Some(_) => {
                             ctx.state.set_info("ups.beeper.status", "disabled");
                         }
@@ -3715,3 +3714,469 @@ pub static TABLE: &[Item] = &[
         ..Item::NONE
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Runtime, WalkMode};
+    use crate::port::FakePort;
+    use crate::protocols::voltronic_qs::tests::{doc_port, testdata};
+    use nut_driver::{CmdResult, State};
+
+    const SUB: (Option<&str>, Option<&str>) = (Some("ACK"), Some("(NAK\r"));
+
+    /// A device after the claim and the start-up walk.
+    struct Dev {
+        rt: Runtime,
+        state: State,
+        port: FakePort,
+        claimed: bool,
+    }
+
+    impl Dev {
+        fn start(port: FakePort, options: &[(&str, &str)]) -> Dev {
+            let opts = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let mut d =
+                Dev { rt: Runtime::new(SUBDRIVER.table, opts), state: State::new(), port, claimed: false };
+            let mut ctx = Ctx { rt: &mut d.rt, state: &mut d.state, port: &mut d.port };
+            d.claimed = claim(&mut ctx);
+            if d.claimed {
+                ctx.rt.status = 0;
+                engine::walk(&mut ctx, WalkMode::Init, SUBDRIVER.rejected);
+            }
+            d
+        }
+        fn get(&self, n: &str) -> Option<&str> {
+            self.state.get_info(n)
+        }
+        fn tokens(&self) -> Vec<&'static str> {
+            engine::status_tokens(self.rt.status)
+        }
+        fn instcmd(&mut self, cmd: &str, extra: Option<&str>) -> CmdResult {
+            let mut ctx = Ctx { rt: &mut self.rt, state: &mut self.state, port: &mut self.port };
+            engine::instcmd(&mut ctx, SUB, cmd, extra)
+        }
+        fn setvar(&mut self, var: &str, value: &str) -> CmdResult {
+            let mut ctx = Ctx { rt: &mut self.rt, state: &mut self.state, port: &mut self.port };
+            engine::setvar(&mut ctx, var, Some(value), SUB.0)
+        }
+        fn last_sent(&self) -> String {
+            self.port.sent.last().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default()
+        }
+    }
+
+    /// Everything Debian's NUT 2.8.0 nutdrv_qx publishes for NUT's testing table (its -d 1
+    /// dump on a pty), but the battery voltages where 2.8.0 and 2.8.5 differ.
+    #[test]
+    fn nut_testing_table_values() {
+        let Some(t) = testdata("nut-testing-tables/voltronic.txt") else { return };
+        let d = Dev::start(FakePort::from_transcript(&t), &[]);
+        assert!(d.claimed);
+        let want = [
+            ("battery.charge", "68"),
+            ("battery.energysave", "no"),
+            ("battery.packs", "1"),
+            ("battery.protection", "yes"),
+            ("battery.runtime", "15300"),
+            ("battery.voltage.low", "20.0"),
+            ("battery.voltage.nominal", "24.0"),
+            ("device.mfr", "VOLTRONIC"),
+            ("device.model", "OLHVT1K0"),
+            ("device.serial", "685653211455"),
+            ("input.current.nominal", "0.0"),
+            ("input.frequency", "50.0"),
+            ("input.frequency.high", "50.0"),
+            ("input.frequency.low", "0.0"),
+            ("input.frequency.nominal", "50.0"),
+            ("input.phases", "2"),
+            ("input.transfer.high", "242"),
+            ("input.transfer.high.max", "254"),
+            ("input.transfer.high.min", "237"),
+            ("input.transfer.low", "218"),
+            ("input.transfer.low.max", "223"),
+            ("input.transfer.low.min", "206"),
+            ("input.voltage", "234.9"),
+            ("input.voltage.nominal", "230.0"),
+            ("outlet.0.switchable", "yes"),
+            ("outlet.1.delay.shutdown", "480"),
+            ("outlet.1.status", "on"),
+            ("outlet.1.switchable", "yes"),
+            ("outlet.2.delay.shutdown", "720"),
+            ("outlet.2.status", "off"),
+            ("outlet.2.switchable", "yes"),
+            ("outlet.3.status", "on"),
+            ("outlet.3.switchable", "yes"),
+            ("output.current", "0.0"),
+            ("output.current.nominal", "4"),
+            ("output.frequency", "50.0"),
+            ("output.frequency.nominal", "50.0"),
+            ("output.phases", "2"),
+            ("output.power.maximum.percent", "80"),
+            ("output.power.minimum.percent", "5"),
+            ("output.powerfactor", "0.8"),
+            ("output.voltage", "229.8"),
+            ("output.voltage.nominal", "230.0"),
+            ("ups.beeper.status", "enabled"),
+            ("ups.delay.shutdown", "30"),
+            ("ups.delay.start", "180"),
+            ("ups.firmware", "00322.02"),
+            ("ups.firmware.aux", "P01"),
+            ("ups.power.nominal", "1000"),
+            ("ups.start.auto", "no"),
+            ("ups.start.battery", "yes"),
+            ("ups.temperature", "18.8"),
+            ("ups.type", "online"),
+        ];
+        for (k, v) in want {
+            assert_eq!(d.get(k), Some(v), "{k}");
+        }
+        // "00A" is not a load; NUT 2.8.5 passes battery.voltage on as sent.
+        assert_eq!(d.get("ups.load"), None);
+        assert_eq!(d.get("battery.voltage"), Some("026.5"));
+        // Outlet 4 answered NAK, outlet 3's delay too; no multi-phase data on P01.
+        assert_eq!(d.get("outlet.4.status"), None);
+        assert_eq!(d.get("outlet.3.delay.shutdown"), None);
+        assert_eq!(d.get("input.L1-N.voltage"), None);
+        assert_eq!(d.tokens(), vec!["OL", "OFF"]);
+        assert_eq!(
+            d.rt.alarms,
+            vec!["UPS warnings: Warning!! Cover of maintain switch is open. Unknown warnings [bit: #64]"
+                .to_string()]
+        );
+        // Settable ranges and enumerations as Debian's upsrw would list them.
+        let var = |n: &str| d.state.var(n).unwrap_or_else(|| panic!("{n}"));
+        assert_eq!(var("input.transfer.high").ranges, vec![(237, 254)]);
+        assert_eq!(var("input.transfer.low").ranges, vec![(206, 223)]);
+        assert_eq!(var("input.frequency.high").ranges, vec![(53, 60)]);
+        assert_eq!(var("input.frequency.low").ranges, vec![(40, 47)]);
+        assert_eq!(var("battery.voltage.low").ranges, vec![(20, 24)]);
+        assert_eq!(var("battery.packs").ranges, vec![(1, 99)]);
+        assert_eq!(var("outlet.1.delay.shutdown").ranges, vec![(0, 59940)]);
+        assert_eq!(var("ups.start.auto").enums, vec!["no".to_string(), "yes".to_string()]);
+        // Commands: capability a (alarm control) and j (outlets), e is disabled... but known.
+        for c in [
+            "load.off",
+            "load.on",
+            "shutdown.return",
+            "shutdown.stayoff",
+            "shutdown.stop",
+            "test.battery.start",
+            "test.battery.start.deep",
+            "test.battery.start.quick",
+            "test.battery.stop",
+            "beeper.toggle",
+            "beeper.enable",
+            "beeper.disable",
+            "outlet.1.load.on",
+            "outlet.1.load.off",
+            "outlet.3.load.off",
+            "bypass.start",
+            "bypass.stop",
+        ] {
+            assert!(d.state.has_cmd(c), "{c}");
+        }
+        assert!(!d.state.has_cmd("outlet.4.load.on"));
+    }
+
+    #[test]
+    fn commands_compose_delays_and_test_times() {
+        let Some(t) = testdata("nut-testing-tables/voltronic.txt") else { return };
+        let mut d = Dev::start(FakePort::from_transcript(&t), &[]);
+        // Default delays 30 s / 180 s: .5 tenths of minutes, restart after 3 minutes.
+        d.instcmd("shutdown.return", None);
+        assert_eq!(d.last_sent(), "S.5R0003\r");
+        d.instcmd("shutdown.stayoff", None);
+        assert_eq!(d.last_sent(), "S.5R0000\r");
+        // 18 s -> .3 (ACK in the table), 120 s -> 02 (NAK), 5 s out of range: nothing sent.
+        assert_eq!(d.instcmd("test.battery.start", Some("18")), CmdResult::Handled);
+        assert_eq!(d.last_sent(), "T.3\r");
+        assert_eq!(d.instcmd("test.battery.start", Some("120")), CmdResult::Failed);
+        assert_eq!(d.last_sent(), "T02\r");
+        let n = d.port.sent.len();
+        assert_eq!(d.instcmd("test.battery.start", Some("5")), CmdResult::Failed);
+        assert_eq!(d.instcmd("test.battery.start", Some("1x")), CmdResult::Failed);
+        assert_eq!(d.port.sent.len(), n);
+        // The beeper is enabled: toggling sends BZOFF.
+        assert_eq!(d.instcmd("beeper.toggle", None), CmdResult::Handled);
+        assert_eq!(d.last_sent(), "BZOFF\r");
+        assert_eq!(d.instcmd("load.off", None), CmdResult::Failed, "SOFF is NAKed");
+        assert_eq!(d.instcmd("test.battery.start.deep", None), CmdResult::Handled);
+        // A longer delay goes in minutes.
+        assert_eq!(d.setvar("ups.delay.shutdown", "125"), CmdResult::Handled);
+        assert_eq!(d.get("ups.delay.shutdown"), Some("120"));
+        d.instcmd("shutdown.stayoff", None);
+        assert_eq!(d.last_sent(), "S02R0000\r");
+    }
+
+    #[test]
+    fn settings_send_the_device_commands() {
+        let Some(t) = testdata("nut-testing-tables/voltronic.txt") else { return };
+        let mut d = Dev::start(FakePort::from_transcript(&t), &[]);
+        for (var, val, sent) in [
+            ("battery.voltage.low", "24", "W0E24\r"),
+            ("input.transfer.high", "250", "HEH250\r"),
+            ("input.transfer.low", "210", "HEL210\r"),
+            ("input.frequency.high", "54.0", "FREH54.0\r"),
+            ("battery.packs", "4", "BATGN04\r"),
+            ("outlet.2.delay.shutdown", "540", "PSK2009\r"),
+        ] {
+            assert_eq!(d.setvar(var, val), CmdResult::Handled, "{var}");
+            assert_eq!(d.last_sent(), sent, "{var}");
+        }
+        // Out of the device's ranges: refused without a command.
+        let n = d.port.sent.len();
+        assert_eq!(d.setvar("input.transfer.high", "300"), CmdResult::Unknown);
+        assert_eq!(d.setvar("battery.voltage.low", "28"), CmdResult::Unknown);
+        assert_eq!(d.setvar("input.frequency.high", "64.0"), CmdResult::Unknown);
+        assert_eq!(d.port.sent.len(), n);
+    }
+
+    #[test]
+    fn options_apply_capabilities_and_limits() {
+        let Some(t) = testdata("nut-testing-tables/voltronic.txt") else { return };
+        // bypass_alarm is enabled (p): setting it disabled sends PDP; battery_alarm is
+        // disabled (b) and asked disabled: nothing; min_bypass_volt 190 is not a P01
+        // 230 V value, max 264 is but is the current one; battery_number is 2: 3 sends BATN3.
+        let opts = [
+            ("bypass_alarm", "disabled"),
+            ("battery_alarm", "disabled"),
+            ("min_bypass_freq", "49.0"),
+            ("battery_number", "3"),
+        ];
+        let d = Dev::start(FakePort::from_transcript(&t), &opts);
+        let sent: Vec<String> = d.port.sent.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect();
+        assert!(sent.contains(&"PDP\r".to_string()), "{sent:?}");
+        assert!(!sent.iter().any(|s| s == "PDB\r" || s == "PEB\r"), "{sent:?}");
+        assert!(sent.contains(&"PSF49.0\r".to_string()), "{sent:?}");
+        assert!(sent.contains(&"BATN3\r".to_string()), "{sent:?}");
+        // Without the options, none of these is sent.
+        let d = Dev::start(FakePort::from_transcript(&t), &[]);
+        assert!(!d
+            .port
+            .sent
+            .iter()
+            .any(|s| s.starts_with(b"PD") || s.starts_with(b"BATN") || s.starts_with(b"PSF")));
+    }
+
+    /// The protocol document's examples on a three-phase P10 unit: all the Q3 data.
+    #[test]
+    fn protocol_document_three_phase_p10() {
+        let Some(t) = testdata("protocol-doc-examples/voltronic.txt") else { return };
+        let picks: Vec<(&str, usize)> = [
+            "QGS", "QBV", "QLDL", "QMD", "QRI", "I", "F", "QID", "QVFW", "QMF", "QWS", "QFLAG", "QHE",
+            "QFRE", "QBYV", "QBYF", "RE0", "QPD", "Q3PV", "Q3OV", "Q3PC", "Q3OC", "Q3LD", "Q3YV",
+        ]
+        .iter()
+        .map(|c| (*c, 0))
+        .collect();
+        let mut port = doc_port(&t, &picks);
+        // The document has no QPI example: a P10 unit.
+        port.raw(b"QPI\r", b"(PI10\r");
+        let d = Dev::start(port, &[]);
+        assert!(d.claimed);
+        assert_eq!(d.get("ups.firmware.aux"), Some("P10"));
+        for (k, v) in [
+            ("input.L1-N.voltage", "104.4"),
+            ("input.L2-N.voltage", "90.9"),
+            ("input.L3-N.voltage", "102.3"),
+            ("input.L1-L2.voltage", "240.0"),
+            ("input.L2-L3.voltage", "260.2"),
+            ("input.L1-L3.voltage", "190.0"),
+            ("input.L1.current", "2"),
+            ("input.L3.current", "3"),
+            ("output.L3.current", "12"),
+            ("output.L2.power.percent", "42"),
+            ("output.bypass.L1-N.voltage", "104.4"),
+            ("output.bypass.L3-N.voltage", "102.3"),
+            ("output.bypass.L1-L3.voltage", "190.0"),
+            ("battery.runtime", "15300"),
+            ("ups.load", "0"),
+            ("device.mfr", "BOH"),
+            ("ups.start.auto", "yes"),
+        ] {
+            assert_eq!(d.get(k), Some(v), "{k}");
+        }
+        // An all-zero serial is not published.
+        assert_eq!(d.get("device.serial"), None);
+        // Warning bit 8: low battery.
+        assert_eq!(d.rt.alarms, vec!["UPS warnings: Low battery.".to_string()]);
+        assert_eq!(d.tokens(), vec!["OL", "LB"]);
+    }
+
+    /// The QGS answer of NUT PR #1652 (a real unit): on line.
+    #[test]
+    fn nut_1652_qgs_is_online() {
+        let Some(t) = testdata("nut-issues/nut-1652-voltronic-qgs.txt") else { return };
+        let mut port = doc_port(&t, &[("QGS", 0)]);
+        // The log has no QPI answer: a P01 unit.
+        port.raw(b"QPI\r", b"(PI01\r");
+        let d = Dev::start(port, &[]);
+        assert!(d.claimed);
+        assert_eq!(d.tokens(), vec!["OL"]);
+        assert_eq!(d.get("ups.type"), Some("online"));
+        assert_eq!(d.get("input.frequency"), Some("59.9"));
+        assert_eq!(d.get("output.current"), Some("2.8"));
+        assert_eq!(d.get("ups.load"), Some("7"));
+        assert_eq!(d.get("ups.temperature"), Some("22.9"));
+    }
+
+    /// An Orion DC3000RT's answers (another project's recording): bypass (output equals
+    /// input with the bypass bit), 120 V ECO ranges, capabilities.
+    #[test]
+    fn orion_dc3000rt_answers() {
+        let Some(t) = testdata("other-projects/citcims-orion-dc3000rt-voltronic.txt") else { return };
+        let picks: Vec<(&str, usize)> =
+            ["QWS", "QBV", "QPI", "QMD", "QID", "QVFW", "QBYV", "QBYF", "QRI", "QFLAG", "QHE", "QFS"]
+                .iter()
+                .map(|c| (*c, 0))
+                .collect();
+        let mut port = doc_port(&t, &picks);
+        let ex = crate::protocols::voltronic_qs::tests::doc_exchanges(&t);
+        port.raw(b"QGS\r", &ex.iter().filter(|(c, _)| c == b"QGS\r").nth(1).expect("second QGS").1);
+        let d = Dev::start(port, &[]);
+        assert!(d.claimed);
+        assert_eq!(d.tokens(), vec!["OL", "BYPASS"]);
+        assert!(d.rt.alarms.is_empty(), "{:?}", d.rt.alarms);
+        for (k, v) in [
+            ("battery.charge", "91"),
+            ("battery.runtime", "20520"),
+            ("battery.voltage.nominal", "72.0"),
+            ("device.model", "3000"),
+            ("ups.power.nominal", "3000"),
+            ("ups.firmware", "01213.00"),
+            ("input.transfer.high", "130"),
+            ("input.transfer.high.min", "123"),
+            ("input.transfer.high.max", "132"),
+            ("input.transfer.low.min", "108"),
+            ("input.transfer.low.max", "117"),
+            ("ups.start.auto", "yes"),
+            ("battery.energysave", "no"),
+            ("outlet.0.switchable", "no"),
+        ] {
+            assert_eq!(d.get(k), Some(v), "{k}");
+        }
+        assert!(d.state.has_cmd("beeper.enable"));
+        assert!(d.state.has_cmd("bypass.start"), "e is reported (disabled): ECO commands exist");
+        assert_eq!(d.get("device.serial"), None);
+    }
+
+    #[test]
+    fn unknown_protocols_and_garbage_are_not_claimed() {
+        for qpi in ["(PI05", "(PI7", "(XX01", "(PI", ""] {
+            let mut port = FakePort::with(&[(
+                "QGS",
+                "(234.9 50.0 229.8 50.0 000.0 000 369.1 ---.- 026.5 ---.- 018.8 100000000001",
+            )]);
+            port.raw(b"QPI\r", format!("{qpi}\r").as_bytes());
+            let d = Dev::start(port, &[]);
+            assert!(!d.claimed, "{qpi}");
+            assert_eq!(d.get("input.voltage"), None, "withdrawn after a failed claim");
+        }
+        let port = FakePort::with(&[("QGS", "(NAK"), ("QPI", "(PI01")]);
+        assert!(!Dev::start(port, &[]).claimed);
+    }
+
+    #[test]
+    fn qflag_split_follows_nut() {
+        assert_eq!(split_flags("EpashcjDbroegfl"), (Some("pashcj"), Some("broegfl")));
+        // No enabled letter: the disabled ones come first.
+        assert_eq!(split_flags("EDabc"), (Some("abc"), None));
+        assert_eq!(split_flags("E"), (None, None));
+        assert_eq!(split_flags(""), (None, None));
+        assert_eq!(split_flags("Eab"), (Some("ab"), None));
+        assert_eq!(split_flags("EaDbDc"), (Some("a"), Some("bDc")));
+    }
+
+    #[test]
+    fn fault_codes() {
+        assert_eq!(fault_text(1, "14"), ("Inverter short-circuited.".to_string(), false));
+        assert_eq!(fault_text(1, "43"), ("Overload fault.".to_string(), true));
+        assert_eq!(
+            fault_text(1, "1B"),
+            ("L2 inverter negative power out of acceptable range.".to_string(), false)
+        );
+        assert_eq!(fault_text(1, "2A"), ("Unknown fault [2A]".to_string(), false));
+        assert_eq!(fault_text(31, "07"), ("Overload fault.".to_string(), true));
+        assert_eq!(fault_text(31, "1A"), ("Unknown fault [1A]".to_string(), false));
+        assert_eq!(fault_text(31, "55"), ("Output DC voltage exceeds its upper limit.".to_string(), false));
+        assert_eq!(fault_text(3, "99"), ("Unknown fault [99]".to_string(), false));
+        assert_eq!(fault_text(3, "é"), ("Unknown fault [é]".to_string(), false));
+    }
+
+    #[test]
+    fn warnings_text_and_status() {
+        let bits =
+            |set: &[usize]| (1..=64).map(|i| if set.contains(&i) { '1' } else { '0' }).collect::<String>();
+        assert_eq!(warning_text(&bits(&[])), None);
+        assert_eq!(
+            warning_text(&bits(&[8, 9, 56])),
+            Some((
+                "UPS warnings: Low battery. Overload alarm. Warning for Battery replace.".to_string(),
+                vec!["LB", "OVER", "RB"]
+            ))
+        );
+        assert_eq!(
+            warning_text(&bits(&[59, 63])),
+            Some(("UPS warnings: Unknown warnings [bit: #59, #63]".to_string(), vec![]))
+        );
+        // Too long for one value: the bit numbers instead.
+        let (t, _) = warning_text(&bits(&[29, 30, 31, 32, 33, 34, 12])).expect("warnings");
+        assert_eq!(t, "UPS warnings: Known (see log or manual) [bit: #12, #29, #30, #31, #32, #33, #34]");
+    }
+
+    #[test]
+    fn bypass_limit_ranges_depend_on_protocol_and_nominal() {
+        let mut st = State::new();
+        st.set_info("ups.firmware.aux", "P01");
+        st.set_info("input.voltage.nominal", "230.0");
+        st.set_info("output.frequency.nominal", "60.0");
+        let mut rt = Runtime::new(TABLE, BTreeMap::new());
+        let mut port = FakePort::default();
+        let ctx = Ctx { rt: &mut rt, state: &mut st, port: &mut port };
+        fn admissible(ctx: &Ctx<'_>, list: &[InfoRw]) -> Vec<&'static str> {
+            list.iter().filter(|r| r.check.is_none_or(|c| c(ctx, r.value))).map(|r| r.value).collect()
+        }
+        macro_rules! ok {
+            ($l:expr) => {
+                admissible(&ctx, $l)
+            };
+        }
+        assert_eq!(ok!(R_BYPASS_VOLT_MAX), vec!["230", "264"]);
+        assert_eq!(ok!(R_BYPASS_VOLT_MIN), vec!["170", "220"]);
+        assert_eq!(ok!(R_BYPASS_FREQ_MAX), vec!["61.0", "70.0"]);
+        assert_eq!(ok!(R_ECO_FREQ_MIN), vec!["50.0", "57.0"]);
+        ctx.state.set_info("ups.firmware.aux", "P09");
+        ctx.state.set_info("input.voltage.nominal", "120.0");
+        assert_eq!(ok!(R_BYPASS_VOLT_MAX), vec!["60", "140"]);
+        assert_eq!(ok!(R_BYPASS_VOLT_MIN), vec!["60", "140"]);
+        ctx.state.del_info("input.voltage.nominal");
+        assert!(ok!(R_BYPASS_VOLT_MAX).is_empty());
+    }
+
+    #[test]
+    fn working_modes() {
+        for (m, tokens, alarm) in [
+            ("L", vec!["OL"], None),
+            ("B", vec!["OB"], None),
+            ("Y", vec!["OB", "BYPASS"], None),
+            ("T", vec!["OB", "CAL"], None),
+            ("D", vec!["OB", "FSD"], Some("UPS is shutting down!")),
+            ("F", vec!["OB"], Some("Fault reported by UPS.")),
+            ("P", vec!["OB"], Some("UPS is going ON.")),
+            ("E", vec!["OB"], None),
+        ] {
+            let mut rt = Runtime::new(TABLE, BTreeMap::new());
+            let mut st = State::new();
+            let mut port = FakePort::default();
+            let mut ctx = Ctx { rt: &mut rt, state: &mut st, port: &mut port };
+            for it in TABLE.iter().filter(|i| i.command == "QMOD\r") {
+                engine::infoval_set(&mut ctx, it, m).expect("mode");
+            }
+            assert_eq!(engine::status_tokens(ctx.rt.status), tokens, "{m}");
+            assert_eq!(ctx.rt.alarms.first().map(String::as_str), alarm, "{m}");
+            if m == "E" {
+                assert_eq!(ctx.sub::<Volt>().buzzwords, vec!["vendor:voltronic:ECO-inverter-on"]);
+            }
+        }
+    }
+}
