@@ -6,6 +6,7 @@
 //!   device, [`protocols`]: one table per protocol, [`port`]: the device connection.
 
 pub mod battery;
+pub mod bridges;
 pub mod driver;
 pub mod engine;
 pub mod format;

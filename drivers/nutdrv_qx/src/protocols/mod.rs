@@ -16,12 +16,18 @@ pub mod mustek;
 pub mod q1;
 pub mod q2;
 pub mod q6;
+pub mod voltronic;
+pub mod voltronic_qs;
+pub mod voltronic_qs_hex;
 pub mod zinto;
 
 /// The protocols in NUT 2.8.5's detection order (the Voltronic family first, Q1 as the
 /// fallback). Protocols not yet tabled here are left out of the order, not faked.
 pub fn all() -> Vec<&'static Subdriver> {
     vec![
+        &voltronic::SUBDRIVER,
+        &voltronic_qs::SUBDRIVER,
+        &voltronic_qs_hex::SUBDRIVER,
         &mustek::SUBDRIVER,
         &megatec_old::SUBDRIVER,
         &mecer::SUBDRIVER,
