@@ -301,6 +301,13 @@ impl SerialPort {
 
     /// Close and open the same node again with the same settings (after an unplug).
     pub fn reopen(&mut self) -> Result<(), SerialError> {
+        // Our own lock and exclusive mode would refuse the new open: release them first.
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: fd is an open descriptor we own; both calls take no pointer.
+        unsafe {
+            libc::flock(fd, libc::LOCK_UN);
+            libc::ioctl(fd, libc::TIOCNXCL as _);
+        }
         let fresh = SerialPort::open(&self.path, &self.cfg)?;
         *self = fresh;
         Ok(())
@@ -754,5 +761,14 @@ mod tests {
         let (_ups, path) = pty();
         let port = SerialPort::open(&path, &cfg()).unwrap();
         let _ = port.modem_lines();
+    }
+
+    #[test]
+    fn reopen_is_not_refused_by_our_own_lock() {
+        let (master, path) = pty();
+        let mut p = SerialPort::open(&path, &SerialConfig::default()).expect("open");
+        p.reopen().expect("reopen with our own lock held");
+        assert!(SerialPort::open(&path, &SerialConfig::default()).is_err(), "still locked after the reopen");
+        drop(master);
     }
 }

@@ -73,7 +73,12 @@ impl std::fmt::Debug for Qx {
 
 /// Entry point for one of the programs.
 pub fn main(args: Vec<String>, flavor: Flavor) -> ExitCode {
-    nut_driver::run(args, Qx::new(flavor, crate::serial::open_from_context))
+    let opener: PortOpener = match flavor {
+        Flavor::Qx => crate::open::nutdrv_qx,
+        Flavor::BlazerSer => crate::open::blazer_ser,
+        Flavor::BlazerUsb => crate::open::blazer_usb,
+    };
+    nut_driver::run(args, Qx::new(flavor, opener))
 }
 
 impl Qx {

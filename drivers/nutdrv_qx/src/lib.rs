@@ -12,6 +12,8 @@ pub mod engine;
 pub mod format;
 pub mod link;
 pub mod model;
+pub mod open;
 pub mod port;
 pub mod protocols;
 pub mod serial;
+pub mod usb;
