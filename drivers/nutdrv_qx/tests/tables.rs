@@ -589,7 +589,8 @@ fn ablerex_binary_answers() {
 
     // A Q5 answer one byte short of NUT's 22 is refused (its NULs do not shorten it).
     let mut port = ablerex_port(&t, true);
-    let mut short = port.answers.iter().find(|(c, _)| c == b"Q5\r").map(|(_, a)| a.clone()).unwrap();
+    let mut short =
+        port.answers.iter().find(|(c, _)| c == b"Q5\r").map(|(_, a)| a.clone()).expect("Q5 answer");
     short.remove(20);
     port.raw(b"Q5\r", &short);
     let mut rt = Runtime::new(sub.table, BTreeMap::new());
@@ -641,4 +642,143 @@ fn ablerex_status_bits() {
     let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
     assert!(!engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
     assert_eq!(state.get_info("output.voltage"), Some("100.0"));
+}
+
+fn bestups_testing() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bestups-testing.txt"))
+        .expect("tests/data/bestups-testing.txt")
+}
+
+/// NUT 2.8.5's bestups sample answers (nutdrv_qx_bestups.c, bestups_testing): the ID answer
+/// realigned to fixed columns, the model code naming maker and model, RT in minutes, M preset
+/// 0 of a 120 V (U) model, bit 40 read last (boost: 230 V out of 215 V in).
+#[test]
+fn bestups_sample_answers() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let mut port = FakePort::from_transcript(&bestups_testing());
+    let (s, bits) = run(sub, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[
+            ("input.voltage", "215.0"),
+            ("battery.voltage", "22.7"),
+            ("device.mfr", "Best Power"),
+            ("device.model", "Fortress"),
+            ("ups.power.nominal", "750"),
+            ("input.voltage.nominal", "120"),
+            ("output.voltage.nominal", "120"),
+            ("battery.voltage.low", "20.0"),
+            ("battery.voltage.high", "27.6"),
+            ("battery.runtime", "900"),
+            ("input.transfer.low", "96"),
+            ("input.transfer.boost.low", "96"),
+            ("input.transfer.boost.high", "109"),
+            ("input.transfer.trim.low", "130"),
+            ("input.transfer.trim.high", "146"),
+            ("input.transfer.high", "146"),
+            ("ups.delay.start", "180"),
+            ("ups.delay.shutdown", "30"),
+        ],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL", "BOOST"]);
+    // Fortress: no battery packs query; pins_shutdown_mode not configured: SS? read, no SSn.
+    assert!(s.get_info("battery.packs").is_none());
+    assert!(!port.sent.iter().any(|c| c.starts_with(b"BP")), "{:?}", port.sent);
+    assert!(port.sent.iter().any(|c| c == b"SS?\r"));
+    assert!(!port.sent.iter().any(|c| c == b"SS2\r"));
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = s;
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    let ar = (sub.accepted, sub.rejected);
+    for c in ["shutdown.return", "shutdown.stayoff", "load.off", "load.on"] {
+        assert_eq!(engine::instcmd(&mut ctx, ar, c, None), CmdResult::Handled, "{c}");
+    }
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("240")), CmdResult::Handled);
+    // The delay ranges are bestups' own: start from 60 s, shutdown up to 5940 s.
+    assert_eq!(engine::setvar(&mut ctx, "ups.delay.shutdown", Some("5940"), ar.0), CmdResult::Handled);
+    assert_eq!(engine::setvar(&mut ctx, "ups.delay.start", Some("0"), ar.0), CmdResult::Unknown);
+    let sent: Vec<String> = port.sent.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    let n = sent.len();
+    assert_eq!(sent[n - 5..], ["S.5R0003\r", "S.5\r", "S00R0000\r", "C\r", "T04\r"], "{sent:?}");
+}
+
+/// The model code decides the optional queries: Axxium (AX1) has battery packs (`BP?`,
+/// writable with `BPn`), Patriot Pro (PRO) has no runtime and inverts bit 40; a configured
+/// `pins_shutdown_mode` different from the device's is written (`SSn`) at start-up.
+#[test]
+fn bestups_models_and_pins_shutdown_mode() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let t = bestups_testing();
+    let mut port = FakePort::from_transcript(&t.replace("< FOR,", "< AX1,"));
+    let (s, bits) = run(sub, &mut port, &[("pins_shutdown_mode", "2")]);
+    assert_vars(
+        &s,
+        &[("device.model", "Axxium Rackmount"), ("battery.packs", "2"), ("battery.runtime", "900")],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL", "BOOST"]);
+    assert!(port.sent.iter().any(|c| c == b"SS2\r"), "{:?}", port.sent);
+    // battery.packs becomes writable once BP? answered (range 0..5).
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, None));
+    assert_eq!(engine::setvar(&mut ctx, "battery.packs", Some("1"), None), CmdResult::Handled);
+    assert_eq!(engine::setvar(&mut ctx, "battery.packs", Some("6"), None), CmdResult::Unknown);
+    assert_eq!(port.sent.last().map(Vec::as_slice), Some(&b"BP1\r"[..]));
+
+    // The same mode as the device's is not written again.
+    let mut port = FakePort::from_transcript(&t);
+    let _ = run(sub, &mut port, &[("pins_shutdown_mode", "0")]);
+    assert!(!port.sent.iter().any(|c| c.starts_with(b"SS") && c != b"SS?\r"), "{:?}", port.sent);
+
+    let mut port = FakePort::from_transcript(&t.replace("< FOR,750", "< PRO,1500"));
+    let (s, bits) = run(sub, &mut port, &[]);
+    assert_vars(&s, &[("device.model", "Patriot Pro"), ("ups.power.nominal", "1500")]);
+    assert!(s.get_info("battery.runtime").is_none());
+    assert!(!port.sent.iter().any(|c| c == b"RT\r"));
+    assert_eq!(engine::status_tokens(bits), ["OL"], "PRO's bit 40 is inverted: 1 means normal");
+}
+
+/// The ID answer's fields are realigned before they are cut (nutdrv_qx_bestups.c's
+/// documented cases of 26 and 27 bytes); anything else is refused, as in NUT, including the
+/// 28-byte `FOR,3000,120,120,20.0,100.6` its comment lists as case #3: NUT 2.8.5 only takes
+/// 25..27 bytes (Debian 2.8.0 refuses it too: tests/debian_compare.rs).
+#[test]
+fn bestups_id_answers() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let t = bestups_testing();
+    for (id, power, high) in
+        [("FOR,1500,120,120,20.0,27.6", "1500", "27.6"), ("620,750,230,230,20.0,27.6", "750", "27.6")]
+    {
+        let mut port = FakePort::from_transcript(&t.replace("FOR,750,120,120,20.0,27.6", id));
+        let (s, _) = run(sub, &mut port, &[]);
+        assert_vars(&s, &[("ups.power.nominal", power), ("battery.voltage.high", high)]);
+        if id.starts_with("620") {
+            assert_vars(
+                &s,
+                &[
+                    ("device.mfr", "Sola Australia"),
+                    ("device.model", "Sola 620"),
+                    // M preset 0 of an E (230 V) model.
+                    ("input.transfer.low", "200"),
+                    ("input.voltage.nominal", "240"),
+                    ("battery.packs", "2"),
+                ],
+            );
+        }
+    }
+    for bad in [
+        "FOR,750,120,120,20.0",
+        "FOR,750,120,120,20.0,27.6,1",
+        "FOR750120120200276XXXXXXXX",
+        "FOR,3000,120,120,20.0,100.6",
+    ] {
+        let mut port = FakePort::from_transcript(&t.replace("FOR,750,120,120,20.0,27.6", bad));
+        let mut rt = Runtime::new(sub.table, BTreeMap::new());
+        let mut state = State::new();
+        let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+        assert!(!(sub.claim)(&mut ctx), "{bad}");
+        assert!(state.get_info("input.voltage").is_none(), "{bad}");
+    }
 }

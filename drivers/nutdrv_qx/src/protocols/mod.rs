@@ -4,6 +4,7 @@
 use crate::model::Subdriver;
 
 pub mod ablerex;
+pub mod bestups;
 pub mod blazer;
 pub mod gtec;
 pub mod hunnox;
@@ -25,6 +26,7 @@ pub fn all() -> Vec<&'static Subdriver> {
     vec![
         &mustek::SUBDRIVER,
         &megatec_old::SUBDRIVER,
+        &bestups::SUBDRIVER,
         &mecer::SUBDRIVER,
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
