@@ -171,7 +171,7 @@ fn nutdrv_qx_ablerex_matches_debian() {
 /// `pins_shutdown_mode = 2` written) and a Patriot Pro (no runtime, inverted bit 40).
 /// One documented 2.8.0/2.8.5 difference: 2.8.5 reads bestups' battery.voltage through
 /// qx_multiply_battvolt, so the charge estimate no longer multiplies it by battery.packs
-/// (2 on the Axxium: 2.8.0 estimates 100 %, 2.8.5 36 %); checked in tests/tables.rs.
+/// (2 on the Axxium: 2.8.0 estimates 100 %; ours, as 2.8.5's code reads, 36 %: left out here).
 #[test]
 fn nutdrv_qx_bestups_matches_debian() {
     if !require_debian_nut("nutdrv_qx_bestups_matches_debian") {
