@@ -331,6 +331,9 @@ impl Qx {
 
     fn commit_status(&mut self, state: &mut State) {
         state.status_init();
+        for t in &self.rt.raw_status {
+            state.status_set(t);
+        }
         for t in engine::status_tokens(self.rt.status) {
             state.status_set(t);
         }
@@ -604,6 +607,7 @@ impl Driver for Qx {
         let rejected = self.sub.and_then(|s| s.rejected);
         let full = self.lastpoll.elapsed() >= self.pollfreq || self.rt.data_has_changed;
         self.rt.port_failed = false;
+        self.rt.raw_status.clear();
         let ok = if full {
             self.rt.status = 0;
             self.rt.alarms.clear();

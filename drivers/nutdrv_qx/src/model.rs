@@ -279,6 +279,10 @@ pub struct Runtime {
     pub status: u32,
     /// Alarm texts collected in the current walk.
     pub alarms: Vec<String>,
+    /// `ups.status` tokens a hook set as they are (NUT's subdrivers calling `status_set`
+    /// themselves, e.g. ablerex): they lead `ups.status`, before the tokens composed from
+    /// [`Runtime::status`], and last one poll (cleared before each walk of a poll).
+    pub raw_status: Vec<String>,
     /// Driver options from ups.conf / `-x`: value options with their value, flags with "".
     pub options: BTreeMap<String, String>,
     /// Current walk.
@@ -314,6 +318,7 @@ impl Runtime {
             items: table.to_vec(),
             status: 0,
             alarms: Vec::new(),
+            raw_status: Vec::new(),
             options,
             walkmode: WalkMode::Init,
             timeout: Duration::from_millis(1000),
@@ -381,6 +386,14 @@ impl Ctx<'_> {
             }
         } else {
             tracing::debug!("update_status: unknown status token {token}");
+        }
+    }
+
+    /// Put a token into this poll's `ups.status` as it is, ahead of the composed ones (see
+    /// [`Runtime::raw_status`]); not a status bit, so it raises no alarm of its own.
+    pub fn status_set_raw(&mut self, token: &str) {
+        if !self.rt.raw_status.iter().any(|t| t == token) {
+            self.rt.raw_status.push(token.to_string());
         }
     }
 

@@ -488,3 +488,297 @@ fn hunnox_battery_level() {
         assert!(state.get_info("battery.charge").is_none(), "{bad}");
     }
 }
+
+/// NUT's ablerex sample answers (nutdrv_qx_ablerex.c, ablerex_testing) plus binary `Q5`,
+/// `At` and `TR` answers laid out as that file reads them (Q5: output frequency at bytes
+/// 1-2, battery voltage 7-8, low-battery level 9-10, error code 13-14, output current 15-16,
+/// big-endian; At: runtime at bytes 1-4). Debian 2.8.0's nutdrv_qx publishes the same values
+/// from them (tests/debian_compare.rs).
+fn ablerex_port(t: &str, binary: bool) -> FakePort {
+    let mut port = FakePort::from_transcript(t);
+    if binary {
+        let mut q5 = vec![b'('];
+        q5.extend_from_slice(&[0x01, 0xf4, 0, 0, 0, 0, 0x04, 0xe2, 0x03, 0xe8, 0, 0, 0, 0x03, 0, 0x17]);
+        q5.extend_from_slice(&[0, 0, 0, 0, b'\r']);
+        assert_eq!(q5.len(), 22);
+        port.raw(b"Q5\r", &q5);
+        port.raw(b"At\r", b"(\x00\x00\x0e\x10\r");
+        port.raw(b"TR\r", b"#PASS\r");
+    }
+    port
+}
+
+#[test]
+fn ablerex_sample_answers() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    let mut port = ablerex_port(&t, false);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    // The Q1 items come before F: at start-up the nominal battery voltage is not known yet,
+    // so the voltage is published as read and the charge as 100.
+    assert_vars(
+        ctx.state,
+        &[
+            ("battery.voltage", "22.70"),
+            ("battery.charge", "100"),
+            ("input.voltage", "215.0"),
+            ("output.voltage.nominal", "230.0"),
+            ("output.current.nominal", "0.0"),
+            ("battery.voltage.nominal", "24.0"),
+            ("output.frequency.nominal", "50.0"),
+            // 9.6 V and 13.65 V per 12 V block, on a 24 V battery.
+            ("battery.voltage.low", "19.20"),
+            ("battery.voltage.high", "27.30"),
+            ("device.mfr", "NOT_A_LIVE_UPS"),
+            ("device.model", "TESTING"),
+            ("ups.firmware", "TESTING"),
+            ("ups.type", "online"),
+        ],
+    );
+    // No Q5/At/TR in NUT's sample answers: those items are dropped at start-up.
+    for v in ["output.frequency", "output.current", "battery.runtime", "ups.test.result"] {
+        assert!(ctx.state.get_info(v).is_none(), "{v}");
+    }
+    ctx.rt.status = 0;
+    assert!(engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    // 22.7 V on a 24 V battery is 11.35 V per 12 V block: 36 % in Ablerex's table.
+    assert_vars(ctx.state, &[("battery.voltage", "22.70"), ("battery.charge", "36")]);
+    assert_eq!(engine::status_tokens(ctx.rt.status), ["OL"]);
+    assert!(ctx.rt.raw_status.is_empty());
+    let ar = (sub.accepted, sub.rejected);
+    for c in ["load.off", "load.on", "shutdown.stayoff", "shutdown.return", "beeper.toggle"] {
+        assert_eq!(engine::instcmd(&mut ctx, ar, c, None), CmdResult::Handled, "{c}");
+    }
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("240")), CmdResult::Handled);
+    let sent: Vec<String> = port.sent.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    let n = sent.len();
+    assert_eq!(sent[n - 6..], ["S.2\r", "C\r", "S.5R0000\r", "S.5R0003\r", "Q\r", "T04\r"], "{sent:?}");
+}
+
+#[test]
+fn ablerex_binary_answers() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    let mut port = ablerex_port(&t, true);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    assert_vars(
+        ctx.state,
+        &[
+            ("output.frequency", "50.0"),
+            ("output.current", "2.3"),
+            ("battery.runtime", "3600"),
+            ("ups.test.result", "PASS"),
+        ],
+    );
+    // The error code (bytes 13-14, after NULs) is an alarm text.
+    assert_eq!(ctx.rt.alarms, ["3"]);
+    ctx.rt.status = 0;
+    ctx.rt.alarms.clear();
+    assert!(engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    // Q5's battery voltage (1250) and low level (1000) are hundredths of a 12 V block.
+    assert_vars(ctx.state, &[("battery.voltage", "25.00"), ("battery.voltage.low", "20.00")]);
+    assert_eq!(ctx.rt.alarms, ["3"]);
+
+    // A Q5 answer one byte short of NUT's 22 is refused (its NULs do not shorten it).
+    let mut port = ablerex_port(&t, true);
+    let mut short =
+        port.answers.iter().find(|(c, _)| c == b"Q5\r").map(|(_, a)| a.clone()).expect("Q5 answer");
+    short.remove(20);
+    port.raw(b"Q5\r", &short);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    assert!(ctx.state.get_info("output.current").is_none());
+    assert!(ctx.rt.alarms.is_empty());
+}
+
+/// Ablerex's own reading of Q1 bits 40 and 41 (nutdrv_qx_ablerex.c): the tokens go into
+/// ups.status as they are, ahead of the composed ones. Debian 2.8.0 prints the same
+/// ups.status for these answers (tests/debian_compare.rs).
+#[test]
+fn ablerex_status_bits() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    for (bits, raw, tokens) in [
+        // Standby unit (bit 42), bit 40 set, output 230 V on 215 V input: boosting.
+        ("00101000", &["BOOST"][..], &["OL"][..]),
+        // On-line unit, bit 40: bypass; bit 41 (failure): RB; bit 38: on battery.
+        ("10110000", &["BYPASS", "RB"][..], &["OB"][..]),
+        ("00000000", &[][..], &["OL"][..]),
+    ] {
+        let t = t.replace("30.0 00000000", &format!("30.0 {bits}"));
+        let mut port = FakePort::from_transcript(&t);
+        let mut rt = Runtime::new(sub.table, BTreeMap::new());
+        let mut state = State::new();
+        let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+        assert!((sub.claim)(&mut ctx));
+        assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+        ctx.rt.status = 0;
+        ctx.rt.raw_status.clear();
+        assert!(engine::walk(&mut ctx, WalkMode::QuickUpdate, sub.rejected), "{bits}");
+        assert_eq!(ctx.rt.raw_status, raw, "{bits}");
+        assert_eq!(engine::status_tokens(ctx.rt.status), tokens, "{bits}");
+    }
+    // Output below half the input on a standby unit with bit 40: the reading is refused and
+    // the poll fails (the data goes stale), as in NUT.
+    let mut port = FakePort::from_transcript(&t);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    let mut port = FakePort::from_transcript(&t.replace(
+        "215.0 195.0 230.0 014 49.0 22.7 30.0 00000000",
+        "215.0 195.0 100.0 014 49.0 22.7 30.0 00101000",
+    ));
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(!engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    assert_eq!(state.get_info("output.voltage"), Some("100.0"));
+}
+
+fn bestups_testing() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bestups-testing.txt"))
+        .expect("tests/data/bestups-testing.txt")
+}
+
+/// NUT 2.8.5's bestups sample answers (nutdrv_qx_bestups.c, bestups_testing): the ID answer
+/// realigned to fixed columns, the model code naming maker and model, RT in minutes, M preset
+/// 0 of a 120 V (U) model, bit 40 read last (boost: 230 V out of 215 V in).
+#[test]
+fn bestups_sample_answers() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let mut port = FakePort::from_transcript(&bestups_testing());
+    let (s, bits) = run(sub, &mut port, &[]);
+    assert_vars(
+        &s,
+        &[
+            ("input.voltage", "215.0"),
+            ("battery.voltage", "22.7"),
+            ("device.mfr", "Best Power"),
+            ("device.model", "Fortress"),
+            ("ups.power.nominal", "750"),
+            ("input.voltage.nominal", "120"),
+            ("output.voltage.nominal", "120"),
+            ("battery.voltage.low", "20.0"),
+            ("battery.voltage.high", "27.6"),
+            ("battery.runtime", "900"),
+            ("input.transfer.low", "96"),
+            ("input.transfer.boost.low", "96"),
+            ("input.transfer.boost.high", "109"),
+            ("input.transfer.trim.low", "130"),
+            ("input.transfer.trim.high", "146"),
+            ("input.transfer.high", "146"),
+            ("ups.delay.start", "180"),
+            ("ups.delay.shutdown", "30"),
+        ],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL", "BOOST"]);
+    // Fortress: no battery packs query; pins_shutdown_mode not configured: SS? read, no SSn.
+    assert!(s.get_info("battery.packs").is_none());
+    assert!(!port.sent.iter().any(|c| c.starts_with(b"BP")), "{:?}", port.sent);
+    assert!(port.sent.iter().any(|c| c == b"SS?\r"));
+    assert!(!port.sent.iter().any(|c| c == b"SS2\r"));
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = s;
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    let ar = (sub.accepted, sub.rejected);
+    for c in ["shutdown.return", "shutdown.stayoff", "load.off", "load.on"] {
+        assert_eq!(engine::instcmd(&mut ctx, ar, c, None), CmdResult::Handled, "{c}");
+    }
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("240")), CmdResult::Handled);
+    // The delay ranges are bestups' own: start from 60 s, shutdown up to 5940 s.
+    assert_eq!(engine::setvar(&mut ctx, "ups.delay.shutdown", Some("5940"), ar.0), CmdResult::Handled);
+    assert_eq!(engine::setvar(&mut ctx, "ups.delay.start", Some("0"), ar.0), CmdResult::Unknown);
+    let sent: Vec<String> = port.sent.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    let n = sent.len();
+    assert_eq!(sent[n - 5..], ["S.5R0003\r", "S.5\r", "S00R0000\r", "C\r", "T04\r"], "{sent:?}");
+}
+
+/// The model code decides the optional queries: Axxium (AX1) has battery packs (`BP?`,
+/// writable with `BPn`), Patriot Pro (PRO) has no runtime and inverts bit 40; a configured
+/// `pins_shutdown_mode` different from the device's is written (`SSn`) at start-up.
+#[test]
+fn bestups_models_and_pins_shutdown_mode() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let t = bestups_testing();
+    let mut port = FakePort::from_transcript(&t.replace("< FOR,", "< AX1,"));
+    let (s, bits) = run(sub, &mut port, &[("pins_shutdown_mode", "2")]);
+    assert_vars(
+        &s,
+        &[("device.model", "Axxium Rackmount"), ("battery.packs", "2"), ("battery.runtime", "900")],
+    );
+    assert_eq!(engine::status_tokens(bits), ["OL", "BOOST"]);
+    assert!(port.sent.iter().any(|c| c == b"SS2\r"), "{:?}", port.sent);
+    // battery.packs becomes writable once BP? answered (range 0..5).
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, None));
+    assert_eq!(engine::setvar(&mut ctx, "battery.packs", Some("1"), None), CmdResult::Handled);
+    assert_eq!(engine::setvar(&mut ctx, "battery.packs", Some("6"), None), CmdResult::Unknown);
+    assert_eq!(port.sent.last().map(Vec::as_slice), Some(&b"BP1\r"[..]));
+
+    // The same mode as the device's is not written again.
+    let mut port = FakePort::from_transcript(&t);
+    let _ = run(sub, &mut port, &[("pins_shutdown_mode", "0")]);
+    assert!(!port.sent.iter().any(|c| c.starts_with(b"SS") && c != b"SS?\r"), "{:?}", port.sent);
+
+    let mut port = FakePort::from_transcript(&t.replace("< FOR,750", "< PRO,1500"));
+    let (s, bits) = run(sub, &mut port, &[]);
+    assert_vars(&s, &[("device.model", "Patriot Pro"), ("ups.power.nominal", "1500")]);
+    assert!(s.get_info("battery.runtime").is_none());
+    assert!(!port.sent.iter().any(|c| c == b"RT\r"));
+    assert_eq!(engine::status_tokens(bits), ["OL"], "PRO's bit 40 is inverted: 1 means normal");
+}
+
+/// The ID answer's fields are realigned before they are cut (nutdrv_qx_bestups.c's
+/// documented cases of 26 and 27 bytes); anything else is refused, as in NUT, including the
+/// 28-byte `FOR,3000,120,120,20.0,100.6` its comment lists as case #3: NUT 2.8.5 only takes
+/// 25..27 bytes (Debian 2.8.0 refuses it too: tests/debian_compare.rs).
+#[test]
+fn bestups_id_answers() {
+    let sub = &protocols::bestups::SUBDRIVER;
+    let t = bestups_testing();
+    for (id, power, high) in
+        [("FOR,1500,120,120,20.0,27.6", "1500", "27.6"), ("620,750,230,230,20.0,27.6", "750", "27.6")]
+    {
+        let mut port = FakePort::from_transcript(&t.replace("FOR,750,120,120,20.0,27.6", id));
+        let (s, _) = run(sub, &mut port, &[]);
+        assert_vars(&s, &[("ups.power.nominal", power), ("battery.voltage.high", high)]);
+        if id.starts_with("620") {
+            assert_vars(
+                &s,
+                &[
+                    ("device.mfr", "Sola Australia"),
+                    ("device.model", "Sola 620"),
+                    // M preset 0 of an E (230 V) model.
+                    ("input.transfer.low", "200"),
+                    ("input.voltage.nominal", "240"),
+                    ("battery.packs", "2"),
+                ],
+            );
+        }
+    }
+    for bad in [
+        "FOR,750,120,120,20.0",
+        "FOR,750,120,120,20.0,27.6,1",
+        "FOR750120120200276XXXXXXXX",
+        "FOR,3000,120,120,20.0,100.6",
+    ] {
+        let mut port = FakePort::from_transcript(&t.replace("FOR,750,120,120,20.0,27.6", bad));
+        let mut rt = Runtime::new(sub.table, BTreeMap::new());
+        let mut state = State::new();
+        let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+        assert!(!(sub.claim)(&mut ctx), "{bad}");
+        assert!(state.get_info("input.voltage").is_none(), "{bad}");
+    }
+}

@@ -3,6 +3,8 @@
 
 use crate::model::Subdriver;
 
+pub mod ablerex;
+pub mod bestups;
 pub mod blazer;
 pub mod gtec;
 pub mod hunnox;
@@ -30,10 +32,12 @@ pub fn all() -> Vec<&'static Subdriver> {
         &voltronic_qs_hex::SUBDRIVER,
         &mustek::SUBDRIVER,
         &megatec_old::SUBDRIVER,
+        &bestups::SUBDRIVER,
         &mecer::SUBDRIVER,
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
         &hunnox::SUBDRIVER,
+        &ablerex::SUBDRIVER,
         &innovart31::SUBDRIVER,
         &innovart33::SUBDRIVER,
         &innovatae::SUBDRIVER,
