@@ -32,7 +32,7 @@ pub enum Flavor {
 /// Default `pollfreq` (s).
 pub const DEFAULT_POLLFREQ: u64 = 30;
 /// Tries per protocol and per command in the shutdown sequence.
-const MAXTRIES: usize = 3;
+use crate::link::{Action, Link, Outcome, MAXTRIES};
 
 /// USB matching options (NUT's `nut_usb_addvars`).
 const USB_VARS: &[(&str, &str)] = &[
@@ -59,7 +59,9 @@ pub struct Qx {
     batt: Battery,
     pollfreq: Duration,
     lastpoll: Instant,
-    retry: usize,
+    link: Link,
+    reconnect: nut_driver::reconnect::Reconnect,
+    upsname: String,
     epoch: Instant,
 }
 
@@ -86,7 +88,9 @@ impl Qx {
             batt: Battery::default(),
             pollfreq: Duration::from_secs(DEFAULT_POLLFREQ),
             lastpoll: Instant::now(),
-            retry: 0,
+            link: Link::default(),
+            reconnect: nut_driver::reconnect::Reconnect::default(),
+            upsname: String::new(),
             epoch: Instant::now(),
         }
     }
@@ -322,6 +326,9 @@ impl Qx {
 
     fn commit_status(&mut self, state: &mut State) {
         state.status_init();
+        for t in &self.rt.raw_status {
+            state.status_set(t);
+        }
         for t in engine::status_tokens(self.rt.status) {
             state.status_set(t);
         }
@@ -489,6 +496,8 @@ impl Driver for Qx {
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         check_options(ctx, self.flavor)?;
         self.rt.options = Self::options_of(ctx);
+        self.reconnect = nut_driver::reconnect::Reconnect::from_context(ctx);
+        self.upsname = ctx.upsname.clone();
         if self.flavor != Flavor::Qx {
             // blazer's ondelay is in minutes.
             if let Some(v) = self.rt.options.get("ondelay").cloned() {
@@ -559,8 +568,41 @@ impl Driver for Qx {
     }
 
     fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
+        let now = Instant::now();
+        match self.link.next(now) {
+            Action::Poll => {}
+            Action::Wait => {
+                state.data_stale();
+                return Ok(());
+            }
+            Action::Reopen => {
+                if let nut_driver::reconnect::Trying::GiveUp(why) = self.reconnect.trying(&self.upsname) {
+                    return Err(DriverError::GiveUp(why));
+                }
+                let res = match self.port.as_mut() {
+                    Some(p) => p.reconnect().map_err(|e| e.to_string()),
+                    None => Err("no port".to_string()),
+                };
+                match res {
+                    Ok(()) => {
+                        self.link.reopened();
+                        self.reconnect.success(&self.upsname);
+                        // Everything may have changed while the device was away.
+                        self.rt.data_has_changed = true;
+                    }
+                    Err(e) => {
+                        let wait = self.link.reopen_failed(now);
+                        tracing::debug!("reopening the port failed: {e}; next try in {wait:?}");
+                        state.data_stale();
+                        return Ok(());
+                    }
+                }
+            }
+        }
         let rejected = self.sub.and_then(|s| s.rejected);
         let full = self.lastpoll.elapsed() >= self.pollfreq || self.rt.data_has_changed;
+        self.rt.port_failed = false;
+        self.rt.raw_status.clear();
         let ok = if full {
             self.rt.status = 0;
             self.rt.alarms.clear();
@@ -569,15 +611,14 @@ impl Driver for Qx {
             self.with_ctx(state, |c| engine::walk(c, WalkMode::QuickUpdate, rejected)) == Some(true)
         };
         if !ok {
-            if self.retry <= MAXTRIES {
-                tracing::debug!("Communications with the UPS lost: status read failed!");
-                self.retry += 1;
-            } else {
-                state.data_stale();
-            }
-            if let Some(p) = self.port.as_mut() {
-                if let Err(e) = p.reconnect() {
-                    tracing::debug!("reconnect: {e}");
+            let port_failed = self.rt.port_failed;
+            match self.link.poll_failed(port_failed, now) {
+                Outcome::Retry => tracing::debug!("Communications with the UPS lost: status read failed!"),
+                Outcome::Stale => {
+                    if port_failed {
+                        tracing::warn!("UPS communication lost: data marked stale, reopening the port");
+                    }
+                    state.data_stale();
                 }
             }
             return Ok(());
@@ -589,10 +630,9 @@ impl Driver for Qx {
             self.commit_alarms(state);
         }
         self.commit_status(state);
-        if self.retry > MAXTRIES {
+        if self.link.poll_ok() {
             tracing::info!("Communications with the UPS re-established");
         }
-        self.retry = 0;
         state.data_ok();
         Ok(())
     }

@@ -21,34 +21,38 @@ pub enum Used {
 /// An answer and the value cut out of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answer {
-    /// The answer after `preprocess_answer`, cut at the first NUL as NUT treats it.
+    /// The answer after `preprocess_answer`, every byte of it (binary answers, such as
+    /// ablerex's `Q5`, may hold NULs: hooks read them, the value stops at the first one).
     pub raw: Vec<u8>,
     /// The characters `from..=to` (or to the CR).
     pub value: String,
 }
 
 /// Check an answer against an item and cut the value out (NUT's `qx_process_answer`).
-/// `rejected` is the subdriver's "command refused" answer.
+/// `rejected` is the subdriver's "command refused" answer. The minimum length counts every
+/// byte received; the refusal and the value are read as text, up to the first NUL.
 pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<String, ItemError> {
+    let full = raw;
+    let raw = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
     let text = String::from_utf8_lossy(raw);
     if let Some(r) = rejected {
         if text.eq_ignore_ascii_case(r) {
             return Err(ItemError::new(format!("query rejected by the UPS ({})", item.info_type)));
         }
     }
-    if item.answer_len > 0 && raw.len() < item.answer_len {
+    if item.answer_len > 0 && full.len() < item.answer_len {
         return Err(ItemError::new(format!(
             "short reply ({}) {}<{}",
             item.info_type,
-            raw.len(),
+            full.len(),
             item.answer_len
         )));
     }
-    if item.leading != 0 && raw.first() != Some(&item.leading) {
+    if item.leading != 0 && full.first() != Some(&item.leading) {
         return Err(ItemError::new(format!(
             "{} - invalid start character [{:02x}], expected [{:02x}]",
             item.info_type,
-            raw.first().copied().unwrap_or(0),
+            full.first().copied().unwrap_or(0),
             item.leading
         )));
     }
@@ -70,7 +74,7 @@ pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<Str
     Ok(String::from_utf8_lossy(&raw[start..end]).into_owned())
 }
 
-/// Bytes up to the first NUL (NUT treats answers as C strings once preprocessed).
+/// Bytes up to the first NUL (NUT copies answers between items as C strings).
 fn c_string(mut v: Vec<u8>) -> Vec<u8> {
     if let Some(n) = v.iter().position(|&b| b == 0) {
         v.truncate(n);
@@ -101,7 +105,6 @@ pub fn process(
         Some(pa) => pa(ctx, item, raw)?,
         None => raw,
     };
-    let raw = c_string(raw);
     let value = cut_answer(item, &raw, rejected)?;
     Ok(Answer { raw, value })
 }
@@ -305,7 +308,8 @@ pub fn walk(ctx: &mut Ctx<'_>, mode: WalkMode, rejected: Option<&str>) -> bool {
             }
             _ => process(ctx, &item, None, rejected),
         };
-        previous = Some((item.command, res.as_ref().map(|a| a.raw.clone()).unwrap_or_default()));
+        // Items sharing the command reuse the answer as text (up to a NUL), as NUT does.
+        previous = Some((item.command, res.as_ref().map(|a| c_string(a.raw.clone())).unwrap_or_default()));
         let answer = match res {
             Ok(a) => a,
             Err(e) => {

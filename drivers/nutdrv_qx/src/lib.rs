@@ -9,6 +9,7 @@ pub mod battery;
 pub mod driver;
 pub mod engine;
 pub mod format;
+pub mod link;
 pub mod model;
 pub mod port;
 pub mod protocols;

@@ -279,6 +279,10 @@ pub struct Runtime {
     pub status: u32,
     /// Alarm texts collected in the current walk.
     pub alarms: Vec<String>,
+    /// `ups.status` tokens a hook set as they are (NUT's subdrivers calling `status_set`
+    /// themselves, e.g. ablerex): they lead `ups.status`, before the tokens composed from
+    /// [`Runtime::status`], and last one poll (cleared before each walk of a poll).
+    pub raw_status: Vec<String>,
     /// Driver options from ups.conf / `-x`: value options with their value, flags with "".
     pub options: BTreeMap<String, String>,
     /// Current walk.
@@ -302,6 +306,9 @@ pub struct Runtime {
     pub charge_read: bool,
     /// The device gave `battery.runtime` in the current walk.
     pub runtime_read: bool,
+    /// The port itself failed (device gone, I/O error) since this was last cleared, as
+    /// opposed to the device answering badly or not at all.
+    pub port_failed: bool,
 }
 
 impl Runtime {
@@ -311,6 +318,7 @@ impl Runtime {
             items: table.to_vec(),
             status: 0,
             alarms: Vec::new(),
+            raw_status: Vec::new(),
             options,
             walkmode: WalkMode::Init,
             timeout: Duration::from_millis(1000),
@@ -322,6 +330,7 @@ impl Runtime {
             answer: Vec::new(),
             charge_read: false,
             runtime_read: false,
+            port_failed: false,
         }
     }
 
@@ -380,6 +389,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// Put a token into this poll's `ups.status` as it is, ahead of the composed ones (see
+    /// [`Runtime::raw_status`]); not a status bit, so it raises no alarm of its own.
+    pub fn status_set_raw(&mut self, token: &str) {
+        if !self.rt.raw_status.iter().any(|t| t == token) {
+            self.rt.raw_status.push(token.to_string());
+        }
+    }
+
     /// Add an alarm text for this walk.
     pub fn alarm(&mut self, text: &str) {
         if !self.rt.alarms.iter().any(|a| a == text) {
@@ -402,6 +419,10 @@ impl Ctx<'_> {
     /// Send `cmd` and return the raw answer.
     pub fn command(&mut self, cmd: &[u8]) -> Result<Vec<u8>, PortError> {
         let t = self.rt.timeout;
-        self.port.command(cmd, t)
+        let r = self.port.command(cmd, t);
+        if matches!(r, Err(PortError::Disconnected(_) | PortError::Io(_))) {
+            self.rt.port_failed = true;
+        }
+        r
     }
 }

@@ -135,3 +135,28 @@ fn nutdrv_qx_mecer_matches_debian() {
     .expect("transcript");
     compare_file("nutdrv_qx", "mecer", &t, &[]);
 }
+
+/// ablerex on NUT's sample answers (nutdrv_qx_ablerex.c, ablerex_testing), then with binary
+/// `Q5`/`At`/`TR` answers (with NUL bytes) and Q1 status bits Ablerex reads its own way
+/// (bypass/boost on a standby unit, bypass + failure on battery). The one difference:
+/// 2.8.0 published `Q5`'s error code as `ups.alarm` at once, 2.8.5 adds it to the alarms of
+/// the next full poll (nutdrv_qx_ablerex.c: "alarm init and commit happens in main driver"),
+/// after the dump.
+#[test]
+fn nutdrv_qx_ablerex_matches_debian() {
+    if !require_debian_nut("nutdrv_qx_ablerex_matches_debian") {
+        return;
+    }
+    let sample = Path::new(DIR).join("ablerex.txt");
+    compare_file("nutdrv_qx", "ablerex", &sample, &[]);
+    let Ok(base) = std::fs::read_to_string(&sample) else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for bits in ["00000000", "00101000", "10110000"] {
+        let t = dir.path().join(format!("ablerex-{bits}.txt"));
+        let text = base.replace("30.0 00000000", &format!("30.0 {bits}"))
+            + "> Q5\\r\n< (\\x01\\xf4\\x00\\x00\\x00\\x00\\x04\\xe2\\x03\\xe8\\x00\\x00\\x00\\x03\\x00\\x17\\x00\\x00\\x00\\x00\\r\n\
+               > At\\r\n< (\\x00\\x00\\x0e\\x10\\r\n> TR\\r\n< #PASS\\r\n";
+        std::fs::write(&t, text).expect("transcript");
+        compare_file("nutdrv_qx", "ablerex", &t, &["ups.alarm"]);
+    }
+}

@@ -488,3 +488,157 @@ fn hunnox_battery_level() {
         assert!(state.get_info("battery.charge").is_none(), "{bad}");
     }
 }
+
+/// NUT's ablerex sample answers (nutdrv_qx_ablerex.c, ablerex_testing) plus binary `Q5`,
+/// `At` and `TR` answers laid out as that file reads them (Q5: output frequency at bytes
+/// 1-2, battery voltage 7-8, low-battery level 9-10, error code 13-14, output current 15-16,
+/// big-endian; At: runtime at bytes 1-4). Debian 2.8.0's nutdrv_qx publishes the same values
+/// from them (tests/debian_compare.rs).
+fn ablerex_port(t: &str, binary: bool) -> FakePort {
+    let mut port = FakePort::from_transcript(t);
+    if binary {
+        let mut q5 = vec![b'('];
+        q5.extend_from_slice(&[0x01, 0xf4, 0, 0, 0, 0, 0x04, 0xe2, 0x03, 0xe8, 0, 0, 0, 0x03, 0, 0x17]);
+        q5.extend_from_slice(&[0, 0, 0, 0, b'\r']);
+        assert_eq!(q5.len(), 22);
+        port.raw(b"Q5\r", &q5);
+        port.raw(b"At\r", b"(\x00\x00\x0e\x10\r");
+        port.raw(b"TR\r", b"#PASS\r");
+    }
+    port
+}
+
+#[test]
+fn ablerex_sample_answers() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    let mut port = ablerex_port(&t, false);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    // The Q1 items come before F: at start-up the nominal battery voltage is not known yet,
+    // so the voltage is published as read and the charge as 100.
+    assert_vars(
+        ctx.state,
+        &[
+            ("battery.voltage", "22.70"),
+            ("battery.charge", "100"),
+            ("input.voltage", "215.0"),
+            ("output.voltage.nominal", "230.0"),
+            ("output.current.nominal", "0.0"),
+            ("battery.voltage.nominal", "24.0"),
+            ("output.frequency.nominal", "50.0"),
+            // 9.6 V and 13.65 V per 12 V block, on a 24 V battery.
+            ("battery.voltage.low", "19.20"),
+            ("battery.voltage.high", "27.30"),
+            ("device.mfr", "NOT_A_LIVE_UPS"),
+            ("device.model", "TESTING"),
+            ("ups.firmware", "TESTING"),
+            ("ups.type", "online"),
+        ],
+    );
+    // No Q5/At/TR in NUT's sample answers: those items are dropped at start-up.
+    for v in ["output.frequency", "output.current", "battery.runtime", "ups.test.result"] {
+        assert!(ctx.state.get_info(v).is_none(), "{v}");
+    }
+    ctx.rt.status = 0;
+    assert!(engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    // 22.7 V on a 24 V battery is 11.35 V per 12 V block: 36 % in Ablerex's table.
+    assert_vars(ctx.state, &[("battery.voltage", "22.70"), ("battery.charge", "36")]);
+    assert_eq!(engine::status_tokens(ctx.rt.status), ["OL"]);
+    assert!(ctx.rt.raw_status.is_empty());
+    let ar = (sub.accepted, sub.rejected);
+    for c in ["load.off", "load.on", "shutdown.stayoff", "shutdown.return", "beeper.toggle"] {
+        assert_eq!(engine::instcmd(&mut ctx, ar, c, None), CmdResult::Handled, "{c}");
+    }
+    assert_eq!(engine::instcmd(&mut ctx, ar, "test.battery.start", Some("240")), CmdResult::Handled);
+    let sent: Vec<String> = port.sent.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    let n = sent.len();
+    assert_eq!(sent[n - 6..], ["S.2\r", "C\r", "S.5R0000\r", "S.5R0003\r", "Q\r", "T04\r"], "{sent:?}");
+}
+
+#[test]
+fn ablerex_binary_answers() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    let mut port = ablerex_port(&t, true);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!((sub.claim)(&mut ctx));
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    assert_vars(
+        ctx.state,
+        &[
+            ("output.frequency", "50.0"),
+            ("output.current", "2.3"),
+            ("battery.runtime", "3600"),
+            ("ups.test.result", "PASS"),
+        ],
+    );
+    // The error code (bytes 13-14, after NULs) is an alarm text.
+    assert_eq!(ctx.rt.alarms, ["3"]);
+    ctx.rt.status = 0;
+    ctx.rt.alarms.clear();
+    assert!(engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    // Q5's battery voltage (1250) and low level (1000) are hundredths of a 12 V block.
+    assert_vars(ctx.state, &[("battery.voltage", "25.00"), ("battery.voltage.low", "20.00")]);
+    assert_eq!(ctx.rt.alarms, ["3"]);
+
+    // A Q5 answer one byte short of NUT's 22 is refused (its NULs do not shorten it).
+    let mut port = ablerex_port(&t, true);
+    let mut short = port.answers.iter().find(|(c, _)| c == b"Q5\r").map(|(_, a)| a.clone()).unwrap();
+    short.remove(20);
+    port.raw(b"Q5\r", &short);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    assert!(ctx.state.get_info("output.current").is_none());
+    assert!(ctx.rt.alarms.is_empty());
+}
+
+/// Ablerex's own reading of Q1 bits 40 and 41 (nutdrv_qx_ablerex.c): the tokens go into
+/// ups.status as they are, ahead of the composed ones. Debian 2.8.0 prints the same
+/// ups.status for these answers (tests/debian_compare.rs).
+#[test]
+fn ablerex_status_bits() {
+    let Some(t) = transcript("ablerex") else { return };
+    let sub = &protocols::ablerex::SUBDRIVER;
+    for (bits, raw, tokens) in [
+        // Standby unit (bit 42), bit 40 set, output 230 V on 215 V input: boosting.
+        ("00101000", &["BOOST"][..], &["OL"][..]),
+        // On-line unit, bit 40: bypass; bit 41 (failure): RB; bit 38: on battery.
+        ("10110000", &["BYPASS", "RB"][..], &["OB"][..]),
+        ("00000000", &[][..], &["OL"][..]),
+    ] {
+        let t = t.replace("30.0 00000000", &format!("30.0 {bits}"));
+        let mut port = FakePort::from_transcript(&t);
+        let mut rt = Runtime::new(sub.table, BTreeMap::new());
+        let mut state = State::new();
+        let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+        assert!((sub.claim)(&mut ctx));
+        assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+        ctx.rt.status = 0;
+        ctx.rt.raw_status.clear();
+        assert!(engine::walk(&mut ctx, WalkMode::QuickUpdate, sub.rejected), "{bits}");
+        assert_eq!(ctx.rt.raw_status, raw, "{bits}");
+        assert_eq!(engine::status_tokens(ctx.rt.status), tokens, "{bits}");
+    }
+    // Output below half the input on a standby unit with bit 40: the reading is refused and
+    // the poll fails (the data goes stale), as in NUT.
+    let mut port = FakePort::from_transcript(&t);
+    let mut rt = Runtime::new(sub.table, BTreeMap::new());
+    let mut state = State::new();
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(engine::walk(&mut ctx, WalkMode::Init, sub.rejected));
+    let mut port = FakePort::from_transcript(&t.replace(
+        "215.0 195.0 230.0 014 49.0 22.7 30.0 00000000",
+        "215.0 195.0 100.0 014 49.0 22.7 30.0 00101000",
+    ));
+    let mut ctx = Ctx { rt: &mut rt, state: &mut state, port: &mut port };
+    assert!(!engine::walk(&mut ctx, WalkMode::FullUpdate, sub.rejected));
+    assert_eq!(state.get_info("output.voltage"), Some("100.0"));
+}

@@ -3,6 +3,7 @@
 
 use crate::model::Subdriver;
 
+pub mod ablerex;
 pub mod blazer;
 pub mod gtec;
 pub mod hunnox;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<&'static Subdriver> {
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
         &hunnox::SUBDRIVER,
+        &ablerex::SUBDRIVER,
         &innovart31::SUBDRIVER,
         &innovart33::SUBDRIVER,
         &innovatae::SUBDRIVER,
