@@ -1312,3 +1312,400 @@ pub static TABLE: &[Item] = &[
         ..Item::NONE
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    //! Debian's NUT 2.8.0 has no voltronic-axpert subdriver, so there is no live comparison:
+    //! the expected values are worked out by hand from NUT 2.8.5's table (positions and
+    //! formats) on NUT's testing answers (qx-transcripts/nut-testing-tables/
+    //! voltronic-axpert.txt). Those answers carry no CRC, which NUT 2.8.5 itself checks on
+    //! every answer; the simulated unit below adds the CRC as a real Axpert does and
+    //! refuses commands with a wrong CRC (answering `(NAKss`, as units do).
+
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine;
+    use crate::model::{status, Runtime, WalkMode};
+    use crate::port::{FakePort, PortError, QxPort};
+    use crate::protocols::voltronic_qs::tests::testdata;
+    use nut_driver::State;
+
+    /// An Axpert: answers from `plain` (CRC-less), CRC checked on commands, added on answers.
+    struct Axpert30 {
+        plain: FakePort,
+        sent: Vec<Vec<u8>>,
+        /// Commands (CRC-less) whose answer gets one byte changed after its CRC is added.
+        garble: Vec<Vec<u8>>,
+    }
+
+    impl QxPort for Axpert30 {
+        fn command(&mut self, cmd: &[u8], t: Duration) -> Result<Vec<u8>, PortError> {
+            self.sent.push(cmd.to_vec());
+            let Some(c) = without_crc(cmd) else { return Ok(b"(NAKss\r".to_vec()) };
+            let a = self.plain.command(&c, t)?;
+            let mut a = with_crc(&a).unwrap_or(a);
+            if self.garble.contains(&c) && a.len() > 2 {
+                a[1] ^= 1;
+            }
+            Ok(a)
+        }
+        fn reconnect(&mut self) -> Result<(), PortError> {
+            Ok(())
+        }
+    }
+
+    fn unit(plain: FakePort) -> Axpert30 {
+        Axpert30 { plain, sent: Vec::new(), garble: Vec::new() }
+    }
+
+    /// The unit of NUT's testing table, with `changes` (command, CRC-less answer).
+    fn testing_unit(changes: &[(&str, &str)]) -> Option<Axpert30> {
+        let t = testdata("nut-testing-tables/voltronic-axpert.txt")?;
+        let mut p = FakePort::from_transcript(&t);
+        for (c, a) in changes {
+            p.raw(format!("{c}\r").as_bytes(), format!("{a}\r").as_bytes());
+        }
+        Some(unit(p))
+    }
+
+    struct Dev<P: QxPort> {
+        rt: Runtime,
+        state: State,
+        port: P,
+        claimed: bool,
+        init_ok: bool,
+    }
+
+    impl<P: QxPort> Dev<P> {
+        /// Claim, start-up walk and the subdriver's initinfo, as the driver does.
+        fn start(port: P) -> Dev<P> {
+            let mut d = Dev {
+                rt: Runtime::new(SUBDRIVER.table, Default::default()),
+                state: State::new(),
+                port,
+                claimed: false,
+                init_ok: false,
+            };
+            let mut ctx = Ctx { rt: &mut d.rt, state: &mut d.state, port: &mut d.port };
+            d.claimed = (SUBDRIVER.claim)(&mut ctx);
+            if d.claimed {
+                d.init_ok = engine::walk(&mut ctx, WalkMode::Init, SUBDRIVER.rejected);
+                if let Some(h) = SUBDRIVER.initinfo {
+                    h(&mut ctx).expect("present");
+                }
+            }
+            d
+        }
+        /// One walk from a clear status and alarm list; false when the data is stale.
+        fn walk(&mut self, mode: WalkMode) -> bool {
+            self.rt.status = 0;
+            self.rt.alarms.clear();
+            let mut ctx = Ctx { rt: &mut self.rt, state: &mut self.state, port: &mut self.port };
+            engine::walk(&mut ctx, mode, SUBDRIVER.rejected)
+        }
+        fn get(&self, n: &str) -> Option<&str> {
+            self.state.get_info(n)
+        }
+        fn tokens(&self) -> Vec<&'static str> {
+            engine::status_tokens(self.rt.status)
+        }
+    }
+
+    #[test]
+    fn crc_is_the_one_axpert_units_use() {
+        // Well-known Axpert frames (QPIGS\xB7\xA9, QPIRI\xF8\x54, "(NAKss"), cross-checked
+        // with Python's binascii.crc_hqx (CRC-16/XMODEM).
+        assert_eq!(crc(b"QPIGS"), 0xB7A9);
+        assert_eq!(crc(b"QPIRI"), 0xF854);
+        assert_eq!(crc(b"QMOD"), 0x49C1);
+        assert_eq!(crc(b"QPIWS"), 0xB4DA);
+        assert_eq!(crc(b"QPI"), 0xBEAC);
+        assert_eq!(crc(b"(PI30"), 0x9A0B);
+        assert_eq!(&crc(b"(NAK").to_be_bytes(), b"ss");
+        // CRC bytes equal to `(`, CR or LF are sent plus one: (006 -> 0x2428, (447 -> 0x240D.
+        assert_eq!(crc(b"(006"), 0x2429);
+        assert_eq!(crc(b"(447"), 0x240E);
+        assert_eq!(with_crc(b"QPI\r").expect("present"), b"QPI\xBE\xAC\r");
+        assert_eq!(without_crc(b"(PI30\x9A\x0B\r").expect("present"), b"(PI30\r");
+        assert_eq!(without_crc(b"(006\x24\x29\r").expect("present"), b"(006\r");
+        assert_eq!(without_crc(b"(006\x24\x28\r"), None, "unescaped CRC byte");
+        assert_eq!(without_crc(b"(PI30\r"), None, "no CRC");
+        assert_eq!(without_crc(b"(\r"), None, "too short");
+        assert_eq!(with_crc(b"\r"), None);
+    }
+
+    #[test]
+    fn commands_carry_their_crc() {
+        let Some(port) = testing_unit(&[]) else { return };
+        let d = Dev::start(port);
+        assert!(d.claimed);
+        for want in [&b"QPI\xBE\xAC\r"[..], b"QPIGS\xB7\xA9\r", b"QPIRI\xF8\x54\r", b"QMOD\x49\xC1\r"] {
+            assert!(d.port.sent.iter().any(|s| s == want), "{:?} sent", String::from_utf8_lossy(want));
+        }
+    }
+
+    /// Every value NUT 2.8.5's table gives for NUT's testing answers.
+    #[test]
+    fn nut_testing_table_values() {
+        let Some(port) = testing_unit(&[]) else { return };
+        let mut d = Dev::start(port);
+        assert!(d.claimed && d.init_ok);
+        let want = [
+            ("device.type", "scd"),
+            ("device.firmware.aux", "P30"),
+            ("device.firmware", "0X00074.50"),
+            ("device.firmware.main", "0X00074.50"),
+            ("device.firmware.scc1", "0X00000.00"),
+            ("device.serial", "12345679012345"),
+            // QPIRI
+            ("input.voltage.nominal", "230.0"),
+            ("input.current.nominal", "21.7"),
+            ("output.voltage.nominal", "230.0"),
+            ("output.frequency.nominal", "50.0"),
+            ("output.current.nominal", "21.7"),
+            ("output.power.nominal", "5000.0"),
+            ("output.realpower.nominal", "5000.0"),
+            ("battery.voltage.nominal", "48.0"),
+            ("battery.voltage.recharge", "46.0"),
+            ("battery.voltage.under", "42.0"),
+            ("battery.voltage.bulk", "56.4"),
+            ("battery.voltage.float", "54.0"),
+            ("battery.type", "AGM"),
+            ("battery.charging.current.ac.high", "30.0"),
+            ("battery.charging.current.high", "60.0"),
+            ("device.model.type", "Off-grid"),
+            ("device.description", "Transformerless"),
+            // QMD
+            ("device.model", "INVERTEX5K"),
+            ("output.powerfactor.nominal", "99"),
+            ("input.phases", "1"),
+            ("output.phases", "1"),
+            ("battery.number", "4"),
+            // QDI: NUT's sample answer starts with "((", so every field is one to the right
+            // of the table's positions: " 50." etc. still read as numbers.
+            ("output.frequency.default", "50.0"),
+            ("experimental.battery.charging.current.ac.high.default", "3.0"),
+            ("experimental.battery.voltage.under.default", "42.0"),
+            ("experimental.battery.voltage.float.default", "54.0"),
+            ("experimental.battery.voltage.bulk.default", "56.0"),
+            ("experimental.battery.voltage.recharge.default", "46.0"),
+            ("experimental.battery.charging.current.high.default", "6.0"),
+            // QPIGS
+            ("input.voltage", "233.5"),
+            ("input.frequency", "50.1"),
+            ("output.voltage", "233.5"),
+            ("output.frequency", "50.1"),
+            ("output.power", "467.0"),
+            ("output.realpower", "396.0"),
+            ("ups.load", "9"),
+            ("battery.voltage", "54.0"),
+            ("battery.charge", "100.0"),
+            ("ups.temperature", "33.0"),
+            ("experimental.input.pv1.current", "0"),
+            ("experimental.input.pv1.voltage", "0"),
+            ("experimental.battery.voltage.scc1", "0.0"),
+            ("battery.current", "0.0"),
+        ];
+        for (k, v) in want {
+            assert_eq!(d.get(k), Some(v), "{k}");
+        }
+        // Not published: "(230." is not a number, " " not a battery type, QFLAG items need
+        // the unmapped build, QVFW3/QVFW4/QPIGS2 are not answered by this unit.
+        for k in [
+            "output.voltage.default",
+            "experimental.battery.type.default",
+            "ups.beeper.status",
+            "battery.energysave",
+            "device.firmware.scc2",
+            "device.firmware.scc3",
+            "experimental.input.pv2.current",
+            "experimental.battery.voltage.scc3",
+        ] {
+            assert_eq!(d.get(k), None, "{k}");
+        }
+        let published = d.state.vars().count();
+        assert_eq!(published, want.len(), "exactly these variables");
+        // Writable nominal voltage with NUT's list (there is no setting for it in the table).
+        let v = d.state.var("input.voltage.nominal").expect("present");
+        assert!(v.flags.rw);
+        assert_eq!(v.enums, ["101", "110", "120", "127", "202", "208", "220", "230", "240"]);
+        // QPIGS load bit 1, charging bit 1; QMOD "G" and QPIWS all zeros add nothing.
+        assert_eq!(d.tokens(), ["OB", "CHRG"]);
+        assert!(d.rt.alarms.is_empty());
+        assert!(d.walk(WalkMode::FullUpdate));
+        assert_eq!(d.tokens(), ["OB", "CHRG"]);
+        assert!(d.walk(WalkMode::QuickUpdate));
+    }
+
+    #[test]
+    fn answers_without_crc_are_refused_as_in_nut() {
+        let Some(t) = testdata("nut-testing-tables/voltronic-axpert.txt") else { return };
+        // NUT's own sample answers, sent as they are (no CRC): NUT 2.8.5 refuses them too.
+        let d = Dev::start(FakePort::from_transcript(&t));
+        assert!(!d.claimed);
+        // A unit that does not check the command CRC still needs its answers' CRC.
+        let qpi = with_crc(b"QPI\r").expect("present");
+        let mut p = FakePort::default();
+        p.raw(&qpi, b"(PI30\r");
+        assert!(!Dev::start(p).claimed);
+        let mut p = FakePort::default();
+        p.raw(&qpi, b"(PI30\x9A\x0B\r");
+        assert!(Dev::start(p).claimed);
+        // An answer corrupted on the wire: a quick-poll one makes the data stale.
+        let Some(mut port) = testing_unit(&[]) else { return };
+        port.garble.push(b"QPIWS\r".to_vec());
+        let mut d = Dev::start(port);
+        assert!(d.claimed);
+        assert!(!d.walk(WalkMode::QuickUpdate));
+        d.port.garble.clear();
+        assert!(d.walk(WalkMode::QuickUpdate));
+        // A static one is skipped at start-up, the rest published.
+        let Some(mut port) = testing_unit(&[]) else { return };
+        port.garble.push(b"QMD\r".to_vec());
+        let d = Dev::start(port);
+        assert!(d.init_ok);
+        assert_eq!(d.get("device.model"), None);
+        assert_eq!(d.get("battery.number"), None);
+        assert_eq!(d.get("battery.type"), Some("AGM"));
+    }
+
+    #[test]
+    fn only_protocol_pi30_is_claimed() {
+        for (answer, ok) in [
+            ("(PI30", true),
+            ("(pi30", true),
+            ("(PI31", false),
+            ("(PI03", false),
+            ("(PI33", false),
+            ("(PI", false),
+            ("(XX30", false),
+            ("(NAK", false),
+            ("", false),
+        ] {
+            let mut p = FakePort::default();
+            p.raw(b"QPI\r", format!("{answer}\r").as_bytes());
+            let d = Dev::start(unit(p));
+            assert_eq!(d.claimed, ok, "{answer:?}");
+            assert_eq!(d.get("device.firmware.aux").is_some(), ok);
+        }
+        assert!(protocols_order_has_axpert_second());
+    }
+
+    fn protocols_order_has_axpert_second() -> bool {
+        let names: Vec<&str> = crate::protocols::all().iter().map(|s| s.name).collect();
+        names[..3] == ["Voltronic", "Voltronic-Axpert", "Voltronic-QS"]
+            && crate::protocols::by_name("voltronic-axpert").is_some_and(|s| s.version == "0.02")
+    }
+
+    #[test]
+    fn working_modes() {
+        for (m, tokens, alarm) in [
+            ("L", vec!["OL", "CHRG"], None),
+            ("B", vec!["OB", "CHRG"], None),
+            ("S", vec!["OB", "CHRG", "OFF"], None),
+            ("P", vec!["OB", "CHRG"], Some("Device is going ON.")),
+            ("F", vec!["OB", "CHRG"], Some("Fault reported by device.")),
+            ("H", vec!["OB", "CHRG"], None),
+        ] {
+            let Some(port) = testing_unit(&[("QMOD", &format!("({m}"))]) else { return };
+            let mut d = Dev::start(port);
+            assert!(d.walk(WalkMode::FullUpdate));
+            assert_eq!(d.tokens(), tokens, "QMOD {m}");
+            assert_eq!(d.rt.alarms.first().map(String::as_str), alarm, "QMOD {m}");
+        }
+    }
+
+    #[test]
+    fn qpigs_load_and_charging_bits() {
+        let base = "(233.5 50.1 233.5 50.1 0467 0396 009 440 54.00 000 100 0033 0000 000.0 00.00 00000 ";
+        for (bits, tokens, ok) in [
+            ("00010101", vec!["OB", "CHRG"], true),
+            ("00000001", vec!["OB", "OFF"], true),
+            ("00010001", vec!["OB"], true),
+            ("000-0-01", vec!["OB"], true),
+            ("000x0101", vec!["OB"], false),
+        ] {
+            let a = format!("{base}{bits} 00 00 00000 110");
+            let Some(port) = testing_unit(&[("QPIGS", &a)]) else { return };
+            let mut d = Dev::start(port);
+            assert_eq!(d.walk(WalkMode::QuickUpdate), ok, "{bits}");
+            if ok {
+                assert_eq!(d.tokens(), tokens, "{bits}");
+            }
+        }
+    }
+
+    #[test]
+    fn warnings_text_and_status() {
+        let bits = |set: &[usize], len: usize| -> String {
+            (1..=len).map(|i| if set.contains(&i) { '1' } else { '0' }).collect()
+        };
+        let alarm_for = |w: String| {
+            let port = testing_unit(&[("QPIWS", &format!("({w}"))])?;
+            let mut d = Dev::start(port);
+            let ok = d.walk(WalkMode::QuickUpdate);
+            Some((ok, d.rt.alarms.clone(), d.rt.status))
+        };
+        let Some((ok, alarms, st)) = alarm_for(bits(&[16, 19], 32)) else { return };
+        assert!(ok);
+        assert_eq!(alarms, ["Device warnings: Low battery. Overload."]);
+        assert_eq!(st & (status::LB | status::OVER), status::LB | status::OVER);
+        let (_, alarms, _) = alarm_for(bits(&[4, 21, 22], 32)).expect("present");
+        assert_eq!(alarms, ["Device warnings: Input PV is found lost. Unknown warnings [bit: #21, #22]"]);
+        let (_, alarms, _) = alarm_for(bits(&[30], 32)).expect("present");
+        assert_eq!(alarms, ["Device warnings: Unknown warnings [bit: #30]"]);
+        // Too long to leave room for other alarms: bit numbers instead.
+        let (_, alarms, _) = alarm_for(bits(&[1, 2, 7, 8, 9, 10, 11, 12, 26], 32)).expect("present");
+        assert_eq!(
+            alarms,
+            ["Device warnings: Known (see log or manual) [bit: #01, #02, #07, #08, #09, #10, #11, #12]; \
+              Unknown warnings [bit: #26]"]
+        );
+        // Dashes (not supported) and zeros: no alarm; garbage: stale data.
+        let (ok, alarms, _) = alarm_for(format!("--{}", bits(&[], 30))).expect("present");
+        assert!(ok && alarms.is_empty());
+        let (ok, _, _) = alarm_for("0000x000000000000000000000000000".into()).expect("present");
+        assert!(!ok);
+        // Shorter than NUT's minimum (27 with "(" and CR): stale.
+        let (ok, _, _) = alarm_for(bits(&[16], 24)).expect("present");
+        assert!(!ok);
+    }
+
+    #[test]
+    fn coded_ratings_and_serial() {
+        let qpiri = |bt: char, mt: &str, tr: char| {
+            format!(
+                "(230.0 21.7 230.0 50.0 21.7 5000 5000 48.0 46.0 42.0 56.4 54.0 {bt} 30 060 0 0 2 9 {mt} {tr} 1 54.0 0 1 000"
+            )
+        };
+        for (bt, mt, tr, want) in [
+            ('1', "10", '1', [Some("Flooded"), Some("Hybrid"), Some("With transformer")]),
+            ('0', "00", '0', [Some("AGM"), Some("Grid-tie"), Some("Transformerless")]),
+            ('0', "11", '0', [Some("AGM"), Some("Off Grid with 2 Trackers"), Some("Transformerless")]),
+            // '2' (User) and "20" fail NUT's 0/1 check; '7' is no topology.
+            ('2', "20", '7', [None, None, None]),
+        ] {
+            let Some(port) = testing_unit(&[("QPIRI", &qpiri(bt, mt, tr)), ("QID", "(00000000000000")])
+            else {
+                return;
+            };
+            let d = Dev::start(port);
+            let got = [d.get("battery.type"), d.get("device.model.type"), d.get("device.description")];
+            assert_eq!(got, want, "{bt} {mt} {tr}");
+            assert_eq!(d.get("output.power.nominal"), Some("5000.0"));
+            assert_eq!(d.get("device.serial"), None, "a serial of zeros is not published");
+        }
+    }
+
+    #[test]
+    fn qflag_publishes_nothing_in_nuts_default_build() {
+        for flags in ["(EajDbk", "(EbDaj", "(EDaj", "(Ebk"] {
+            let Some(port) = testing_unit(&[("QFLAG", flags)]) else { return };
+            let d = Dev::start(port);
+            assert_eq!(d.get("ups.beeper.status"), None, "{flags}");
+            assert_eq!(d.get("battery.energysave"), None, "{flags}");
+            assert!(!d.state.has_cmd("beeper.enable"));
+        }
+    }
+}
