@@ -4,7 +4,10 @@ part of drivers/nutdrv_qx/src/protocols/<name>.rs. Only the table rows are conve
 fields are facts: names, commands, positions, formats, flags); the hooks (claim, preprocess
 functions...) are written by hand in Rust and named in HOOKS below.
 
-usage: gen_table.py <nut-source.c> [--hooks-only]
+usage: gen_table.py <nut-source.c> [--hooks-only] [--off PREFIX]
+  --off PREFIX: `#if` blocks of the table whose condition only ORs macros named PREFIX...
+  are left out (they are 0 in NUT's default build, e.g. --off TESTING_AXPERT_ for
+  voltronic-axpert's unmapped data points); any other preprocessor line stops the script.
   prints the Rust `pub static TABLE: &[Item] = &[...]` to stdout; with --hooks-only, the
   C function names the table refers to (so the Rust ones can be written first).
 """
@@ -58,13 +61,28 @@ def split_fields(row):
     return out
 
 
+def off_prefix():
+    if '--off' in sys.argv:
+        return sys.argv[sys.argv.index('--off') + 1]
+    return None
+
+
+def is_off(line):
+    """An `#if A || B` whose macros all start with the --off prefix."""
+    pre = off_prefix()
+    if not pre or not line.startswith('#if '):
+        return False
+    names = [n.strip() for n in line[4:].split('||')]
+    return all(re.fullmatch(re.escape(pre) + r'\w+', n) for n in names)
+
+
 def rows(src):
     m = re.search(r'static\s+item_t\s+\w+\[\]\s*=\s*\{(.*?)\n\};', src, re.S)
     body = re.sub(r'/\*.*?\*/', '', m.group(1), flags=re.S)
     skipping = False
     for line in body.splitlines():
         line = line.strip()
-        if line == '#if 0':
+        if line == '#if 0' or is_off(line):
             skipping = True
             continue
         if skipping:

@@ -19,6 +19,7 @@ pub mod q1;
 pub mod q2;
 pub mod q6;
 pub mod voltronic;
+pub mod voltronic_axpert;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
 pub mod zinto;
@@ -28,6 +29,7 @@ pub mod zinto;
 pub fn all() -> Vec<&'static Subdriver> {
     vec![
         &voltronic::SUBDRIVER,
+        &voltronic_axpert::SUBDRIVER,
         &voltronic_qs::SUBDRIVER,
         &voltronic_qs_hex::SUBDRIVER,
         &mustek::SUBDRIVER,
