@@ -391,6 +391,201 @@ def measure_monitor(impl, cfg):
 
 
 # ---------------------------------------------------------------------------------------------
+# nutdrv_qx on a simulated serial UPS
+
+QX_SIM = os.path.join(ROOT, "target", "release", "qx-sim")
+QX_DESC = os.path.join(ROOT, "tests", "devices", "qx", "megatec.qx")
+QX_PROTOCOL = "megatec"
+QX_POLLINTERVAL = 1  # seconds; NUT's default is 2: 1 gives twice the cycles per window
+QX_DRIVERS = {
+    "nut": "/lib/nut/nutdrv_qx",
+    "ours": os.path.join(ROOT, "target", "release", "nutdrv_qx"),
+}
+QX_POLL_CMD = 'rx "Q1\\r"'  # the simulator's event line for one Q1 status query
+
+
+def proc_cpu(pid):
+    """(utime+stime in clock ticks from /proc/<pid>/stat, on-CPU nanoseconds summed over the
+    threads' /proc/<pid>/task/*/schedstat), or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        ticks = int(rest[11]) + int(rest[12])  # fields 14 and 15 of stat(5)
+        ns = 0
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                ns += int(f.read().split()[0])
+        return ticks, ns
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_counters(pid):
+    """Context switches (voluntary + involuntary, all threads), read/write system calls
+    (/proc/<pid>/io syscr, syscw), threads, VmRSS, VmHWM (KiB)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "VmHWM"):
+                    out[k] = int(v.split()[0])
+                elif k == "Threads":
+                    out["threads"] = int(v)
+        cs = 0
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        cs += int(line.split()[1])
+        out["ctxt"] = cs
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("syscr", "syscw"):
+                    out[k] = int(v)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def count_lines(path, prefix):
+    """Lines of `path` starting with `prefix`, and all `rx` lines."""
+    n = rx = 0
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("rx "):
+                    rx += 1
+                    if line.startswith(prefix):
+                        n += 1
+    except OSError:
+        pass
+    return n, rx
+
+
+class QxBench:
+    """One simulator on the megatec description and one driver on its pty, in a temporary
+    directory that is the driver's NUT_CONFPATH and NUT_STATEPATH."""
+
+    def __init__(self, impl):
+        self.impl = impl
+        self.dir = tempfile.mkdtemp(prefix=f"nut-bench-qx-{impl}-")
+        self.tty = os.path.join(self.dir, "tty")
+        self.events = os.path.join(self.dir, "sim.events")
+        self.sim = None
+        self.drv = None
+        self.env = dict(os.environ, NUT_CONFPATH=self.dir, NUT_STATEPATH=self.dir,
+                        NUT_ALTPIDPATH=self.dir)
+        self.env.pop("NUT_DEBUG_LEVEL", None)
+        with open(os.path.join(self.dir, "ups.conf"), "w") as f:
+            f.write(f"[qx]\n\tdriver = nutdrv_qx\n\tport = {self.tty}\n"
+                    f"\tprotocol = {QX_PROTOCOL}\n\tpollinterval = {QX_POLLINTERVAL}\n")
+
+    def start_sim(self):
+        # The simulator's stdout (its event lines, line-buffered) goes to a file that is
+        # counted at the window's edges.
+        self.sim = Proc([QX_SIM, QX_DESC, "--link", self.tty], dict(os.environ), self.events,
+                        self.dir)
+
+    def sim_ready(self):
+        try:
+            with open(self.events, errors="replace") as f:
+                return any(line.startswith("ready ") for line in f)
+        except OSError:
+            return False
+
+    def start_driver(self):
+        self.drv = Proc([QX_DRIVERS[self.impl], "-a", "qx", "-u", "root", "-F"], self.env,
+                        os.path.join(self.dir, "driver.log"), self.dir)
+
+    def driver_ready(self):
+        return os.path.exists(os.path.join(self.dir, "nutdrv_qx-qx"))
+
+    def polls(self):
+        return count_lines(self.events, QX_POLL_CMD)
+
+    def stop(self):
+        for p in (self.drv, self.sim):
+            if p:
+                p.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def measure_qx(cfg):
+    """Both drivers at the same time, each on its own simulator, over the same window."""
+    benches = {impl: QxBench(impl) for impl in ("nut", "ours")}
+    out = {impl: {} for impl in benches}
+    try:
+        for b in benches.values():
+            b.start_sim()
+        deadline = time.time() + 10
+        while not all(b.sim_ready() for b in benches.values()):
+            for b in benches.values():
+                if not b.sim.alive():
+                    raise RuntimeError(f"qx-sim for {b.impl} exited:\n" + b.sim.log_tail())
+            if time.time() > deadline:
+                raise RuntimeError("qx-sim did not become ready")
+            time.sleep(0.05)
+        for b in benches.values():
+            b.start_driver()
+        # Steady state: the driver has made its socket (start-up walk done) and has polled a
+        # few times since.
+        deadline = time.time() + 40
+        base = {}
+        while len(base) < len(benches) or any(b.polls()[0] < base[i] + 2
+                                               for i, b in benches.items()):
+            for i, b in benches.items():
+                if not b.drv.alive():
+                    raise RuntimeError(f"{i} nutdrv_qx exited:\n" + b.drv.log_tail())
+                if i not in base and b.driver_ready():
+                    base[i] = b.polls()[0]
+            if time.time() > deadline:
+                raise RuntimeError("a driver did not reach steady polling within 40 s: "
+                                   + ", ".join(f"{i}: socket {b.driver_ready()}, {b.polls()[0]} Q1"
+                                               for i, b in benches.items()))
+            time.sleep(0.1)
+        start = {}
+        for i, b in benches.items():
+            start[i] = (time.monotonic(), proc_cpu(b.drv.pid), proc_counters(b.drv.pid), b.polls())
+        time.sleep(cfg.qx_secs)  # the measurement window: both drivers poll on their own
+        for i, b in benches.items():
+            t1, cpu1, cnt1, polls1 = (time.monotonic(), proc_cpu(b.drv.pid),
+                                      proc_counters(b.drv.pid), b.polls())
+            t0, cpu0, cnt0, polls0 = start[i]
+            o = out[i]
+            if cpu0 is None or cpu1 is None or not b.drv.alive():
+                o["error"] = f"{i} nutdrv_qx exited during the window:\n" + b.drv.log_tail()
+                continue
+            cycles = polls1[0] - polls0[0]
+            o["secs"] = t1 - t0
+            o["cycles"] = cycles
+            o["commands"] = polls1[1] - polls0[1]
+            o["cpu_ticks"] = cpu1[0] - cpu0[0]
+            o["cpu_ns"] = cpu1[1] - cpu0[1]
+            o["rss_kib"] = cnt1.get("VmRSS")
+            o["hwm_kib"] = cnt1.get("VmHWM")
+            o["threads"] = cnt1.get("threads")
+            if cycles > 0:
+                o["cpu_us_per_cycle"] = o["cpu_ns"] / cycles / 1000
+                o["ticks_us_per_cycle"] = o["cpu_ticks"] * 1e6 / os.sysconf("SC_CLK_TCK") / cycles
+                o["commands_per_cycle"] = o["commands"] / cycles
+                for k in ("ctxt", "syscr", "syscw"):
+                    if k in cnt0 and k in cnt1:
+                        o[f"{k}_per_cycle"] = (cnt1[k] - cnt0[k]) / cycles
+            else:
+                o["error"] = f"{i} nutdrv_qx sent no Q1 during the window:\n" + b.drv.log_tail()
+    except Exception as e:
+        for i in out:
+            out[i].setdefault("error", str(e))
+        log(f"nutdrv_qx: {e}")
+    finally:
+        for b in benches.values():
+            b.stop()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
