@@ -678,6 +678,95 @@ def watch_in_binary(path):
         return None
 
 
+QX_BEGIN = "<!-- bench:qx begin (scripts/bench.sh --only qx rewrites this section alone) -->"
+QX_END = "<!-- bench:qx end -->"
+
+
+def report_qx(qx, cfg, machine, started, command, partial):
+    """The markdown of the nutdrv_qx section, between QX_BEGIN and QX_END."""
+    L = [QX_BEGIN]
+    w = L.append
+    w("## nutdrv_qx on a simulated serial UPS\n")
+    if partial:
+        w(f"Measured alone by `{command}` on {started} ({len(qx)} run(s), "
+          f"{cfg.qx_secs:g} s each; ours at commit {machine['commit']}"
+          + (" with uncommitted changes" if machine["dirty"] else "")
+          + f", {machine['rustc']}; {machine['cpu']}, {machine['cores']} cores shared with other "
+          f"work, load average {machine['loadavg']} at start, {machine.get('loadavg_end', '?')} at "
+          "the end). **The rest of this file is from the earlier full run** described at the top.\n")
+    w(f"Two `qx-sim` simulators (`tools/qx-sim`, release build) play the same UPS "
+      f"(`tests/devices/qx/{os.path.basename(QX_DESC)}`: Megatec `Q1` replies on a pty); Debian's "
+      f"`/lib/nut/nutdrv_qx` polls one and ours (`target/release/nutdrv_qx`) the other, at the same "
+      f"time, with the same `ups.conf` section (`protocol = {QX_PROTOCOL}`, "
+      f"`pollinterval = {QX_POLLINTERVAL}`, NUT's default is 2; `pollfreq` left at its default "
+      "30), `-a qx -u root -F`, each in its own temporary `NUT_CONFPATH`/`NUT_STATEPATH`, no "
+      "upsd. Once a driver has made its socket and polled twice more, a window of "
+      f"{cfg.qx_secs:g} s starts for both: a *poll cycle* is one `Q1` status query (the "
+      "simulator's `rx \"Q1\\r\"` event lines); *CPU* is the driver's on-CPU time over the window "
+      "from `/proc/<pid>/task/*/schedstat` (nanoseconds). utime+stime from `/proc/<pid>/stat` "
+      "count 10 ms clock ticks, more than a driver spends in the whole window, so they are shown "
+      "only as a cross-check. RSS is `VmRSS` at the end of the window. Figures are medians over "
+      "runs.\n")
+    runs = {impl: [r.get(impl, {}) for r in qx] for impl in ("nut", "ours")}
+
+    def m(impl, k):
+        return med(runs[impl], k, "")
+
+    def row(label, k, unit="", digits=None, target=None, cond=None):
+        n, o = m("nut", k), m("ours", k)
+        ok = "" if cond is None else met(None if None in (n, o) else cond(o, n))
+        return [label, fmt(n, unit, digits), fmt(o, unit, digits), ratio(o, n), target or "", ok]
+
+    le = lambda o, n: o <= n  # noqa: E731
+    rows = [
+        row("CPU time per poll cycle", "cpu_us_per_cycle", "µs", target="≤ NUT", cond=le),
+        row("RSS (VmRSS)", "rss_kib", "KiB", digits=0, target="≤ NUT", cond=le),
+        row("peak RSS (VmHWM)", "hwm_kib", "KiB", digits=0),
+        row("utime+stime per cycle (10 ms ticks: cross-check only)", "ticks_us_per_cycle", "µs"),
+        row("poll cycles in the window", "cycles", digits=0),
+        row("commands sent per cycle", "commands_per_cycle", digits=2),
+        row("context switches per cycle", "ctxt_per_cycle", digits=2),
+        row("read system calls per cycle", "syscr_per_cycle", digits=2),
+        row("write system calls per cycle", "syscw_per_cycle", digits=2),
+        row("threads", "threads", digits=0),
+    ]
+    w(table(["per driver process", "NUT 2.8.0 (Debian)", "ours", "ours/NUT", "target", "met?"],
+             rows))
+    w("")
+    pr = med_ratio(runs["ours"], runs["nut"], "cpu_us_per_cycle")
+    per_run = "; ".join(
+        f"run {i + 1}: {fmt(dig(n, 'cpu_us_per_cycle'), 'µs')} / {fmt(dig(o, 'cpu_us_per_cycle'), 'µs')}"
+        for i, (n, o) in enumerate(zip(runs["nut"], runs["ours"])))
+    w(f"CPU per cycle run by run, NUT / ours (both drivers measured over the same window): "
+      f"{per_run}. Median of the run-by-run ratios ours/NUT: "
+      f"{'n/a' if pr is None else f'{pr:.2f}×'}.\n")
+    errs = [f"- run {i + 1}, {impl}: `{r[impl]['error'][:300]}`"
+            for i, r in enumerate(qx) for impl in ("nut", "ours") if r.get(impl, {}).get("error")]
+    if errs:
+        w("Errors:\n")
+        w("\n".join(errs))
+        w("")
+    w(QX_END)
+    return "\n".join(L)
+
+
+def splice_qx(path, section):
+    """Replace the nutdrv_qx section of an existing report (or add it before the errors)."""
+    with open(path) as f:
+        text = f.read()
+    if QX_BEGIN in text and QX_END in text:
+        a = text.index(QX_BEGIN)
+        b = text.index(QX_END) + len(QX_END)
+        text = text[:a] + section + text[b:]
+    elif "## Errors during the run" in text:
+        a = text.index("## Errors during the run")
+        text = text[:a] + section + "\n\n" + text[a:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def report(res, cfg, started, elapsed, machine, command):
     runs = res["runs"]
     ep = res["epoll"]
@@ -949,6 +1038,10 @@ def report(res, cfg, started, elapsed, machine, command):
             w(f"- {IMPLS[impl]['label']}: " + "; ".join(f[:3]))
     w("")
 
+    if res.get("qx"):
+        w(report_qx(res["qx"], cfg, machine, started, command, partial=False))
+        w("")
+
     # Errors
     errs = []
     for key, rs in list(runs.items()) + [("epoll", ep)]:
@@ -968,12 +1061,37 @@ def report(res, cfg, started, elapsed, machine, command):
     w("")
     w("## How to run\n")
     w("```\nscripts/bench.sh           # full run (5 runs, about 15 minutes)\n"
-      "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n```\n")
+      "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n"
+      "scripts/bench.sh --only qx # only the nutdrv_qx section (5 runs, about 3 minutes; "
+      "with --quick 1 run)\n```\n")
     w("It needs root (the daemons run with `-u root`, NUT's upsmon gets a private `/run/nut` "
       "through `unshare -m`), Debian's `nut-server` and `nut-client` packages, and raises the "
       "open-files limit to the hard limit (at least 10,100 for the 10,000 idle clients). Raw "
       "per-run figures are written to `bench/target/results.json`.\n")
     return "\n".join(L)
+
+
+def run_only_qx(cfg):
+    """`--only qx`: the nutdrv_qx runs alone; only that section of cfg.out is rewritten."""
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    machine = machine_details()
+    t0 = time.time()
+    qx = []
+    for i in range(cfg.runs):
+        log(f"run {i + 1}/{cfg.runs}: nutdrv_qx, both drivers for {cfg.qx_secs} s")
+        qx.append(measure_qx(cfg))
+    machine["loadavg_end"] = machine_details()["loadavg"]
+    os.makedirs(os.path.join(ROOT, "bench", "target"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "target", "results-qx.json"), "w") as f:
+        json.dump({"machine": machine, "qx": qx, "started": started,
+                   "elapsed": time.time() - t0, "command": cfg.command}, f, indent=1)
+    section = report_qx(qx, cfg, machine, started, cfg.command, partial=True)
+    if os.path.exists(cfg.out):
+        splice_qx(cfg.out, section)
+    else:
+        with open(cfg.out, "w") as f:
+            f.write(section + "\n")
+    log(f"wrote the nutdrv_qx section of {cfg.out} in {(time.time() - t0) / 60:.1f} min")
 
 
 def main():
@@ -983,6 +1101,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--from-json", help="only rewrite the report from a results.json of a past run")
+    ap.add_argument("--only", choices=["qx"],
+                    help="run one section alone and rewrite only that section of --out "
+                         "(qx: nutdrv_qx on a simulated serial UPS)")
     cfg = ap.parse_args()
     cfg.runs = cfg.runs or (1 if cfg.quick else 5)
     cfg.secs = 1.5 if cfg.quick else 3
@@ -990,6 +1111,7 @@ def main():
     cfg.burst = 2000
     cfg.trials = 4 if cfg.quick else 2 * cfg.runs
     cfg.idle_runs = min(cfg.runs, 3)
+    cfg.qx_secs = 20 if cfg.quick else 30
 
     if cfg.from_json:
         with open(cfg.from_json) as f:
@@ -1001,6 +1123,15 @@ def main():
         with open(cfg.out, "w") as f:
             f.write(md)
         log(f"wrote {cfg.out} from {cfg.from_json}")
+        return
+
+    for path, fix in ((QX_DRIVERS["nut"], "apt-get install nut-server"),
+                      (QX_DRIVERS["ours"], "cargo build --release -p nutdrv_qx"),
+                      (QX_SIM, "cargo build --release -p qx-sim")):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"{path} is missing: {fix}")
+    if cfg.only == "qx":
+        run_only_qx(cfg)
         return
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -1021,7 +1152,8 @@ def main():
     machine = machine_details()
     t0 = time.time()
     res = {"epoll": [], "runs": {k: [] for k in
-                                 ("nut", "ours", "nut_idle", "ours_idle", "nut_mon", "ours_mon")}}
+                                 ("nut", "ours", "nut_idle", "ours_idle", "nut_mon", "ours_mon")},
+           "qx": []}
     for i in range(cfg.runs):
         # Alternate the order so neither implementation always runs on a warmer machine.
         order = ("nut", "ours") if i % 2 == 0 else ("ours", "nut")
@@ -1038,6 +1170,9 @@ def main():
                 for n in (5000, 10000):
                     r.update(measure_idle(impl, cfg, n))
                 res["runs"][f"{impl}_idle"].append(r)
+    for i in range(cfg.runs):
+        log(f"run {i + 1}/{cfg.runs}: nutdrv_qx, both drivers for {cfg.qx_secs} s")
+        res["qx"].append(measure_qx(cfg))
     for impl in ("nut", "ours"):
         log(f"{impl}: upsmon and status change -> NOTIFYCMD ({cfg.trials} trials)")
         res["runs"][f"{impl}_mon"].append(measure_monitor(impl, cfg))
