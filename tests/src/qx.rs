@@ -51,6 +51,12 @@ pub enum Diff {
     /// (`driver.state`, added in NUT 2.8.1's main.c; `driver.debug`/`driver.flag.allow_killpower`
     /// of 2.8.1+ likewise).
     NewIn285,
+    /// Checked against NUT 2.8.5's rule: 2.8.5 guesses `battery.voltage.low` and `.high` from
+    /// `battery.voltage.nominal` (104/120 and 130/120 of it, `%.2f`) whenever the device or
+    /// ups.conf lacks either, replacing both (qx_initbattery, nutdrv_qx.c 498-548 at v2.8.5);
+    /// 2.8.0 guessed only when the device reported no charge or runtime (nutdrv_qx.c 279-315
+    /// at v2.8.0). Ours must hold 2.8.5's guess.
+    GuessedBatteryVoltages,
 }
 
 /// Which documented difference, if any, covers `var` for `driver` with `protocol`.
@@ -63,6 +69,9 @@ pub fn documented_diff(driver: &str, protocol: Option<&str>, var: &str) -> Optio
     }
     if driver == "nutdrv_qx" && var == "battery.voltage" {
         return Some(Diff::Numeric);
+    }
+    if driver == "nutdrv_qx" && matches!(var, "battery.voltage.low" | "battery.voltage.high") {
+        return Some(Diff::GuessedBatteryVoltages);
     }
     if driver == "nutdrv_qx"
         && protocol == Some("megatec")
@@ -110,6 +119,14 @@ pub fn compare_vars(
                     || a.trim().parse::<f64>().is_err()
                 {
                     out.push(format!("{k}: Debian {a:?}, ours {b:?} (compared as numbers)"));
+                }
+            }
+            (a, b, Some(Diff::GuessedBatteryVoltages)) if a != b => {
+                let nominal = o.get("battery.voltage.nominal").and_then(|n| n.trim().parse::<f64>().ok());
+                let factor = if k == "battery.voltage.low" { 104.0 } else { 130.0 };
+                let guess = nominal.map(|n| format!("{:.2}", factor * n / 120.0));
+                if b.is_none() || b != guess.as_ref() {
+                    out.push(format!("{k}: Debian {a:?}, ours {b:?} (NUT 2.8.5 guesses {guess:?})"));
                 }
             }
             (Some(a), Some(b), _) if a == b => {}
