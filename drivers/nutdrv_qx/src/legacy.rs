@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn rating_of_a_full_answer() {
-        let r = parse_rating(b"#230.0 000 024.0 50.0\r", None).unwrap();
+        let r = parse_rating(b"#230.0 000 024.0 50.0\r", None).expect("parsed");
         assert_eq!(
             vals(&r),
             [
@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn rating_with_three_words_stops_before_the_frequency() {
         // nut-674 (DigiTECH 650VA): dots only, three words.
-        let r = parse_rating(b"#   .        .     . \r", None).unwrap();
+        let r = parse_rating(b"#   .        .     . \r", None).expect("parsed");
         assert_eq!(
             vals(&r),
             [
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn rating_skips_words_that_are_not_numbers() {
-        let r = parse_rating(b"#230.0 --- 024.0 50.0 \r", None).unwrap();
+        let r = parse_rating(b"#230.0 --- 024.0 50.0 \r", None).expect("parsed");
         let names: Vec<_> = r.values.iter().map(|(k, _)| *k).collect();
         assert_eq!(names, ["input.voltage.nominal", "battery.voltage.nominal", "input.frequency.nominal"]);
         assert_eq!(r.outcome, Ok(()));
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn rating_battery_nominal_from_the_configuration_wins() {
-        let r = parse_rating(b"#230.0 000 024.0 50.0\r", Some("48")).unwrap();
+        let r = parse_rating(b"#230.0 000 024.0 50.0\r", Some("48")).expect("parsed");
         assert!(r.values.contains(&("battery.voltage.nominal", "48.0".to_string())));
     }
 
@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn vendor_fields_keep_empty_values() {
         // nut-2208 (Fry's MEC0003): blank manufacturer and model, firmware V3.8.
-        let v = parse_vendor(b"#                           V3.8      \r").unwrap();
+        let v = parse_vendor(b"#                           V3.8      \r").expect("parsed");
         assert_eq!(
             v,
             [("ups.mfr", String::new()), ("ups.model", String::new()), ("ups.firmware", "V3.8".to_string())]
@@ -317,13 +317,13 @@ mod tests {
     #[test]
     fn vendor_fields_trim_trailing_blanks_only() {
         // blazer_ser's own test answer.
-        let v = parse_vendor(b"#NOT_A_LIVE_UPS  TESTING    TESTING   \r").unwrap();
+        let v = parse_vendor(b"#NOT_A_LIVE_UPS  TESTING    TESTING   \r").expect("parsed");
         assert_eq!(
             v.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
             ["NOT_A_LIVE_UPS", "TESTING", "TESTING"]
         );
         // Leading blanks stay.
-        let v = parse_vendor(b"#  ACME            UPS 1K     1.0     \r").unwrap();
+        let v = parse_vendor(b"#  ACME            UPS 1K     1.0     \r").expect("parsed");
         assert_eq!(v.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["  ACME", "  UPS 1K", "  1.0"]);
     }
 

@@ -962,8 +962,12 @@ fn masterguard_series(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<St
     }
 }
 
-/// Models: (prefix of the WH T field, name, VA, pack range, pack range of the -19 rack version).
-const MODELS: &[(&str, &str, i64, (u8, u8), (u8, u8))] = &[
+/// One model: prefix of the WH T field, name, VA, pack range, pack range of the -19 rack
+/// version.
+type Model = (&'static str, &'static str, i64, (u8, u8), (u8, u8));
+
+/// The models NUT knows.
+const MODELS: &[Model] = &[
     ("A  700", "A700", 700, (0, 0), (0, 0)),
     ("A 1000", "A1000", 1000, (0, 2), (0, 2)),
     ("A 2000", "A2000", 2000, (0, 2), (1, 5)),
@@ -973,9 +977,7 @@ const MODELS: &[(&str, &str, i64, (u8, u8), (u8, u8))] = &[
     ("E200", "E200", 20000, (1, 1), (1, 1)),
 ];
 
-fn model_of(
-    value: &str,
-) -> Result<&'static (&'static str, &'static str, i64, (u8, u8), (u8, u8)), ItemError> {
+fn model_of(value: &str) -> Result<&'static Model, ItemError> {
     MODELS.iter().find(|m| value.starts_with(m.0)).ok_or_else(|| ItemError::new(format!("unknown T {value}")))
 }
 
