@@ -63,6 +63,8 @@ pub struct Qx {
     reconnect: nut_driver::reconnect::Reconnect,
     upsname: String,
     epoch: Instant,
+    /// blazer_ser / blazer_usb: the rating and vendor queries they read themselves.
+    legacy: protocols::blazer::LegacyQueries,
 }
 
 impl std::fmt::Debug for Qx {
@@ -97,6 +99,7 @@ impl Qx {
             reconnect: nut_driver::reconnect::Reconnect::default(),
             upsname: String::new(),
             epoch: Instant::now(),
+            legacy: protocols::blazer::LegacyQueries::default(),
         }
     }
 
@@ -132,10 +135,12 @@ impl Qx {
     }
 
     /// Choose the protocol (NUT's `subdriver_matcher`): the one named by `protocol`, or the
-    /// first whose claim succeeds, three tries each.
+    /// first whose claim succeeds, three tries each. blazer_ser / blazer_usb recognise the
+    /// device by its status answer alone (NUT's `blazer_initinfo`).
     fn match_subdriver(&mut self, state: &mut State) -> Result<&'static Subdriver, DriverError> {
         let wanted = self.rt.options.get("protocol").cloned();
         let list = self.protocols();
+        let legacy = self.flavor != Flavor::Qx;
         if let Some(w) = &wanted {
             if !list.iter().any(|s| s.name.eq_ignore_ascii_case(w)) {
                 let names: Vec<String> = list.iter().map(|s| s.name.to_ascii_lowercase()).collect();
@@ -152,7 +157,8 @@ impl Qx {
             for _ in 0..MAXTRIES {
                 self.rt.items = sub.table.to_vec();
                 tracing::debug!("Trying protocol {} {}...", sub.name, sub.version);
-                if self.with_ctx(state, |c| (sub.claim)(c)) == Some(true) {
+                let claim = if legacy { crate::legacy::claim } else { sub.claim };
+                if self.with_ctx(state, claim) == Some(true) {
                     tracing::info!("Using protocol: {} {}", sub.name, sub.version);
                     return Ok(sub);
                 }
@@ -176,7 +182,10 @@ impl Qx {
         if let Some(v) = get(state, "battery.voltage.nominal") {
             self.batt.volt_nom = v;
         }
-        if self.batt.volt_nom != -1.0 && (self.batt.volt_low == -1.0 || self.batt.volt_high == -1.0) {
+        // NUT's blazer drivers compare the nominal with 1, not with their "unknown" (-1): without
+        // a rating they publish the guesstimation of a -1 V battery (-0.87/-1.08), and so do we.
+        let unknown_nom = if self.flavor == Flavor::Qx { -1.0 } else { 1.0 };
+        if self.batt.volt_nom != unknown_nom && (self.batt.volt_low == -1.0 || self.batt.volt_high == -1.0) {
             tracing::info!("No values for battery high/low voltages");
             self.batt.volt_low = 104.0 * self.batt.volt_nom / 120.0;
             self.batt.volt_high = 130.0 * self.batt.volt_nom / 120.0;
@@ -521,7 +530,7 @@ impl Driver for Qx {
         let sub = self.match_subdriver(state)?;
         self.sub = Some(sub);
         if self.flavor != Flavor::Qx {
-            protocols::blazer::legacy_items(&mut self.rt.items);
+            self.legacy = protocols::blazer::legacy_items(&mut self.rt.items);
             for v in ["device.mfr", "device.model", "ups.serial", "battery.runtime"] {
                 state.del_info(v);
             }
@@ -533,6 +542,15 @@ impl Driver for Qx {
         let rejected = sub.rejected;
         if self.with_ctx(state, |c| engine::walk(c, WalkMode::Init, rejected)) != Some(true) {
             return Err(DriverError::Device("Can't initialise data from the UPS".into()));
+        }
+        if self.flavor != Flavor::Qx {
+            let q = self.legacy;
+            if let Some(cmd) = q.rating.filter(|_| !self.rt.options.contains_key("norating")) {
+                self.with_ctx(state, |c| crate::legacy::read_rating(c, cmd));
+            }
+            if let Some(cmd) = q.vendor.filter(|_| !self.rt.options.contains_key("novendor")) {
+                self.with_ctx(state, |c| crate::legacy::read_vendor(c, cmd));
+            }
         }
         self.init_battery(state)?;
         for (var, key, what) in
@@ -605,7 +623,10 @@ impl Driver for Qx {
             }
         }
         let rejected = self.sub.and_then(|s| s.rejected);
-        let full = self.lastpoll.elapsed() >= self.pollfreq || self.rt.data_has_changed;
+        // blazer_ser / blazer_usb read the whole status answer (values, status and alarms) at
+        // every poll: what is left of their table after start-up is that answer's items.
+        let full =
+            self.flavor != Flavor::Qx || self.lastpoll.elapsed() >= self.pollfreq || self.rt.data_has_changed;
         self.rt.port_failed = false;
         self.rt.raw_status.clear();
         let ok = if full {

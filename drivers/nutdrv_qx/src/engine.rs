@@ -537,6 +537,8 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
                 return CmdResult::Unknown;
             }
         },
+        // A server-side variable without a hook takes the value as it is.
+        None if item.has(qf::ABSENT) => value.clone(),
         None => String::new(),
     };
     if item.has(qf::ABSENT) {

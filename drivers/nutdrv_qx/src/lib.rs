@@ -10,6 +10,7 @@ pub mod bridges;
 pub mod driver;
 pub mod engine;
 pub mod format;
+pub mod legacy;
 pub mod link;
 pub mod model;
 pub mod open;

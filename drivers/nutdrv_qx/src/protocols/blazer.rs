@@ -258,40 +258,27 @@ pub fn process_status_bits(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Resul
     Ok(v.to_string())
 }
 
-/// The vendor fields as NUT's older blazer drivers cut the `I` (or `FW?`) answer: 15
-/// characters of manufacturer, 10 of model, 10 of firmware, published as `ups.mfr`,
-/// `ups.model`, `ups.firmware`.
-pub fn legacy_vendor_items(command: &'static str) -> [Item; 3] {
-    let base = Item {
-        command,
-        answer_len: 39,
-        leading: b'#',
-        dfl: Some("%s"),
-        qxflags: qf::STATIC | qf::TRIM,
-        ..Item::NONE
-    };
-    [
-        Item { info_type: "ups.mfr", from: 1, to: 15, ..base },
-        Item { info_type: "ups.model", from: 17, to: 26, ..base },
-        Item { info_type: "ups.firmware", from: 28, to: 37, ..base },
-    ]
+/// The rating and vendor queries of a Megatec-family table, which blazer_ser / blazer_usb
+/// read their own way (see [`crate::legacy`]) instead of through the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LegacyQueries {
+    /// The rating query (`F`), if the table has one.
+    pub rating: Option<&'static str>,
+    /// The vendor query (`I`, zinto's `FW?`), if the table has one.
+    pub vendor: Option<&'static str>,
 }
 
-/// Turn a Megatec-family table into what blazer_ser/blazer_usb read: the legacy vendor
-/// fields, and `battery.voltage` formatted `%.2f` as they publish it.
-pub fn legacy_items(items: &mut Vec<Item>) {
-    let vendor_cmd = items
-        .iter()
-        .find(|i| i.command.eq_ignore_ascii_case("I\r") || i.command.eq_ignore_ascii_case("FW?\r"))
-        .map(|i| i.command);
-    let Some(pos) = items.iter().position(|i| Some(i.command) == vendor_cmd) else { return };
-    items.retain(|i| Some(i.command) != vendor_cmd);
-    if let Some(cmd) = vendor_cmd {
-        for (k, it) in legacy_vendor_items(cmd).into_iter().enumerate() {
-            items.insert(pos + k, it);
-        }
-    }
+/// Turn a Megatec-family table into what blazer_ser/blazer_usb walk: without the rating and
+/// vendor items (returned, to be read by [`crate::legacy`]), and `battery.voltage` formatted
+/// `%.2f` as they publish it.
+pub fn legacy_items(items: &mut Vec<Item>) -> LegacyQueries {
+    let find = |items: &[Item], cmds: &[&str]| {
+        items.iter().find(|i| cmds.iter().any(|c| i.command.eq_ignore_ascii_case(c))).map(|i| i.command)
+    };
+    let q = LegacyQueries { rating: find(items, &["F\r"]), vendor: find(items, &["I\r", "FW?\r"]) };
+    items.retain(|i| Some(i.command) != q.rating && Some(i.command) != q.vendor);
     for it in items.iter_mut().filter(|i| i.info_type == "battery.voltage") {
         it.preprocess = None;
     }
+    q
 }

@@ -11,6 +11,7 @@ pub mod hunnox;
 pub mod innovart31;
 pub mod innovart33;
 pub mod innovatae;
+pub mod masterguard;
 pub mod mecer;
 pub mod megatec;
 pub mod megatec_old;
@@ -38,6 +39,7 @@ pub fn all() -> Vec<&'static Subdriver> {
         &mecer::SUBDRIVER,
         &megatec::SUBDRIVER,
         &zinto::SUBDRIVER,
+        &masterguard::SUBDRIVER,
         &hunnox::SUBDRIVER,
         &ablerex::SUBDRIVER,
         &innovart31::SUBDRIVER,
