@@ -4,7 +4,7 @@
 //! The input is split at `\n` into answers, given in turn to the commands the engine sends
 //! (cycling). Properties: never panics, never loops (each walk is one pass), whatever the
 //! bytes: claim, start-up, full and quick walks, instant commands and writes, battery
-//! estimation inputs.
+//! estimation inputs; and blazer's readers of the status, rating and vendor answers.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -39,6 +39,13 @@ impl QxPort for Replay<'_> {
 
 fuzz_target!(|data: &[u8]| {
     let answers: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    // blazer's own word-by-word readers of the status, rating and vendor answers.
+    for a in &answers {
+        let _ = nutdrv_qx::legacy::status_ok(a);
+        let _ = nutdrv_qx::legacy::parse_rating(a, None);
+        let _ = nutdrv_qx::legacy::parse_rating(a, Some("24.0"));
+        let _ = nutdrv_qx::legacy::parse_vendor(a);
+    }
     for sub in protocols::all() {
         for legacy in [false, true] {
             let mut rt = Runtime::new(sub.table, BTreeMap::new());
