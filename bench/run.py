@@ -391,6 +391,201 @@ def measure_monitor(impl, cfg):
 
 
 # ---------------------------------------------------------------------------------------------
+# nutdrv_qx on a simulated serial UPS
+
+QX_SIM = os.path.join(ROOT, "target", "release", "qx-sim")
+QX_DESC = os.path.join(ROOT, "tests", "devices", "qx", "megatec.qx")
+QX_PROTOCOL = "megatec"
+QX_POLLINTERVAL = 1  # seconds; NUT's default is 2: 1 gives twice the cycles per window
+QX_DRIVERS = {
+    "nut": "/lib/nut/nutdrv_qx",
+    "ours": os.path.join(ROOT, "target", "release", "nutdrv_qx"),
+}
+QX_POLL_CMD = 'rx "Q1\\r"'  # the simulator's event line for one Q1 status query
+
+
+def proc_cpu(pid):
+    """(utime+stime in clock ticks from /proc/<pid>/stat, on-CPU nanoseconds summed over the
+    threads' /proc/<pid>/task/*/schedstat), or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        ticks = int(rest[11]) + int(rest[12])  # fields 14 and 15 of stat(5)
+        ns = 0
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                ns += int(f.read().split()[0])
+        return ticks, ns
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_counters(pid):
+    """Context switches (voluntary + involuntary, all threads), read/write system calls
+    (/proc/<pid>/io syscr, syscw), threads, VmRSS, VmHWM (KiB)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "VmHWM"):
+                    out[k] = int(v.split()[0])
+                elif k == "Threads":
+                    out["threads"] = int(v)
+        cs = 0
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        cs += int(line.split()[1])
+        out["ctxt"] = cs
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("syscr", "syscw"):
+                    out[k] = int(v)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def count_lines(path, prefix):
+    """Lines of `path` starting with `prefix`, and all `rx` lines."""
+    n = rx = 0
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("rx "):
+                    rx += 1
+                    if line.startswith(prefix):
+                        n += 1
+    except OSError:
+        pass
+    return n, rx
+
+
+class QxBench:
+    """One simulator on the megatec description and one driver on its pty, in a temporary
+    directory that is the driver's NUT_CONFPATH and NUT_STATEPATH."""
+
+    def __init__(self, impl):
+        self.impl = impl
+        self.dir = tempfile.mkdtemp(prefix=f"nut-bench-qx-{impl}-")
+        self.tty = os.path.join(self.dir, "tty")
+        self.events = os.path.join(self.dir, "sim.events")
+        self.sim = None
+        self.drv = None
+        self.env = dict(os.environ, NUT_CONFPATH=self.dir, NUT_STATEPATH=self.dir,
+                        NUT_ALTPIDPATH=self.dir)
+        self.env.pop("NUT_DEBUG_LEVEL", None)
+        with open(os.path.join(self.dir, "ups.conf"), "w") as f:
+            f.write(f"[qx]\n\tdriver = nutdrv_qx\n\tport = {self.tty}\n"
+                    f"\tprotocol = {QX_PROTOCOL}\n\tpollinterval = {QX_POLLINTERVAL}\n")
+
+    def start_sim(self):
+        # The simulator's stdout (its event lines, line-buffered) goes to a file that is
+        # counted at the window's edges.
+        self.sim = Proc([QX_SIM, QX_DESC, "--link", self.tty], dict(os.environ), self.events,
+                        self.dir)
+
+    def sim_ready(self):
+        try:
+            with open(self.events, errors="replace") as f:
+                return any(line.startswith("ready ") for line in f)
+        except OSError:
+            return False
+
+    def start_driver(self):
+        self.drv = Proc([QX_DRIVERS[self.impl], "-a", "qx", "-u", "root", "-F"], self.env,
+                        os.path.join(self.dir, "driver.log"), self.dir)
+
+    def driver_ready(self):
+        return os.path.exists(os.path.join(self.dir, "nutdrv_qx-qx"))
+
+    def polls(self):
+        return count_lines(self.events, QX_POLL_CMD)
+
+    def stop(self):
+        for p in (self.drv, self.sim):
+            if p:
+                p.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def measure_qx(cfg):
+    """Both drivers at the same time, each on its own simulator, over the same window."""
+    benches = {impl: QxBench(impl) for impl in ("nut", "ours")}
+    out = {impl: {} for impl in benches}
+    try:
+        for b in benches.values():
+            b.start_sim()
+        deadline = time.time() + 10
+        while not all(b.sim_ready() for b in benches.values()):
+            for b in benches.values():
+                if not b.sim.alive():
+                    raise RuntimeError(f"qx-sim for {b.impl} exited:\n" + b.sim.log_tail())
+            if time.time() > deadline:
+                raise RuntimeError("qx-sim did not become ready")
+            time.sleep(0.05)
+        for b in benches.values():
+            b.start_driver()
+        # Steady state: the driver has made its socket (start-up walk done) and has polled a
+        # few times since.
+        deadline = time.time() + 40
+        base = {}
+        while len(base) < len(benches) or any(b.polls()[0] < base[i] + 2
+                                               for i, b in benches.items()):
+            for i, b in benches.items():
+                if not b.drv.alive():
+                    raise RuntimeError(f"{i} nutdrv_qx exited:\n" + b.drv.log_tail())
+                if i not in base and b.driver_ready():
+                    base[i] = b.polls()[0]
+            if time.time() > deadline:
+                raise RuntimeError("a driver did not reach steady polling within 40 s: "
+                                   + ", ".join(f"{i}: socket {b.driver_ready()}, {b.polls()[0]} Q1"
+                                               for i, b in benches.items()))
+            time.sleep(0.1)
+        start = {}
+        for i, b in benches.items():
+            start[i] = (time.monotonic(), proc_cpu(b.drv.pid), proc_counters(b.drv.pid), b.polls())
+        time.sleep(cfg.qx_secs)  # the measurement window: both drivers poll on their own
+        for i, b in benches.items():
+            t1, cpu1, cnt1, polls1 = (time.monotonic(), proc_cpu(b.drv.pid),
+                                      proc_counters(b.drv.pid), b.polls())
+            t0, cpu0, cnt0, polls0 = start[i]
+            o = out[i]
+            if cpu0 is None or cpu1 is None or not b.drv.alive():
+                o["error"] = f"{i} nutdrv_qx exited during the window:\n" + b.drv.log_tail()
+                continue
+            cycles = polls1[0] - polls0[0]
+            o["secs"] = t1 - t0
+            o["cycles"] = cycles
+            o["commands"] = polls1[1] - polls0[1]
+            o["cpu_ticks"] = cpu1[0] - cpu0[0]
+            o["cpu_ns"] = cpu1[1] - cpu0[1]
+            o["rss_kib"] = cnt1.get("VmRSS")
+            o["hwm_kib"] = cnt1.get("VmHWM")
+            o["threads"] = cnt1.get("threads")
+            if cycles > 0:
+                o["cpu_us_per_cycle"] = o["cpu_ns"] / cycles / 1000
+                o["ticks_us_per_cycle"] = o["cpu_ticks"] * 1e6 / os.sysconf("SC_CLK_TCK") / cycles
+                o["commands_per_cycle"] = o["commands"] / cycles
+                for k in ("ctxt", "syscr", "syscw"):
+                    if k in cnt0 and k in cnt1:
+                        o[f"{k}_per_cycle"] = (cnt1[k] - cnt0[k]) / cycles
+            else:
+                o["error"] = f"{i} nutdrv_qx sent no Q1 during the window:\n" + b.drv.log_tail()
+    except Exception as e:
+        for i in out:
+            out[i].setdefault("error", str(e))
+        log(f"nutdrv_qx: {e}")
+    finally:
+        for b in benches.values():
+            b.stop()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
@@ -481,6 +676,95 @@ def watch_in_binary(path):
             return b"WATCH " in f.read()
     except OSError:
         return None
+
+
+QX_BEGIN = "<!-- bench:qx begin (scripts/bench.sh --only qx rewrites this section alone) -->"
+QX_END = "<!-- bench:qx end -->"
+
+
+def report_qx(qx, cfg, machine, started, command, partial):
+    """The markdown of the nutdrv_qx section, between QX_BEGIN and QX_END."""
+    L = [QX_BEGIN]
+    w = L.append
+    w("## nutdrv_qx on a simulated serial UPS\n")
+    if partial:
+        w(f"Measured alone by `{command}` on {started} ({len(qx)} run(s), "
+          f"{cfg.qx_secs:g} s each; ours at commit {machine['commit']}"
+          + (" with uncommitted changes" if machine["dirty"] else "")
+          + f", {machine['rustc']}; {machine['cpu']}, {machine['cores']} cores shared with other "
+          f"work, load average {machine['loadavg']} at start, {machine.get('loadavg_end', '?')} at "
+          "the end). **The rest of this file is from the earlier full run** described at the top.\n")
+    w(f"Two `qx-sim` simulators (`tools/qx-sim`, release build) play the same UPS "
+      f"(`tests/devices/qx/{os.path.basename(QX_DESC)}`: Megatec `Q1` replies on a pty); Debian's "
+      f"`/lib/nut/nutdrv_qx` polls one and ours (`target/release/nutdrv_qx`) the other, at the same "
+      f"time, with the same `ups.conf` section (`protocol = {QX_PROTOCOL}`, "
+      f"`pollinterval = {QX_POLLINTERVAL}`, NUT's default is 2; `pollfreq` left at its default "
+      "30), `-a qx -u root -F`, each in its own temporary `NUT_CONFPATH`/`NUT_STATEPATH`, no "
+      "upsd. Once a driver has made its socket and polled twice more, a window of "
+      f"{cfg.qx_secs:g} s starts for both: a *poll cycle* is one `Q1` status query (the "
+      "simulator's `rx \"Q1\\r\"` event lines); *CPU* is the driver's on-CPU time over the window "
+      "from `/proc/<pid>/task/*/schedstat` (nanoseconds). utime+stime from `/proc/<pid>/stat` "
+      "count 10 ms clock ticks, more than a driver spends in the whole window, so they are shown "
+      "only as a cross-check. RSS is `VmRSS` at the end of the window. Figures are medians over "
+      "runs.\n")
+    runs = {impl: [r.get(impl, {}) for r in qx] for impl in ("nut", "ours")}
+
+    def m(impl, k):
+        return med(runs[impl], k, "")
+
+    def row(label, k, unit="", digits=None, target=None, cond=None):
+        n, o = m("nut", k), m("ours", k)
+        ok = "" if cond is None else met(None if None in (n, o) else cond(o, n))
+        return [label, fmt(n, unit, digits), fmt(o, unit, digits), ratio(o, n), target or "", ok]
+
+    le = lambda o, n: o <= n  # noqa: E731
+    rows = [
+        row("CPU time per poll cycle", "cpu_us_per_cycle", "µs", target="≤ NUT", cond=le),
+        row("RSS (VmRSS)", "rss_kib", "KiB", digits=0, target="≤ NUT", cond=le),
+        row("peak RSS (VmHWM)", "hwm_kib", "KiB", digits=0),
+        row("utime+stime per cycle (10 ms ticks: cross-check only)", "ticks_us_per_cycle", "µs"),
+        row("poll cycles in the window", "cycles", digits=0),
+        row("commands sent per cycle", "commands_per_cycle", digits=2),
+        row("context switches per cycle", "ctxt_per_cycle", digits=2),
+        row("read system calls per cycle", "syscr_per_cycle", digits=2),
+        row("write system calls per cycle", "syscw_per_cycle", digits=2),
+        row("threads", "threads", digits=0),
+    ]
+    w(table(["per driver process", "NUT 2.8.0 (Debian)", "ours", "ours/NUT", "target", "met?"],
+             rows))
+    w("")
+    pr = med_ratio(runs["ours"], runs["nut"], "cpu_us_per_cycle")
+    per_run = "; ".join(
+        f"run {i + 1}: {fmt(dig(n, 'cpu_us_per_cycle'), 'µs')} / {fmt(dig(o, 'cpu_us_per_cycle'), 'µs')}"
+        for i, (n, o) in enumerate(zip(runs["nut"], runs["ours"])))
+    w(f"CPU per cycle run by run, NUT / ours (both drivers measured over the same window): "
+      f"{per_run}. Median of the run-by-run ratios ours/NUT: "
+      f"{'n/a' if pr is None else f'{pr:.2f}×'}.\n")
+    errs = [f"- run {i + 1}, {impl}: `{r[impl]['error'][:300]}`"
+            for i, r in enumerate(qx) for impl in ("nut", "ours") if r.get(impl, {}).get("error")]
+    if errs:
+        w("Errors:\n")
+        w("\n".join(errs))
+        w("")
+    w(QX_END)
+    return "\n".join(L)
+
+
+def splice_qx(path, section):
+    """Replace the nutdrv_qx section of an existing report (or add it before the errors)."""
+    with open(path) as f:
+        text = f.read()
+    if QX_BEGIN in text and QX_END in text:
+        a = text.index(QX_BEGIN)
+        b = text.index(QX_END) + len(QX_END)
+        text = text[:a] + section + text[b:]
+    elif "## Errors during the run" in text:
+        a = text.index("## Errors during the run")
+        text = text[:a] + section + "\n\n" + text[a:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def report(res, cfg, started, elapsed, machine, command):
@@ -754,6 +1038,10 @@ def report(res, cfg, started, elapsed, machine, command):
             w(f"- {IMPLS[impl]['label']}: " + "; ".join(f[:3]))
     w("")
 
+    if res.get("qx"):
+        w(report_qx(res["qx"], cfg, machine, started, command, partial=False))
+        w("")
+
     # Errors
     errs = []
     for key, rs in list(runs.items()) + [("epoll", ep)]:
@@ -773,12 +1061,37 @@ def report(res, cfg, started, elapsed, machine, command):
     w("")
     w("## How to run\n")
     w("```\nscripts/bench.sh           # full run (5 runs, about 15 minutes)\n"
-      "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n```\n")
+      "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n"
+      "scripts/bench.sh --only qx # only the nutdrv_qx section (5 runs, about 3 minutes; "
+      "with --quick 1 run)\n```\n")
     w("It needs root (the daemons run with `-u root`, NUT's upsmon gets a private `/run/nut` "
       "through `unshare -m`), Debian's `nut-server` and `nut-client` packages, and raises the "
       "open-files limit to the hard limit (at least 10,100 for the 10,000 idle clients). Raw "
       "per-run figures are written to `bench/target/results.json`.\n")
     return "\n".join(L)
+
+
+def run_only_qx(cfg):
+    """`--only qx`: the nutdrv_qx runs alone; only that section of cfg.out is rewritten."""
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    machine = machine_details()
+    t0 = time.time()
+    qx = []
+    for i in range(cfg.runs):
+        log(f"run {i + 1}/{cfg.runs}: nutdrv_qx, both drivers for {cfg.qx_secs} s")
+        qx.append(measure_qx(cfg))
+    machine["loadavg_end"] = machine_details()["loadavg"]
+    os.makedirs(os.path.join(ROOT, "bench", "target"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "target", "results-qx.json"), "w") as f:
+        json.dump({"machine": machine, "qx": qx, "started": started,
+                   "elapsed": time.time() - t0, "command": cfg.command}, f, indent=1)
+    section = report_qx(qx, cfg, machine, started, cfg.command, partial=True)
+    if os.path.exists(cfg.out):
+        splice_qx(cfg.out, section)
+    else:
+        with open(cfg.out, "w") as f:
+            f.write(section + "\n")
+    log(f"wrote the nutdrv_qx section of {cfg.out} in {(time.time() - t0) / 60:.1f} min")
 
 
 def main():
@@ -788,6 +1101,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--from-json", help="only rewrite the report from a results.json of a past run")
+    ap.add_argument("--only", choices=["qx"],
+                    help="run one section alone and rewrite only that section of --out "
+                         "(qx: nutdrv_qx on a simulated serial UPS)")
     cfg = ap.parse_args()
     cfg.runs = cfg.runs or (1 if cfg.quick else 5)
     cfg.secs = 1.5 if cfg.quick else 3
@@ -795,6 +1111,7 @@ def main():
     cfg.burst = 2000
     cfg.trials = 4 if cfg.quick else 2 * cfg.runs
     cfg.idle_runs = min(cfg.runs, 3)
+    cfg.qx_secs = 20 if cfg.quick else 30
 
     if cfg.from_json:
         with open(cfg.from_json) as f:
@@ -806,6 +1123,15 @@ def main():
         with open(cfg.out, "w") as f:
             f.write(md)
         log(f"wrote {cfg.out} from {cfg.from_json}")
+        return
+
+    for path, fix in ((QX_DRIVERS["nut"], "apt-get install nut-server"),
+                      (QX_DRIVERS["ours"], "cargo build --release -p nutdrv_qx"),
+                      (QX_SIM, "cargo build --release -p qx-sim")):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"{path} is missing: {fix}")
+    if cfg.only == "qx":
+        run_only_qx(cfg)
         return
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -826,7 +1152,8 @@ def main():
     machine = machine_details()
     t0 = time.time()
     res = {"epoll": [], "runs": {k: [] for k in
-                                 ("nut", "ours", "nut_idle", "ours_idle", "nut_mon", "ours_mon")}}
+                                 ("nut", "ours", "nut_idle", "ours_idle", "nut_mon", "ours_mon")},
+           "qx": []}
     for i in range(cfg.runs):
         # Alternate the order so neither implementation always runs on a warmer machine.
         order = ("nut", "ours") if i % 2 == 0 else ("ours", "nut")
@@ -843,6 +1170,9 @@ def main():
                 for n in (5000, 10000):
                     r.update(measure_idle(impl, cfg, n))
                 res["runs"][f"{impl}_idle"].append(r)
+    for i in range(cfg.runs):
+        log(f"run {i + 1}/{cfg.runs}: nutdrv_qx, both drivers for {cfg.qx_secs} s")
+        res["qx"].append(measure_qx(cfg))
     for impl in ("nut", "ours"):
         log(f"{impl}: upsmon and status change -> NOTIFYCMD ({cfg.trials} trials)")
         res["runs"][f"{impl}_mon"].append(measure_monitor(impl, cfg))

@@ -2,9 +2,20 @@
 # Side-by-side benchmark of Debian's NUT 2.8.0 and ours; regenerates docs/benchmarks.md.
 #   scripts/bench.sh            full run (5 runs, about 15 minutes)
 #   scripts/bench.sh --quick    1 run with shorter windows (smoke test, about 3 minutes)
+#   scripts/bench.sh --only qx  only the nutdrv_qx section (Debian's and ours on simulated
+#                               serial UPSes, about 3 minutes; with --quick 1 run); rewrites
+#                               that section of docs/benchmarks.md alone
 # Extra arguments go to bench/run.py (e.g. --runs 3, --out FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+only=
+prev=
+for a in "$@"; do
+    [ "$prev" = --only ] && only=$a
+    case $a in --only=*) only=${a#--only=} ;; esac
+    prev=$a
+done
 
 if [ "$(id -u)" != 0 ]; then
     echo "bench.sh: run as root (the daemons run with -u root; NUT's upsmon needs unshare -m)" >&2
@@ -15,7 +26,17 @@ if [ ! -x /lib/nut/upsd ] || [ ! -x /lib/nut/dummy-ups ] || [ ! -x /lib/nut/upsm
     exit 1
 fi
 
-cargo build --release -p upsd -p dummy-ups -p upsmon -p upssched
+if [ "$only" = qx ]; then
+    if [ ! -x /lib/nut/nutdrv_qx ]; then
+        echo "bench.sh: Debian's nutdrv_qx is missing: apt-get install -y nut-server" >&2
+        exit 1
+    fi
+    cargo build --release -p qx-sim -p nutdrv_qx
+    cmd="scripts/bench.sh${*:+ $*}"
+    exec python3 bench/run.py --command "$cmd" "$@"
+fi
+
+cargo build --release -p upsd -p dummy-ups -p upsmon -p upssched -p qx-sim -p nutdrv_qx
 cargo build --release --manifest-path bench/Cargo.toml
 
 # 10,000 idle clients need 10,000 descriptors in the generator and in upsd.

@@ -301,6 +301,13 @@ impl SerialPort {
 
     /// Close and open the same node again with the same settings (after an unplug).
     pub fn reopen(&mut self) -> Result<(), SerialError> {
+        // Our own lock and exclusive mode would refuse the new open: release them first.
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: fd is an open descriptor we own; both calls take no pointer.
+        unsafe {
+            libc::flock(fd, libc::LOCK_UN);
+            libc::ioctl(fd, libc::TIOCNXCL as _);
+        }
         let fresh = SerialPort::open(&self.path, &self.cfg)?;
         *self = fresh;
         Ok(())
@@ -367,6 +374,15 @@ impl SerialPort {
     fn read_some(&mut self, max: usize, deadline: Instant) -> Result<Vec<u8>, SerialError> {
         let mut buf = vec![0u8; max.max(1)];
         loop {
+            // Wait first: right after a command the answer is not there yet, and a read that
+            // can only say EAGAIN is a system call per exchange for nothing.
+            let r = self.wait(libc::POLLIN, deadline)?;
+            if r == 0 {
+                return Ok(Vec::new());
+            }
+            if r & libc::POLLIN == 0 && r & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                return Err(SerialError::Closed { partial: Vec::new() });
+            }
             // SAFETY: buf is valid for its length.
             let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             if n > 0 {
@@ -378,16 +394,7 @@ impl SerialPort {
             }
             let e = errno();
             match e.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(libc::EAGAIN) => {
-                    let r = self.wait(libc::POLLIN, deadline)?;
-                    if r == 0 {
-                        return Ok(Vec::new());
-                    }
-                    if r & libc::POLLIN == 0 && r & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-                        return Err(SerialError::Closed { partial: Vec::new() });
-                    }
-                }
+                Some(libc::EINTR) | Some(libc::EAGAIN) => continue,
                 // Linux ptys and unplugged USB adapters report the hang-up as EIO.
                 Some(libc::EIO) | Some(libc::ENXIO) | Some(libc::ENODEV) => {
                     return Err(SerialError::Closed { partial: Vec::new() })
@@ -754,5 +761,14 @@ mod tests {
         let (_ups, path) = pty();
         let port = SerialPort::open(&path, &cfg()).unwrap();
         let _ = port.modem_lines();
+    }
+
+    #[test]
+    fn reopen_is_not_refused_by_our_own_lock() {
+        let (master, path) = pty();
+        let mut p = SerialPort::open(&path, &SerialConfig::default()).expect("open");
+        p.reopen().expect("reopen with our own lock held");
+        assert!(SerialPort::open(&path, &SerialConfig::default()).is_err(), "still locked after the reopen");
+        drop(master);
     }
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nutdrv_qx::driver::main(std::env::args().collect(), nutdrv_qx::driver::Flavor::BlazerUsb)
+}

@@ -1,0 +1,296 @@
+//! Issue 10, acceptance 3: device faults under continuous polling. `qx-sim` plays the megatec
+//! description; our nutdrv_qx polls it every second (`pollinterval = 1`) behind our upsd, and
+//! a client keeps asking upsd for `ups.status` while the simulator sends garbage, leaves
+//! commands unanswered, cuts replies short, falls silent, or is unplugged and plugged back.
+//!
+//! What a user relies on (NUT 2.8.5's nutdrv_qx, `upsdrv_updateinfo`, nutdrv_qx.c 3373-3448):
+//! - a device that stops answering sensibly makes the data stale: the driver tolerates
+//!   MAXTRIES (3, nutdrv_qx.h 133) + 1 failed polls and calls `dstate_datastale` on the
+//!   next, so upsd answers `ERR DATA-STALE` after 5 failed polls, each costing the poll
+//!   interval plus at most the serial wait (SER_WAIT_SEC, 1 s, nutdrv_qx.c 65): within
+//!   5 x (1 s + 1 s) here, plus slack for a loaded machine ([`STALE_BOUND`]);
+//! - until then upsd serves the last good values, and a short hiccup (fewer failed polls)
+//!   never makes the data stale;
+//! - stale values are never served as fresh: while the fault lasts the simulator switches
+//!   the UPS to another state (on line <-> on battery), and the first value served after
+//!   `ERR DATA-STALE` must be the new one;
+//! - the driver recovers by itself (same PID, no restart) once the device answers again.
+//!
+//! The simulator's event lines say when a fault is in effect (`ok <control line>`,
+//! `noreply`, `unplugged`, `replugged`); nothing sleeps for a fixed time. Figures are printed
+//! with a `qx_faults:` prefix.
+
+use std::time::{Duration, Instant};
+
+use nut_testkit::qx::{devices_dir, QxSim};
+use nut_testkit::stack::tail;
+use nut_testkit::{Conn, Impl};
+use nut_tests::qx::QxStack;
+use nut_tests::require_ours;
+
+/// Failed polls NUT's nutdrv_qx tolerates before the data goes stale, plus the one that
+/// makes it stale (MAXTRIES + 2).
+const FAILED_POLLS_TO_STALE: u32 = 5;
+/// `pollinterval` in the test's ups.conf.
+const POLL: Duration = Duration::from_secs(1);
+/// The serial wait for an answer (NUT's SER_WAIT_SEC).
+const CMD_TIMEOUT: Duration = Duration::from_secs(1);
+/// Slack for a loaded machine (several test binaries share two cores).
+const SLACK: Duration = Duration::from_secs(4);
+/// From the fault to `ERR DATA-STALE`, at most.
+const STALE_BOUND: Duration = Duration::from_secs(
+    (FAILED_POLLS_TO_STALE as u64) * (POLL.as_secs() + CMD_TIMEOUT.as_secs()) + SLACK.as_secs(),
+);
+/// From the device answering again to fresh data, at most: the next poll, plus slack.
+const RECOVER_BOUND: Duration = Duration::from_secs(POLL.as_secs() + CMD_TIMEOUT.as_secs() + SLACK.as_secs());
+
+/// The status the simulator's states give: `online` -> OL, `onbattery` -> OB.
+fn status_of(state: &str) -> &'static str {
+    match state {
+        "onbattery" => "OB",
+        _ => "OL",
+    }
+}
+
+/// The simulator, our driver and upsd, and a client that stays connected throughout.
+struct Rig {
+    sim: QxSim,
+    st: QxStack,
+    c: Conn,
+    pid: u32,
+    /// The simulator's current state (`online` or `onbattery`).
+    state: &'static str,
+}
+
+impl Rig {
+    fn start() -> Rig {
+        require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "qx-sim"]);
+        let sim = QxSim::start(&devices_dir().join("megatec.qx"));
+        let opts = [("protocol".to_string(), Some("megatec".to_string()))];
+        let st = QxStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
+            .unwrap_or_else(|e| panic!("our nutdrv_qx + upsd on the megatec simulator: {e}"));
+        let mut c = st.connect().expect("client");
+        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
+        let pid = st.driver_pid().expect("driver pid");
+        let mut rig = Rig { sim, st, c, pid, state: "online" };
+        assert_eq!(rig.status(), ["VAR q ups.status \"OL\""]);
+        rig
+    }
+
+    fn status(&mut self) -> Vec<String> {
+        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR q ups.status: upsd: {e}"))
+    }
+
+    fn context(&self) -> String {
+        format!(
+            "\ndriver log:\n{}\nsimulator events (last):\n{}",
+            tail(&self.st.driver_log(), 15),
+            tail(&self.sim.events().join("\n"), 12)
+        )
+    }
+
+    /// Switch the simulator's reply set, so old and new data can be told apart.
+    fn switch_state(&mut self) {
+        self.state = if self.state == "online" { "onbattery" } else { "online" };
+        let line = format!("state {}", self.state);
+        self.sim.control(&line);
+    }
+
+    /// The fault is in effect now: poll upsd until `ERR DATA-STALE`; until then only the
+    /// last good status may be served. Returns how long it took.
+    fn await_stale(&mut self, fault: &str) -> Duration {
+        let t0 = Instant::now();
+        let old = format!("VAR q ups.status \"{}\"", status_of(self.state));
+        loop {
+            let r = self.status();
+            if r == ["ERR DATA-STALE"] {
+                return t0.elapsed();
+            }
+            assert!(
+                r == [old.as_str()],
+                "{fault}: upsd served {r:?} before the data went stale (want the last good {old:?}){}",
+                self.context()
+            );
+            assert!(
+                t0.elapsed() < STALE_BOUND,
+                "{fault}: the data did not go stale within {STALE_BOUND:?} (5 failed polls of 1 s + 1 s serial \
+                 wait, plus slack); last reply {r:?}{}",
+                self.context()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// While stale, the UPS changes state; upsd must keep saying DATA-STALE (checked on
+    /// every reply until `polls` more commands reached the simulator, or at once when the
+    /// port is gone).
+    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
+        self.switch_state();
+        for _ in 0..polls {
+            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
+            assert!(got.is_some(), "{fault}: the driver stopped polling{}", self.context());
+            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
+        }
+        let list = self.c.request("LIST VAR q").expect("LIST VAR");
+        assert_eq!(list, ["ERR DATA-STALE"], "{fault}: LIST VAR while stale");
+    }
+
+    /// The device answers again: poll upsd until the new status; only `ERR DATA-STALE` may
+    /// come before it, never the old one. Returns how long it took.
+    fn await_fresh(&mut self, fault: &str) -> Duration {
+        let t0 = Instant::now();
+        let new = format!("VAR q ups.status \"{}\"", status_of(self.state));
+        loop {
+            let r = self.status();
+            if r == [new.as_str()] {
+                break;
+            }
+            assert!(
+                r == ["ERR DATA-STALE"],
+                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until the new {new:?}): stale data \
+                 served as fresh{}",
+                self.context()
+            );
+            assert!(
+                t0.elapsed() < RECOVER_BOUND,
+                "{fault}: no fresh data within {RECOVER_BOUND:?} of the device answering again{}",
+                self.context()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let took = t0.elapsed();
+        // The whole tree is served again, and by the same driver process.
+        let list = self.c.request("LIST VAR q").expect("LIST VAR");
+        assert_eq!(
+            list.first().map(String::as_str),
+            Some("BEGIN LIST VAR q"),
+            "{fault}: LIST VAR after recovery"
+        );
+        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
+        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
+        took
+    }
+
+    /// A whole fault: inject (the control lines), wait stale, change the UPS, end the fault
+    /// (`end` control lines, or nothing when the fault ends by itself), wait fresh.
+    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls_while_stale: usize, end: &[&str]) {
+        self.sim.mark();
+        for l in inject {
+            self.sim.control(l);
+        }
+        let stale = self.await_stale(fault);
+        self.stays_stale_while_the_ups_changes(fault, polls_while_stale);
+        for l in end {
+            self.sim.control(l);
+        }
+        let fresh = self.await_fresh(fault);
+        println!(
+            "qx_faults: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
+            stale.as_secs_f64(),
+            STALE_BOUND.as_secs_f64(),
+            fresh.as_secs_f64()
+        );
+    }
+}
+
+#[test]
+fn garbage_replies_make_the_data_stale_and_it_recovers() {
+    let mut rig = Rig::start();
+    // Bytes before every reply: the answer no longer starts with '(' (and is longer than
+    // the 47 bytes megatec's Q1 wants).
+    rig.stale_then_recover("garbage", &["garbage \"\\x15@#\\xfe junk \" *"], 2, &["clear"]);
+    // A garbage line of its own (terminated): the driver takes it for the answer.
+    rig.stale_then_recover("garbage line", &["garbage \"NAK?\\r\" *"], 2, &["clear"]);
+}
+
+#[test]
+fn partial_replies_make_the_data_stale_and_it_recovers() {
+    let mut rig = Rig::start();
+    // Replies cut after 20 bytes: no terminator ever comes, each read times out.
+    rig.stale_then_recover("partial replies", &["cut 20 *"], 2, &["clear"]);
+}
+
+#[test]
+fn silence_makes_the_data_stale_and_it_recovers() {
+    let mut rig = Rig::start();
+    rig.stale_then_recover("silence", &["silent"], 2, &["clear"]);
+}
+
+/// N unanswered commands: more than the driver tolerates makes the data stale and the
+/// driver recovers by itself when the device answers again (no `clear`).
+#[test]
+fn a_run_of_timeouts_makes_the_data_stale_and_it_recovers_by_itself() {
+    let mut rig = Rig::start();
+    // 5 polls make it stale; one more unanswered one is seen while stale, then answers resume.
+    rig.stale_then_recover("8 timeouts", &["timeout 8"], 1, &[]);
+}
+
+/// Fewer failed polls than NUT tolerates (MAXTRIES): the data never goes stale, and the
+/// values served are the good ones throughout.
+#[test]
+fn a_short_hiccup_does_not_make_the_data_stale() {
+    let mut rig = Rig::start();
+    rig.sim.mark();
+    rig.sim.control("timeout 3");
+    let t0 = Instant::now();
+    for i in 0..3 {
+        let got = rig.sim.wait_event(STALE_BOUND, |l| l.starts_with("noreply ") && l.ends_with(" timeout"));
+        assert!(got.is_some(), "unanswered command {} of 3 never came{}", i + 1, rig.context());
+        assert_eq!(
+            rig.status(),
+            ["VAR q ups.status \"OL\""],
+            "after {} unanswered command(s){}",
+            i + 1,
+            rig.context()
+        );
+    }
+    // The next commands are answered again: still fresh, never stale on the way.
+    for _ in 0..2 {
+        let got = rig.sim.wait_event(STALE_BOUND, |l| l.starts_with("tx \"("));
+        assert!(got.is_some(), "the driver stopped polling after the hiccup{}", rig.context());
+        assert_eq!(rig.status(), ["VAR q ups.status \"OL\""], "after the hiccup{}", rig.context());
+    }
+    // Slow replies in small pieces are not a fault either.
+    rig.sim.control("chunks 4 30ms *");
+    rig.switch_state();
+    let mut replies = 0;
+    while replies < 3 {
+        let got = rig.sim.wait_event(STALE_BOUND, |l| l.starts_with("tx ") && l.ends_with("\\r\""));
+        assert!(got.is_some(), "no complete chunked reply{}", rig.context());
+        replies += 1;
+        let r = rig.status();
+        assert_ne!(r, ["ERR DATA-STALE"], "chunked replies made the data stale{}", rig.context());
+    }
+    assert_eq!(rig.status(), ["VAR q ups.status \"OB\""], "chunked replies are read{}", rig.context());
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    println!("qx_faults: 3 timeouts and chunked replies: never stale ({:.1} s)", t0.elapsed().as_secs_f64());
+}
+
+#[test]
+fn unplug_makes_the_data_stale_and_replug_recovers() {
+    let mut rig = Rig::start();
+    rig.sim.mark();
+    rig.sim.control("unplug");
+    let stale = rig.await_stale("unplug");
+    // No port: nothing reaches the simulator while unplugged; upsd keeps saying stale.
+    rig.switch_state();
+    assert_eq!(rig.status(), ["ERR DATA-STALE"], "unplugged{}", rig.context());
+    assert_eq!(rig.c.request("LIST VAR q").expect("LIST VAR"), ["ERR DATA-STALE"]);
+    rig.sim.control("replug");
+    let fresh = rig.await_fresh("replug");
+    // And again: the driver follows a second unplug/replug as well.
+    rig.sim.control("unplug");
+    let stale2 = rig.await_stale("second unplug");
+    rig.switch_state();
+    rig.sim.control("replug");
+    let fresh2 = rig.await_fresh("second replug");
+    println!(
+        "qx_faults: unplug: DATA-STALE {:.2} s / {:.2} s after the unplug (bound {:.0} s), fresh {:.2} s / {:.2} s \
+         after the replug",
+        stale.as_secs_f64(),
+        stale2.as_secs_f64(),
+        STALE_BOUND.as_secs_f64(),
+        fresh.as_secs_f64(),
+        fresh2.as_secs_f64()
+    );
+}
