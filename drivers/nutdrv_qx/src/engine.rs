@@ -34,7 +34,7 @@ pub struct Answer {
 pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<String, ItemError> {
     let full = raw;
     let raw = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
-    let text = String::from_utf8_lossy(raw);
+    let text = ascii_text(raw);
     if let Some(r) = rejected {
         if text.eq_ignore_ascii_case(r) {
             return Err(ItemError::new(format!("query rejected by the UPS ({})", item.info_type)));
@@ -71,7 +71,14 @@ pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<Str
         raw.iter().position(|&b| b == b'\r').unwrap_or(raw.len())
     };
     let start = item.from.min(end);
-    Ok(String::from_utf8_lossy(&raw[start..end]).into_owned())
+    Ok(ascii_text(&raw[start..end]))
+}
+
+/// An answer as text, one character per byte: a byte above 0x7f (line noise, a binary
+/// answer read as text) becomes `?`, so that positions in the text are positions in the
+/// answer and the protocols' hooks can cut it by position whatever the device sent.
+pub fn ascii_text(raw: &[u8]) -> String {
+    raw.iter().map(|&b| if b.is_ascii() { char::from(b) } else { '?' }).collect()
 }
 
 /// Bytes up to the first NUL (NUT copies answers between items as C strings).
@@ -584,4 +591,19 @@ pub fn multiply_x1000(_ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<S
 pub fn multiply_m2s(_ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String, ItemError> {
     let v: f64 = value.trim().parse().map_err(|_| ItemError::new(format!("unparsable ss.ss {value}")))?;
     Ok(format!("{:.0}", v * 60.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A byte above 0x7f (line noise) must not move the positions items cut at: found by the
+    /// qx_reply fuzz target, where voltronic's QPI hook cut a lossy UTF-8 text inside a
+    /// replacement character and panicked.
+    #[test]
+    fn non_ascii_bytes_keep_positions() {
+        assert_eq!(ascii_text(b"(2\xff\xff\x86.0"), "(2???.0");
+        let item = Item { info_type: "x", command: "QPI\r", from: 1, to: 3, ..Item::NONE };
+        assert_eq!(cut_answer(&item, b"(P\xffI30\r", None).as_deref(), Ok("P?I"));
+    }
 }

@@ -323,7 +323,7 @@ pub static SUBDRIVER: Subdriver = Subdriver {
 
 /// `BL<percent>` answer to the battery level query: 0..=100.
 fn battery_charge(ctx: &mut Ctx<'_>, _item: &Item, _value: &str) -> Result<String, ItemError> {
-    let a = String::from_utf8_lossy(&ctx.rt.answer).into_owned();
+    let a = crate::engine::ascii_text(&ctx.rt.answer);
     let Some(rest) = a.strip_prefix("BL") else {
         return Err(ItemError::new(format!("invalid response [{a}]")));
     };
