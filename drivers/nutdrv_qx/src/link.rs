@@ -12,10 +12,8 @@ use std::time::{Duration, Instant};
 
 /// Failed polls (device answering badly) before the data is marked stale.
 pub const MAXTRIES: usize = 3;
-/// First wait between two reopen attempts.
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-/// Longest wait between two reopen attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+use nut_transport::recover::{Recovery, Step};
+pub use nut_transport::recover::{FIRST_BACKOFF, MAX_BACKOFF};
 
 /// What the driver should do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,39 +35,28 @@ pub enum Outcome {
     Stale,
 }
 
-/// The state of the link to the device.
-#[derive(Debug, Clone)]
+/// The state of the link to the device: NUT's retry count for bad answers, and for a lost
+/// port the stale-and-reconnect rules every driver shares (nut-transport's [`Recovery`]).
+#[derive(Debug, Clone, Default)]
 pub struct Link {
     retry: usize,
-    lost: bool,
-    next_try: Option<Instant>,
-    backoff: Duration,
-}
-
-impl Default for Link {
-    fn default() -> Self {
-        Link { retry: 0, lost: false, next_try: None, backoff: FIRST_BACKOFF }
-    }
+    port: Recovery,
 }
 
 impl Link {
     /// Before an update: poll, reopen, or wait for the backoff.
     pub fn next(&self, now: Instant) -> Action {
-        if !self.lost {
-            Action::Poll
-        } else if self.next_try.is_none_or(|t| now >= t) {
-            Action::Reopen
-        } else {
-            Action::Wait
+        match self.port.step(now) {
+            Step::Read => Action::Poll,
+            Step::Reconnect => Action::Reopen,
+            Step::Wait => Action::Wait,
         }
     }
 
     /// A poll failed; `port_failed` when the port itself reported the error.
     pub fn poll_failed(&mut self, port_failed: bool, now: Instant) -> Outcome {
         if port_failed {
-            self.lost = true;
-            self.next_try = Some(now);
-            self.backoff = FIRST_BACKOFF;
+            self.port.failed(now);
             return Outcome::Stale;
         }
         if self.retry <= MAXTRIES {
@@ -82,17 +69,12 @@ impl Link {
 
     /// Reopening failed: wait the backoff, then double it (up to [`MAX_BACKOFF`]).
     pub fn reopen_failed(&mut self, now: Instant) -> Duration {
-        let wait = self.backoff;
-        self.next_try = Some(now + wait);
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
-        wait
+        self.port.attempt_failed(now)
     }
 
     /// The port is open again.
     pub fn reopened(&mut self) {
-        self.lost = false;
-        self.next_try = None;
-        self.backoff = FIRST_BACKOFF;
+        self.port.reconnected();
     }
 
     /// A poll succeeded; true when the data had been marked stale by failed polls (NUT
@@ -105,7 +87,7 @@ impl Link {
 
     /// The port is being reopened (or waits to be).
     pub fn is_lost(&self) -> bool {
-        self.lost
+        self.port.is_failing()
     }
 }
 
