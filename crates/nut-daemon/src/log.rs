@@ -21,7 +21,8 @@
 //! at run time ([`set_debug_level`]: a reload with `DEBUG_MIN`, a driver's `driver.debug`).
 //! Level 0 shows notices, warnings and errors; 1 adds `debug!`; 2 or more adds `trace!`.
 //! Without debugging, each `-q` raises the threshold (warnings and errors, errors only, none).
-//! `RUST_LOG`, when set, replaces the level filter for developers.
+//! `RUST_LOG`, when set, replaces the level filter for developers (`target=level,...`, as
+//! tracing-subscriber's `Targets` reads it; no regular expressions).
 
 use std::ffi::CString;
 use std::fmt::Write as _;
@@ -32,10 +33,8 @@ use std::time::Instant;
 
 use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
-use tracing::{Event, Level, Metadata, Subscriber};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing::{span, Event, Level, Metadata, Subscriber};
+use tracing_subscriber::filter::Targets;
 
 /// What `NUT_DEBUG_SYSLOG` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +94,8 @@ static SINKS: AtomicU8 = AtomicU8::new(TO_STDERR);
 static DEBUG: AtomicU8 = AtomicU8::new(0);
 /// The `-q` count.
 static QUIET: AtomicU8 = AtomicU8::new(0);
-/// `RUST_LOG` decides instead of the level.
-static ENV_FILTER: AtomicBool = AtomicBool::new(false);
+/// `RUST_LOG`, read once: when it parses, it decides instead of the level.
+static RUST_LOG: OnceLock<Option<Targets>> = OnceLock::new();
 /// `NUT_DEBUG_PID` is set.
 static SHOW_PID: AtomicBool = AtomicBool::new(false);
 /// `openlog` was called.
@@ -131,9 +130,9 @@ pub fn init_with_quiet(program: &str, debug_level: u8, quiet: u8) {
     QUIET.store(quiet, Ordering::Relaxed);
     SHOW_PID.store(std::env::var_os("NUT_DEBUG_PID").is_some(), Ordering::Relaxed);
     open_syslog(program);
-    let env = EnvFilter::try_from_default_env().ok();
-    ENV_FILTER.store(env.is_some(), Ordering::Relaxed);
-    let _ = tracing_subscriber::registry().with(env).with(NutLayer).try_init();
+    RUST_LOG.get_or_init(|| std::env::var("RUST_LOG").ok().and_then(|v| v.parse::<Targets>().ok()));
+    // The first call installs the subscriber; later ones fail here harmlessly.
+    let _ = tracing::subscriber::set_global_default(NutSubscriber);
     static NOTED: AtomicBool = AtomicBool::new(false);
     let value = std::env::var("NUT_DEBUG_SYSLOG").ok();
     if let Some(note) = SyslogMode::unknown_value_note(value.as_deref()) {
@@ -301,25 +300,44 @@ impl Visit for Fields {
     }
 }
 
-/// The `tracing` layer that filters by the NUT debug level and writes the lines.
-struct NutLayer;
+/// The `tracing` subscriber that filters by the NUT debug level (or `RUST_LOG`) and writes
+/// the lines. Our programs log events only, never spans, so it keeps no span registry (the
+/// registry's slab cost every driver 32 KiB of heap).
+struct NutSubscriber;
 
-impl<S: Subscriber> Layer<S> for NutLayer {
+impl Subscriber for NutSubscriber {
     fn register_callsite(&self, _meta: &'static Metadata<'static>) -> Interest {
         // The level changes at run time: ask `enabled` every time.
         Interest::sometimes()
     }
 
-    fn enabled(&self, meta: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        ENV_FILTER.load(Ordering::Relaxed)
-            || level_enabled(*meta.level(), DEBUG.load(Ordering::Relaxed), QUIET.load(Ordering::Relaxed))
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        match RUST_LOG.get().and_then(Option::as_ref) {
+            Some(targets) => targets.would_enable(meta.target(), meta.level()),
+            None => {
+                level_enabled(*meta.level(), DEBUG.load(Ordering::Relaxed), QUIET.load(Ordering::Relaxed))
+            }
+        }
     }
 
     fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
         Some(tracing::level_filters::LevelFilter::TRACE)
     }
 
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+    // Spans are not used: every span gets the same id and nothing is recorded for it.
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
+
+    fn enter(&self, _span: &span::Id) {}
+
+    fn exit(&self, _span: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let level = *event.metadata().level();
         let mut f = Fields::default();
         event.record(&mut f);

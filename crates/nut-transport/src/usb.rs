@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use regex::{Regex, RegexBuilder};
+use regex_lite::{Regex, RegexBuilder};
 use rusb::{Context, Device, DeviceHandle, UsbContext};
 
 /// Identity of a USB device (for `ups.vendorid`, matching, reconnecting and nut-scanner).
@@ -648,7 +648,7 @@ impl UsbDevice {
             ("productid", format!("{:04x}", self.info.product_id)),
         ];
         if let Some(s) = &self.info.serial {
-            opts.push(("serial", regex::escape(s)));
+            opts.push(("serial", regex_lite::escape(s)));
         } else {
             opts.push(("bus", self.info.bus.clone()));
         }

@@ -340,7 +340,7 @@ pub struct NoSuchSubdriver(pub String);
 /// `match_regex` (leading and trailing blanks of the subject ignored). `None`: it does not
 /// compile.
 fn full_match(re: &str, subject: &str) -> Option<bool> {
-    let r = regex::RegexBuilder::new(&format!("^(?:{re})$")).case_insensitive(true).build().ok()?;
+    let r = regex_lite::RegexBuilder::new(&format!("^(?:{re})$")).case_insensitive(true).build().ok()?;
     Some(r.is_match(subject.trim_matches([' ', '\t', '\n'])))
 }
 
