@@ -126,7 +126,8 @@ impl Site {
     /// variables, then `env`; stderr to `<log>.log`.
     fn command(&self, program: &str, args: &[&str], env: &[(&str, &str)], log: &str) -> Command {
         let d = self.path();
-        let mut c = Command::new(bin(program));
+        let path = if program.starts_with('/') { PathBuf::from(program) } else { bin(program) };
+        let mut c = Command::new(path);
         c.args(args)
             .env("NUT_CONFPATH", d)
             .env("NUT_STATEPATH", d)
@@ -192,7 +193,8 @@ impl Site {
 
     /// The driver's socket exists now and its dump holds the first update.
     fn driver_serves(&self) -> Result<(), String> {
-        let mut s = UnixStream::connect(self.socket()).map_err(|e| format!("connect to the driver socket: {e}"))?;
+        let mut s =
+            UnixStream::connect(self.socket()).map_err(|e| format!("connect to the driver socket: {e}"))?;
         s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
         s.write_all(b"DUMPALL\n").map_err(|e| e.to_string())?;
         let mut r = BufReader::new(s);
@@ -349,7 +351,11 @@ fn watchdog_rate(which: Daemon) {
     // least a quarter of that, whatever the load of a shared machine.
     let most = (elapsed.as_millis() / 100) as u32 + 1;
     assert!(pings <= most, "{which:?}: {pings} pings in {elapsed:?}: more than one per 100 ms");
-    assert!(pings >= 5, "{which:?}: only {pings} pings in {elapsed:?} (expected about 20)\nlog:\n{}", r.log());
+    assert!(
+        pings >= 5,
+        "{which:?}: only {pings} pings in {elapsed:?} (expected about 20)\nlog:\n{}",
+        r.log()
+    );
 }
 
 /// WATCHDOG_PID naming another process: the watchdog is not this daemon's, no pings.
@@ -459,4 +465,134 @@ fn driver_unreachable_socket() {
 #[test]
 fn upsmon_unreachable_socket() {
     unreachable_socket(Daemon::Upsmon);
+}
+
+/// NUT 2.8.5's nut-driver@.service: `upsdrvctl -FF start <ups>` as the main process of a
+/// `Type=notify-reload` unit. With one UPS, upsdrvctl becomes the driver (exec, no fork, as
+/// NUT's does), so the driver's notifications come from the unit's main process: READY with
+/// `MAINPID` = the pid systemd started, the watchdog that systemd set up for that pid, and
+/// `upsdrvctl -c reload <ups>` or the unit's SIGUSR1 giving RELOADING then READY.
+#[test]
+fn upsdrvctl_ff_start_notifies_from_the_main_process() {
+    let site = Site::new();
+    let tmp = TempDir::new().expect("temp dir");
+    let mut n = Notify::new(tmp.path());
+    let sock = notify_env(&n);
+    // WATCHDOG_PID is the pid the service manager started: the shell's, which exec's upsdrvctl.
+    let mut c =
+        site.command("/bin/sh", &[], &[("NOTIFY_SOCKET", &sock), ("WATCHDOG_USEC", "200000")], "driver");
+    c.arg("-c").arg(format!("WATCHDOG_PID=$$ exec {} -u root -FF start u1", bin("upsdrvctl").display()));
+    let mut p = Proc::spawn(c);
+    let ready = n.wait_for("READY", |m| lines(m).contains(&"READY=1"));
+    site.driver_serves().unwrap_or_else(|e| panic!("READY before serving: {e}\n{}", site.log("driver")));
+    assert_eq!(ready, format!("READY=1\nMAINPID={}", p.pid()), "the driver is the process started");
+    n.wait_for("WATCHDOG", |m| m == "WATCHDOG=1");
+
+    let mut ctl = site.command("upsdrvctl", &["-c", "reload", "u1"], &[], "upsdrvctl-reload");
+    let st = ctl.status().expect("run upsdrvctl -c reload");
+    assert!(st.success(), "upsdrvctl -c reload: {st}\n{}", site.log("upsdrvctl-reload"));
+    n.wait_for("RELOADING", |m| m.starts_with("RELOADING=1\nMONOTONIC_USEC="));
+    n.wait_for("READY after the reload", |m| m == "READY=1");
+    // The unit's `ExecReload=/bin/kill -USR1 $MAINPID` (reload-or-exit, nothing changed).
+    p.signal(libc::SIGUSR1);
+    n.wait_for("RELOADING on SIGUSR1", |m| m.starts_with("RELOADING=1\nMONOTONIC_USEC="));
+    n.wait_for("READY after SIGUSR1", |m| m == "READY=1");
+    assert!(p.is_running(), "the driver exited on a reload-or-exit without changes");
+
+    let st = p.terminate(WAIT).expect("driver stops on SIGTERM");
+    assert!(st.success(), "exit status {st}\n{}", site.log("driver"));
+    assert!(n.drain().iter().any(|m| m.ends_with("STOPPING=1")), "no STOPPING: {:?}", n.seen);
+}
+
+/// `upsdrvctl -F start` with two UPSes stays as the parent of both drivers (NUT's unit then
+/// needs `NotifyAccess=all`): each driver announces itself with its own `MAINPID`, and takes
+/// over the watchdog that was set up for upsdrvctl (its parent), as NUT's drivers do.
+#[test]
+fn drivers_under_a_supervising_upsdrvctl_take_over_the_watchdog() {
+    let site = Site::new();
+    let d = site.path();
+    std::fs::write(
+        d.join("ups.conf"),
+        "[u1]\n\tdriver = dummy-ups\n\tport = u1.dev\n[u2]\n\tdriver = dummy-ups\n\tport = u1.dev\n",
+    )
+    .expect("ups.conf");
+    let tmp = TempDir::new().expect("temp dir");
+    let mut n = Notify::new(tmp.path());
+    let sock = notify_env(&n);
+    let mut c =
+        site.command("/bin/sh", &[], &[("NOTIFY_SOCKET", &sock), ("WATCHDOG_USEC", "200000")], "driver");
+    c.arg("-c").arg(format!("WATCHDOG_PID=$$ exec {} -u root -F start", bin("upsdrvctl").display()));
+    let p = Proc::spawn(c);
+    let mut mainpids = Vec::new();
+    while mainpids.len() < 2 {
+        let m = n.wait_for("READY from each driver", |m| m.starts_with("READY=1\nMAINPID="));
+        let pid: u32 = m.rsplit('=').next().and_then(|v| v.parse().ok()).expect("MAINPID value");
+        assert_ne!(pid, p.pid(), "a driver, not upsdrvctl, announces itself");
+        if !mainpids.contains(&pid) {
+            mainpids.push(pid);
+        }
+    }
+    n.wait_for("WATCHDOG from the drivers", |m| m == "WATCHDOG=1");
+}
+
+/// A power-fail shutdown: upsmon says STOPPING (NUT's status text) and asks for unlimited
+/// time (NUT's `EXTEND_TIMEOUT_USEC` of INT64_MAX) before SHUTDOWNCMD runs, so a service
+/// manager stopping it meanwhile does not kill it half-way.
+#[test]
+fn upsmon_extends_the_timeout_before_shutdowncmd() {
+    let site = Site::new();
+    let d = site.path();
+    let marker = d.join("shutdown.marker");
+    let conf = std::fs::read_to_string(d.join("upsmon.conf"))
+        .expect("upsmon.conf")
+        .replace("SHUTDOWNCMD \"/bin/true\"", &format!("SHUTDOWNCMD \"touch {}\"", marker.display()));
+    std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
+    let _backend = site.backend();
+    let tmp = TempDir::new().expect("temp dir");
+    let mut n = Notify::new(tmp.path());
+    let sock = notify_env(&n);
+    let mut mon = site.upsmon(&[("NOTIFY_SOCKET", &sock)]);
+    n.wait_for("READY", |m| lines(m).contains(&"READY=1"));
+    assert!(n.seen.iter().all(|m| !m.contains("STOPPING")), "STOPPING before any trouble: {:?}", n.seen);
+    // The driver re-reads its file when it changes: on battery, low.
+    std::fs::write(d.join("u1.dev"), "ups.status: OB LB\nbattery.charge: 5\ndevice.mfr: Notify\n")
+        .expect("u1.dev");
+    assert!(wait_until(WAIT, || marker.exists()), "no shutdown; upsmon log:\n{}", site.log("upsmon"));
+    // SHUTDOWNCMD ran after the notifications were sent: they are queued by now.
+    let got: Vec<String> = n.drain();
+    let infinity = format!("EXTEND_TIMEOUT_USEC={}", i64::MAX);
+    let stop = got
+        .iter()
+        .position(|m| m == "STATUS=Executing automatic power-fail shutdown\nSTOPPING=1")
+        .unwrap_or_else(|| panic!("no STOPPING for the shutdown: {:?}", n.seen));
+    assert!(got[stop..].iter().any(|m| m.ends_with(&infinity)), "no {infinity} after STOPPING: {:?}", n.seen);
+    let _ = mon.terminate(WAIT);
+}
+
+/// upsmon as root without `-p` keeps a privileged parent and monitors from a child (NUT's
+/// design; its unit has `NotifyAccess=all`): READY names the child as the main process.
+#[test]
+fn upsmon_child_announces_itself_as_main_process() {
+    let site = Site::new();
+    let _backend = site.backend();
+    let tmp = TempDir::new().expect("temp dir");
+    let mut n = Notify::new(tmp.path());
+    let sock = notify_env(&n);
+    let mut mon =
+        Proc::spawn(site.command("upsmon", &["-F", "-u", "root"], &[("NOTIFY_SOCKET", &sock)], "upsmon"));
+    let ready = n.wait_for("READY", |m| lines(m).contains(&"READY=1"));
+    let pid: u32 = ready
+        .strip_prefix("READY=1\nMAINPID=")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("READY without MAINPID: {ready:?}"));
+    assert_ne!(pid, mon.pid(), "the monitoring child, not the privileged parent");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let ppid = stat.rsplit(')').next().and_then(|s| s.split_whitespace().nth(1)).unwrap_or_default();
+    assert_eq!(ppid, mon.pid().to_string(), "MAINPID {pid} is upsmon's child");
+    site.upsmon_logged_in().unwrap_or_else(|e| panic!("READY before logging in: {e}"));
+    // The child leaves on SIGTERM (it says STOPPING), then the parent follows.
+    // SAFETY: kill(2) on the child pid read from our own receiver.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    n.wait_for("STOPPING", |m| m.ends_with("STOPPING=1"));
+    assert!(mon.terminate(WAIT).is_some(), "upsmon parent did not exit");
 }

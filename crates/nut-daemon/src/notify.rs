@@ -454,7 +454,10 @@ mod tests {
         assert_eq!(f(None, State::Stopping), "STOPPING=1");
         assert_eq!(f(Some("Signal 15: exiting"), State::Stopping), "STATUS=Signal 15: exiting\nSTOPPING=1");
         assert_eq!(f(None, State::Watchdog), "WATCHDOG=1");
-        assert_eq!(f(None, State::ExtendTimeout(EXTEND_TIMEOUT_INFINITY_USEC)), "EXTEND_TIMEOUT_USEC=9223372036854775807");
+        assert_eq!(
+            f(None, State::ExtendTimeout(EXTEND_TIMEOUT_INFINITY_USEC)),
+            "EXTEND_TIMEOUT_USEC=9223372036854775807"
+        );
         assert_eq!(f(Some("a\nWATCHDOG=1"), State::Status), "STATUS=a WATCHDOG=1");
         assert_eq!(format_message(None, State::Status), None);
         assert_eq!(format_message(Some(""), State::Status), None);
@@ -491,7 +494,8 @@ mod tests {
     }
 
     fn notifier(env: &[(&str, &str)]) -> Notifier {
-        let env: HashMap<String, OsString> = env.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+        let env: HashMap<String, OsString> =
+            env.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
         Notifier::from_env(|k| env.get(k).cloned())
     }
 

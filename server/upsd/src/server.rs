@@ -181,8 +181,14 @@ pub async fn run(
                 server.access.reload();
                 nut_daemon::notify::ready();
             }
-            _ = term.recv() => return Ok(stop(libc::SIGTERM)),
-            _ = int.recv() => return Ok(stop(libc::SIGINT)),
+            _ = term.recv() => {
+                stop(libc::SIGTERM);
+                return Ok(());
+            }
+            _ = int.recv() => {
+                stop(libc::SIGINT);
+                return Ok(());
+            }
         }
     }
 }
