@@ -208,6 +208,8 @@ fn run_daemon(loaded: config::Loaded, p: &nut_core::getopt::Parsed, debug_args: 
             return fail(&format!("cannot go to the background: {e}"));
         }
     }
+    // Before the fork: the privileged parent notifies too (when it runs SHUTDOWNCMD).
+    nut_daemon::notify::init();
     let sconf = privsep::ShutdownConf {
         pdflag: loaded.conf.powerdownflag.clone(),
         shutdowncmd: loaded.conf.shutdowncmd.clone(),

@@ -53,6 +53,10 @@ impl Shutdowner {
                 if nut_daemon::privs::euid() != 0 {
                     log(Level::Warning, "Not root, shutdown may fail");
                 }
+                nut_daemon::notify::extend_timeout(
+                    nut_daemon::notify::EXTEND_TIMEOUT_INFINITY_USEC,
+                    Some("Mono-process: calling shutdown command (directly)"),
+                );
                 run_shutdowncmd(c.shutdowncmd.as_deref());
             }
             Shutdowner::Pipe { pipe, .. } => {
@@ -191,6 +195,8 @@ fn run_parent(mut pipe: File, conf: &ShutdownConf, child: libc::pid_t) -> ! {
                 std::process::exit(0);
             }
             Ok(_) if buf[0] == b'S' => {
+                nut_daemon::notify::stopping(Some("Parent: calling shutdown command"));
+                nut_daemon::notify::extend_timeout(nut_daemon::notify::EXTEND_TIMEOUT_INFINITY_USEC, None);
                 set_pdflag(conf.pdflag.as_deref());
                 run_shutdowncmd(conf.shutdowncmd.as_deref());
             }

@@ -82,6 +82,9 @@ pub struct Runner {
     sleep: Option<std::sync::mpsc::Receiver<SleepMsg>>,
     /// The wall and monotonic clocks when last compared ([`drifted`]).
     clocks: (SystemTime, Instant),
+    /// The shutdown phase last told to the service manager (0 none, 1 waiting for
+    /// secondaries, 2 shutting down).
+    announced: u8,
 }
 
 /// How much later than asked a wait may end on the wall clock before upsmon takes it for a
@@ -129,6 +132,7 @@ impl Runner {
             debug_args: 0,
             sleep: None,
             clocks: (SystemTime::now(), Instant::now()),
+            announced: 0,
         }
     }
 
@@ -201,9 +205,15 @@ impl Runner {
 
     /// Runs until told to stop or until the shutdown is done.
     pub fn run(mut self) -> ExitCode {
+        let mut first = true;
         loop {
             if let Some(code) = self.process(Event::Tick) {
                 return code;
+            }
+            if first {
+                // Configured, and the first round of connections was tried.
+                first = false;
+                nut_daemon::notify::ready();
             }
             if self.machine.phase() == Phase::Monitoring {
                 self.ensure_watches();
@@ -237,8 +247,12 @@ impl Runner {
                 napped_wall = 0;
                 continue;
             }
+            // The watchdog is fed from this loop (naps are short), so a stuck loop stops it.
+            nut_daemon::notify::watchdog_tick();
             if SIG_TERM.swap(false, Ordering::SeqCst) {
-                log(Level::Info, &format!("Signal {}: exiting", SIG_TERM_NUM.load(Ordering::SeqCst)));
+                let why = format!("Signal {}: exiting", SIG_TERM_NUM.load(Ordering::SeqCst));
+                log(Level::Info, &why);
+                nut_daemon::notify::stopping(Some(&why));
                 self.logout_all();
                 return Some(ExitCode::SUCCESS);
             }
@@ -271,7 +285,7 @@ impl Runner {
             }
             // Short naps keep signals and the wake-up time responsive without a timer
             // thread; a pushed event ends the nap at once.
-            let nap = Duration::from_millis((self.wake - now).min(100));
+            let nap = nut_daemon::notify::watchdog_wait(Duration::from_millis((self.wake - now).min(100)));
             let before = SystemTime::now();
             let got = self.watches.rx.recv_timeout(nap);
             let wall = wall_ms(before, SystemTime::now());
@@ -322,6 +336,7 @@ impl Runner {
         let mut events = VecDeque::from([first]);
         while let Some(ev) = events.pop_front() {
             let actions = self.machine.handle(ev, self.now());
+            self.announce_phase();
             let mut requests = false;
             for a in actions {
                 match a {
@@ -365,6 +380,29 @@ impl Runner {
             }
         }
         None
+    }
+
+    /// Tells the service manager about a shutdown in progress, once per phase, before the
+    /// phase's actions run: waiting for secondaries gets more time; the power-fail shutdown
+    /// itself (FINALDELAY, SHUTDOWNCMD) is STOPPING with no time limit (NUT 2.8.5's
+    /// `EXTEND_TIMEOUT_USEC` of `INT64_MAX`), so upsmon is not killed half-way.
+    fn announce_phase(&mut self) {
+        let phase = match self.machine.phase() {
+            Phase::Monitoring => 0,
+            Phase::HostSync { .. } => 1,
+            _ => 2,
+        };
+        if phase <= self.announced {
+            return;
+        }
+        self.announced = phase;
+        const INFINITY: u64 = nut_daemon::notify::EXTEND_TIMEOUT_INFINITY_USEC;
+        if phase == 1 {
+            nut_daemon::notify::extend_timeout(INFINITY, Some("Waiting for secondaries to log out"));
+        } else {
+            nut_daemon::notify::stopping(Some("Executing automatic power-fail shutdown"));
+            nut_daemon::notify::extend_timeout(INFINITY, None);
+        }
     }
 
     /// Starts the event subscriptions that are missing (or due for a retry).
@@ -628,8 +666,15 @@ impl Runner {
         }
     }
 
-    /// SIGHUP: re-read upsmon.conf; keep running on the old one if the new one is broken.
+    /// SIGHUP: re-read upsmon.conf, between RELOADING and READY for the service manager.
     fn reload(&mut self) {
+        nut_daemon::notify::reloading();
+        self.reload_conf();
+        nut_daemon::notify::ready();
+    }
+
+    /// Re-read upsmon.conf; keep running on the old one if the new one is broken.
+    fn reload_conf(&mut self) {
         log(Level::Info, "Reloading configuration");
         let new = match config::load(&self.loaded.path) {
             Ok(l) => l,

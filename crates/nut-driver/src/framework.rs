@@ -233,6 +233,7 @@ impl Framework {
             self.ctx.upsname
         );
         state.set_info("driver.state", "reloading");
+        nut_daemon::notify::reloading();
         let out = self.reloader.reload(kind, driver, &mut self.ctx, state);
         if out.exit.is_some() {
             self.exit = Some(ExitCode::from(EXIT_RELOAD_OR_EXIT));
@@ -244,6 +245,7 @@ impl Framework {
         self.debug.conf = self.ctx.debug_min;
         self.apply_debug(state);
         state.set_info("driver.state", "quiet");
+        nut_daemon::notify::ready();
         tracing::info!(
             "Completed requested live reload of NUT driver configuration for [{}]: {}",
             self.ctx.upsname,

@@ -332,6 +332,8 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    // The service manager's socket is opened while its path is still reachable (chroot).
+    nut_daemon::notify::init();
     if let Some(dir) = fw.ctx.chroot.clone() {
         // The account is looked up before the jail hides the password and group files.
         let account = match user.as_deref().map(nut_daemon::privs::lookup).transpose() {
@@ -409,7 +411,10 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     fw.publish_ready(&mut state);
     state.take_changes();
     tracing::debug!("Driver initialization completed, beginning regular infinite loop");
+    // The socket listens and holds the first update: the driver serves.
+    nut_daemon::notify::ready();
     let code = main_loop(&mut driver, &mut fw, &mut state, &mut server, sigfd);
+    nut_daemon::notify::stopping(None);
     // Last words to the clients (NUT's cleanup.exit), then the socket goes away.
     state.set_info("driver.state", "cleanup.exit");
     server.broadcast(&state.take_changes());
@@ -643,6 +648,8 @@ fn main_loop<D: Driver>(
 ) -> ExitCode {
     let mut next = Instant::now();
     loop {
+        // The watchdog is fed from this loop, so a stuck driver stops the pings.
+        nut_daemon::notify::watchdog_tick();
         let now = Instant::now();
         if now >= next {
             state.set_info("driver.state", "updateinfo");
@@ -667,7 +674,7 @@ fn main_loop<D: Driver>(
 
         let mut fds = server.poll_fds();
         fds.push(libc::pollfd { fd: sigfd, events: libc::POLLIN, revents: 0 });
-        let wait = next.saturating_duration_since(Instant::now());
+        let wait = nut_daemon::notify::watchdog_wait(next.saturating_duration_since(Instant::now()));
         // Rounded up: a truncated timeout wakes up to 1 ms early and then spins on poll(0)
         // until the deadline (measured: about twice NUT's CPU per poll cycle for nutdrv_qx).
         let ms = wait.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
@@ -694,7 +701,9 @@ fn main_loop<D: Driver>(
                         print_dump(state);
                         tracing::debug!("finished driver state dump for [{}]", fw.ctx.upsname);
                     } else {
-                        tracing::info!("Signal {sig}: exiting");
+                        let why = format!("Signal {sig}: exiting");
+                        tracing::info!("{why}");
+                        nut_daemon::notify::stopping(Some(&why));
                         return ExitCode::SUCCESS;
                     }
                 }

@@ -297,6 +297,8 @@ fn run(
     };
     let listeners = listener::bind_all(&specs, family, cfg.upsd.allow_not_all_listeners)?;
 
+    // The service manager's socket is opened while its path is still reachable (chroot).
+    nut_daemon::notify::init();
     if let Some(dir) = p.value('r') {
         chroot(dir)?;
     }

@@ -146,11 +146,19 @@ pub async fn run(
     for l in listeners {
         tokio::spawn(listener::accept_loop(server.clone(), l, limit.clone(), maxconn, settings.clone()));
     }
+    // Every LISTEN socket is bound and listening (a client that connects now is queued and
+    // answered as soon as this loop runs): tell the service manager.
+    nut_daemon::notify::ready();
 
     loop {
+        // The watchdog is fed from this loop, so a stuck runtime stops the pings.
+        nut_daemon::notify::watchdog_tick();
+        let watchdog = nut_daemon::notify::watchdog_wait(Duration::from_secs(3600));
         tokio::select! {
+            _ = tokio::time::sleep(watchdog) => {}
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading configuration");
+                nut_daemon::notify::reloading();
                 match config::load(&cfg.confpath, |k| std::env::var(k).ok()) {
                     Ok(new) => {
                         apply_reloaded_debug(new.upsd.debug_min, cli_debug);
@@ -171,17 +179,25 @@ pub async fn run(
                     Err(e) => tracing::error!("Reload failed: {e}"),
                 }
                 server.access.reload();
+                nut_daemon::notify::ready();
             }
             _ = term.recv() => {
-                tracing::info!("Signal {}: exiting", libc::SIGTERM);
+                stop(libc::SIGTERM);
                 return Ok(());
             }
             _ = int.recv() => {
-                tracing::info!("Signal {}: exiting", libc::SIGINT);
+                stop(libc::SIGINT);
                 return Ok(());
             }
         }
     }
+}
+
+/// NUT's exit line, and STOPPING to the service manager before the sockets close.
+fn stop(sig: libc::c_int) {
+    let why = format!("Signal {sig}: exiting");
+    tracing::info!("{why}");
+    nut_daemon::notify::stopping(Some(&why));
 }
 
 /// `NUT_UPSD_IDLE_TIMEOUT` (seconds) overrides NUT's 60 s, mainly for tests.
