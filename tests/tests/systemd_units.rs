@@ -426,3 +426,71 @@ fn shutdown_hook_commands_the_ups_only_for_a_power_failure() {
     let sh = Command::new("sh").arg("-n").arg(units_dir().join("nutshutdown")).status().expect("sh -n");
     assert!(sh.success());
 }
+
+#[test]
+fn upsdrvsvcctl_drives_the_instances() {
+    let sd = FakeSystemd::new();
+    sd.write_ups_conf(&format!("{}{}", section("ups1"), section("ups+1")));
+    assert_eq!(sd.run(&[]).status.code(), Some(42));
+    let hashed = sd.enabled().into_iter().find(|u| u.contains("MD5_")).expect("hashed instance");
+    let svcctl = |args: &[&str]| {
+        let _ = fs::remove_file(sd.dir.path().join("calls"));
+        let path =
+            format!("{}:{}", sd.dir.path().join("bin").display(), std::env::var("PATH").unwrap_or_default());
+        Command::new("/bin/sh")
+            .arg(units_dir().join("upsdrvsvcctl"))
+            .args(args)
+            .env("PATH", path)
+            .env("NUT_CONFPATH", sd.dir.path().join("etc/nut"))
+            .env("SYSTEMD_CONFPATH", sd.dir.path().join("systemd"))
+            .env("NUT_DRIVER_ENUMERATOR", bin("nut-driver-enumerator"))
+            .output()
+            .expect("run upsdrvsvcctl")
+    };
+    let o = svcctl(&["start", "ups+1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(sd.calls_with("start"), vec![format!("start {hashed}")]);
+    let o = svcctl(&["stop"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut stops = sd.calls_with("stop");
+    stops.sort();
+    assert_eq!(stops, vec![format!("stop {hashed}"), "stop nut-driver@ups1.service".to_string()]);
+    let o = svcctl(&["list"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.lines().any(|l| l == format!("{hashed}\tups+1")), "{out}");
+    assert!(out.lines().any(|l| l == "nut-driver@ups1.service\tups1"), "{out}");
+    let o = svcctl(&["start", "nosuchups"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(sd.calls_with("start").is_empty());
+}
+
+#[test]
+fn install_list_covers_every_file() {
+    let list = fs::read_to_string(units_dir().join("install.list")).expect("install.list");
+    let entries: Vec<Vec<&str>> = list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for e in &entries {
+        assert_eq!(e.len(), 3, "source destination mode: {e:?}");
+        assert!(e[1].starts_with('/'), "{e:?}");
+        if !e[0].starts_with("target/") {
+            assert!(workspace_root().join(e[0]).is_file(), "{} is listed but missing", e[0]);
+        }
+    }
+    for f in fs::read_dir(units_dir()).expect("read_dir").flatten() {
+        let name = format!("packaging/systemd/{}", f.file_name().to_string_lossy());
+        if name.ends_with("install.list") {
+            continue;
+        }
+        assert!(entries.iter().any(|e| e[0] == name), "{name} is not in install.list");
+    }
+    // The units run the enumerator where the list installs it.
+    let dest =
+        entries.iter().find(|e| e[0] == "target/release/nut-driver-enumerator").expect("enumerator listed")
+            [1];
+    assert!(read_unit("nut-driver@.service").contains(dest));
+    assert!(read_unit("nut-driver-enumerator.service").contains(&format!("ExecStart={dest}")));
+}
