@@ -494,3 +494,39 @@ fn install_list_covers_every_file() {
     assert!(read_unit("nut-driver@.service").contains(dest));
     assert!(read_unit("nut-driver-enumerator.service").contains(&format!("ExecStart={dest}")));
 }
+
+#[test]
+fn tmpfiles_make_run_nut_for_the_nut_user() {
+    let test = "systemd_units::tmpfiles_make_run_nut_for_the_nut_user";
+    if !on_path("systemd-tmpfiles") {
+        skip(test, "systemd-tmpfiles is not installed (apt-get install systemd)", Prereq::Machine);
+        return;
+    }
+    if !nut_testkit::require(test, Prereq::Root) {
+        return;
+    }
+    // A throw-away root whose own passwd/group define nut (systemd-tmpfiles --root reads
+    // them there), so the host's accounts do not matter.
+    use std::os::unix::fs::MetadataExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(root.path().join("etc")).expect("mkdir");
+    fs::write(root.path().join("etc/passwd"), "nut:x:4242:4243::/var/lib/nut:/usr/sbin/nologin\n")
+        .expect("passwd");
+    fs::write(root.path().join("etc/group"), "nut:x:4243:\n").expect("group");
+    let out = Command::new("systemd-tmpfiles")
+        .arg(format!("--root={}", root.path().display()))
+        .arg("--create")
+        .arg(units_dir().join("nut-common-tmpfiles.conf"))
+        .output()
+        .expect("systemd-tmpfiles");
+    assert!(out.status.success(), "{}", text(&out));
+    for d in ["run/nut", "run/nut/upssched"] {
+        let m = fs::metadata(root.path().join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
+        assert!(m.is_dir(), "{d}");
+        assert_eq!(
+            (m.uid(), m.gid(), m.mode() & 0o7777),
+            (4242, 4243, 0o770),
+            "{d}: owner nut:nut, mode 0770 as NUT"
+        );
+    }
+}
