@@ -530,3 +530,76 @@ fn tmpfiles_make_run_nut_for_the_nut_user() {
         );
     }
 }
+
+/// The `/bin/sh -c '...'` of an Exec line of nut-driver@.service, for instance `inst`, with
+/// the install paths pointing at our binaries.
+fn driver_unit_command(key: &str, inst: &str) -> String {
+    let text = read_unit("nut-driver@.service");
+    let line = directives(&text, key).into_iter().next().unwrap_or_else(|| panic!("no {key}"));
+    let script = line
+        .strip_prefix("/bin/sh -c '")
+        .and_then(|s| s.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("{key} is not /bin/sh -c '...'"));
+    script
+        .replace("%i", inst)
+        .replace("/usr/libexec/nut-driver-enumerator.sh", &bin("nut-driver-enumerator").display().to_string())
+        .replace("/sbin/upsdrvctl", &bin("upsdrvctl").display().to_string())
+}
+
+#[test]
+fn driver_unit_starts_and_stops_the_sections_driver() {
+    use nut_testkit::{wait_until, Proc};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("etc");
+    let state = dir.path().join("run");
+    fs::create_dir_all(&conf).expect("mkdir");
+    fs::create_dir_all(&state).expect("mkdir");
+    // As root, the driver would switch to the compiled-in user; keep root for the test.
+    let user = if nut_testkit::is_root() { "user = root\n" } else { "" };
+    fs::write(conf.join("ups.conf"), format!("{user}[ups+1]\n\tdriver = dummy-ups\n\tport = ups.dev\n"))
+        .expect("ups.conf");
+    fs::write(conf.join("ups.dev"), "ups.status: OL\nbattery.charge: 100\n").expect("ups.dev");
+    let envs = |c: &mut Command| {
+        c.env("NUT_CONFPATH", &conf)
+            .env("NUT_STATEPATH", &state)
+            .env("SYSTEMD_CONFPATH", dir.path().join("systemd"))
+            .env("NUT_IGNORE_NOWAIT", "true")
+            .env_remove("NOTIFY_SOCKET");
+    };
+    // systemd passes the escaped instance; for a section systemd cannot name, the
+    // enumerator's MD5_ form (no drop-in here: the enumerator finds the section by hash).
+    let sum = Command::new("sh").arg("-c").arg("printf 'ups+1\\n' | md5sum").output().expect("md5sum");
+    let inst =
+        format!("MD5_{}", String::from_utf8_lossy(&sum.stdout).split_whitespace().next().unwrap_or_default());
+    let mut start = Command::new("/bin/sh");
+    start.arg("-c").arg(driver_unit_command("ExecStart", &inst));
+    envs(&mut start);
+    let mut p = Proc::spawn(start);
+    let sock = state.join("dummy-ups-ups+1");
+    assert!(
+        wait_until(Duration::from_secs(20), || sock.exists()),
+        "the driver's socket {} did not appear",
+        sock.display()
+    );
+    assert!(p.is_running(), "upsdrvctl -FF stays in the foreground for systemd");
+
+    let mut stop = Command::new("/bin/sh");
+    stop.arg("-c").arg(driver_unit_command("ExecStop", &inst));
+    envs(&mut stop);
+    let out = stop.output().expect("ExecStop");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        wait_until(Duration::from_secs(20), || !p.is_running()),
+        "the unit's main process did not end after ExecStop"
+    );
+
+    // An instance with no section fails with NUT's message.
+    let mut bad = Command::new("/bin/sh");
+    bad.arg("-c").arg(driver_unit_command("ExecStart", "nosuch"));
+    envs(&mut bad);
+    let out = bad.output().expect("ExecStart");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("FATAL: Could not find a NUT device section for service unit nosuch"));
+}
