@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nut_driver_enumerator::main(std::env::args().collect())
+}
