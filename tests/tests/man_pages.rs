@@ -1,7 +1,8 @@
 //! The man pages in `docs/man/` (issue 11, acceptance 5):
 //!
 //! - every page passes `mandoc -T lint -W style`, mandoc's strictest level (style notes
-//!   included, not only errors); skipped with the reason when mandoc is absent;
+//!   included, not only errors); skipped with the reason when mandoc is absent; and renders
+//!   through man-db and groff without warnings (what lintian's groff-message tag checks);
 //! - every shipped program and every configuration file has its page, each page has the
 //!   sections a reader looks for, and every page it refers to exists (here or in a short list
 //!   of system pages); every program built in `target/` is either shipped (and so needs a page)
@@ -175,6 +176,39 @@ fn every_page_passes_mandoc_lint_at_style_level() {
         .expect("run mandoc");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && report.trim().is_empty(), "mandoc -T lint -W style:\n{report}");
+}
+
+/// lintian's `groff-message` check: each page rendered by man-db with groff's warnings on.
+#[test]
+fn every_page_renders_without_groff_warnings() {
+    let on_path = |p: &str| {
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
+    };
+    if !(on_path("man") && on_path("groff")) {
+        nut_testkit::skip(
+            "man_pages::groff_warnings",
+            "man (man-db) or groff is not installed (apt-get install man-db groff-base)",
+            Prereq::Machine,
+        );
+        return;
+    }
+    let mut problems = String::new();
+    for p in all_pages() {
+        let out = Command::new("man")
+            .args(["--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z"])
+            .arg(man_dir().join(&p))
+            .env("LC_ALL", "C.UTF-8")
+            .env("MANROFFSEQ", "")
+            .env("MANWIDTH", "80")
+            .stdout(Stdio::null())
+            .output()
+            .expect("run man");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || !err.trim().is_empty() {
+            problems.push_str(&format!("{p}: {err}\n"));
+        }
+    }
+    assert!(problems.is_empty(), "groff warnings (lintian's groff-message):\n{problems}");
 }
 
 #[test]
