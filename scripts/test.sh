@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine with Rust: installs what the tests need
-# (Debian's NUT 2.8 as the reference peer, socat, python3-nut, libnss3-tools, openssl, libusb
+# (Debian's NUT 2.8 as the reference peer, socat, python3-nut, libnss3-tools, openssl, mandoc, libusb
 # headers), checks formatting and clippy, builds every program (the end-to-end tests run them),
 # runs every test, smoke-runs the fuzz targets, then lists every skipped test with its reason.
 # `.ci/run` calls this.
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev)
+need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev mandoc man-db groff-base)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,7 +38,7 @@ timed() { # timed LABEL START: remember how long a step took, for the closing su
 
 # Prerequisites this run provides (names of nut_testkit::Prereq). A test that skips for one of
 # them fails (nut_testkit::skip panics for names in NUT_TEST_REQUIRE), and is listed below.
-provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody)
+provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody mandoc)
 if [ "$(id -u)" -eq 0 ]; then
     provided+=(root unshare)
     probe="nutprobe$$"

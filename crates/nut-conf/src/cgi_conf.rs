@@ -15,6 +15,12 @@ pub struct HostsConf {
     pub custom_template_single: Option<String>,
 }
 
+/// Every directive hosts.conf knows.
+pub const HOSTS_KEYWORDS: &[&str] = &["MONITOR", "CUSTOM_TEMPLATE_LIST", "CUSTOM_TEMPLATE_SINGLE"];
+
+/// Every directive upsset.conf knows.
+pub const UPSSET_KEYWORDS: &[&str] = &["I_HAVE_SECURED_MY_CGI_DIRECTORY"];
+
 /// Parse `hosts.conf` text; `file` names it in diagnostics.
 pub fn parse_hosts(text: &str, file: &str) -> Parsed<HostsConf> {
     let (lines, diags) = lex(text, file);
@@ -60,13 +66,7 @@ pub fn parse_hosts(text: &str, file: &str) -> Parsed<HostsConf> {
                     c.custom_template_single = v;
                 }
             }
-            k => sink.unknown(
-                n,
-                "directive",
-                k,
-                &["MONITOR", "CUSTOM_TEMPLATE_LIST", "CUSTOM_TEMPLATE_SINGLE"],
-                "the line is ignored",
-            ),
+            k => sink.unknown(n, "directive", k, HOSTS_KEYWORDS, "the line is ignored"),
         }
     }
     sink.finish(c)
@@ -88,13 +88,7 @@ pub fn parse_upsset(text: &str, file: &str) -> Parsed<UpssetConf> {
     for line in &lines {
         match line.words[0].as_str() {
             "I_HAVE_SECURED_MY_CGI_DIRECTORY" => c.secured = true,
-            k => sink.unknown(
-                line.line,
-                "directive",
-                k,
-                &["I_HAVE_SECURED_MY_CGI_DIRECTORY"],
-                "the line is ignored",
-            ),
+            k => sink.unknown(line.line, "directive", k, UPSSET_KEYWORDS, "the line is ignored"),
         }
     }
     if !c.secured {

@@ -127,7 +127,8 @@ impl Role {
     }
 }
 
-const KEYS: &[&str] = &["password", "actions", "instcmds", "upsmon", "allowfrom"];
+/// Every user setting upsd.users knows (`allowfrom` is read only to warn that NUT dropped it).
+pub const KEYS: &[&str] = &["password", "actions", "instcmds", "upsmon", "allowfrom"];
 
 /// Parse `upsd.users` text; `file` names it in diagnostics.
 pub fn parse(text: &str, file: &str) -> Parsed<UpsdUsers> {

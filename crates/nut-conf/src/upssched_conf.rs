@@ -90,8 +90,10 @@ pub enum Action {
     },
 }
 
-const KEYWORDS: &[&str] = &["CMDSCRIPT", "PIPEFN", "LOCKFN", "DEBUG_MIN", "AT"];
-const ACTIONS: &[&str] =
+/// Every directive upssched.conf knows.
+pub const KEYWORDS: &[&str] = &["CMDSCRIPT", "PIPEFN", "LOCKFN", "DEBUG_MIN", "AT"];
+/// The actions of an `AT` line.
+pub const ACTIONS: &[&str] =
     &["START-TIMER", "START-TIMER-SHARED", "CANCEL-TIMER", "CANCEL-TIMER-MATCHED", "EXECUTE"];
 
 /// Parse `upssched.conf` text; `file` names it in diagnostics.

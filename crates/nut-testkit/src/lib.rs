@@ -102,6 +102,8 @@ pub enum Prereq {
     FileLimit,
     /// `libwrap.so.0` (Debian's `libwrap0`, which `nut-server` depends on).
     Libwrap,
+    /// `mandoc` (Debian's `mandoc`), to lint the man pages.
+    Mandoc,
     /// A property of this machine or kernel that no install provides (e.g. how it answers a
     /// connect to a full listen queue); never required, always listed.
     Machine,
@@ -109,7 +111,7 @@ pub enum Prereq {
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 16] = [
+    pub const ALL: [Prereq; 17] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -125,6 +127,7 @@ impl Prereq {
         Prereq::NetNamespaces,
         Prereq::FileLimit,
         Prereq::Libwrap,
+        Prereq::Mandoc,
         Prereq::Machine,
     ];
 
@@ -146,6 +149,7 @@ impl Prereq {
             Prereq::NetNamespaces => "netns",
             Prereq::FileLimit => "nofile-limit",
             Prereq::Libwrap => "libwrap0",
+            Prereq::Mandoc => "mandoc",
             Prereq::Machine => "machine",
         }
     }
@@ -170,6 +174,7 @@ impl Prereq {
             Prereq::NetNamespaces => "run as root where `ip netns add` works",
             Prereq::FileLimit => "raise the hard limit (ulimit -Hn)",
             Prereq::Libwrap => "apt-get install libwrap0",
+            Prereq::Mandoc => "apt-get install mandoc",
             Prereq::Machine => "a different machine or kernel",
         }
     }
@@ -225,6 +230,7 @@ impl Prereq {
                     .flat_map(|d| [Path::new(d).join(&multiarch), PathBuf::from(d)])
                     .any(|d| d.join("libwrap.so.0").exists())
             }
+            Prereq::Mandoc => on_path("mandoc"),
             Prereq::Machine => false,
         }
     }
