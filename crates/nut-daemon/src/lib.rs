@@ -10,5 +10,6 @@ pub mod background;
 pub mod control;
 pub mod files;
 pub mod log;
+pub mod memory;
 pub mod pidfile;
 pub mod privs;

@@ -409,6 +409,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     fw.publish_ready(&mut state);
     state.take_changes();
     tracing::debug!("Driver initialization completed, beginning regular infinite loop");
+    nut_daemon::memory::release_startup_memory();
     let code = main_loop(&mut driver, &mut fw, &mut state, &mut server, sigfd);
     // Last words to the clients (NUT's cleanup.exit), then the socket goes away.
     state.set_info("driver.state", "cleanup.exit");
