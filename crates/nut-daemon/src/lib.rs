@@ -10,6 +10,7 @@ pub mod background;
 pub mod control;
 pub mod files;
 pub mod log;
+pub mod memory;
 pub mod notify;
 pub mod pidfile;
 pub mod privs;

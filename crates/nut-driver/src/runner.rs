@@ -413,6 +413,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     tracing::debug!("Driver initialization completed, beginning regular infinite loop");
     // The socket listens and holds the first update: the driver serves.
     nut_daemon::notify::ready();
+    nut_daemon::memory::release_startup_memory();
     let code = main_loop(&mut driver, &mut fw, &mut state, &mut server, sigfd);
     nut_daemon::notify::stopping(None);
     // Last words to the clients (NUT's cleanup.exit), then the socket goes away.

@@ -40,7 +40,7 @@ pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<Str
             return Err(ItemError::new(format!("query rejected by the UPS ({})", item.info_type)));
         }
     }
-    if item.answer_len > 0 && full.len() < item.answer_len {
+    if item.answer_len > 0 && full.len() < usize::from(item.answer_len) {
         return Err(ItemError::new(format!(
             "short reply ({}) {}<{}",
             item.info_type,
@@ -66,11 +66,11 @@ pub fn cut_answer(item: &Item, raw: &[u8], rejected: Option<&str>) -> Result<Str
         return Ok(String::new());
     }
     let end = if item.to != 0 {
-        (item.to + 1).min(raw.len())
+        (usize::from(item.to) + 1).min(raw.len())
     } else {
         raw.iter().position(|&b| b == b'\r').unwrap_or(raw.len())
     };
-    let start = item.from.min(end);
+    let start = usize::from(item.from).min(end);
     Ok(ascii_text(&raw[start..end]))
 }
 

@@ -119,13 +119,13 @@ pub struct Item {
     /// Command sent to the device (for `CMD`/`SETVAR`, a printf-like template).
     pub command: &'static str,
     /// Minimum length of a valid answer, including the trailing CR (0: no minimum).
-    pub answer_len: usize,
+    pub answer_len: u16,
     /// Expected first byte of the answer (0: any).
     pub leading: u8,
     /// First character of the value in the answer (0-based).
-    pub from: usize,
+    pub from: u16,
     /// Last character of the value (inclusive); 0 for the rest of the line.
-    pub to: usize,
+    pub to: u16,
     /// Output format (`%s`, `%.1f`, `%03d`...); with `ABSENT` the value; with `CMD` the
     /// default parameter. None: nothing is published by the engine itself.
     pub dfl: Option<&'static str>,

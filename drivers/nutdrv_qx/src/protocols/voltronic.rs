@@ -612,8 +612,8 @@ fn massive_unskip(ctx: &mut Ctx<'_>, p: i64) {
                 && it.info_type.eq_ignore_ascii_case(name)
                 && match when {
                     When::Always => true,
-                    When::AnswerLen(n) => it.answer_len == n,
-                    When::From(n) => it.from == n,
+                    When::AnswerLen(n) => usize::from(it.answer_len) == n,
+                    When::From(n) => usize::from(it.from) == n,
                     When::Query => !it.has(qf::SETVAR),
                     When::SetvarWithOption => it.has(qf::SETVAR) && options.contains_key(it.info_type),
                     When::Flag(f) => options.contains_key(f),

@@ -12,12 +12,12 @@ pub static R_ONDELAY: &[InfoRw] = &[InfoRw::new("60"), InfoRw::new("599940")];
 pub static R_OFFDELAY: &[InfoRw] = &[InfoRw::new("12"), InfoRw::new("540")];
 
 /// One `QS` status field: Megatec's Q1 layout with `(` first, 47 bytes.
-const fn qs(info_type: &'static str, from: usize, to: usize, dfl: &'static str) -> Item {
+const fn qs(info_type: &'static str, from: u16, to: u16, dfl: &'static str) -> Item {
     Item { info_type, command: "QS\r", answer_len: 47, leading: b'(', from, to, dfl: Some(dfl), ..Item::NONE }
 }
 
 /// One `QS` status bit.
-const fn qs_bit(info_type: &'static str, at: usize, dfl: Option<&'static str>, qxflags: u32) -> Item {
+const fn qs_bit(info_type: &'static str, at: u16, dfl: Option<&'static str>, qxflags: u32) -> Item {
     Item {
         info_type,
         command: "QS\r",
@@ -33,7 +33,7 @@ const fn qs_bit(info_type: &'static str, at: usize, dfl: Option<&'static str>, q
 }
 
 /// One `F` rating field.
-const fn rating(info_type: &'static str, from: usize, to: usize, dfl: &'static str) -> Item {
+const fn rating(info_type: &'static str, from: u16, to: u16, dfl: &'static str) -> Item {
     Item {
         info_type,
         command: "F\r",

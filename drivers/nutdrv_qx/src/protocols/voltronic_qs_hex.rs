@@ -16,9 +16,9 @@ pub static R_OFFDELAY: &[InfoRw] = &[InfoRw::new("12"), InfoRw::new("540")];
 /// A field of the (rewritten) `QS` answer.
 const fn qs(
     info_type: &'static str,
-    answer_len: usize,
-    from: usize,
-    to: usize,
+    answer_len: u16,
+    from: u16,
+    to: u16,
     dfl: &'static str,
     qxflags: u32,
     preprocess: crate::model::ValueFn,
