@@ -105,11 +105,15 @@ pub enum Prereq {
     /// A property of this machine or kernel that no install provides (e.g. how it answers a
     /// connect to a full listen queue); never required, always listed.
     Machine,
+    /// `lintian` (Debian's package checker).
+    Lintian,
+    /// `dpkg-dev` (`dpkg-shlibdeps`, `dpkg-gencontrol`), which `scripts/build-deb.sh` needs.
+    DpkgDev,
 }
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 16] = [
+    pub const ALL: [Prereq; 18] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -126,6 +130,8 @@ impl Prereq {
         Prereq::FileLimit,
         Prereq::Libwrap,
         Prereq::Machine,
+        Prereq::Lintian,
+        Prereq::DpkgDev,
     ];
 
     /// The name used in the skip log and in `NUT_TEST_REQUIRE` (`debian-nut`, `root`, ...).
@@ -147,6 +153,8 @@ impl Prereq {
             Prereq::FileLimit => "nofile-limit",
             Prereq::Libwrap => "libwrap0",
             Prereq::Machine => "machine",
+            Prereq::Lintian => "lintian",
+            Prereq::DpkgDev => "dpkg-dev",
         }
     }
 
@@ -171,6 +179,8 @@ impl Prereq {
             Prereq::FileLimit => "raise the hard limit (ulimit -Hn)",
             Prereq::Libwrap => "apt-get install libwrap0",
             Prereq::Machine => "a different machine or kernel",
+            Prereq::Lintian => "apt-get install lintian",
+            Prereq::DpkgDev => "apt-get install dpkg-dev",
         }
     }
 
@@ -226,6 +236,8 @@ impl Prereq {
                     .any(|d| d.join("libwrap.so.0").exists())
             }
             Prereq::Machine => false,
+            Prereq::Lintian => on_path("lintian"),
+            Prereq::DpkgDev => on_path("dpkg-shlibdeps") && on_path("dpkg-gencontrol"),
         }
     }
 }
