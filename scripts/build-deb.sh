@@ -5,9 +5,11 @@
 # whatever of these exists in the tree: systemd units, tmpfiles.d and sysusers.d files and the
 # shutdown hook (packaging/systemd/), udev rules (packaging/udev/), man pages (docs/man/).
 #
-#     scripts/build-deb.sh [--no-build] [--version VERSION] [--out DIR]
+#     scripts/build-deb.sh [--no-build] [--profile PROFILE] [--version VERSION] [--out DIR]
 #
-#   --no-build         use the release binaries already in target/release (no cargo run)
+#   --no-build         use the binaries already built (no cargo run)
+#   --profile PROFILE  cargo profile to build and package (default release; dev packages the
+#                      debug build, for quick checks of the packaging only)
 #   --version VERSION  package version instead of the newest in packaging/debian/changelog
 #                      (a changelog entry is added to the packaged changelog for it); the
 #                      tests build a higher version this way to check upgrades
@@ -21,11 +23,16 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 build=1
+profile=release
 version=""
 out="$top/target/debian"
 while [ "$#" -gt 0 ]; do
     case "$1" in
     --no-build) build=0 ;;
+    --profile)
+        profile="${2:?--profile needs a value}"
+        shift
+        ;;
     --version)
         version="${2:?--version needs a value}"
         shift
@@ -35,7 +42,7 @@ while [ "$#" -gt 0 ]; do
         shift
         ;;
     -h | --help)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -78,10 +85,13 @@ declare -A dest=(
 )
 
 if [ "$build" -eq 1 ]; then
-    echo "== cargo build --release (every program of the workspace)" >&2
-    cargo build --release --locked --workspace --bins >&2
+    echo "== cargo build --profile $profile (every program of the workspace)" >&2
+    cargo build --profile "$profile" --locked --workspace --bins >&2
 fi
-rel="$top/target/release"
+case "$profile" in
+dev | test) rel="$top/target/debug" ;;
+*) rel="$top/target/$profile" ;;
+esac
 
 mkdir -p "$out"
 work="$top/target/debian/work-$$"
@@ -118,68 +128,111 @@ install -d -m 0755 "$stage/etc/nut"
 install -d -m 0755 "$stage/var/lib/nut"
 install_file 0644 crates/nut-core/data/cmdvartab usr/share/nut/cmdvartab
 
-# systemd: units, tmpfiles.d, sysusers.d, the shutdown hook, and any helper program a unit
-# runs (found from the units' Exec lines).
+# systemd and udev: packaging/systemd/install.list says where each file goes ("source
+# destination mode"; a source under target/release/ is a program of this build). Without
+# that list, files are placed by their names: units in /lib/systemd/system, *tmpfiles* in
+# /usr/lib/tmpfiles.d, *sysusers* in /usr/lib/sysusers.d, nutshutdown in
+# /lib/systemd/system-shutdown; udev rules go to /lib/udev/rules.d.
+shopt -s nullglob
+place() { # place SOURCE DEST MODE
+    local src=$1 dst=${2#/} mode=$3
+    case "$src" in
+    target/release/*) src="$rel/${src#target/release/}" ;;
+    esac
+    [ -e "$src" ] || {
+        echo "build-deb.sh: $src (for /$dst) is missing" >&2
+        exit 1
+    }
+    if [ "$(head -c4 "$src" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+        install_prog "$src" "$dst"
+        chmod "$mode" "$stage/$dst"
+    else
+        install_file "$mode" "$src" "$dst"
+    fi
+}
+list=packaging/systemd/install.list
+if [ -f "$list" ]; then
+    listed=()
+    while read -r src dst mode; do
+        case "$src" in '' | '#'*) continue ;; esac
+        [ -n "$mode" ] || {
+            echo "build-deb.sh: $list: '$src $dst': expected source, destination and mode" >&2
+            exit 1
+        }
+        place "$src" "$dst" "$mode"
+        listed+=("$src")
+    done <"$list"
+    # A file of packaging/systemd/ the list forgets would silently be left out.
+    for f in packaging/systemd/*; do
+        [ "$f" = "$list" ] && continue
+        printf '%s\n' "${listed[@]}" | grep -qxF "$f" || {
+            echo "build-deb.sh: $f is not in $list" >&2
+            exit 1
+        }
+    done
+else
+    for f in packaging/systemd/*.service packaging/systemd/*.target packaging/systemd/*.path \
+        packaging/systemd/*.socket packaging/systemd/*.timer; do
+        place "$f" "lib/systemd/system/$(basename "$f")" 0644
+    done
+    for f in packaging/systemd/*tmpfiles*; do
+        name=$(basename "$f")
+        name=${name%.conf}
+        place "$f" "usr/lib/tmpfiles.d/${name%.tmpfiles}.conf" 0644
+    done
+    for f in packaging/systemd/*sysusers*; do
+        name=$(basename "$f")
+        name=${name%.conf}
+        place "$f" "usr/lib/sysusers.d/${name%.sysusers}.conf" 0644
+    done
+    if [ -f packaging/systemd/nutshutdown ]; then
+        place packaging/systemd/nutshutdown lib/systemd/system-shutdown/nutshutdown 0755
+    fi
+fi
+for f in packaging/udev/*.rules; do
+    [ -e "$stage/lib/udev/rules.d/$(basename "$f")" ] || place "$f" "lib/udev/rules.d/$(basename "$f")" 0644
+done
+
+# Units with an [Install] section are enabled on install (as dh_installsystemd does; template
+# units are not); the maintainer scripts get their names, and the tmpfiles.d names.
 units=()
 enable_units=()
-tmpfiles=()
-shopt -s nullglob
-for f in packaging/systemd/*.service packaging/systemd/*.target packaging/systemd/*.path \
-    packaging/systemd/*.socket packaging/systemd/*.timer; do
+for f in "$stage"/lib/systemd/system/*; do
     name=$(basename "$f")
-    install_file 0644 "$f" "lib/systemd/system/$name"
     units+=("$name")
-    # Units with an [Install] section are enabled on install (template units are not).
     if grep -q '^\[Install\]' "$f" && [[ "$name" != *@.* ]]; then
         enable_units+=("$name")
     fi
 done
-for f in packaging/systemd/*tmpfiles*; do
-    name=$(basename "$f")
-    name=${name%.conf}
-    name=${name%.tmpfiles}
-    install_file 0644 "$f" "usr/lib/tmpfiles.d/$name.conf"
-    tmpfiles+=("$name.conf")
+tmpfiles=()
+for f in "$stage"/usr/lib/tmpfiles.d/*.conf; do
+    tmpfiles+=("$(basename "$f")")
 done
-for f in packaging/systemd/*sysusers*; do
-    name=$(basename "$f")
-    name=${name%.conf}
-    name=${name%.sysusers}
-    install_file 0644 "$f" "usr/lib/sysusers.d/$name.conf"
-done
-if [ -f packaging/systemd/nutshutdown ]; then
-    install_file 0755 packaging/systemd/nutshutdown lib/systemd/system-shutdown/nutshutdown
-fi
-# Every absolute program path a unit runs must be in the package: ours from above, else a
-# helper of that name from packaging/systemd/ or the release build.
+# Every program of ours a unit runs is in the package (system programs such as /bin/sh or
+# systemd-tmpfiles are not checked).
 for u in "${units[@]}"; do
     grep -E '^Exec[A-Za-z]*=' "$stage/lib/systemd/system/$u" |
         grep -oE '(^|[=[:space:]"'\''`@+!:-])/(usr/)?(s?bin|lib|libexec)/[A-Za-z0-9_./@-]+' |
         sed -E 's,^[^/]*,,' || true
 done | sort -u | while read -r path; do
     rel_path=${path#/}
-    [ -e "$stage/$rel_path" ] && continue
-    # Merged /usr: /usr/sbin/upsd is /sbin/upsd.
-    [ -e "$stage/${rel_path#usr/}" ] && continue
     base=$(basename "$path")
-    if [ -f "packaging/systemd/$base" ]; then
-        install_file 0755 "packaging/systemd/$base" "$rel_path"
-    elif [ -x "$rel/$base" ]; then
-        install_prog "$rel/$base" "$rel_path"
-    elif [ -e "$path" ] && dpkg -S "$path" >/dev/null 2>&1 && ! dpkg -S "$path" 2>/dev/null | grep -q '^nut-'; then
-        : # a system program (/bin/sh, /bin/kill ...) from another package
-    else
-        echo "build-deb.sh: a unit runs $path, which neither this package nor the system provides" >&2
+    case "$path" in
+    /lib/nut/* | /usr/lib/nut/* | /usr/libexec/*) ;;
+    *) case "$base" in ups* | nut*) ;; *) continue ;; esac ;;
+    esac
+    # Merged /usr: /usr/sbin/upsd is /sbin/upsd.
+    [ -e "$stage/$rel_path" ] || [ -e "$stage/${rel_path#usr/}" ] || {
+        echo "build-deb.sh: a unit runs $path, which is not in the package" >&2
         exit 1
-    fi
+    }
 done
 
-for f in packaging/udev/*.rules; do
-    install_file 0644 "$f" "lib/udev/rules.d/$(basename "$f")"
-done
-
-# Man pages, compressed as dh_installman does.
+# Man pages, compressed as dh_installman does. hosts.conf(5) and upsset.conf(5) document
+# NUT's CGI programs, which this package does not ship: Debian's nut-cgi has those pages (and
+# can stay installed beside this package).
 for f in docs/man/*.[1-8]; do
+    case "$(basename "$f")" in hosts.conf.5 | upsset.conf.5) continue ;; esac
     section=${f##*.}
     install_file 0644 "$f" "usr/share/man/man$section/$(basename "$f")"
     gzip -9n "$stage/usr/share/man/man$section/$(basename "$f")"

@@ -45,7 +45,8 @@ const PROGRAMS: &[&str] = &[
 ];
 
 /// The configuration files Debian's packages ship under /etc/nut.
-const CONFFILES: &[&str] = &["nut.conf", "ups.conf", "upsd.conf", "upsd.users", "upsmon.conf", "upssched.conf"];
+const CONFFILES: &[&str] =
+    &["nut.conf", "ups.conf", "upsd.conf", "upsd.users", "upsmon.conf", "upssched.conf"];
 
 fn run(cmd: &mut Command) -> Output {
     let shown = format!("{cmd:?}");
@@ -186,7 +187,8 @@ fn contents_follow_debians_layout() {
     for l in &listed {
         assert!(c.contains_key(l.trim_start_matches('/')), "conffile {l} is not shipped");
     }
-    let etc: Vec<&String> = c.keys().filter(|p| p.starts_with("etc/") && c[*p].mode.starts_with('-')).collect();
+    let etc: Vec<&String> =
+        c.keys().filter(|p| p.starts_with("etc/") && c[*p].mode.starts_with('-')).collect();
     assert_eq!(etc.len(), listed.len(), "every file under /etc is a conffile: {etc:?}");
     for s in ["postinst", "prerm", "postrm"] {
         let mode = fs::metadata(ctrl.path().join(s)).expect(s).permissions().mode() & 0o777;
@@ -211,33 +213,88 @@ fn contents_follow_debians_layout() {
             })
             .unwrap_or_default()
     };
-    let mut expected = Vec::new();
-    for unit in in_dir("packaging/systemd", &|n| {
-        [".service", ".target", ".path", ".socket", ".timer"].iter().any(|s| n.ends_with(s))
-    }) {
-        expected.push(format!("lib/systemd/system/{unit}"));
-    }
-    if root.join("packaging/systemd/nutshutdown").is_file() {
-        expected.push("lib/systemd/system-shutdown/nutshutdown".into());
+    // (path in the package, mode) for what packaging/ and docs/man/ hold.
+    let mut expected: Vec<(String, &str)> = Vec::new();
+    let list = root.join("packaging/systemd/install.list");
+    if let Ok(text) = fs::read_to_string(&list) {
+        // "source destination mode", as scripts/build-deb.sh reads it.
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(f.len(), 3, "install.list line {line:?}");
+            let mode = match f[2] {
+                "0755" => "-rwxr-xr-x",
+                "0644" => "-rw-r--r--",
+                other => panic!("install.list: unexpected mode {other} in {line:?}"),
+            };
+            expected.push((f[1].trim_start_matches('/').to_string(), mode));
+        }
+    } else {
+        for unit in in_dir("packaging/systemd", &|n| {
+            [".service", ".target", ".path", ".socket", ".timer"].iter().any(|s| n.ends_with(s))
+        }) {
+            expected.push((format!("lib/systemd/system/{unit}"), "-rw-r--r--"));
+        }
+        if root.join("packaging/systemd/nutshutdown").is_file() {
+            expected.push(("lib/systemd/system-shutdown/nutshutdown".into(), "-rwxr-xr-x"));
+        }
+        let tmpfiles = in_dir("packaging/systemd", &|n| n.contains("tmpfiles"));
+        assert_eq!(
+            c.keys().filter(|p| p.starts_with("usr/lib/tmpfiles.d/")).count(),
+            tmpfiles.len(),
+            "one tmpfiles.d file per packaging/systemd/*tmpfiles*"
+        );
     }
     for rules in in_dir("packaging/udev", &|n| n.ends_with(".rules")) {
-        expected.push(format!("lib/udev/rules.d/{rules}"));
+        expected.push((format!("lib/udev/rules.d/{rules}"), "-rw-r--r--"));
     }
-    for page in in_dir("docs/man", &|n| n.rsplit_once('.').is_some_and(|(_, s)| matches!(s, "1" | "5" | "8"))) {
+    // The CGI programs' pages stay with Debian's nut-cgi, which can be installed beside us.
+    let cgi_pages = ["hosts.conf.5", "upsset.conf.5"];
+    for page in in_dir("docs/man", &|n| {
+        n.rsplit_once('.').is_some_and(|(_, s)| matches!(s, "1" | "5" | "8")) && !cgi_pages.contains(&n)
+    }) {
         let section = page.rsplit_once('.').map(|(_, s)| s).unwrap_or_default();
-        expected.push(format!("usr/share/man/man{section}/{page}.gz"));
+        expected.push((format!("usr/share/man/man{section}/{page}.gz"), "-rw-r--r--"));
     }
-    let tmpfiles = in_dir("packaging/systemd", &|n| n.contains("tmpfiles"));
-    assert_eq!(
-        c.keys().filter(|p| p.starts_with("usr/lib/tmpfiles.d/")).count(),
-        tmpfiles.len(),
-        "one tmpfiles.d file per packaging/systemd/*tmpfiles*"
-    );
+    for page in cgi_pages {
+        let p = format!("usr/share/man/man5/{page}.gz");
+        assert!(!c.contains_key(&p), "{p} would clash with Debian's nut-cgi");
+    }
     eprintln!("files from packaging/ and docs/man/ expected in the package: {}", expected.len());
-    for p in &expected {
+    for (p, mode) in &expected {
         let e = c.get(p).unwrap_or_else(|| panic!("{p} is not in the package"));
-        assert_eq!(e.mode, "-rw-r--r--", "{p}");
+        assert_eq!(e.mode, *mode, "{p}");
     }
+    // Every program of ours a unit runs is in the package (merged /usr: /usr/sbin/x is /sbin/x;
+    // system programs such as /bin/sh or systemd-tmpfiles are the system's).
+    let tree = TempDir::new().expect("tempdir");
+    run_ok(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(tree.path()));
+    let exec =
+        regex::Regex::new(r#"(?:^|[= \t"'`@+!:-])(/(?:usr/)?(?:s?bin|lib|libexec)/[A-Za-z0-9_./@-]+)"#)
+            .expect("regex");
+    let mut checked = 0;
+    for unit in c.keys().filter(|p| p.starts_with("lib/systemd/system/") && c[*p].mode.starts_with('-')) {
+        let text = fs::read_to_string(tree.path().join(unit)).expect("unit");
+        for line in text.lines().filter(|l| l.starts_with("Exec")) {
+            for cap in exec.captures_iter(line) {
+                let path = &cap[1];
+                let base = path.rsplit('/').next().unwrap_or(path);
+                let ours = path.starts_with("/lib/nut/")
+                    || path.starts_with("/usr/libexec/")
+                    || base.starts_with("ups")
+                    || base.starts_with("nut");
+                if !ours {
+                    continue;
+                }
+                let rel = path.trim_start_matches('/');
+                assert!(
+                    c.contains_key(rel) || c.contains_key(rel.trim_start_matches("usr/")),
+                    "{unit} runs {path}, which is not in the package"
+                );
+                checked += 1;
+            }
+        }
+    }
+    eprintln!("programs run by the units, found in the package: {checked}");
 
     // Control: replaces Debian's packages both ways, dependencies from the binaries.
     assert_eq!(field(&deb, "Package"), "nut-rs");
@@ -348,9 +405,11 @@ fn install_upgrade_remove_keep_the_users_configs() {
         let m = fs::metadata(root.join("etc/nut").join(name)).expect(name);
         assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (0, gid, 0o640), "/etc/nut/{name}: root:nut 0640");
     }
+    // /run/nut: from the tmpfiles.d entry (nut:nut in NUT 2.8.5's) or, without one, root:nut
+    // as Debian's postinst makes it; either way the daemons' group can write it, others not.
     for d in ["run/nut", "var/lib/nut"] {
         let m = fs::metadata(root.join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
-        assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (0, gid, 0o770), "/{d}: root:nut 0770");
+        assert_eq!((m.gid(), m.mode() & 0o7777), (gid, 0o770), "/{d}: group nut, 0770");
     }
 
     // The user edits two files and tightens one's mode; another stays as shipped.
@@ -370,14 +429,19 @@ fn install_upgrade_remove_keep_the_users_configs() {
 
     // Upgrade to a higher version of the same package.
     let out_dir = TempDir::new().expect("tempdir");
-    let newer = build_deb(&["--no-build", "--version", "0.1.0-1+test1", "--out", &out_dir.path().to_string_lossy()]);
+    let newer =
+        build_deb(&["--no-build", "--version", "0.1.0-1+test1", "--out", &out_dir.path().to_string_lossy()]);
     let log = dpkg_ok(root, &["--install", newer.to_str().expect("utf-8 path")]);
     eprintln!("upgrade:\n{log}");
     assert_eq!(status_of(root), "0.1.0-1+test1 ii", "after the upgrade");
     assert!(before(&ups_conf) == ups_before, "the edited ups.conf changed in the upgrade");
     assert!(before(&users) == users_before, "the edited upsd.users changed in the upgrade");
     let m = fs::metadata(root.join("etc/nut/upsmon.conf")).expect("upsmon.conf");
-    assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (0, gid, 0o640), "unedited upsmon.conf after the upgrade");
+    assert_eq!(
+        (m.uid(), m.gid(), m.mode() & 0o7777),
+        (0, gid, 0o640),
+        "unedited upsmon.conf after the upgrade"
+    );
 
     // Remove: programs go, the configuration stays untouched.
     let log = dpkg_ok(root, &["--remove", "nut-rs"]);
@@ -388,7 +452,10 @@ fn install_upgrade_remove_keep_the_users_configs() {
     }
     assert!(before(&ups_conf) == ups_before, "the edited ups.conf changed in the remove");
     assert!(before(&users) == users_before, "the edited upsd.users changed in the remove");
-    assert!(root.join("etc/nut/nut.conf").exists(), "nut.conf is gone after a remove (only purge deletes it)");
+    assert!(
+        root.join("etc/nut/nut.conf").exists(),
+        "nut.conf is gone after a remove (only purge deletes it)"
+    );
 
     // Reinstall keeps the edits too; purge then deletes every configuration file.
     dpkg_ok(root, &["--install", newer.to_str().expect("utf-8 path")]);
@@ -416,7 +483,8 @@ fn wrappers_follow_nut_conf_mode() {
     ];
     for (wrapper, conf, code, text) in cases {
         fs::write(dir.path().join("nut.conf"), conf).expect("nut.conf");
-        let out = run(Command::new("sh").arg(wrappers.join(wrapper)).arg("-F").env("NUT_CONFPATH", dir.path()));
+        let out =
+            run(Command::new("sh").arg(wrappers.join(wrapper)).arg("-F").env("NUT_CONFPATH", dir.path()));
         let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(code), "{wrapper} with {conf:?}: {all}");
         assert!(all.contains(text), "{wrapper} with {conf:?} says {all:?}, expected {text:?}");
@@ -437,7 +505,9 @@ fn wrappers_follow_nut_conf_mode() {
         fs::write(&copy, text.replace(&target, &format!("exec {} ", fake.display()))).expect("copy");
         for mode in modes {
             fs::write(dir.path().join("nut.conf"), format!("MODE={mode}\n")).expect("nut.conf");
-            let out = run_ok(Command::new("sh").arg(&copy).args(["-F", "-u", "nut"]).env("NUT_CONFPATH", dir.path()));
+            let out = run_ok(
+                Command::new("sh").arg(&copy).args(["-F", "-u", "nut"]).env("NUT_CONFPATH", dir.path()),
+            );
             assert_eq!(out.trim(), "ran -F -u nut", "{wrapper} with MODE={mode}");
         }
     }
