@@ -86,7 +86,8 @@ declare -A dest=(
 
 if [ "$build" -eq 1 ]; then
     echo "== cargo build --profile $profile (every program of the workspace)" >&2
-    cargo build --profile "$profile" --locked --workspace --bins >&2
+    # Not the test-only programs (nut-tests, qx-sim).
+    cargo build --profile "$profile" --locked --workspace --bins --exclude nut-tests --exclude qx-sim >&2
 fi
 case "$profile" in
 dev | test) rel="$top/target/debug" ;;
