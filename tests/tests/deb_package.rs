@@ -149,8 +149,17 @@ fn lintian_reports_no_errors() {
     let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("W: ")).collect();
     let overridden: Vec<&str> = text.lines().filter(|l| l.starts_with("O: ")).collect();
     eprintln!("lintian on {}: {} error(s), {} warning(s)", deb.display(), errors.len(), warnings.len());
-    for l in warnings.iter().chain(&overridden) {
+    for l in &warnings {
         eprintln!("  {l}");
+    }
+    // Overridden tags (each override says why in usr/share/lintian/overrides/nut-rs), counted.
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in &overridden {
+        let tag = l.split_whitespace().nth(2).unwrap_or(l);
+        *counts.entry(tag).or_default() += 1;
+    }
+    for (tag, n) in counts {
+        eprintln!("  overridden: {tag} ({n}x)");
     }
     assert!(
         errors.is_empty() && out.status.success(),
@@ -361,6 +370,10 @@ fn status_of(root: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+fn c_has(deb: &Path, path: &str) -> bool {
+    contents(deb).contains_key(path)
+}
+
 fn gid_in(root: &Path, group: &str) -> Option<u32> {
     fs::read_to_string(root.join("etc/group"))
         .ok()?
@@ -411,6 +424,14 @@ fn install_upgrade_remove_keep_the_users_configs() {
     for d in ["run/nut", "var/lib/nut"] {
         let m = fs::metadata(root.join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
         assert_eq!((m.gid(), m.mode() & 0o7777), (gid, 0o770), "/{d}: group nut, 0770");
+    }
+
+    // Units with an [Install] section are enabled in the root (deb-systemd-helper honours
+    // DPKG_ROOT), as Debian's nut packages enable theirs; purge takes the links away again.
+    let ships_target = c_has(&deb, "lib/systemd/system/nut.target");
+    let wants = root.join("etc/systemd/system/multi-user.target.wants/nut.target");
+    if ships_target {
+        assert!(fs::symlink_metadata(&wants).is_ok(), "nut.target is not enabled in the root");
     }
 
     // The user edits two files and tightens one's mode; another stays as shipped.
@@ -467,6 +488,7 @@ fn install_upgrade_remove_keep_the_users_configs() {
         assert!(!root.join("etc/nut").join(name).exists(), "/etc/nut/{name} is still there after purge");
     }
     assert_eq!(status_of(root), "", "purged package still known to dpkg");
+    assert!(fs::symlink_metadata(&wants).is_err(), "nut.target is still enabled after purge");
     assert_eq!(fs::read("/etc/passwd").unwrap_or_default(), host_passwd, "the host's /etc/passwd changed");
 }
 
