@@ -535,3 +535,105 @@ fn wrappers_follow_nut_conf_mode() {
         }
     }
 }
+
+/// A stand-in for one of Debian's nut packages: its name, version 2.8.0-7, the /etc/nut
+/// conffiles and a few program paths it has in common with ours, no maintainer scripts.
+fn debian_stand_in(dir: &Path, name: &str, conffiles: &[&str], programs: &[&str], depends: &str) -> PathBuf {
+    let s = dir.join(name);
+    fs::create_dir_all(s.join("DEBIAN")).expect("mkdir");
+    let mut list = String::new();
+    for f in conffiles {
+        let p = s.join("etc/nut").join(f);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, format!("# {name}'s sample {f}\n")).expect("conffile");
+        // As Debian's postinst leaves them on a first install.
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).expect("chmod");
+        list.push_str(&format!("/etc/nut/{f}\n"));
+    }
+    fs::write(s.join("DEBIAN/conffiles"), list).expect("conffiles");
+    for prog in programs {
+        let p = s.join(prog);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, "#!/bin/sh\nexit 0\n").expect("program");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    fs::write(
+        s.join("DEBIAN/control"),
+        format!(
+            "Package: {name}\nVersion: 2.8.0-7\nArchitecture: all\nMaintainer: test <test@localhost>\n{depends}\
+             Description: stand-in for Debian's {name}\n"
+        ),
+    )
+    .expect("control");
+    let deb = dir.join(format!("{name}.deb"));
+    run_ok(Command::new("dpkg-deb").args(["--root-owner-group", "--build"]).arg(&s).arg(&deb));
+    deb
+}
+
+#[test]
+fn switch_from_debians_packages_and_back() {
+    let test = "deb_package::switch_from_debians_packages_and_back";
+    let Some(deb) = package(test) else { return };
+    if !require(test, Prereq::Root) {
+        return;
+    }
+    // Debian's split (dpkg -L nut-server nut-client): which package owns which conffile, and
+    // program paths both packages and ours ship.
+    let work = TempDir::new().expect("tempdir");
+    let client = debian_stand_in(
+        work.path(),
+        "nut-client",
+        &["nut.conf", "upsmon.conf", "upssched.conf"],
+        &["lib/nut/upsmon", "sbin/upsmon", "bin/upsc"],
+        "",
+    );
+    let server = debian_stand_in(
+        work.path(),
+        "nut-server",
+        &["ups.conf", "upsd.conf", "upsd.users"],
+        &["lib/nut/upsd", "sbin/upsd", "lib/nut/usbhid-ups"],
+        "Depends: nut-client (= 2.8.0-7)\n",
+    );
+    let scratch = scratch_root();
+    let root = scratch.path();
+    let pkgs = |root: &Path| {
+        let out = run(Command::new("dpkg-query")
+            .arg(format!("--admindir={}", root.join("var/lib/dpkg").display()))
+            .args(["-W", "-f=${Package} ${db:Status-Abbrev}\n"]));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    dpkg_ok(root, &["--install", &client.to_string_lossy(), &server.to_string_lossy()]);
+    let ups_conf = root.join("etc/nut/ups.conf");
+    let mut text = fs::read_to_string(&ups_conf).expect("ups.conf");
+    text.push_str("[myups]\n\tdriver = usbhid-ups\n\tport = auto\n");
+    fs::write(&ups_conf, &text).expect("edit");
+
+    // `apt install ./nut-rs.deb`: Conflicts + Replaces make dpkg remove both in its favour.
+    let log = dpkg_ok(root, &["--install", &deb.to_string_lossy()]);
+    eprintln!("switch to nut-rs:\n{log}");
+    let state = pkgs(root);
+    assert!(state.contains("nut-rs ii"), "{state}");
+    for p in ["nut-server", "nut-client"] {
+        assert!(!state.contains(&format!("{p} ii")), "{p} still installed: {state}");
+    }
+    assert_eq!(fs::read_to_string(&ups_conf).expect("ups.conf"), text, "the edited ups.conf changed");
+    // Our programs now sit where Debian's did.
+    let upsd = fs::read(root.join("lib/nut/upsd")).expect("upsd");
+    assert!(upsd.starts_with(b"\x7fELF"), "/lib/nut/upsd is not ours");
+    let gid = gid_in(root, "nut").expect("group nut");
+    let m = fs::metadata(root.join("etc/nut/upsd.users")).expect("upsd.users");
+    assert_eq!((m.gid(), m.mode() & 0o007), (gid, 0), "upsd.users: group nut, nothing for others");
+
+    // And back: remove ours (apt does it for the Conflicts), install Debian's again.
+    dpkg_ok(root, &["--remove", "nut-rs"]);
+    let log = dpkg_ok(root, &["--install", &client.to_string_lossy(), &server.to_string_lossy()]);
+    eprintln!("back to Debian's:\n{log}");
+    let state = pkgs(root);
+    assert!(state.contains("nut-server ii") && state.contains("nut-client ii"), "{state}");
+    assert_eq!(fs::read_to_string(&ups_conf).expect("ups.conf"), text, "the edited ups.conf changed");
+    assert_eq!(
+        fs::read(root.join("sbin/upsd")).expect("upsd"),
+        b"#!/bin/sh\nexit 0\n",
+        "/sbin/upsd is not Debian's"
+    );
+}
