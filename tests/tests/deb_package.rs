@@ -12,7 +12,9 @@
 //! - the wrappers refuse to start a daemon that nut.conf's MODE does not ask for, as Debian's do.
 //!
 //! The package is built once per test run by the script (its `cargo build --release` is a
-//! no-op when the release binaries are current), or taken from `NUT_DEB` when set.
+//! no-op when the release binaries are current; the first one on a fresh machine compiles the
+//! release programs), or taken from `NUT_DEB` when set. `NUT_DEB_PROFILE=dev` packages the
+//! debug build instead (same packaging, no release compile) for quick runs.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -67,9 +69,19 @@ fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs `scripts/build-deb.sh` with `args`; the last line of its output is the .deb.
+/// The cargo profile whose programs go in the package (`NUT_DEB_PROFILE`, default release).
+fn profile() -> String {
+    std::env::var("NUT_DEB_PROFILE").unwrap_or_else(|_| "release".to_string())
+}
+
+/// Runs `scripts/build-deb.sh --profile <profile()>` with `args`; the last line of its output
+/// is the .deb.
 fn build_deb(args: &[&str]) -> PathBuf {
-    let stdout = run_ok(Command::new(workspace_root().join("scripts/build-deb.sh")).args(args));
+    let stdout = run_ok(
+        Command::new(workspace_root().join("scripts/build-deb.sh"))
+            .args(["--profile", &profile()])
+            .args(args),
+    );
     let path = PathBuf::from(stdout.lines().last().unwrap_or_default().trim());
     assert!(path.is_file(), "build-deb.sh printed {} which is not a file", path.display());
     path
