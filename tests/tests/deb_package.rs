@@ -9,6 +9,10 @@
 //!   maintainer scripts run against `$DPKG_ROOT`, never the host): the `nut` user and group
 //!   appear in that root, the configurations belong to group nut; an edited configuration
 //!   survives an upgrade and a remove byte for byte; purge deletes the configurations.
+//! - switching: with stand-ins for Debian's nut-server and nut-client installed (their
+//!   conffile split, shared program paths), one `dpkg -i` of ours removes both in its favour and
+//!   takes over their configuration files, edits kept; removing ours and installing theirs again
+//!   keeps them too;
 //! - the wrappers refuse to start a daemon that nut.conf's MODE does not ask for, as Debian's do.
 //!
 //! The package is built once per test run by the script (its `cargo build --release` is a
@@ -52,8 +56,7 @@ const CONFFILES: &[&str] =
 
 fn run(cmd: &mut Command) -> Output {
     let shown = format!("{cmd:?}");
-    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
-    out
+    cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"))
 }
 
 fn run_ok(cmd: &mut Command) -> String {
