@@ -16,7 +16,7 @@
 #   --out DIR          where the .deb goes (default target/debian)
 #
 # Needs: cargo, dpkg-dev (dpkg-gencontrol, dpkg-shlibdeps, dpkg-parsechangelog), binutils
-# (strip), gzip. No root and no fakeroot: dpkg-deb --root-owner-group makes every file
+# (strip, readelf), gzip. No root and no fakeroot: dpkg-deb --root-owner-group makes every file
 # root:root, modes are set here. Prints the path of the .deb as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +53,7 @@ while [ "$#" -gt 0 ]; do
     shift
 done
 
-for tool in dpkg-deb dpkg-gencontrol dpkg-shlibdeps dpkg-parsechangelog strip gzip; do
+for tool in dpkg-deb dpkg-gencontrol dpkg-shlibdeps dpkg-parsechangelog strip readelf gzip; do
     command -v "$tool" >/dev/null || {
         echo "build-deb.sh: $tool is missing (apt-get install dpkg-dev binutils gzip)" >&2
         exit 1
@@ -86,6 +86,11 @@ declare -A dest=(
 
 if [ "$build" -eq 1 ]; then
     echo "== cargo build --profile $profile (every program of the workspace)" >&2
+    # Run from a test (cargo test sets these for the test binary), they would reach build
+    # scripts that track them (ring's tracks CARGO_MANIFEST_DIR) and rebuild everything.
+    for v in $(compgen -e | grep -E '^(CARGO_(MANIFEST_|PKG_|CRATE_|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)|OUT_DIR$)'); do
+        unset "$v"
+    done
     # Not the test-only programs (nut-tests, qx-sim).
     cargo build --profile "$profile" --locked --workspace --bins --exclude nut-tests --exclude qx-sim >&2
 fi
@@ -282,7 +287,16 @@ if [ "${#enable_units[@]}" -gt 0 ]; then
 else
     echo 'misc:Pre-Depends=' >>"$substvars"
 fi
-echo 'misc:Depends=' >>"$substvars"
+# Packed relative relocations (.cargo/config.toml) need glibc 2.36's loader; dpkg-shlibdeps
+# does not see that version node, so say it (dpkg-gencontrol keeps the stricter libc6).
+misc_depends=""
+for f in "${elves[@]}"; do
+    if readelf -V "$f" 2>/dev/null | grep -q 'GLIBC_ABI_DT_RELR'; then
+        misc_depends="libc6 (>= 2.36)"
+        break
+    fi
+done
+echo "misc:Depends=$misc_depends" >>"$substvars"
 
 # Directories 0755, timestamps clamped to the changelog's date (reproducible builds).
 find "$stage" -type d -exec chmod 0755 {} +

@@ -328,7 +328,39 @@ fn contents_follow_debians_layout() {
             assert!(names.iter().any(|n| n == p), "{f} lacks {p}: {names:?}");
         }
     }
+    // The libc6 dependency covers every glibc version node the programs need: the newest
+    // GLIBC_x.y symbol version, and 2.36 for packed relative relocations (GLIBC_ABI_DT_RELR),
+    // which dpkg-shlibdeps does not see. A lower bound would let apt install programs that
+    // the system's loader refuses to start.
+    let mut needed = (2u32, 0u32);
+    for p in PROGRAMS {
+        let bin = tree.path().join(p);
+        if !fs::read(&bin).is_ok_and(|b| b.starts_with(b"\x7fELF")) {
+            continue;
+        }
+        let v = run_ok(Command::new("readelf").arg("-V").arg(&bin));
+        for word in v.split(|c: char| c.is_whitespace()) {
+            let version = if word == "GLIBC_ABI_DT_RELR" {
+                Some((2, 36))
+            } else {
+                word.strip_prefix("GLIBC_").and_then(|v| {
+                    let mut it = v.split('.').map(|n| n.parse::<u32>().ok());
+                    Some((it.next()??, it.next()??))
+                })
+            };
+            if let Some(version) = version {
+                needed = needed.max(version);
+            }
+        }
+    }
+    let libc = regex::Regex::new(r"libc6 \(>= ([0-9]+)\.([0-9]+)").expect("regex");
     let depends = field(&deb, "Depends");
+    let declared = libc
+        .captures(&depends)
+        .map(|c| (c[1].parse::<u32>().unwrap_or(0), c[2].parse::<u32>().unwrap_or(0)))
+        .unwrap_or((0, 0));
+    eprintln!("glibc needed by the programs: {}.{}; Depends: {depends}", needed.0, needed.1);
+    assert!(declared >= needed, "Depends has libc6 (>= {declared:?}) but the programs need glibc {needed:?}");
     let names = relation_names(&depends);
     for p in ["libc6", "adduser"] {
         assert!(names.iter().any(|n| n == p), "Depends lacks {p} (dpkg-shlibdeps): {depends}");
