@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev mandoc man-db groff-base)
+need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev mandoc man-db groff-base lintian dpkg-dev binutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,7 +38,7 @@ timed() { # timed LABEL START: remember how long a step took, for the closing su
 
 # Prerequisites this run provides (names of nut_testkit::Prereq). A test that skips for one of
 # them fails (nut_testkit::skip panics for names in NUT_TEST_REQUIRE), and is listed below.
-provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody mandoc)
+provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody mandoc lintian dpkg-dev)
 if [ "$(id -u)" -eq 0 ]; then
     provided+=(root unshare)
     probe="nutprobe$$"

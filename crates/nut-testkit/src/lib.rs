@@ -107,11 +107,15 @@ pub enum Prereq {
     /// A property of this machine or kernel that no install provides (e.g. how it answers a
     /// connect to a full listen queue); never required, always listed.
     Machine,
+    /// `lintian` (Debian's package checker).
+    Lintian,
+    /// `dpkg-dev` (`dpkg-shlibdeps`, `dpkg-gencontrol`), which `scripts/build-deb.sh` needs.
+    DpkgDev,
 }
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 17] = [
+    pub const ALL: [Prereq; 19] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -129,6 +133,8 @@ impl Prereq {
         Prereq::Libwrap,
         Prereq::Mandoc,
         Prereq::Machine,
+        Prereq::Lintian,
+        Prereq::DpkgDev,
     ];
 
     /// The name used in the skip log and in `NUT_TEST_REQUIRE` (`debian-nut`, `root`, ...).
@@ -151,6 +157,8 @@ impl Prereq {
             Prereq::Libwrap => "libwrap0",
             Prereq::Mandoc => "mandoc",
             Prereq::Machine => "machine",
+            Prereq::Lintian => "lintian",
+            Prereq::DpkgDev => "dpkg-dev",
         }
     }
 
@@ -176,6 +184,8 @@ impl Prereq {
             Prereq::Libwrap => "apt-get install libwrap0",
             Prereq::Mandoc => "apt-get install mandoc",
             Prereq::Machine => "a different machine or kernel",
+            Prereq::Lintian => "apt-get install lintian",
+            Prereq::DpkgDev => "apt-get install dpkg-dev",
         }
     }
 
@@ -232,6 +242,8 @@ impl Prereq {
             }
             Prereq::Mandoc => on_path("mandoc"),
             Prereq::Machine => false,
+            Prereq::Lintian => on_path("lintian"),
+            Prereq::DpkgDev => on_path("dpkg-shlibdeps") && on_path("dpkg-gencontrol"),
         }
     }
 }
