@@ -42,6 +42,9 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("nut-driver-enumerator", "nut-driver-enumerator.8", "tools/nut-driver-enumerator"),
 ];
 
+/// Shell scripts the package installs in a program directory: (script in the repository, page).
+const SHIPPED_SCRIPTS: &[(&str, &str)] = &[("packaging/systemd/upsdrvsvcctl", "upsdrvsvcctl.8")];
+
 /// Programs built in the workspace that are not installed, so need no page.
 const NOT_SHIPPED: &[(&str, &str)] = &[
     ("qx-sim", "test tool: a Q1-family UPS on a pty"),
@@ -65,8 +68,17 @@ const OTHER_PAGES: &[&str] = &[
 ];
 
 /// System pages our pages may refer to.
-const EXTERNAL_REFS: &[&str] =
-    &["chroot(2)", "wall(1)", "sleep(1)", "hosts_access(5)", "certutil(1)", "pk12util(1)", "openssl(1)"];
+const EXTERNAL_REFS: &[&str] = &[
+    "chroot(2)",
+    "wall(1)",
+    "sleep(1)",
+    "hosts_access(5)",
+    "certutil(1)",
+    "pk12util(1)",
+    "openssl(1)",
+    "systemctl(1)",
+    "timeout(1)",
+];
 
 fn man_dir() -> PathBuf {
     repo_root().join("docs/man")
@@ -214,7 +226,12 @@ fn every_page_renders_without_groff_warnings() {
 #[test]
 fn every_program_and_file_has_a_complete_page() {
     let pages = all_pages();
-    let expected: Vec<&str> = SHIPPED.iter().map(|s| s.1).chain(OTHER_PAGES.iter().copied()).collect();
+    let expected: Vec<&str> = SHIPPED
+        .iter()
+        .map(|s| s.1)
+        .chain(SHIPPED_SCRIPTS.iter().map(|s| s.1))
+        .chain(OTHER_PAGES.iter().copied())
+        .collect();
     for want in &expected {
         assert!(pages.iter().any(|p| p == want), "docs/man/{want} is missing");
     }
@@ -327,6 +344,17 @@ fn every_help_flag_and_driver_option_appears_in_the_page() {
         checked += 1;
     }
     assert!(checked >= SHIPPED.len() - 1, "only {checked} programs checked");
+    for (script, page) in SHIPPED_SCRIPTS {
+        let help = help_output(&repo_root().join(script));
+        let text = plain(&read_page(page));
+        let flags = help_flags(&help);
+        assert!(!flags.is_empty(), "{script} -h printed no flags:\n{help}");
+        let missing: Vec<&String> = flags.iter().filter(|f| !has_word(&text, f)).collect();
+        assert!(
+            missing.is_empty(),
+            "{page}: flags {script} -h prints but the page does not mention: {missing:?}"
+        );
+    }
 }
 
 #[test]
