@@ -94,9 +94,12 @@ if [ "$build" -eq 1 ]; then
     # Not the test-only programs (nut-tests, qx-sim).
     cargo build --profile "$profile" --locked --workspace --bins --exclude nut-tests --exclude qx-sim >&2
 fi
+# Programs come from cargo's target directory (CARGO_TARGET_DIR when set, relative to the top).
+tdir="${CARGO_TARGET_DIR:-$top/target}"
+case "$tdir" in /*) ;; *) tdir="$top/$tdir" ;; esac
 case "$profile" in
-dev | test) rel="$top/target/debug" ;;
-*) rel="$top/target/$profile" ;;
+dev | test) rel="$tdir/debug" ;;
+*) rel="$tdir/$profile" ;;
 esac
 
 mkdir -p "$out"
@@ -243,6 +246,11 @@ for f in docs/man/*.[1-8]; do
     install_file 0644 "$f" "usr/share/man/man$section/$(basename "$f")"
     gzip -9n "$stage/usr/share/man/man$section/$(basename "$f")"
 done
+# The enumerator is installed under NUT's script name; its page answers to that name too.
+if [ -f "$stage/usr/share/man/man8/nut-driver-enumerator.8.gz" ]; then
+    printf '.so man8/nut-driver-enumerator.8\n' | gzip -9n >"$stage/usr/share/man/man8/nut-driver-enumerator.sh.8.gz"
+    chmod 0644 "$stage/usr/share/man/man8/nut-driver-enumerator.sh.8.gz"
+fi
 
 # Changelog (with an entry for --version), copyright, lintian overrides.
 cp "$deb/control" "$work/debian/control"

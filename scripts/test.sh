@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev mandoc man-db groff-base lintian dpkg-dev binutils)
+need_pkgs=(nut-server nut-client python3-nut socat pkg-config libusb-1.0-0-dev iproute2 procps libnss3-tools openssl util-linux systemd udev mandoc man-db groff-base lintian dpkg-dev binutils systemd-container)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,7 +40,7 @@ timed() { # timed LABEL START: remember how long a step took, for the closing su
 # them fails (nut_testkit::skip panics for names in NUT_TEST_REQUIRE), and is listed below.
 provided=(debian-nut python3-nut socat libnss3-tools openssl libwrap0 user-nut user-nobody mandoc lintian dpkg-dev)
 if [ "$(id -u)" -eq 0 ]; then
-    provided+=(root unshare)
+    provided+=(root unshare systemd-nspawn)
     probe="nutprobe$$"
     if ip netns add "$probe" 2>/dev/null; then
         ip netns delete "$probe"

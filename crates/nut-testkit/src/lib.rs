@@ -111,11 +111,13 @@ pub enum Prereq {
     Lintian,
     /// `dpkg-dev` (`dpkg-shlibdeps`, `dpkg-gencontrol`), which `scripts/build-deb.sh` needs.
     DpkgDev,
+    /// `systemd-nspawn` (Debian's systemd-container) and root, to boot a real systemd.
+    Nspawn,
 }
 
 impl Prereq {
     /// Every prerequisite, for listings.
-    pub const ALL: [Prereq; 19] = [
+    pub const ALL: [Prereq; 20] = [
         Prereq::DebianNut,
         Prereq::PythonNut,
         Prereq::Socat,
@@ -135,6 +137,7 @@ impl Prereq {
         Prereq::Machine,
         Prereq::Lintian,
         Prereq::DpkgDev,
+        Prereq::Nspawn,
     ];
 
     /// The name used in the skip log and in `NUT_TEST_REQUIRE` (`debian-nut`, `root`, ...).
@@ -159,6 +162,7 @@ impl Prereq {
             Prereq::Machine => "machine",
             Prereq::Lintian => "lintian",
             Prereq::DpkgDev => "dpkg-dev",
+            Prereq::Nspawn => "systemd-nspawn",
         }
     }
 
@@ -186,6 +190,7 @@ impl Prereq {
             Prereq::Machine => "a different machine or kernel",
             Prereq::Lintian => "apt-get install lintian",
             Prereq::DpkgDev => "apt-get install dpkg-dev",
+            Prereq::Nspawn => "apt-get install systemd-container (systemd-nspawn), as root",
         }
     }
 
@@ -244,6 +249,7 @@ impl Prereq {
             Prereq::Machine => false,
             Prereq::Lintian => on_path("lintian"),
             Prereq::DpkgDev => on_path("dpkg-shlibdeps") && on_path("dpkg-gencontrol"),
+            Prereq::Nspawn => on_path("systemd-nspawn") && is_root(),
         }
     }
 }
