@@ -139,7 +139,17 @@ pub fn parse(text: &str, file: &str) -> Parsed<NutConf> {
                     sink.warn(n, format!("{key} should be true or false, not \"{value}\""));
                 }
             }
-            "POWEROFF_WAIT" | "NUT_DEBUG_LEVEL" => {
+            "POWEROFF_WAIT" => {
+                if !value.is_empty() && sleep_seconds(&value).is_none() {
+                    sink.error(
+                        n,
+                        format!(
+                            "POWEROFF_WAIT is handed to sleep(1): write seconds or a time such as 3600, 15m or \"1h 30m\", not \"{value}\""
+                        ),
+                    );
+                }
+            }
+            "NUT_DEBUG_LEVEL" => {
                 if !value.is_empty() && value.parse::<u32>().is_err() {
                     sink.error(n, format!("{key} needs a whole number, not \"{value}\""));
                 }
@@ -150,6 +160,33 @@ pub fn parse(text: &str, file: &str) -> Parsed<NutConf> {
         c.vars.push((key.to_string(), value, n));
     }
     sink.finish(c)
+}
+
+/// Seconds of a `sleep(1)` argument as the shutdown hook passes `POWEROFF_WAIT` to it: one
+/// or more blank-separated numbers (decimals allowed), each with an optional unit `s`, `m`,
+/// `h` or `d`; their sum. `None` for anything `sleep` would refuse.
+pub fn sleep_seconds(value: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut terms = 0;
+    for term in value.split_ascii_whitespace() {
+        let (num, unit) = match term.char_indices().last() {
+            Some((i, c)) if c.is_ascii_alphabetic() => (&term[..i], c),
+            _ => (term, 's'),
+        };
+        let factor = match unit {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            'd' => 86400.0,
+            _ => return None,
+        };
+        if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return None;
+        }
+        total += num.parse::<f64>().ok()? * factor;
+        terms += 1;
+    }
+    (terms > 0).then_some(total)
 }
 
 /// Read one shell word: quotes and backslashes, stopping at an unquoted blank or `#` comment.
@@ -245,6 +282,22 @@ mod tests {
     }
 
     #[test]
+    fn poweroff_wait_takes_what_sleep_takes() {
+        // NUT 2.8.5's nut.conf(5) example is POWEROFF_WAIT=15m; its sample, 3600.
+        for (v, secs) in
+            [("3600", 3600.0), ("15m", 900.0), ("1h 30m", 5400.0), ("1.5m", 90.0), ("2d", 172800.0)]
+        {
+            assert_eq!(sleep_seconds(v), Some(secs), "{v}");
+            let text = format!("MODE=standalone\nPOWEROFF_WAIT=\"{v}\"\n");
+            assert!(parse(&text, "nut.conf").is_ok(), "{v}");
+        }
+        for v in ["soon", "15x", "m", "-5", "1h30", "1e3"] {
+            assert_eq!(sleep_seconds(v), None, "{v}");
+        }
+        assert_eq!(sleep_seconds(""), None);
+    }
+
+    #[test]
     fn mistakes() {
         let Err(e) = parse(
             "MODE = standalone\nMODE=server\nMODE=a b\nMODE=\"x\nPOWEROFF_WAIT=soon\nhello\n",
@@ -262,7 +315,7 @@ mod tests {
         assert!(e[1].starts_with("nut.conf:2: error: MODE must be none, standalone"), "{e:?}");
         assert!(e[2].starts_with("nut.conf:3: error: the value has an unquoted space"), "{e:?}");
         assert!(e[3].starts_with("nut.conf:4: error: this \" is never closed"), "{e:?}");
-        assert!(e[4].starts_with("nut.conf:5: error: POWEROFF_WAIT needs a whole number"), "{e:?}");
+        assert!(e[4].starts_with("nut.conf:5: error: POWEROFF_WAIT is handed to sleep(1)"), "{e:?}");
         assert!(e[5].starts_with("nut.conf:6: error: \"hello\" is not an assignment"), "{e:?}");
     }
 
