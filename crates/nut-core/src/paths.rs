@@ -6,12 +6,24 @@
 
 use std::path::PathBuf;
 
-/// Default configuration directory (Debian's layout).
+/// Default configuration directory (Debian's layout; OpenBSD's package uses the same).
 pub const DEFAULT_CONFPATH: &str = "/etc/nut";
-/// Default state directory (Debian's layout).
+/// Default state directory: Debian's `/run/nut`, OpenBSD's package's `/var/db/nut`.
+#[cfg(not(target_os = "openbsd"))]
 pub const DEFAULT_STATEPATH: &str = "/run/nut";
+/// Default state directory: Debian's `/run/nut`, OpenBSD's package's `/var/db/nut`.
+#[cfg(target_os = "openbsd")]
+pub const DEFAULT_STATEPATH: &str = "/var/db/nut";
 /// Default directory of PID files; NUT's `ALTPIDPATH` defaults to the state path.
-pub const DEFAULT_PIDPATH: &str = "/run/nut";
+pub const DEFAULT_PIDPATH: &str = DEFAULT_STATEPATH;
+/// Where the installed drivers are when ups.conf has no `driverpath`: Debian's `/lib/nut`,
+/// OpenBSD's package's `/usr/local/bin`.
+#[cfg(not(target_os = "openbsd"))]
+pub const DEFAULT_DRIVERPATH: &str = "/lib/nut";
+/// Where the installed drivers are when ups.conf has no `driverpath`: Debian's `/lib/nut`,
+/// OpenBSD's package's `/usr/local/bin`.
+#[cfg(target_os = "openbsd")]
+pub const DEFAULT_DRIVERPATH: &str = "/usr/local/bin";
 
 fn non_empty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())

@@ -164,7 +164,8 @@ fn push_root_user(v: &mut Vec<String>, opts: &Opts) {
 }
 
 /// The directories searched for driver binaries, in order: `driverpath` from ups.conf, else
-/// the directory of this program, then `/lib/nut` (Debian's).
+/// the directory of this program, then the installed drivers' directory (`/lib/nut` as
+/// Debian's; `/usr/local/bin` on OpenBSD).
 pub fn driver_dirs(conf: &UpsConf, self_exe: Option<&Path>) -> Vec<PathBuf> {
     if let Some(p) = &conf.globals.driverpath {
         return vec![PathBuf::from(p)];
@@ -173,7 +174,7 @@ pub fn driver_dirs(conf: &UpsConf, self_exe: Option<&Path>) -> Vec<PathBuf> {
     if let Some(dir) = self_exe.and_then(Path::parent) {
         v.push(dir.to_path_buf());
     }
-    v.push(PathBuf::from("/lib/nut"));
+    v.push(PathBuf::from(nut_core::paths::DEFAULT_DRIVERPATH));
     v
 }
 

@@ -298,7 +298,7 @@ pub fn find_driver(dirs: &[PathBuf], driver: &str) -> Result<PathBuf, String> {
             return Ok(p);
         }
     }
-    let first = dirs.first().cloned().unwrap_or_else(|| PathBuf::from("/lib/nut"));
+    let first = dirs.first().cloned().unwrap_or_else(|| PathBuf::from(nut_core::paths::DEFAULT_DRIVERPATH));
     let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
     Err(format!(
         "Can't start {}: No such file or directory\n(searched {}; install the driver there, or set \
