@@ -235,7 +235,10 @@ fn c_g(v: f64, prec: usize, alt: bool) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    let exp = v.abs().log10().floor() as i32;
+    // C's rule: X is the exponent %e would print at precision P-1 (after rounding, so 9.9996
+    // at P=4 has X=1); P > X >= -4 gives %f with precision P-1-X, anything else %e.
+    let e_form = format!("{:.*e}", p - 1, v);
+    let exp: i32 = e_form.split_once('e').and_then(|(_, x)| x.parse().ok()).unwrap_or(0);
     let s = if exp < -4 || exp >= p as i32 {
         c_exp(v, p - 1)
     } else {
@@ -275,6 +278,13 @@ mod tests {
         assert_eq!(f("S%02d", 3.0).as_deref(), Some("S03"));
         assert_eq!(f("%x", 255.0).as_deref(), Some("ff"));
         assert_eq!(f("%g", 0.5).as_deref(), Some("0.5"));
+        // printf's %g picks the style after rounding to the precision (glibc's output).
+        assert_eq!(f("%.4g", 9.9996).as_deref(), Some("10"));
+        assert_eq!(f("%.3g", 999.6).as_deref(), Some("1e+03"));
+        assert_eq!(f("%g", 1000.0).as_deref(), Some("1000"));
+        assert_eq!(f("%g", 0.0001).as_deref(), Some("0.0001"));
+        assert_eq!(f("%g", 0.00001).as_deref(), Some("1e-05"));
+        assert_eq!(f("%g", 123456789.0).as_deref(), Some("1.23457e+08"));
         assert_eq!(f("%5.1f%%", 2.25).as_deref(), Some("  2.2%"));
         assert_eq!(format("%s\r", Arg::Str("ab")).as_deref(), Some("ab\r"));
         assert_eq!(format("%s %s", Arg::Str("x")), None);
