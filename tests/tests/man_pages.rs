@@ -325,16 +325,9 @@ fn every_help_flag_and_driver_option_appears_in_the_page() {
             eprintln!("NOTE {prog}: {crate_dir} is not in this tree; its -h is not checked here");
             continue;
         }
-        let bin = nut_testkit::bin(prog);
-        let help = help_output(&bin);
+        let help = help_output(&nut_testkit::bin(prog));
         let text = plain(&read_page(page));
-        let flags = help_flags(&help);
-        assert!(!flags.is_empty(), "{prog} -h printed no flags:\n{help}");
-        let missing: Vec<&String> = flags.iter().filter(|f| !has_word(&text, f)).collect();
-        assert!(
-            missing.is_empty(),
-            "{page}: flags {prog} -h prints but the page does not mention: {missing:?}"
-        );
+        assert_flags_in_page(prog, page, &help, &text);
         let missing: Vec<String> =
             help_driver_options(&help).into_iter().filter(|o| !has_word(&text, o)).collect();
         assert!(missing.is_empty(), "{page}: driver options of {prog} -h missing from the page: {missing:?}");
@@ -346,15 +339,16 @@ fn every_help_flag_and_driver_option_appears_in_the_page() {
     assert!(checked >= SHIPPED.len() - 1, "only {checked} programs checked");
     for (script, page) in SHIPPED_SCRIPTS {
         let help = help_output(&repo_root().join(script));
-        let text = plain(&read_page(page));
-        let flags = help_flags(&help);
-        assert!(!flags.is_empty(), "{script} -h printed no flags:\n{help}");
-        let missing: Vec<&String> = flags.iter().filter(|f| !has_word(&text, f)).collect();
-        assert!(
-            missing.is_empty(),
-            "{page}: flags {script} -h prints but the page does not mention: {missing:?}"
-        );
+        assert_flags_in_page(script, page, &help, &plain(&read_page(page)));
     }
+}
+
+/// Every flag `prog -h` printed (`help`) is a word of the page's plain `text`.
+fn assert_flags_in_page(prog: &str, page: &str, help: &str, text: &str) {
+    let flags = help_flags(help);
+    assert!(!flags.is_empty(), "{prog} -h printed no flags:\n{help}");
+    let missing: Vec<&String> = flags.iter().filter(|f| !has_word(text, f)).collect();
+    assert!(missing.is_empty(), "{page}: flags {prog} -h prints but the page does not mention: {missing:?}");
 }
 
 #[test]
