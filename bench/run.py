@@ -393,7 +393,7 @@ def measure_monitor(impl, cfg):
 # ---------------------------------------------------------------------------------------------
 # nutdrv_qx on a simulated serial UPS
 
-QX_SIM = os.path.join(ROOT, "target", "release", "qx-sim")
+QX_SIM = os.path.join(ROOT, "target", "release", "ups-sim")
 QX_DESC = os.path.join(ROOT, "tests", "devices", "qx", "megatec.qx")
 QX_PROTOCOL = "megatec"
 QX_POLLINTERVAL = 1  # seconds; NUT's default is 2: 1 gives twice the cycles per window
@@ -523,9 +523,9 @@ def measure_qx(cfg):
         while not all(b.sim_ready() for b in benches.values()):
             for b in benches.values():
                 if not b.sim.alive():
-                    raise RuntimeError(f"qx-sim for {b.impl} exited:\n" + b.sim.log_tail())
+                    raise RuntimeError(f"ups-sim for {b.impl} exited:\n" + b.sim.log_tail())
             if time.time() > deadline:
-                raise RuntimeError("qx-sim did not become ready")
+                raise RuntimeError("ups-sim did not become ready")
             time.sleep(0.05)
         for b in benches.values():
             b.start_driver()
@@ -694,7 +694,7 @@ def report_qx(qx, cfg, machine, started, command, partial):
           + f", {machine['rustc']}; {machine['cpu']}, {machine['cores']} cores shared with other "
           f"work, load average {machine['loadavg']} at start, {machine.get('loadavg_end', '?')} at "
           "the end). **The rest of this file is from the earlier full run** described at the top.\n")
-    w(f"Two `qx-sim` simulators (`tools/qx-sim`, release build) play the same UPS "
+    w(f"Two `ups-sim` simulators (`tools/ups-sim`, release build) play the same UPS "
       f"(`tests/devices/qx/{os.path.basename(QX_DESC)}`: Megatec `Q1` replies on a pty); Debian's "
       f"`/lib/nut/nutdrv_qx` polls one and ours (`target/release/nutdrv_qx`) the other, at the same "
       f"time, with the same `ups.conf` section (`protocol = {QX_PROTOCOL}`, "
@@ -1127,7 +1127,7 @@ def main():
 
     for path, fix in ((QX_DRIVERS["nut"], "apt-get install nut-server"),
                       (QX_DRIVERS["ours"], "cargo build --release -p nutdrv_qx"),
-                      (QX_SIM, "cargo build --release -p qx-sim")):
+                      (QX_SIM, "cargo build --release -p ups-sim")):
         if not os.access(path, os.X_OK):
             sys.exit(f"{path} is missing: {fix}")
     if cfg.only == "qx":

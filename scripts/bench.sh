@@ -31,12 +31,12 @@ if [ "$only" = qx ]; then
         echo "bench.sh: Debian's nutdrv_qx is missing: apt-get install -y nut-server" >&2
         exit 1
     fi
-    cargo build --release -p qx-sim -p nutdrv_qx
+    cargo build --release -p ups-sim -p nutdrv_qx
     cmd="scripts/bench.sh${*:+ $*}"
     exec python3 bench/run.py --command "$cmd" "$@"
 fi
 
-cargo build --release -p upsd -p dummy-ups -p upsmon -p upssched -p qx-sim -p nutdrv_qx
+cargo build --release -p upsd -p dummy-ups -p upsmon -p upssched -p ups-sim -p nutdrv_qx
 cargo build --release --manifest-path bench/Cargo.toml
 
 # 10,000 idle clients need 10,000 descriptors in the generator and in upsd.

@@ -91,8 +91,8 @@ if [ "$build" -eq 1 ]; then
     for v in $(compgen -e | grep -E '^(CARGO_(MANIFEST_|PKG_|CRATE_|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)|OUT_DIR$)'); do
         unset "$v"
     done
-    # Not the test-only programs (nut-tests, qx-sim).
-    cargo build --profile "$profile" --locked --workspace --bins --exclude nut-tests --exclude qx-sim >&2
+    # Not the test-only programs (nut-tests, ups-sim).
+    cargo build --profile "$profile" --locked --workspace --bins --exclude nut-tests --exclude ups-sim >&2
 fi
 # Programs come from cargo's target directory (CARGO_TARGET_DIR when set, relative to the top).
 tdir="${CARGO_TARGET_DIR:-$top/target}"

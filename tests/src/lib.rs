@@ -3,6 +3,7 @@
 //! format (see `tests/README.md`).
 
 pub mod qx;
+pub mod serial;
 pub mod transcript;
 
 use std::path::{Path, PathBuf};

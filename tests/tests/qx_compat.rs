@@ -1,7 +1,7 @@
 //! Issue 10, acceptance 1: our nutdrv_qx and blazer_ser publish what Debian's NUT 2.8.0 ones
 //! publish for the same device.
 //!
-//! For every device description in `tests/devices/qx/` that names the driver, two `qx-sim`
+//! For every device description in `tests/devices/qx/` that names the driver, two `ups-sim`
 //! instances play the same description on two ptys; Debian's driver runs its one-shot dump
 //! (`-a q -u root -d 1`) on one, ours on the other, and the variables and values must be the
 //! same apart from the documented 2.8.0/2.8.5 differences (`nut_tests::qx::documented_diff`:
@@ -20,10 +20,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nut_testkit::qx::{descriptions, run_dump, Dump, QxSim};
+use nut_testkit::sim::{descriptions, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Impl};
-use nut_tests::qx::{compare_vars, load_desc, options_text, upsc_vars, QxStack};
+use nut_tests::qx::{compare_vars, load_desc, options_text};
+use nut_tests::serial::{upsc_vars, SerialStack};
 use nut_tests::{par_map, require_ours};
 
 /// A dump is killed after this long (a working one takes a few seconds; a protocol probe
@@ -52,7 +53,7 @@ fn protocol_of(opts: &[(String, Option<String>)]) -> Option<&str> {
 
 /// Debian 2.8.0's nutdrv_qx, given a protocol it does not have, says "Device not supported!"
 /// without sending the device a single command.
-fn debian_lacks_protocol(d: &Dump, sim: &QxSim) -> bool {
+fn debian_lacks_protocol(d: &Dump, sim: &UpsSim) -> bool {
     d.stderr.contains("Device not supported!") && !sim.events().iter().any(|l| l.starts_with("rx "))
 }
 
@@ -62,7 +63,7 @@ fn last_lines(d: &Dump) -> String {
 
 /// The `expect` lines of a description, checked on a dump (for `ups.status`, the token must
 /// be present).
-fn check_expects(desc: &qx_sim::Desc, d: &Dump) -> Vec<String> {
+fn check_expects(desc: &ups_sim::Desc, d: &Dump) -> Vec<String> {
     let mut bad = Vec::new();
     for (var, want) in &desc.expects {
         let got = d.get(var);
@@ -86,8 +87,8 @@ fn compare_one(path: &Path, driver: &str) -> Outcome {
     let Some(theirs_bin) = debian_bin(driver) else {
         return Outcome::Failed(format!("{name}: Debian's {driver} is not installed"));
     };
-    let sim_theirs = QxSim::start(path);
-    let sim_ours = QxSim::start(path);
+    let sim_theirs = UpsSim::start(path);
+    let sim_ours = UpsSim::start(path);
     let (theirs, ours) = std::thread::scope(|s| {
         let t = s.spawn(|| run_dump(&theirs_bin, sim_theirs.port(), &opts, DUMP_TIMEOUT));
         let o = run_dump(&bin(driver), sim_ours.port(), &opts, DUMP_TIMEOUT);
@@ -146,10 +147,10 @@ fn compare_all(test: &str, driver: &str) {
     if !require_debian_nut(test) {
         return;
     }
-    require_ours(Impl::Ours, &[driver, "qx-sim"]);
+    require_ours(Impl::Ours, &[driver, "ups-sim"]);
     let t0 = Instant::now();
     let paths: Vec<PathBuf> =
-        descriptions().into_iter().filter(|p| load_desc(p).driver(driver).is_some()).collect();
+        descriptions("qx").into_iter().filter(|p| load_desc(p).driver(driver).is_some()).collect();
     assert!(!paths.is_empty(), "no description names {driver}");
     let outcomes = par_map(&paths, THREADS, |p| compare_one(p, driver));
     let mut same = Vec::new();
@@ -202,7 +203,7 @@ fn blazer_ser_publishes_what_debian_publishes_for_the_megatec_descriptions() {
 }
 
 /// upsc's view, once two reads in a row agree (the driver's first full dump is complete).
-fn settled_upsc(st: &QxStack) -> BTreeMap<String, String> {
+fn settled_upsc(st: &SerialStack) -> BTreeMap<String, String> {
     let upsc = Path::new("/usr/bin/upsc");
     let mut prev: Option<BTreeMap<String, String>> = None;
     let mut last = String::new();
@@ -228,16 +229,16 @@ fn compare_through_upsd(test: &str, desc_name: &str, driver: &str) {
     if !require_debian_nut(test) {
         return;
     }
-    require_ours(Impl::Ours, &[driver, "upsd", "qx-sim"]);
-    let path = nut_testkit::qx::devices_dir().join(format!("{desc_name}.qx"));
+    require_ours(Impl::Ours, &[driver, "upsd", "ups-sim"]);
+    let path = nut_testkit::sim::devices_dir("qx").join(format!("{desc_name}.qx"));
     let desc = load_desc(&path);
     let opts = desc.driver(driver).map(|h| h.options.clone()).unwrap_or_default();
     let t0 = Instant::now();
-    let sim_theirs = QxSim::start(&path);
-    let sim_ours = QxSim::start(&path);
+    let sim_theirs = UpsSim::start(&path);
+    let sim_ours = UpsSim::start(&path);
     let (theirs, ours) = std::thread::scope(|s| {
-        let t = s.spawn(|| QxStack::start(Impl::Debian, driver, sim_theirs.port(), &opts, &[]));
-        let o = QxStack::start(Impl::Ours, driver, sim_ours.port(), &opts, &[]);
+        let t = s.spawn(|| SerialStack::start(Impl::Debian, driver, sim_theirs.port(), &opts, &[]));
+        let o = SerialStack::start(Impl::Ours, driver, sim_ours.port(), &opts, &[]);
         (t.join().expect("Debian stack thread"), o)
     });
     let theirs = theirs.unwrap_or_else(|e| panic!("Debian's {driver} + upsd on {desc_name}: {e}"));

@@ -1,4 +1,4 @@
-//! Issue 10, acceptance 3: device faults under continuous polling. `qx-sim` plays the megatec
+//! Issue 10, acceptance 3: device faults under continuous polling. `ups-sim` plays the megatec
 //! description; our nutdrv_qx polls it every second (`pollinterval = 1`) behind our upsd, and
 //! a client keeps asking upsd for `ups.status` while the simulator sends garbage, leaves
 //! commands unanswered, cuts replies short, falls silent, or is unplugged and plugged back.
@@ -22,11 +22,11 @@
 
 use std::time::{Duration, Instant};
 
-use nut_testkit::qx::{devices_dir, QxSim};
+use nut_testkit::sim::{devices_dir, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{Conn, Impl};
-use nut_tests::qx::QxStack;
 use nut_tests::require_ours;
+use nut_tests::serial::SerialStack;
 
 /// Failed polls NUT's nutdrv_qx tolerates before the data goes stale, plus the one that
 /// makes it stale (MAXTRIES + 2).
@@ -54,8 +54,8 @@ fn status_of(state: &str) -> &'static str {
 
 /// The simulator, our driver and upsd, and a client that stays connected throughout.
 struct Rig {
-    sim: QxSim,
-    st: QxStack,
+    sim: UpsSim,
+    st: SerialStack,
     c: Conn,
     pid: u32,
     /// The simulator's current state (`online` or `onbattery`).
@@ -64,10 +64,10 @@ struct Rig {
 
 impl Rig {
     fn start() -> Rig {
-        require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "qx-sim"]);
-        let sim = QxSim::start(&devices_dir().join("megatec.qx"));
+        require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "ups-sim"]);
+        let sim = UpsSim::start(&devices_dir("qx").join("megatec.qx"));
         let opts = [("protocol".to_string(), Some("megatec".to_string()))];
-        let st = QxStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
+        let st = SerialStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
             .unwrap_or_else(|e| panic!("our nutdrv_qx + upsd on the megatec simulator: {e}"));
         let mut c = st.connect().expect("client");
         c.set_timeout(Duration::from_secs(5)).expect("client timeout");

@@ -1,6 +1,6 @@
 //! Issue 10, acceptance 2: a power failure end to end through our whole stack.
 //!
-//! `qx-sim` plays the megatec description (its `onbattery` and `lowbatt` reply sets set the
+//! `ups-sim` plays the megatec description (its `onbattery` and `lowbatt` reply sets set the
 //! Q1 status bits 7 and 6, as NUT's Megatec protocol document says) → our nutdrv_qx → our
 //! upsd → our upsmon (primary, MINSUPPLIES 1, NOTIFYCMD a script appending `$NOTIFYTYPE
 //! $UPSNAME` to a file, SHUTDOWNCMD a script writing a marker). The mains fail: NOTIFYCMD gets
@@ -13,11 +13,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nut_testkit::qx::{devices_dir, QxSim};
+use nut_testkit::sim::{devices_dir, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{bin, wait_until, Impl, Proc, TempDir};
-use nut_tests::qx::QxStack;
 use nut_tests::require_ours;
+use nut_tests::serial::SerialStack;
 
 fn set_mode(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
@@ -86,7 +86,7 @@ impl Upsmon {
     }
 
     /// Wait for a notification `what` about `q`; returns how long it took.
-    fn await_note(&self, what: &str, timeout: Duration, st: &QxStack, sim: &QxSim) -> Duration {
+    fn await_note(&self, what: &str, timeout: Duration, st: &SerialStack, sim: &UpsSim) -> Duration {
         let t0 = Instant::now();
         // UPSNAME is the MONITOR line's system name, `q@127.0.0.1:<port>`.
         let want = format!("{what} {}", st.target());
@@ -106,11 +106,11 @@ impl Upsmon {
 
 #[test]
 fn mains_failure_then_low_battery_notifies_and_shuts_down() {
-    require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "upsmon", "qx-sim"]);
+    require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "upsmon", "ups-sim"]);
     let t_start = Instant::now();
-    let mut sim = QxSim::start(&devices_dir().join("megatec.qx"));
+    let mut sim = UpsSim::start(&devices_dir("qx").join("megatec.qx"));
     let opts = [("protocol".to_string(), Some("megatec".to_string()))];
-    let st = QxStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
+    let st = SerialStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
         .unwrap_or_else(|e| panic!("our nutdrv_qx + upsd on the megatec simulator: {e}"));
     let mut c = st.connect().expect("client");
     assert_eq!(c.request("GET VAR q ups.status").expect("GET"), ["VAR q ups.status \"OL\""]);

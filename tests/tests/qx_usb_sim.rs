@@ -17,10 +17,10 @@
 //!   string descriptor without its CR; a command with no answer reads "UPS No Ack" (as the
 //!   device of NUT issue 2208 does). An index it does not know stalls (LIBUSB_ERROR_PIPE).
 //!
-//! Behind either converter is the `qx-sim` engine (pure: bytes in, replies out). The driver is
+//! Behind either converter is the `ups-sim` engine (pure: bytes in, replies out). The driver is
 //! our nutdrv_qx's `Qx` run in-process (`init` then `update`, what `-d 1` does) over
 //! `BridgePort<converter>`; the serial path is our built `nutdrv_qx -a q -u root -d 1` on a
-//! `qx-sim` pty (nut_testkit::qx). The variables must be the same, apart from the `driver.*`
+//! `ups-sim` pty (nut_testkit::sim). The variables must be the same, apart from the `driver.*`
 //! ones the serial run's framework adds (port, poll settings, version); `driver.version.data`
 //! (the protocol in use) is compared.
 //!
@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nut_driver::{Context, Driver, DriverError, State};
-use nut_testkit::qx::{devices_dir, run_dump, QxSim};
+use nut_testkit::sim::{devices_dir, run_dump, UpsSim};
 use nut_testkit::{bin, Impl};
 use nut_tests::qx::load_desc;
 use nut_tests::require_ours;
@@ -44,7 +44,7 @@ use nutdrv_qx::bridges::{
 };
 use nutdrv_qx::driver::{Flavor, Qx};
 use nutdrv_qx::port::QxPort;
-use qx_sim::{Engine, Output};
+use ups_sim::{Engine, Output};
 
 const DUMP_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -250,7 +250,7 @@ fn take_port(_ctx: &Context) -> Result<Box<dyn QxPort + Send>, DriverError> {
 }
 
 fn desc_path(name: &str) -> PathBuf {
-    devices_dir().join(format!("{name}.qx"))
+    devices_dir("qx").join(format!("{name}.qx"))
 }
 
 fn nutdrv_qx_options(name: &str) -> Vec<(String, Option<String>)> {
@@ -319,9 +319,9 @@ impl UsbRun {
         lock(&self.ups).events.clone()
     }
 
-    /// Switch the simulated UPS to another reply set (as qx-sim's `state NAME` line does).
+    /// Switch the simulated UPS to another reply set (as ups-sim's `state NAME` line does).
     fn switch(&mut self, state: &str) {
-        let action = qx_sim::parse_action(&format!("state {state}")).expect("action");
+        let action = ups_sim::parse_action(&format!("state {state}")).expect("action");
         lock(&self.ups).engine.apply(&action).expect("state exists");
     }
 }
@@ -346,13 +346,13 @@ fn differences(serial: &BTreeMap<String, String>, usb: &BTreeMap<String, String>
     out
 }
 
-/// The serial path: our nutdrv_qx's dump on a qx-sim pty, in the start state, then (if
+/// The serial path: our nutdrv_qx's dump on a ups-sim pty, in the start state, then (if
 /// `then_state` is given) again after switching the simulator to it.
 fn serial_dumps(name: &str, then_state: Option<&str>) -> Vec<BTreeMap<String, String>> {
     let opts = nutdrv_qx_options(name);
-    let mut sim = QxSim::start(&desc_path(name));
+    let mut sim = UpsSim::start(&desc_path(name));
     let mut out = Vec::new();
-    let one = |sim: &QxSim| {
+    let one = |sim: &UpsSim| {
         let d = run_dump(&bin("nutdrv_qx"), sim.port(), &opts, DUMP_TIMEOUT);
         assert!(d.ok(), "{name}: our serial nutdrv_qx gave no dump: {:?}\n{}", d.status, d.stderr);
         d.vars
@@ -366,7 +366,7 @@ fn serial_dumps(name: &str, then_state: Option<&str>) -> Vec<BTreeMap<String, St
 }
 
 fn same_as_serial(framing: Framing, names: &[&str]) {
-    require_ours(Impl::Ours, &["nutdrv_qx", "qx-sim"]);
+    require_ours(Impl::Ours, &["nutdrv_qx", "ups-sim"]);
     let mut failures = Vec::new();
     for name in names {
         let serial = serial_dumps(name, None).remove(0);
@@ -426,7 +426,7 @@ fn krauler_converter_cannot_carry_voltronic_qs_as_in_nut() {
 /// serial driver publishes for that state.
 #[test]
 fn on_battery_shows_through_both_converters() {
-    require_ours(Impl::Ours, &["nutdrv_qx", "qx-sim"]);
+    require_ours(Impl::Ours, &["nutdrv_qx", "ups-sim"]);
     for name in ["megatec", "q1"] {
         let serial = serial_dumps(name, Some("onbattery"));
         assert!(serial[0]["ups.status"].split(' ').any(|t| t == "OL"), "{name}: {:?}", serial[0]);

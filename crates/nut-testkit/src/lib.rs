@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 pub use tempfile::TempDir;
 
 pub mod compat;
-pub mod qx;
+pub mod sim;
 pub mod stack;
 pub mod syslog;
 

@@ -7,17 +7,17 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nut_testkit::qx::{devices_dir, QxSim};
+use nut_testkit::sim::{devices_dir, UpsSim};
 use nut_testkit::wait_until;
 
 const T: Duration = Duration::from_secs(10);
 
-fn sim(desc: &Path) -> QxSim {
-    QxSim::start_with(Path::new(env!("CARGO_BIN_EXE_qx-sim")), desc)
+fn sim(desc: &Path) -> UpsSim {
+    UpsSim::start_with(Path::new(env!("CARGO_BIN_EXE_ups-sim")), desc)
 }
 
 fn device(name: &str) -> PathBuf {
-    devices_dir().join(name)
+    devices_dir("qx").join(name)
 }
 
 fn open_port(p: &Path) -> File {
@@ -192,7 +192,7 @@ fn timeline_switches_state_and_applies_faults() {
 #[test]
 fn bad_control_lines_are_refused_and_the_simulator_carries_on() {
     let mut s = sim(&device("megatec.qx"));
-    let stdin_line = |s: &mut QxSim, l: &str| {
+    let stdin_line = |s: &mut UpsSim, l: &str| {
         // control() panics on refusal: check the refusal through the events.
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.control(l)));
         assert!(r.is_err(), "{l:?} should be refused");
@@ -217,11 +217,11 @@ fn sigterm_stops_it_and_removes_the_link() {
 
 #[test]
 fn every_description_parses_cites_its_source_and_names_a_driver() {
-    let all = nut_testkit::qx::descriptions();
+    let all = nut_testkit::sim::descriptions("qx");
     assert!(all.len() >= 20, "{} descriptions", all.len());
     for p in all {
         let text = std::fs::read_to_string(&p).expect("read");
-        let d = qx_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg));
+        let d = ups_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg));
         assert!(!d.sources.is_empty(), "{}: no source line", p.display());
         for s in &d.sources {
             let file = s.split_whitespace().next().unwrap_or("");

@@ -132,7 +132,7 @@ fn tty_name(fd: RawFd) -> io::Result<PathBuf> {
 /// over the old one), so a driver never sees the link missing.
 pub fn relink(target: &Path, link: &Path) -> io::Result<()> {
     let mut tmp = link.as_os_str().to_owned();
-    tmp.push(format!(".qx-sim-{}", std::process::id()));
+    tmp.push(format!(".ups-sim-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let _ = std::fs::remove_file(&tmp);
     std::os::unix::fs::symlink(target, &tmp)?;

@@ -71,7 +71,7 @@ pub fn skeleton(text: &str, path: &str) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "device".into());
     let mut s = format!(
-        "# skeleton made by `qx-sim --import {path}`\ndevice {name}\nsource {path}\n\nstate online\n"
+        "# skeleton made by `ups-sim --import {path}`\ndevice {name}\nsource {path}\n\nstate online\n"
     );
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for ex in exchanges(text) {

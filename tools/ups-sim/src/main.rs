@@ -1,17 +1,17 @@
-//! `qx-sim DESCRIPTION [--link PATH]`: play a Q1-family UPS on a pty. See README.md.
+//! `ups-sim DESCRIPTION [--link PATH]`: play a Q1-family UPS on a pty. See README.md.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: qx-sim DESCRIPTION [--link PATH]   run the simulated UPS
-       qx-sim --check DESCRIPTION...          parse descriptions and report errors
-       qx-sim --import TRANSCRIPT             print a description skeleton for a transcript
+const USAGE: &str = "usage: ups-sim DESCRIPTION [--link PATH]   run the simulated UPS
+       ups-sim --check DESCRIPTION...          parse descriptions and report errors
+       ups-sim --import TRANSCRIPT             print a description skeleton for a transcript
 Events go to stdout, one per line; control lines (state NAME, cut N, timeout N, unplug 2s,
 replug, quit, ...) are read from stdin.";
 
-fn load(path: &str) -> Result<qx_sim::Desc, String> {
+fn load(path: &str) -> Result<ups_sim::Desc, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    qx_sim::parse(&text).map_err(|e| format!("{path}:{}: {}", e.line, e.msg))
+    ups_sim::parse(&text).map_err(|e| format!("{path}:{}: {}", e.line, e.msg))
 }
 
 fn main() -> ExitCode {
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             };
             match std::fs::read_to_string(p) {
                 Ok(t) => {
-                    print!("{}", qx_sim::import::skeleton(&t, p));
+                    print!("{}", ups_sim::import::skeleton(&t, p));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -75,14 +75,14 @@ fn main() -> ExitCode {
             let desc = match load(desc) {
                 Ok(d) => d,
                 Err(e) => {
-                    eprintln!("qx-sim: {e}");
+                    eprintln!("ups-sim: {e}");
                     return ExitCode::FAILURE;
                 }
             };
-            match qx_sim::run::run(qx_sim::run::Options { desc, link }) {
+            match ups_sim::run::run(ups_sim::run::Options { desc, link }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("qx-sim: {e}");
+                    eprintln!("ups-sim: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -1,4 +1,4 @@
-//! qx-sim: a Q1-family UPS (Megatec, Voltronic, ...) on a pseudo-terminal, for testing
+//! ups-sim: a Q1-family UPS (Megatec, Voltronic, ...) on a pseudo-terminal, for testing
 //! serial drivers such as `nutdrv_qx` and `blazer_ser` without hardware.
 //!
 //! - [`desc`]: the device description format (pure parser; format in README.md);

@@ -9,20 +9,20 @@
 use std::path::Path;
 use std::time::Duration;
 
-use nut_testkit::qx::{descriptions, run_dump, Dump, QxSim};
+use nut_testkit::sim::{descriptions, run_dump, Dump, UpsSim};
 use nut_testkit::{debian_bin, require_debian_nut, skip, Prereq};
-use qx_sim::Desc;
+use ups_sim::Desc;
 
 const DUMP_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn load(p: &Path) -> Desc {
     let text = std::fs::read_to_string(p).expect("read description");
-    qx_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg))
+    ups_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg))
 }
 
 /// Debian 2.8.0's nutdrv_qx, given a protocol it does not have, says "Device not supported!"
 /// without sending the device a single command.
-fn unsupported_protocol(d: &Dump, sim: &QxSim) -> bool {
+fn unsupported_protocol(d: &Dump, sim: &UpsSim) -> bool {
     d.stderr.contains("Device not supported!") && !sim.events().iter().any(|l| l.starts_with("rx "))
 }
 
@@ -32,7 +32,7 @@ fn check_dump(test: &str, desc_path: &Path, desc: &Desc, driver: &str, failures:
         return;
     };
     let Some(hint) = desc.driver(driver) else { return };
-    let sim = QxSim::start_with(Path::new(env!("CARGO_BIN_EXE_qx-sim")), desc_path);
+    let sim = UpsSim::start_with(Path::new(env!("CARGO_BIN_EXE_ups-sim")), desc_path);
     let dump = run_dump(&bin, sim.port(), &hint.options, DUMP_TIMEOUT);
     let name = &desc.name;
     if driver == "nutdrv_qx" && unsupported_protocol(&dump, &sim) {
@@ -98,7 +98,7 @@ fn run_all(test: &str, driver: &str) {
     }
     let mut failures = Vec::new();
     let mut ran = 0;
-    for p in descriptions() {
+    for p in descriptions("qx") {
         let desc = load(&p);
         if desc.driver(driver).is_some() {
             ran += 1;
@@ -129,7 +129,7 @@ fn debian_drivers_read_the_added_battery_states() {
     }
     let mut failures = Vec::new();
     let mut ran = 0;
-    for p in descriptions() {
+    for p in descriptions("qx") {
         let desc = load(&p);
         for driver in ["nutdrv_qx", "blazer_ser"] {
             let (Some(hint), Some(bin)) = (desc.driver(driver), debian_bin(driver)) else { continue };
@@ -140,7 +140,7 @@ fn debian_drivers_read_the_added_battery_states() {
                 if desc.state_index(state).is_none() {
                     continue;
                 }
-                let mut sim = QxSim::start_with(Path::new(env!("CARGO_BIN_EXE_qx-sim")), &p);
+                let mut sim = UpsSim::start_with(Path::new(env!("CARGO_BIN_EXE_ups-sim")), &p);
                 sim.control(&format!("state {state}"));
                 let dump = run_dump(&bin, sim.port(), &hint.options, DUMP_TIMEOUT);
                 if unsupported_protocol(&dump, &sim) {

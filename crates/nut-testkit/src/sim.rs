@@ -1,8 +1,8 @@
-//! The Q1-family harness: start the `qx-sim` simulator on a device description (a pty whose
-//! slave is linked at a stable path), write a `ups.conf` section for a serial driver, and run
-//! that driver's one-shot dump (`-a <ups> -u root -d 1`) with `NUT_CONFPATH`/`NUT_STATEPATH`
-//! in a temporary directory, parsing its `name: value` lines. Works with Debian's
-//! `/lib/nut/nutdrv_qx` and `blazer_ser` and with ours.
+//! The serial-driver harness: start the `ups-sim` simulator on a device description (a pty
+//! whose slave is linked at a stable path), write a `ups.conf` section for a serial driver, and
+//! run that driver's one-shot dump (`-a <ups> -u root -d 1`) with `NUT_CONFPATH`/`NUT_STATEPATH`
+//! in a temporary directory, parsing its `name: value` lines. Works with Debian's drivers in
+//! `/lib/nut/` (nutdrv_qx, blazer_ser, apcsmart, ...) and with ours.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -13,24 +13,25 @@ use std::time::Duration;
 
 use crate::{bin, wait_until, workspace_root, Proc, TempDir};
 
-/// The directory of the project's device descriptions (`tests/devices/qx`).
-pub fn devices_dir() -> PathBuf {
-    workspace_root().join("tests/devices/qx")
+/// The directory of one driver family's device descriptions: `tests/devices/<family>`
+/// (`qx` for the Q1 family, else the driver's name, e.g. `apcsmart`).
+pub fn devices_dir(family: &str) -> PathBuf {
+    workspace_root().join("tests/devices").join(family)
 }
 
-/// Every description file (`*.qx`) in [`devices_dir`], sorted by name.
-pub fn descriptions() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(devices_dir())
+/// Every description file (`*.qx`, `*.sim`) of a family, sorted by name.
+pub fn descriptions(family: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(devices_dir(family))
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "qx"));
+    v.retain(|p| p.extension().is_some_and(|e| e == "qx" || e == "sim"));
     v.sort();
     v
 }
 
 /// A running simulator, stopped by PID when dropped. Its event lines (stdout) are collected
 /// by a reader thread; control lines go to its stdin.
-pub struct QxSim {
+pub struct UpsSim {
     proc: Proc,
     stdin: Option<ChildStdin>,
     events: Arc<Mutex<Vec<String>>>,
@@ -39,24 +40,24 @@ pub struct QxSim {
     dir: TempDir,
 }
 
-impl std::fmt::Debug for QxSim {
+impl std::fmt::Debug for UpsSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QxSim").field("pid", &self.proc.pid()).field("port", &self.port).finish()
+        f.debug_struct("UpsSim").field("pid", &self.proc.pid()).field("port", &self.port).finish()
     }
 }
 
 /// How long the simulator may take to come up or to acknowledge a control line.
 const SIM_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl QxSim {
-    /// Start our built `qx-sim` on `desc`, with the port linked at `<tempdir>/tty`, and wait
+impl UpsSim {
+    /// Start our built `ups-sim` on `desc`, with the port linked at `<tempdir>/tty`, and wait
     /// for its `ready` line.
-    pub fn start(desc: &Path) -> QxSim {
-        QxSim::start_with(&bin("qx-sim"), desc)
+    pub fn start(desc: &Path) -> UpsSim {
+        UpsSim::start_with(&bin("ups-sim"), desc)
     }
 
     /// Same, with the simulator binary at `sim`.
-    pub fn start_with(sim: &Path, desc: &Path) -> QxSim {
+    pub fn start_with(sim: &Path, desc: &Path) -> UpsSim {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = dir.path().join("tty");
         let mut cmd = Command::new(sim);
@@ -75,9 +76,9 @@ impl QxSim {
                 }
             }
         });
-        let mut sim = QxSim { proc, stdin, events, cursor: 0, port, dir };
+        let mut sim = UpsSim { proc, stdin, events, cursor: 0, port, dir };
         if sim.wait_event(SIM_TIMEOUT, |l| l.starts_with("ready ")).is_none() {
-            panic!("qx-sim on {} did not become ready; events: {:?}", desc.display(), sim.events());
+            panic!("ups-sim on {} did not become ready; events: {:?}", desc.display(), sim.events());
         }
         sim
     }
@@ -137,13 +138,13 @@ impl QxSim {
     /// until the simulator has applied it. Panics if it refuses the line.
     pub fn control(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("simulator stdin");
-        writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to qx-sim");
+        writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to ups-sim");
         let ok = format!("ok {line}");
         let err = format!("error {line}");
         let got = self.wait_event(SIM_TIMEOUT, |l| l == ok || l.starts_with(&err));
         match got {
             Some(l) if l == ok => {}
-            other => panic!("qx-sim did not accept {line:?}: {other:?}"),
+            other => panic!("ups-sim did not accept {line:?}: {other:?}"),
         }
     }
 }
