@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
 
 pub mod device_table;
-pub mod hidups;
 pub mod options;
-pub mod policy;
 pub mod record;
-pub mod session;
-pub mod subdrivers;
 pub mod transport;
+
+// The engine, the status policy, the session and the subdriver tables are nut-hid-ups's
+// (shared with mge-shut); re-exported under the paths this crate has always had.
+pub use nut_hid_ups::{hidups, policy, session, subdrivers};
 
 use device_table::{Claimed, Effects};
 use hidups::{ActionError, HidUps};
