@@ -25,6 +25,13 @@ pub trait Transport: Send {
     fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError>;
     /// A USB string descriptor.
     fn string(&mut self, index: u8) -> Result<String, TransportError>;
+    /// A string that NUT reads into a buffer of `buflen` bytes. Over USB the buffer only
+    /// bounds the copy (the default: [`Transport::string`]); SHUT sends it as the request's
+    /// wLength, so the device truncates the descriptor there.
+    fn string_for(&mut self, index: u8, buflen: usize) -> Result<String, TransportError> {
+        let _ = buflen;
+        self.string(index)
+    }
     /// Reopen the same device after a failure.
     fn reconnect(&mut self) -> Result<(), TransportError>;
     /// NUT's `interruptsize`: read at most this many bytes per interrupt transfer (some

@@ -268,6 +268,12 @@ impl Transport for ShutLink {
         shut::string_descriptor(&b, usize::from(STRING_LEN) - 1).map_err(|e| TransportError::Io(e.to_string()))
     }
 
+    fn string_for(&mut self, index: u8, buflen: usize) -> Result<String, TransportError> {
+        let len = u16::try_from(buflen).unwrap_or(u16::MAX);
+        let b = self.control(&Setup::get_string(index, len), &[])?;
+        shut::string_descriptor(&b, buflen.saturating_sub(1)).map_err(|e| TransportError::Io(e.to_string()))
+    }
+
     fn reconnect(&mut self) -> Result<(), TransportError> {
         self.port.reopen().map_err(serial_err)?;
         self.lines();
