@@ -38,6 +38,11 @@ impl Driver for MgeShut {
         DriverInfo { description: "Generic HID driver", version: VERSION }
     }
 
+    /// NUT builds its SHUT driver as DRV_EXPERIMENTAL (usbhid-ups.c, `upsdrv_info`).
+    fn experimental(&self) -> bool {
+        true
+    }
+
     fn options(&self) -> Vec<OptSpec> {
         option_specs()
     }

@@ -56,9 +56,15 @@ pub struct ShutLink {
     report_desc: Vec<u8>,
     parsed: Option<nut_hid::Descriptor>,
     desc_index: Option<u8>,
-    /// Set after a transfer got no byte at all: the next request resyncs first.
+    /// Set after a failed transfer: the next one resyncs first.
     lost: bool,
+    /// Failed transfers in a row.
+    fails: u32,
 }
+
+/// Failed transfers in a row after which the link counts as down (the engine then marks the
+/// data stale and reconnects): a single failed report only loses its own values.
+pub const MAX_FAILS: u32 = 3;
 
 fn serial_err(e: SerialError) -> TransportError {
     match e {
@@ -94,6 +100,7 @@ impl ShutLink {
             parsed: None,
             desc_index,
             lost: false,
+            fails: 0,
         };
         link.lines();
         link.identify()?;
@@ -133,39 +140,51 @@ impl ShutLink {
         }
     }
 
-    /// One control transfer.
+    /// One control transfer. After a failed one the next starts with a resync (NUT resyncs
+    /// when a request is not acknowledged); a resync that fails, or [`MAX_FAILS`] failed
+    /// transfers in a row, mean the UPS is gone.
     pub fn control(&mut self, setup: &Setup, out: &[u8]) -> Result<Vec<u8>, TransportError> {
         if self.lost {
-            self.sync()?;
+            if let Err(e) = self.sync() {
+                tracing::debug!("SHUT resync failed: {e}");
+                return Err(TransportError::Gone);
+            }
             self.lost = false;
         }
+        match self.transfer(setup, out) {
+            Ok(r) => {
+                self.fails = 0;
+                Ok(r)
+            }
+            Err(e) => {
+                tracing::debug!("SHUT transfer {} failed: {e}", hex(&setup.bytes()));
+                self.lost = true;
+                self.fails += 1;
+                if self.fails >= MAX_FAILS || e == TransportError::Gone {
+                    return Err(TransportError::Gone);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn transfer(&mut self, setup: &Setup, out: &[u8]) -> Result<Vec<u8>, TransportError> {
         let (mut x, first) = Exchange::start(setup, out);
         // Bytes left from an earlier, failed transfer must not be read as this one's answer.
         let _ = self.port.flush_input();
         tracing::trace!("SHUT send {}", hex(&first));
         self.port.write_all(&first, BYTE_TIMEOUT).map_err(serial_err)?;
-        let mut any = false;
         loop {
             let input = match self.port.read_exact(1, BYTE_TIMEOUT) {
                 Ok(b) => Input::Byte(b[0]),
                 Err(SerialError::Timeout { .. }) => Input::Timeout,
                 Err(e) => return Err(serial_err(e)),
             };
-            any |= input != Input::Timeout;
             let step = x.input(input);
             if !step.send.is_empty() {
                 self.port.write_all(&step.send, BYTE_TIMEOUT).map_err(serial_err)?;
             }
             if let Some(r) = step.done {
-                if let Err(e) = &r {
-                    tracing::debug!("SHUT transfer {} failed: {e}", hex(&setup.bytes()));
-                    // Nothing at all came back: the UPS (or cable) is gone; later requests
-                    // resync first, and fail fast if it is still silent.
-                    if !any {
-                        self.lost = true;
-                        return Err(TransportError::Gone);
-                    }
-                }
                 return r.map_err(shut_err);
             }
         }
@@ -278,6 +297,7 @@ impl Transport for ShutLink {
         self.port.reopen().map_err(serial_err)?;
         self.lines();
         self.lost = false;
+        self.fails = 0;
         self.identify().map_err(|e| TransportError::Io(e.to_string()))
     }
 }
