@@ -51,7 +51,12 @@ fn documented(var: &str) -> Option<&'static str> {
 }
 
 /// [`compare_vars`]'s difference lines, without the documented ones.
-fn undocumented(theirs: &BTreeMap<String, String>, ours: &BTreeMap<String, String>, pt: &Path, po: &Path) -> Vec<String> {
+fn undocumented(
+    theirs: &BTreeMap<String, String>,
+    ours: &BTreeMap<String, String>,
+    pt: &Path,
+    po: &Path,
+) -> Vec<String> {
     compare_vars(DRIVER, None, theirs, ours, pt, po)
         .into_iter()
         .filter(|l| l.split_once(": ").is_none_or(|(k, _)| documented(k).is_none()))
@@ -183,8 +188,14 @@ fn through_upsd_the_same_variables_commands_and_sets_as_debian() {
     };
     let t = reached(&mut sim_t);
     let o = reached(&mut sim_o);
-    assert!(t.is_some() && o.is_some(), "the SET_REPORT did not reach both simulators: Debian {t:?}, ours {o:?}");
-    eprintln!("mge_shut: through upsd: {} variables, commands and RW lists the same; SET accepted by both", want.len());
+    assert!(
+        t.is_some() && o.is_some(),
+        "the SET_REPORT did not reach both simulators: Debian {t:?}, ours {o:?}"
+    );
+    eprintln!(
+        "mge_shut: through upsd: {} variables, commands and RW lists the same; SET accepted by both",
+        want.len()
+    );
 }
 
 fn set_mode(p: &Path, mode: u32) {
@@ -215,8 +226,11 @@ impl Upsmon {
         std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
         set_mode(&d.join("upsmon.conf"), 0o600);
         let notify = d.join("notify.sh");
-        std::fs::write(&notify, format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()))
-            .expect("notify.sh");
+        std::fs::write(
+            &notify,
+            format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
+        )
+        .expect("notify.sh");
         set_mode(&notify, 0o700);
         let shutdown = d.join("shutdown.sh");
         std::fs::write(&shutdown, format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
@@ -278,8 +292,9 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
     let mut c = st.connect().expect("client");
     assert_eq!(c.request("GET VAR q ups.status").expect("GET"), ["VAR q ups.status \"OL\""]);
     let mon = Upsmon::start(st.port());
-    let logged_in =
-        wait_until(Duration::from_secs(15), || c.request("GET NUMLOGINS q").is_ok_and(|r| r == ["NUMLOGINS q 1"]));
+    let logged_in = wait_until(Duration::from_secs(15), || {
+        c.request("GET NUMLOGINS q").is_ok_and(|r| r == ["NUMLOGINS q 1"])
+    });
     assert!(logged_in, "upsmon did not log in: {}", tail(&mon.log(), 20));
 
     sim.control("state onbattery");
@@ -378,8 +393,16 @@ impl Rig {
             if r == ["ERR DATA-STALE"] {
                 return t0.elapsed();
             }
-            assert!(r == [old.as_str()], "{fault}: upsd served {r:?} before stale (want {old:?}){}", self.context());
-            assert!(t0.elapsed() < STALE_BOUND, "{fault}: not stale within {STALE_BOUND:?}{}", self.context());
+            assert!(
+                r == [old.as_str()],
+                "{fault}: upsd served {r:?} before stale (want {old:?}){}",
+                self.context()
+            );
+            assert!(
+                t0.elapsed() < STALE_BOUND,
+                "{fault}: not stale within {STALE_BOUND:?}{}",
+                self.context()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -397,7 +420,11 @@ impl Rig {
                 "{fault}: upsd served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
                 self.context()
             );
-            assert!(t0.elapsed() < RECOVER_BOUND, "{fault}: no fresh data within {RECOVER_BOUND:?}{}", self.context());
+            assert!(
+                t0.elapsed() < RECOVER_BOUND,
+                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
+                self.context()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let took = t0.elapsed();
@@ -417,7 +444,11 @@ impl Rig {
         for _ in 0..2 {
             // The driver keeps trying (a resync byte or a request) while stale.
             let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx ") || l.starts_with("noreply "));
-            assert!(got.is_some() || fault.starts_with("unplug"), "{fault}: the driver stopped trying{}", self.context());
+            assert!(
+                got.is_some() || fault.starts_with("unplug"),
+                "{fault}: the driver stopped trying{}",
+                self.context()
+            );
             assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
         }
         for l in end {
@@ -462,14 +493,22 @@ fn one_unanswered_request_is_not_stale_data() {
     // The next requests are answered again (after a resync): never stale on the way.
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(8) {
-        assert_eq!(rig.status(), [format!("VAR q ups.status \"{}\"", status_of("online"))], "{}", rig.context());
+        assert_eq!(
+            rig.status(),
+            [format!("VAR q ups.status \"{}\"", status_of("online"))],
+            "{}",
+            rig.context()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     // Polling goes on: a change of the UPS shows at a following poll (the old status until
     // then, never DATA-STALE).
     rig.switch_state();
     let t1 = Instant::now();
-    let (old, new) = (format!("VAR q ups.status \"{}\"", status_of("online")), format!("VAR q ups.status \"{}\"", status_of("onbattery")));
+    let (old, new) = (
+        format!("VAR q ups.status \"{}\"", status_of("online")),
+        format!("VAR q ups.status \"{}\"", status_of("onbattery")),
+    );
     loop {
         let r = rig.status();
         if r == [new.as_str()] {

@@ -47,4 +47,3 @@ pub fn publish(state: &mut State, s: &hidups::Snapshot) {
     state.status_set(&s.status);
     state.status_commit();
 }
-

@@ -86,7 +86,10 @@ impl Driver for MgeShut {
             }
         }
         state.set_info("driver.parameter.pollfreq", &set.poll.pollfreq.as_secs().to_string());
-        state.set_info("driver.parameter.interrupt_pipe_no_events_tolerance", &set.no_events_tolerance.to_string());
+        state.set_info(
+            "driver.parameter.interrupt_pipe_no_events_tolerance",
+            &set.no_events_tolerance.to_string(),
+        );
         let cmds = ups.commands();
         let mut session = Session::with_opts(ups, set.poll.clone(), set.throttle_sec);
         session.reconnect = nut_driver::reconnect::Reconnect::from_context(ctx);

@@ -284,7 +284,8 @@ impl Transport for ShutLink {
 
     fn string(&mut self, index: u8) -> Result<String, TransportError> {
         let b = self.control(&Setup::get_string(index, STRING_LEN), &[])?;
-        shut::string_descriptor(&b, usize::from(STRING_LEN) - 1).map_err(|e| TransportError::Io(e.to_string()))
+        shut::string_descriptor(&b, usize::from(STRING_LEN) - 1)
+            .map_err(|e| TransportError::Io(e.to_string()))
     }
 
     fn string_for(&mut self, index: u8, buflen: usize) -> Result<String, TransportError> {

@@ -70,18 +70,27 @@ pub fn settings(
             _ => Err(format!("{}: invalid {name} = \"{v}\": {what}", at(name))),
         }
     };
-    if let Some(n) = int("pollfreq", 1..=i64::from(u32::MAX), "give the full-update period in seconds (> 0)")? {
+    if let Some(n) = int("pollfreq", 1..=i64::from(u32::MAX), "give the full-update period in seconds (> 0)")?
+    {
         s.poll.pollfreq = Duration::from_secs(n as u64);
     }
     s.poll.pollonly = flag("pollonly");
     if let Some(v) = value("lowbatt") {
-        let n: f64 = v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
-            || format!("{}: invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)", at("lowbatt")),
-        )?;
+        let n: f64 =
+            v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
+                || {
+                    format!(
+                        "{}: invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)",
+                        at("lowbatt")
+                    )
+                },
+            )?;
         s.policy.lowbatt = Some(n);
     }
-    s.offdelay = int("offdelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the shutdown delay in seconds")?;
-    s.ondelay = int("ondelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the startup delay in seconds")?;
+    s.offdelay =
+        int("offdelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the shutdown delay in seconds")?;
+    s.ondelay =
+        int("ondelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the startup delay in seconds")?;
     s.policy.onlinedischarge = flag("onlinedischarge") || flag("onlinedischarge_onbattery");
     s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
     s.throttle_sec = int(
@@ -111,7 +120,8 @@ pub fn settings(
         byte_order_fallback: flag("powercom_sdcmd_byte_order_fallback"),
         discrete_delay: flag("powercom_sdcmd_discrete_delay"),
     };
-    s.notification = int("notification", 1..=3, "give 1 (no), 2 (light) or 3 (yes); it is ignored")?.map(|n| n as u8);
+    s.notification =
+        int("notification", 1..=3, "give 1 (no), 2 (light) or 3 (yes); it is ignored")?.map(|n| n as u8);
     Ok(s)
 }
 
@@ -133,7 +143,8 @@ mod tests {
         let s = parse(&[]).unwrap();
         assert_eq!(s.poll.pollfreq, Duration::from_secs(30));
         assert_eq!(s.no_events_tolerance, -1);
-        let s = parse(&[("pollfreq", "10"), ("lowbatt", "40"), ("ondelay", "-1"), ("notification", "3")]).unwrap();
+        let s = parse(&[("pollfreq", "10"), ("lowbatt", "40"), ("ondelay", "-1"), ("notification", "3")])
+            .unwrap();
         assert_eq!(s.poll.pollfreq, Duration::from_secs(10));
         assert_eq!(s.policy.lowbatt, Some(40.0));
         assert_eq!(s.ondelay, Some(-1));

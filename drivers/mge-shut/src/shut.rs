@@ -222,7 +222,8 @@ impl PacketReader {
                     return Some(Received::BadLength(b));
                 }
                 self.data.clear();
-                self.state = if n == 0 { ReadState::Check { ptype } } else { ReadState::Data { ptype, len: n } };
+                self.state =
+                    if n == 0 { ReadState::Check { ptype } } else { ReadState::Data { ptype, len: n } };
                 None
             }
             ReadState::Data { ptype, len } => {
@@ -701,7 +702,10 @@ mod tests {
         assert!(device_descriptor(&d[..8]).is_err());
         assert_eq!(report_descriptor_length(&[9, 0x21, 0x10, 1, 0, 1, 0x22, 0x9e, 0x03]), Ok(926));
         assert_eq!(string_descriptor(&[8, 3, b'E', 0, b'a', 0, 0x41, 0x04], 128).unwrap(), "Ea?");
-        assert_eq!(string_descriptor(&[8, 3, b'E', 0], 128), Err(DescriptorError::StringLength { said: 8, got: 4 }));
+        assert_eq!(
+            string_descriptor(&[8, 3, b'E', 0], 128),
+            Err(DescriptorError::StringLength { said: 8, got: 4 })
+        );
         assert_eq!(string_descriptor(&[4, 2, b'E', 0], 128), Err(DescriptorError::NotString(2)));
     }
 }

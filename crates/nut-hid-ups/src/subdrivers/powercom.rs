@@ -533,6 +533,6 @@ pub fn powercom() -> PowercomFlags {
 
 /// Set the flags [`powercom`] returns.
 pub fn set_powercom(f: PowercomFlags) {
-    POWERCOM_FLAGS.store(u8::from(f.byte_order_fallback) | (u8::from(f.discrete_delay) << 1), Ordering::Relaxed);
+    POWERCOM_FLAGS
+        .store(u8::from(f.byte_order_fallback) | (u8::from(f.discrete_delay) << 1), Ordering::Relaxed);
 }
-
