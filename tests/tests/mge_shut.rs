@@ -541,3 +541,21 @@ fn unplug_makes_the_data_stale_and_replug_recovers() {
         fresh.as_secs_f64()
     );
 }
+
+/// A UPS that never answers: ours says which speed it tried and what to check, and exits
+/// (as NUT's fails to find a device; NUT says only "No matching HID UPS found").
+#[test]
+fn a_silent_port_says_what_to_check() {
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let mut sim = UpsSim::start(&devices_dir(DRIVER).join("eaton-3s-700.sim"));
+    sim.control("silent");
+    let d = run_dump(&bin(DRIVER), sim.port(), &[], DUMP_TIMEOUT);
+    assert!(!d.ok(), "a dump from a silent UPS: {:?}", d.vars);
+    assert!(d.status.is_some_and(|s| !s.success()), "exit status {:?}", d.status);
+    let want = "no answer to the SHUT sync byte at 2400 baud";
+    assert!(d.stderr.contains(want), "stderr lacks {want:?}:\n{}", tail(&d.stderr, 10));
+    assert!(d.stderr.contains("mge-utalk") && d.stderr.contains("cable"), "no hint: {}", tail(&d.stderr, 10));
+    // The sync byte was tried NUT's 4 times.
+    let tries = sim.events().iter().filter(|l| l.as_str() == "rx \"\\x18\"").count();
+    assert_eq!(tries, 4, "sync tries: {:?}", sim.events());
+}
