@@ -192,8 +192,22 @@ fn through_upsd_the_same_variables_commands_and_sets_as_debian() {
         t.is_some() && o.is_some(),
         "the SET_REPORT did not reach both simulators: Debian {t:?}, ours {o:?}"
     );
+    // An instant command: beeper.disable writes BatterySystem.Battery.AudibleAlarmControl
+    // (report 0x20) = 1 on both, the report packet `81 22 | 20 01 | 21`.
+    sim_t.mark();
+    sim_o.mark();
+    let cmd = |st: &SerialStack| {
+        client(st, "upscmd", &["-u", "admin", "-p", "adminpw", &st.target(), "beeper.disable"])
+    };
+    let (ct, co) = (cmd(&theirs), cmd(&ours));
+    assert!(ct.contains("OK"), "Debian's upscmd beeper.disable: {ct}");
+    assert!(co.contains("OK"), "our upscmd beeper.disable: {co}");
+    let packet = |sim: &mut UpsSim| sim.wait_event(Duration::from_secs(20), |l| l == r#"rx "\x81\" \x01!""#);
+    let (t, o) = (packet(&mut sim_t), packet(&mut sim_o));
+    assert!(t.is_some() && o.is_some(), "beeper.disable's SET_REPORT: Debian {t:?}, ours {o:?}");
     eprintln!(
-        "mge_shut: through upsd: {} variables, commands and RW lists the same; SET accepted by both",
+        "mge_shut: through upsd: {} variables, commands and RW lists the same; the SET and beeper.disable \
+         accepted by both, with the same bytes to the UPS",
         want.len()
     );
 }
