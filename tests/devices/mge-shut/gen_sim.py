@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Write a SHUT device description for ups-sim from a HID recording.
 
-    gen_sim.py > eaton-3s-700.sim
+    gen_sim.py          (writes eaton-3s-700.sim, eaton-protection-station.sim here)
 
-Input: the report descriptor (.hex) and the Feature reports (.reports.txt) of an Eaton 3S in
-../shared/testdata/hid-descriptors (see SOURCES there), plus the device descriptor and the
-strings below (a SHUT unit answers GET_DESCRIPTOR like a USB one; the recordings have no
+Input: the report descriptor (.hex) and the reports (.reports.txt, or the report bytes of a
+.values.tsv) of MGE/Eaton units in ../shared/testdata/hid-descriptors (see SOURCES there),
+plus the device descriptor and the strings below (a SHUT unit answers GET_DESCRIPTOR like a USB one; the recordings have no
 strings, so they are ours, marked `added` in the output).
 
 The SHUT framing (NUT 2.8.5 drivers/libshut.c): request = one packet
@@ -21,26 +21,57 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.normpath(os.path.join(HERE, "../../../../shared/testdata/hid-descriptors"))
-STEM = "0463-ffff-eaton-3s-700"
 
 VID, PID, BCD = 0x0463, 0xFFFF, 0x0100
-# String indexes are those the descriptor's PowerSummary.i* / System.USB.iVersion fields
-# hold in the recorded reports (report 0x10: 05 01 0b 02 07 04 06 08).
-STRINGS = {
-    1: "EATON",
-    2: "Eaton 3S",
-    4: "000000000000",
-    5: "PbAc",
-    6: "02.08.0001",
-    7: "3S700D",
-    8: "INTERFACE",
-    11: "Eaton 3S 700",
-}
-I_MFR, I_PRODUCT, I_SERIAL = 1, 2, 4
 # wLength of the string requests NUT's drivers send: 128 (manufacturer, product at open),
 # 0x25 (serial at open), 512 (SMALLBUF: mge-hid's iModel), 20 (usbhid-ups's string
 # conversions).
 STRING_LENGTHS = [20, 0x25, 128, 512]
+
+# One entry per description. String indexes are those the descriptor's PowerSummary.i* (and
+# System.USB.iVersion) fields hold in the recorded report 0x10; the strings themselves are
+# ours (the recordings have none).
+DEVICES = [
+    {
+        "name": "eaton-3s-700",
+        "stem": "0463-ffff-eaton-3s-700",
+        "what": "Eaton 3S 700 fw 02.08.001, NUT issue #2887",
+        "reports": "reports.txt",
+        "reports_what": "the Feature reports of a second Eaton 3S (same descriptor)",
+        "strings": {
+            1: "EATON",
+            2: "Eaton 3S",
+            4: "000000000000",
+            5: "PbAc",
+            6: "02.08.0001",
+            7: "3S700D",
+            8: "INTERFACE",
+            11: "Eaton 3S 700",
+        },
+        "ids": (1, 2, 4),
+        "expect": [("battery.charge", "100"), ("battery.runtime", "3360"), ("ups.status", "OL"), ("ups.vendorid", "0463")],
+        # (report, value, what) SET_REPORTs the UPS acknowledges.
+        "sets": [(0x22, 30, "battery.charge.low 30"), (0x20, 1, "beeper.disable"), (0x20, 2, "beeper.enable")],
+    },
+    {
+        "name": "eaton-protection-station",
+        "stem": "0463-ffff-eaton-protection-station",
+        "what": "Eaton Protection Station, NUT issue #1286",
+        "reports": "values.tsv",
+        "reports_what": "the report bytes of the values NUT decoded (NUT 2.7.4 debug log; the rows transcribed)",
+        "strings": {
+            1: "EATON",
+            2: "Protection Station",
+            3: "Protection Station 650",
+            4: "000000000000",
+            5: "PbAc",
+            6: "01.00.0000",
+        },
+        "ids": (1, 2, 4),
+        "expect": [("battery.charge", "100"), ("battery.runtime", "1875"), ("ups.status", "OL"), ("ups.vendorid", "0463")],
+        "sets": [(0x20, 1, "beeper.disable"), (0x20, 2, "beeper.enable")],
+    },
+]
 
 
 def read_hex(path):
@@ -52,12 +83,17 @@ def read_hex(path):
 
 
 def read_reports(path):
+    """`.reports.txt` (id, bytes) or `.values.tsv` (the report bytes of each decoded row)."""
     reps = {}
     for line in open(path):
-        if line.startswith("#") or not line.strip():
+        if line.startswith("#") or not line.strip() or line.startswith("path\t"):
             continue
-        rid, data = line.split("\t", 1)
-        reps[int(rid)] = bytes(int(t, 16) for t in data.split())
+        cols = line.rstrip("\n").split("\t")
+        if path.endswith(".values.tsv"):
+            rid, data = int(cols[2], 16), cols[6]
+        else:
+            rid, data = int(cols[0]), cols[1]
+        reps.setdefault(rid, bytes(int(t, 16) for t in data.split()))
     return reps
 
 
@@ -141,7 +177,10 @@ def string_desc(s, wlength):
     return bytes([n]) + full[1:n]
 
 
-def main():
+def generate(dev):
+    STEM = dev["stem"]
+    STRINGS = dev["strings"]
+    I_MFR, I_PRODUCT, I_SERIAL = dev["ids"]
     real = read_hex(os.path.join(DATA, STEM + ".hex"))
     # Debian's NUT 2.8.0 libshut reads the report descriptor length of the HID descriptor
     # through a misaligned struct, as (low byte) * 257 (NUT issue #2022, fixed in 2.8.1 by
@@ -152,14 +191,14 @@ def main():
     pad = 257 * n - len(real)
     assert pad % 2 == 0
     desc = real + b"\x05\x84" * (pad // 2)
-    reports = read_reports(os.path.join(DATA, STEM + ".reports.txt"))
+    reports = read_reports(os.path.join(DATA, STEM + "." + dev["reports"]))
     lens = report_lengths(desc)
     out = []
     w = out.append
     w("# Generated by gen_sim.py (edit that, not this file).")
-    w("device eaton-3s-700")
-    w("source ../shared/testdata/hid-descriptors/%s.hex: the report descriptor (%d bytes), Eaton 3S 700 fw 02.08.001, NUT issue #2887" % (STEM, len(desc)))
-    w("source ../shared/testdata/hid-descriptors/%s.reports.txt: the Feature reports of a second Eaton 3S (same descriptor), the on-line state" % STEM)
+    w("device %s" % dev["name"])
+    w("source ../shared/testdata/hid-descriptors/%s.hex: the report descriptor (%d bytes), %s" % (STEM, len(real), dev["what"]))
+    w("source ../shared/testdata/hid-descriptors/%s.%s: %s, the on-line state" % (STEM, dev["reports"], dev["reports_what"]))
     w("source NUT 2.8.5 drivers/libshut.c (fact source): SHUT sync byte 0x18 echoed, request/response packets, ACK 0x06, GET_DESCRIPTOR/GET_REPORT/SET_REPORT setup layout, every report asked as Feature with wLength = longest form + 1")
     w("added the device descriptor (0463:ffff, bcdDevice 1.00, strings 1/2/4) and the strings, which the recordings lack")
     w("added the report descriptor is padded from %d to %d bytes with Usage Page items (no fields): Debian 2.8.0 reads its length as low byte * 257 (NUT issue #2022, fixed by commit 4fe3c7874 in 2.8.1)" % (len(real), len(desc)))
@@ -168,10 +207,8 @@ def main():
     w("added the answers come all at once rather than one packet per host ACK (both drivers read them in order)")
     w("framing prefix")
     w("driver mge-shut")
-    w("expect battery.charge 100")
-    w("expect battery.runtime 3360")
-    w("expect ups.status OL")
-    w("expect ups.vendorid 0463")
+    for var, val in dev["expect"]:
+        w("expect %s %s" % (var, val))
     w("")
     w("state online")
     w(rule(b"\x18", b"\x18", "sync, notifications off"))
@@ -192,7 +229,7 @@ def main():
     # and of BatterySystem.Battery.AudibleAlarmControl (report 0x20: 1 = disabled,
     # 2 = enabled; beeper.disable / beeper.enable): the setup packet, then the report.
     seen = set()
-    for rid, val, what in [(0x22, 30, "battery.charge.low 30"), (0x20, 1, "beeper.disable"), (0x20, 2, "beeper.enable")]:
+    for rid, val, what in dev["sets"]:
         rep = bytes([rid, val])
         if rid not in seen:
             seen.add(rid)
@@ -210,8 +247,10 @@ def main():
 
     status_state("onbattery", 0x30, 80, 2400)
     status_state("lowbatt", 0x32, 15, 300)
-    sys.stdout.write("\n".join(out) + "\n")
+    with open(os.path.join(HERE, dev["name"] + ".sim"), "w") as f:
+        f.write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    for d in DEVICES:
+        generate(d)
