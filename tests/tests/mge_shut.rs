@@ -600,3 +600,20 @@ fn a_silent_port_says_what_to_check() {
     let tries = sim.events().iter().filter(|l| l.as_str() == "rx \"\\x18\"").count();
     assert_eq!(tries, 4, "sync tries: {:?}", sim.events());
 }
+
+/// A port another driver holds: the second one says so and names `nolock`.
+#[test]
+fn a_port_in_use_names_the_lock_and_nolock() {
+    require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&devices_dir(DRIVER).join("eaton-3s-700.sim"));
+    let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &[])
+        .unwrap_or_else(|e| panic!("our mge-shut + upsd: {e}"));
+    let d = run_dump(&bin(DRIVER), sim.port(), &[], DUMP_TIMEOUT);
+    assert!(!d.ok(), "a second driver read a port the first one holds: {:?}", d.vars);
+    assert!(
+        d.stderr.contains("locked by another process") && d.stderr.contains("nolock"),
+        "stderr:\n{}",
+        tail(&d.stderr, 10)
+    );
+    assert!(st.driver_pid().is_some());
+}
