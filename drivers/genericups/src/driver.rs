@@ -38,6 +38,15 @@ impl Default for GenericUps {
     }
 }
 
+/// An error as C's strerror words it (without Rust's " (os error N)").
+pub fn os_text(e: &SerialError) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 /// The explanation added to a modem-line ioctl failure: what is wrong and what to do.
 pub fn no_modem_lines_hint(port: &str, e: &SerialError) -> String {
     let enotty = matches!(e, SerialError::Io(io) if io.raw_os_error() == Some(libc::ENOTTY)
@@ -162,7 +171,7 @@ impl Driver for GenericUps {
         // Cable power: set the outputs the cable draws its power from (NUT: at start-up,
         // before anything else, since `-k` may follow at once).
         lines.set_lines(lines::to_modem(cfg.ty.cp)).map_err(|e| {
-            DriverError::Device(format!("ioctl TIOCMSET: {e}: {}", no_modem_lines_hint(&ctx.port, &e)))
+            DriverError::Device(format!("ioctl TIOCMSET: {}: {}", os_text(&e), no_modem_lines_hint(&ctx.port, &e)))
         })?;
         state.set_info("ups.mfr", ctx.value("mfr").unwrap_or(cfg.ty.mfr));
         state.set_info("ups.model", ctx.value("model").unwrap_or(cfg.ty.model));
@@ -182,7 +191,8 @@ impl Driver for GenericUps {
         };
         let m = lines.get_lines().map_err(|e| {
             DriverError::Device(format!(
-                "Status read failed: ioctl failed: {e} ({})",
+                "Status read failed: ioctl failed: {} ({})",
+                os_text(&e),
                 no_modem_lines_hint(&self.port, &e)
             ))
         })?;
@@ -208,12 +218,13 @@ impl Driver for GenericUps {
             }
             SdAction::Break => lines
                 .send_break_for(lines::BREAK_DURATION)
-                .map_err(|e| DriverError::Device(format!("tcsendbreak: {e}"))),
+                .map_err(|e| DriverError::Device(format!("tcsendbreak: {}", os_text(&e)))),
             SdAction::Set(l) => {
                 tracing::debug!("shutdown: setting {}", names(l));
                 lines.set_lines(lines::to_modem(l)).map_err(|e| {
                     DriverError::Device(format!(
-                        "ioctl TIOCMSET: {e}: {}",
+                        "ioctl TIOCMSET: {}: {}",
+                        os_text(&e),
                         no_modem_lines_hint(&self.port, &e)
                     ))
                 })?;
