@@ -307,7 +307,10 @@ fn a_failed_line_read_is_stale_within_a_poll_and_recovers() {
     std::fs::write(&file, "").expect("lines");
     let fresh = wait_until(Duration::from_secs(10), || status(&st) == ["VAR q ups.status \"LB OB\""]);
     assert!(fresh, "no recovery: {:?}", status(&st));
-    println!("genericups_faults: stale {:.2} s after the failed read (pollinterval 1)", t_stale.as_secs_f64());
+    println!(
+        "genericups_faults: stale {:.2} s after the failed read (pollinterval 1)",
+        t_stale.as_secs_f64()
+    );
 }
 
 #[test]
@@ -325,8 +328,14 @@ fn dash_k_sets_the_shutdown_lines_of_the_table() {
         let (d, file) = line_file("");
         let opts = format!("\tupstype = {ty}\n{extra}");
         let t0 = Instant::now();
-        let (ok, out) =
-            run(driver_cmd(&bin("genericups"), d.path(), file.to_str().expect("utf-8"), &opts, &["-k"], true));
+        let (ok, out) = run(driver_cmd(
+            &bin("genericups"),
+            d.path(),
+            file.to_str().expect("utf-8"),
+            &opts,
+            &["-k"],
+            true,
+        ));
         let took = t0.elapsed();
         let set = std::fs::read_to_string(file.with_extension("out")).unwrap_or_default();
         assert_eq!(set.lines().collect::<Vec<_>>(), want, "type {ty} -k:\n{out}");

@@ -171,7 +171,11 @@ impl Driver for GenericUps {
         // Cable power: set the outputs the cable draws its power from (NUT: at start-up,
         // before anything else, since `-k` may follow at once).
         lines.set_lines(lines::to_modem(cfg.ty.cp)).map_err(|e| {
-            DriverError::Device(format!("ioctl TIOCMSET: {}: {}", os_text(&e), no_modem_lines_hint(&ctx.port, &e)))
+            DriverError::Device(format!(
+                "ioctl TIOCMSET: {}: {}",
+                os_text(&e),
+                no_modem_lines_hint(&ctx.port, &e)
+            ))
         })?;
         state.set_info("ups.mfr", ctx.value("mfr").unwrap_or(cfg.ty.mfr));
         state.set_info("ups.model", ctx.value("model").unwrap_or(cfg.ty.model));
