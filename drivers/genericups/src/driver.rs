@@ -65,7 +65,7 @@ pub fn no_modem_lines_hint(port: &str, e: &SerialError) -> String {
 
 fn open_port(ctx: &Context) -> Result<Box<dyn ModemControl>, DriverError> {
     if fake::enabled() {
-        tracing::warn!(
+        nut_driver::warn!(
             "TEST ONLY: {}=1: reading the line states from the file {} instead of a serial port",
             fake::ENV,
             ctx.port
@@ -147,14 +147,14 @@ impl Driver for GenericUps {
 
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         let (cfg, sdtime, no_effect) = Self::settings(ctx)?;
-        tracing::info!("UPS type: {}", cfg.ty.desc);
+        nut_driver::info!("UPS type: {}", cfg.ty.desc);
         for k in no_effect {
-            tracing::info!(
+            nut_driver::info!(
                 "{k} = {}: override specified, but no effective difference - check for typos?",
                 ctx.value(k).unwrap_or("")
             );
         }
-        tracing::debug!(
+        nut_driver::debug!(
             "upstype {}: CP={} OL={} LB={} RB={} BYPASS={} SD={}",
             cfg.number,
             names(cfg.ty.cp),
@@ -202,7 +202,7 @@ impl Driver for GenericUps {
         })?;
         let bits = lines::from_modem(m);
         let st = lines::status(&cfg.ty, bits);
-        tracing::trace!("lines {}: ups.status: {}", names(bits), st.join(" "));
+        nut_driver::trace!("lines {}: ups.status: {}", names(bits), st.join(" "));
         state.status_init();
         for t in &st {
             state.status_set(t);
@@ -224,7 +224,7 @@ impl Driver for GenericUps {
                 .send_break_for(lines::BREAK_DURATION)
                 .map_err(|e| DriverError::Device(format!("tcsendbreak: {}", os_text(&e)))),
             SdAction::Set(l) => {
-                tracing::debug!("shutdown: setting {}", names(l));
+                nut_driver::debug!("shutdown: setting {}", names(l));
                 lines.set_lines(lines::to_modem(l)).map_err(|e| {
                     DriverError::Device(format!(
                         "ioctl TIOCMSET: {}: {}",
@@ -233,7 +233,7 @@ impl Driver for GenericUps {
                     ))
                 })?;
                 if let Some(t) = self.sdtime {
-                    tracing::info!("Holding shutdown signal for {t} seconds...");
+                    nut_driver::info!("Holding shutdown signal for {t} seconds...");
                     if t > 0 {
                         std::thread::sleep(Duration::from_secs(t as u64));
                     }

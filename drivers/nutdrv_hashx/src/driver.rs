@@ -39,15 +39,15 @@ struct Serial(SerialPort);
 
 impl Link for Serial {
     fn exchange(&mut self, cmd: &str) -> Result<Vec<u8>, LinkError> {
-        tracing::trace!("send: {}", p::show(&p::frame(cmd)));
+        nut_driver::trace!("send: {}", p::show(&p::frame(cmd)));
         match self.0.command(&p::frame(cmd), p::ENDCHAR, REPLY_TIMEOUT) {
             Ok(mut r) => {
                 r.pop();
-                tracing::trace!("read {}: {}", r.len(), p::show(&r));
+                nut_driver::trace!("read {}: {}", r.len(), p::show(&r));
                 Ok(r)
             }
             Err(SerialError::Timeout { partial }) => {
-                tracing::trace!("timeout, {} byte(s): {}", partial.len(), p::show(&partial));
+                nut_driver::trace!("timeout, {} byte(s): {}", partial.len(), p::show(&partial));
                 Err(LinkError::Timeout)
             }
             Err(e) => Err(LinkError::Gone(e.to_string())),
@@ -65,7 +65,7 @@ pub type Opener = Box<dyn FnMut(&Context) -> Result<Box<dyn Link>, DriverError>>
 fn open_serial(ctx: &Context) -> Result<Box<dyn Link>, DriverError> {
     let cfg =
         SerialConfig { speed: SPEED, nolock: ctx.flag("nolock") || ctx.nolock, ..SerialConfig::default() };
-    tracing::debug!("Opening device {}", ctx.port);
+    nut_driver::debug!("Opening device {}", ctx.port);
     let port = SerialPort::open(&ctx.port, &cfg).map_err(|e| DriverError::Device(e.to_string()))?;
     Ok(Box::new(Serial(port)))
 }
@@ -109,7 +109,7 @@ impl Hashx {
     fn ask(&mut self, cmd: &str) -> Result<Vec<u8>, LinkError> {
         let r = self.link().map_err(|e| LinkError::Gone(e.to_string()))?.exchange(cmd)?;
         if p::unexpected_start(&r) {
-            tracing::error!("Unexpected reply for #-protocol: {}", p::show(&r));
+            nut_driver::error!("Unexpected reply for #-protocol: {}", p::show(&r));
         }
         Ok(r)
     }
@@ -138,7 +138,7 @@ impl Hashx {
         let mut last = String::new();
         let mut answered = false;
         for i in 0..PROBES {
-            tracing::debug!("Checking if device supports the #-protocol... [{}]", i + 1);
+            nut_driver::debug!("Checking if device supports the #-protocol... [{}]", i + 1);
             match self.ask("") {
                 Ok(r) => {
                     answered = true;
@@ -201,7 +201,7 @@ impl Hashx {
                     }
                 }
             }
-            Err(BadReply(e)) => tracing::error!("upsdrv_initinfo: UPS voltage settings: {e}"),
+            Err(BadReply(e)) => nut_driver::error!("upsdrv_initinfo: UPS voltage settings: {e}"),
         }
         match self
             .ask(p::GET_POWER_INFO)
@@ -228,13 +228,13 @@ impl Hashx {
                     }
                 }
                 if v.extra_fields {
-                    tracing::warn!(
+                    nut_driver::warn!(
                         "This UPS returns unexpected power info fields, previously decoded values may have \
                          not been correctly assigned!"
                     );
                 }
             }
-            Err(BadReply(e)) => tracing::error!("upsdrv_initinfo: UPS power info: {e}"),
+            Err(BadReply(e)) => nut_driver::error!("upsdrv_initinfo: UPS power info: {e}"),
         }
         for (cmd, _) in tables::INSTCMDS {
             state.add_cmd(cmd);
@@ -319,7 +319,7 @@ impl Driver for Hashx {
                 let r = self.link()?.reopen();
                 match r {
                     Ok(()) => {
-                        tracing::info!("{}: port reopened", self.port);
+                        nut_driver::info!("{}: port reopened", self.port);
                         self.recovery.reconnected();
                     }
                     Err(e) => {
@@ -336,15 +336,15 @@ impl Driver for Hashx {
         let Some((name, sent)) = tables::INSTCMDS.iter().find(|(n, _)| n.eq_ignore_ascii_case(cmd)) else {
             return CmdResult::Unknown;
         };
-        tracing::debug!("instcmd: starting [{name}] [{}]", param.unwrap_or("(null)"));
+        nut_driver::debug!("instcmd: starting [{name}] [{}]", param.unwrap_or("(null)"));
         match self.status_command(sent) {
             Ok(p::status::SUCCESS) => CmdResult::Handled,
             Ok(s) => {
-                tracing::warn!("Failed to execute command [{name}] [{}]: {s}", param.unwrap_or("(null)"));
+                nut_driver::warn!("Failed to execute command [{name}] [{}]: {s}", param.unwrap_or("(null)"));
                 CmdResult::Failed
             }
             Err(e) => {
-                tracing::warn!("Failed to execute command [{name}] [{}]: {e}", param.unwrap_or("(null)"));
+                nut_driver::warn!("Failed to execute command [{name}] [{}]: {e}", param.unwrap_or("(null)"));
                 CmdResult::Failed
             }
         }
