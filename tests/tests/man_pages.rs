@@ -36,6 +36,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("usbhid-ups", "usbhid-ups.8", "drivers/usbhid-ups"),
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
     ("mge-shut", "mge-shut.8", "drivers/mge-shut"),
+    ("genericups", "genericups.8", "drivers/genericups"),
+    ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),

@@ -48,6 +48,11 @@ mod runner;
 pub mod server;
 pub mod state;
 
+/// Logging for drivers: `nut_driver::debug!("...")` and the other levels, NUT's upslogx and
+/// upsdebugx lines (the light macros of `nut_daemon::log`: one level test and one call per
+/// site, so a driver stays small).
+pub use nut_daemon::{debug, error, info, trace, warn};
+
 pub use config::{Context, OptKind, OptSpec};
 pub use nut_proto::sock::Flags;
 pub use reload::Reload;
