@@ -57,18 +57,18 @@ impl Driver for MgeShut {
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         let set = checked_settings(ctx).map_err(DriverError::Config)?;
         if set.notification.is_some() {
-            tracing::debug!("notification is ignored (kept for backward compatibility)");
+            nut_driver::debug!("notification is ignored (kept for backward compatibility)");
         }
         powercom::set_powercom(set.powercom);
         let link = ShutLink::open(&ctx.port, ctx.flag("nolock"), None)
             .map_err(|e| DriverError::Device(e.to_string()))?;
         let info = nut_hid_ups::transport::Transport::info(&link);
-        tracing::debug!(
+        nut_driver::debug!(
             "Detected a UPS: {}/{}",
             info.vendor.as_deref().unwrap_or("unknown"),
             info.product.as_deref().unwrap_or("unknown")
         );
-        tracing::info!("Using subdriver: {}", mge::SUBDRIVER.name);
+        nut_driver::info!("Using subdriver: {}", mge::SUBDRIVER.name);
         let opts = EngineOpts {
             interrupt_only: false,
             use_interrupts: !set.poll.pollonly,
@@ -145,7 +145,7 @@ impl Driver for MgeShut {
         // NUT 2.8.5's default: shutdown.return, shutdown.reboot, load.off.delay, shutdown.stayoff.
         for c in ["shutdown.return", "shutdown.reboot", "load.off.delay", "shutdown.stayoff"] {
             if s.ups.instcmd(c).is_ok() {
-                tracing::info!("Shutdown successful with '{c}'");
+                nut_driver::info!("Shutdown successful with '{c}'");
                 return Ok(());
             }
         }

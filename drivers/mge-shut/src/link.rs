@@ -113,7 +113,7 @@ impl ShutLink {
         l.dtr = false;
         l.rts = true;
         if let Err(e) = self.port.set_modem_lines(l) {
-            tracing::debug!("{}: setting DTR/RTS: {e}", self.port.path());
+            nut_driver::debug!("{}: setting DTR/RTS: {e}", self.port.path());
         }
     }
 
@@ -129,7 +129,7 @@ impl ShutLink {
             };
             match s.input(got) {
                 Ok(true) => {
-                    tracing::trace!("SHUT sync done");
+                    nut_driver::trace!("SHUT sync done");
                     return Ok(());
                 }
                 Ok(false) => {
@@ -146,7 +146,7 @@ impl ShutLink {
     pub fn control(&mut self, setup: &Setup, out: &[u8]) -> Result<Vec<u8>, TransportError> {
         if self.lost {
             if let Err(e) = self.sync() {
-                tracing::debug!("SHUT resync failed: {e}");
+                nut_driver::debug!("SHUT resync failed: {e}");
                 return Err(TransportError::Gone);
             }
             self.lost = false;
@@ -157,7 +157,7 @@ impl ShutLink {
                 Ok(r)
             }
             Err(e) => {
-                tracing::debug!("SHUT transfer {} failed: {e}", hex(&setup.bytes()));
+                nut_driver::debug!("SHUT transfer {} failed: {e}", hex(&setup.bytes()));
                 self.lost = true;
                 self.fails += 1;
                 if self.fails >= MAX_FAILS || e == TransportError::Gone {
@@ -172,7 +172,7 @@ impl ShutLink {
         let (mut x, first) = Exchange::start(setup, out);
         // Bytes left from an earlier, failed transfer must not be read as this one's answer.
         let _ = self.port.flush_input();
-        tracing::trace!("SHUT send {}", hex(&first));
+        nut_driver::trace!("SHUT send {}", hex(&first));
         self.port.write_all(&first, BYTE_TIMEOUT).map_err(serial_err)?;
         loop {
             let input = match self.port.read_exact(1, BYTE_TIMEOUT) {
@@ -204,7 +204,7 @@ impl ShutLink {
         if self.sync().is_err() {
             return Err(OpenError::NoSync { port: path.clone(), speed: shut::SPEED });
         }
-        tracing::debug!("Communication with UPS established");
+        nut_driver::debug!("Communication with UPS established");
         let d = self
             .control(&Setup::get_descriptor(desc::DEVICE, 0, desc::DEVICE_SIZE), &[])
             .map_err(|e| dfail(format!("Unable to get DEVICE descriptor ({e})")))?;
@@ -225,7 +225,7 @@ impl ShutLink {
         // Newer Eaton units (bcdDevice 2.02) have a light descriptor at index 0 and the full
         // one at index 1.
         let index = self.desc_index.unwrap_or(if dd.vendor_id == 0x0463 && dd.bcd_device == 0x0202 {
-            tracing::debug!("Eaton device v2.02. Using full report descriptor");
+            nut_driver::debug!("Eaton device v2.02. Using full report descriptor");
             1
         } else {
             0
@@ -241,7 +241,7 @@ impl ShutLink {
         if r.len() != len {
             return Err(dfail(format!("Report descriptor too short (expected {len}, got {})", r.len())));
         }
-        tracing::debug!("Report descriptor retrieved (Reportlen = {len})");
+        nut_driver::debug!("Report descriptor retrieved (Reportlen = {len})");
         self.parsed = nut_hid::parse(&r).ok();
         self.report_desc = r;
         Ok(())
