@@ -427,6 +427,9 @@ QX_SPEC = serial_spec("nutdrv_qx", "qx/megatec.qx", QX_POLL_CMD, {"protocol": QX
 SERIAL_SPECS = [
     serial_spec("nutdrv_hashx", "nutdrv_hashx/atlantis-a03-s1200.sim", 'rx "B\\r"', debian=False,
                 note="not in Debian 2.8.0"),
+    # One GET_REPORT of report 0x01 (PresentStatus) per poll.
+    serial_spec("mge-shut", "mge-shut/eaton-3s-700.sim",
+                r'rx "\x81\x88\xA1\x01\x01\x03\x00\x00\x04\x00\xA6"'),
 ]
 
 
