@@ -383,7 +383,7 @@ mod tests {
     use crate::link::FakeWire;
 
     fn frame(d: &[u8]) -> Vec<u8> {
-        proto::frame(d).unwrap()
+        proto::frame(d).expect("test data")
     }
 
     fn answers() -> Vec<Vec<u8>> {
@@ -401,7 +401,7 @@ mod tests {
     fn a_poll_publishes_what_nut_publishes() {
         let mut w = FakeWire::default();
         w.answers.extend(answers());
-        let p = poll(&mut w).unwrap();
+        let p = poll(&mut w).expect("test data");
         let mut st = State::new();
         publish(&p, 700, &mut st);
         for (var, want) in [

@@ -197,14 +197,14 @@ mod tests {
     use super::*;
 
     fn answer(data: &[u8]) -> Vec<u8> {
-        proto::frame(data).unwrap()
+        proto::frame(data).expect("test data")
     }
 
     #[test]
     fn a_good_answer_is_returned_without_checksum() {
         let mut w = FakeWire::default();
         w.answers.push_back(answer(&[3, 0, 0, 150]));
-        assert_eq!(exchange(&mut w, &[3], STAGE_TIMEOUT).unwrap(), [3, 0, 0, 150]);
+        assert_eq!(exchange(&mut w, &[3], STAGE_TIMEOUT).expect("test data"), [3, 0, 0, 150]);
         assert_eq!(w.written, [vec![2, 2, 3, 5]]);
     }
 
@@ -212,7 +212,7 @@ mod tests {
     fn bad_answers_are_retried_and_the_last_try_resets_first() {
         let mut w = FakeWire::default();
         let mut corrupt = answer(&[3, 0, 0, 150]);
-        *corrupt.last_mut().unwrap() ^= 0xff;
+        *corrupt.last_mut().expect("test data") ^= 0xff;
         w.answers.extend([
             corrupt,
             b"garbage".to_vec(),
@@ -220,7 +220,7 @@ mod tests {
             vec![2, 9, 3],
             answer(&[3, 1, 0, 150]),
         ]);
-        assert_eq!(exchange(&mut w, &[3], STAGE_TIMEOUT).unwrap(), [3, 1, 0, 150]);
+        assert_eq!(exchange(&mut w, &[3], STAGE_TIMEOUT).expect("test data"), [3, 1, 0, 150]);
         assert_eq!(w.written.len(), 6, "5 requests and the zeros");
         assert_eq!(w.written[4], vec![0; RESET_ZEROS]);
     }

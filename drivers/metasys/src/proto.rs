@@ -323,17 +323,17 @@ mod tests {
     fn read_requests_are_stx_len_cmd_sum() {
         assert_eq!(read_request(cmd::INFO), [0x02, 0x02, 0x00, 0x02]);
         assert_eq!(read_request(cmd::STATUS), [0x02, 0x02, 0x03, 0x05]);
-        assert_eq!(frame(&[cmd::STATUS]).unwrap(), read_request(cmd::STATUS));
+        assert_eq!(frame(&[cmd::STATUS]).expect("test data"), read_request(cmd::STATUS));
         assert_eq!(read_request(0xff), [0x02, 0x02, 0xff, 0x01], "the sum wraps");
     }
 
     #[test]
     fn write_frames_carry_the_sum_of_len_and_data() {
         // shutdown.stop: schedule -1 / -1.
-        let f = frame(&[0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap();
+        let f = frame(&[0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).expect("test data");
         assert_eq!(f[..2], [0x02, 0x0a]);
-        assert_eq!(*f.last().unwrap(), (0x0a + 0x0a + 8 * 0xffu32) as u8);
-        assert_eq!(decode_frame(&f).unwrap()[0], 0x0a);
+        assert_eq!(*f.last().expect("test data"), (0x0a + 0x0a + 8 * 0xffu32) as u8);
+        assert_eq!(decode_frame(&f).expect("test data")[0], 0x0a);
         assert_eq!(frame(&[]), Err(FrameError::DataSize(0)));
         assert_eq!(frame(&[0; 255]), Err(FrameError::DataSize(255)));
         assert!(frame(&[0; 254]).is_ok());
@@ -354,14 +354,14 @@ mod tests {
         // ally HF 1000 (12 x 10 + 1), firmware 3.2, serial "AB12345678CD" and more bytes.
         let mut d = vec![0x00, 12, 1, 0, 0, 3, 2];
         d.extend_from_slice(b"AB12345678CDEF");
-        let i = info(&d).unwrap();
+        let i = info(&d).expect("test data");
         assert_eq!(i.model_code, 121);
         assert_eq!(i.firmware, "3.2");
         assert_eq!(i.serial, "AB12345678CD", "12 bytes at most");
         let mut d2 = d[..7].to_vec();
         d2.extend_from_slice(b"XY\0Z");
-        assert_eq!(info(&d2).unwrap().serial, "XY");
-        assert_eq!(info(&d[..7]).unwrap().serial, "");
+        assert_eq!(info(&d2).expect("test data").serial, "XY");
+        assert_eq!(info(&d[..7]).expect("test data").serial, "");
         assert_eq!(info(&d[..6]), Err(ShortReply { command: 0, got: 6, want: 7 }));
     }
 
@@ -374,8 +374,8 @@ mod tests {
         assert_eq!(whole(0xfffd), Reading::Keep);
         assert_eq!(tenths(23).text(), Some("2.30"));
         assert_eq!(tenths(0xffff).text(), Some("overrange"));
-        assert_eq!(battery_voltage(&[4, 0x1c, 0x01]).unwrap(), "28.40");
-        assert_eq!(battery_voltage(&[4, 0xfe, 0xff]).unwrap(), "-0.20");
+        assert_eq!(battery_voltage(&[4, 0x1c, 0x01]).expect("test data"), "28.40");
+        assert_eq!(battery_voltage(&[4, 0xfe, 0xff]).expect("test data"), "-0.20");
     }
 
     #[test]
@@ -391,16 +391,16 @@ mod tests {
         let mut d = vec![6];
         d.extend_from_slice(&(-1i32).to_le_bytes());
         d.extend_from_slice(&(-1i32).to_le_bytes());
-        assert_eq!(schedule(&d).unwrap(), ("120".into(), "0".into()));
+        assert_eq!(schedule(&d).expect("test data"), ("120".into(), "0".into()));
         let mut d = vec![6];
         d.extend_from_slice(&30u32.to_le_bytes());
         d.extend_from_slice(&1u32.to_le_bytes());
-        assert_eq!(schedule(&d).unwrap(), ("30".into(), "1".into()));
-        let s = status(&[3, 1, 5, 128 + 31]).unwrap();
+        assert_eq!(schedule(&d).expect("test data"), ("30".into(), "1".into()));
+        let s = status(&[3, 1, 5, 128 + 31]).expect("test data");
         assert_eq!((s.status, s.fault, s.temperature.as_str()), (1, 5, "31"));
-        assert_eq!(status(&[3, 0, 0, 128]).unwrap().temperature, "not available");
-        assert_eq!(status(&[3, 0, 0, 16]).unwrap().temperature, "144", "below 128 wraps, as NUT");
-        assert!(autorestart(&[8, 0, 0, 0, 0, 1]).unwrap());
+        assert_eq!(status(&[3, 0, 0, 128]).expect("test data").temperature, "not available");
+        assert_eq!(status(&[3, 0, 0, 16]).expect("test data").temperature, "144", "below 128 wraps, as NUT");
+        assert!(autorestart(&[8, 0, 0, 0, 0, 1]).expect("test data"));
         assert!(autorestart(&[8, 0, 0, 0, 0]).is_err());
     }
 }
