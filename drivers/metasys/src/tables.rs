@@ -202,6 +202,16 @@ pub fn test_result(code: Option<u8>) -> &'static str {
     code.and_then(|c| TEST_RESULTS.iter().find(|r| r.0 == c)).map_or("Impossible to test", |r| r.1)
 }
 
+impl Action {
+    /// The warning of an alias (empty for other actions).
+    pub fn alias_warning(&self) -> &'static str {
+        match self {
+            Action::Alias(_, w) => w,
+            _ => "",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,15 +240,5 @@ mod tests {
         assert_eq!(status_token(9), None);
         assert_eq!(fault_token(2), Some(None));
         assert_eq!(fault_token(5), Some(Some("RB")));
-    }
-}
-
-impl Action {
-    /// The warning of an alias (empty for other actions).
-    pub fn alias_warning(&self) -> &'static str {
-        match self {
-            Action::Alias(_, w) => w,
-            _ => "",
-        }
     }
 }
