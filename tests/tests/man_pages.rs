@@ -36,6 +36,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("usbhid-ups", "usbhid-ups.8", "drivers/usbhid-ups"),
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
     ("metasys", "metasys.8", "drivers/metasys"),
+    ("powerpanel", "powerpanel.8", "drivers/powerpanel"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),

@@ -145,6 +145,12 @@ pub trait Driver {
         Reload::NeedsRestart
     }
 
+    /// NUT's `DRV_EXPERIMENTAL` status: the driver then warns at start-up, on stdout after the
+    /// banner, that it is experimental (as NUT's main.c does).
+    fn experimental(&self) -> bool {
+        false
+    }
+
     /// Extra lines printed at the end of `-h`.
     fn help(&self) -> Option<String> {
         None

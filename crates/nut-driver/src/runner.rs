@@ -130,6 +130,10 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     if cli.quiet == 0 && !nut_core::banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
+    if driver.experimental() {
+        // NUT's main.c says so on stdout for every DRV_EXPERIMENTAL driver.
+        println!("Warning: This is an experimental driver.\nSome features may not function correctly.\n");
+    }
     nut_daemon::log::init_with_quiet(&prog, cli.debug, cli.quiet);
     // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
     let args_level = nut_daemon::log::debug_level();

@@ -505,6 +505,11 @@ impl Driver for PowerPanel {
         DriverInfo { description: "CyberPower text/binary protocol UPS driver", version: "0.31" }
     }
 
+    fn experimental(&self) -> bool {
+        // NUT lists powerpanel as DRV_EXPERIMENTAL.
+        true
+    }
+
     fn options(&self) -> Vec<OptSpec> {
         let v = |name, help| OptSpec { name, kind: OptKind::Value, help };
         vec![
