@@ -258,6 +258,16 @@ fn powerpanel_refuses_with_what_to_check() {
         "stderr: {}",
         d.stderr
     );
+    // The text protocol's delays are checked as NUT checks them, with where they were set.
+    let text_sim = UpsSim::start(&devices_dir(DRIVER).join("op1250-text.sim"));
+    let d = run_dump(&bin(DRIVER), text_sim.port(), &opt("offdelay", "5"), DUMP_TIMEOUT);
+    assert!(
+        !d.ok()
+            && d.stderr.contains("ups.conf:")
+            && d.stderr.contains("Shutdown delay '5' out of range [6..600]"),
+        "stderr: {}",
+        d.stderr
+    );
     // protocol=text on a binary UPS finds nothing.
     let d = run_dump(&bin(DRIVER), sim.port(), &opt("protocol", "text"), DUMP_TIMEOUT);
     assert!(!d.ok() && d.stderr.contains("P4 at 2400 baud"), "stderr: {}", d.stderr);

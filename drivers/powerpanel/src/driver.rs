@@ -527,8 +527,8 @@ impl Driver for PowerPanel {
         if let Err(e) = check_protocol(ctx) {
             out.push(e.to_string());
         }
-        if let Err(e) = text::delays(ctx.value("offdelay"), ctx.value("ondelay")) {
-            out.push(format!("{}: {e}", ctx.conf_file.as_deref().unwrap_or("ups.conf")));
+        if let Err((key, e)) = text::delays(ctx.value("offdelay"), ctx.value("ondelay")) {
+            out.push(format!("{}: {e}", ctx.location(key)));
         }
         out
     }
@@ -557,13 +557,8 @@ impl Driver for PowerPanel {
         }
         if found.is_none() && (wanted.is_none() || wanted == Some(text::NAME)) {
             if let Some(id) = detect_text(&mut *l).map_err(io)? {
-                let (offdelay, ondelay) =
-                    text::delays(ctx.value("offdelay"), ctx.value("ondelay")).map_err(|e| {
-                        DriverError::Config(format!(
-                            "{}: {e}",
-                            ctx.conf_file.as_deref().unwrap_or("ups.conf")
-                        ))
-                    })?;
+                let (offdelay, ondelay) = text::delays(ctx.value("offdelay"), ctx.value("ondelay"))
+                    .map_err(|(key, e)| DriverError::Config(format!("{}: {e}", ctx.location(key))))?;
                 found = Some((Proto::Text { offdelay, ondelay }, Detected::Text(id)));
             }
         }

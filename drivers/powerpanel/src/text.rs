@@ -161,15 +161,16 @@ pub fn set_command(var: &str, value: &str) -> Option<Vec<u8>> {
     Some(format!("{prefix}{n:0width$}\r").into_bytes())
 }
 
-/// `offdelay` and `ondelay` checked and rounded as NUT does: (seconds, minutes).
-pub fn delays(offdelay: Option<&str>, ondelay: Option<&str>) -> Result<(i64, i64), String> {
+/// `offdelay` and `ondelay` checked and rounded as NUT does: (seconds, minutes); an error
+/// names the option at fault and says why.
+pub fn delays(offdelay: Option<&str>, ondelay: Option<&str>) -> Result<(i64, i64), (&'static str, String)> {
     let on = ondelay.map_or(1, |v| strtol(v.as_bytes()));
     if !(0..=9999).contains(&on) {
-        return Err(format!("Start delay '{on}' out of range [0..9999]"));
+        return Err(("ondelay", format!("Start delay '{on}' out of range [0..9999]")));
     }
     let mut off = offdelay.map_or(60, |v| strtol(v.as_bytes()));
     if !(6..=600).contains(&off) {
-        return Err(format!("Shutdown delay '{off}' out of range [6..600]"));
+        return Err(("offdelay", format!("Shutdown delay '{off}' out of range [6..600]")));
     }
     off -= if off < 60 { off % 6 } else { off % 60 };
     Ok((off, on))
@@ -413,8 +414,8 @@ mod tests {
         assert_eq!(delays(None, None), Ok((60, 1)));
         assert_eq!(delays(Some("29"), Some("0")), Ok((24, 0)));
         assert_eq!(delays(Some("130"), None), Ok((120, 1)));
-        assert!(delays(Some("5"), None).is_err());
-        assert!(delays(None, Some("10000")).is_err());
+        assert_eq!(delays(Some("5"), None).map_err(|e| e.0), Err("offdelay"));
+        assert_eq!(delays(None, Some("10000")).map_err(|e| e.0), Err("ondelay"));
         assert_eq!(shutdown_command("shutdown.return", 60, 1).as_deref(), Some(b"Z01\r".as_slice()));
         assert_eq!(shutdown_command("shutdown.stayoff", 24, 1).as_deref(), Some(b"S.4\r".as_slice()));
         assert_eq!(shutdown_command("shutdown.reboot", 120, 3).as_deref(), Some(b"S02R0003\r".as_slice()));
