@@ -560,3 +560,79 @@ fn metasys_without_an_answer_says_the_speed_and_what_to_check() {
         d.stderr
     );
 }
+
+// ---- Kill power (-k): shutdown.default ----------------------------------------------------
+
+/// Run `driver_bin -a q -k -u root` against a simulator playing `desc` in `state`; return its
+/// exit status and the commands the simulator received, as bytes.
+fn kill_power(
+    driver_bin: &Path,
+    desc: &Path,
+    state: &str,
+) -> (Option<std::process::ExitStatus>, Vec<Vec<u8>>, String) {
+    let mut sim = UpsSim::start(desc);
+    if state != "online" {
+        sim.control(&format!("state {state}"));
+    }
+    let dir = TempDir::new().expect("temp dir");
+    let name = driver_bin.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    std::fs::write(
+        dir.path().join("ups.conf"),
+        nut_testkit::sim::ups_conf_section("q", &name, sim.port(), &[]),
+    )
+    .expect("ups.conf");
+    let err = dir.path().join("stderr");
+    let mut cmd = Command::new(driver_bin);
+    cmd.args(["-a", "q", "-k", "-u", "root"])
+        .env("NUT_CONFPATH", dir.path())
+        .env("NUT_STATEPATH", dir.path())
+        .env("NUT_ALTPIDPATH", dir.path())
+        .env_remove("NUT_DEBUG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).expect("stderr"));
+    let mut p = Proc::spawn(cmd);
+    let mut status = None;
+    wait_until(DUMP_TIMEOUT, || {
+        status = p.child_mut().try_wait().ok().flatten();
+        status.is_some()
+    });
+    drop(p);
+    let rx = sim
+        .events()
+        .iter()
+        .filter_map(|l| l.strip_prefix("rx "))
+        .filter_map(|q| ups_sim::escape::parse_quoted(q).ok().map(|(b, _)| b))
+        .collect();
+    (status, rx, std::fs::read_to_string(&err).unwrap_or_default())
+}
+
+/// `-k` sends what NUT's metasys sends for `shutdown.default`: auto-restart on (the flag is
+/// not read before a `-k`), then a shutdown in 150 s with a restart 1 s after the power returns.
+#[test]
+fn metasys_kill_power_sends_what_debian_sends() {
+    let test = "metasys_kill_power_sends_what_debian_sends";
+    if !require_debian_nut(test) {
+        return;
+    }
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let desc = devices_dir(DRIVER).join("hf-millennium-820.sim");
+    // Write frames only (NUT 2.8.0 reads nothing before -k; ours identifies the UPS first).
+    let writes =
+        |rx: Vec<Vec<u8>>| -> Vec<Vec<u8>> { rx.into_iter().filter(|f| f.len() > 4 && f[0] == 2).collect() };
+    let (st, rx, err) = kill_power(&debian_bin(DRIVER).expect("Debian's metasys"), &desc, "online");
+    assert!(st.is_some_and(|s| s.success()), "Debian's -k: {st:?} {err}");
+    let want = writes(rx);
+    let (so, rx, err) = kill_power(&bin(DRIVER), &desc, "online");
+    assert!(so.is_some_and(|s| s.success()), "our -k: {so:?} {err}");
+    let got = writes(rx);
+    assert_eq!(
+        want,
+        [
+            b"\x02\x07\x0c\x00\x00\x00\x00\x01\x14".to_vec(),
+            b"\x02\x0a\x0a\x96\x00\x00\x00\x01\x00\x00\x00\xab".to_vec()
+        ],
+        "Debian's frames"
+    );
+    assert_eq!(got, want, "our -k frames (left) vs Debian's (right)");
+}

@@ -631,3 +631,81 @@ fn powerpanel_unplug_makes_the_data_stale_and_replug_recovers() {
         );
     }
 }
+
+// ---- Kill power (-k): shutdown.default ----------------------------------------------------
+
+/// Run `driver_bin -a q -k -u root` against a simulator playing `desc` in `state`; return its
+/// exit status and the commands the simulator received, as bytes.
+fn kill_power(
+    driver_bin: &Path,
+    desc: &Path,
+    state: &str,
+) -> (Option<std::process::ExitStatus>, Vec<Vec<u8>>, String) {
+    let mut sim = UpsSim::start(desc);
+    if state != "online" {
+        sim.control(&format!("state {state}"));
+    }
+    let dir = TempDir::new().expect("temp dir");
+    let name = driver_bin.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    std::fs::write(
+        dir.path().join("ups.conf"),
+        nut_testkit::sim::ups_conf_section("q", &name, sim.port(), &[]),
+    )
+    .expect("ups.conf");
+    let err = dir.path().join("stderr");
+    let mut cmd = Command::new(driver_bin);
+    cmd.args(["-a", "q", "-k", "-u", "root"])
+        .env("NUT_CONFPATH", dir.path())
+        .env("NUT_STATEPATH", dir.path())
+        .env("NUT_ALTPIDPATH", dir.path())
+        .env_remove("NUT_DEBUG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).expect("stderr"));
+    let mut p = Proc::spawn(cmd);
+    let mut status = None;
+    wait_until(DUMP_TIMEOUT, || {
+        status = p.child_mut().try_wait().ok().flatten();
+        status.is_some()
+    });
+    drop(p);
+    let rx = sim
+        .events()
+        .iter()
+        .filter_map(|l| l.strip_prefix("rx "))
+        .filter_map(|q| ups_sim::escape::parse_quoted(q).ok().map(|(b, _)| b))
+        .collect();
+    (status, rx, std::fs::read_to_string(&err).unwrap_or_default())
+}
+
+/// `-k` sends what NUT's powerpanel sends: `shutdown.return` with the text protocol (Z01: off
+/// after the default 60 s); with the binary protocol, which has none, it reads the status and
+/// sends `shutdown.reboot` on line and `shutdown.stayoff` on battery.
+#[test]
+fn powerpanel_kill_power_sends_what_debian_sends() {
+    let test = "powerpanel_kill_power_sends_what_debian_sends";
+    if !require_debian_nut(test) {
+        return;
+    }
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let theirs = debian_bin(DRIVER).expect("Debian's powerpanel");
+    // The shutdown commands only (the start-ups differ: NUT 2.8.0 detects and goes straight to
+    // the shutdown, ours reads the device first).
+    let shutdowns = |rx: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        rx.into_iter().filter(|f| matches!(f.first(), Some(b'S' | b'Z'))).collect()
+    };
+    for (desc, state, expect) in [
+        ("op1250-text", "online", b"Z01\r".to_vec()),
+        ("pr3000e-binary", "online", b"S\x00\x00R\x00\x01W\r".to_vec()),
+        ("pr3000e-binary", "onbattery", b"S\x00\x00W\r".to_vec()),
+    ] {
+        let path = devices_dir(DRIVER).join(format!("{desc}.sim"));
+        let (st, rx, err) = kill_power(&theirs, &path, state);
+        assert!(st.is_some(), "Debian's -k on {desc} did not finish: {err}");
+        let want = shutdowns(rx);
+        assert_eq!(want, [expect.clone()], "Debian's -k on {desc} ({state})");
+        let (so, rx, err) = kill_power(&bin(DRIVER), &path, state);
+        assert!(so.is_some_and(|s| s.success()), "our -k on {desc}: {so:?} {err}");
+        assert_eq!(shutdowns(rx), want, "our -k on {desc} ({state}) vs Debian's");
+    }
+}
