@@ -703,7 +703,7 @@ fn powerpanel_kill_power_sends_what_debian_sends() {
         let (st, rx, err) = kill_power(&theirs, &path, state);
         assert!(st.is_some(), "Debian's -k on {desc} did not finish: {err}");
         let want = shutdowns(rx);
-        assert_eq!(want, [expect.clone()], "Debian's -k on {desc} ({state})");
+        assert_eq!(want, std::slice::from_ref(&expect), "Debian's -k on {desc} ({state})");
         let (so, rx, err) = kill_power(&bin(DRIVER), &path, state);
         assert!(so.is_some_and(|s| s.success()), "our -k on {desc}: {so:?} {err}");
         assert_eq!(shutdowns(rx), want, "our -k on {desc} ({state}) vs Debian's");
