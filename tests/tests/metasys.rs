@@ -221,6 +221,33 @@ fn metasys_answers_the_same_commands_and_sets_as_debian_through_upsd() {
         )
         .expect("upsrw -w");
     assert_eq!(format!("{}{}", tracked.out(), tracked.err()).trim(), "ERR UNKNOWN", "a tracked SET to ours");
+    // The battery test answers when it is over (NUT waits 15 s, then reads); the result code
+    // 0x05 of the description is "Battery charge: 100%".
+    let t = ours.target();
+    let o = ours
+        .run(
+            &client("upscmd"),
+            &["-u", "admin", "-p", "adminpw", "-w", &t, "test.battery.start"],
+            Duration::from_secs(40),
+        )
+        .expect("upscmd test.battery.start");
+    assert!(
+        format!("{}{}", o.out(), o.err()).contains("SUCCESS"),
+        "test.battery.start: {}{}",
+        o.out(),
+        o.err()
+    );
+    let o = ours.run(&client("upsc"), &[&t, "ups.test.result"], Duration::from_secs(20)).expect("upsc");
+    assert_eq!(o.out().trim(), "Battery charge: 100%");
+    // The old name of beeper.enable still works.
+    let o = ours
+        .run(
+            &client("upscmd"),
+            &["-u", "admin", "-p", "adminpw", "-w", &t, "beeper.on"],
+            Duration::from_secs(20),
+        )
+        .expect("upscmd beeper.on");
+    assert!(format!("{}{}", o.out(), o.err()).contains("SUCCESS"), "beeper.on: {}{}", o.out(), o.err());
     eprintln!("{test}: upscmd -l, upsrw -l, beeper.mute and a SET answered the same");
 }
 
