@@ -53,6 +53,14 @@ fn documented(var: &str, theirs: Option<&str>, ours: Option<&str>) -> Option<&'s
     None
 }
 
+/// Descriptions Debian's 2.8.0 cannot read, and why: ours is checked against the values their
+/// sources give (`expect` lines) and the status of each state, and the skip is said on stderr.
+const NEWER_THAN_DEBIAN: &[(&str, &str)] = &[(
+    "cst135xlu-text",
+    "its status answer needs NUT 2.8.2's field-by-field parser (commit cfa95d1ef, NEWS 2.8.2 [#2156]); \
+     2.8.0's fixed formats fail at the V field (\"Status read failed!\", no ups.status ever)",
+)];
+
 fn compare(
     theirs: &BTreeMap<String, String>,
     ours: &BTreeMap<String, String>,
@@ -105,7 +113,44 @@ fn powerpanel_publishes_what_debian_publishes_for_every_description_and_state() 
         let desc = load_desc(p);
         let Some(hint) = desc.driver(DRIVER) else { panic!("{}: no `driver powerpanel` line", p.display()) };
         let opts = hint.options.clone();
+        let newer = NEWER_THAN_DEBIAN.iter().find(|(n, _)| *n == desc.name);
+        if let Some((_, why)) = newer {
+            eprintln!("{test}: {} NOT COMPARED with Debian 2.8.0: {why}", desc.name);
+        }
         for state in STATES {
+            if newer.is_some() {
+                let (ours, _sim) = dump_in_state(&bin(DRIVER), p, state, &opts);
+                let want_status = match *state {
+                    "online" => "OL",
+                    "onbattery" => "OB",
+                    _ => "OB LB",
+                };
+                if ours.get("ups.status") != Some(want_status) {
+                    failures.push(format!(
+                        "{} in {state}: ours {:?}: {}",
+                        desc.name,
+                        ours.get("ups.status"),
+                        tail(&ours.stderr, 5)
+                    ));
+                }
+                if *state == "online" {
+                    for (var, want) in &desc.expects {
+                        let got = ours.get(var);
+                        let ok = if var == "ups.status" {
+                            got.is_some_and(|g| g.split(' ').any(|t| t == want))
+                        } else {
+                            got == Some(want.as_str())
+                        };
+                        if !ok {
+                            failures.push(format!(
+                                "{}: {var}: the description's sources say {want:?}, ours {got:?}",
+                                desc.name
+                            ));
+                        }
+                    }
+                }
+                continue;
+            }
             let ((theirs, st), (ours, so)) = std::thread::scope(|s| {
                 let t = s.spawn(|| dump_in_state(&theirs_bin, p, state, &opts));
                 let o = dump_in_state(&bin(DRIVER), p, state, &opts);
