@@ -150,12 +150,12 @@ pub fn publish(p: &Poll, nominal: u32, state: &mut State) {
     state.status_init();
     match tables::status_token(p.status.status) {
         Some(Some(t)) => state.status_set(t),
-        _ => tracing::debug!("status unknown (0x{:02x})", p.status.status),
+        _ => nut_driver::debug!("status unknown (0x{:02x})", p.status.status),
     }
     match tables::fault_token(p.status.fault) {
         Some(Some(t)) => state.status_set(t),
         Some(None) => {}
-        None => tracing::debug!("fault unknown (0x{:02x})", p.status.fault),
+        None => nut_driver::debug!("fault unknown (0x{:02x})", p.status.fault),
     }
     state.status_commit();
 }
@@ -186,7 +186,7 @@ impl Metasys {
     fn write(&mut self, data: &[u8]) -> Result<Vec<u8>, ExchangeError> {
         let r = link::exchange(self.wire()?, data, STAGE_TIMEOUT);
         if let Err(ExchangeError::Lost(e)) = &r {
-            tracing::warn!("{}: {e}", self.port);
+            nut_driver::warn!("{}: {e}", self.port);
             self.recovery.failed(Instant::now());
         }
         r
@@ -195,7 +195,7 @@ impl Metasys {
     fn run(&mut self, name: &str, action: Action, state: &mut State) -> CmdResult {
         match action {
             Action::Alias(to, warning) => {
-                tracing::warn!("{warning}");
+                nut_driver::warn!("{warning}");
                 match tables::command(to) {
                     Some(a) => self.run(to, a, state),
                     None => CmdResult::Unknown,
@@ -204,13 +204,13 @@ impl Metasys {
             Action::Write { unless_autorestart, data } => {
                 if let Some(first) = unless_autorestart.filter(|_| !self.autorestart) {
                     if let Err(e) = self.write(first) {
-                        tracing::warn!("{name}: enabling auto-restart: {e}");
+                        nut_driver::warn!("{name}: enabling auto-restart: {e}");
                     }
                 }
                 match self.write(data) {
                     Ok(_) => CmdResult::Handled,
                     Err(e) => {
-                        tracing::warn!("{name}: {e}");
+                        nut_driver::warn!("{name}: {e}");
                         CmdResult::Failed
                     }
                 }
@@ -218,7 +218,7 @@ impl Metasys {
             Action::BatteryTest(data) => {
                 let code = self.battery_test(data);
                 state.set_info(tables::TEST_RESULT.0, tables::test_result(code));
-                tracing::info!("test battery byte 1 = {:x}", code.unwrap_or(0));
+                nut_driver::info!("test battery byte 1 = {:x}", code.unwrap_or(0));
                 CmdResult::Handled
             }
         }
@@ -292,7 +292,7 @@ impl Driver for Metasys {
         state.set_info("ups.model", model);
         state.set_info("ups.serial", &info.serial);
         state.set_info("ups.firmware", &info.firmware);
-        tracing::info!("Detected {model} [{}] v.{} on {}", info.serial, info.firmware, ctx.port);
+        nut_driver::info!("Detected {model} [{}] v.{} on {}", info.serial, info.firmware, ctx.port);
         for (name, _) in tables::COMMANDS {
             state.add_cmd(name);
         }
@@ -323,7 +323,7 @@ impl Driver for Metasys {
                     }
                     Err(e) => {
                         let wait = self.recovery.attempt_failed(now);
-                        tracing::debug!("reopening {} failed: {e}; next try in {wait:?}", self.port);
+                        nut_driver::debug!("reopening {} failed: {e}; next try in {wait:?}", self.port);
                         state.data_stale();
                         return Ok(());
                     }
@@ -342,7 +342,7 @@ impl Driver for Metasys {
             }
             Err(PollError::Exchange(ExchangeError::Lost(e))) => {
                 if self.recovery.failed(now) {
-                    tracing::warn!(
+                    nut_driver::warn!(
                         "UPS communication lost on {}: {e}; data marked stale, reopening the port",
                         self.port
                     );
@@ -350,7 +350,7 @@ impl Driver for Metasys {
                 state.data_stale();
             }
             Err(e) => {
-                tracing::warn!("Could not communicate with the ups: {e}");
+                nut_driver::warn!("Could not communicate with the ups: {e}");
                 state.data_stale();
             }
         }
@@ -361,7 +361,7 @@ impl Driver for Metasys {
         match tables::command(cmd) {
             Some(a) => self.run(cmd, a, state),
             None => {
-                tracing::info!("instcmd: unknown command [{cmd}]");
+                nut_driver::info!("instcmd: unknown command [{cmd}]");
                 CmdResult::Unknown
             }
         }

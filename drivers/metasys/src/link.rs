@@ -127,7 +127,7 @@ pub fn exchange(w: &mut dyn Wire, data: &[u8], timeout: Duration) -> Result<Vec<
                 last = what;
             }
         }
-        tracing::debug!("command 0x{command:02x}, try {}: {last}", attempt + 1);
+        nut_driver::debug!("command 0x{command:02x}, try {}: {last}", attempt + 1);
         w.flush_input().map_err(lost)?;
     }
     Err(ExchangeError::NoAnswer { command, silent, last })

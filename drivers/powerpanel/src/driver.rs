@@ -104,7 +104,7 @@ impl SerialLine {
             l.dtr = true;
             l.rts = false;
             if let Err(e) = p.set_modem_lines(l) {
-                tracing::debug!("{}: setting DTR/RTS: {e}", self.path);
+                nut_driver::debug!("{}: setting DTR/RTS: {e}", self.path);
             }
         }
     }
@@ -172,20 +172,20 @@ impl Line for SerialLine {
 
 /// Try the binary protocol: its identification answer, if any.
 pub fn detect_binary(l: &mut dyn Line) -> Result<Option<binary::Ident>, LineError> {
-    tracing::debug!("Trying {} protocol...", binary::VERSION);
+    nut_driver::debug!("Trying {} protocol...", binary::VERSION);
     l.set_speed(binary::SPEED)?;
     l.send(binary::WAKE)?;
     for _ in 0..MAXTRIES {
         match line::ask_line(l, binary::IDENT) {
             Ok(a) => match binary::ident(&a) {
                 Some(i) => return Ok(Some(i)),
-                None => tracing::debug!(
+                None => nut_driver::debug!(
                     "binary: unexpected identification answer {:?}",
                     String::from_utf8_lossy(&a)
                 ),
             },
             Err(e) if e.is_lost() => return Err(e),
-            Err(e) => tracing::debug!("binary: {e}"),
+            Err(e) => nut_driver::debug!("binary: {e}"),
         }
     }
     Ok(None)
@@ -193,7 +193,7 @@ pub fn detect_binary(l: &mut dyn Line) -> Result<Option<binary::Ident>, LineErro
 
 /// Try the text protocol: its identification answer, if any.
 pub fn detect_text(l: &mut dyn Line) -> Result<Option<text::Ident>, LineError> {
-    tracing::debug!("Trying text protocol...");
+    nut_driver::debug!("Trying text protocol...");
     l.set_speed(text::SPEED)?;
     // Many devices do not answer this; NUT sends it anyway.
     if let Err(e) = line::ask_line(l, text::WAKE) {
@@ -205,13 +205,13 @@ pub fn detect_text(l: &mut dyn Line) -> Result<Option<text::Ident>, LineError> {
         match line::ask_line(l, text::IDENT) {
             Ok(a) => match text::ident(&a) {
                 Some(i) => return Ok(Some(i)),
-                None => tracing::debug!(
+                None => nut_driver::debug!(
                     "text: unexpected identification answer {:?}",
                     String::from_utf8_lossy(&a)
                 ),
             },
             Err(e) if e.is_lost() => return Err(e),
-            Err(e) => tracing::debug!("text: {e}"),
+            Err(e) => nut_driver::debug!("text: {e}"),
         }
     }
     Ok(None)
@@ -293,7 +293,7 @@ pub fn init_binary(l: &mut dyn Line, id: &binary::Ident, state: &mut State) {
         match binary::decode_setting(tab, &a) {
             Some(v) => state.set_info(var, v),
             None => {
-                tracing::warn!("warning: [{}] unknown value for [{var}]!", a[1]);
+                nut_driver::warn!("warning: [{}] unknown value for [{var}]!", a[1]);
                 continue;
             }
         };
@@ -371,7 +371,7 @@ pub fn instcmd(l: &mut dyn Line, proto: Proto, cmd: &str) -> CmdResult {
     match proto {
         Proto::Text { offdelay, ondelay } => {
             if let Some((_, to, warning)) = text::ALIASES.iter().find(|a| a.0.eq_ignore_ascii_case(cmd)) {
-                tracing::warn!("{warning}");
+                nut_driver::warn!("{warning}");
                 return instcmd(l, proto, to);
             }
             let bytes = match text::COMMANDS.iter().find(|c| c.0.eq_ignore_ascii_case(cmd)) {
@@ -385,7 +385,7 @@ pub fn instcmd(l: &mut dyn Line, proto: Proto, cmd: &str) -> CmdResult {
             match line::ask_line(l, &bytes) {
                 Ok(a) if a.eq_ignore_ascii_case(text::ACK) => CmdResult::Handled,
                 other => {
-                    tracing::warn!("instcmd: command [{cmd}] failed: {other:?}");
+                    nut_driver::warn!("instcmd: command [{cmd}] failed: {other:?}");
                     CmdResult::Failed
                 }
             }
@@ -398,7 +398,7 @@ pub fn instcmd(l: &mut dyn Line, proto: Proto, cmd: &str) -> CmdResult {
             match line::ask_exact(l, bytes, echo.len()) {
                 Ok(a) if a == echo => CmdResult::Handled,
                 other => {
-                    tracing::warn!("instcmd: command [{cmd}] failed: {other:?}");
+                    nut_driver::warn!("instcmd: command [{cmd}] failed: {other:?}");
                     CmdResult::Failed
                 }
             }
@@ -422,14 +422,14 @@ pub fn set_var(l: &mut dyn Line, proto: Proto, var: &str, value: &str, state: &m
                 return CmdResult::Unknown;
             };
             let Some(cmd) = binary::write_command(*reg, binary::table(tabs, series), value) else {
-                tracing::warn!("setvar: [{value}] is not a value of [{name}]");
+                nut_driver::warn!("setvar: [{value}] is not a value of [{name}]");
                 return CmdResult::Invalid;
             };
             (name, cmd.to_vec(), cmd[..3].to_vec())
         }
     };
     if state.get_info(name).is_some_and(|cur| cur.eq_ignore_ascii_case(value)) {
-        tracing::info!("setvar: [{value}] no change for variable [{name}]");
+        nut_driver::info!("setvar: [{value}] no change for variable [{name}]");
         return CmdResult::Handled;
     }
     let answer = match proto {
@@ -442,7 +442,7 @@ pub fn set_var(l: &mut dyn Line, proto: Proto, var: &str, value: &str, state: &m
             CmdResult::Handled
         }
         other => {
-            tracing::warn!("setvar: [{name}] = [{value}] failed: {other:?}");
+            nut_driver::warn!("setvar: [{name}] = [{value}] failed: {other:?}");
             CmdResult::Failed
         }
     }
@@ -476,7 +476,7 @@ impl PowerPanel {
 
     fn note_lost(&mut self, e: &str) {
         if self.recovery.failed(Instant::now()) {
-            tracing::warn!(
+            nut_driver::warn!(
                 "UPS communication lost on {}: {e}; data marked stale, reopening the port",
                 self.port
             );
@@ -576,7 +576,7 @@ impl Driver for PowerPanel {
                 ctx.port
             )));
         };
-        tracing::info!(
+        nut_driver::info!(
             "CyberPower UPS with {} protocol on {} detected",
             if matches!(proto, Proto::Text { .. }) { text::NAME } else { binary::NAME },
             ctx.port
@@ -624,7 +624,7 @@ impl Driver for PowerPanel {
                     }
                     Err(e) => {
                         let wait = self.recovery.attempt_failed(now);
-                        tracing::debug!("reopening {} failed: {e}; next try in {wait:?}", self.port);
+                        nut_driver::debug!("reopening {} failed: {e}; next try in {wait:?}", self.port);
                         state.data_stale();
                         return Ok(());
                     }
@@ -640,7 +640,7 @@ impl Driver for PowerPanel {
             Ok(r) => {
                 publish(&r, proto, state);
                 if self.retry > RETRIES_BEFORE_STALE {
-                    tracing::info!("Communications with the UPS re-established");
+                    nut_driver::info!("Communications with the UPS re-established");
                 }
                 self.retry = 0;
                 state.data_ok();
@@ -650,12 +650,12 @@ impl Driver for PowerPanel {
                 state.data_stale();
             }
             Err(PollError::Bad(e)) => {
-                tracing::debug!("Status read failed! ({e})");
+                nut_driver::debug!("Status read failed! ({e})");
                 if self.retry < RETRIES_BEFORE_STALE {
                     self.retry += 1;
                 } else {
                     if self.retry == RETRIES_BEFORE_STALE {
-                        tracing::warn!("Communications with the UPS lost: status read failed!");
+                        nut_driver::warn!("Communications with the UPS lost: status read failed!");
                         self.retry += 1;
                     }
                     state.data_stale();
@@ -698,11 +698,11 @@ impl Driver for PowerPanel {
         }
         match reading.as_ref().map(on_battery) {
             Some(true) if instcmd(l, proto, "shutdown.stayoff") == CmdResult::Handled => {
-                tracing::info!("Waiting for power to return...");
+                nut_driver::info!("Waiting for power to return...");
                 Ok(())
             }
             Some(false) if instcmd(l, proto, "shutdown.reboot") == CmdResult::Handled => {
-                tracing::info!("Rebooting now...");
+                nut_driver::info!("Rebooting now...");
                 Ok(())
             }
             _ => Err(DriverError::Device("Shutdown command failed!".into())),

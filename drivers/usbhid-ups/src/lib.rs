@@ -10,16 +10,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, OptKind, OptSpec, State};
 
 pub mod device_table;
-pub mod hidups;
 pub mod options;
-pub mod policy;
 pub mod record;
-pub mod session;
-pub mod subdrivers;
 pub mod transport;
+
+// The engine, the status policy, the session and the subdriver tables are nut-hid-ups's
+// (shared with mge-shut); re-exported under the paths this crate has always had.
+pub use nut_hid_ups::{hidups, policy, session, subdrivers};
 
 use device_table::{Claimed, Effects};
 use hidups::{ActionError, HidUps};
@@ -200,38 +200,8 @@ struct UsbHid {
     session: Option<Session>,
 }
 
-/// Publish a snapshot: the variables, then `ups.alarm` and `ups.status` through the
-/// framework's status helpers.
-pub fn publish(state: &mut State, s: &hidups::Snapshot) {
-    for (k, v) in &s.vars {
-        state.set_info(k, v);
-    }
-    for g in &s.gone {
-        state.del_info(g);
-    }
-    for (k, m) in &s.meta {
-        if state.get_info(k).is_none() {
-            continue;
-        }
-        state.set_flags(k, Flags { rw: m.rw, string: m.string, number: false });
-        if let Some(aux) = m.aux {
-            state.set_aux(k, aux);
-        }
-        for e in &m.enums {
-            state.add_enum(k, e);
-        }
-    }
-    // Through the framework's helpers, as NUT's usbhid-ups: alarms first, then the status
-    // (which gets ALARM while an alarm is set, and ignorelb / the CHRG-DISCHRG fallback).
-    state.alarm_init();
-    if !s.alarm.is_empty() {
-        state.alarm_set(&s.alarm);
-    }
-    state.alarm_commit();
-    state.status_init();
-    state.status_set(&s.status);
-    state.status_commit();
-}
+/// Publish a snapshot (nut-hid-ups's, shared with mge-shut).
+pub use nut_hid_ups::publish;
 
 fn result(r: Result<(), ActionError>) -> CmdResult {
     match r {

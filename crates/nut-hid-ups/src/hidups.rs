@@ -34,6 +34,12 @@ use crate::subdrivers::{
 };
 use crate::transport::{DeviceInfo, Transport, TransportError};
 
+/// NUT's buffer for a string-id conversion (usbhid-ups.c `stringid_conversion_fun`: 20).
+pub const STRINGID_BUFLEN: usize = 20;
+/// NUT's buffer for the strings the subdrivers read by path (`HIDGetItemString` into a
+/// `SMALLBUF`: 512).
+pub const ITEM_STRING_BUFLEN: usize = 512;
+
 /// Variables the status composition adds or removes on each update.
 pub const TRANSIENT_VARS: [&str; 2] = ["input.transfer.reason", "experimental.ups.mode.buzzwords"];
 
@@ -829,14 +835,16 @@ impl HidUps {
         Ok(f.value(&slot.data).ok())
     }
 
-    fn string(&mut self, idx: u8) -> Option<String> {
+    /// String `idx`, read into a buffer of `buflen` bytes as NUT's caller does (see
+    /// [`Transport::string_for`]; cached by index).
+    fn string(&mut self, idx: u8, buflen: usize) -> Option<String> {
         if idx == 0 {
             return None;
         }
         if let Some(s) = self.strings.get(&idx) {
             return s.clone();
         }
-        let s = self.transport.string(idx).ok().map(|s| s.trim_end_matches('\n').to_string());
+        let s = self.transport.string_for(idx, buflen).ok().map(|s| s.trim_end_matches('\n').to_string());
         self.strings.insert(idx, s.clone());
         s
     }
@@ -1079,7 +1087,7 @@ impl HidUps {
     fn convert(&mut self, m: &VarMap, v: f64) -> Option<String> {
         match m.conv {
             Conv::Number => printf_f(m.fmt, v),
-            Conv::StringId => Some(self.string(v as i64 as u8).unwrap_or_default()),
+            Conv::StringId => Some(self.string(v as i64 as u8, STRINGID_BUFLEN).unwrap_or_default()),
             Conv::Lookup(t) => t.iter().find(|(k, _)| *k == v as i64).map(|(_, s)| s.to_string()),
             Conv::Date => Some(hid_date(v)),
             Conv::ApcDate => Some(apc_date(v)),
@@ -1616,7 +1624,7 @@ impl DeviceView for HidUps {
         let (rt, id) = (self.descriptor.fields[fi].report_type, self.descriptor.fields[fi].report_id);
         let slot = self.fetch(rt, id, false).ok()??;
         let idx = self.descriptor.fields[fi].raw_value(&slot.data).ok()?;
-        self.string(u8::try_from(idx).ok()?)
+        self.string(u8::try_from(idx).ok()?, ITEM_STRING_BUFLEN)
     }
 
     fn feature_report(&mut self, id: u8) -> Option<Vec<u8>> {
