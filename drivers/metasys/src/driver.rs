@@ -338,6 +338,9 @@ impl Driver for Metasys {
             Ok(p) => {
                 self.autorestart = p.autorestart;
                 publish(&p, self.nominal, state);
+                if state.is_stale() {
+                    nut_driver::info!("Communications with the UPS re-established");
+                }
                 state.data_ok();
             }
             Err(PollError::Exchange(ExchangeError::Lost(e))) => {
@@ -350,7 +353,12 @@ impl Driver for Metasys {
                 state.data_stale();
             }
             Err(e) => {
-                nut_driver::warn!("Could not communicate with the ups: {e}");
+                // Once per outage at warning level (the data is stale until a poll works).
+                if state.is_stale() {
+                    nut_driver::debug!("Could not communicate with the ups: {e}");
+                } else {
+                    nut_driver::warn!("Could not communicate with the ups: {e}");
+                }
                 state.data_stale();
             }
         }
