@@ -662,7 +662,7 @@ impl HidUps {
         }
         if let Some(fix) = subdriver.fix_report_desc {
             if ups.opts.disable_fix_report_desc {
-                tracing::debug!(
+                nut_driver::debug!(
                     "NOT Attempting Report Descriptor fix for UPS: Vendor: {:04x}, Product: {:04x} (got \
                      disable_fix_report_desc in config)",
                     ups.info.vendor_id,
@@ -671,7 +671,7 @@ impl HidUps {
             } else {
                 ups.descriptor_fixes = fix(&ups.info, &mut descriptor);
                 if ups.descriptor_fixes > 0 {
-                    tracing::debug!("Report Descriptor Fixed ({} fix(es))", ups.descriptor_fixes);
+                    nut_driver::debug!("Report Descriptor Fixed ({} fix(es))", ups.descriptor_fixes);
                 }
             }
         }
@@ -717,7 +717,7 @@ impl HidUps {
 
     fn quirk(&mut self, q: Quirk) {
         if self.quirk_keys.insert(q.key()) {
-            tracing::warn!("{q}");
+            nut_driver::warn!("{q}");
             self.quirks.push(q);
         }
     }
@@ -945,7 +945,7 @@ impl HidUps {
         self.finish_full_walk();
         self.initialized = true;
         if !self.bits.values().any(|b| *b) {
-            tracing::warn!(
+            nut_driver::warn!(
                 "No flag bits for 'ups.status' were explicitly reported; it is possible a wrong 'subdriver' \
                  option was requested or detected"
             );
@@ -1058,14 +1058,14 @@ impl HidUps {
                     };
                     match StatusBit::from_nut_name(name) {
                         Some(b) => bit(self, b, on),
-                        None => tracing::debug!("{}: unknown status token {token:?}", f.name),
+                        None => nut_driver::debug!("{}: unknown status token {token:?}", f.name),
                     }
                 }
                 false
             }
             _ => {
                 let Some(text) = self.convert(m, v) else {
-                    tracing::trace!("Lookup [{}] failed for [{}]", format_g(v), m.var);
+                    nut_driver::trace!("Lookup [{}] failed for [{}]", format_g(v), m.var);
                     return false;
                 };
                 if m.var.is_empty() {
@@ -1483,11 +1483,11 @@ impl HidUps {
     /// `ups.start.auto` (when the UPS has it) and run `load.on.delay` then `load.off.delay`.
     pub fn instcmd_with(&mut self, name: &str, param: Option<&str>) -> Result<(), ActionError> {
         if name.eq_ignore_ascii_case("beeper.off") {
-            tracing::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
+            nut_driver::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
             return self.instcmd_with("beeper.disable", None);
         }
         if name.eq_ignore_ascii_case("beeper.on") {
-            tracing::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
+            nut_driver::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
             return self.instcmd_with("beeper.enable", None);
         }
         let Some((c, fi)) = self.cmd_entry(name) else {
