@@ -425,6 +425,8 @@ QX_SPEC = serial_spec("nutdrv_qx", "qx/megatec.qx", QX_POLL_CMD, {"protocol": QX
 # The serial drivers of issue 12 (`--only serial`): one row each in their section. A driver
 # Debian 2.8.0 lacks runs alone (debian=False) and its row says so.
 SERIAL_SPECS = [
+    serial_spec("metasys", "metasys/hf-millennium-820.sim", 'rx "\\x02\\x02\\x03\\x05"'),
+    serial_spec("powerpanel", "powerpanel/pr3000e-binary.sim", 'rx "D\\r"'),
     serial_spec("nutdrv_hashx", "nutdrv_hashx/atlantis-a03-s1200.sim", 'rx "B\\r"', debian=False,
                 note="not in Debian 2.8.0"),
     # One GET_REPORT of report 0x01 (PresentStatus) per poll.

@@ -35,6 +35,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("dummy-ups", "dummy-ups.8", "drivers/dummy-ups"),
     ("usbhid-ups", "usbhid-ups.8", "drivers/usbhid-ups"),
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
+    ("metasys", "metasys.8", "drivers/metasys"),
+    ("powerpanel", "powerpanel.8", "drivers/powerpanel"),
     ("mge-shut", "mge-shut.8", "drivers/mge-shut"),
     ("genericups", "genericups.8", "drivers/genericups"),
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),

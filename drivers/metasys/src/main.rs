@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    metasys::driver::main(std::env::args().collect())
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    powerpanel::driver::main(std::env::args().collect())
+}
