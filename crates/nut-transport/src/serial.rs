@@ -449,6 +449,18 @@ impl SerialPort {
         Ok(got)
     }
 
+    /// What has arrived (at most `max` bytes, bytes kept from an earlier read first), waiting
+    /// up to `timeout` for the first byte; empty when nothing came (byte-oriented protocols
+    /// that assemble replies themselves, e.g. APC Smart with its alert characters).
+    pub fn read_chunk(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, SerialError> {
+        if !self.pending.is_empty() {
+            let n = max.max(1).min(self.pending.len());
+            let rest = self.pending.split_off(n);
+            return Ok(std::mem::replace(&mut self.pending, rest));
+        }
+        self.read_some(max, Instant::now() + timeout)
+    }
+
     /// Throw away unread input (NUT's `ser_flush_in`), kernel buffer and ours.
     pub fn flush_input(&mut self) -> Result<(), SerialError> {
         self.pending.clear();
