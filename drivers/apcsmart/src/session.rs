@@ -1053,3 +1053,7 @@ pub fn printable(b: u8) -> String {
         format!("0x{b:02x}")
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
