@@ -290,9 +290,10 @@ impl ApcSmart {
     fn poll(&mut self, state: &mut State) -> Result<(), LineError> {
         let Some(s) = self.s.as_mut() else { return Ok(()) };
         if self.lost || state.is_stale() {
-            // Drop whatever came meanwhile and wake the UPS with 'Y' (NUT waits ten polls
-            // before nudging; we nudge from the first, so a UPS that returns is seen at once).
-            s.flush()?;
+            // Drop whatever comes for a second (NUT's flush, or its 1 s pause when nothing
+            // comes), then wake the UPS with 'Y'. NUT 2.8.5 nudges only from the tenth stale
+            // poll on; we nudge at every one, so a UPS that answers again is seen at once.
+            s.drain(Duration::from_secs(1))?;
             tracing::debug!("upsdrv_updateinfo: nudging UPS with 'Y'");
             if !s.smartmode(1)? {
                 state.data_stale();

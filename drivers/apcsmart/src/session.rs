@@ -210,6 +210,14 @@ impl<L: Line> Session<L> {
         self.line.discard_input()
     }
 
+    /// Read and drop whatever arrives until nothing has come for `quiet` (at least `quiet`).
+    pub fn drain(&mut self, quiet: Duration) -> Result<(), LineError> {
+        self.pending.clear();
+        self.reader.clear();
+        while !self.line.read(quiet)?.is_empty() {}
+        Ok(())
+    }
+
     /// NUT's `apc_flush(SER_AA)`: read what is there, acting on alerts.
     pub fn flush_alerts(&mut self) -> Result<(), LineError> {
         while let Read::Line(_) = self.read(Mode::AlertAware, Duration::ZERO)? {}

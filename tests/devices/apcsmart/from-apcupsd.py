@@ -154,7 +154,9 @@ def main():
     p('unknown reply "NA\\r\\n"')
     p("driver apcsmart")
     model = r.get("\x01")
-    if model:
+    # Units NUT knows by their V answer (its firmware table) are never asked ^A: NUT names
+    # them Smart-UPS or Matrix-UPS itself.
+    if model and r.get("V") not in ("6TD", "6TI", "6QD", "6QI", "7TD", "7TI", "8TD", "8TI"):
         p("expect ups.model %s" % model.strip())
     for var, cmd in (("input.voltage", "L"), ("battery.charge", "f"), ("ups.serial", "n")):
         if cmd in r:
@@ -201,10 +203,11 @@ def main():
     p("")
     p("state onbattery like online")
     p('  "Q" -> "10\\r\\n"')
-    p('  "L" -> "000.0\\r\\n"')
+    # A unit captured on battery keeps its captured line voltage there.
+    p('  "L" -> "%s\\r\\n"' % (r["L"] if start != "online" and "L" in r else "000.0"))
     if "u" in online:
         p('  "u" -> "%s\\r\\n"' % online["u"])
-    if "G" in online:
+    if "G" in online and start == "online":
         p('  "G" -> "L\\r\\n"')
     p("")
     p("state lowbatt like onbattery")
