@@ -591,9 +591,9 @@ impl<L: Line> Session<L> {
         if self.dual[0] {
             if let Some(i) = (0..VARS.len()).find(|&i| VARS[i].cmd == b'F') {
                 if self.vars[i].present {
-                    state.del_info(self.vars[i].name);
+                    // As NUT: the start-up value stays under input.frequency until the
+                    // two-byte query replaces it; F is polled as output.frequency.
                     self.vars[i].name = tables::F_WITH_DUAL_INPUT;
-                    // Published under its new name at the first poll.
                 }
             }
         }

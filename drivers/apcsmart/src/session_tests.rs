@@ -69,7 +69,8 @@ impl Fake {
     }
 
     fn answer(&mut self, r: &str) {
-        self.out.extend(r.bytes());
+        // One byte per char (the two-byte command set extensions are not ASCII).
+        self.out.extend(r.chars().map(|c| u32::from(c) as u8));
         self.out.extend(b"\r\n");
     }
 }
@@ -303,4 +304,19 @@ fn a_reply_without_lf_is_a_failed_read() {
     s.line.out.extend(b"08");
     // The fake answers Q with NA after the stray bytes: "08NA" is not a status.
     assert!(!s.update_status(&mut st).expect("line"));
+}
+
+#[test]
+fn two_byte_queries_of_nut_2_8_5() {
+    let mut f = Fake::smart_ups_700();
+    f.replies.insert(b'a', "3.!$.\x01FQ.\u{9f}:\u{d3}\u{d4}".into());
+    let mut s = Session::new(f);
+    let mut st = State::new();
+    s.getbaseinfo(&mut st).expect("start-up");
+    assert_eq!(s.dual, [true, true]);
+    // The fake answers the prefix byte with NA and the second byte with NA too: the
+    // variables stay as they were (NA is not published).
+    assert!(s.update_info(true, &mut st).expect("line"));
+    assert_eq!(st.get_info("output.frequency"), Some("60.00"), "F is output.frequency next to 9F D3");
+    assert_eq!(st.get_info("input.frequency"), Some("60.00"), "the start-up value stays, as in NUT");
 }
