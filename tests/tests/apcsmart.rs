@@ -209,6 +209,19 @@ fn through_upsd_same_variables_commands_and_sets_as_debian() {
         assert!(ok, "input.transfer.high did not become 135; driver log:\n{}", tail(&st.driver_log(), 20));
     }
     assert!(sim_ours.events().iter().any(|l| l == "rx \"-\""), "ours never sent '-'");
+
+    // The same instant command: test.battery.start sends W, answered OK, on both.
+    for (st, sim) in [(&theirs, &sim_theirs), (&ours, &sim_ours)] {
+        let o = st
+            .run(
+                Path::new("/usr/bin/upscmd"),
+                &["-u", "admin", "-p", "adminpw", "-w", &st.target(), "test.battery.start"],
+                Duration::from_secs(30),
+            )
+            .expect("upscmd");
+        assert!(format!("{}{}", o.out(), o.err()).contains("SUCCESS"), "upscmd: {}{}", o.out(), o.err());
+        assert!(sim.events().iter().any(|l| l == "rx \"W\""), "no W reached the UPS");
+    }
     eprintln!(
         "{test}: {} variables, commands, RW list and a SET the same in {:.1} s",
         want.len(),
