@@ -678,6 +678,26 @@ mod tests {
     }
 
     #[test]
+    fn read_chunk_gives_what_arrived_kept_bytes_first() {
+        use std::io::Write;
+        let (mut ups, path) = pty();
+        let mut port = SerialPort::open(&path, &cfg()).unwrap();
+        assert!(port.read_chunk(64, Duration::from_millis(50)).unwrap().is_empty(), "nothing: empty");
+        ups.write_all(b"08\r\n!").unwrap();
+        // A line read keeps the bytes after LF; read_chunk hands them out first.
+        assert_eq!(port.read_until(b'\n', Duration::from_secs(2)).unwrap(), b"08\r\n");
+        assert_eq!(port.read_chunk(64, Duration::from_secs(2)).unwrap(), b"!");
+        ups.write_all(b"118.3\r\n").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 7 {
+            let c = port.read_chunk(3, Duration::from_secs(2)).unwrap();
+            assert!(!c.is_empty() && c.len() <= 3, "{c:?}");
+            got.extend(c);
+        }
+        assert_eq!(got, b"118.3\r\n");
+    }
+
+    #[test]
     fn timeout_and_partial_line() {
         use std::io::Write;
         let (mut ups, path) = pty();

@@ -902,7 +902,8 @@ impl<L: Line> Session<L> {
     /// is fine too (`Z`).
     fn sdok(&mut self, silent_ok: bool) -> Result<CmdResult, LineError> {
         let r = self.read(Mode::Shutdown, T_SHORT)?;
-        tracing::debug!("sdok: got \"{r:?}\"");
+        let got = if let Read::Line(s) = &r { s.as_str() } else { "" };
+        tracing::debug!("sdok: got \"{got}\"");
         let ok = match &r {
             Read::Line(s) => s == "OK",
             Read::Nothing => silent_ok,
