@@ -589,3 +589,66 @@ fn unplug_makes_the_data_stale_and_replug_recovers() {
         fresh2.as_secs_f64()
     );
 }
+
+// ---- 4. configuration and serial errors ---------------------------------------------------
+
+/// Run a driver once (`-a q -u root -d 1`) with a ups.conf section of `options` on `port`.
+fn run_once(driver: &Path, port: &Path, options: &[(&str, &str)], timeout: Duration) -> Dump {
+    let opts: Vec<(String, Option<String>)> =
+        options.iter().map(|(k, v)| (k.to_string(), Some(v.to_string()))).collect();
+    run_dump(driver, port, &opts, timeout)
+}
+
+/// apcsmart(8): "Anything else will cause apcsmart to exit" for sdtype, and NUT's format checks
+/// of awd, advorder and cshdelay: both drivers refuse a bad value before touching the port,
+/// with NUT's message.
+#[test]
+fn bad_shutdown_options_are_refused_as_nut_refuses_them() {
+    let test = "bad_shutdown_options_are_refused_as_nut_refuses_them";
+    if !require_debian_nut(test) {
+        return;
+    }
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let sim = UpsSim::start(&desc_path(MAIN));
+    let deb = debian_bin(DRIVER).expect("Debian's apcsmart");
+    for (key, bad) in [("sdtype", "6"), ("awd", "1234"), ("advorder", "015"), ("cshdelay", "10")] {
+        let want = format!("invalid value ({bad}) for option '{key}'");
+        for (who, prog) in [("Debian's", deb.clone()), ("our", bin(DRIVER))] {
+            let d = run_once(&prog, sim.port(), &[(key, bad)], Duration::from_secs(30));
+            assert!(!d.ok() && d.status.is_some_and(|s| !s.success()), "{who} apcsmart took {key}={bad}");
+            assert!(
+                d.stderr.contains(&want),
+                "{who} apcsmart on {key}={bad}: want {want:?} in\n{}",
+                d.stderr
+            );
+        }
+    }
+    assert!(
+        !sim.events().iter().any(|l| l.starts_with("rx ")),
+        "a refused option must stop the driver before it talks to the UPS"
+    );
+    // Good values are taken.
+    let d = run_once(
+        &bin(DRIVER),
+        sim.port(),
+        &[("sdtype", "5"), ("awd", "12"), ("advorder", "no"), ("cshdelay", ".5")],
+        DUMP_TIMEOUT,
+    );
+    assert!(d.ok(), "good shutdown options refused: {}", d.stderr);
+}
+
+/// A UPS that never answers: the driver gives up after its smart-mode tries with NUT's
+/// message, and says what to check (the one speed of the protocol, the cable).
+#[test]
+fn a_silent_port_is_reported_with_what_to_check() {
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let mut sim = UpsSim::start(&desc_path(MAIN));
+    sim.control("silent");
+    let d = run_once(&bin(DRIVER), sim.port(), &[], DUMP_TIMEOUT);
+    assert!(!d.ok() && d.status.is_some_and(|s| !s.success()), "the driver read a silent UPS: {}", d.stdout);
+    for want in ["unable to detect an APC Smart protocol UPS on port", "2400 baud", "940-0024C"] {
+        assert!(d.stderr.contains(want), "want {want:?} in:\n{}", d.stderr);
+    }
+    let ys = sim.events().iter().filter(|l| *l == "rx \"Y\"").count();
+    assert_eq!(ys, 5, "NUT tries smart mode 5 times at start-up");
+}
