@@ -14,6 +14,8 @@
 //!    (`upsdrv_updateinfo`: `update_status()` / `update_info()` failing call
 //!    `dstate_datastale()`), so within one poll; stale values are never served as fresh; the
 //!    driver recovers by itself (same PID).
+//! 4. Configuration and serial errors: bad shutdown options refused with NUT's message, the
+//!    940-0095B cable on a port without modem-control lines, a UPS that never answers.
 //!
 //! `cargo build -p apcsmart -p ups-sim -p upsd -p upsmon` first: the tests run the built binaries.
 
@@ -651,4 +653,27 @@ fn a_silent_port_is_reported_with_what_to_check() {
     }
     let ys = sim.events().iter().filter(|l| *l == "rx \"Y\"").count();
     assert_eq!(ys, 5, "NUT tries smart mode 5 times at start-up");
+}
+
+/// `cable=940-0095B` needs DTR up and RTS down; a port without modem-control lines (a pty, as
+/// here) cannot do that: NUT stops (`ser_set_dtr ... failed`), and so do we, saying why.
+#[test]
+fn the_940_0095b_cable_needs_modem_control_lines() {
+    let test = "the_940_0095b_cable_needs_modem_control_lines";
+    if !require_debian_nut(test) {
+        return;
+    }
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let sim = UpsSim::start(&desc_path(MAIN));
+    let deb = debian_bin(DRIVER).expect("Debian's apcsmart");
+    let theirs = run_once(&deb, sim.port(), &[("cable", "940-0095B")], DUMP_TIMEOUT);
+    let ours = run_once(&bin(DRIVER), sim.port(), &[("cable", "940-0095B")], DUMP_TIMEOUT);
+    assert!(!theirs.ok() && theirs.stderr.contains("ser_set_dtr"), "Debian's: {}", theirs.stderr);
+    assert!(!ours.ok(), "ours started with cable=940-0095B on a pty");
+    for want in ["DTR", "940-0095B", "modem-control lines"] {
+        assert!(ours.stderr.contains(want), "want {want:?} in:\n{}", ours.stderr);
+    }
+    // Any other cable value is the default cable (NUT compares with 940-0095B only).
+    let d = run_once(&bin(DRIVER), sim.port(), &[("cable", "940-0024C")], DUMP_TIMEOUT);
+    assert!(d.ok(), "cable=940-0024C: {}", d.stderr);
 }
