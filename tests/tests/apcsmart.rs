@@ -677,3 +677,90 @@ fn the_940_0095b_cable_needs_modem_control_lines() {
     let d = run_once(&bin(DRIVER), sim.port(), &[("cable", "940-0024C")], DUMP_TIMEOUT);
     assert!(d.ok(), "cable=940-0024C: {}", d.stderr);
 }
+
+// ---- 5. the NUT DDL dumps of real units -------------------------------------------------
+
+/// The `name: value` lines of the DDL's apcsmart dumps, with the NUT version of each.
+fn ddl_apcsmart_dumps() -> Vec<(String, (u32, u32, u32), BTreeMap<String, String>)> {
+    let Some(dir) = nut_tests::ddl_dir() else { return Vec::new() };
+    let mut out = Vec::new();
+    for p in nut_tests::dev_files(&dir) {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parts: Vec<&str> = name.split("__").collect();
+        if parts.len() < 4 || parts[2] != "apcsmart" {
+            continue;
+        }
+        let v: Vec<u32> = parts[3].split('.').map(|x| x.parse().unwrap_or(0)).collect();
+        let ver =
+            (v.first().copied().unwrap_or(0), v.get(1).copied().unwrap_or(0), v.get(2).copied().unwrap_or(0));
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let vars = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(": ").map(|(k, v)| (k.to_string(), v.trim_end().to_string())))
+            .collect();
+        out.push((name, ver, vars));
+    }
+    out
+}
+
+/// What real units published through NUT's apcsmart (the DDL's dumps): every variable of a
+/// dump made by the current driver (NUT 2.6.2 on) is one our table publishes, and the values
+/// of every dump have the shapes our conversions give (runtimes in whole minutes as seconds,
+/// the test interval in whole hours, the transfer reason as one of NUT's sentences, the
+/// status as tokens of the status register).
+#[test]
+fn the_ddl_dumps_of_real_units_fit_our_tables() {
+    let dumps = ddl_apcsmart_dumps();
+    if dumps.is_empty() {
+        nut_testkit::skip(
+            "the_ddl_dumps_of_real_units_fit_our_tables",
+            "no nut-ddl directory (shared/testdata/nut-ddl or $NUT_DDL_DIR)",
+            nut_testkit::Prereq::NutDdl,
+        );
+        return;
+    }
+    let ours: Vec<String> = apcsmart::tables::VARS
+        .iter()
+        .flat_map(|d| {
+            if d.pack {
+                (0..apcsmart::tables::PACK_MAX)
+                    .map(|i| apcsmart::protocol::packed_name(d, i))
+                    .collect::<Vec<_>>()
+            } else {
+                vec![d.name.to_string()]
+            }
+        })
+        .chain(apcsmart::tables::DUAL_VARS.iter().map(|d| d.0.to_string()))
+        .chain([apcsmart::tables::F_WITH_DUAL_INPUT.to_string(), "ups.mfr".into(), "ups.status".into()])
+        .collect();
+    let reasons =
+        ["R", "H", "L", "T", "O", "S"].map(|r| apcsmart::protocol::convert(apcsmart::tables::Fmt::Reason, r));
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for (name, ver, vars) in &dumps {
+        for (k, v) in vars {
+            if k.starts_with("driver.") || k.starts_with("device.") {
+                continue;
+            }
+            if *ver >= (2, 6, 2) && !ours.contains(k) {
+                bad.push(format!("{name}: {k} is not in our table"));
+            }
+            let ok = match k.as_str() {
+                "battery.runtime" | "battery.runtime.low" => v.parse::<i64>().is_ok_and(|s| s % 60 == 0),
+                "ups.test.interval" => v.parse::<i64>().is_ok_and(|s| s % 3600 == 0),
+                "input.transfer.reason" if *ver >= (2, 6, 2) => reasons.contains(v),
+                "ups.status" => v
+                    .split(' ')
+                    .all(|t| apcsmart::tables::STATUS_BITS.iter().any(|(_, s)| *s == t) || t == "OFF"),
+                _ => true,
+            };
+            if !ok {
+                bad.push(format!("{name}: {k} = {v:?} is not what our conversion gives"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    eprintln!("the_ddl_dumps_of_real_units_fit_our_tables: {} dumps, {checked} values", dumps.len());
+}
