@@ -680,8 +680,11 @@ fn the_940_0095b_cable_needs_modem_control_lines() {
 
 // ---- 5. the NUT DDL dumps of real units -------------------------------------------------
 
+/// One DDL dump: file name, NUT version, variables.
+type DdlDump = (String, (u32, u32, u32), BTreeMap<String, String>);
+
 /// The `name: value` lines of the DDL's apcsmart dumps, with the NUT version of each.
-fn ddl_apcsmart_dumps() -> Vec<(String, (u32, u32, u32), BTreeMap<String, String>)> {
+fn ddl_apcsmart_dumps() -> Vec<DdlDump> {
     let Some(dir) = nut_tests::ddl_dir() else { return Vec::new() };
     let mut out = Vec::new();
     for p in nut_tests::dev_files(&dir) {
