@@ -119,6 +119,33 @@ fn apcsmart_publishes_what_debian_publishes_for_every_description() {
     assert!(failures.is_empty(), "{} description(s) differ:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
+/// The on-battery and low-battery reply sets give the same dumps on both drivers too
+/// (ups.status OB / OB LB, the transfer reason, the falling charge and runtime).
+#[test]
+fn on_battery_and_low_battery_dumps_match_debian() {
+    let test = "on_battery_and_low_battery_dumps_match_debian";
+    if !require_debian_nut(test) {
+        return;
+    }
+    require_ours(Impl::Ours, &[DRIVER, "ups-sim"]);
+    let theirs_bin = debian_bin(DRIVER).expect("Debian's apcsmart");
+    for (state, status) in [("onbattery", "OB"), ("lowbatt", "OB LB")] {
+        let mut sim_theirs = UpsSim::start(&desc_path(MAIN));
+        let mut sim_ours = UpsSim::start(&desc_path(MAIN));
+        sim_theirs.control(&format!("state {state}"));
+        sim_ours.control(&format!("state {state}"));
+        let (theirs, ours) = std::thread::scope(|s| {
+            let t = s.spawn(|| run_dump(&theirs_bin, sim_theirs.port(), &[], DUMP_TIMEOUT));
+            let o = run_dump(&bin(DRIVER), sim_ours.port(), &[], DUMP_TIMEOUT);
+            (t.join().expect("Debian dump thread"), o)
+        });
+        assert!(theirs.ok() && ours.ok(), "{state}: Debian's {:?} / ours {:?}", theirs.stderr, ours.stderr);
+        assert_eq!(theirs.get("ups.status"), Some(status), "{state}: Debian's status");
+        let diffs = compare_vars(DRIVER, None, &theirs.vars, &ours.vars, sim_theirs.port(), sim_ours.port());
+        assert!(diffs.is_empty(), "{state}: {}", diffs.join("\n"));
+    }
+}
+
 /// upsc's view, once two reads in a row agree.
 fn settled_upsc(st: &SerialStack) -> BTreeMap<String, String> {
     let upsc = Path::new("/usr/bin/upsc");
