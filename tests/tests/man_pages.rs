@@ -42,6 +42,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
+    ("apcsmart", "apcsmart.8", "drivers/apcsmart"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),
     ("nut-tls-setup", "nut-tls-setup.8", "crates/nut-tls"),
     ("nut-driver-enumerator", "nut-driver-enumerator.8", "tools/nut-driver-enumerator"),

@@ -449,6 +449,18 @@ impl SerialPort {
         Ok(got)
     }
 
+    /// What has arrived (at most `max` bytes, bytes kept from an earlier read first), waiting
+    /// up to `timeout` for the first byte; empty when nothing came (byte-oriented protocols
+    /// that assemble replies themselves, e.g. APC Smart with its alert characters).
+    pub fn read_chunk(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, SerialError> {
+        if !self.pending.is_empty() {
+            let n = max.max(1).min(self.pending.len());
+            let rest = self.pending.split_off(n);
+            return Ok(std::mem::replace(&mut self.pending, rest));
+        }
+        self.read_some(max, Instant::now() + timeout)
+    }
+
     /// Throw away unread input (NUT's `ser_flush_in`), kernel buffer and ours.
     pub fn flush_input(&mut self) -> Result<(), SerialError> {
         self.pending.clear();
@@ -715,6 +727,26 @@ mod tests {
         let reply = port.command(b"F\r", b'\r', Duration::from_secs(2)).unwrap();
         assert_eq!(reply, b"#230.0 000 024.0 50.0\r");
         drop(answer.join().unwrap());
+    }
+
+    #[test]
+    fn read_chunk_gives_what_arrived_kept_bytes_first() {
+        use std::io::Write;
+        let (mut ups, path) = pty();
+        let mut port = SerialPort::open(&path, &cfg()).unwrap();
+        assert!(port.read_chunk(64, Duration::from_millis(50)).unwrap().is_empty(), "nothing: empty");
+        ups.write_all(b"08\r\n!").unwrap();
+        // A line read keeps the bytes after LF; read_chunk hands them out first.
+        assert_eq!(port.read_until(b'\n', Duration::from_secs(2)).unwrap(), b"08\r\n");
+        assert_eq!(port.read_chunk(64, Duration::from_secs(2)).unwrap(), b"!");
+        ups.write_all(b"118.3\r\n").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 7 {
+            let c = port.read_chunk(3, Duration::from_secs(2)).unwrap();
+            assert!(!c.is_empty() && c.len() <= 3, "{c:?}");
+            got.extend(c);
+        }
+        assert_eq!(got, b"118.3\r\n");
     }
 
     #[test]
