@@ -256,7 +256,8 @@ impl Answer<'_> {
 /// The identification block, as NUT's `upsdrv_initinfo` reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdBlock {
-    /// `ups.firmware` ("Cont:01.01 Inve:01.01 ", NUT keeps the trailing blank), when there are CPUs.
+    /// `ups.firmware` ("Cont:01.01 Inve:01.01"; each entry ends in a blank, except the last
+    /// when every CPU has a version), when there are CPUs.
     pub firmware: Option<String>,
     /// `ups.power.nominal`: kVA × 1000, or the VA word × 50 (both 16-bit, as NUT).
     pub rating: u16,
@@ -287,6 +288,9 @@ pub fn parse_id_block(raw: &[u8]) -> IdBlock {
     let mut id = IdBlock::default();
     let mut ncpu = usize::from(a.byte(i));
     i += 1;
+    // NUT sizes its text for 11 characters per CPU, and its snprintfcat keeps one less: with
+    // every CPU listed, the last blank is cut.
+    let room = (ncpu * 11).saturating_sub(1);
     if ncpu > 0 {
         let mut fw = String::new();
         let mut k = 0;
@@ -301,6 +305,7 @@ pub fn parse_id_block(raw: &[u8]) -> IdBlock {
             k += 1;
         }
         i += ncpu * 2;
+        fw.truncate(room);
         id.firmware = Some(fw);
     }
     let kva = a.byte(i);
@@ -732,6 +737,32 @@ pub fn atoi(s: &str) -> i32 {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_block() {
+        // 2 CPUs, 0 kVA then 30 x 50 VA, 1 phase, angle, "PW5125    ", meter map of 2, alarm
+        // map of 1, config 80, no statistics, logs, topology 2, max command 8, command list 20,
+        // outlets 14, alarm block 9 (the fields of NUT's upsdrv_initinfo, in its order).
+        let mut b = vec![2, 1, 1, 1, 1, 0, 30, 0, 1, 0, 10];
+        b.extend(b"PW5125    ");
+        b.extend([2, 0x30, 0x41, 1, 0x05, 80, 0, 0, 0, 0, 0, 0, 2, 0, 8, 20, 0, 14, 0, 9, 0]);
+        let id = parse_id_block(&b);
+        assert_eq!(id.firmware.as_deref(), Some("Cont:01.01 Inve:01.01"));
+        assert_eq!((id.rating, id.phases), (1500, 1));
+        assert_eq!(id.model, "PW5125     1500i");
+        assert_eq!((id.meter_map, id.alarm_map), (vec![0x30, 0x41], vec![0x05]));
+        assert_eq!((id.config_len, id.topology_len, id.command_list_len), (80, 2, 20));
+        assert_eq!((id.outlet_len, id.alarm_block_len), (14, 9));
+        // A CPU without a version is skipped and the blank after the last listed one stays;
+        // a kVA byte; the rating already in the name; the block cut short (zeros after it).
+        let b = [3, 0, 0, 0x10, 0x02, 0, 0, 2, 3, 0, 5, b'9', b'1', b'2', b'0', b' '];
+        let id = parse_id_block(&b);
+        assert_eq!(id.firmware.as_deref(), Some("Inve:02.10 "));
+        assert_eq!((id.rating, id.phases), (2000, 3));
+        assert_eq!(id.model, "9120  2000i", "a blank then \" 2000i\"");
+        assert_eq!((id.outlet_len, id.command_list_len), (0, 0));
+        assert_eq!(parse_id_block(&[]).model, " 0i");
+    }
 
     #[test]
     fn frames_and_checksums() {
