@@ -91,8 +91,12 @@ fuzz_target!(|data: &[u8]| {
             .map(|r| Box::new(r) as Box<dyn Link>)
             .ok_or_else(|| nut_driver::DriverError::Device("opened twice".into()))
     });
-    let ctx =
-        Context { progname: "bcmxcp".into(), upsname: "f".into(), port: "/dev/null".into(), ..Context::default() };
+    let ctx = Context {
+        progname: "bcmxcp".into(),
+        upsname: "f".into(),
+        port: "/dev/null".into(),
+        ..Context::default()
+    };
     let mut st = State::new();
     if d.init(&ctx, &mut st).is_ok() {
         for _ in 0..2 {
@@ -102,7 +106,9 @@ fuzz_target!(|data: &[u8]| {
         for c in cmds {
             let _ = d.instcmd(&c, None, &mut st);
         }
-        for (v, val) in [("battery.packs", "2"), ("outlet.1.delay.start", "10"), ("input.transfer.delay", "x")] {
+        for (v, val) in
+            [("battery.packs", "2"), ("outlet.1.delay.start", "10"), ("input.transfer.delay", "x")]
+        {
             let _ = d.set_var(v, val, &mut st);
         }
     }

@@ -74,13 +74,17 @@ fn publishes_what_debian_publishes_online_on_battery_and_low_battery() {
     let text = std::fs::read_to_string(desc()).expect("description");
     let parsed = ups_sim::desc::parse(&text).expect("description parses");
     for (state, status) in [("online", "OL"), ("onbattery", "OB"), ("lowbatt", "OB LB")] {
-        let ((theirs, _), (ours, rx)) =
-            std::thread::scope(|s| {
-                let t = s.spawn(|| dump(&theirs_bin, state));
-                let o = dump(&bin("bcmxcp"), state);
-                (t.join().expect("Debian thread"), o)
-            });
-        assert!(theirs.ok(), "Debian's bcmxcp -d 1 ({state}): {:?}\n{}", theirs.status, tail(&theirs.stderr, 15));
+        let ((theirs, _), (ours, rx)) = std::thread::scope(|s| {
+            let t = s.spawn(|| dump(&theirs_bin, state));
+            let o = dump(&bin("bcmxcp"), state);
+            (t.join().expect("Debian thread"), o)
+        });
+        assert!(
+            theirs.ok(),
+            "Debian's bcmxcp -d 1 ({state}): {:?}\n{}",
+            theirs.status,
+            tail(&theirs.stderr, 15)
+        );
         assert!(ours.ok(), "our bcmxcp -d 1 ({state}): {:?}\n{}", ours.status, tail(&ours.stderr, 15));
         assert!(theirs.vars.len() > 50, "Debian published too little: {:?}", theirs.vars);
         let bad = differences(&theirs.vars, &ours.vars);
@@ -99,8 +103,12 @@ fn publishes_what_debian_publishes_online_on_battery_and_low_battery() {
                 assert!(ok, "{var}: the description expects {want:?}, ours {:?}", ours.get(var));
             }
             // NUT's start-up: ESC out of the menu, authorization, A0 (request-only mode).
-            let first: Vec<&str> = rx.iter().filter(|e| e.starts_with("rx ")).take(3).map(String::as_str).collect();
-            assert_eq!(first, ["rx \"\\x1D\"", "rx \"\\xAB\\x04\\xCFi\\xE8\\xD5\\\\\"", "rx \"\\xAB\\x01\\xA0\\xB4\""]);
+            let first: Vec<&str> =
+                rx.iter().filter(|e| e.starts_with("rx ")).take(3).map(String::as_str).collect();
+            assert_eq!(
+                first,
+                ["rx \"\\x1D\"", "rx \"\\xAB\\x04\\xCFi\\xE8\\xD5\\\\\"", "rx \"\\xAB\\x01\\xA0\\xB4\""]
+            );
         }
         eprintln!("bcmxcp {state}: {} variables the same as Debian's", theirs.vars.len());
     }
@@ -123,13 +131,16 @@ fn listing(c: &mut Conn, what: &str, prefix: &str) -> Vec<String> {
         .filter_map(|l| l.strip_prefix(prefix).map(str::to_string))
         .filter(|l| {
             let name = l.split(' ').next().unwrap_or_default();
-            !DRIVER_2_8_5_CMDS.contains(&name) && !DRIVER_2_8_5_VARS.contains(&name) && !name.starts_with("driver.")
+            !DRIVER_2_8_5_CMDS.contains(&name)
+                && !DRIVER_2_8_5_VARS.contains(&name)
+                && !name.starts_with("driver.")
         })
         .collect()
 }
 
 /// Polls: the blocks the driver reads every poll.
-const POLLS: [&str; 7] = ["\\xAB\\x014", "\\xAB\\x015", "\\xAB\\x013", "\\xAB\\x016", "\\xAB\\x01;", "\\xAB\\x01<", "\\xAB\\x01A"];
+const POLLS: [&str; 7] =
+    ["\\xAB\\x014", "\\xAB\\x015", "\\xAB\\x013", "\\xAB\\x016", "\\xAB\\x01;", "\\xAB\\x01<", "\\xAB\\x01A"];
 
 /// The frames the simulator received from event `from` on, polls left out.
 fn frames_since(sim: &UpsSim, from: usize) -> Vec<String> {
@@ -185,7 +196,10 @@ fn same_commands_writable_variables_and_frames_as_debian_through_upsd() {
     }
     let cmds = listing(&mut co, "CMD", "CMD q ");
     assert_eq!(cmds, listing(&mut ct, "CMD", "CMD q "));
-    assert!(cmds.contains(&"outlet.2.load.off".to_string()) && cmds.contains(&"beeper.mute".to_string()), "{cmds:?}");
+    assert!(
+        cmds.contains(&"outlet.2.load.off".to_string()) && cmds.contains(&"beeper.mute".to_string()),
+        "{cmds:?}"
+    );
     let rw = listing(&mut co, "RW", "RW q ");
     assert_eq!(rw, listing(&mut ct, "RW", "RW q "));
     assert!(rw.iter().any(|l| l.starts_with("outlet.1.delay.start ")), "{rw:?}");
@@ -250,7 +264,8 @@ fn same_commands_writable_variables_and_frames_as_debian_through_upsd() {
     // Acknowledges: accepted (31), out of range (35), busy (33): NUT's log texts.
     let logged = wait_until(Duration::from_secs(10), || {
         let l = ours.driver_log();
-        l.contains("[output.voltage.nominal] Parameter out of range") && l.contains("[battery.packs] Busy or disabled by front panel")
+        l.contains("[output.voltage.nominal] Parameter out of range")
+            && l.contains("[battery.packs] Busy or disabled by front panel")
     });
     assert!(logged, "{}", tail(&ours.driver_log(), 20));
 }
@@ -276,11 +291,17 @@ fn upsmon(port: u16) -> (Proc, TempDir) {
     }
     std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
     set_mode(&d.join("upsmon.conf"), 0o600);
-    std::fs::write(d.join("notify.sh"), format!("#!/bin/sh\necho \"$NOTIFYTYPE\" >> {}/notify.log\n", d.display()))
-        .expect("notify.sh");
+    std::fs::write(
+        d.join("notify.sh"),
+        format!("#!/bin/sh\necho \"$NOTIFYTYPE\" >> {}/notify.log\n", d.display()),
+    )
+    .expect("notify.sh");
     set_mode(&d.join("notify.sh"), 0o700);
-    std::fs::write(d.join("shutdown.sh"), format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
-        .expect("shutdown.sh");
+    std::fs::write(
+        d.join("shutdown.sh"),
+        format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()),
+    )
+    .expect("shutdown.sh");
     set_mode(&d.join("shutdown.sh"), 0o700);
     let mut cmd = Command::new(bin("upsmon"));
     cmd.args(["-F", "-p", "-u", "root"])
@@ -315,15 +336,27 @@ fn power_failure_reaches_upsmon_onbatt_lowbatt_shutdowncmd() {
     assert_eq!(status(&mut c), ["VAR q ups.status \"OL\""]);
     let (_mon, dir) = upsmon(st.port());
     let notes = || -> Vec<String> {
-        std::fs::read_to_string(dir.path().join("notify.log")).unwrap_or_default().lines().map(str::to_string).collect()
+        std::fs::read_to_string(dir.path().join("notify.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     };
     let mon_log = || std::fs::read_to_string(dir.path().join("upsmon.log")).unwrap_or_default();
-    let in_ = wait_until(Duration::from_secs(15), || c.request("GET NUMLOGINS q").is_ok_and(|r| r == ["NUMLOGINS q 1"]));
+    let in_ = wait_until(Duration::from_secs(15), || {
+        c.request("GET NUMLOGINS q").is_ok_and(|r| r == ["NUMLOGINS q 1"])
+    });
     assert!(in_, "upsmon did not log in: {}", tail(&mon_log(), 20));
     let await_note = |what: &str| {
         let t0 = Instant::now();
         let hit = wait_until(Duration::from_secs(20), || notes().iter().any(|n| n == what));
-        assert!(hit, "no {what}: {:?}\nupsmon:\n{}\ndriver:\n{}", notes(), tail(&mon_log(), 20), tail(&st.driver_log(), 20));
+        assert!(
+            hit,
+            "no {what}: {:?}\nupsmon:\n{}\ndriver:\n{}",
+            notes(),
+            tail(&mon_log(), 20),
+            tail(&st.driver_log(), 20)
+        );
         t0.elapsed()
     };
     // Status F0 and the UPS_ON_BATTERY alarm.
@@ -382,7 +415,10 @@ fn fault(name: &str, inject: &[&str], end: &[&str]) {
     if !inject.iter().any(|l| l.starts_with("unplug")) {
         for _ in 0..2 {
             sim.mark();
-            assert!(sim.wait_event(Duration::from_secs(10), |e| e.starts_with("rx ")).is_some(), "{name}: polling stopped");
+            assert!(
+                sim.wait_event(Duration::from_secs(10), |e| e.starts_with("rx ")).is_some(),
+                "{name}: polling stopped"
+            );
             assert_eq!(status(&mut c), ["ERR DATA-STALE"], "{name}: during the fault");
         }
     }
@@ -396,7 +432,11 @@ fn fault(name: &str, inject: &[&str], end: &[&str]) {
             break;
         }
         assert_eq!(r, ["ERR DATA-STALE"], "{name}: stale data served as fresh");
-        assert!(t1.elapsed() < Duration::from_secs(30), "{name}: no recovery\n{}", tail(&st.driver_log(), 10));
+        assert!(
+            t1.elapsed() < Duration::from_secs(30),
+            "{name}: no recovery\n{}",
+            tail(&st.driver_log(), 10)
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(st.driver_alive() && st.driver_pid() == pid, "{name}: the driver was restarted");
@@ -452,7 +492,8 @@ fn no_ups_on_the_port_is_said_with_the_speeds_tried() {
     let d = run_dump(&bin("bcmxcp"), sim.port(), &[], Duration::from_secs(90));
     assert!(!d.ok(), "started with no answer");
     assert!(
-        d.stderr.contains("Can't connect to the UPS on port") && d.stderr.contains("19200, 9600, 4800, 2400 or 1200 baud"),
+        d.stderr.contains("Can't connect to the UPS on port")
+            && d.stderr.contains("19200, 9600, 4800, 2400 or 1200 baud"),
         "{}",
         tail(&d.stderr, 8)
     );
@@ -464,11 +505,21 @@ fn no_ups_on_the_port_is_said_with_the_speeds_tried() {
 fn a_speed_bcmxcp_does_not_have_is_refused() {
     require_ours(Impl::Ours, &["bcmxcp", "ups-sim"]);
     let sim = UpsSim::start(&desc());
-    let d = run_dump(&bin("bcmxcp"), sim.port(), &[("baud_rate".into(), Some("9601".into()))], Duration::from_secs(30));
+    let d = run_dump(
+        &bin("bcmxcp"),
+        sim.port(),
+        &[("baud_rate".into(), Some("9601".into()))],
+        Duration::from_secs(30),
+    );
     assert!(!d.ok());
     assert!(d.stderr.contains("Specified baudrate \"9601\" is invalid!"), "{}", tail(&d.stderr, 8));
     // With a speed it has, it starts there and says so.
-    let d = run_dump(&bin("bcmxcp"), sim.port(), &[("baud_rate".into(), Some("9600".into()))], Duration::from_secs(30));
+    let d = run_dump(
+        &bin("bcmxcp"),
+        sim.port(),
+        &[("baud_rate".into(), Some("9600".into()))],
+        Duration::from_secs(30),
+    );
     assert!(d.ok(), "{}", tail(&d.stderr, 8));
     assert!(d.stderr.contains("with baudrate 9600"), "{}", tail(&d.stderr, 8));
     assert_eq!(d.get("driver.parameter.baud_rate"), Some("9600"));

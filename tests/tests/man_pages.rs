@@ -37,6 +37,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
     ("genericups", "genericups.8", "drivers/genericups"),
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
+    ("bcmxcp", "bcmxcp.8", "drivers/bcmxcp"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),

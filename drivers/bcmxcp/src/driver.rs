@@ -343,7 +343,10 @@ impl Bcmxcp {
         state.set_info("ups.model", &id.model);
         self.meters = p::meter_layout(&id.meter_map);
         for (i, f, o) in &self.meters {
-            nut_driver::trace!("{i:04}\t{o:04}\t{f:2x}\t{}", tables::meter_name(*i, self.single_phase).unwrap_or("None"));
+            nut_driver::trace!(
+                "{i:04}\t{o:04}\t{f:2x}\t{}",
+                tables::meter_name(*i, self.single_phase).unwrap_or("None")
+            );
         }
         self.alarms = p::alarm_layout(&id.alarm_map);
         self.outlet_len = id.outlet_len;
@@ -593,8 +596,16 @@ impl Driver for Bcmxcp {
 
     fn options(&self) -> Vec<OptSpec> {
         vec![
-            OptSpec { name: "shutdown_delay", kind: OptKind::Value, help: "Specify shutdown delay (seconds)" },
-            OptSpec { name: "baud_rate", kind: OptKind::Value, help: "Specify communication speed (ex: 9600)" },
+            OptSpec {
+                name: "shutdown_delay",
+                kind: OptKind::Value,
+                help: "Specify shutdown delay (seconds)",
+            },
+            OptSpec {
+                name: "baud_rate",
+                kind: OptKind::Value,
+                help: "Specify communication speed (ex: 9600)",
+            },
         ]
     }
 
@@ -612,7 +623,8 @@ impl Driver for Bcmxcp {
     fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
         self.port = ctx.port.clone();
         let baud = parse_baud_rate(ctx.value("baud_rate")).map_err(DriverError::Config)?;
-        self.shutdown_delay = parse_shutdown_delay(ctx.value("shutdown_delay")).map_err(DriverError::Config)?;
+        self.shutdown_delay =
+            parse_shutdown_delay(ctx.value("shutdown_delay")).map_err(DriverError::Config)?;
         self.link = Some((self.opener)(ctx, baud.unwrap_or(SPEEDS[0]))?);
         self.connect(baud)?;
         self.init_info(state)
@@ -646,13 +658,18 @@ impl Driver for Bcmxcp {
         let d = self.shutdown_delay;
         match lower.as_str() {
             "shutdown.return" => {
-                return self.control(name, &[cmd::LOAD_OFF_RESTART, (d & 0xFF) as u8, (d >> 8) as u8], going_down)
+                return self.control(
+                    name,
+                    &[cmd::LOAD_OFF_RESTART, (d & 0xFF) as u8, (d >> 8) as u8],
+                    going_down,
+                )
             }
             "shutdown.stayoff" => return self.control(name, &[cmd::UPS_OFF], |_| "Going down NOW".into()),
             "load.on" => return self.control(name, &[cmd::UPS_ON], |_| "Enabling".into()),
             "bypass.start" => return self.control(name, &[cmd::GO_TO_BYPASS], |_| "Bypass enabled".into()),
             "test.battery.start" => {
-                return self.control(name, &[cmd::INIT_BAT_TEST, 0x0A, 0x1E], |_| "Testing battery now".into())
+                return self
+                    .control(name, &[cmd::INIT_BAT_TEST, 0x0A, 0x1E], |_| "Testing battery now".into())
             }
             "test.system.start" => {
                 return self.control(name, &[cmd::INIT_SYS_TEST, 0x01], |_| "Testing system now".into())
@@ -663,17 +680,16 @@ impl Driver for Bcmxcp {
             _ => {}
         }
         if let Some((_, v)) = tables::BEEPER_CMDS.iter().find(|(c, _)| *c == lower) {
-            return self
-                .control(name, &[cmd::SET_CONF, tables::CONF_BEEPER, *v, 0], |_| "Beeper status changed".into());
+            return self.control(name, &[cmd::SET_CONF, tables::CONF_BEEPER, *v, 0], |_| {
+                "Beeper status changed".into()
+            });
         }
         if let Some((n, rest)) = outlet_command(name, &["shutdown.return", "load.on", "load.off"]) {
             if !(1..=9).contains(&n) {
                 return CmdResult::Failed;
             }
             if rest == "shutdown.return" {
-                let mut delay = state
-                    .get_info(&format!("outlet.{n}.delay.shutdown"))
-                    .map_or(3, p::atoi);
+                let mut delay = state.get_info(&format!("outlet.{n}.delay.shutdown")).map_or(3, p::atoi);
                 if delay == -1 {
                     delay = i32::try_from(self.shutdown_delay).unwrap_or(i32::MAX);
                 }
@@ -685,7 +701,8 @@ impl Driver for Bcmxcp {
             }
             let on = rest == "load.on";
             let c = if on { cmd::UPS_ON } else { cmd::UPS_OFF };
-            return self.control(name, &[c, n], |_| format!("Outlet {n} is  {}", if on { "On" } else { "Off" }));
+            return self
+                .control(name, &[c, n], |_| format!("Outlet {n} is  {}", if on { "On" } else { "Off" }));
         }
         nut_driver::info!("instcmd: unknown command [{name}] [{}]", param.unwrap_or("(null)"));
         CmdResult::Unknown
@@ -739,7 +756,9 @@ mod tests {
     fn options() {
         assert_eq!(parse_baud_rate(None), Ok(None));
         assert_eq!(parse_baud_rate(Some("9600")), Ok(Some(9600)));
-        assert!(parse_baud_rate(Some("9601")).unwrap_err().contains("Specified baudrate \"9601\" is invalid!"));
+        assert!(parse_baud_rate(Some("9601"))
+            .unwrap_err()
+            .contains("Specified baudrate \"9601\" is invalid!"));
         assert!(parse_baud_rate(Some("-5")).is_err());
         assert_eq!(parse_shutdown_delay(None), Ok(120));
         assert_eq!(parse_shutdown_delay(Some("30")), Ok(30));

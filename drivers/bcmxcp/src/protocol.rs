@@ -402,9 +402,7 @@ pub fn decode_meter(entry: [u8; 4], format: u8) -> Option<String> {
             let v = (f64::from(long) / f64::from(1u32 << (f & 0x0F))) as f32;
             c_fixed(f64::from(v), 0, 2)
         }
-        f if f <= 0x97 => {
-            c_fixed(f64::from(get_float(entry)), usize::from(f >> 4), usize::from(f & 0x0F))
-        }
+        f if f <= 0x97 => c_fixed(f64::from(get_float(entry)), usize::from(f >> 4), usize::from(f & 0x0F)),
         0xE0 => {
             let [dd, mm, yy, cc] = entry;
             let cc = cc & 0x7F;
@@ -426,7 +424,17 @@ pub fn decode_meter(entry: [u8; 4], format: u8) -> Option<String> {
         }
         0xE1 => {
             let [cc, ss, mm, hh] = entry;
-            format!("{}{}:{}{}:{}{}.{}{}", hh >> 4, hh & 15, mm >> 4, mm & 15, ss >> 4, ss & 15, cc >> 4, cc & 15)
+            format!(
+                "{}{}:{}{}:{}{}.{}{}",
+                hh >> 4,
+                hh & 15,
+                mm >> 4,
+                mm & 15,
+                ss >> 4,
+                ss & 15,
+                cc >> 4,
+                cc & 15
+            )
         }
         _ => "???".to_string(),
     })
@@ -802,7 +810,10 @@ mod tests {
         assert_eq!(decode_reply(0x33, &r), Some(Err(FrameError::Checksum)));
         assert_eq!(decode_reply(0x33, &block(0x04, 0x81, &[1])), Some(Err(FrameError::WrongBlock(4))));
         assert_eq!(decode_reply(0x33, &block(0x03, 0x82, &[1])), Some(Err(FrameError::Sequence(0x82))));
-        assert_eq!(decode_reply(0x8B, &block(0x01, 0x81, &[0x31])), Some(Err(FrameError::WrongControlBlock(1))));
+        assert_eq!(
+            decode_reply(0x8B, &block(0x01, 0x81, &[0x31])),
+            Some(Err(FrameError::WrongControlBlock(1)))
+        );
         assert_eq!(decode_reply(0xA0, &block(0x09, 0x81, &[0x31])), Some(Err(FrameError::WrongModeBlock(9))));
         assert_eq!(decode_reply(0xA0, &block(0x01, 0x81, &[0x31])), Some(Ok(vec![0x31])));
         assert_eq!(decode_reply(0x33, &[START, 0x03, 0x00]), Some(Err(FrameError::ZeroLength)));
@@ -852,7 +863,10 @@ mod tests {
         assert_eq!(status_tokens(0xF0, 0, 0xFF, &[]), ["OB"]);
         assert_eq!(status_tokens(0xF0, 0x20, 0xFF, &[]), ["OB", "LB"]);
         assert_eq!(status_tokens(0xF0, 0x20, 0x00, &[]), ["OB"], "masked by the config block");
-        assert_eq!(status_tokens(0xF0, 0, 0xFF, &[(168, "UPS_ON_BATTERY"), (56, "BATTERY_LOW")]), ["OB", "LB"]);
+        assert_eq!(
+            status_tokens(0xF0, 0, 0xFF, &[(168, "UPS_ON_BATTERY"), (56, "BATTERY_LOW")]),
+            ["OB", "LB"]
+        );
         assert_eq!(status_tokens(0x63, 0, 0, &[(191, "BATTERY_TEST_FAILED")]), ["OL", "TRIM", "RB"]);
         assert_eq!(status_tokens(0x10, 0, 0, &[]), ["OFF"]);
         assert_eq!(status_tokens(0x77, 0, 0, &[]), ["OL"]);
