@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nut_testkit::sim::{devices_dir, run_dump, Dump, UpsSim};
+use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, Proc, TempDir};
 use nut_tests::serial::{upsc_vars, SerialStack};
@@ -37,8 +37,8 @@ fn framework_only(var: &str) -> bool {
     var.starts_with("driver.version") || DRIVER_2_8_5_VARS.contains(&var) || var == "driver.parameter.port"
 }
 
-fn dump(driver: &Path, state: &str) -> (Dump, Vec<String>) {
-    let mut sim = UpsSim::start(&desc());
+fn dump(driver: &Path, desc: &Path, state: &str) -> (Dump, Vec<String>) {
+    let mut sim = UpsSim::start(desc);
     if state != "online" {
         sim.control(&format!("state {state}"));
     }
@@ -71,12 +71,17 @@ fn publishes_what_debian_publishes_online_on_battery_and_low_battery() {
     }
     require_ours(Impl::Ours, &["bcmxcp", "ups-sim"]);
     let theirs_bin = debian_bin("bcmxcp").expect("Debian's bcmxcp");
-    let text = std::fs::read_to_string(desc()).expect("description");
-    let parsed = ups_sim::desc::parse(&text).expect("description parses");
-    for (state, status) in [("online", "OL"), ("onbattery", "OB"), ("lowbatt", "OB LB")] {
+    let all = descriptions("bcmxcp");
+    assert!(all.len() >= 2, "{all:?}");
+    for (path, (state, status)) in all.iter().flat_map(|p| {
+        [("online", "OL"), ("onbattery", "OB"), ("lowbatt", "OB LB")].into_iter().map(move |s| (p, s))
+    }) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let text = std::fs::read_to_string(path).expect("description");
+        let parsed = ups_sim::desc::parse(&text).expect("description parses");
         let ((theirs, _), (ours, rx)) = std::thread::scope(|s| {
-            let t = s.spawn(|| dump(&theirs_bin, state));
-            let o = dump(&bin("bcmxcp"), state);
+            let t = s.spawn(|| dump(&theirs_bin, path, state));
+            let o = dump(&bin("bcmxcp"), path, state);
             (t.join().expect("Debian thread"), o)
         });
         assert!(
@@ -88,16 +93,16 @@ fn publishes_what_debian_publishes_online_on_battery_and_low_battery() {
         assert!(ours.ok(), "our bcmxcp -d 1 ({state}): {:?}\n{}", ours.status, tail(&ours.stderr, 15));
         assert!(theirs.vars.len() > 50, "Debian published too little: {:?}", theirs.vars);
         let bad = differences(&theirs.vars, &ours.vars);
-        assert!(bad.is_empty(), "{state}: {} difference(s):\n  {}", bad.len(), bad.join("\n  "));
+        assert!(bad.is_empty(), "{name} {state}: {} difference(s):\n  {}", bad.len(), bad.join("\n  "));
         let tokens: Vec<&str> =
             ours.get("ups.status").unwrap_or_default().split(' ').filter(|t| *t != "ALARM").collect();
-        assert_eq!(tokens.join(" "), status, "{state}");
+        assert_eq!(tokens.join(" "), status, "{name} {state}");
         if state == "online" {
             // The description's expect lines (the device dump's values) hold for ours too.
             for (var, want) in &parsed.expects {
                 let ok = match ours.get(var) {
                     Some(got) if var == "ups.status" => got.split(' ').any(|t| t == want),
-                    Some(got) => got.trim_end() == want,
+                    Some(got) => got.trim() == want,
                     None => false,
                 };
                 assert!(ok, "{var}: the description expects {want:?}, ours {:?}", ours.get(var));
@@ -110,7 +115,7 @@ fn publishes_what_debian_publishes_online_on_battery_and_low_battery() {
                 ["rx \"\\x1D\"", "rx \"\\xAB\\x04\\xCFi\\xE8\\xD5\\\\\"", "rx \"\\xAB\\x01\\xA0\\xB4\""]
             );
         }
-        eprintln!("bcmxcp {state}: {} variables the same as Debian's", theirs.vars.len());
+        eprintln!("bcmxcp {name} {state}: {} variables the same as Debian's", theirs.vars.len());
     }
 }
 
