@@ -21,6 +21,22 @@ pub const BYTE_TIMEOUT: Duration = Duration::from_secs(1);
 pub const AUTH_WAIT: Duration = Duration::from_secs(2);
 /// The shutdown delay when `shutdown_delay` is not set.
 pub const DEFAULT_SHUTDOWN_DELAY: u32 = 120;
+/// Tries per command over USB (NUT's bcmxcp_usb.c: five).
+pub const USB_TRIES: usize = 5;
+/// How long the USB form waits for a whole reply (NUT's XCP_USB_TIMEOUT).
+pub const USB_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which of NUT's two programs this is: the serial `bcmxcp` or `bcmxcp_usb`. They share the
+/// blocks and the driver logic; they differ in the link, the start-up (autobaud on serial
+/// only), the reply checks ([`ReplyDecoder::new`] / [`ReplyDecoder::usb`]), the tries per
+/// command (3 / 5) and the reply time limit (a second per read / five seconds per reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `bcmxcp`.
+    Serial,
+    /// `bcmxcp_usb`.
+    Usb,
+}
 
 /// Why an exchange failed.
 #[derive(Debug)]
@@ -139,6 +155,7 @@ pub fn parse_shutdown_delay(v: Option<&str>) -> Result<u32, String> {
 
 /// The driver.
 pub struct Bcmxcp {
+    mode: Mode,
     opener: Opener,
     link: Option<Box<dyn Link>>,
     recovery: Recovery,
@@ -167,7 +184,21 @@ impl Bcmxcp {
     pub fn with_opener(
         opener: impl FnMut(&Context, u32) -> Result<Box<dyn Link>, DriverError> + 'static,
     ) -> Bcmxcp {
+        Bcmxcp::with_mode(Mode::Serial, opener)
+    }
+
+    /// `bcmxcp_usb` on the first Powerware/Phoenixtec/HP XCP USB device.
+    pub fn new_usb() -> Bcmxcp {
+        Bcmxcp::with_mode(Mode::Usb, crate::usb::open_usb)
+    }
+
+    /// Either program, on a given link.
+    pub fn with_mode(
+        mode: Mode,
+        opener: impl FnMut(&Context, u32) -> Result<Box<dyn Link>, DriverError> + 'static,
+    ) -> Bcmxcp {
         Bcmxcp {
+            mode,
             opener: Box::new(opener),
             link: None,
             recovery: Recovery::default(),
@@ -187,10 +218,16 @@ impl Bcmxcp {
 
     /// One reply (NUT's `get_answer`): each read waits up to a second.
     fn answer(&mut self, command: u8) -> Result<Vec<u8>, LinkError> {
-        let mut d = ReplyDecoder::new(command);
+        let usb = self.mode == Mode::Usb;
+        let mut d = if usb { ReplyDecoder::usb(command) } else { ReplyDecoder::new(command) };
+        let deadline = Instant::now() + USB_REPLY_TIMEOUT;
         let link = self.link()?;
         loop {
-            let bytes = link.read(d.wanted(), BYTE_TIMEOUT)?;
+            let wait = if usb { deadline.saturating_duration_since(Instant::now()) } else { BYTE_TIMEOUT };
+            if wait.is_zero() {
+                return Err(LinkError::Timeout);
+            }
+            let bytes = link.read(d.wanted(), wait)?;
             match d.push(&bytes) {
                 Step::More => {}
                 Step::Done(a) => {
@@ -208,11 +245,17 @@ impl Bcmxcp {
     /// NUT's `command_sequence`: send, read; three tries, the last after dropping input.
     fn exchange(&mut self, data: &[u8]) -> Result<Vec<u8>, LinkError> {
         let frame = p::frame(data);
-        for attempt in 1..=TRIES {
-            if attempt == TRIES {
+        let usb = self.mode == Mode::Usb;
+        let tries = if usb { USB_TRIES } else { TRIES };
+        for attempt in 1..=tries {
+            if attempt == tries && !usb {
                 self.link()?.flush_input()?;
             }
             self.link()?.send(&frame)?;
+            if usb && data.len() > 1 {
+                // NUT's USB command_write_sequence waits PW_SLEEP after each send.
+                self.link()?.pause(AUTH_WAIT);
+            }
             match self.answer(data[0]) {
                 Ok(a) if !a.is_empty() => return Ok(a),
                 Ok(_) | Err(LinkError::Timeout) => {}
@@ -626,7 +669,14 @@ impl Driver for Bcmxcp {
         self.shutdown_delay =
             parse_shutdown_delay(ctx.value("shutdown_delay")).map_err(DriverError::Config)?;
         self.link = Some((self.opener)(ctx, baud.unwrap_or(SPEEDS[0]))?);
-        self.connect(baud)?;
+        match self.mode {
+            Mode::Serial => self.connect(baud)?,
+            Mode::Usb => {
+                if baud.is_some() {
+                    nut_driver::warn!("baud_rate has no effect on a USB connection");
+                }
+            }
+        }
         self.init_info(state)
     }
 

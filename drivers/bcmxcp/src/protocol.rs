@@ -67,7 +67,13 @@ pub enum FrameError {
     /// More data than NUT's 256-byte answer buffer holds.
     #[error("reply longer than {ANSWER_MAX} bytes")]
     TooLong,
+    /// A block longer than XCP allows (USB: 140 bytes, the test-mode maximum).
+    #[error("get_answer: bad length")]
+    BadLength,
 }
+
+/// The longest block the USB form accepts (NUT's bcmxcp_usb.c: 121 normally, 140 in test mode).
+pub const USB_BLOCK_MAX: usize = 140;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -82,6 +88,7 @@ enum Stage {
 #[derive(Debug, Clone)]
 pub struct ReplyDecoder {
     command: u8,
+    usb: bool,
     stage: Stage,
     searched: usize,
     block: Vec<u8>,
@@ -103,10 +110,21 @@ pub enum Step {
 }
 
 impl ReplyDecoder {
-    /// For the reply to `command` (the first data byte sent).
+    /// For the reply to `command` (the first data byte sent), as the serial driver checks it.
     pub fn new(command: u8) -> Self {
+        Self::with_rules(command, false)
+    }
+
+    /// As NUT's USB form checks a reply: no block number check, blocks of at most 140 bytes,
+    /// the sequence's low seven bits counting 1, 2, ...
+    pub fn usb(command: u8) -> Self {
+        Self::with_rules(command, true)
+    }
+
+    fn with_rules(command: u8, usb: bool) -> Self {
         ReplyDecoder {
             command,
+            usb,
             stage: Stage::Start,
             searched: 0,
             block: Vec::new(),
@@ -151,7 +169,9 @@ impl ReplyDecoder {
             }
             Stage::Block => {
                 let c = self.command;
-                if c <= 0x43 && c.wrapping_sub(0x30) != b {
+                if self.usb {
+                    // NUT's USB form does not look at the block number.
+                } else if c <= 0x43 && c.wrapping_sub(0x30) != b {
                     return Step::Bad(FrameError::WrongBlock(b));
                 }
                 if c >= 0x89 {
@@ -169,16 +189,27 @@ impl ReplyDecoder {
                 if b == 0 {
                     return Step::Bad(FrameError::ZeroLength);
                 }
+                if self.usb && usize::from(b) > USB_BLOCK_MAX {
+                    return Step::Bad(FrameError::BadLength);
+                }
                 self.len = usize::from(b);
                 self.block.push(b);
                 self.stage = Stage::Sequence;
             }
             Stage::Sequence => {
                 self.last = b & 0x80 != 0;
-                if u16::from(b & 0x07) != u16::from(self.prev_seq) + 1 {
-                    return Step::Bad(FrameError::Sequence(b));
+                if self.usb {
+                    // The low seven bits count the blocks: 1, 2, ...
+                    if u16::from(b & 0x7F) != u16::from(self.prev_seq) + 1 {
+                        return Step::Bad(FrameError::Sequence(b));
+                    }
+                    self.prev_seq = b & 0x7F;
+                } else {
+                    if u16::from(b & 0x07) != u16::from(self.prev_seq) + 1 {
+                        return Step::Bad(FrameError::Sequence(b));
+                    }
+                    self.prev_seq = b;
                 }
-                self.prev_seq = b;
                 self.block.push(b);
                 self.stage = Stage::Data;
             }
@@ -823,6 +854,28 @@ mod tests {
             long.extend(block(0x04, if s == 3 { 0x83 } else { s }, &[0u8; 100]));
         }
         assert_eq!(decode_reply(0x34, &long), Some(Err(FrameError::TooLong)));
+    }
+
+    #[test]
+    fn usb_rules() {
+        let usb = |c: u8, b: &[u8]| {
+            let mut d = ReplyDecoder::usb(c);
+            match d.push(b) {
+                Step::Done(a) => Some(Ok(a)),
+                Step::Bad(e) => Some(Err(e)),
+                Step::More => None,
+            }
+        };
+        // No block number check; the sequence counts in seven bits.
+        assert_eq!(usb(0x33, &block(0x09, 0x81, &[0x50])), Some(Ok(vec![0x50])));
+        let mut two = block(0x04, 0x01, &[1]);
+        two.extend(block(0x04, 0x82, &[2]));
+        assert_eq!(usb(0x34, &two), Some(Ok(vec![1, 2])));
+        let mut bad = block(0x04, 0x01, &[1]);
+        bad.extend(block(0x04, 0x8A, &[2]));
+        assert_eq!(usb(0x34, &bad), Some(Err(FrameError::Sequence(0x8A))));
+        assert_eq!(usb(0x34, &block(0x04, 0x81, &[0; 141])), Some(Err(FrameError::BadLength)));
+        assert_eq!(usb(0x34, &block(0x04, 0x81, &[0; 140])).map(|r| r.map(|a| a.len())), Some(Ok(140)));
     }
 
     #[test]
