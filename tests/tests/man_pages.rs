@@ -38,6 +38,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("genericups", "genericups.8", "drivers/genericups"),
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
     ("bcmxcp", "bcmxcp.8", "drivers/bcmxcp"),
+    ("bcmxcp_usb", "bcmxcp_usb.8", "drivers/bcmxcp"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),
