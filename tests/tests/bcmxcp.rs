@@ -529,3 +529,59 @@ fn a_speed_bcmxcp_does_not_have_is_refused() {
     assert!(d.stderr.contains("with baudrate 9600"), "{}", tail(&d.stderr, 8));
     assert_eq!(d.get("driver.parameter.baud_rate"), Some("9600"));
 }
+
+/// `driver -a q -u root -k` against a simulator on `desc`: exit code, output, the frames the
+/// UPS received after the start-up and whether it went to the `off` state.
+fn kill_power(driver: &Path, desc: &Path) -> (i32, String, Vec<String>, bool) {
+    let mut sim = UpsSim::start(desc);
+    let dir = TempDir::new().expect("temp dir");
+    std::fs::write(
+        dir.path().join("ups.conf"),
+        nut_testkit::sim::ups_conf_section("q", "bcmxcp", sim.port(), &[]),
+    )
+    .expect("ups.conf");
+    let mut cmd = Command::new(driver);
+    cmd.args(["-a", "q", "-u", "root", "-k"])
+        .env("NUT_CONFPATH", dir.path())
+        .env("NUT_STATEPATH", dir.path())
+        .env("NUT_ALTPIDPATH", dir.path())
+        .env_remove("NUT_DEBUG_LEVEL");
+    let o = nut_testkit::stack::run_with_timeout(cmd, Duration::from_secs(60)).expect("driver -k");
+    let off = sim.wait_event(Duration::from_secs(5), |e| e == "state off").is_some();
+    let ev = sim.events();
+    let from = ev.iter().position(|e| e == "rx \"\\xAB\\x04\\x95\\xFF\\x00\\x00\\xBD\"").map_or(0, |i| i + 1);
+    let frames = ev.into_iter().skip(from).filter(|e| e.starts_with("rx ")).collect();
+    (o.code, format!("{}{}", o.out(), o.err()), frames, off)
+}
+
+#[test]
+fn kill_power_uses_shutdown_delay_as_nut_2_8_5() {
+    if !require_debian_nut("bcmxcp::kill_power_uses_shutdown_delay_as_nut_2_8_5") {
+        return;
+    }
+    require_ours(Impl::Ours, &["bcmxcp", "ups-sim"]);
+    let auth = "rx \"\\xAB\\x04\\xCFi\\xE8\\xD5\\\\\"";
+    // NUT 2.8.5: `-k` runs upsdrv_initinfo (which reads shutdown_delay, default 120) before
+    // upsdrv_shutdown: shutdown.return is the authorization then 8A 78 00, which the PW5125
+    // accepts; the simulator then reads status 10 (off).
+    let ours = kill_power(&bin("bcmxcp"), &desc());
+    assert_eq!(ours.0, 0, "our -k: {}", tail(&ours.1, 10));
+    assert!(ours.3, "the UPS was not turned off");
+    assert_eq!(ours.2, [auth, "rx \"\\xAB\\x03\\x8Ax\\x00P\""], "our frames after start-up");
+    // Debian's 2.8.0 ran upsdrv_shutdown right after upsdrv_initups, before initinfo had read
+    // shutdown_delay: it sends a delay of 0 (8A 00 00), which this UPS does not answer, then
+    // falls back to shutdown.stayoff (8B). NUT moved -k after upsdrv_initinfo in 2.8.3
+    // (commit d0b42c4ae, "drivers/main.c: move do_forceshutdown handling to be after
+    // upsdrv_initinfo()", issue #2670): a 2.8.0-vs-2.8.5 difference, checked here so that it
+    // stays the only one.
+    let theirs = kill_power(&debian_bin("bcmxcp").expect("Debian's bcmxcp"), &desc());
+    assert_eq!(theirs.0, 0, "Debian's -k: {}", tail(&theirs.1, 10));
+    assert!(theirs.3, "Debian's -k did not turn the UPS off");
+    let zero = "rx \"\\xAB\\x03\\x8A\\x00\\x00\\xC8\"";
+    assert!(theirs.2.iter().any(|e| e.contains("\\x8A")), "{:?}", theirs.2);
+    assert_eq!(theirs.2.last().map(String::as_str), Some("rx \"\\xAB\\x01\\x8B\\xC9\""), "{:?}", theirs.2);
+    // The simulator sees 2.8.0's 8A 00 00 C8 byte by byte (no rule for it).
+    let joined: String =
+        theirs.2.iter().map(|e| e.trim_start_matches("rx \"").trim_end_matches('"')).collect();
+    assert!(joined.contains(zero.trim_start_matches("rx \"").trim_end_matches('"')), "{joined}");
+}
