@@ -1,6 +1,6 @@
-//! bcmxcp's reply handling: the frame decoder and every block parser over arbitrary bytes, and
-//! the whole driver (autobaud, start-up blocks, polls, instant commands, SETs) over a UPS whose
-//! byte stream is the fuzz input.
+//! bcmxcp's reply handling: the frame decoder (serial and USB rules) and every block parser
+//! over arbitrary bytes, and the whole driver, as bcmxcp and as bcmxcp_usb (start-up, blocks,
+//! polls, instant commands, SETs), over a UPS whose byte stream is the fuzz input.
 //!
 //! The first byte picks the command the decoder expects; the rest is given to the decoder,
 //! and, raw, to every block parser (so the parsers see unframed input too). The driver then
@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use bcmxcp::driver::{Bcmxcp, Link, LinkError};
+use bcmxcp::driver::{Bcmxcp, Link, LinkError, Mode};
 use bcmxcp::{protocol as p, tables};
 use libfuzzer_sys::fuzz_target;
 use nut_driver::{Context, Driver, State};
@@ -81,11 +81,20 @@ fuzz_target!(|data: &[u8]| {
         assert!(answer.len() <= p::ANSWER_MAX);
         parsers(&answer);
     }
+    if let p::Step::Done(answer) = p::ReplyDecoder::usb(cmd).push(rest) {
+        assert!(answer.len() <= p::ANSWER_MAX);
+    }
     let f = p::frame(rest);
     assert_eq!(f.iter().fold(0u8, |s, b| s.wrapping_add(*b)), 0);
 
+    for mode in [Mode::Serial, Mode::Usb] {
+        run_driver(mode, data);
+    }
+});
+
+fn run_driver(mode: Mode, data: &[u8]) {
     let mut replay = Some(Replay { data: data.to_vec(), at: 0 });
-    let mut d = Bcmxcp::with_opener(move |_, _| {
+    let mut d = Bcmxcp::with_mode(mode, move |_, _| {
         replay
             .take()
             .map(|r| Box::new(r) as Box<dyn Link>)
@@ -112,4 +121,4 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.set_var(v, val, &mut st);
         }
     }
-});
+}
