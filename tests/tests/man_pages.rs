@@ -35,6 +35,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("dummy-ups", "dummy-ups.8", "drivers/dummy-ups"),
     ("usbhid-ups", "usbhid-ups.8", "drivers/usbhid-ups"),
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
+    ("mge-shut", "mge-shut.8", "drivers/mge-shut"),
     ("genericups", "genericups.8", "drivers/genericups"),
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
     ("bcmxcp", "bcmxcp.8", "drivers/bcmxcp"),

@@ -150,6 +150,12 @@ pub trait Driver {
         Reload::NeedsRestart
     }
 
+    /// NUT's `DRV_EXPERIMENTAL` status: the driver prints NUT's warning at start (and in
+    /// `-h`). mge-shut is one.
+    fn experimental(&self) -> bool {
+        false
+    }
+
     /// Extra lines printed at the end of `-h`.
     fn help(&self) -> Option<String> {
         None

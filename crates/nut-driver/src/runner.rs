@@ -91,6 +91,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let info = driver.info();
     let banner = nut_core::driver_banner(info.description, info.version);
     let specs = driver.options();
+    // NUT's main.c prints this after the banner for DRV_EXPERIMENTAL drivers, banner or not.
+    let experimental = || {
+        if driver.experimental() {
+            println!("Warning: This is an experimental driver.\nSome features may not function correctly.\n");
+        }
+    };
     let cli = match parse_cli(args.get(1..).unwrap_or(&[])) {
         Ok(c) => c,
         Err(e) if e.starts_with("Error:") => {
@@ -104,7 +110,15 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     };
     match &cli.action {
         Some(Action::Help) => {
-            print!("{}", usage(&prog, &banner, &specs));
+            if driver.experimental() {
+                print!("{}", usage(&prog, &banner, &specs).replacen(
+                    &format!("{banner}\n"),
+                    &format!("{banner}\nWarning: This is an experimental driver.\nSome features may not function correctly.\n\n"),
+                    1,
+                ));
+            } else {
+                print!("{}", usage(&prog, &banner, &specs));
+            }
             if let Some(h) = driver.help() {
                 println!("{h}");
             }
@@ -130,6 +144,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     if cli.quiet == 0 && !nut_core::banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
+    experimental();
     nut_daemon::log::init_with_quiet(&prog, cli.debug, cli.quiet);
     // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
     let args_level = nut_daemon::log::debug_level();

@@ -520,7 +520,7 @@ pub const fn cmd_conv(cmd: &'static str, path: &'static str, value: &'static str
 }
 
 /// All subdrivers: NUT 2.8.5's list in its order (`subdriver_list` of usbhid-ups.c, which
-/// [`crate::device_table`] matches in), then ours (generic last).
+/// usbhid-ups's `device_table` matches in), then ours (generic last).
 pub const ALL: &[&Subdriver] = &[
     &explore::SUBDRIVER,
     &mge::SUBDRIVER,

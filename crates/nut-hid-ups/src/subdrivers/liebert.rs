@@ -166,10 +166,10 @@ fn c_buf(v: f64) -> String {
 fn log_note(what: &str, value: f64, note: Option<ScaleNote>) {
     match note {
         Some(ScaleNote::Picked(f)) => {
-            tracing::debug!("{what} = {value} -> assuming correction factor = {f}")
+            nut_driver::debug!("{what} = {value} -> assuming correction factor = {f}")
         }
         Some(ScaleNote::NotCorrecting) => {
-            tracing::info!("{what} exponent looks wrong, but not correcting.")
+            nut_driver::info!("{what} exponent looks wrong, but not correcting.")
         }
         None => {}
     }

@@ -1,6 +1,6 @@
 //! AMETEK Powervar UPM (4234:0002): NUT 2.8.5's `drivers/powervar-hid.c`
 //! ("Powervar HID 0.21"), whole table. The claim makes the driver use interface 1
-//! (`usb_hid_rep_index`), see [`crate::device_table`].
+//! (`usb_hid_rep_index`), see usbhid-ups's `device_table`.
 
 use nut_hid::UsageTable;
 

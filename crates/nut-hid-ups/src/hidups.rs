@@ -34,6 +34,12 @@ use crate::subdrivers::{
 };
 use crate::transport::{DeviceInfo, Transport, TransportError};
 
+/// NUT's buffer for a string-id conversion (usbhid-ups.c `stringid_conversion_fun`: 20).
+pub const STRINGID_BUFLEN: usize = 20;
+/// NUT's buffer for the strings the subdrivers read by path (`HIDGetItemString` into a
+/// `SMALLBUF`: 512).
+pub const ITEM_STRING_BUFLEN: usize = 512;
+
 /// Variables the status composition adds or removes on each update.
 pub const TRANSIENT_VARS: [&str; 2] = ["input.transfer.reason", "experimental.ups.mode.buzzwords"];
 
@@ -656,7 +662,7 @@ impl HidUps {
         }
         if let Some(fix) = subdriver.fix_report_desc {
             if ups.opts.disable_fix_report_desc {
-                tracing::debug!(
+                nut_driver::debug!(
                     "NOT Attempting Report Descriptor fix for UPS: Vendor: {:04x}, Product: {:04x} (got \
                      disable_fix_report_desc in config)",
                     ups.info.vendor_id,
@@ -665,7 +671,7 @@ impl HidUps {
             } else {
                 ups.descriptor_fixes = fix(&ups.info, &mut descriptor);
                 if ups.descriptor_fixes > 0 {
-                    tracing::debug!("Report Descriptor Fixed ({} fix(es))", ups.descriptor_fixes);
+                    nut_driver::debug!("Report Descriptor Fixed ({} fix(es))", ups.descriptor_fixes);
                 }
             }
         }
@@ -711,7 +717,7 @@ impl HidUps {
 
     fn quirk(&mut self, q: Quirk) {
         if self.quirk_keys.insert(q.key()) {
-            tracing::warn!("{q}");
+            nut_driver::warn!("{q}");
             self.quirks.push(q);
         }
     }
@@ -829,14 +835,16 @@ impl HidUps {
         Ok(f.value(&slot.data).ok())
     }
 
-    fn string(&mut self, idx: u8) -> Option<String> {
+    /// String `idx`, read into a buffer of `buflen` bytes as NUT's caller does (see
+    /// [`Transport::string_for`]; cached by index).
+    fn string(&mut self, idx: u8, buflen: usize) -> Option<String> {
         if idx == 0 {
             return None;
         }
         if let Some(s) = self.strings.get(&idx) {
             return s.clone();
         }
-        let s = self.transport.string(idx).ok().map(|s| s.trim_end_matches('\n').to_string());
+        let s = self.transport.string_for(idx, buflen).ok().map(|s| s.trim_end_matches('\n').to_string());
         self.strings.insert(idx, s.clone());
         s
     }
@@ -937,7 +945,7 @@ impl HidUps {
         self.finish_full_walk();
         self.initialized = true;
         if !self.bits.values().any(|b| *b) {
-            tracing::warn!(
+            nut_driver::warn!(
                 "No flag bits for 'ups.status' were explicitly reported; it is possible a wrong 'subdriver' \
                  option was requested or detected"
             );
@@ -1050,14 +1058,14 @@ impl HidUps {
                     };
                     match StatusBit::from_nut_name(name) {
                         Some(b) => bit(self, b, on),
-                        None => tracing::debug!("{}: unknown status token {token:?}", f.name),
+                        None => nut_driver::debug!("{}: unknown status token {token:?}", f.name),
                     }
                 }
                 false
             }
             _ => {
                 let Some(text) = self.convert(m, v) else {
-                    tracing::trace!("Lookup [{}] failed for [{}]", format_g(v), m.var);
+                    nut_driver::trace!("Lookup [{}] failed for [{}]", format_g(v), m.var);
                     return false;
                 };
                 if m.var.is_empty() {
@@ -1079,7 +1087,7 @@ impl HidUps {
     fn convert(&mut self, m: &VarMap, v: f64) -> Option<String> {
         match m.conv {
             Conv::Number => printf_f(m.fmt, v),
-            Conv::StringId => Some(self.string(v as i64 as u8).unwrap_or_default()),
+            Conv::StringId => Some(self.string(v as i64 as u8, STRINGID_BUFLEN).unwrap_or_default()),
             Conv::Lookup(t) => t.iter().find(|(k, _)| *k == v as i64).map(|(_, s)| s.to_string()),
             Conv::Date => Some(hid_date(v)),
             Conv::ApcDate => Some(apc_date(v)),
@@ -1475,11 +1483,11 @@ impl HidUps {
     /// `ups.start.auto` (when the UPS has it) and run `load.on.delay` then `load.off.delay`.
     pub fn instcmd_with(&mut self, name: &str, param: Option<&str>) -> Result<(), ActionError> {
         if name.eq_ignore_ascii_case("beeper.off") {
-            tracing::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
+            nut_driver::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
             return self.instcmd_with("beeper.disable", None);
         }
         if name.eq_ignore_ascii_case("beeper.on") {
-            tracing::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
+            nut_driver::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
             return self.instcmd_with("beeper.enable", None);
         }
         let Some((c, fi)) = self.cmd_entry(name) else {
@@ -1616,7 +1624,7 @@ impl DeviceView for HidUps {
         let (rt, id) = (self.descriptor.fields[fi].report_type, self.descriptor.fields[fi].report_id);
         let slot = self.fetch(rt, id, false).ok()??;
         let idx = self.descriptor.fields[fi].raw_value(&slot.data).ok()?;
-        self.string(u8::try_from(idx).ok()?)
+        self.string(u8::try_from(idx).ok()?, ITEM_STRING_BUFLEN)
     }
 
     fn feature_report(&mut self, id: u8) -> Option<Vec<u8>> {

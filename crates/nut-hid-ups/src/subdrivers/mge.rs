@@ -1703,7 +1703,7 @@ impl SubdriverState for MgeState {
             let plan = eco_auto_with(dev.vars(), text);
             for (var, value) in &plan.setvars {
                 if !dev.setvar(var, value) {
-                    tracing::debug!("experimental.bypass.ecomode: setting {var} to {value} failed");
+                    nut_driver::debug!("experimental.bypass.ecomode: setting {var} to {value} failed");
                 }
             }
             return Some(Some(plan.value as f64));

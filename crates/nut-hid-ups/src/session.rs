@@ -134,14 +134,14 @@ impl Session {
                     .and_then(|_| self.ups.reload())
                 {
                     Ok(()) => {
-                        tracing::info!("UPS is back: reconnected to the same device");
+                        nut_driver::info!("UPS is back: reconnected to the same device");
                         self.reconnect.success(&self.upsname);
                         self.recovery.reconnected();
                         self.last_full = None;
                     }
                     Err(e) => {
                         let wait = self.recovery.attempt_failed(now);
-                        tracing::debug!("reconnect failed: {e}; next try in {wait:?}");
+                        nut_driver::debug!("reconnect failed: {e}; next try in {wait:?}");
                         return Poll::Stale;
                     }
                 }
@@ -152,7 +152,7 @@ impl Session {
                 Ok(0) => {
                     self.no_events += 1;
                     if self.opts.no_events_tolerance.is_some_and(|t| self.no_events > t) {
-                        tracing::warn!(
+                        nut_driver::warn!(
                             "Got 0 HID objects {} times in a row (interrupt_pipe_no_events_tolerance is {}): \
                              reconnecting",
                             self.no_events,
@@ -192,7 +192,7 @@ impl Session {
             self.ups.policy.onlinedischarge_log_throttle_hovercharge.unwrap_or(100);
         let charge = snap.vars.get("battery.charge").map(String::as_str);
         if self.discharge_log.should_log(snap.unexplained_online_discharge, now, charge) {
-            tracing::warn!(
+            nut_driver::warn!(
                 "UPS is in OL+DISCHRG state: is it calibrating (set 'onlinedischarge_calibration')? Some \
                  models (e.g. CyberPower UT) report OL+DISCHRG when on battery (set 'onlinedischarge')"
             );
@@ -214,8 +214,8 @@ impl Session {
             };
             n += 1;
             match self.ups.apply_event(&report) {
-                Ok(k) => tracing::trace!("interrupt report set {k} value(s)"),
-                Err(e) => tracing::debug!("ignoring interrupt report: {e}"),
+                Ok(k) => nut_driver::trace!("interrupt report set {k} value(s)"),
+                Err(e) => nut_driver::debug!("ignoring interrupt report: {e}"),
             }
             wait = Duration::from_millis(1);
         }
@@ -225,7 +225,7 @@ impl Session {
     fn fail(&mut self, now: Instant, e: &TransportError) {
         self.recovery.wait_before_reconnect = self.opts.wait_before_reconnect;
         if self.recovery.failed(now) {
-            tracing::warn!("UPS communication lost ({e}): data marked stale, reconnecting");
+            nut_driver::warn!("UPS communication lost ({e}): data marked stale, reconnecting");
         }
     }
 }

@@ -5,8 +5,10 @@
 //! firmwares, or an index into a table of fixed delays); the conversion functions below are
 //! NUT's, as pure functions with the two options that select the dialect passed in, and
 //! wrappers for the tables that read them from the driver's settings
-//! ([`crate::options::powercom`]). NUT's battery voltage workaround reads report 0xa4 through
+//! ([`powercom`]). NUT's battery voltage workaround reads report 0xa4 through
 //! the subdriver state ([`PowercomState`]).
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use nut_hid::usage::POWERCOM;
 
@@ -168,7 +170,7 @@ pub fn battery_voltage_from_report(report: &[u8]) -> Option<String> {
 /// The Powercom options in effect: (`powercom_sdcmd_byte_order_fallback`,
 /// `powercom_sdcmd_discrete_delay`), from the driver's settings.
 fn options() -> (bool, bool) {
-    let f = crate::options::powercom();
+    let f = powercom();
     (f.byte_order_fallback, f.discrete_delay)
 }
 
@@ -505,4 +507,32 @@ mod tests {
     fn voltage_times_four() {
         assert_eq!(voltage_fun(57.0).as_deref(), Some("228"));
     }
+}
+
+/// The Powercom shutdown-command flags (NUT's `powercom_sdcmd_byte_order_fallback` and
+/// `powercom_sdcmd_discrete_delay`, which NUT reads when the powercom subdriver claims the
+/// device).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PowercomFlags {
+    /// Send the delays of `shutdown.return`/`shutdown.stayoff` in the byte order of NUT's
+    /// powercom-hid before 0.71.
+    pub byte_order_fallback: bool,
+    /// Convert delays to and from the indexed table of the Raptor / Smart KING Pro protocol.
+    pub discrete_delay: bool,
+}
+
+static POWERCOM_FLAGS: AtomicU8 = AtomicU8::new(0);
+
+/// The Powercom flags of this driver instance. The powercom subdriver's conversion functions
+/// (plain `fn`s in its table, like NUT's) read them here; the driver sets them once at start
+/// when the powercom subdriver is in use ([`set_powercom`]). A driver process serves one UPS.
+pub fn powercom() -> PowercomFlags {
+    let b = POWERCOM_FLAGS.load(Ordering::Relaxed);
+    PowercomFlags { byte_order_fallback: b & 1 != 0, discrete_delay: b & 2 != 0 }
+}
+
+/// Set the flags [`powercom`] returns.
+pub fn set_powercom(f: PowercomFlags) {
+    POWERCOM_FLAGS
+        .store(u8::from(f.byte_order_fallback) | (u8::from(f.discrete_delay) << 1), Ordering::Relaxed);
 }
