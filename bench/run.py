@@ -432,6 +432,8 @@ SERIAL_SPECS = [
     # One GET_REPORT of report 0x01 (PresentStatus) per poll.
     serial_spec("mge-shut", "mge-shut/eaton-3s-700.sim",
                 r'rx "\x81\x88\xA1\x01\x01\x03\x00\x00\x04\x00\xA6"'),
+    # One meter block request (AB 01 34 20) per poll.
+    serial_spec("bcmxcp", "bcmxcp/pw5125.sim", r'rx "\xAB\x014 "'),
 ]
 
 

@@ -40,6 +40,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("mge-shut", "mge-shut.8", "drivers/mge-shut"),
     ("genericups", "genericups.8", "drivers/genericups"),
     ("nutdrv_hashx", "nutdrv_hashx.8", "drivers/nutdrv_hashx"),
+    ("bcmxcp", "bcmxcp.8", "drivers/bcmxcp"),
+    ("bcmxcp_usb", "bcmxcp_usb.8", "drivers/bcmxcp"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("apcsmart", "apcsmart.8", "drivers/apcsmart"),
