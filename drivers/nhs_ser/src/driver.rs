@@ -163,8 +163,11 @@ impl Nhs {
     /// Ask for the hardware information: six long requests, then short and long in turn
     /// (NUT picks between them at random).
     fn request_hwinfo(&mut self) -> Result<(), SerialError> {
-        let req =
-            if self.requests < LONG_REQUESTS || self.requests % 2 == 0 { &INIT_LONG } else { &INIT_SHORT };
+        let req = if self.requests < LONG_REQUESTS || self.requests.is_multiple_of(2) {
+            &INIT_LONG
+        } else {
+            &INIT_SHORT
+        };
         self.requests = self.requests.saturating_add(1);
         tracing::trace!("pkt_hwinfo loss -- requesting (try {})", self.requests);
         let Some(port) = self.port.as_mut() else { return Ok(()) };

@@ -117,7 +117,7 @@ pub fn lround(x: f64) -> String {
 /// C's conversion of a `float` to `unsigned int` for finite values in range (x86-64 takes
 /// the low 32 bits of the 64-bit conversion otherwise).
 fn to_u32(x: f32) -> u32 {
-    if x.is_finite() && x >= 0.0 && x < 4_294_967_296.0 {
+    if (0.0..4_294_967_296.0).contains(&x) {
         x as u32
     } else if x.is_finite() && x.abs() < 9.2e18 {
         (x as i64) as u32
