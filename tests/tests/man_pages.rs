@@ -47,7 +47,7 @@ const SHIPPED_SCRIPTS: &[(&str, &str)] = &[("packaging/systemd/upsdrvsvcctl", "u
 
 /// Programs built in the workspace that are not installed, so need no page.
 const NOT_SHIPPED: &[(&str, &str)] = &[
-    ("ups-sim", "test tool: a Q1-family UPS on a pty"),
+    ("ups-sim", "test tool: a serial UPS on a pty"),
     ("nut-bench", "benchmark tool"),
     ("record-transcripts", "test tool: records the golden transcripts"),
     ("fake-driver", "test helper of nut-driver"),

@@ -36,11 +36,13 @@ pub struct Rule {
     pub then: Option<usize>,
 }
 
-/// A named reply set. `rules` already holds what the state inherits (`like`).
+/// A named reply set. `rules` and `every` already hold what the state inherits (`like`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct State {
     pub name: String,
     pub rules: Vec<Rule>,
+    /// `every DURATION "BYTES"`: sent unsolicited, every DURATION, while in this state.
+    pub every: Vec<(Duration, Vec<u8>)>,
 }
 
 impl State {
@@ -48,6 +50,16 @@ impl State {
     pub fn rule(&self, cmd: &[u8]) -> Option<&Rule> {
         self.rules.iter().find(|r| r.cmd == cmd)
     }
+}
+
+/// How the simulator cuts the driver's bytes into commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framing {
+    /// A command ends with these bytes (`terminator "\r"`, the default).
+    Terminator(Vec<u8>),
+    /// `framing prefix`: commands are matched as the bytes arrive, against the current state's
+    /// command strings (single-letter and binary protocols).
+    Prefix,
 }
 
 /// How many replies (or commands) a fault applies to.
@@ -70,6 +82,10 @@ pub enum Action {
     Chunks(usize, Duration, Count),
     /// Do not answer the next commands.
     Timeout(Count),
+    /// Flip every bit of the last byte of the next replies (a checksum error).
+    Corrupt(Count),
+    /// Write these bytes now, unsolicited.
+    Send(Vec<u8>),
     /// Drop every pending fault.
     Clear,
     /// Close the pty (the driver's port goes away); with a pause, plug back in after it.
@@ -94,7 +110,7 @@ pub struct Desc {
     pub name: String,
     pub sources: Vec<String>,
     pub added: Vec<String>,
-    pub terminator: Vec<u8>,
+    pub framing: Framing,
     pub unknown: Unknown,
     pub drivers: Vec<DriverHint>,
     /// `refuse DRIVER reason`: the driver is expected to refuse this device.
@@ -157,7 +173,8 @@ fn esc(e: EscapeError) -> String {
 }
 
 /// Parse one action (`state onbattery`, `cut 10 2`, `chunks 4 20ms *`, `timeout 3`,
-/// `silent`, `garbage "\x00\xff" 1`, `clear`, `unplug 2s`, `replug`, `quit`).
+/// `silent`, `garbage "\x00\xff" 1`, `corrupt 2`, `send "!"`, `clear`, `unplug 2s`, `replug`,
+/// `quit`).
 pub fn parse_action(line: &str) -> Result<Action, String> {
     let line = line.trim();
     let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
@@ -204,6 +221,17 @@ pub fn parse_action(line: &str) -> Result<Action, String> {
             at_most(1)?;
             Ok(Action::Timeout(parse_count(words.first().copied())?))
         }
+        "corrupt" => {
+            at_most(1)?;
+            Ok(Action::Corrupt(parse_count(words.first().copied())?))
+        }
+        "send" => {
+            let (bytes, after) = parse_quoted(rest).map_err(esc)?;
+            if bytes.is_empty() || !after.trim().is_empty() {
+                return Err("send takes one non-empty quoted string".into());
+            }
+            Ok(Action::Send(bytes))
+        }
         "silent" => {
             at_most(0)?;
             Ok(Action::Timeout(Count::Always))
@@ -239,6 +267,7 @@ struct RawState {
     name: String,
     like: Option<NameAt>,
     rules: Vec<RawRule>,
+    every: Vec<(Duration, Vec<u8>)>,
 }
 
 /// Parse a whole description.
@@ -247,7 +276,7 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
     let mut name = None;
     let mut sources = Vec::new();
     let mut added = Vec::new();
-    let mut terminator = b"\r".to_vec();
+    let mut framing = Framing::Terminator(b"\r".to_vec());
     let mut unknown = Unknown::Silent;
     let mut drivers = Vec::new();
     let mut refusals = Vec::new();
@@ -313,7 +342,28 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
                 if b.is_empty() || !r.trim().is_empty() {
                     return Err(err(n, "terminator takes one non-empty quoted string".into()));
                 }
-                terminator = b;
+                framing = Framing::Terminator(b);
+            }
+            "framing" => {
+                framing = match rest {
+                    "prefix" => Framing::Prefix,
+                    _ => return Err(err(n, "framing takes `prefix` (or use `terminator \"...\"`)".into())),
+                };
+            }
+            "every" => {
+                let st = raw.last_mut().ok_or_else(|| err(n, "`every` before any `state`".into()))?;
+                let (when, bytes) = rest
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| err(n, "expected `every DURATION \"BYTES\"`".into()))?;
+                let when = parse_duration(when).map_err(|m| err(n, m))?;
+                if when < Duration::from_millis(10) {
+                    return Err(err(n, "every needs at least 10ms".into()));
+                }
+                let (b, r) = parse_quoted(bytes.trim_start()).map_err(|e| err(n, e.to_string()))?;
+                if b.is_empty() || !r.trim().is_empty() {
+                    return Err(err(n, "every takes a duration and one non-empty quoted string".into()));
+                }
+                st.every.push((when, b));
             }
             "unknown" => {
                 unknown = match rest {
@@ -376,7 +426,7 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
                         return Err(err(n, format!("state {l} must be defined before {sname} copies it")));
                     }
                 }
-                raw.push(RawState { name: sname.to_string(), like, rules: Vec::new() });
+                raw.push(RawState { name: sname.to_string(), like, rules: Vec::new(), every: Vec::new() });
             }
             "at" => {
                 let (when, action) = rest
@@ -403,10 +453,17 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
     };
     let mut states: Vec<State> = Vec::with_capacity(raw.len());
     for rs in &raw {
-        let mut rules: Vec<Rule> = match &rs.like {
-            Some(l) => states[lookup(l)?].rules.clone(),
-            None => Vec::new(),
+        let (mut rules, mut every): (Vec<Rule>, Vec<(Duration, Vec<u8>)>) = match &rs.like {
+            Some(l) => {
+                let base = &states[lookup(l)?];
+                (base.rules.clone(), base.every.clone())
+            }
+            None => (Vec::new(), Vec::new()),
         };
+        // A state's own `every` lines replace what it copied.
+        if !rs.every.is_empty() {
+            every = rs.every.clone();
+        }
         for (cmd, reply, then) in &rs.rules {
             let then = then.as_ref().map(lookup).transpose()?;
             let rule = Rule { cmd: cmd.clone(), reply: reply.clone(), then };
@@ -415,7 +472,7 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
                 None => rules.push(rule),
             }
         }
-        states.push(State { name: rs.name.clone(), rules });
+        states.push(State { name: rs.name.clone(), rules, every });
     }
     let start = start.as_ref().map(lookup).transpose()?.unwrap_or(0);
     for (_, a, line) in &timeline {
@@ -425,19 +482,7 @@ pub fn parse(text: &str) -> Result<Desc, DescError> {
     }
     timeline.sort_by_key(|(t, _, _)| *t);
     let timeline = timeline.into_iter().map(|(t, a, _)| (t, a)).collect();
-    Ok(Desc {
-        name,
-        sources,
-        added,
-        terminator,
-        unknown,
-        drivers,
-        refusals,
-        expects,
-        states,
-        start,
-        timeline,
-    })
+    Ok(Desc { name, sources, added, framing, unknown, drivers, refusals, expects, states, start, timeline })
 }
 
 #[cfg(test)]
@@ -463,6 +508,17 @@ mod tests {
     }
 
     #[test]
+    fn framing_and_every() {
+        let d = parse("device t\nframing prefix\nstate a\n  every 1s \"S\"\n  \"Y\" -> \"SM\\r\\n\"\nstate b like a\nstate c like a\n  every 250ms \"T\"\n").unwrap();
+        assert_eq!(d.framing, Framing::Prefix);
+        assert_eq!(d.states[0].every, [(Duration::from_secs(1), b"S".to_vec())]);
+        assert_eq!(d.states[1].every, d.states[0].every);
+        assert_eq!(d.states[2].every, [(Duration::from_millis(250), b"T".to_vec())]);
+        let d = parse("device t\nstate a\n").unwrap();
+        assert_eq!(d.framing, Framing::Terminator(b"\r".to_vec()));
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let cases = [
             ("device t\nstate a\n  \"Q1\\r\" -> \"x\" then nowhere\n", 3, "no state called nowhere"),
@@ -477,6 +533,10 @@ mod tests {
             ("device t\nstate a\n  \"Q1\\q\" -> none\n", 3, "unknown escape"),
             ("state a\n", 1, "missing `device"),
             ("device t\nterminator \"\"\nstate a\n", 2, "non-empty"),
+            ("device t\nframing lines\nstate a\n", 2, "framing takes"),
+            ("device t\nevery 1s \"x\"\n", 2, "before any `state`"),
+            ("device t\nstate a\nevery 1ms \"x\"\n", 3, "at least 10ms"),
+            ("device t\nstate a\nevery 1s x\n", 3, "quote"),
         ];
         for (text, line, msg) in cases {
             let e = parse(text).unwrap_err();
@@ -496,6 +556,8 @@ mod tests {
         assert_eq!(parse_action("garbage \"\\xff\" *"), Ok(Action::Garbage(vec![0xff], Count::Always)));
         assert_eq!(parse_action("unplug 1.5s"), Ok(Action::Unplug(Some(Duration::from_millis(1500)))));
         assert_eq!(parse_action("unplug"), Ok(Action::Unplug(None)));
+        assert_eq!(parse_action("corrupt *"), Ok(Action::Corrupt(Count::Always)));
+        assert_eq!(parse_action("send \"!\""), Ok(Action::Send(b"!".to_vec())));
         for bad in [
             "",
             "cut",
@@ -507,6 +569,9 @@ mod tests {
             "timeout -1",
             "unplug x",
             "nope",
+            "send",
+            "send \"\"",
+            "corrupt 0",
         ] {
             assert!(parse_action(bad).is_err(), "{bad:?}");
         }

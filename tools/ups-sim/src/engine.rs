@@ -3,11 +3,15 @@
 
 use std::time::Duration;
 
-use crate::desc::{Action, Count, Desc, Unknown};
+use crate::desc::{Action, Count, Desc, Framing, Unknown};
 use crate::escape::quote;
 
 /// Longest command kept while waiting for its terminator; longer input is dropped.
 pub const MAX_COMMAND: usize = 4096;
+
+/// With `framing prefix`, a partial command older than this is settled by
+/// [`Engine::input_idle`] (the runtime calls it when no byte came for this long).
+pub const PARTIAL_IDLE: Duration = Duration::from_millis(500);
 
 /// What the engine asks the runtime to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +34,7 @@ struct Faults {
     cut: Option<(usize, Count)>,
     chunks: Option<(usize, Duration, Count)>,
     timeout: Option<Count>,
+    corrupt: Option<Count>,
 }
 
 /// Use one unit of a fault's count; returns whether the fault applied, and clears it when used up.
@@ -72,6 +77,16 @@ impl Engine {
         &self.desc.states[self.state].name
     }
 
+    /// Index of the current reply set in `desc().states` (changes on every switch).
+    pub fn state_index(&self) -> usize {
+        self.state
+    }
+
+    /// True while part of a command is buffered.
+    pub fn has_partial(&self) -> bool {
+        !self.input.is_empty()
+    }
+
     /// Forget a partly received command (the port was closed).
     pub fn reset_input(&mut self) {
         self.input.clear();
@@ -81,15 +96,71 @@ impl Engine {
     pub fn on_input(&mut self, bytes: &[u8]) -> Vec<Output> {
         let mut out = Vec::new();
         self.input.extend_from_slice(bytes);
-        let term = self.desc.terminator.clone();
-        while let Some(pos) = find(&self.input, &term) {
-            let cmd: Vec<u8> = self.input.drain(..pos + term.len()).collect();
-            self.command(&cmd, &mut out);
+        match self.desc.framing.clone() {
+            Framing::Terminator(term) => {
+                while let Some(pos) = find(&self.input, &term) {
+                    let cmd: Vec<u8> = self.input.drain(..pos + term.len()).collect();
+                    self.command(&cmd, &mut out);
+                }
+            }
+            Framing::Prefix => self.match_prefixes(false, &mut out),
         }
         if self.input.len() > MAX_COMMAND {
             out.push(Output::Event(format!("discard {} bytes without terminator", self.input.len())));
             self.input.clear();
         }
+        out
+    }
+
+    /// No byte came for [`PARTIAL_IDLE`]: with `framing prefix`, a buffered command that
+    /// could still grow into a longer one is taken as it stands (or dropped as unknown).
+    pub fn input_idle(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.desc.framing == Framing::Prefix {
+            self.match_prefixes(true, &mut out);
+        } else if !self.input.is_empty() {
+            out.push(Output::Event(format!("partial {} waiting for the terminator", quote(&self.input))));
+        }
+        out
+    }
+
+    /// `framing prefix`: fire every command the buffer starts with. A command fires once no
+    /// longer command of the state could still match (or at once when `idle`); bytes that
+    /// cannot start any command are dropped one at a time, as unknown commands.
+    fn match_prefixes(&mut self, idle: bool, out: &mut Vec<Output>) {
+        while !self.input.is_empty() {
+            let st = &self.desc.states[self.state];
+            let exact = st.rules.iter().filter(|r| self.input.starts_with(&r.cmd)).map(|r| r.cmd.len()).max();
+            let longer =
+                st.rules.iter().any(|r| r.cmd.len() > self.input.len() && r.cmd.starts_with(&self.input));
+            let take = match (exact, longer) {
+                (_, true) if !idle => return,
+                (Some(n), _) => n,
+                (None, true) => {
+                    // Idle with only the start of a longer command: a partial frame.
+                    let cmd: Vec<u8> = std::mem::take(&mut self.input);
+                    out.push(Output::Event(format!("rx {}", quote(&cmd))));
+                    out.push(Output::Event(format!("noreply {} partial", quote(&cmd))));
+                    return;
+                }
+                (None, false) => 1,
+            };
+            let cmd: Vec<u8> = self.input.drain(..take).collect();
+            self.command(&cmd, out);
+        }
+    }
+
+    /// The unsolicited transmission `every[i]` of the current state is due.
+    pub fn periodic(&mut self, i: usize) -> Vec<Output> {
+        let mut out = Vec::new();
+        let Some((_, bytes)) = self.desc.states[self.state].every.get(i).cloned() else {
+            return out;
+        };
+        if self.faults.timeout == Some(Count::Always) {
+            out.push(Output::Event(format!("noreply {} silent", quote(&bytes))));
+            return out;
+        }
+        self.reply(bytes, &mut out);
         out
     }
 
@@ -126,6 +197,11 @@ impl Engine {
         if let Some((n, _)) = take(&mut self.faults.cut, |c| &mut c.1) {
             bytes.truncate(n);
         }
+        if take(&mut self.faults.corrupt, |c| c).is_some() {
+            if let Some(last) = bytes.last_mut() {
+                *last ^= 0xff;
+            }
+        }
         if bytes.is_empty() {
             out.push(Output::Event("noreply cut to nothing".into()));
             return;
@@ -157,6 +233,8 @@ impl Engine {
             Action::Cut(n, c) => self.faults.cut = Some((*n, *c)),
             Action::Chunks(s, g, c) => self.faults.chunks = Some((*s, *g, *c)),
             Action::Timeout(c) => self.faults.timeout = Some(*c),
+            Action::Corrupt(c) => self.faults.corrupt = Some(*c),
+            Action::Send(b) => out.push(Output::Write { after: Duration::ZERO, bytes: b.clone() }),
             Action::Clear => self.faults = Faults::default(),
             Action::Unplug(p) => {
                 self.reset_input();
@@ -234,6 +312,47 @@ mod tests {
         assert!(writes(&e.on_input(b"Q1\r")).is_empty());
         e.apply(&Action::Clear).unwrap();
         assert_eq!(writes(&e.on_input(b"Q1\r")), b"(1\r");
+    }
+
+    fn prefix_engine() -> Engine {
+        let text = "device t\nframing prefix\nunknown reply \"NA\\r\\n\"\nstate a\n  \"Y\" -> \"SM\\r\\n\"\n  \"\\x01\" -> \"Smart-UPS\\r\\n\"\n  \"\\xab\\x01\\x02\" -> \"\\xab\\x10\"\n  \"\\xab\\x01\" -> \"short\"\n  \"U\" -> none then b\n  every 1s \"S\"\nstate b like a\n  \"Y\" -> \"OB\\r\\n\"\n";
+        Engine::new(parse(text).unwrap())
+    }
+
+    #[test]
+    fn prefix_framing_fires_commands_as_they_arrive() {
+        let mut e = prefix_engine();
+        // Single letters, back to back, with no terminator.
+        assert_eq!(writes(&e.on_input(b"Y\x01Y")), b"SM\r\nSmart-UPS\r\nSM\r\n");
+        // An unknown byte is answered as unknown, then matching goes on.
+        assert_eq!(writes(&e.on_input(b"zY")), b"NA\r\nSM\r\n");
+        // A binary frame split across reads: nothing until it is complete.
+        assert!(writes(&e.on_input(b"\xab")).is_empty());
+        assert!(e.has_partial());
+        assert_eq!(writes(&e.on_input(b"\x01\x02")), b"\xab\x10");
+        // A shorter command that is also the start of a longer one waits for the idle gap.
+        assert!(writes(&e.on_input(b"\xab\x01")).is_empty());
+        assert_eq!(writes(&e.input_idle()), b"short");
+        // A lone start of a frame is dropped as partial when idle.
+        assert!(writes(&e.on_input(b"\xab")).is_empty());
+        let out = e.input_idle();
+        assert!(out.contains(&Output::Event("noreply \"\\xAB\" partial".into())), "{out:?}");
+        assert!(!e.has_partial());
+        // `then` switches the reply set for the bytes that follow in the same read.
+        assert_eq!(writes(&e.on_input(b"UY")), b"OB\r\n");
+    }
+
+    #[test]
+    fn periodic_sends_corrupt_and_send() {
+        let mut e = prefix_engine();
+        assert_eq!(writes(&e.periodic(0)), b"S");
+        assert!(writes(&e.periodic(1)).is_empty());
+        e.apply(&Action::Corrupt(Count::Times(1))).unwrap();
+        assert_eq!(writes(&e.on_input(b"Y")), b"SM\r\xf5");
+        assert_eq!(writes(&e.on_input(b"Y")), b"SM\r\n");
+        assert_eq!(writes(&e.apply(&Action::Send(b"!".to_vec())).unwrap()), b"!");
+        e.apply(&Action::Timeout(Count::Always)).unwrap();
+        assert!(writes(&e.periodic(0)).is_empty());
     }
 
     #[test]

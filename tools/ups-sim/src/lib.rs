@@ -1,5 +1,5 @@
-//! ups-sim: a Q1-family UPS (Megatec, Voltronic, ...) on a pseudo-terminal, for testing
-//! serial drivers such as `nutdrv_qx` and `blazer_ser` without hardware.
+//! ups-sim: a serial UPS on a pseudo-terminal (the Q1 family, APC Smart, binary and streaming
+//! protocols), for testing serial drivers such as `nutdrv_qx` or `apcsmart` without hardware.
 //!
 //! - [`desc`]: the device description format (pure parser; format in README.md);
 //! - [`engine`]: the UPS as a state machine (bytes in, timed writes and events out);

@@ -1,4 +1,4 @@
-//! `ups-sim DESCRIPTION [--link PATH]`: play a Q1-family UPS on a pty. See README.md.
+//! `ups-sim DESCRIPTION [--link PATH]`: play a serial UPS on a pty. See README.md.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::desc::{parse_action, Desc};
-use crate::engine::{Engine, Output};
+use crate::engine::{Engine, Output, PARTIAL_IDLE};
 use crate::escape::quote;
 use crate::pty::{relink, Pty};
 
@@ -34,6 +34,11 @@ struct Sim {
     writes: VecDeque<(Instant, Vec<u8>)>,
     replug_at: Option<Instant>,
     quit: bool,
+    /// When the last byte from the driver came (for a partial command's idle gap).
+    last_rx: Option<Instant>,
+    /// The state the `every` due times were set for, and those times.
+    every_state: usize,
+    every_due: Vec<Instant>,
 }
 
 fn event(line: &str) {
@@ -123,6 +128,9 @@ pub fn run(opts: Options) -> io::Result<()> {
         writes: VecDeque::new(),
         replug_at: None,
         quit: false,
+        last_rx: None,
+        every_state: usize::MAX,
+        every_due: Vec::new(),
     };
     let path = sim.plug()?;
     let t0 = Instant::now();
@@ -156,6 +164,28 @@ pub fn run(opts: Options) -> io::Result<()> {
         if sim.replug_at.is_some_and(|t| t <= now) {
             sim.replug()?;
         }
+        // Unsolicited transmissions of the current state (due times restart on a switch).
+        if sim.engine.state_index() != sim.every_state {
+            sim.every_state = sim.engine.state_index();
+            let every = &sim.engine.desc().states[sim.every_state].every;
+            sim.every_due = every.iter().map(|(d, _)| now + *d).collect();
+        }
+        for i in 0..sim.every_due.len() {
+            if sim.every_due[i] <= now && sim.every_state == sim.engine.state_index() {
+                let period = sim.engine.desc().states[sim.every_state].every[i].0;
+                sim.every_due[i] = now + period;
+                if sim.pty.is_some() {
+                    let out = sim.engine.periodic(i);
+                    sim.handle(out)?;
+                }
+            }
+        }
+        // A partial command with no byte for a while is settled.
+        if sim.engine.has_partial() && sim.last_rx.is_some_and(|t| now >= t + PARTIAL_IDLE) {
+            sim.last_rx = None;
+            let out = sim.engine.input_idle();
+            sim.handle(out)?;
+        }
         sim.flush_due()?;
 
         let mut deadline: Option<Instant> = None;
@@ -168,6 +198,12 @@ pub fn run(opts: Options) -> io::Result<()> {
         }
         if let Some((t, _)) = sim.writes.front() {
             consider(*t);
+        }
+        for t in &sim.every_due {
+            consider(*t);
+        }
+        if let Some(t) = sim.last_rx.filter(|_| sim.engine.has_partial()) {
+            consider(t + PARTIAL_IDLE);
         }
         let timeout_ms: libc::c_int = match deadline {
             None => 1000,
@@ -228,6 +264,7 @@ pub fn run(opts: Options) -> io::Result<()> {
                 match p.read(&mut buf) {
                     Ok(0) => {}
                     Ok(n) => {
+                        sim.last_rx = Some(Instant::now());
                         let out = sim.engine.on_input(&buf[..n]);
                         sim.handle(out)?;
                     }

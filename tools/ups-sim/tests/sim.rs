@@ -240,3 +240,41 @@ fn every_description_parses_cites_its_source_and_names_a_driver() {
         assert_eq!(p.file_stem().and_then(|s| s.to_str()), Some(d.name.as_str()), "file name = device name");
     }
 }
+
+/// `framing prefix`, `every`, `send` and `corrupt` on a real pty: single-letter commands with
+/// no terminator (APC Smart style), a UPS that streams a packet while on battery, an
+/// unsolicited notice, and a reply whose last byte is flipped.
+#[test]
+fn prefix_framing_streams_and_unsolicited_bytes_on_a_pty() {
+    let dir = nut_testkit::TempDir::new().expect("temp dir");
+    let desc = dir.path().join("t.sim");
+    std::fs::write(
+        &desc,
+        "device t\nsource written for this test\nframing prefix\nunknown reply \"NA\\r\\n\"\n\
+         state online\n  \"Y\" -> \"SM\\r\\n\"\n  \"Q\" -> \"08\\r\\n\"\n\
+         state onbattery like online\n  \"Q\" -> \"10\\r\\n\"\n  every 100ms \"S\\r\\n\"\n",
+    )
+    .expect("write description");
+    let mut s = sim(&desc);
+    let mut port = open_port(s.port());
+    port.write_all(b"YQ").expect("write");
+    let mut got = Vec::new();
+    while got.len() < 8 {
+        got.extend(read_until(&mut port, b'\n', T).expect("read"));
+    }
+    assert_eq!(got, b"SM\r\n08\r\n");
+    port.write_all(b"x").expect("write");
+    assert_eq!(read_until(&mut port, b'\n', T).expect("read"), b"NA\r\n");
+    s.control("send \"!\"");
+    assert!(read_until(&mut port, b'!', T).expect("read").ends_with(b"!"));
+    s.control("state onbattery");
+    // Two streamed packets arrive without any command.
+    s.mark();
+    for _ in 0..2 {
+        assert!(s.wait_event(T, |l| l == r#"tx "S\r\n""#).is_some(), "{:?}", s.events());
+    }
+    s.control("corrupt");
+    s.control("state online");
+    port.write_all(b"Q").expect("write");
+    assert!(s.wait_event(T, |l| l == r#"tx "08\r\xF5""#).is_some(), "{:?}", s.events());
+}
