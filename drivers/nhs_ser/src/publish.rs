@@ -375,7 +375,7 @@ pub fn data_update(
     if params.debug_pkt_data {
         let p = "experimental.nhs.data.";
         let battery_tension = hw.map(|h| h.numbatteries as f32 * d.vdcmed_real).unwrap_or(0.0);
-        let nominaltension = hw.map(|h| vbat * h.numbatteries as u32).unwrap_or(0);
+        let nominaltension = hw.map(|h| vbat.wrapping_mul(h.numbatteries as u32)).unwrap_or(0);
         let perc_output = if nominaltension > 0 {
             to_u32((battery_tension * 100.0) / nominaltension as f32).min(100)
         } else {
