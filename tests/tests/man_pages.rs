@@ -37,6 +37,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("nutdrv_qx", "nutdrv_qx.8", "drivers/nutdrv_qx"),
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
+    ("nhs_ser", "nhs_ser.8", "drivers/nhs_ser"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),
     ("nut-tls-setup", "nut-tls-setup.8", "crates/nut-tls"),
     ("nut-driver-enumerator", "nut-driver-enumerator.8", "tools/nut-driver-enumerator"),
