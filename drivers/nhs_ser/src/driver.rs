@@ -151,6 +151,18 @@ pub fn params_of(ctx: &Context) -> Result<(Params, u32), DriverError> {
     Ok((p, baud))
 }
 
+/// A failed open, worded to say what to do (nut-transport's report names the node, its owner,
+/// group and mode, the user and the group to join).
+pub fn open_error(e: &SerialError) -> String {
+    match e {
+        SerialError::Locked(p) => format!(
+            "{p} is locked by another process: another driver or program is using the port; stop it, \
+             or set nolock in the ups.conf section if nothing else should use it"
+        ),
+        other => other.to_string(),
+    }
+}
+
 fn is_port_gone(e: &SerialError) -> bool {
     matches!(e, SerialError::Closed { .. } | SerialError::Io(_))
 }
@@ -330,7 +342,12 @@ impl Driver for Nhs {
             if ctx.port.eq_ignore_ascii_case("auto") { DEFAULT_PORT.to_string() } else { ctx.port.clone() };
         tracing::debug!("Port is {} and baud_rate is {}", self.path, self.baud);
         let port = SerialPort::open(&self.path, &self.config(ctx.flag("nolock"))).map_err(|e| {
-            DriverError::Device(format!("Unable to open port {} with baud {}: {e}", self.path, self.baud))
+            DriverError::Device(format!(
+                "Unable to open port {} with baud {}: {}",
+                self.path,
+                self.baud,
+                open_error(&e)
+            ))
         })?;
         self.port = Some(port);
         tracing::debug!("Communication started on port {}, baud rate {}", self.path, self.baud);

@@ -87,6 +87,18 @@ impl Default for Riello {
     }
 }
 
+/// A failed open, worded to say what to do (nut-transport's report names the node, its owner,
+/// group and mode, the user and the group to join).
+pub fn open_error(e: &SerialError) -> String {
+    match e {
+        SerialError::Locked(p) => format!(
+            "{p} is locked by another process: another driver or program is using the port; stop it, \
+             or set nolock in the ups.conf section if nothing else should use it"
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// NUT's `strtod` of a variable's value: the leading number, else 0.
 fn strtod(s: &str) -> f64 {
     let t = s.trim_start();
@@ -140,7 +152,7 @@ impl Riello {
     /// NUT's `riello_comm_setup`: which protocol, at which speed.
     fn detect(&mut self) -> Result<(), DriverError> {
         for speed in SPEEDS {
-            self.open(speed).map_err(|e| DriverError::Device(e.to_string()))?;
+            self.open(speed).map_err(|e| DriverError::Device(open_error(&e)))?;
             tracing::debug!("set baudrate {speed}");
             tracing::debug!("try to detect SENTR");
             // NUT takes any 103-byte answer here, whatever its sum.
