@@ -547,3 +547,23 @@ fn unplug_makes_the_data_stale_and_replug_recovers() {
         fresh2.as_secs_f64()
     );
 }
+
+#[test]
+fn a_silent_port_names_the_speed_and_what_to_try() {
+    require_ours(Impl::Ours, &["nhs_ser", "ups-sim"]);
+    note_no_debian();
+    let p = desc_path("premium-1500-120v");
+    let desc = load_desc(&p);
+    let mut sim = UpsSim::start(&p);
+    sim.control("silent");
+    let d = run_dump(&bin("nhs_ser"), sim.port(), &options(&desc), DUMP_TIMEOUT);
+    // As NUT, the driver does not stop (the UPS may start streaming later), but it says so.
+    assert!(d.get("ups.status").is_none(), "data from a silent port: {:?}", d.vars);
+    for want in ["at 2400 baud", "baud = N", "data marked stale"] {
+        assert!(d.stderr.contains(want), "no {want:?} in:\n{}", d.stderr);
+    }
+    // ah is required (NUT's message).
+    let d = run_dump(&bin("nhs_ser"), sim.port(), &[], DUMP_TIMEOUT);
+    assert!(d.status.is_some_and(|s| !s.success()), "started without ah");
+    assert!(d.stderr.contains("Please set AH (Ampere Hour)"), "{}", d.stderr);
+}

@@ -566,3 +566,30 @@ fn unplug_makes_the_data_stale_and_replug_recovers() {
         fresh.as_secs_f64()
     );
 }
+
+#[test]
+fn no_answer_and_a_locked_port_say_what_to_do() {
+    require_ours(Impl::Ours, &["riello_ser", "upsd", "ups-sim"]);
+    let p = desc_path("gpser-vst800");
+    let desc = load_desc(&p);
+    // A UPS that answers nothing: the driver stops, naming the port and the speeds it tried
+    // (NUT's "Can't connect to the UPS on port ...!" first).
+    let mut sim = UpsSim::start(&p);
+    sim.control("silent");
+    let d = run_dump(&bin("riello_ser"), sim.port(), &options(&desc), DUMP_TIMEOUT);
+    assert!(d.status.is_some_and(|s| !s.success()), "started on a silent UPS: {:?}", d.status);
+    let port = sim.port().display().to_string();
+    for want in [format!("Can't connect to the UPS on port {port}!"), "at 9600 or 1200 baud".to_string()] {
+        assert!(d.stderr.contains(&want), "no {want:?} in:\n{}", d.stderr);
+    }
+    // The port already used by a running driver: the second one says who holds it and `nolock`.
+    let mut sim = UpsSim::start(&p);
+    let st = SerialStack::start(Impl::Ours, "riello_ser", sim.port(), &options(&desc), &[])
+        .unwrap_or_else(|e| panic!("our riello_ser + upsd: {e}"));
+    let d = run_dump(&bin("riello_ser"), sim.port(), &options(&desc), DUMP_TIMEOUT);
+    assert!(d.status.is_some_and(|s| !s.success()), "a second driver took the port: {:?}", d.status);
+    assert!(d.stderr.contains("locked") && d.stderr.contains("nolock"), "{}", d.stderr);
+    sim.mark();
+    drop(st);
+    println!("riello_ser: no answer and a locked port: {}", tail(&d.stderr, 1).trim());
+}
