@@ -644,3 +644,33 @@ fn no_answer_and_a_locked_port_say_what_to_do() {
     drop(st);
     println!("riello_ser: no answer and a locked port: {}", tail(&d.stderr, 1).trim());
 }
+
+/// `localcalculation` (NUT 2.8.5's riello_ser man page; Debian's 2.8.0 does not have it):
+/// charge from the battery voltage between 10.4 V and 13.0 V per 12 V of the nominal voltage,
+/// runtime from the nominal capacity, voltage and power, scaled by the charge and the load.
+#[test]
+fn localcalculation_estimates_from_the_battery_voltage() {
+    require_ours(Impl::Ours, &["riello_ser", "ups-sim"]);
+    let p = desc_path("gpser-vst800");
+    let desc = load_desc(&p);
+    let mut sim = UpsSim::start(&p);
+    // On battery: 25.0 V on a 24 V battery (range 20.8 .. 26.0 V): (250 - 208) * 100 / 52 = 80 %;
+    // runtime 7 Ah * 24 V * 3600 / 640 W * 0.80, load 0 % (factor 1) = 756 s.
+    sim.control("state onbattery");
+    let mut opts = options(&desc);
+    opts.push(("localcalculation".into(), None));
+    let d = dump_with(&bin("riello_ser"), &sim, &desc, "our");
+    assert_eq!(d.get("battery.runtime"), Some("900"), "without localcalculation, the UPS's own 15 min");
+    let d = run_dump(&bin("riello_ser"), sim.port(), &opts, DUMP_TIMEOUT);
+    assert!(d.ok(), "{}", d.stderr);
+    assert_eq!(d.get("driver.parameter.localcalculation"), Some("1"));
+    assert_eq!(d.get("battery.voltage.low"), Some("20.8"));
+    assert_eq!(d.get("battery.voltage.high"), Some("26.0"));
+    assert_eq!(d.get("battery.charge"), Some("80"));
+    assert_eq!(d.get("battery.runtime"), Some("756"), "the UPS itself says 900 s");
+    // default.battery.voltage.low/high replace the range: 25.0 V in 24.0 .. 26.0 V = 50 %.
+    opts.push(("default.battery.voltage.low".into(), Some("24.0".into())));
+    let d = run_dump(&bin("riello_ser"), sim.port(), &opts, DUMP_TIMEOUT);
+    assert_eq!(d.get("battery.charge"), Some("50"), "{}", d.stderr);
+    println!("riello_ser: localcalculation: 80 %, 756 s; with a 24.0 V low end 50 %");
+}
