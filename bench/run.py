@@ -404,6 +404,32 @@ QX_DRIVERS = {
 QX_POLL_CMD = 'rx "Q1\\r"'  # the simulator's event line for one Q1 status query
 
 
+def serial_spec(driver, desc, poll, options=None, debian=True, ups="ups", note=""):
+    """One serial driver benchmark: `driver` (ours in target/release, Debian's in /lib/nut
+    when `debian`) on `ups-sim` playing `desc` (under tests/devices), a poll cycle being one
+    simulator event line starting with `poll`."""
+    return {
+        "driver": driver,
+        "desc": os.path.join(ROOT, "tests", "devices", desc),
+        "poll": poll,
+        "options": dict(options or {}, pollinterval=str(QX_POLLINTERVAL)),
+        "ups": ups,
+        "note": note,
+        "paths": {"nut": f"/lib/nut/{driver}", "ours": os.path.join(ROOT, "target", "release", driver)}
+        if debian else {"ours": os.path.join(ROOT, "target", "release", driver)},
+    }
+
+
+QX_SPEC = serial_spec("nutdrv_qx", "qx/megatec.qx", QX_POLL_CMD, {"protocol": QX_PROTOCOL}, ups="qx")
+
+# The serial drivers of issue 12 (`--only serial`): one row each in their section. A driver
+# Debian 2.8.0 lacks runs alone (debian=False) and its row says so.
+SERIAL_SPECS = [
+    serial_spec("nutdrv_hashx", "nutdrv_hashx/atlantis-a03-s1200.sim", 'rx "B\\r"', debian=False,
+                note="not in Debian 2.8.0"),
+]
+
+
 def proc_cpu(pid):
     """(utime+stime in clock ticks from /proc/<pid>/stat, on-CPU nanoseconds summed over the
     threads' /proc/<pid>/task/*/schedstat), or None when the process is gone."""
@@ -464,13 +490,14 @@ def count_lines(path, prefix):
     return n, rx
 
 
-class QxBench:
-    """One simulator on the megatec description and one driver on its pty, in a temporary
+class SerialBench:
+    """One simulator on a spec's description and one driver on its pty, in a temporary
     directory that is the driver's NUT_CONFPATH and NUT_STATEPATH."""
 
-    def __init__(self, impl):
+    def __init__(self, spec, impl):
+        self.spec = spec
         self.impl = impl
-        self.dir = tempfile.mkdtemp(prefix=f"nut-bench-qx-{impl}-")
+        self.dir = tempfile.mkdtemp(prefix=f"nut-bench-{spec['driver']}-{impl}-")
         self.tty = os.path.join(self.dir, "tty")
         self.events = os.path.join(self.dir, "sim.events")
         self.sim = None
@@ -479,14 +506,14 @@ class QxBench:
                         NUT_ALTPIDPATH=self.dir)
         self.env.pop("NUT_DEBUG_LEVEL", None)
         with open(os.path.join(self.dir, "ups.conf"), "w") as f:
-            f.write(f"[qx]\n\tdriver = nutdrv_qx\n\tport = {self.tty}\n"
-                    f"\tprotocol = {QX_PROTOCOL}\n\tpollinterval = {QX_POLLINTERVAL}\n")
+            f.write(f"[{spec['ups']}]\n\tdriver = {spec['driver']}\n\tport = {self.tty}\n"
+                    + "".join(f"\t{k} = {v}\n" for k, v in spec["options"].items()))
 
     def start_sim(self):
         # The simulator's stdout (its event lines, line-buffered) goes to a file that is
         # counted at the window's edges.
-        self.sim = Proc([QX_SIM, QX_DESC, "--link", self.tty], dict(os.environ), self.events,
-                        self.dir)
+        self.sim = Proc([QX_SIM, self.spec["desc"], "--link", self.tty], dict(os.environ),
+                        self.events, self.dir)
 
     def sim_ready(self):
         try:
@@ -496,14 +523,14 @@ class QxBench:
             return False
 
     def start_driver(self):
-        self.drv = Proc([QX_DRIVERS[self.impl], "-a", "qx", "-u", "root", "-F"], self.env,
-                        os.path.join(self.dir, "driver.log"), self.dir)
+        self.drv = Proc([self.spec["paths"][self.impl], "-a", self.spec["ups"], "-u", "root", "-F"],
+                        self.env, os.path.join(self.dir, "driver.log"), self.dir)
 
     def driver_ready(self):
-        return os.path.exists(os.path.join(self.dir, "nutdrv_qx-qx"))
+        return os.path.exists(os.path.join(self.dir, f"{self.spec['driver']}-{self.spec['ups']}"))
 
     def polls(self):
-        return count_lines(self.events, QX_POLL_CMD)
+        return count_lines(self.events, self.spec["poll"])
 
     def stop(self):
         for p in (self.drv, self.sim):
@@ -513,8 +540,14 @@ class QxBench:
 
 
 def measure_qx(cfg):
-    """Both drivers at the same time, each on its own simulator, over the same window."""
-    benches = {impl: QxBench(impl) for impl in ("nut", "ours")}
+    return measure_serial(QX_SPEC, cfg.qx_secs)
+
+
+def measure_serial(spec, secs):
+    """Both drivers at the same time (or ours alone when Debian has none), each on its own
+    simulator, over the same window."""
+    name = spec["driver"]
+    benches = {impl: SerialBench(spec, impl) for impl in spec["paths"]}
     out = {impl: {} for impl in benches}
     try:
         for b in benches.values():
@@ -537,25 +570,25 @@ def measure_qx(cfg):
                                                for i, b in benches.items()):
             for i, b in benches.items():
                 if not b.drv.alive():
-                    raise RuntimeError(f"{i} nutdrv_qx exited:\n" + b.drv.log_tail())
+                    raise RuntimeError(f"{i} {name} exited:\n" + b.drv.log_tail())
                 if i not in base and b.driver_ready():
                     base[i] = b.polls()[0]
             if time.time() > deadline:
                 raise RuntimeError("a driver did not reach steady polling within 40 s: "
-                                   + ", ".join(f"{i}: socket {b.driver_ready()}, {b.polls()[0]} Q1"
+                                   + ", ".join(f"{i}: socket {b.driver_ready()}, {b.polls()[0]} polls"
                                                for i, b in benches.items()))
             time.sleep(0.1)
         start = {}
         for i, b in benches.items():
             start[i] = (time.monotonic(), proc_cpu(b.drv.pid), proc_counters(b.drv.pid), b.polls())
-        time.sleep(cfg.qx_secs)  # the measurement window: both drivers poll on their own
+        time.sleep(secs)  # the measurement window: both drivers poll on their own
         for i, b in benches.items():
             t1, cpu1, cnt1, polls1 = (time.monotonic(), proc_cpu(b.drv.pid),
                                       proc_counters(b.drv.pid), b.polls())
             t0, cpu0, cnt0, polls0 = start[i]
             o = out[i]
             if cpu0 is None or cpu1 is None or not b.drv.alive():
-                o["error"] = f"{i} nutdrv_qx exited during the window:\n" + b.drv.log_tail()
+                o["error"] = f"{i} {name} exited during the window:\n" + b.drv.log_tail()
                 continue
             cycles = polls1[0] - polls0[0]
             o["secs"] = t1 - t0
@@ -574,11 +607,11 @@ def measure_qx(cfg):
                     if k in cnt0 and k in cnt1:
                         o[f"{k}_per_cycle"] = (cnt1[k] - cnt0[k]) / cycles
             else:
-                o["error"] = f"{i} nutdrv_qx sent no Q1 during the window:\n" + b.drv.log_tail()
+                o["error"] = f"{i} {name} made no poll during the window:\n" + b.drv.log_tail()
     except Exception as e:
         for i in out:
             out[i].setdefault("error", str(e))
-        log(f"nutdrv_qx: {e}")
+        log(f"{name}: {e}")
     finally:
         for b in benches.values():
             b.stop()
@@ -750,13 +783,65 @@ def report_qx(qx, cfg, machine, started, command, partial):
     return "\n".join(L)
 
 
-def splice_qx(path, section):
-    """Replace the nutdrv_qx section of an existing report (or add it before the errors)."""
+SERIAL_BEGIN = "<!-- bench:serial begin (scripts/bench.sh --only serial rewrites this section alone) -->"
+SERIAL_END = "<!-- bench:serial end -->"
+
+
+def report_serial(results, cfg, machine, started, command):
+    """The markdown of the serial-drivers section (issue 12), between SERIAL_BEGIN and SERIAL_END."""
+    L = [SERIAL_BEGIN]
+    w = L.append
+    w("## The other serial drivers on simulated UPSes\n")
+    w(f"Measured alone by `{command}` on {started} ({cfg.runs} run(s) per driver, "
+      f"{cfg.serial_secs:g} s each; ours at commit {machine['commit']}"
+      + (" with uncommitted changes" if machine["dirty"] else "")
+      + f", {machine['rustc']}; {machine['cpu']}, {machine['cores']} cores shared with other "
+      f"work, load average {machine['loadavg']} at start, {machine.get('loadavg_end', '?')} at "
+      "the end).\n")
+    w("As for nutdrv_qx above: per driver, two `ups-sim` simulators play the same description "
+      "(`tests/devices/...`), Debian's `/lib/nut/<driver>` polls one and ours the other at the same "
+      f"time (`pollinterval = {QX_POLLINTERVAL}`, `-a ups -u root -F`, no upsd); a *poll cycle* is "
+      "one status query of the protocol (the simulator's event line named in the table); CPU is "
+      "on-CPU time from schedstat over the window, RSS is VmRSS at its end; figures are medians "
+      "over runs. A driver Debian 2.8.0 does not have runs alone.\n")
+    rows = []
+    errs = []
+    for spec, runs_list in results:
+        name = spec["driver"]
+        runs = {impl: [r.get(impl, {}) for r in runs_list] for impl in ("nut", "ours")}
+        n_cpu, o_cpu = med(runs["nut"], "cpu_us_per_cycle", ""), med(runs["ours"], "cpu_us_per_cycle", "")
+        n_rss, o_rss = med(runs["nut"], "rss_kib", ""), med(runs["ours"], "rss_kib", "")
+        ok = None
+        if None not in (n_cpu, o_cpu, n_rss, o_rss):
+            ok = o_cpu <= n_cpu and o_rss <= n_rss
+        rows.append([f"{name}" + (f" ({spec['note']})" if spec["note"] else ""),
+                     f"`{os.path.relpath(spec['desc'], os.path.join(ROOT, 'tests', 'devices'))}`",
+                     f"`{spec['poll']}`",
+                     fmt(n_cpu, "µs"), fmt(o_cpu, "µs"), ratio(o_cpu, n_cpu),
+                     fmt(n_rss, "KiB", 0), fmt(o_rss, "KiB", 0), ratio(o_rss, n_rss),
+                     met(ok)])
+        for i, r in enumerate(runs_list):
+            for impl in ("nut", "ours"):
+                if r.get(impl, {}).get("error"):
+                    errs.append(f"- {name}, run {i + 1}, {impl}: `{r[impl]['error'][:300]}`")
+    w(table(["driver", "description", "poll cycle", "CPU/cycle NUT", "CPU/cycle ours", "ratio",
+             "RSS NUT", "RSS ours", "ratio", "ours ≤ NUT?"], rows))
+    w("")
+    if errs:
+        w("Errors:\n")
+        w("\n".join(errs))
+        w("")
+    w(SERIAL_END)
+    return "\n".join(L)
+
+
+def splice(path, section, begin, end):
+    """Replace a section of an existing report (or add it before the errors, or at the end)."""
     with open(path) as f:
         text = f.read()
-    if QX_BEGIN in text and QX_END in text:
-        a = text.index(QX_BEGIN)
-        b = text.index(QX_END) + len(QX_END)
+    if begin in text and end in text:
+        a = text.index(begin)
+        b = text.index(end) + len(end)
         text = text[:a] + section + text[b:]
     elif "## Errors during the run" in text:
         a = text.index("## Errors during the run")
@@ -765,6 +850,36 @@ def splice_qx(path, section):
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+def run_only_serial(cfg):
+    """`--only serial`: the serial drivers of SERIAL_SPECS; only their section is rewritten."""
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    machine = machine_details()
+    t0 = time.time()
+    results = []
+    for spec in SERIAL_SPECS:
+        missing = [p for p in spec["paths"].values() if not os.access(p, os.X_OK)]
+        if missing:
+            sys.exit(f"{missing[0]} is missing (cargo build --release -p {spec['driver']}; "
+                     "Debian's: apt-get install nut-server)")
+        runs = []
+        for i in range(cfg.runs):
+            log(f"run {i + 1}/{cfg.runs}: {spec['driver']} for {cfg.serial_secs} s")
+            runs.append(measure_serial(spec, cfg.serial_secs))
+        results.append((spec, runs))
+    machine["loadavg_end"] = machine_details()["loadavg"]
+    os.makedirs(os.path.join(ROOT, "bench", "target"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "target", "results-serial.json"), "w") as f:
+        json.dump({"machine": machine, "serial": [(s["driver"], r) for s, r in results],
+                   "started": started, "elapsed": time.time() - t0, "command": cfg.command}, f, indent=1)
+    section = report_serial(results, cfg, machine, started, cfg.command)
+    if os.path.exists(cfg.out):
+        splice(cfg.out, section, SERIAL_BEGIN, SERIAL_END)
+    else:
+        with open(cfg.out, "w") as f:
+            f.write(section + "\n")
+    log(f"wrote the serial drivers section of {cfg.out} in {(time.time() - t0) / 60:.1f} min")
 
 
 def report(res, cfg, started, elapsed, machine, command):
@@ -1063,7 +1178,8 @@ def report(res, cfg, started, elapsed, machine, command):
     w("```\nscripts/bench.sh           # full run (5 runs, about 15 minutes)\n"
       "scripts/bench.sh --quick   # 1 run with shorter windows, a smoke test\n"
       "scripts/bench.sh --only qx # only the nutdrv_qx section (5 runs, about 3 minutes; "
-      "with --quick 1 run)\n```\n")
+      "with --quick 1 run)\n"
+      "scripts/bench.sh --only serial # only the other serial drivers (1 run each, 20 s per driver)\n```\n")
     w("It needs root (the daemons run with `-u root`, NUT's upsmon gets a private `/run/nut` "
       "through `unshare -m`), Debian's `nut-server` and `nut-client` packages, and raises the "
       "open-files limit to the hard limit (at least 10,100 for the 10,000 idle clients). Raw "
@@ -1087,7 +1203,7 @@ def run_only_qx(cfg):
                    "elapsed": time.time() - t0, "command": cfg.command}, f, indent=1)
     section = report_qx(qx, cfg, machine, started, cfg.command, partial=True)
     if os.path.exists(cfg.out):
-        splice_qx(cfg.out, section)
+        splice(cfg.out, section, QX_BEGIN, QX_END)
     else:
         with open(cfg.out, "w") as f:
             f.write(section + "\n")
@@ -1101,10 +1217,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--from-json", help="only rewrite the report from a results.json of a past run")
-    ap.add_argument("--only", choices=["qx"],
+    ap.add_argument("--only", choices=["qx", "serial"],
                     help="run one section alone and rewrite only that section of --out "
-                         "(qx: nutdrv_qx on a simulated serial UPS)")
+                         "(qx: nutdrv_qx on a simulated serial UPS; serial: the other serial "
+                         "drivers, one run each unless --runs)")
     cfg = ap.parse_args()
+    explicit_runs = cfg.runs
     cfg.runs = cfg.runs or (1 if cfg.quick else 5)
     cfg.secs = 1.5 if cfg.quick else 3
     cfg.short = 1 if cfg.quick else 2
@@ -1112,6 +1230,14 @@ def main():
     cfg.trials = 4 if cfg.quick else 2 * cfg.runs
     cfg.idle_runs = min(cfg.runs, 3)
     cfg.qx_secs = 20 if cfg.quick else 30
+    cfg.serial_secs = 20
+
+    if cfg.only == "serial":
+        cfg.runs = explicit_runs or 1
+        if not os.access(QX_SIM, os.X_OK):
+            sys.exit(f"{QX_SIM} is missing: cargo build --release -p ups-sim")
+        run_only_serial(cfg)
+        return
 
     if cfg.from_json:
         with open(cfg.from_json) as f:

@@ -5,6 +5,8 @@
 #   scripts/bench.sh --only qx  only the nutdrv_qx section (Debian's and ours on simulated
 #                               serial UPSes, about 3 minutes; with --quick 1 run); rewrites
 #                               that section of docs/benchmarks.md alone
+#   scripts/bench.sh --only serial  the other serial drivers (apcsmart, ..., Debian's and ours
+#                               on simulated UPSes, 1 run of 20 s each; --runs N for more)
 # Extra arguments go to bench/run.py (e.g. --runs 3, --out FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,13 @@ fi
 if [ ! -x /lib/nut/upsd ] || [ ! -x /lib/nut/dummy-ups ] || [ ! -x /lib/nut/upsmon ]; then
     echo "bench.sh: Debian's NUT is missing: apt-get install -y nut-server nut-client" >&2
     exit 1
+fi
+
+if [ "$only" = serial ]; then
+    # Every serial driver the section lists (bench/run.py SERIAL_SPECS) is built.
+    cargo build --release -p ups-sim $(sed -n 's/^    serial_spec("\([a-z0-9_-]*\)".*/-p \1/p' bench/run.py | sort -u)
+    cmd="scripts/bench.sh${*:+ $*}"
+    exec python3 bench/run.py --command "$cmd" "$@"
 fi
 
 if [ "$only" = qx ]; then

@@ -40,7 +40,7 @@ pub fn daemonize() -> io::Result<()> {
         }
     }
     crate::log::backgrounded();
-    tracing::info!("{}", startup_line(std::env::current_exe().ok().as_deref()));
+    crate::info!("{}", startup_line(std::env::current_exe().ok().as_deref()));
     Ok(())
 }
 

@@ -151,9 +151,9 @@ pub fn log_diagnostics(diags: &[Diagnostic]) -> bool {
     for d in diags {
         if d.is_error() {
             bad = true;
-            tracing::error!("{d}");
+            crate::error!("{d}");
         } else {
-            tracing::warn!("{d}");
+            crate::warn!("{d}");
         }
     }
     bad

@@ -33,7 +33,10 @@ use std::time::Instant;
 
 use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
-use tracing::{span, Event, Level, Metadata, Subscriber};
+use tracing::{span, Event, Metadata, Subscriber};
+
+/// The log levels, for the light macros.
+pub use tracing::Level;
 use tracing_subscriber::filter::Targets;
 
 /// What `NUT_DEBUG_SYSLOG` asks for.
@@ -102,6 +105,9 @@ static SHOW_PID: AtomicBool = AtomicBool::new(false);
 static SYSLOG_OPEN: AtomicBool = AtomicBool::new(false);
 /// Start of the program, for the elapsed-time prefix.
 static START: OnceLock<Instant> = OnceLock::new();
+/// [`init`] has run: before it, the light macros drop their lines, as `tracing` does with no
+/// subscriber.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// The starting debug level: the `-D` count when given, else `NUT_DEBUG_LEVEL` (a number;
 /// anything else counts as 0), as NUT's daemons choose it. `NUT_DEBUG_LEVEL` does not make a
@@ -133,11 +139,12 @@ pub fn init_with_quiet(program: &str, debug_level: u8, quiet: u8) {
     RUST_LOG.get_or_init(|| std::env::var("RUST_LOG").ok().and_then(|v| v.parse::<Targets>().ok()));
     // The first call installs the subscriber; later ones fail here harmlessly.
     let _ = tracing::subscriber::set_global_default(NutSubscriber);
+    INSTALLED.store(true, Ordering::Relaxed);
     static NOTED: AtomicBool = AtomicBool::new(false);
     let value = std::env::var("NUT_DEBUG_SYSLOG").ok();
     if let Some(note) = SyslogMode::unknown_value_note(value.as_deref()) {
         if !NOTED.swap(true, Ordering::Relaxed) {
-            tracing::info!("{note}");
+            crate::info!("{note}");
         }
     }
 }
@@ -149,12 +156,12 @@ pub fn init_client(program: &str, dash_d: usize, quiet_start: bool) {
     init(program, dash_d.min(usize::from(u8::MAX)) as u8);
     let level = debug_level();
     if dash_d == 0 && level > 0 {
-        tracing::debug!(
+        crate::debug!(
             "Defaulting debug verbosity to NUT_DEBUG_LEVEL={level} since none was requested by command-line options"
         );
     }
     if !quiet_start {
-        tracing::debug!("Starting NUT client: {program}");
+        crate::debug!("Starting NUT client: {program}");
     }
 }
 
@@ -341,24 +348,105 @@ impl Subscriber for NutSubscriber {
         let level = *event.metadata().level();
         let mut f = Fields::default();
         event.record(&mut f);
-        let pid = SHOW_PID.load(Ordering::Relaxed).then(std::process::id);
-        let line = format_line(nut_level(level), pid, &f.message, &f.rest);
-        let sinks = SINKS.load(Ordering::Relaxed);
-        if sinks & TO_STDERR != 0 {
-            let mut out = String::with_capacity(line.len() + 16);
-            if DEBUG.load(Ordering::Relaxed) > 0 {
-                out.push_str(&elapsed_prefix(START.get_or_init(Instant::now).elapsed()));
-            }
-            out.push_str(&line);
-            out.push('\n');
-            // One write per line, so lines of several threads do not mix.
-            let _ = std::io::stderr().lock().write_all(out.as_bytes());
+        write_event(level, &f.message, &f.rest);
+    }
+}
+
+/// Whether a line of `level` from `target` (a module path) is logged now: the NUT debug level
+/// and `-q` count, or `RUST_LOG` when it is set. Used by the light macros ([`crate::debug!`]...).
+#[doc(hidden)]
+pub fn enabled(target: &str, level: Level) -> bool {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        return false;
+    }
+    match RUST_LOG.get().and_then(Option::as_ref) {
+        Some(targets) => targets.would_enable(target, &level),
+        None => level_enabled(level, DEBUG.load(Ordering::Relaxed), QUIET.load(Ordering::Relaxed)),
+    }
+}
+
+/// Write one line of the light macros (the caller checked [`enabled`]).
+#[doc(hidden)]
+#[inline(never)]
+pub fn emit(level: Level, args: std::fmt::Arguments<'_>) {
+    match args.as_str() {
+        Some(text) => write_event(level, text, &[]),
+        None => write_event(level, &args.to_string(), &[]),
+    }
+}
+
+/// Log at NUT's upslogx level (error): `nut_daemon::error!("...", args)`. The light macros
+/// take `format!` arguments only (no `tracing` fields) and cost one level test and one call
+/// per site, where a `tracing` event carries its own metadata: drivers, one process per UPS,
+/// use them to stay small. Lines look the same either way.
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)+) => {
+        if $crate::log::enabled(module_path!(), $crate::log::Level::ERROR) {
+            $crate::log::emit($crate::log::Level::ERROR, format_args!($($arg)+))
         }
-        if sinks & TO_SYSLOG != 0 && SYSLOG_OPEN.load(Ordering::Relaxed) {
-            let text = CString::new(line.replace('\0', "")).unwrap_or_default();
-            // SAFETY: both strings are NUL-terminated; "%s" takes exactly one string argument.
-            unsafe { libc::syslog(syslog_priority(level), c"%s".as_ptr(), text.as_ptr()) };
+    };
+}
+
+/// Log a warning (NUT's upslogx), as [`crate::error!`].
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)+) => {
+        if $crate::log::enabled(module_path!(), $crate::log::Level::WARN) {
+            $crate::log::emit($crate::log::Level::WARN, format_args!($($arg)+))
         }
+    };
+}
+
+/// Log a notice (NUT's upslogx), as [`crate::error!`].
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)+) => {
+        if $crate::log::enabled(module_path!(), $crate::log::Level::INFO) {
+            $crate::log::emit($crate::log::Level::INFO, format_args!($($arg)+))
+        }
+    };
+}
+
+/// Log at NUT's upsdebugx level 1, as [`crate::error!`].
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)+) => {
+        if $crate::log::enabled(module_path!(), $crate::log::Level::DEBUG) {
+            $crate::log::emit($crate::log::Level::DEBUG, format_args!($($arg)+))
+        }
+    };
+}
+
+/// Log at NUT's upsdebugx level 2 and up, as [`crate::error!`].
+#[macro_export]
+macro_rules! trace {
+    ($($arg:tt)+) => {
+        if $crate::log::enabled(module_path!(), $crate::log::Level::TRACE) {
+            $crate::log::emit($crate::log::Level::TRACE, format_args!($($arg)+))
+        }
+    };
+}
+
+/// Format and write one line to the sinks (stderr with the elapsed prefix, syslog).
+fn write_event(level: Level, message: &str, rest: &[(String, String)]) {
+    let pid = SHOW_PID.load(Ordering::Relaxed).then(std::process::id);
+    let line = format_line(nut_level(level), pid, message, rest);
+    let sinks = SINKS.load(Ordering::Relaxed);
+    if sinks & TO_STDERR != 0 {
+        let mut out = String::with_capacity(line.len() + 16);
+        if DEBUG.load(Ordering::Relaxed) > 0 {
+            out.push_str(&elapsed_prefix(START.get_or_init(Instant::now).elapsed()));
+        }
+        out.push_str(&line);
+        out.push('\n');
+        // One write per line, so lines of several threads do not mix.
+        let _ = std::io::stderr().lock().write_all(out.as_bytes());
+    }
+    if sinks & TO_SYSLOG != 0 && SYSLOG_OPEN.load(Ordering::Relaxed) {
+        let text = CString::new(line.replace('\0', "")).unwrap_or_default();
+        // SAFETY: both strings are NUL-terminated; "%s" takes exactly one string argument.
+        unsafe { libc::syslog(syslog_priority(level), c"%s".as_ptr(), text.as_ptr()) };
     }
 }
 

@@ -233,12 +233,12 @@ impl Notifier {
             Err(why) => {
                 if !self.said_unavailable.swap(true, Ordering::Relaxed) && !self.quiet {
                     match why {
-                        None => tracing::debug!(
+                        None => crate::debug!(
                             "upsnotify: notify about state {} with libsystemd: was requested, but not \
                              running as a service unit now, will not spam more about it",
                             state.nut_name()
                         ),
-                        Some(e) => tracing::debug!(
+                        Some(e) => crate::debug!(
                             "upsnotify: failed to notify about state {}: {e}, will not spam more about it",
                             state.nut_name()
                         ),
@@ -248,7 +248,7 @@ impl Notifier {
             }
         };
         let Some(msg) = format_message(status, state) else { return false };
-        tracing::trace!("upsnotify: posting sd_notify: {}", msg.replace('\n', "\\n"));
+        crate::trace!("upsnotify: posting sd_notify: {}", msg.replace('\n', "\\n"));
         let mut guard = self.sock.lock().unwrap_or_else(|e| e.into_inner());
         // Not open at start-up (or the last send failed): try again now.
         let r = guard.take().map_or_else(|| open(addr), Ok).and_then(|s| {
@@ -260,7 +260,7 @@ impl Notifier {
             Ok(()) => true,
             Err(e) => {
                 if !self.said_failed.swap(true, Ordering::Relaxed) {
-                    tracing::debug!(
+                    crate::debug!(
                         "upsnotify: failed to notify about state {} via {}: {e}, will not spam more about it",
                         state.nut_name(),
                         describe(addr)

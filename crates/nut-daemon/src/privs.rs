@@ -90,7 +90,7 @@ fn choose_user(explicit: Option<&str>, euid: u32, exists: impl Fn(&str) -> bool)
     if exists(DEFAULT_USER) {
         return Some(DEFAULT_USER.to_string());
     }
-    tracing::warn!(
+    crate::warn!(
         "Running as root: user {DEFAULT_USER:?} does not exist (create it with useradd --system \
          {DEFAULT_USER}, or choose an account with -u <user>)"
     );

@@ -43,7 +43,7 @@ pub(crate) fn control(prog: &str, ctx: &Context, pid: Option<i32>, cmd: &str) ->
     if let (Some(pid), Some(sig)) = (pid, signal) {
         return match control::signal_pid(pid, sig) {
             Ok(()) => {
-                tracing::debug!("Signaled old daemon OK");
+                nut_daemon::debug!("Signaled old daemon OK");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -54,10 +54,10 @@ pub(crate) fn control(prog: &str, ctx: &Context, pid: Option<i32>, cmd: &str) ->
     }
     let mut socket_error = None;
     if let Some(ic) = instcmd {
-        tracing::debug!("Signalling UPS [{}]: {ic}", ctx.upsname);
+        nut_daemon::debug!("Signalling UPS [{}]: {ic}", ctx.upsname);
         match control::driver_request(&sock, &format!("INSTCMD {ic}"), Some(ANSWER_TIMEOUT)) {
             Ok(code) => {
-                tracing::info!("Request for driver to {cmd} returned code {code}");
+                nut_daemon::info!("Request for driver to {cmd} returned code {code}");
                 if code != 0 {
                     eprintln!("{}", answer_hint(cmd, code, prog, &ctx.upsname));
                 }
@@ -78,7 +78,7 @@ pub(crate) fn control(prog: &str, ctx: &Context, pid: Option<i32>, cmd: &str) ->
     match nut_daemon::pidfile::signal(&pf, sig) {
         Ok(()) => {
             if let Some(e) = socket_error {
-                tracing::debug!("{e}; signalled the PID in {} instead", pf.display());
+                nut_daemon::debug!("{e}; signalled the PID in {} instead", pf.display());
             }
             ExitCode::SUCCESS
         }
@@ -117,15 +117,17 @@ pub(crate) fn killpower_via_running(prog: &str, ctx: &Context) -> Option<ExitCod
     if UnixStream::connect(&sock).is_err() {
         return None;
     }
-    tracing::info!("Checking if an already running driver instance can handle the shutdown command for us");
+    nut_daemon::info!(
+        "Checking if an already running driver instance can handle the shutdown command for us"
+    );
     control::driver_request(&sock, "SET driver.flag.allow_killpower 1", Some(ANSWER_TIMEOUT)).ok()?;
     match control::driver_request(&sock, "INSTCMD driver.killpower", None) {
         Ok(code) => {
-            tracing::info!("Request to killpower via running driver instance returned code {code}");
+            nut_daemon::info!("Request to killpower via running driver instance returned code {code}");
             (code == control::status::HANDLED).then_some(ExitCode::SUCCESS)
         }
         Err(e) => {
-            tracing::debug!("Socket dialog with the other driver instance: {e}");
+            nut_daemon::debug!("Socket dialog with the other driver instance: {e}");
             None
         }
     }
@@ -139,12 +141,12 @@ pub(crate) fn stop_running_instance(prog: &str, ctx: &Context, by_pid_file: bool
     if UnixStream::connect(&sock).is_ok()
         && control::driver_request(&sock, "INSTCMD driver.exit", Some(ANSWER_TIMEOUT)).is_ok()
     {
-        tracing::warn!(
+        nut_daemon::warn!(
             "Duplicate driver instance detected (local Unix socket exists)! Asked the other driver nicely \
              to self-terminate!"
         );
         if !wait(|| UnixStream::connect(&sock).is_err()) {
-            tracing::warn!(
+            nut_daemon::warn!(
                 "Duplicate driver instance did not respond to termination requests! Is it stuck or from an \
                  older NUT release? Will retry via PID file and signals, if available."
             );
@@ -158,12 +160,12 @@ pub(crate) fn stop_running_instance(prog: &str, ctx: &Context, by_pid_file: bool
     if pid == std::process::id() as i32 || !is_instance_of(pid, prog) {
         return;
     }
-    tracing::warn!(
+    nut_daemon::warn!(
         "Duplicate driver instance detected (PID file {} exists)! Terminating other driver!",
         pf.display()
     );
     if control::signal_pid(pid, libc::SIGTERM).is_ok() && !wait(|| !alive(pid)) {
-        tracing::warn!(
+        nut_daemon::warn!(
             "Duplicate driver instance is still alive (PID file {} exists) after several termination attempts!",
             pf.display()
         );

@@ -454,57 +454,63 @@ pub fn statepath_override_warning(conf: Option<&str>, env: Option<&str>) -> Opti
     }
 }
 
+/// NUT's common driver flags as `-h` prints them (`PROGNAME` stands for the program).
+const USAGE: &str = r#"usage: PROGNAME (-a <id>|-s <id>) [OPTIONS]
+  -a <id>        - autoconfig using ups.conf section <id>
+                 - note: -x after -a overrides ups.conf settings
+
+  -s <id>        - configure directly from cmd line arguments
+                 - note: must specify all driver parameters with successive -x
+                 - note: at least 'port' variable should be set
+                 - note: to explore the current values on a device from an
+                   unprivileged user account (with sufficient media access in
+                   the OS - e.g. to query networked devices), you can specify
+                   '-d 1' argument and `export NUT_STATEPATH=/tmp` beforehand
+
+  -V             - print version, then exit
+  -L             - print parseable list of driver variables
+  -D             - raise debugging level (and stay foreground by default)
+  -d <count>     - dump data to stdout after 'count' updates loop and exit
+  -F             - stay foregrounded even if no debugging is enabled
+  -FF            - stay foregrounded and still save the PID file
+  -B             - stay backgrounded even if debugging is bumped
+  -q             - raise log level threshold
+  -h             - display this help
+  -k             - force shutdown
+  -c <command>   - send <command> via signal to background process
+                   Supported commands:
+                   - reload: re-read configuration files, ignoring changed
+                     values which require a driver restart (can not be changed
+                     on the fly)
+                   - reload-or-error: re-read configuration files, ignoring but
+                     counting changed values which require a driver restart (can
+                     not be changed on the fly), and return a success/fail code
+                     based on that count, so the caller can decide the fate of
+                     the currently running driver instance
+                   - reload-or-exit: re-read configuration files (exit the old
+                     driver instance if needed, so an external caller like the
+                     systemd or SMF frameworks would start another copy)
+                   - exit: tell the currently running driver instance to just exit
+                     (so an external caller like the new driver instance, or the
+                     systemd or SMF frameworks would start another copy)
+                   - dump: dump the driver's data to its standard output (as
+                     upsdrvctl -c dump does)
+  -P <pid>       - send the signal above to specified PID (bypassing PID file)
+  -i <int>       - poll interval
+  -r <dir>       - chroot to <dir>
+  -u <user>      - switch to <user> (if started as root)
+  -g <group>     - set pipe access to <group> (if started as root)
+  -x <var>=<val> - set driver variable <var> to <val>
+                 - example: -x cable=940-0095B
+
+  --check-config - check ups.conf, this driver's options and the files and
+                   directories it needs, print every problem, then exit
+"#;
+
 /// The `-h` text, NUT's layout.
 pub fn usage(progname: &str, banner: &str, specs: &[OptSpec]) -> String {
-    let mut s = format!(
-        "{banner}\n\nusage: {progname} (-a <id>|-s <id>) [OPTIONS]\n\
-  -a <id>        - autoconfig using ups.conf section <id>\n\
-                 - note: -x after -a overrides ups.conf settings\n\n\
-  -s <id>        - configure directly from cmd line arguments\n\
-                 - note: must specify all driver parameters with successive -x\n\
-                 - note: at least 'port' variable should be set\n\
-                 - note: to explore the current values on a device from an\n\
-                   unprivileged user account (with sufficient media access in\n\
-                   the OS - e.g. to query networked devices), you can specify\n\
-                   '-d 1' argument and `export NUT_STATEPATH=/tmp` beforehand\n\n\
-  -V             - print version, then exit\n\
-  -L             - print parseable list of driver variables\n\
-  -D             - raise debugging level (and stay foreground by default)\n\
-  -d <count>     - dump data to stdout after 'count' updates loop and exit\n\
-  -F             - stay foregrounded even if no debugging is enabled\n\
-  -FF            - stay foregrounded and still save the PID file\n\
-  -B             - stay backgrounded even if debugging is bumped\n\
-  -q             - raise log level threshold\n\
-  -h             - display this help\n\
-  -k             - force shutdown\n\
-  -c <command>   - send <command> via signal to background process\n\
-                   Supported commands:\n\
-                   - reload: re-read configuration files, ignoring changed\n\
-                     values which require a driver restart (can not be changed\n\
-                     on the fly)\n\
-                   - reload-or-error: re-read configuration files, ignoring but\n\
-                     counting changed values which require a driver restart (can\n\
-                     not be changed on the fly), and return a success/fail code\n\
-                     based on that count, so the caller can decide the fate of\n\
-                     the currently running driver instance\n\
-                   - reload-or-exit: re-read configuration files (exit the old\n\
-                     driver instance if needed, so an external caller like the\n\
-                     systemd or SMF frameworks would start another copy)\n\
-                   - exit: tell the currently running driver instance to just exit\n\
-                     (so an external caller like the new driver instance, or the\n\
-                     systemd or SMF frameworks would start another copy)\n\
-                   - dump: dump the driver's data to its standard output (as\n\
-                     upsdrvctl -c dump does)\n\
-  -P <pid>       - send the signal above to specified PID (bypassing PID file)\n\
-  -i <int>       - poll interval\n\
-  -r <dir>       - chroot to <dir>\n\
-  -u <user>      - switch to <user> (if started as root)\n\
-  -g <group>     - set pipe access to <group> (if started as root)\n\
-  -x <var>=<val> - set driver variable <var> to <val>\n\
-                 - example: -x cable=940-0095B\n\n\
-  --check-config - check ups.conf, this driver's options and the files and\n\
-                   directories it needs, print every problem, then exit\n"
-    );
+    let mut s = format!("{banner}\n\n");
+    s.push_str(&USAGE.replace("PROGNAME", progname));
     if !specs.is_empty() {
         s.push_str("\nAcceptable values for -x or ups.conf in this driver:\n\n");
         for o in specs {

@@ -75,12 +75,12 @@ pub fn shutdown_sequence<D: Driver>(
 ) -> Option<String> {
     let list = sdcommands.unwrap_or("shutdown.default");
     for cmd in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        tracing::debug!("shutdown sequence for UPS [{upsname}]: trying {cmd}");
+        nut_daemon::debug!("shutdown sequence for UPS [{upsname}]: trying {cmd}");
         let r = if cmd == "shutdown.default" {
             match driver.shutdown(state) {
                 Ok(()) => CmdResult::Handled,
                 Err(e) => {
-                    tracing::error!("UPS [{upsname}]: {e}");
+                    nut_daemon::error!("UPS [{upsname}]: {e}");
                     CmdResult::Failed
                 }
             }
@@ -88,12 +88,12 @@ pub fn shutdown_sequence<D: Driver>(
             driver.instcmd(cmd, None, state)
         };
         if r == CmdResult::Handled {
-            tracing::error!("UPS [{upsname}]: shutdown request was successful with '{cmd}'");
+            nut_daemon::error!("UPS [{upsname}]: shutdown request was successful with '{cmd}'");
             return Some(cmd.to_string());
         }
-        tracing::debug!("shutdown sequence for UPS [{upsname}]: {cmd}: {r:?}");
+        nut_daemon::debug!("shutdown sequence for UPS [{upsname}]: {cmd}: {r:?}");
     }
-    tracing::error!("UPS [{upsname}]: shutdown request(s) failed");
+    nut_daemon::error!("UPS [{upsname}]: shutdown request(s) failed");
     None
 }
 
@@ -122,7 +122,7 @@ impl Framework {
         nut_daemon::log::set_debug_level(level);
         state.set_info("driver.debug", &level.to_string());
         state.set_flags("driver.debug", Flags { rw: true, string: false, number: true });
-        tracing::debug!("debug level is '{level}'");
+        nut_daemon::debug!("debug level is '{level}'");
     }
 
     /// The variables and commands NUT 2.8.5 adds once the driver is ready to serve.
@@ -144,19 +144,19 @@ impl Framework {
             "shutdown.default" => match driver.shutdown(state) {
                 Ok(()) => CmdResult::Handled,
                 Err(e) => {
-                    tracing::error!("UPS [{ups}]: shutdown.default: {e}");
+                    nut_daemon::error!("UPS [{ups}]: shutdown.default: {e}");
                     CmdResult::Failed
                 }
             },
             "driver.killpower" => {
                 if state.get_info("driver.flag.allow_killpower") != Some("1") {
-                    tracing::error!(
+                    nut_daemon::error!(
                         "Got socket protocol request for UPS [{ups}] to power off, but \
                          driver.flag.allow_killpower does not permit this - request was currently ignored!"
                     );
                     return Some(CmdResult::Invalid);
                 }
-                tracing::error!(
+                nut_daemon::error!(
                     "Requesting UPS [{ups}] to power off, as/if handled by its driver by default (may exit), \
                      due to socket protocol request"
                 );
@@ -172,7 +172,7 @@ impl Framework {
                 }
             }
             "driver.exit" => {
-                tracing::info!("UPS [{ups}]: exiting on request (driver.exit)");
+                nut_daemon::info!("UPS [{ups}]: exiting on request (driver.exit)");
                 self.exit = Some(ExitCode::SUCCESS);
                 CmdResult::Handled
             }
@@ -202,11 +202,11 @@ impl Framework {
                 Ok(n) => {
                     self.debug.protocol = (n >= 0).then(|| n.min(255) as u8);
                     match self.debug.protocol {
-                        Some(l) => tracing::info!(
+                        Some(l) => nut_daemon::info!(
                             "Applying debug level {l} received during run-time via socket protocol, ignoring \
                              other settings"
                         ),
-                        None => tracing::info!(
+                        None => nut_daemon::info!(
                             "NOTE: Will fall back to CLI/DriverConfig/GlobalConfig debug verbosity preference now"
                         ),
                     }
@@ -217,7 +217,7 @@ impl Framework {
             },
             "driver.flag.allow_killpower" => {
                 let on = allow_killpower_value(value);
-                tracing::debug!("Setting driver.flag.allow_killpower={}", u8::from(on));
+                nut_daemon::debug!("Setting driver.flag.allow_killpower={}", u8::from(on));
                 state.set_info("driver.flag.allow_killpower", if on { "1" } else { "0" });
                 CmdResult::Handled
             }
@@ -228,7 +228,7 @@ impl Framework {
     /// Run a reload of `kind`: `driver.state` is `reloading` meanwhile; the debug level is
     /// mixed again; `reload-or-exit` sets [`Framework::exit`] when a restart is needed.
     pub fn reload<D: Driver>(&mut self, kind: Kind, driver: &mut D, state: &mut State) -> Outcome {
-        tracing::info!(
+        nut_daemon::info!(
             "Handling requested live reload of NUT driver configuration for [{}]",
             self.ctx.upsname
         );
@@ -239,14 +239,14 @@ impl Framework {
             self.exit = Some(ExitCode::from(EXIT_RELOAD_OR_EXIT));
         }
         if out.exit.is_some() {
-            tracing::info!("UPS [{}]: exiting for a restart with the new configuration", self.ctx.upsname);
+            nut_daemon::info!("UPS [{}]: exiting for a restart with the new configuration", self.ctx.upsname);
             return out;
         }
         self.debug.conf = self.ctx.debug_min;
         self.apply_debug(state);
         state.set_info("driver.state", "quiet");
         nut_daemon::notify::ready();
-        tracing::info!(
+        nut_daemon::info!(
             "Completed requested live reload of NUT driver configuration for [{}]: {}",
             self.ctx.upsname,
             if out.complete() { 0 } else { 2 }

@@ -48,6 +48,11 @@ mod runner;
 pub mod server;
 pub mod state;
 
+/// Logging for drivers: `nut_driver::debug!("...")` and the other levels, NUT's upslogx and
+/// upsdebugx lines (the light macros of `nut_daemon::log`: one level test and one call per
+/// site, so a driver stays small).
+pub use nut_daemon::{debug, error, info, trace, warn};
+
 pub use config::{Context, OptKind, OptSpec};
 pub use nut_proto::sock::Flags;
 pub use reload::Reload;
@@ -143,6 +148,12 @@ pub trait Driver {
     fn reload(&mut self, key: &str, new: &Context, state: &mut State) -> Reload {
         let _ = (key, new, state);
         Reload::NeedsRestart
+    }
+
+    /// NUT's `DRV_EXPERIMENTAL` status: the driver prints NUT's warning at start (and in
+    /// `-h`). mge-shut is one.
+    fn experimental(&self) -> bool {
+        false
     }
 
     /// Extra lines printed at the end of `-h`.

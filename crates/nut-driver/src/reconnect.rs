@@ -58,20 +58,20 @@ impl Reconnect {
     pub fn trying(&mut self, ups: &str) -> Trying {
         if self.max_tries == 0 {
             let why = format!("Driver lost connection to the device [{ups}] and will exit immediately");
-            tracing::warn!("{why}");
+            nut_daemon::warn!("{why}");
             return Trying::GiveUp(why);
         }
         if self.count == 0 {
             if self.max_tries < 0 {
-                tracing::warn!("Driver reconnecting to the device [{ups}], will try indefinitely");
+                nut_daemon::warn!("Driver reconnecting to the device [{ups}], will try indefinitely");
             } else {
-                tracing::warn!(
+                nut_daemon::warn!(
                     "Driver reconnecting to the device [{ups}], will try for max {} attempts, then will exit",
                     self.max_tries
                 );
             }
         } else if self.report_freq > 0 && self.count.is_multiple_of(self.report_freq as u32) {
-            tracing::warn!("Driver still reconnecting to the device [{ups}] for {} attempts", self.count);
+            nut_daemon::warn!("Driver still reconnecting to the device [{ups}] for {} attempts", self.count);
         }
         self.count = self.count.saturating_add(1);
         if self.max_tries > 0 && self.count > self.max_tries as u32 {
@@ -80,7 +80,7 @@ impl Reconnect {
                  exit as configured",
                 self.count
             );
-            tracing::warn!("{why}");
+            nut_daemon::warn!("{why}");
             return Trying::GiveUp(why);
         }
         Trying::Continue
@@ -89,8 +89,8 @@ impl Reconnect {
     /// The device answers again.
     pub fn success(&mut self, ups: &str) {
         if self.count > 0 {
-            tracing::debug!("Driver reconnected to the device [{ups}] after {} attempts", self.count);
-            tracing::info!("Communications with UPS [{ups}] re-established");
+            nut_daemon::debug!("Driver reconnected to the device [{ups}] after {} attempts", self.count);
+            nut_daemon::info!("Communications with UPS [{ups}] re-established");
         }
         self.count = 0;
     }

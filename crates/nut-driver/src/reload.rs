@@ -234,7 +234,7 @@ impl Reloader {
     ) -> Outcome {
         let mut out = Outcome::default();
         let Some(section) = self.cli.section.clone() else {
-            tracing::info!("reload: started with -s, there is no ups.conf section to read again");
+            nut_daemon::info!("reload: started with -s, there is no ups.conf section to read again");
             return out;
         };
         let path = nut_core::paths::conf_path().join("ups.conf");
@@ -242,7 +242,7 @@ impl Reloader {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!(
+                nut_daemon::error!(
                     "reload: {}; keeping the running configuration",
                     nut_conf::explain_read_error(&file, e.kind(), "the driver's account")
                 );
@@ -254,9 +254,9 @@ impl Reloader {
             Ok((conf, _warnings)) => conf,
             Err(diags) => {
                 for d in diags.iter().filter(|d| d.is_error()) {
-                    tracing::error!("reload: {d}");
+                    nut_daemon::error!("reload: {d}");
                 }
-                tracing::error!(
+                nut_daemon::error!(
                     "reload: {file} has errors; keeping the running configuration of [{section}]. \
                      Fix the lines above, then run {} -a {section} -c reload again",
                     self.prog
@@ -272,7 +272,7 @@ impl Reloader {
                     c
                 }
                 Err(e) => {
-                    tracing::error!(
+                    nut_daemon::error!(
                         "reload: {} (in {file}); keeping the running configuration of [{section}]",
                         e.trim_start_matches("Error: ").trim_start_matches("Fatal error: ")
                     );
@@ -282,13 +282,13 @@ impl Reloader {
             };
         let changes = diff(ctx, &new);
         if changes.is_empty() {
-            tracing::info!("reload: {file} read again, nothing changed for [{section}]");
+            nut_daemon::info!("reload: {file} read again, nothing changed for [{section}]");
             return out;
         }
         if kind == Kind::OrExit {
             // Settings that only a restart applies: exit before touching anything.
             if let Some((key, _)) = changes.iter().find(|(_, o)| *o == Owner::Restart) {
-                tracing::error!(
+                nut_daemon::error!(
                     "NUT driver reload-or-exit: setting {key} was changed and requires a driver restart"
                 );
                 out.exit = Some(key.clone());
@@ -306,10 +306,10 @@ impl Reloader {
                 Reload::Applied => {
                     out.applied.push(key.clone());
                     apply(&key, ctx, &new, state);
-                    tracing::info!("reload: {key} is now {value:?}");
+                    nut_daemon::info!("reload: {key} is now {value:?}");
                 }
                 Reload::NeedsRestart if kind == Kind::OrExit => {
-                    tracing::error!(
+                    nut_daemon::error!(
                         "NUT driver reload-or-exit: setting {key} was changed and requires a driver restart"
                     );
                     out.exit = Some(key);
@@ -318,7 +318,7 @@ impl Reloader {
                 Reload::NeedsRestart => {
                     out.restart.push(key.clone());
                     if self.logged.insert(format!("{key}={value}")) {
-                        tracing::warn!(
+                        nut_daemon::warn!(
                             "reload: {key} changed to {value:?} in {file}, which needs a restart of the \
                              driver (still using {:?}): {} -a {section} -c exit, then start it again",
                             shown(ctx, &key),
@@ -327,7 +327,7 @@ impl Reloader {
                     }
                 }
                 Reload::Failed(why) => {
-                    tracing::error!(
+                    nut_daemon::error!(
                         "reload: can't apply {key} = {value:?}: {why}; still using {:?}",
                         shown(ctx, &key)
                     );
@@ -335,7 +335,7 @@ impl Reloader {
                 }
             }
         }
-        tracing::info!(
+        nut_daemon::info!(
             "reload of [{section}] done: {} change(s) applied, {} waiting for a restart, {} refused",
             out.applied.len(),
             out.restart.len(),

@@ -91,6 +91,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let info = driver.info();
     let banner = nut_core::driver_banner(info.description, info.version);
     let specs = driver.options();
+    // NUT's main.c prints this after the banner for DRV_EXPERIMENTAL drivers, banner or not.
+    let experimental = || {
+        if driver.experimental() {
+            println!("Warning: This is an experimental driver.\nSome features may not function correctly.\n");
+        }
+    };
     let cli = match parse_cli(args.get(1..).unwrap_or(&[])) {
         Ok(c) => c,
         Err(e) if e.starts_with("Error:") => {
@@ -104,7 +110,15 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     };
     match &cli.action {
         Some(Action::Help) => {
-            print!("{}", usage(&prog, &banner, &specs));
+            if driver.experimental() {
+                print!("{}", usage(&prog, &banner, &specs).replacen(
+                    &format!("{banner}\n"),
+                    &format!("{banner}\nWarning: This is an experimental driver.\nSome features may not function correctly.\n\n"),
+                    1,
+                ));
+            } else {
+                print!("{}", usage(&prog, &banner, &specs));
+            }
             if let Some(h) = driver.help() {
                 println!("{h}");
             }
@@ -130,6 +144,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     if cli.quiet == 0 && !nut_core::banner_disabled(std::env::var("NUT_QUIET_INIT_BANNER").ok().as_deref()) {
         println!("{banner}");
     }
+    experimental();
     nut_daemon::log::init_with_quiet(&prog, cli.debug, cli.quiet);
     // `-D` count, or NUT_DEBUG_LEVEL without -D: what debug_min and driver.debug mix with.
     let args_level = nut_daemon::log::debug_level();
@@ -154,13 +169,13 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
         match nut_conf::ups_conf::parse(&text, &conf_file) {
             Ok((c, warnings)) => {
                 for w in warnings {
-                    tracing::warn!("{w}");
+                    nut_daemon::warn!("{w}");
                 }
                 let env = std::env::var("NUT_STATEPATH").ok();
                 if let Some(w) =
                     crate::config::statepath_override_warning(c.globals.statepath.as_deref(), env.as_deref())
                 {
-                    tracing::warn!("{w}");
+                    nut_daemon::warn!("{w}");
                 }
                 Some(c)
             }
@@ -296,7 +311,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     state.set_info("driver.state", "init.quiet");
     state.add_cmd("shutdown.default");
     if kill {
-        tracing::info!("Initiating UPS [{}] shutdown", fw.ctx.upsname);
+        nut_daemon::info!("Initiating UPS [{}] shutdown", fw.ctx.upsname);
         state.set_info("driver.state", "fsd.killpower");
         let used = shutdown_sequence(&mut driver, &mut state, fw.ctx.sdcommands.as_deref(), &fw.ctx.upsname);
         return if used.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
@@ -318,7 +333,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
 
     if let Some(n) = dump {
         // -d: a few updates, then the data on stdout; no socket, no PID file (as NUT).
-        tracing::debug!("Driver initialization completed, beginning data dump ({n} loops)");
+        nut_daemon::debug!("Driver initialization completed, beginning data dump ({n} loops)");
         for _ in 0..n {
             state.set_info("driver.state", "updateinfo");
             if let Err(DriverError::GiveUp(why)) = update_once(&mut driver, &mut state) {
@@ -358,7 +373,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             eprintln!("{prog}: can't switch to user {user}: {e}");
             return ExitCode::FAILURE;
         }
-        tracing::debug!("running as user {user}");
+        nut_daemon::debug!("running as user {user}");
     }
 
     // A stop signal from now on is handled by the main loop, which removes the socket.
@@ -379,7 +394,7 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     };
     if let Some(group) = &fw.ctx.group {
         if let Err(e) = give_socket_to_group(&sock_path, group) {
-            tracing::warn!("{e}");
+            nut_daemon::warn!("{e}");
         }
     }
     if !foreground {
@@ -391,12 +406,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
     let pid_path = fw.ctx.pidpath.join(format!("{prog}-{}.pid", fw.ctx.upsname));
     let _pidfile = if write_pid {
         if foreground {
-            tracing::warn!("Running as foreground process, but saving a PID file anyway");
+            nut_daemon::warn!("Running as foreground process, but saving a PID file anyway");
         }
         match nut_daemon::pidfile::PidFile::create(&pid_path) {
             Ok(p) => Some(p),
             Err(e) => {
-                tracing::warn!(
+                nut_daemon::warn!(
                     "can't write PID file {}: {e}; -c reload/exit will reach this driver through its \
                      socket only",
                     pid_path.display()
@@ -405,12 +420,12 @@ pub fn run<D: Driver>(mut args: Vec<String>, mut driver: D) -> ExitCode {
             }
         }
     } else {
-        tracing::warn!("Running as foreground process, not saving a PID file");
+        nut_daemon::warn!("Running as foreground process, not saving a PID file");
         None
     };
     fw.publish_ready(&mut state);
     state.take_changes();
-    tracing::debug!("Driver initialization completed, beginning regular infinite loop");
+    nut_daemon::debug!("Driver initialization completed, beginning regular infinite loop");
     // The socket listens and holds the first update: the driver serves.
     nut_daemon::notify::ready();
     nut_daemon::memory::release_startup_memory();
@@ -436,9 +451,9 @@ fn foreground(cli: &crate::config::Cli) -> bool {
 /// Log at NUT debug level `level` (0: always).
 fn log_at(level: u8, msg: &str) {
     if level == 0 {
-        tracing::info!("{msg}");
+        nut_daemon::info!("{msg}");
     } else {
-        tracing::debug!("{msg}");
+        nut_daemon::debug!("{msg}");
     }
 }
 
@@ -448,7 +463,7 @@ fn update_once<D: Driver>(driver: &mut D, state: &mut State) -> Result<(), Drive
     state.remember_battery_charge();
     let r = driver.update(state);
     if let Err(e) = &r {
-        tracing::warn!("update failed: {e}");
+        nut_daemon::warn!("update failed: {e}");
         if !state.is_stale() {
             state.data_stale();
         }
@@ -461,11 +476,11 @@ fn update_once<D: Driver>(driver: &mut D, state: &mut State) -> Result<(), Drive
 fn check_ignorelb(state: &State) -> Result<(), String> {
     let mut ways = 0;
     if state.get_info("battery.charge").is_some() && state.get_info("battery.charge.low").is_some() {
-        tracing::info!("using 'battery.charge' to set battery low state");
+        nut_daemon::info!("using 'battery.charge' to set battery low state");
         ways += 1;
     }
     if state.get_info("battery.runtime").is_some() && state.get_info("battery.runtime.low").is_some() {
-        tracing::info!("using 'battery.runtime' to set battery low state");
+        nut_daemon::info!("using 'battery.runtime' to set battery low state");
         ways += 1;
     }
     if ways == 0 {
@@ -506,7 +521,7 @@ fn become_account(acct: &nut_daemon::privs::Account, groups: &[u32]) -> Result<(
             return Err(format!("switched to {} but could still regain root; refusing to run", acct.name));
         }
     }
-    tracing::debug!("running as user {} in the chroot", acct.name);
+    nut_daemon::debug!("running as user {} in the chroot", acct.name);
     Ok(())
 }
 
@@ -522,7 +537,7 @@ fn chroot(dir: &str) -> Result<(), String> {
         ));
     }
     std::env::set_current_dir("/").map_err(|e| format!("can't chdir to / in chroot {dir}: {e}"))?;
-    tracing::debug!("chrooted to {dir}");
+    nut_daemon::debug!("chrooted to {dir}");
     Ok(())
 }
 
@@ -657,7 +672,7 @@ fn main_loop<D: Driver>(
             let r = update_once(driver, state);
             state.set_info("driver.state", "quiet");
             if let Err(DriverError::GiveUp(why)) = r {
-                tracing::error!("UPS [{}]: {why}", fw.ctx.upsname);
+                nut_daemon::error!("UPS [{}]: {why}", fw.ctx.upsname);
                 server.broadcast(&state.take_changes());
                 server.flush_and_reap();
                 return ExitCode::FAILURE;
@@ -695,15 +710,15 @@ fn main_loop<D: Driver>(
                         let kind = if sig == libc::SIGHUP { Kind::Plain } else { Kind::OrExit };
                         fw.pending_reload = Some(kind);
                     } else if sig == libc::SIGURG {
-                        tracing::debug!(
+                        nut_daemon::debug!(
                             "starting driver state dump for [{}] due to signal {sig}",
                             fw.ctx.upsname
                         );
                         print_dump(state);
-                        tracing::debug!("finished driver state dump for [{}]", fw.ctx.upsname);
+                        nut_daemon::debug!("finished driver state dump for [{}]", fw.ctx.upsname);
                     } else {
                         let why = format!("Signal {sig}: exiting");
-                        tracing::info!("{why}");
+                        nut_daemon::info!("{why}");
                         nut_daemon::notify::stopping(Some(&why));
                         return ExitCode::SUCCESS;
                     }
@@ -789,7 +804,7 @@ fn handle<D: Driver>(
                 None => driver.instcmd(&cmd, param.as_deref(), state),
             };
             if r != CmdResult::Handled {
-                tracing::info!("instcmd: {cmd} {}: {r:?}", param.as_deref().unwrap_or(""));
+                nut_daemon::info!("instcmd: {cmd} {}: {r:?}", param.as_deref().unwrap_or(""));
             }
             // Broadcast the effects before the TRACKING answer, as NUT does.
             server.broadcast(&state.take_changes());
@@ -801,7 +816,7 @@ fn handle<D: Driver>(
                 None => driver.set_var(&var, &value, state),
             };
             if r != CmdResult::Handled {
-                tracing::info!("setvar: {var}={value}: {r:?}");
+                nut_daemon::info!("setvar: {var}={value}: {r:?}");
             }
             server.broadcast(&state.take_changes());
             tracking.map(|id| DriverMsg::Tracking(id, r as i64)).into_iter().collect()

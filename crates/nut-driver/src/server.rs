@@ -40,7 +40,7 @@ impl Client {
 
     fn send_raw(&mut self, line: &str) {
         if self.outbuf.len() + line.len() > MAX_PENDING {
-            tracing::warn!("driver socket client does not read its data; disconnecting it");
+            nut_daemon::warn!("driver socket client does not read its data; disconnecting it");
             self.dead = true;
             return;
         }
@@ -84,7 +84,7 @@ impl Client {
                 Ok(n) => {
                     self.inbuf.extend_from_slice(&buf[..n]);
                     if self.inbuf.len() > MAX_LINE && !self.inbuf.contains(&b'\n') {
-                        tracing::warn!("driver socket: request line too long, discarded");
+                        nut_daemon::warn!("driver socket: request line too long, discarded");
                         self.inbuf.clear();
                     }
                 }
@@ -193,7 +193,7 @@ impl Server {
                     }
                     match ServerMsg::parse(&line) {
                         Ok(msg) => reqs.push(Request { client: i, msg }),
-                        Err(e) => tracing::info!("Unknown command on socket: {line:?} ({e})"),
+                        Err(e) => nut_daemon::info!("Unknown command on socket: {line:?} ({e})"),
                     }
                 }
             }
@@ -214,7 +214,7 @@ impl Server {
                     if stream.set_nonblocking(true).is_err() {
                         continue;
                     }
-                    tracing::debug!("new connection on the driver socket");
+                    nut_daemon::debug!("new connection on the driver socket");
                     self.clients.push(Client {
                         stream,
                         inbuf: Vec::new(),

@@ -265,7 +265,7 @@ impl State {
     pub fn status_set(&mut self, text: &str) {
         for t in text.split_whitespace() {
             if self.status.ignorelb && t.eq_ignore_ascii_case("LB") {
-                tracing::trace!("status_set: ignoring LB flag from device");
+                nut_daemon::trace!("status_set: ignoring LB flag from device");
                 continue;
             }
             if t.eq_ignore_ascii_case("ALARM") {
@@ -298,10 +298,10 @@ impl State {
                 _ => false,
             };
             if below(self, "battery.charge", "battery.charge.low") {
-                tracing::trace!("status_commit: appending LB flag (charge below battery.charge.low)");
+                nut_daemon::trace!("status_commit: appending LB flag (charge below battery.charge.low)");
                 self.status.tokens.push("LB".into());
             } else if below(self, "battery.runtime", "battery.runtime.low") {
-                tracing::trace!("status_commit: appending LB flag (runtime below battery.runtime.low)");
+                nut_daemon::trace!("status_commit: appending LB flag (runtime below battery.runtime.low)");
                 self.status.tokens.push("LB".into());
             }
         }
@@ -333,7 +333,7 @@ impl State {
                 (Some(now), Some(then)) => now.saturating_duration_since(then).as_secs_f64(),
                 _ => 0.0,
             };
-            tracing::warn!("{}", misleading_charge_warning(misleading_dis, current, previous, ago));
+            nut_daemon::warn!("{}", misleading_charge_warning(misleading_dis, current, previous, ago));
             self.status_set(if misleading_dis { "CHRG" } else { "DISCHRG" });
         }
     }

@@ -505,6 +505,58 @@ impl SerialPort {
     }
 }
 
+/// One modem-control output line (the ones a computer drives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputLine {
+    /// Data Terminal Ready.
+    Dtr,
+    /// Request To Send.
+    Rts,
+}
+
+/// The modem-control lines as contact-closure drivers use them (NUT's genericups): read the
+/// lines (TIOCMGET), set every output at once (TIOCMSET), raise or drop one output
+/// (TIOCMBIS/TIOCMBIC), send a break (tcsendbreak, NUT's `ST`). [`SerialPort`] implements it
+/// with the real ioctls; tests implement it with a fake line source, since a Linux pty has no
+/// modem-control lines (the ioctls fail there with ENOTTY).
+///
+/// (The line set itself is the [`ModemLines`] struct, hence this trait's name.)
+pub trait ModemControl {
+    /// The state of every line (TIOCMGET).
+    fn get_lines(&mut self) -> Result<ModemLines, SerialError>;
+    /// Set every output line at once (TIOCMSET: DTR and RTS as given; inputs are ignored).
+    fn set_lines(&mut self, lines: ModemLines) -> Result<(), SerialError>;
+    /// Raise (TIOCMBIS) or drop (TIOCMBIC) one output line.
+    fn switch_line(&mut self, line: OutputLine, on: bool) -> Result<(), SerialError>;
+    /// Send a break on the transmit line: `duration` as C's `tcsendbreak` takes it (0 for the
+    /// system's default of 0.25 to 0.5 s; on Linux a positive value is in milliseconds,
+    /// rounded up to tenths of a second).
+    fn send_break_for(&mut self, duration: libc::c_int) -> Result<(), SerialError>;
+}
+
+impl ModemControl for SerialPort {
+    fn get_lines(&mut self) -> Result<ModemLines, SerialError> {
+        self.modem_lines()
+    }
+
+    fn set_lines(&mut self, lines: ModemLines) -> Result<(), SerialError> {
+        self.set_modem_lines(lines)
+    }
+
+    fn switch_line(&mut self, line: OutputLine, on: bool) -> Result<(), SerialError> {
+        match line {
+            OutputLine::Dtr => self.set_dtr(on),
+            OutputLine::Rts => self.set_rts(on),
+        }
+    }
+
+    fn send_break_for(&mut self, duration: libc::c_int) -> Result<(), SerialError> {
+        // SAFETY: fd is open.
+        cvt(unsafe { libc::tcsendbreak(self.fd.as_raw_fd(), duration) })?;
+        Ok(())
+    }
+}
+
 fn open_node(path: &str) -> Result<OwnedFd, SerialError> {
     let c = CString::new(path)
         .map_err(|_| SerialError::Open(format!("Unable to open {path:?}: NUL in the path")))?;
@@ -761,6 +813,28 @@ mod tests {
         let (_ups, path) = pty();
         let port = SerialPort::open(&path, &cfg()).unwrap();
         let _ = port.modem_lines();
+    }
+
+    #[test]
+    fn modem_control_on_a_pty_fails_with_the_system_error() {
+        // The trait's real implementation: a pty has no modem-control lines, so TIOCMGET,
+        // TIOCMSET, TIOCMBIS and TIOCMBIC fail with ENOTTY (an error, not a panic or a
+        // made-up line state); tcsendbreak works on a pty.
+        let (_ups, path) = pty();
+        let mut port = SerialPort::open(&path, &cfg()).unwrap();
+        let c: &mut dyn ModemControl = &mut port;
+        for r in [
+            c.get_lines().map(|_| ()),
+            c.set_lines(ModemLines { dtr: true, ..ModemLines::default() }),
+            c.switch_line(OutputLine::Dtr, true),
+            c.switch_line(OutputLine::Rts, false),
+        ] {
+            match r {
+                Err(SerialError::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::ENOTTY), "{e}"),
+                other => panic!("a pty has no modem lines, got {other:?}"),
+            }
+        }
+        c.send_break_for(0).unwrap();
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub fn params_of(ctx: &Context) -> Result<(Params, u32), DriverError> {
         Some(v) => match v.trim().parse::<u32>() {
             Ok(b) if BAUDS.contains(&b) => b,
             Ok(b) => {
-                tracing::warn!(
+                nut_driver::warn!(
                     "{}: baud rate {b} is not one this driver knows, using {DEFAULT_BAUD}",
                     ctx.location("baud")
                 );
@@ -181,7 +181,7 @@ impl Nhs {
             &INIT_SHORT
         };
         self.requests = self.requests.saturating_add(1);
-        tracing::trace!("pkt_hwinfo loss -- requesting (try {})", self.requests);
+        nut_driver::trace!("pkt_hwinfo loss -- requesting (try {})", self.requests);
         let Some(port) = self.port.as_mut() else { return Ok(()) };
         port.write_all(req, Duration::from_secs(1))
     }
@@ -217,20 +217,22 @@ impl Nhs {
                 Err(e) => return Err(e),
             };
             if self.debug_pkt_raw {
-                tracing::debug!("received {} bytes: {:02x?}", chunk.len(), chunk);
+                nut_driver::debug!("received {} bytes: {:02x?}", chunk.len(), chunk);
             }
             for f in self.framer.feed(&chunk) {
                 match f {
-                    Framed::Overflow => tracing::warn!("Incoming packet does not seem to end, discarding!"),
+                    Framed::Overflow => {
+                        nut_driver::warn!("Incoming packet does not seem to end, discarding!")
+                    }
                     Framed::Packet(p) => match crate::protocol::classify(&p) {
                         Packet::Data(d) if d.checksum_ok() => newest = Some(d),
-                        Packet::Data(d) => tracing::warn!(
+                        Packet::Data(d) => nut_driver::warn!(
                             "bad data packet checksum (got {:#04x}, computed {:#04x}), discarding",
                             d.checksum,
                             d.checksum_calc
                         ),
                         Packet::HwInfo(h) if self.hw.is_none() && h.checksum_ok() => {
-                            tracing::debug!(
+                            nut_driver::debug!(
                                 "Pkt HWINFO is OK. Model code is {}, hwversion is {} and swversion is {}",
                                 h.model,
                                 h.hardware_version,
@@ -241,14 +243,14 @@ impl Nhs {
                             }
                             self.hw = Some(h);
                         }
-                        Packet::HwInfo(h) if self.hw.is_none() => tracing::warn!(
+                        Packet::HwInfo(h) if self.hw.is_none() => nut_driver::warn!(
                             "bad hardware information checksum (got {:#04x}, computed {:#04x}), discarding",
                             h.checksum,
                             h.checksum_calc
                         ),
                         Packet::HwInfo(_) => {}
                         Packet::Unknown(n) => {
-                            tracing::warn!("Incoming packet size not recognized ({n} bytes), discarding!")
+                            nut_driver::warn!("Incoming packet size not recognized ({n} bytes), discarding!")
                         }
                     },
                 }
@@ -283,7 +285,7 @@ impl Nhs {
 
     fn lost(&mut self, why: &str, state: &mut State) {
         if self.recovery.failed(Instant::now()) {
-            tracing::warn!("Communications with UPS lost: {why}");
+            nut_driver::warn!("Communications with UPS lost: {why}");
         }
         self.framer.reset();
         state.data_stale();
@@ -340,7 +342,7 @@ impl Driver for Nhs {
         }
         self.path =
             if ctx.port.eq_ignore_ascii_case("auto") { DEFAULT_PORT.to_string() } else { ctx.port.clone() };
-        tracing::debug!("Port is {} and baud_rate is {}", self.path, self.baud);
+        nut_driver::debug!("Port is {} and baud_rate is {}", self.path, self.baud);
         let port = SerialPort::open(&self.path, &self.config(ctx.flag("nolock"))).map_err(|e| {
             DriverError::Device(format!(
                 "Unable to open port {} with baud {}: {}",
@@ -350,7 +352,7 @@ impl Driver for Nhs {
             ))
         })?;
         self.port = Some(port);
-        tracing::debug!("Communication started on port {}, baud rate {}", self.path, self.baud);
+        nut_driver::debug!("Communication started on port {}, baud rate {}", self.path, self.baud);
         Ok(())
     }
 
@@ -377,11 +379,11 @@ impl Driver for Nhs {
                         self.recovery.reconnected();
                         self.reconnect.success(&self.upsname);
                         self.framer.reset();
-                        tracing::info!("Communications with UPS re-established (port reopened)");
+                        nut_driver::info!("Communications with UPS re-established (port reopened)");
                     }
                     Err(e) => {
                         let wait = self.recovery.attempt_failed(now);
-                        tracing::debug!("reopening {} failed: {e}; next try in {wait:?}", self.path);
+                        nut_driver::debug!("reopening {} failed: {e}; next try in {wait:?}", self.path);
                         state.data_stale();
                         return Ok(());
                     }
@@ -400,7 +402,7 @@ impl Driver for Nhs {
             Ok(None) => {
                 self.silent = self.silent.saturating_add(1);
                 if self.silent == 1 {
-                    tracing::warn!(
+                    nut_driver::warn!(
                         "No data packet with a good checksum from the UPS on {} at {} baud within {} s: data \
                          marked stale. Check the cable, or try another speed with baud = N (NHS units \
                          stream at 2400 baud by default).",
@@ -414,7 +416,7 @@ impl Driver for Nhs {
             }
             Ok(Some(d)) => {
                 if self.silent > 0 {
-                    tracing::info!("Communications with UPS re-established");
+                    nut_driver::info!("Communications with UPS re-established");
                 }
                 self.silent = 0;
                 self.publish(&d, state)?;

@@ -156,10 +156,10 @@ impl Qx {
             }
             for _ in 0..MAXTRIES {
                 self.rt.items = sub.table.to_vec();
-                tracing::debug!("Trying protocol {} {}...", sub.name, sub.version);
+                nut_driver::debug!("Trying protocol {} {}...", sub.name, sub.version);
                 let claim = if legacy { crate::legacy::claim } else { sub.claim };
                 if self.with_ctx(state, claim) == Some(true) {
-                    tracing::info!("Using protocol: {} {}", sub.name, sub.version);
+                    nut_driver::info!("Using protocol: {} {}", sub.name, sub.version);
                     return Ok(sub);
                 }
             }
@@ -186,12 +186,12 @@ impl Qx {
         // a rating they publish the guesstimation of a -1 V battery (-0.87/-1.08), and so do we.
         let unknown_nom = if self.flavor == Flavor::Qx { -1.0 } else { 1.0 };
         if self.batt.volt_nom != unknown_nom && (self.batt.volt_low == -1.0 || self.batt.volt_high == -1.0) {
-            tracing::info!("No values for battery high/low voltages");
+            nut_driver::info!("No values for battery high/low voltages");
             self.batt.volt_low = 104.0 * self.batt.volt_nom / 120.0;
             self.batt.volt_high = 130.0 * self.batt.volt_nom / 120.0;
             state.set_info("battery.voltage.low", &format!("{:.2}", self.batt.volt_low));
             state.set_info("battery.voltage.high", &format!("{:.2}", self.batt.volt_high));
-            tracing::info!(
+            nut_driver::info!(
                 "Using 'guesstimation' (low: {:.6}, high: {:.6})!",
                 self.batt.volt_low,
                 self.batt.volt_high
@@ -222,18 +222,18 @@ impl Qx {
                     match Battery::autodetect_packs(self.batt.volt_nom, act) {
                         Some(p) => {
                             self.batt.packs = p;
-                            tracing::info!(
+                            nut_driver::info!(
                                 "Autodetected {p:.0} as number of battery packs [{:.0}/{act:.2}]",
                                 self.batt.volt_nom
                             );
                         }
-                        None => tracing::info!(
+                        None => nut_driver::info!(
                             "Can't autodetect number of battery packs [{:.0}/{act:.2}]",
                             self.batt.volt_nom
                         ),
                     }
                 }
-                _ => tracing::info!(
+                _ => nut_driver::info!(
                     "Can't autodetect number of battery packs [{:.0}/{:.2}]",
                     self.batt.volt_nom,
                     act.unwrap_or(-1.0)
@@ -243,7 +243,7 @@ impl Qx {
         }
         self.charge_from_voltage(state);
         let Some(cal) = self.rt.options.get("runtimecal").cloned() else {
-            tracing::info!("Battery runtime will not be calculated (runtimecal not set)");
+            nut_driver::info!("Battery runtime will not be calculated (runtimecal not set)");
             return Ok(());
         };
         let (nom, exp) = battery::parse_runtimecal(&cal).map_err(|e| DriverError::Config(e.0))?;
@@ -270,7 +270,7 @@ impl Qx {
                 }
                 self.batt.chrg_time = t as f64;
             }
-            None => tracing::info!(
+            None => nut_driver::info!(
                 "No charge time specified, using built in default [{:.0} seconds]",
                 self.batt.chrg_time
             ),
@@ -285,7 +285,7 @@ impl Qx {
                 }
                 self.batt.load_low = l;
             }
-            None => tracing::info!(
+            None => nut_driver::info!(
                 "No idle load specified, using built in default [{:.1} %]",
                 100.0 * self.batt.load_low
             ),
@@ -615,7 +615,7 @@ impl Driver for Qx {
                     }
                     Err(e) => {
                         let wait = self.link.reopen_failed(now);
-                        tracing::debug!("reopening the port failed: {e}; next try in {wait:?}");
+                        nut_driver::debug!("reopening the port failed: {e}; next try in {wait:?}");
                         state.data_stale();
                         return Ok(());
                     }
@@ -639,10 +639,10 @@ impl Driver for Qx {
         if !ok {
             let port_failed = self.rt.port_failed;
             match self.link.poll_failed(port_failed, now) {
-                Outcome::Retry => tracing::debug!("Communications with the UPS lost: status read failed!"),
+                Outcome::Retry => nut_driver::debug!("Communications with the UPS lost: status read failed!"),
                 Outcome::Stale => {
                     if port_failed {
-                        tracing::warn!("UPS communication lost: data marked stale, reopening the port");
+                        nut_driver::warn!("UPS communication lost: data marked stale, reopening the port");
                     }
                     state.data_stale();
                 }
@@ -657,7 +657,7 @@ impl Driver for Qx {
         }
         self.commit_status(state);
         if self.link.poll_ok() {
-            tracing::info!("Communications with the UPS re-established");
+            nut_driver::info!("Communications with the UPS re-established");
         }
         state.data_ok();
         Ok(())
@@ -694,13 +694,13 @@ impl Driver for Qx {
         if self.rt.find("shutdown.stop", qf::CMD, qf::SKIP).is_some()
             && !(0..MAXTRIES).any(|_| self.instcmd("shutdown.stop", None, state) == CmdResult::Handled)
         {
-            tracing::info!("No shutdown pending");
+            nut_driver::info!("No shutdown pending");
         }
         let cmd =
             if self.rt.options.contains_key("stayoff") { "shutdown.stayoff" } else { "shutdown.return" };
         for _ in 0..MAXTRIES {
             if self.instcmd(cmd, None, state) == CmdResult::Handled {
-                tracing::error!(
+                nut_driver::error!(
                     "Shutting down in {} seconds",
                     state.get_info("ups.delay.shutdown").unwrap_or("?")
                 );

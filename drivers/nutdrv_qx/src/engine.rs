@@ -107,7 +107,7 @@ pub fn process(
         Err(PortError::Timeout) => Vec::new(),
         Err(e) => return Err(ItemError::new(format!("{}: {e}", item.info_type))),
     };
-    tracing::trace!("{}: answer {:?}", item.info_type, String::from_utf8_lossy(&raw));
+    nut_driver::trace!("{}: answer {:?}", item.info_type, String::from_utf8_lossy(&raw));
     let raw = match item.preprocess_answer {
         Some(pa) => pa(ctx, item, raw)?,
         None => raw,
@@ -171,7 +171,7 @@ pub fn infoval_set_answer(
         None => standard_value(item, value)?,
     };
     if item.has(qf::NONUT) {
-        tracing::debug!("{}: {v}", item.info_type);
+        nut_driver::debug!("{}: {v}", item.info_type);
         return Ok(Used::Published);
     }
     if v.is_empty() {
@@ -217,7 +217,7 @@ pub fn set_var_info(ctx: &mut Ctx<'_>, item: &Item) {
         let vals = rw_values(ctx, item);
         if nonut {
             let list: String = vals.iter().map(|v| format!(" {v}")).collect();
-            tracing::info!(
+            nut_driver::info!(
                 "{}, settable values:{}",
                 item.info_type,
                 if list.is_empty() { " none" } else { &list }
@@ -234,19 +234,19 @@ pub fn set_var_info(ctx: &mut Ctx<'_>, item: &Item) {
         for pair in vals.chunks(2) {
             let [from, to] = pair else { break };
             if nonut {
-                tracing::info!("{}, settable range: {from}..{to}", item.info_type);
+                nut_driver::info!("{}, settable range: {from}..{to}", item.info_type);
                 ok = true;
             } else {
                 let (a, b) = (parse_leading_i64(from), parse_leading_i64(to));
                 if a > i64::from(i32::MAX) || b > i64::from(i32::MAX) {
-                    tracing::info!("{}, settable range exceeds INT_MAX: {a}..{b}", item.info_type);
+                    nut_driver::info!("{}, settable range exceeds INT_MAX: {a}..{b}", item.info_type);
                 } else {
                     ctx.state.add_range(item.info_type, a, b);
                 }
             }
         }
         if nonut && !ok {
-            tracing::info!("{}, settable range: none", item.info_type);
+            nut_driver::info!("{}, settable range: none", item.info_type);
         }
     }
 }
@@ -320,7 +320,7 @@ pub fn walk(ctx: &mut Ctx<'_>, mode: WalkMode, rejected: Option<&str>) -> bool {
         let answer = match res {
             Ok(a) => a,
             Err(e) => {
-                tracing::debug!("{e}");
+                nut_driver::debug!("{e}");
                 if item.has(qf::QUICK_POLL) {
                     return false;
                 }
@@ -332,7 +332,7 @@ pub fn walk(ctx: &mut Ctx<'_>, mode: WalkMode, rejected: Option<&str>) -> bool {
         };
         match infoval_set_answer(ctx, &item, &answer.value, Some(&answer.raw)) {
             Err(e) => {
-                tracing::debug!("failed to preprocess value [{}: {}]: {e}", item.info_type, answer.value);
+                nut_driver::debug!("failed to preprocess value [{}: {}]: {e}", item.info_type, answer.value);
                 if item.has(qf::QUICK_POLL) {
                     return false;
                 }
@@ -391,14 +391,14 @@ pub fn instcmd(
 ) -> CmdResult {
     let (accepted, rejected) = sub;
     if cmd.eq_ignore_ascii_case("beeper.off") {
-        tracing::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
+        nut_driver::warn!("The 'beeper.off' command has been renamed to 'beeper.disable'");
         return instcmd(ctx, sub, "beeper.disable", None);
     }
     if cmd.eq_ignore_ascii_case("beeper.on") {
-        tracing::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
+        nut_driver::warn!("The 'beeper.on' command has been renamed to 'beeper.enable'");
         return instcmd(ctx, sub, "beeper.enable", None);
     }
-    tracing::info!("instcmd({cmd}, {})", extra.unwrap_or("[NULL]"));
+    nut_driver::info!("instcmd({cmd}, {})", extra.unwrap_or("[NULL]"));
     let Some(idx) = ctx.rt.find(cmd, qf::CMD, qf::SKIP) else {
         let info = |ctx: &Ctx<'_>, n: &str| ctx.state.get_info(n).map(str::to_string);
         match cmd.to_ascii_lowercase().as_str() {
@@ -410,7 +410,7 @@ pub fn instcmd(
                     && setvar(ctx, "ups.start.auto", Some(if ret { "yes" } else { "no" }), accepted)
                         != CmdResult::Handled
                 {
-                    tracing::warn!("instcmd: FAILED");
+                    nut_driver::warn!("instcmd: FAILED");
                     return CmdResult::Failed;
                 }
                 let start = if ret { info(ctx, "ups.delay.start") } else { Some("-1".to_string()) };
@@ -430,7 +430,7 @@ pub fn instcmd(
         Some(pre) => match pre(ctx, &item, value) {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!("instcmd: FAILED ({e})");
+                nut_driver::warn!("instcmd: FAILED ({e})");
                 return CmdResult::Failed;
             }
         },
@@ -439,15 +439,15 @@ pub fn instcmd(
     let answer = match process(ctx, &item, (!command.is_empty()).then_some(command.as_str()), rejected) {
         Ok(a) => a,
         Err(e) => {
-            tracing::warn!("instcmd: FAILED ({e})");
+            nut_driver::warn!("instcmd: FAILED ({e})");
             return CmdResult::Failed;
         }
     };
     if !answer.value.is_empty() && !accepted.is_some_and(|a| answer.value.eq_ignore_ascii_case(a)) {
-        tracing::warn!("instcmd: FAILED");
+        nut_driver::warn!("instcmd: FAILED");
         return CmdResult::Failed;
     }
-    tracing::info!("instcmd: SUCCEED");
+    nut_driver::info!("instcmd: SUCCEED");
     ctx.rt.data_has_changed = true;
     CmdResult::Handled
 }
@@ -466,24 +466,24 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
             return CmdResult::Handled;
         }
         let v = ctx.getval(item.info_type).unwrap_or("").to_string();
-        tracing::info!("setvar({var}, {})", if v.is_empty() { "[NULL]" } else { &v });
+        nut_driver::info!("setvar({var}, {})", if v.is_empty() { "[NULL]" } else { &v });
         v
     } else {
         let v = value.unwrap_or("");
-        tracing::info!("setvar({var}, {})", if v.is_empty() { "[NULL]" } else { v });
+        nut_driver::info!("setvar({var}, {})", if v.is_empty() { "[NULL]" } else { v });
         if v.is_empty() {
-            tracing::warn!("setvar: value not given for {}", item.info_type);
+            nut_driver::warn!("setvar: value not given for {}", item.info_type);
             return CmdResult::Unknown;
         }
         if ctx.state.get_info(item.info_type).is_some_and(|cur| cur.eq_ignore_ascii_case(v)) {
-            tracing::info!("setvar: nothing to do... [{}]", item.info_type);
+            nut_driver::info!("setvar: nothing to do... [{}]", item.info_type);
             return CmdResult::Handled;
         }
         v.to_string()
     };
     if item.has(qf::RANGE) {
         if !value.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '.') || value.is_empty() {
-            tracing::warn!("setvar: non numerical value [{}: {value}]", item.info_type);
+            nut_driver::warn!("setvar: non numerical value [{}: {value}]", item.info_type);
             return CmdResult::Unknown;
         }
         let v = parse_leading_i64(&value);
@@ -499,13 +499,13 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
             match ctx.state.var(item.info_type) {
                 Some(var) if !var.ranges.is_empty() => var.ranges.clone(),
                 _ => {
-                    tracing::warn!("setvar: unable to find ranges for {}", item.info_type);
+                    nut_driver::warn!("setvar: unable to find ranges for {}", item.info_type);
                     return CmdResult::Unknown;
                 }
             }
         };
         if !ranges.iter().any(|&(a, b)| a <= v && v <= b) {
-            tracing::warn!("setvar: value out of range [{}: {value}]", item.info_type);
+            nut_driver::warn!("setvar: value out of range [{}: {value}]", item.info_type);
             return CmdResult::Unknown;
         }
     } else if item.has(qf::ENUM) {
@@ -517,13 +517,13 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
                     var.enums.iter().any(|e| e.eq_ignore_ascii_case(&value))
                 }
                 _ => {
-                    tracing::warn!("setvar: unable to find enums for {}", item.info_type);
+                    nut_driver::warn!("setvar: unable to find enums for {}", item.info_type);
                     return CmdResult::Unknown;
                 }
             }
         };
         if !ok {
-            tracing::warn!("setvar: value out of range [{}: {value}]", item.info_type);
+            nut_driver::warn!("setvar: value out of range [{}: {value}]", item.info_type);
             return CmdResult::Unknown;
         }
     } else if item.info_flags & st::STRING != 0 {
@@ -532,7 +532,7 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
             return CmdResult::Unknown;
         }
         if aux < value.len() as i64 {
-            tracing::warn!("setvar: value is too long [{}: {value}]", item.info_type);
+            nut_driver::warn!("setvar: value is too long [{}: {value}]", item.info_type);
             return CmdResult::Unknown;
         }
     }
@@ -540,7 +540,7 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
         Some(pre) => match pre(ctx, &item, &value) {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!("setvar: FAILED ({e})");
+                nut_driver::warn!("setvar: FAILED ({e})");
                 return CmdResult::Unknown;
             }
         },
@@ -550,21 +550,21 @@ pub fn setvar(ctx: &mut Ctx<'_>, var: &str, value: Option<&str>, accepted: Optio
     };
     if item.has(qf::ABSENT) {
         ctx.state.set_info(item.info_type, &command);
-        tracing::info!("setvar: SUCCEED");
+        nut_driver::info!("setvar: SUCCEED");
         return CmdResult::Handled;
     }
     let answer = match process(ctx, &item, (!command.is_empty()).then_some(command.as_str()), None) {
         Ok(a) => a,
         Err(e) => {
-            tracing::warn!("setvar: FAILED ({e})");
+            nut_driver::warn!("setvar: FAILED ({e})");
             return CmdResult::Unknown;
         }
     };
     if !answer.value.is_empty() && !accepted.is_some_and(|a| answer.value.eq_ignore_ascii_case(a)) {
-        tracing::warn!("setvar: FAILED");
+        nut_driver::warn!("setvar: FAILED");
         return CmdResult::Unknown;
     }
-    tracing::info!("setvar: SUCCEED");
+    nut_driver::info!("setvar: SUCCEED");
     ctx.rt.data_has_changed = true;
     CmdResult::Handled
 }

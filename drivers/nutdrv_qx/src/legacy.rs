@@ -106,7 +106,7 @@ pub fn parse_rating(raw: &[u8], battery_nominal: Option<&str>) -> Result<Rating,
             return Ok(rating);
         };
         if !word.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-            tracing::trace!("blazer_rating: non numerical value [{}]", String::from_utf8_lossy(word));
+            nut_driver::trace!("blazer_rating: non numerical value [{}]", String::from_utf8_lossy(word));
             continue;
         }
         let text = String::from_utf8_lossy(word);
@@ -170,12 +170,12 @@ pub fn claim(ctx: &mut Ctx<'_>) -> bool {
     let answer = match engine::process(ctx, &item, None, None) {
         Ok(a) => a,
         Err(e) => {
-            tracing::debug!("Status read failed: {e}");
+            nut_driver::debug!("Status read failed: {e}");
             return false;
         }
     };
     if let Err(e) = status_ok(&answer.raw) {
-        tracing::debug!("Status read failed: {e}");
+        nut_driver::debug!("Status read failed: {e}");
         return false;
     }
     engine::infoval_set_answer(ctx, &item, &answer.value, Some(&answer.raw)) == Ok(engine::Used::Published)
@@ -195,7 +195,7 @@ pub fn read_rating(ctx: &mut Ctx<'_>, cmd: &str) -> bool {
         let raw = match ask(ctx, cmd) {
             Ok(r) => r,
             Err(e) => {
-                tracing::debug!("Rating read {n} failed: {e}");
+                nut_driver::debug!("Rating read {n} failed: {e}");
                 continue;
             }
         };
@@ -207,16 +207,16 @@ pub fn read_rating(ctx: &mut Ctx<'_>, cmd: &str) -> bool {
                 }
                 match r.outcome {
                     Ok(()) => {
-                        tracing::trace!("Ratings read in {n} tries");
+                        nut_driver::trace!("Ratings read in {n} tries");
                         return true;
                     }
-                    Err(e) => tracing::debug!("blazer_rating: {e}; Rating read {n} failed"),
+                    Err(e) => nut_driver::debug!("blazer_rating: {e}; Rating read {n} failed"),
                 }
             }
-            Err(e) => tracing::debug!("blazer_rating: {e}; Rating read {n} failed"),
+            Err(e) => nut_driver::debug!("blazer_rating: {e}; Rating read {n} failed"),
         }
     }
-    tracing::debug!("Rating information unavailable");
+    nut_driver::debug!("Rating information unavailable");
     false
 }
 
@@ -226,7 +226,7 @@ pub fn read_vendor(ctx: &mut Ctx<'_>, cmd: &str) -> bool {
         let raw = match ask(ctx, cmd) {
             Ok(r) => r,
             Err(e) => {
-                tracing::debug!("Vendor information read {n} failed: {e}");
+                nut_driver::debug!("Vendor information read {n} failed: {e}");
                 continue;
             }
         };
@@ -235,13 +235,13 @@ pub fn read_vendor(ctx: &mut Ctx<'_>, cmd: &str) -> bool {
                 for (var, v) in &fields {
                     ctx.state.set_info(var, v);
                 }
-                tracing::info!("Vendor information read in {n} tries");
+                nut_driver::info!("Vendor information read in {n} tries");
                 return true;
             }
-            Err(e) => tracing::debug!("blazer_vendor: {e}; Vendor information read {n} failed"),
+            Err(e) => nut_driver::debug!("blazer_vendor: {e}; Vendor information read {n} failed"),
         }
     }
-    tracing::debug!("Vendor information unavailable");
+    nut_driver::debug!("Vendor information unavailable");
     false
 }
 

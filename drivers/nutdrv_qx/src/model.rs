@@ -385,7 +385,7 @@ impl Ctx<'_> {
                 self.rt.status |= bit;
             }
         } else {
-            tracing::debug!("update_status: unknown status token {token}");
+            nut_driver::debug!("update_status: unknown status token {token}");
         }
     }
 

@@ -38,7 +38,7 @@ impl Serial {
         l.dtr = self.dtr;
         l.rts = self.rts;
         if let Err(e) = self.port.set_modem_lines(l) {
-            tracing::debug!("{}: setting DTR/RTS: {e}", self.port.path());
+            nut_driver::debug!("{}: setting DTR/RTS: {e}", self.port.path());
         }
     }
 }

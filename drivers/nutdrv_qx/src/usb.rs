@@ -198,14 +198,14 @@ pub fn open(
     let kind = choose_bridge(list, subdriver.as_deref(), from_table)
         .map_err(DriverError::Config)?
         .ok_or_else(|| DriverError::Device("No supported devices found (set 'subdriver')".into()))?;
-    tracing::info!("Using {} subdriver for {:04x}:{:04x}", kind.name(), info.vendor_id, info.product_id);
+    nut_driver::info!("Using {} subdriver for {:04x}:{:04x}", kind.name(), info.vendor_id, info.product_id);
     let bridge = Bridge::new(kind, BridgeOptions { langid_fix, novendor: ctx.flag("novendor"), flavor })
         .map_err(|e| DriverError::Config(format!("{}: {e}", ctx.location("subdriver"))))?;
     let mut dev = Libusb::new(dev);
     if langid_fix.is_none() && !ctx.flag("noscanlangid") {
         match crate::bridges::probe_langid(&mut dev) {
-            Some(l) => tracing::debug!("First supported language ID: 0x{l:x}"),
-            None => tracing::debug!("No language ID read from string descriptor 0"),
+            Some(l) => nut_driver::debug!("First supported language ID: 0x{l:x}"),
+            None => nut_driver::debug!("No language ID read from string descriptor 0"),
         }
     }
     Ok(Box::new(crate::bridges::port::BridgePort::new(dev, bridge)))

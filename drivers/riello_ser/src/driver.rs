@@ -153,20 +153,20 @@ impl Riello {
     fn detect(&mut self) -> Result<(), DriverError> {
         for speed in SPEEDS {
             self.open(speed).map_err(|e| DriverError::Device(open_error(&e)))?;
-            tracing::debug!("set baudrate {speed}");
-            tracing::debug!("try to detect SENTR");
+            nut_driver::debug!("set baudrate {speed}");
+            nut_driver::debug!("try to detect SENTR");
             // NUT takes any 103-byte answer here, whatever its sum.
             let mut d = Deframer::new(Kind::Sentr, false);
             if self.probe(&[protocol::SENTR_ONLY192], &mut d).is_some_and(|a| a.len == 103) {
                 self.kind = Kind::Sentr;
-                tracing::info!("Connected to UPS SENTR on {} with baudrate {speed}", self.path);
+                nut_driver::info!("Connected to UPS SENTR on {} with baudrate {speed}", self.path);
                 return Ok(());
             }
-            tracing::debug!("try to detect GPSER");
+            nut_driver::debug!("try to detect GPSER");
             let mut d = Deframer::new(Kind::Gpser, false);
             if self.probe(&protocol::gi(), &mut d).is_some_and(|a| !a.bad_check && !a.nak) {
                 self.kind = Kind::Gpser;
-                tracing::info!("Connected to UPS GPSER on {} with baudrate {speed}", self.path);
+                nut_driver::info!("Connected to UPS GPSER on {} with baudrate {speed}", self.path);
                 return Ok(());
             }
         }
@@ -240,15 +240,15 @@ impl Riello {
         match self.exchange(req, self.kind, wait) {
             Ok(_) | Err(Failure::Timeout) => CmdResult::Handled,
             Err(Failure::Nak) => {
-                tracing::debug!("command not supported by the UPS");
+                nut_driver::debug!("command not supported by the UPS");
                 CmdResult::Failed
             }
             Err(Failure::BadCheck) => {
-                tracing::debug!("command answer: bad CRC or checksum");
+                nut_driver::debug!("command answer: bad CRC or checksum");
                 CmdResult::Failed
             }
             Err(Failure::Port(e)) => {
-                tracing::warn!("command: {e}");
+                nut_driver::warn!("command: {e}");
                 CmdResult::Failed
             }
         }
@@ -258,6 +258,11 @@ impl Riello {
 impl Driver for Riello {
     fn info(&self) -> DriverInfo {
         DriverInfo { description: "Riello serial driver", version: "0.17" }
+    }
+
+    fn experimental(&self) -> bool {
+        // NUT 2.8.5's riello_ser is DRV_EXPERIMENTAL: the same warning at start and in -h.
+        true
     }
 
     fn options(&self) -> Vec<OptSpec> {
@@ -294,7 +299,7 @@ impl Driver for Riello {
         };
         let localcalculation = ctx.flag("localcalculation");
         if localcalculation {
-            tracing::debug!(
+            nut_driver::debug!(
                 "Will guesstimate battery charge and runtime instead of trusting device readings (if any); \
                  consider also setting default.battery.voltage.low and default.battery.voltage.high for this device"
             );
@@ -314,7 +319,7 @@ impl Driver for Riello {
                     true
                 }
                 Err(e) => {
-                    tracing::debug!("Get nominal Ko: {e:?}");
+                    nut_driver::debug!("Get nominal Ko: {e:?}");
                     false
                 }
             },
@@ -325,7 +330,7 @@ impl Driver for Riello {
                         true
                     }
                     Err(e) => {
-                        tracing::debug!("Get sentry Ko: {e:?}");
+                        nut_driver::debug!("Get sentry Ko: {e:?}");
                         false
                     }
                 }
@@ -370,11 +375,11 @@ impl Driver for Riello {
                     Ok(()) => {
                         self.recovery.reconnected();
                         self.reconnect.success(&self.upsname);
-                        tracing::info!("Communication with UPS is re-established! (port reopened)");
+                        nut_driver::info!("Communication with UPS is re-established! (port reopened)");
                     }
                     Err(e) => {
                         let wait = self.recovery.attempt_failed(now);
-                        tracing::debug!("reopening {} failed: {e}; next try in {wait:?}", self.path);
+                        nut_driver::debug!("reopening {} failed: {e}; next try in {wait:?}", self.path);
                         state.data_stale();
                         return Ok(());
                     }
@@ -384,7 +389,7 @@ impl Driver for Riello {
         match self.read() {
             Ok(extended) => {
                 if self.failing {
-                    tracing::info!("Communication with UPS is re-established!");
+                    nut_driver::info!("Communication with UPS is re-established!");
                     self.failing = false;
                 }
                 let (vars, status) = publish::update_vars(&self.data, extended, self.local.as_ref());
@@ -400,14 +405,14 @@ impl Driver for Riello {
             }
             Err(Failure::Port(e)) => {
                 if self.recovery.failed(now) {
-                    tracing::warn!("Communication with UPS is lost: {}: {e}", self.path);
+                    nut_driver::warn!("Communication with UPS is lost: {}: {e}", self.path);
                 }
                 self.failing = true;
                 state.data_stale();
             }
             Err(f) => {
                 if !self.failing {
-                    tracing::warn!(
+                    nut_driver::warn!(
                         "Communication with UPS is lost: status read failed ({f:?}) on {} at {} baud",
                         self.path,
                         self.speed
@@ -424,7 +429,7 @@ impl Driver for Riello {
         let gpser = self.kind == Kind::Gpser;
         let crc = self.crc;
         if cmd.starts_with("load.") || cmd.starts_with("shutdown.") {
-            tracing::info!(
+            nut_driver::info!(
                 "Processing command '{cmd}' while ups.status is '{}'",
                 state.get_info("ups.status").unwrap_or("(null)")
             );
@@ -466,11 +471,11 @@ impl Driver for Riello {
                 self.command(&req)
             }
             _ => {
-                tracing::info!("instcmd: unknown command [{cmd}]");
+                nut_driver::info!("instcmd: unknown command [{cmd}]");
                 return CmdResult::Unknown;
             }
         };
-        tracing::debug!("Command {cmd}: {r:?}");
+        nut_driver::debug!("Command {cmd}: {r:?}");
         r
     }
 
@@ -482,7 +487,7 @@ impl Driver for Riello {
             if self.instcmd("shutdown.return", None, state) != CmdResult::Handled {
                 continue;
             }
-            tracing::error!("Shutting down");
+            nut_driver::error!("Shutting down");
             return Ok(());
         }
         Err(DriverError::Device("Shutdown failed!".into()))

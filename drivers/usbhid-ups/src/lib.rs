@@ -10,16 +10,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, OptKind, OptSpec, State};
 
 pub mod device_table;
-pub mod hidups;
 pub mod options;
-pub mod policy;
 pub mod record;
-pub mod session;
-pub mod subdrivers;
 pub mod transport;
+
+// The engine, the status policy, the session and the subdriver tables are nut-hid-ups's
+// (shared with mge-shut); re-exported under the paths this crate has always had.
+pub use nut_hid_ups::{hidups, policy, session, subdrivers};
 
 use device_table::{Claimed, Effects};
 use hidups::{ActionError, HidUps};
@@ -81,7 +81,7 @@ pub fn open_device(
                 Ok(c) => Some(usb_for(&usb, &c.effects)),
                 Err(notes) => {
                     for n in notes {
-                        tracing::warn!("{n}");
+                        nut_driver::warn!("{n}");
                     }
                     None
                 }
@@ -128,7 +128,7 @@ pub fn poll_for(set: &Settings, claimed: &Claimed) -> session::PollOpts {
     let fx = &claimed.effects;
     let mut poll = set.poll.clone();
     if fx.disable_interrupt_pipe && !poll.pollonly {
-        tracing::info!(
+        nut_driver::info!(
             "interrupt pipe disabled (add 'pollonly' flag to 'ups.conf' to get rid of this message)"
         );
         poll.pollonly = true;
@@ -138,7 +138,7 @@ pub fn poll_for(set: &Settings, claimed: &Claimed) -> session::PollOpts {
         poll.interruptonly = true;
     }
     if is_cps(claimed) && !set.pollfreq_given {
-        tracing::info!("Defaulting 'pollfreq' to 12 for CPS devices");
+        nut_driver::info!("Defaulting 'pollfreq' to 12 for CPS devices");
         poll.pollfreq = Duration::from_secs(12);
     }
     poll
@@ -200,38 +200,8 @@ struct UsbHid {
     session: Option<Session>,
 }
 
-/// Publish a snapshot: the variables, then `ups.alarm` and `ups.status` through the
-/// framework's status helpers.
-pub fn publish(state: &mut State, s: &hidups::Snapshot) {
-    for (k, v) in &s.vars {
-        state.set_info(k, v);
-    }
-    for g in &s.gone {
-        state.del_info(g);
-    }
-    for (k, m) in &s.meta {
-        if state.get_info(k).is_none() {
-            continue;
-        }
-        state.set_flags(k, Flags { rw: m.rw, string: m.string, number: false });
-        if let Some(aux) = m.aux {
-            state.set_aux(k, aux);
-        }
-        for e in &m.enums {
-            state.add_enum(k, e);
-        }
-    }
-    // Through the framework's helpers, as NUT's usbhid-ups: alarms first, then the status
-    // (which gets ALARM while an alarm is set, and ignorelb / the CHRG-DISCHRG fallback).
-    state.alarm_init();
-    if !s.alarm.is_empty() {
-        state.alarm_set(&s.alarm);
-    }
-    state.alarm_commit();
-    state.status_init();
-    state.status_set(&s.status);
-    state.status_commit();
-}
+/// Publish a snapshot (nut-hid-ups's, shared with mge-shut).
+pub use nut_hid_ups::publish;
 
 fn result(r: Result<(), ActionError>) -> CmdResult {
     match r {
@@ -324,10 +294,10 @@ impl Driver for UsbHid {
             MATCH_OPTIONS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
         let set = checked_settings(ctx).map_err(DriverError::Config)?;
         if set.winhid {
-            tracing::warn!("winhid is only supported on WIN32 builds; ignoring option");
+            nut_driver::warn!("winhid is only supported on WIN32 builds; ignoring option");
         }
         if ctx.flag("pollonly") && ctx.flag("interruptonly") {
-            tracing::warn!(
+            nut_driver::warn!(
                 "pollonly and interruptonly exclude each other (together nothing would read the UPS after \
                  start-up): polling, as pollonly says; remove one of them ({} and {})",
                 ctx.location("pollonly"),
@@ -337,15 +307,15 @@ impl Driver for UsbHid {
         let (t, claimed) = open_device(&ctx.port, &opts, &set).map_err(DriverError::Device)?;
         let info = t.info();
         warn_if_not_reopenable(ctx, &info);
-        tracing::debug!(
+        nut_driver::debug!(
             "Detected a UPS: {}/{}",
             info.vendor.as_deref().unwrap_or("unknown"),
             info.product.as_deref().unwrap_or("unknown")
         );
-        tracing::info!("Using subdriver: {}", claimed.subdriver.name);
+        nut_driver::info!("Using subdriver: {}", claimed.subdriver.name);
         let fx = &claimed.effects;
         for n in &fx.notes {
-            tracing::warn!("{n}");
+            nut_driver::warn!("{n}");
         }
         if claimed.nut.file == "powercom-hid.c" {
             options::set_powercom(set.powercom);
@@ -355,13 +325,13 @@ impl Driver for UsbHid {
             HidUps::open(t, claimed.subdriver, engine_opts(&set, &poll, fx)).map_err(DriverError::Device)?;
         if nut_daemon::log::debug_level() >= 1 {
             for l in dump_tree(&mut ups) {
-                tracing::debug!("{l}");
+                nut_driver::debug!("{l}");
             }
         }
         ups.policy = set.policy.clone();
         let cps = is_cps(&claimed);
         if cps && !poll.pollonly {
-            tracing::warn!("You may want to set 'pollonly' flag on CPS devices");
+            nut_driver::warn!("You may want to set 'pollonly' flag on CPS devices");
         }
         // NUT's defaults, 60/120 for CyberPower, whose firmware counts whole minutes.
         let (off_dflt, on_dflt) = if cps { (60, 120) } else { (20, 30) };
@@ -369,14 +339,14 @@ impl Driver for UsbHid {
         // NUT, the UPS's own setting is not written.
         if let Some(d) = set.ondelay {
             if cps && (d < 60 || d % 60 != 0) {
-                tracing::warn!(
+                nut_driver::warn!(
                     "CPS devices tend to round delays by 60 sec down (ondelay=120 is the suggested minimum; see more in the man page)"
                 );
             }
         }
         if let Some(d) = set.offdelay {
             if cps && d > 0 && (d < 60 || d % 60 != 0) {
-                tracing::warn!(
+                nut_driver::warn!(
                     "CPS devices tend to round delays by 60 sec down (offdelay=60 is the suggested minimum; see more in the man page)"
                 );
             }
@@ -384,7 +354,7 @@ impl Driver for UsbHid {
         ups.set_delays(set.offdelay, set.ondelay, (off_dflt, on_dflt));
         if ups.policy.lbrb_log_delay_sec.is_none() {
             if let Some(n) = policy::lbrb_default_for(info.vendor.as_deref(), info.product.as_deref()) {
-                tracing::info!(
+                nut_driver::info!(
                     "Defaulting lbrb_log_delay_sec={n} for {} model {}; consider also setting the \
                      lbrb_log_delay_without_calibrating and/or onlinedischarge_calibration and/or \
                      onlinedischarge_log_throttle_sec flag(s) in your configuration",
@@ -464,7 +434,7 @@ impl Driver for UsbHid {
         // NUT 2.8.5's default: shutdown.return, shutdown.reboot, load.off.delay, shutdown.stayoff.
         for c in ["shutdown.return", "shutdown.reboot", "load.off.delay", "shutdown.stayoff"] {
             if s.ups.instcmd(c).is_ok() {
-                tracing::info!("Shutdown successful with '{c}'");
+                nut_driver::info!("Shutdown successful with '{c}'");
                 return Ok(());
             }
         }
@@ -565,6 +535,6 @@ fn warn_if_not_reopenable(ctx: &Context, info: &transport::DeviceInfo) {
     let Ok(reader) = nut_daemon::privs::reader_for(Some(&user)) else { return };
     let node = std::path::PathBuf::from(format!("/dev/bus/usb/{}/{}", info.bus, info.device));
     if let Some(d) = nut_daemon::files::check_device(&node, &reader, &ctx.progname) {
-        tracing::warn!("{d}");
+        nut_driver::warn!("{d}");
     }
 }

@@ -8,12 +8,11 @@
 //! where it was set (`ups.conf:12` or `-x name`) and what is accepted: a typo in a shutdown
 //! or reconnect setting is better found at start than after a power failure.
 
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::device_table::{self, MatchOpts, NutSubdriver};
-use crate::policy::Policy;
-use crate::session::PollOpts;
+use nut_hid_ups::policy::Policy;
+use nut_hid_ups::session::PollOpts;
 
 /// The reading, status and matching options of one instance, from ups.conf / `-x`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,32 +58,9 @@ pub struct Settings {
 /// NUT's `usb_*` tuning options (nut_usb_addvars(8)), shared with the other USB drivers.
 pub use nut_transport::usb::UsbOpts;
 
-/// The Powercom shutdown-command flags (NUT's `powercom_sdcmd_byte_order_fallback` and
-/// `powercom_sdcmd_discrete_delay`, which NUT reads when the powercom subdriver claims the
-/// device).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PowercomFlags {
-    /// Send the delays of `shutdown.return`/`shutdown.stayoff` in the byte order of NUT's
-    /// powercom-hid before 0.71.
-    pub byte_order_fallback: bool,
-    /// Convert delays to and from the indexed table of the Raptor / Smart KING Pro protocol.
-    pub discrete_delay: bool,
-}
-
-static POWERCOM: AtomicU8 = AtomicU8::new(0);
-
-/// The Powercom flags of this driver instance. The powercom subdriver's conversion functions
-/// (plain `fn`s in its table, like NUT's) read them here; the driver sets them once at start
-/// when the powercom subdriver is in use ([`set_powercom`]). A driver process serves one UPS.
-pub fn powercom() -> PowercomFlags {
-    let b = POWERCOM.load(Ordering::Relaxed);
-    PowercomFlags { byte_order_fallback: b & 1 != 0, discrete_delay: b & 2 != 0 }
-}
-
-/// Set the flags [`powercom`] returns.
-pub fn set_powercom(f: PowercomFlags) {
-    POWERCOM.store(u8::from(f.byte_order_fallback) | (u8::from(f.discrete_delay) << 1), Ordering::Relaxed);
-}
+/// The Powercom shutdown-command flags live with the powercom table (its conversion functions
+/// read them); re-exported here, where the options that set them are parsed.
+pub use nut_hid_ups::subdrivers::powercom::{powercom, set_powercom, PowercomFlags};
 
 /// Build [`Settings`] from option lookups (`value(name)` for `name = value` options,
 /// `flag(name)` for flags, `at(name)` says where it was set: `ups.conf:12` or `-x name`);

@@ -278,3 +278,30 @@ fn prefix_framing_streams_and_unsolicited_bytes_on_a_pty() {
     port.write_all(b"Q").expect("write");
     assert!(s.wait_event(T, |l| l == r#"tx "08\r\xF5""#).is_some(), "{:?}", s.events());
 }
+
+/// The descriptions of every other driver family (`tests/devices/<driver>/*.sim`) parse, cite
+/// their sources, name the driver of their directory, and are named after their device.
+#[test]
+fn every_family_description_parses_cites_a_source_and_names_its_driver() {
+    let root = nut_testkit::workspace_root().join("tests/devices");
+    let mut seen = 0;
+    for fam in std::fs::read_dir(&root).expect("tests/devices").flatten() {
+        let family = fam.file_name().to_string_lossy().into_owned();
+        if family == "qx" || !fam.path().is_dir() {
+            continue;
+        }
+        for p in nut_testkit::sim::descriptions(&family) {
+            seen += 1;
+            let text = std::fs::read_to_string(&p).expect("read");
+            let d = ups_sim::parse(&text).unwrap_or_else(|e| panic!("{}:{}: {}", p.display(), e.line, e.msg));
+            assert!(!d.sources.is_empty(), "{}: no source line", p.display());
+            assert!(d.driver(&family).is_some(), "{}: no `driver {family}` line", p.display());
+            assert_eq!(
+                p.file_stem().and_then(|s| s.to_str()),
+                Some(d.name.as_str()),
+                "file name = device name"
+            );
+        }
+    }
+    assert!(seen > 0, "no description outside tests/devices/qx");
+}

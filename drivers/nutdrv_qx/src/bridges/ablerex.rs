@@ -25,7 +25,7 @@ pub(super) fn command(dev: &mut dyn UsbControl, cmd: &[u8], _buflen: usize) -> R
             &report,
             Duration::from_millis(1000),
         ) {
-            tracing::trace!("R11 read: {e}");
+            nut_driver::trace!("R11 read: {e}");
         }
         dev.pause(Duration::from_millis(500));
         let reply = dev.control_in(
@@ -53,7 +53,7 @@ pub(super) fn command(dev: &mut dyn UsbControl, cmd: &[u8], _buflen: usize) -> R
             continue;
         }
         if is(b"Q5\r") && len != 22 {
-            tracing::trace!("read Q5 Fail...");
+            nut_driver::trace!("read Q5 Fail...");
             let mut out = vec![0u8; 22];
             out[0] = b'(';
             return Ok(out);

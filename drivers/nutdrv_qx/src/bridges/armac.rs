@@ -58,7 +58,10 @@ pub(super) fn command(
 ) -> Result<Vec<u8>, UsbError> {
     let cmd = &cmd[..super::c_len(cmd)];
     if UNSUPPORTED.contains(&cmd) {
-        tracing::debug!("armac: unsupported cmd: {}", String::from_utf8_lossy(&cmd[..super::line_len(cmd)]));
+        nut_driver::debug!(
+            "armac: unsupported cmd: {}",
+            String::from_utf8_lossy(&cmd[..super::line_len(cmd)])
+        );
         return Ok(super::echo(cmd, buflen));
     }
     let interrupt = eps.filter(|e| e.use_interrupt() && cmd.len() < 64);
@@ -105,7 +108,7 @@ pub(super) fn command(
     'reading: while buf.len() + read_size + 1 < buflen {
         let report = dev.interrupt_in(in_ep, read_size, Duration::from_millis(1000))?;
         if report.len() != read_size {
-            tracing::debug!("interrupt read error: short report ({})", report.len());
+            nut_driver::debug!("interrupt read error: short report ({})", report.len());
             return Ok(buf);
         }
         let available = ((report[0] & 0x3f) as usize).min(read_size - 1);
@@ -115,7 +118,7 @@ pub(super) fn command(
         for &b in &report[1..=available] {
             if b == 0 {
                 if buf.is_empty() {
-                    tracing::trace!("null byte read - is UPS off?");
+                    nut_driver::trace!("null byte read - is UPS off?");
                     return Ok(Vec::new());
                 }
                 if buf.len() >= 38 {
@@ -134,7 +137,7 @@ pub(super) fn command(
         }
     }
     if buf.len() + read_size >= buflen {
-        tracing::debug!("Protocol error, too much data read.");
+        nut_driver::debug!("Protocol error, too much data read.");
         return Err(UsbError::Other);
     }
     Ok(buf)

@@ -25,7 +25,7 @@ pub(super) fn send_chunks(
         }
         i += n.min(8);
     }
-    tracing::trace!("send: {}", String::from_utf8_lossy(&cmd[..super::line_len(cmd)]));
+    nut_driver::trace!("send: {}", String::from_utf8_lossy(&cmd[..super::line_len(cmd)]));
     Ok(())
 }
 

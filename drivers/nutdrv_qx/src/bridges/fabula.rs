@@ -28,7 +28,7 @@ pub(super) fn command(dev: &mut dyn UsbControl, cmd: &[u8], buflen: usize) -> Re
     let Some(index) = index_for(COMMANDS, cmd) else {
         return Ok(super::echo(cmd, buflen));
     };
-    tracing::trace!("command index: 0x{index:02x}");
+    nut_driver::trace!("command index: 0x{index:02x}");
     let mut buf = super::string_ascii(dev, index, buflen)?;
     if buf.is_empty() {
         return Ok(buf);

@@ -45,7 +45,7 @@ pub(super) fn command(
     let Some(index) = super::fabula::index_for(COMMANDS, cmd) else {
         return Ok(super::echo(cmd, buflen));
     };
-    tracing::trace!("command index: 0x{index:02x}");
+    nut_driver::trace!("command index: 0x{index:02x}");
     lock_step(dev, step, index, langid_fix.unwrap_or(0x0409), novendor);
     let buflen = buflen.min(102);
     let buf = match langid_fix {
@@ -55,7 +55,7 @@ pub(super) fn command(
                 return Ok(raw);
             }
             if raw.len() != raw[0] as usize {
-                tracing::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
+                nut_driver::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
                 return Ok(Vec::new());
             }
             super::raw_descriptor_to_ascii(&raw, buflen)

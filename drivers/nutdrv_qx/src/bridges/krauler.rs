@@ -44,7 +44,7 @@ pub(super) fn command(
                     return Ok(Vec::new());
                 }
                 if raw.len() != raw[0] as usize {
-                    tracing::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
+                    nut_driver::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
                     continue;
                 }
                 super::raw_descriptor_to_ascii(&raw, buflen)
@@ -64,7 +64,7 @@ pub(super) fn command(
             super::is_no_ack(&buf)
         };
         if no_ack {
-            tracing::trace!("read: UPS No Ack");
+            nut_driver::trace!("read: UPS No Ack");
             continue;
         }
         if let Some(first) = buf.first_mut() {

@@ -384,7 +384,7 @@ impl Bridge {
             }
             BridgeKind::Gtec => gtec::command(dev, cmd, buflen),
         }?;
-        tracing::trace!("read: {}", String::from_utf8_lossy(&answer[..line_len(&answer)]));
+        nut_driver::trace!("read: {}", String::from_utf8_lossy(&answer[..line_len(&answer)]));
         Ok(answer)
     }
 }
@@ -396,7 +396,10 @@ pub fn probe_langid(dev: &mut dyn UsbControl) -> Option<u16> {
     let d = dev.string_descriptor(0, 0, 255).ok()?;
     if d.len() >= 4 {
         let langid = u16::from_le_bytes([d[2], d[3]]);
-        tracing::debug!("First supported language ID: 0x{:x} (please report to the NUT maintainer!)", langid);
+        nut_driver::debug!(
+            "First supported language ID: 0x{:x} (please report to the NUT maintainer!)",
+            langid
+        );
         Some(langid)
     } else {
         None
@@ -452,7 +455,7 @@ pub(crate) fn echo(cmd: &[u8], buflen: usize) -> Vec<u8> {
 /// converter dropped it (if there is room).
 pub(crate) fn add_missing_cr(buf: &mut Vec<u8>, buflen: usize) {
     if !buf.is_empty() && !buf.contains(&b'\r') && buf.len() < buflen.saturating_sub(1) {
-        tracing::trace!("the reply lacks the expected terminating CR: adding it");
+        nut_driver::trace!("the reply lacks the expected terminating CR: adding it");
         buf.push(b'\r');
     }
 }

@@ -12,12 +12,12 @@ pub(super) fn command(
 ) -> Result<Vec<u8>, UsbError> {
     for _ in 0..8 {
         match dev.interrupt_in(EP_IN_1, 8, Duration::from_millis(1000)) {
-            Ok(stale) => tracing::trace!("dump: {:02x?}", stale),
+            Ok(stale) => nut_driver::trace!("dump: {:02x?}", stale),
             Err(e) => {
                 if e == UsbError::Pipe {
                     let _ = dev.clear_halt(EP_IN_1);
                 }
-                tracing::trace!("flush: {e}");
+                nut_driver::trace!("flush: {e}");
                 break;
             }
         }

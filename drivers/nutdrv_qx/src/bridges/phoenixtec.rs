@@ -20,7 +20,7 @@ pub(super) fn command(dev: &mut dyn UsbControl, cmd: &[u8], buflen: usize) -> Re
         return Ok(Vec::new());
     }
     if expects_no_answer(cmd) {
-        tracing::trace!("command returns no answer");
+        nut_driver::trace!("command returns no answer");
         return Ok(Vec::new());
     }
     let mut buf: Vec<u8> = Vec::new();
@@ -40,7 +40,7 @@ pub(super) fn command(dev: &mut dyn UsbControl, cmd: &[u8], buflen: usize) -> Re
             break;
         }
     }
-    tracing::debug!("read: buflen {buflen} too small");
+    nut_driver::debug!("read: buflen {buflen} too small");
     Ok(Vec::new())
 }
 

@@ -62,7 +62,7 @@ impl<D: UsbDevice> QxPort for BridgePort<D> {
             Ok(answer) => return Ok(answer),
             Err(e) => e,
         };
-        tracing::debug!("{}: {err}", self.bridge.kind().name());
+        nut_driver::debug!("{}: {err}", self.bridge.kind().name());
         match err.recovery() {
             Recovery::Fatal => {
                 self.drop_handle();
@@ -70,10 +70,10 @@ impl<D: UsbDevice> QxPort for BridgePort<D> {
             }
             Recovery::ClearHaltOrReset => {
                 if self.dev.clear_halt(EP_IN_1).is_ok() {
-                    tracing::debug!("Stall condition cleared");
+                    nut_driver::debug!("Stall condition cleared");
                 } else {
                     if self.dev.reset().is_ok() {
-                        tracing::debug!("Device reset handled");
+                        nut_driver::debug!("Device reset handled");
                     }
                     self.drop_handle();
                 }

@@ -29,7 +29,7 @@ pub(super) fn command(
             return Ok(raw);
         }
         if raw.len() != raw[0] as usize {
-            tracing::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
+            nut_driver::debug!("size mismatch: {} / {}", raw.len(), raw[0]);
             continue;
         }
         let mut buf = super::raw_descriptor_to_ascii(&raw, buflen);

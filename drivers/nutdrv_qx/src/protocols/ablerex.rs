@@ -403,7 +403,7 @@ fn nominal_battery(ctx: &Ctx<'_>) -> Option<f64> {
 pub fn q5(ctx: &mut Ctx<'_>, _item: &Item, _value: &str) -> Result<String, ItemError> {
     let a = ctx.rt.answer.clone();
     let (fout, vb, vbc, err, current) = (word(&a, 1), word(&a, 7), word(&a, 9), word(&a, 13), word(&a, 15));
-    tracing::trace!("Q5: fout {fout} vb {vb} vbc {vbc} err {err} current {current}");
+    nut_driver::trace!("Q5: fout {fout} vb {vb} vbc {vbc} err {err} current {current}");
     {
         let s = ctx.sub::<Q5State>();
         s.vb = vb;

@@ -461,7 +461,7 @@ pub fn preprocess_id_answer(_ctx: &mut Ctx<'_>, item: &Item, raw: Vec<u8>) -> Re
         }
     }
     if fields.len() != 6 || refined.chars().count() != 28 {
-        tracing::debug!("noncompliant reply: '{}'", refined.trim_end_matches('\r'));
+        nut_driver::debug!("noncompliant reply: '{}'", refined.trim_end_matches('\r'));
         return Err(ItemError::new(format!("noncompliant reply [{}]", item.info_type)));
     }
     Ok(refined.chars().map(|c| c as u8).collect())
@@ -477,7 +477,7 @@ pub fn process_setvar(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<Str
     if item.info_type.eq_ignore_ascii_case("pins_shutdown_mode")
         && ctx.sub::<BestState>().pins_shutdown_mode.is_some_and(|m| m as f64 == v)
     {
-        tracing::info!("{} is already set to {v:.0}", item.info_type);
+        nut_driver::info!("{} is already set to {v:.0}", item.info_type);
         return Err(ItemError::new(format!("{} already set", item.info_type)));
     }
     format(item.command, Arg::Num(v))
@@ -536,7 +536,7 @@ pub fn model(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, Item
         }
         "320" | "325" | "520" | "525" | "620" => format!("Sola {value}"),
         _ => {
-            tracing::info!("Unknown model detected - please report this ID: '{value}'");
+            nut_driver::info!("Unknown model detected - please report this ID: '{value}'");
             format!("Unknown ({value})")
         }
     };

@@ -31,7 +31,7 @@ pub fn read_one(ctx: &mut Ctx<'_>, name: &str) -> bool {
             engine::infoval_set_answer(ctx, &item, &a.value, Some(&a.raw)) == Ok(engine::Used::Published)
         }
         Err(e) => {
-            tracing::debug!("claim: {e}");
+            nut_driver::debug!("claim: {e}");
             false
         }
     }
@@ -66,7 +66,7 @@ pub fn claim_light(ctx: &mut Ctx<'_>) -> bool {
 
 fn skip_where(ctx: &mut Ctx<'_>, what: &str, pred: impl Fn(&Item) -> bool) {
     for it in ctx.rt.items.iter_mut().filter(|i| pred(i)) {
-        tracing::debug!("skipping {} ({what})", it.info_type);
+        nut_driver::debug!("skipping {} ({what})", it.info_type);
         it.qxflags |= qf::SKIP;
     }
 }
@@ -109,13 +109,13 @@ pub fn process_setvar(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<St
     let v = parse_leading_i64(value);
     if item.info_type.eq_ignore_ascii_case("ups.delay.start") {
         if v < 0 {
-            tracing::error!("{}: ondelay '{v}' should not be negative", item.info_type);
+            nut_driver::error!("{}: ondelay '{v}' should not be negative", item.info_type);
             return Err(ItemError::new("negative ondelay"));
         }
         Ok((v - v % 60).to_string())
     } else if item.info_type.eq_ignore_ascii_case("ups.delay.shutdown") {
         if v < 0 {
-            tracing::error!("{}: offdelay '{v}' should not be negative", item.info_type);
+            nut_driver::error!("{}: offdelay '{v}' should not be negative", item.info_type);
             return Err(ItemError::new("negative offdelay"));
         }
         Ok(if v < 60 { v - v % 6 } else { v - v % 60 }.to_string())
@@ -128,7 +128,7 @@ pub fn process_setvar(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<St
 /// `nn` minutes otherwise.
 fn offdelay_arg(item: &Item, offdelay: i64) -> Result<String, ItemError> {
     if offdelay < 0 {
-        tracing::error!("{}: offdelay '{offdelay}' should not be negative", item.info_type);
+        nut_driver::error!("{}: offdelay '{offdelay}' should not be negative", item.info_type);
         return Err(ItemError::new("negative offdelay"));
     }
     Ok(if offdelay < 60 { format!(".{}", offdelay / 6) } else { format!("{:02}", offdelay / 60) })
@@ -160,7 +160,7 @@ pub fn process_command(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<St
         "test.battery.start" => {
             let delay = if value.is_empty() { 600 } else { parse_leading_i64(value) };
             if !(60..=5940).contains(&delay) {
-                tracing::error!(
+                nut_driver::error!(
                     "{}: battery test time '{delay}' out of range [60..5940] seconds",
                     item.info_type
                 );

@@ -257,7 +257,7 @@ fn process_status(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String
             'M' => val = "OL",
             'N' => ctx.update_status("OVER"),
             'P' => ctx.alarm("Battery disconnected"),
-            other => tracing::debug!("ignoring unknown status character {other}"),
+            other => nut_driver::debug!("ignoring unknown status character {other}"),
         }
     }
     Ok(val.to_string())

@@ -1316,7 +1316,7 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
         Some(sa) => match whole_int(sa) {
             Some(v) if (0..=99).contains(&v) && !sa.starts_with(' ') => Some(v),
             _ => {
-                tracing::debug!("claim: illegal slave_address {sa}");
+                nut_driver::debug!("claim: illegal slave_address {sa}");
                 return false;
             }
         },
@@ -1327,21 +1327,21 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
         let answer = match engine::process(ctx, &item, None, None) {
             Ok(a) => a,
             Err(e) => {
-                tracing::debug!("claim: cannot process {name}: {e}");
+                nut_driver::debug!("claim: cannot process {name}: {e}");
                 return false;
             }
         };
         // Only the hook: the value is published by the start-up walk, with its flags.
         let Some(pre) = item.preprocess else { return false };
         if let Err(e) = pre(ctx, &item, &answer.value) {
-            tracing::debug!("claim: failed to preprocess {name}: {e}");
+            nut_driver::debug!("claim: failed to preprocess {name}: {e}");
             return false;
         }
     }
     let m = mg(ctx);
     let have = std::str::from_utf8(&m.slaveaddr).ok().and_then(|s| s.parse::<i64>().ok());
     if want.is_some() && want != have {
-        tracing::debug!("claim: slave address mismatch: want {want:?}, have {have:?}");
+        nut_driver::debug!("claim: slave address mismatch: want {want:?}, have {have:?}");
         return false;
     }
     let commands = match m.series {
@@ -1352,7 +1352,7 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
     for it in ctx.rt.items.iter_mut().filter(|i| !i.command.is_empty()) {
         let lead: String = it.command.chars().take_while(char::is_ascii_uppercase).collect();
         if !commands.contains(&lead.as_str()) {
-            tracing::debug!("command {lead} NOT implemented");
+            nut_driver::debug!("command {lead} NOT implemented");
             it.qxflags |= qf::SKIP;
         }
     }

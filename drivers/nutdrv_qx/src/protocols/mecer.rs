@@ -402,12 +402,12 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
         Ok(r) => r,
         Err(PortError::Timeout) => Vec::new(),
         Err(e) => {
-            tracing::debug!("claim: {e}");
+            nut_driver::debug!("claim: {e}");
             return fail(ctx);
         }
     };
     if raw.eq_ignore_ascii_case(NAK.as_bytes()) {
-        tracing::debug!("{} refused by the UPS: not asked again", item.info_type);
+        nut_driver::debug!("{} refused by the UPS: not asked again", item.info_type);
         ctx.rt.items[idx].qxflags |= qf::SKIP;
         return true;
     }
@@ -422,7 +422,7 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
 /// `PI98` is Voltronic Power's P98 protocol; anything else is not supported.
 pub fn p98_protocol(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
     if !value.eq_ignore_ascii_case("PI98") {
-        tracing::error!("Protocol [{value}] is not supported by this driver");
+        nut_driver::error!("Protocol [{value}] is not supported by this driver");
         return Err(ItemError::new("unsupported protocol"));
     }
     format(item.dfl.unwrap_or("%s"), Arg::Str("Voltronic Power P98"))
@@ -437,12 +437,12 @@ pub fn process_test_battery(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Resu
         ctx.state.get_info("ups.firmware.aux").is_some_and(|p| p.eq_ignore_ascii_case("Voltronic Power P98"));
     let min = if p98 { 12 } else { 60 };
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        tracing::error!("{}: non numerical value [{value}]", item.info_type);
+        nut_driver::error!("{}: non numerical value [{value}]", item.info_type);
         return Err(ItemError::new("non numerical value"));
     }
     let t: i64 = if value.is_empty() { 600 } else { value.parse().unwrap_or(i64::MAX) };
     if !(min..=5940).contains(&t) {
-        tracing::error!("{}: battery test time '{t}' out of range [{min}..5940] seconds", item.info_type);
+        nut_driver::error!("{}: battery test time '{t}' out of range [{min}..5940] seconds", item.info_type);
         return Err(ItemError::new("battery test time out of range"));
     }
     let arg = if t < 60 { format!(".{}", t / 6) } else { format!("{:02}", t / 60) };

@@ -484,7 +484,7 @@ pub fn initups_three_phase(ctx: &mut Ctx<'_>) -> Result<(), ItemError> {
             || (nos && it.command.eq_ignore_ascii_case("WA\r"))
             || (isb && it.info_type.eq_ignore_ascii_case("ups.status") && it.from == 44 && it.to == 44);
         if skip {
-            tracing::debug!("skipping {}", it.info_type);
+            nut_driver::debug!("skipping {}", it.info_type);
             it.qxflags |= qf::SKIP;
         }
     }

@@ -227,7 +227,7 @@ fn protocol_of(state: &nut_driver::State) -> Option<i64> {
 /// Whether `value` (its integer part, as NUT reads it) is admissible on this device.
 fn rule_ok(ctx: &Ctx<'_>, rules: &[Rule], value: &str, nominal: &str) -> bool {
     let Some(nom) = ctx.state.get_info(nominal).map(parse_leading_f64) else {
-        tracing::trace!("{nominal} unknown: limit {value} not offered");
+        nut_driver::trace!("{nominal} unknown: limit {value} not offered");
         return false;
     };
     let proto = protocol_of(ctx.state).unwrap_or(-1);
@@ -449,12 +449,12 @@ fn claim_read(ctx: &mut Ctx<'_>, name: &str, retry: bool) -> bool {
     let first = if retry {
         match ctx.command(item.command.as_bytes()) {
             Err(PortError::Timeout) => {
-                tracing::debug!("claim: no answer to {}; waiting and asking again", name);
+                nut_driver::debug!("claim: no answer to {}; waiting and asking again", name);
                 std::thread::sleep(CLAIM_RETRY_DELAY);
                 None
             }
             Err(e) => {
-                tracing::debug!("claim: {e}");
+                nut_driver::debug!("claim: {e}");
                 return false;
             }
             Ok(mut raw) => {
@@ -476,7 +476,7 @@ fn claim_read(ctx: &mut Ctx<'_>, name: &str, retry: bool) -> bool {
             engine::infoval_set_answer(ctx, &item, &value, Some(&raw)) == Ok(engine::Used::Published)
         }
         Err(e) => {
-            tracing::debug!("claim: {e}");
+            nut_driver::debug!("claim: {e}");
             false
         }
     }
@@ -505,12 +505,12 @@ fn protocol(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String, Item
     }
     let num = &value[2..];
     if !num.chars().all(|c| "0123489".contains(c)) {
-        tracing::error!("Protocol [{value}] is not supported by this driver");
+        nut_driver::error!("Protocol [{value}] is not supported by this driver");
         return Err(err("unsupported protocol"));
     }
     let p = parse_leading_i64(num);
     if !PROTOCOLS.contains(&p) {
-        tracing::error!("Protocol [PI{p:02}] is not supported by this driver");
+        nut_driver::error!("Protocol [PI{p:02}] is not supported by this driver");
         return Err(err("unsupported protocol"));
     }
     massive_unskip(ctx, p);
@@ -666,7 +666,7 @@ fn process_setvar(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String,
     };
     if let Some((cur, prec)) = current {
         if (val - cur).abs() < 1e-9 {
-            tracing::info!("{} is already set to {val:.prec$}", item.info_type);
+            nut_driver::info!("{} is already set to {val:.prec$}", item.info_type);
             return Err(err("already set"));
         }
     }
@@ -691,12 +691,12 @@ fn process_command(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String
         "shutdown.stayoff" => minutes_code(delay(ctx, "ups.delay.shutdown")),
         "test.battery.start" => {
             if !value.chars().all(|c| c.is_ascii_digit()) {
-                tracing::error!("{}: non numerical value [{value}]", item.info_type);
+                nut_driver::error!("{}: non numerical value [{value}]", item.info_type);
                 return Err(err("non numerical value"));
             }
             let secs = if value.is_empty() { 600 } else { parse_leading_i64(value) };
             if !(12..=5940).contains(&secs) {
-                tracing::error!(
+                nut_driver::error!(
                     "{}: battery test time '{secs}' out of range [12..5940] seconds",
                     item.info_type
                 );
@@ -712,7 +712,7 @@ fn process_command(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String
                 "muted" if controllable => "ON".to_string(),
                 "disabled" if !controllable => "ON".to_string(),
                 _ if controllable => {
-                    tracing::info!("The beeper is already disabled");
+                    nut_driver::info!("The beeper is already disabled");
                     return Err(err("beeper disabled"));
                 }
                 _ => String::new(),
@@ -835,7 +835,7 @@ fn capability_set(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String
     if value.eq_ignore_ascii_case("no") {
         return command_str(item, "D");
     }
-    tracing::error!(
+    nut_driver::error!(
         "{}: given value [{value}] is not acceptable. Enter either 'yes' or 'no'.",
         item.info_type
     );
@@ -851,7 +851,7 @@ fn capability_set_nonut(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<S
         return Err(err(format!("{name}: capability not reported by the UPS")));
     };
     if value.eq_ignore_ascii_case(current) {
-        tracing::info!("{name} is already {current}");
+        nut_driver::info!("{name} is already {current}");
         return Err(err("already set"));
     }
     if value.eq_ignore_ascii_case("disabled") {
@@ -859,7 +859,7 @@ fn capability_set_nonut(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<S
     } else if value.eq_ignore_ascii_case("enabled") {
         command_str(item, "E")
     } else {
-        tracing::error!("{name}: [{value}] is not within acceptable values [enabled/disabled]");
+        nut_driver::error!("{name}: [{value}] is not within acceptable values [enabled/disabled]");
         Err(err("not enabled/disabled"))
     }
 }
@@ -870,7 +870,7 @@ fn capability_reset(ctx: &mut Ctx<'_>, item: &Item, _value: &str) -> Result<Stri
         return Err(err("reset_to_default not set"));
     }
     if ctx.rt.status & status::OFF == 0 {
-        tracing::error!(
+        nut_driver::error!(
             "{}: UPS capability options can be reset only when the UPS is in Standby Mode (i.e. ups.status = 'OFF').",
             item.info_type
         );
@@ -1021,7 +1021,7 @@ fn output_powerfactor(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<St
 /// `QID`: an all-zero serial number is not one.
 fn serial_numb(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
     if value.chars().all(|c| c == '0') {
-        tracing::info!("{}: UPS reported a non-significant serial [{value}]", item.info_type);
+        nut_driver::info!("{}: UPS reported a non-significant serial [{value}]", item.info_type);
         return Err(err("non-significant serial"));
     }
     fmt_str(item, value)
@@ -1109,7 +1109,7 @@ fn p31b(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemErro
 /// The position of `value` in the item's enumeration.
 fn enum_position(item: &Item, value: &str) -> Result<usize, ItemError> {
     item.info_rw.iter().position(|r| r.value.eq_ignore_ascii_case(value)).ok_or_else(|| {
-        tracing::error!("{}: value [{value}] out of range", item.info_type);
+        nut_driver::error!("{}: value [{value}] out of range", item.info_type);
         err("out of range")
     })
 }
@@ -1131,7 +1131,7 @@ fn p31g(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError
 fn p31g_set(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
     let i = enum_position(item, value)?;
     if i as i64 == ctx.sub::<Volt>().work_range_type {
-        tracing::info!("{} is already set to {}", item.info_type, item.info_rw[i].value);
+        nut_driver::info!("{} is already set to {}", item.info_type, item.info_rw[i].value);
         return Err(err("already set"));
     }
     process_setvar(ctx, item, &i.to_string())
@@ -1160,7 +1160,7 @@ fn phase(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemErro
 fn phase_set(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
     let i = enum_position(item, value)?;
     if parse_leading_i64(item.info_rw[i].value) == ctx.sub::<Volt>().output_phase_angle {
-        tracing::info!("{} is already set to {}", item.info_type, item.info_rw[i].value);
+        nut_driver::info!("{} is already set to {}", item.info_type, item.info_rw[i].value);
         return Err(err("already set"));
     }
     process_setvar(ctx, item, &i.to_string())
@@ -1284,7 +1284,7 @@ fn mode(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError
         if !v.buzzwords.contains(&b) {
             v.buzzwords.push(b);
         }
-        tracing::debug!("working mode buzzword {b}");
+        nut_driver::debug!("working mode buzzword {b}");
     }
     Ok(out)
 }
@@ -1393,10 +1393,10 @@ fn skip_fault_query(ctx: &mut Ctx<'_>) {
 
 /// `QFS`: `OK` or the fault code followed by a snapshot of the status.
 fn fault(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
-    tracing::info!("Checking for faults..");
+    nut_driver::info!("Checking for faults..");
     if value.eq_ignore_ascii_case("OK") {
         let out = fmt_str(item, "No fault found")?;
-        tracing::info!("{out}");
+        nut_driver::info!("{out}");
         skip_fault_query(ctx);
         return Ok(out);
     }
@@ -1406,7 +1406,7 @@ fn fault(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemErro
         ctx.update_status("OVER");
     }
     let out = fmt_str(item, &text)?;
-    tracing::info!("Fault found: {text}");
+    nut_driver::info!("Fault found: {text}");
     skip_fault_query(ctx);
     Ok(out)
 }
@@ -1500,7 +1500,7 @@ pub fn warning_text(value: &str) -> Option<(String, Vec<&'static str>)> {
         }
         match WARNINGS.get(i).copied().flatten() {
             Some(t) => {
-                tracing::info!("Warning from UPS: {t}");
+                nut_driver::info!("Warning from UPS: {t}");
                 texts.push(t);
                 known_bits.push(i + 1);
                 match i {
@@ -1511,7 +1511,7 @@ pub fn warning_text(value: &str) -> Option<(String, Vec<&'static str>)> {
                 }
             }
             None => {
-                tracing::info!("Warning from UPS: Unknown warning from UPS [bit: #{:02}]", i + 1);
+                nut_driver::info!("Warning from UPS: Unknown warning from UPS [bit: #{:02}]", i + 1);
                 unknown_bits.push(i + 1);
             }
         }

@@ -147,7 +147,7 @@ fn claim(ctx: &mut Ctx<'_>) -> bool {
                 == Ok(crate::engine::Used::Published)
         }
         Err(e) => {
-            tracing::debug!("claim: {e}");
+            nut_driver::debug!("claim: {e}");
             false
         }
     }
@@ -192,12 +192,12 @@ fn protocol(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String, Item
     }
     let num = &value[2..];
     if !num.chars().all(|c| c == '0' || c == '3') {
-        tracing::error!("Protocol [{value}] is not supported by this driver");
+        nut_driver::error!("Protocol [{value}] is not supported by this driver");
         return Err(err("unsupported protocol"));
     }
     let p = parse_leading_i64(num);
     if p != 30 {
-        tracing::error!("Protocol [PI{p:02}] is not supported by this driver");
+        nut_driver::error!("Protocol [PI{p:02}] is not supported by this driver");
         return Err(err("unsupported protocol"));
     }
     ctx.sub::<Axpert>().protocol = p;
@@ -228,7 +228,7 @@ fn firmware(ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemE
 /// `QID`: a serial of zeros only is not significant (logged, not published).
 fn serial_numb(_ctx: &mut Ctx<'_>, item: &Item, value: &str) -> Result<String, ItemError> {
     if value.chars().all(|c| c == '0') {
-        tracing::info!("{}: device reported a non-significant serial [{value}]", item.info_type);
+        nut_driver::info!("{}: device reported a non-significant serial [{value}]", item.info_type);
         return Err(err("non-significant serial"));
     }
     fmt_str(item, value)
@@ -388,7 +388,7 @@ fn warnings(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String, Item
         let bit = i + 1;
         match WARNINGS.iter().find(|(b, _, _)| *b == bit) {
             Some((_, text, status)) => {
-                tracing::info!("Warning from device: {text}");
+                nut_driver::info!("Warning from device: {text}");
                 if let Some(s) = status {
                     ctx.update_status(s);
                 }
@@ -396,7 +396,7 @@ fn warnings(ctx: &mut Ctx<'_>, _item: &Item, value: &str) -> Result<String, Item
                 known_bits.push(format!("#{bit:02}"));
             }
             None => {
-                tracing::info!("Warning from device: Unknown warning from device [bit: #{bit:02}]");
+                nut_driver::info!("Warning from device: Unknown warning from device [bit: #{bit:02}]");
                 unknown_bits.push(format!("#{bit:02}"));
             }
         }

@@ -144,7 +144,7 @@ pub(crate) fn read_one(ctx: &mut Ctx<'_>, name: &str, rejected: Option<&str>) ->
             engine::infoval_set_answer(ctx, &item, &a.value, Some(&a.raw)) == Ok(engine::Used::Published)
         }
         Err(e) => {
-            tracing::debug!("claim: {e}");
+            nut_driver::debug!("claim: {e}");
             false
         }
     }

@@ -148,7 +148,7 @@ pub fn refine(raw: &[u8]) -> Option<String> {
     }
     let ok = (token == 10 && out.len() == 46) || (token == 11 && out.len() == 55);
     if !ok {
-        tracing::debug!("noncompliant reply: {out}");
+        nut_driver::debug!("noncompliant reply: {out}");
         return None;
     }
     Some(out)

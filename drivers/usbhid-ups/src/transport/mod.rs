@@ -1,62 +1,7 @@
 //! How the driver talks to a device: a real one over libusb, or a recording played back.
+//! The [`Transport`] trait itself is nut-hid-ups's (mge-shut implements it over SHUT).
 
-use std::time::Duration;
-
-use nut_hid::ReportType;
+pub use nut_hid_ups::transport::*;
 
 pub mod libusb;
 pub mod replay;
-
-/// Identity of the connected device (for `ups.vendorid`, matching and reconnecting).
-pub use nut_transport::usb::DeviceInfo;
-
-/// Transport failures. `Gone` and `Io` make the driver mark data stale and reconnect.
-pub use nut_transport::usb::UsbError as TransportError;
-
-/// A HID device, real or replayed.
-pub trait Transport: Send {
-    /// Identity of the device.
-    fn info(&self) -> DeviceInfo;
-    /// The report descriptor bytes.
-    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError>;
-    /// GET_REPORT: the report, first byte = report id when the device uses ids.
-    fn get_report(&mut self, rt: ReportType, id: u8, len: usize) -> Result<Vec<u8>, TransportError>;
-    /// SET_REPORT with the whole report (first byte = report id when ids are used).
-    fn set_report(&mut self, rt: ReportType, id: u8, data: &[u8]) -> Result<(), TransportError>;
-    /// Wait up to `timeout` for an interrupt-in report.
-    fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError>;
-    /// A USB string descriptor.
-    fn string(&mut self, index: u8) -> Result<String, TransportError>;
-    /// Reopen the same device after a failure.
-    fn reconnect(&mut self) -> Result<(), TransportError>;
-    /// NUT's `interruptsize`: read at most this many bytes per interrupt transfer (some
-    /// Powercom units need 8); `None`: the default buffer.
-    fn set_interrupt_size(&mut self, _size: Option<usize>) {}
-}
-
-/// A placeholder transport that always fails (used while swapping transports).
-pub struct Dead;
-
-impl Transport for Dead {
-    fn info(&self) -> DeviceInfo {
-        DeviceInfo::default()
-    }
-    fn descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::Gone)
-    }
-    fn get_report(&mut self, _: ReportType, _: u8, _: usize) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::Gone)
-    }
-    fn set_report(&mut self, _: ReportType, _: u8, _: &[u8]) -> Result<(), TransportError> {
-        Err(TransportError::Gone)
-    }
-    fn interrupt(&mut self, _: Duration) -> Result<Option<Vec<u8>>, TransportError> {
-        Err(TransportError::Gone)
-    }
-    fn string(&mut self, _: u8) -> Result<String, TransportError> {
-        Err(TransportError::Gone)
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        Err(TransportError::Gone)
-    }
-}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    mge_shut::main(std::env::args().collect())
+}

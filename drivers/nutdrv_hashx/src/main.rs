@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nut_driver::run(std::env::args().collect(), nutdrv_hashx::driver::Hashx::new())
+}
