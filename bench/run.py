@@ -427,6 +427,8 @@ QX_SPEC = serial_spec("nutdrv_qx", "qx/megatec.qx", QX_POLL_CMD, {"protocol": QX
 SERIAL_SPECS = [
     serial_spec("nutdrv_hashx", "nutdrv_hashx/atlantis-a03-s1200.sim", 'rx "B\\r"', debian=False,
                 note="not in Debian 2.8.0"),
+    serial_spec("riello_ser", "riello_ser/gpser-vst800.sim", 'rx "\\x02 \\"RS00', note="GPSER"),
+    serial_spec("riello_ser", "riello_ser/sentr-sentinel-3k.sim", 'rx "\\xC0"', note="SENTR"),
 ]
 
 

@@ -132,12 +132,18 @@ impl Riello {
             if left.is_zero() {
                 return Err(Failure::Timeout);
             }
-            let byte = match port.read_exact(1, left) {
-                Ok(b) => b,
-                Err(SerialError::Timeout { .. }) => return Err(Failure::Timeout),
+            // GPSER answers end with ETX: read up to it; a Sentinel answer's length is known
+            // once its header is in. Either way the deframer sees every byte, as NUT's does.
+            let got = match kind {
+                Kind::Gpser => port.read_until(protocol::ETX, left),
+                Kind::Sentr => port.read_exact(d.wanted(), left),
+            };
+            let (bytes, timed_out) = match got {
+                Ok(b) => (b, false),
+                Err(SerialError::Timeout { partial }) => (partial, true),
                 Err(e) => return Err(Failure::Port(e)),
             };
-            if let Some(a) = d.feed(&byte) {
+            if let Some(a) = d.feed(&bytes) {
                 return if a.nak {
                     Err(Failure::Nak)
                 } else if a.bad_check {
@@ -145,6 +151,9 @@ impl Riello {
                 } else {
                     Ok(a)
                 };
+            }
+            if timed_out {
+                return Err(Failure::Timeout);
             }
         }
     }

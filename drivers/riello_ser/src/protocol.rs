@@ -242,6 +242,16 @@ impl Deframer {
         })
     }
 
+    /// How many bytes can be read at once without reading past the answer: the rest of a
+    /// Sentinel answer once its header is in, else one.
+    pub fn wanted(&self) -> usize {
+        if self.kind == Kind::Sentr && self.in_frame {
+            self.length.saturating_sub(self.len).max(1)
+        } else {
+            1
+        }
+    }
+
     /// Feed bytes until an answer completes; the rest of the bytes are left.
     pub fn feed(&mut self, bytes: &[u8]) -> Option<Answer> {
         bytes.iter().find_map(|&b| self.push(b))
