@@ -434,6 +434,8 @@ SERIAL_SPECS = [
                 r'rx "\x81\x88\xA1\x01\x01\x03\x00\x00\x04\x00\xA6"'),
     # One meter block request (AB 01 34 20) per poll.
     serial_spec("bcmxcp", "bcmxcp/pw5125.sim", r'rx "\xAB\x014 "'),
+    serial_spec("riello_ser", "riello_ser/gpser-vst800.sim", 'rx "\\x02 \\"RS00', note="GPSER"),
+    serial_spec("riello_ser", "riello_ser/sentr-sentinel-3k.sim", 'rx "\\xC0"', note="SENTR"),
 ]
 
 

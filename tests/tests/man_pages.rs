@@ -45,6 +45,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("blazer_ser", "blazer_ser.8", "drivers/nutdrv_qx"),
     ("blazer_usb", "blazer_usb.8", "drivers/nutdrv_qx"),
     ("apcsmart", "apcsmart.8", "drivers/apcsmart"),
+    ("nhs_ser", "nhs_ser.8", "drivers/nhs_ser"),
+    ("riello_ser", "riello_ser.8", "drivers/riello_ser"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),
     ("nut-tls-setup", "nut-tls-setup.8", "crates/nut-tls"),
     ("nut-driver-enumerator", "nut-driver-enumerator.8", "tools/nut-driver-enumerator"),

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nhs_ser::driver::main(std::env::args().collect())
+}

@@ -1,0 +1,138 @@
+//! NHS model codes (byte 3 of the hardware information packet): the name and nominal VA NUT 2.8.5's
+//! nhs_ser publishes for each (drivers/nhs_ser.c, `getupsinfo`). A code not listed is "NHS UNKNOWN"
+//! with no VA (then the `va` option is required).
+
+/// (code, model, VA).
+pub const MODELS: &[(u8, &str, u32)] = &[
+    (1, "NHS COMPACT PLUS", 1000),
+    (2, "NHS COMPACT PLUS SENOIDAL", 1000),
+    (3, "NHS COMPACT PLUS RACK", 1000),
+    (4, "NHS PREMIUM PDV", 1500),
+    (5, "NHS PREMIUM PDV SENOIDAL", 1500),
+    (6, "NHS PREMIUM 1500VA", 1500),
+    (7, "NHS PREMIUM 2200VA", 2200),
+    (8, "NHS PREMIUM SENOIDAL", 1500),
+    (9, "NHS LASER 2600VA", 2600),
+    (10, "NHS LASER 3300VA", 3300),
+    (11, "NHS LASER 2600VA ISOLADOR", 2600),
+    (12, "NHS LASER SENOIDAL", 2600),
+    (13, "NHS LASER ON-LINE", 2600),
+    (15, "NHS COMPACT PLUS 2003", 1000),
+    (16, "COMPACT PLUS SENOIDAL 2003", 1000),
+    (17, "COMPACT PLUS RACK 2003", 1000),
+    (18, "PREMIUM PDV 2003", 1500),
+    (19, "PREMIUM PDV SENOIDAL 2003", 1500),
+    (20, "PREMIUM 1500VA 2003", 1500),
+    (21, "PREMIUM 2200VA 2003", 2200),
+    (22, "PREMIUM SENOIDAL 2003", 1500),
+    (23, "LASER 2600VA 2003", 2600),
+    (24, "LASER 3300VA 2003", 3300),
+    (25, "LASER 2600VA ISOLADOR 2003", 2600),
+    (26, "LASER SENOIDAL 2003", 2600),
+    (27, "PDV ONLINE 2003", 1500),
+    (28, "LASER ONLINE 2003", 3300),
+    (29, "EXPERT ONLINE 2003", 5000),
+    (30, "MINI 2", 500),
+    (31, "COMPACT PLUS 2", 1000),
+    (32, "LASER ON-LINE", 2600),
+    (33, "PDV SENOIDAL 1500VA", 1500),
+    (34, "PDV SENOIDAL 1000VA", 1000),
+    (36, "LASER ONLINE 3750VA", 3750),
+    (37, "LASER ONLINE 5000VA", 5000),
+    (38, "PREMIUM SENOIDAL 2000VA", 2000),
+    (39, "LASER SENOIDAL 3500VA", 3500),
+    (40, "PREMIUM PDV 1200VA", 1200),
+    (41, "PREMIUM 1500VA", 1500),
+    (42, "PREMIUM 2200VA", 2200),
+    (43, "LASER 2600VA", 2600),
+    (44, "LASER 3300VA", 3300),
+    (45, "COMPACT PLUS SENOIDAL 700VA", 700),
+    (46, "PREMIUM ONLINE 2000VA", 2000),
+    (47, "EXPERT ONLINE 10000VA", 10000),
+    (48, "LASER SENOIDAL 4200VA", 4200),
+    (49, "NHS COMPACT PLUS EXTENDIDO 1500VA", 1500),
+    (50, "LASER ONLINE 6000VA", 6000),
+    (51, "LASER EXT 3300VA", 3300),
+    (52, "NHS COMPACT PLUS 1200VA", 1200),
+    (53, "LASER SENOIDAL 3000VA GII", 3000),
+    (54, "LASER SENOIDAL 3500VA GII", 3500),
+    (55, "LASER SENOIDAL 4200VA GII", 4200),
+    (56, "LASER ONLINE 3000VA", 3000),
+    (57, "LASER ONLINE 3750VA", 3750),
+    (58, "LASER ONLINE 5000VA", 5000),
+    (59, "LASER ONLINE 6000VA", 6000),
+    (60, "PREMIUM ONLINE 2000VA", 2000),
+    (61, "PREMIUM ONLINE 1500VA", 1500),
+    (62, "PREMIUM ONLINE 1200VA", 1200),
+    (63, "COMPACT PLUS II MAX 1400VA", 1400),
+    (64, "PREMIUM PDV MAX 2200VA", 2200),
+    (65, "PREMIUM PDV 3000VA", 3000),
+    (66, "PREMIUM SENOIDAL 2200VA GII", 2200),
+    (67, "LASER PRIME SENOIDAL 3200VA GII", 3200),
+    (68, "PREMIUM RACK ONLINE 3000VA", 3000),
+    (69, "PREMIUM ONLINE 3000VA", 3000),
+    (70, "LASER ONLINE 4000VA", 4000),
+    (71, "LASER ONLINE 7500VA", 7500),
+    (72, "LASER ONLINE BIFASICO 5000VA", 5000),
+    (73, "LASER ONLINE BIFASICO 6000VA", 6000),
+    (74, "LASER ONLINE BIFASICO 7500VA", 7500),
+    (75, "NHS MINI ST", 500),
+    (76, "NHS MINI 120", 120),
+    (77, "NHS MINI BIVOLT", 500),
+    (78, "PDV 600", 600),
+    (79, "NHS MINI MAX", 500),
+    (80, "NHS MINI EXT", 500),
+    (81, "NHS AUTONOMY PDV 4T", 4000),
+    (82, "NHS AUTONOMY PDV 8T", 8000),
+    (83, "NHS COMPACT PLUS RACK 1200VA", 1200),
+    (84, "PDV SENOIDAL ISOLADOR 1500VA", 1500),
+    (85, "NHS PDV RACK 1500VA", 1500),
+    (86, "NHS PDV 1400VA S GII", 1400),
+    (87, "PDV SENOIDAL ISOLADOR 1500VA", 1500),
+    (88, "LASER PRIME SENOIDAL ISOLADOR 2000VA", 2000),
+    (89, "PREMIUM SENOIDAL 2400VA GII", 2400),
+    (90, "NHS PDV 1400VA S 8T GII", 1400),
+    (91, "PREMIUM ONLINE 2000VA", 2000),
+    (92, "LASER PRIME ONLINE 2200VA", 2200),
+    (93, "PREMIUM RACK ONLINE 2200VA", 2200),
+    (94, "PREMIUM SENOIDAL 2400VA GII", 2400),
+    (95, "LASER ONLINE 10000VA", 10000),
+    (96, "LASER ONLINE BIFASICO 10000VA", 10000),
+    (97, "LASER SENOIDAL 3300VA GII", 3300),
+    (98, "LASER SENOIDAL 2600VA GII", 2600),
+    (99, "PREMIUM SENOIDAL 3000VA GII", 3000),
+    (100, "PREMIUM SENOIDAL 2200VA GII", 2200),
+    (101, "LASER ONLINE BIFASICO 4000VA", 4000),
+    (102, "LASER ONLINE 12000VA", 12000),
+    (103, "LASER ONLINE 8000VA", 8000),
+    (104, "PDV SENOIDAL ISOLADOR 1000VA", 1000),
+    (105, "MINI SENOIDAL 500VA", 500),
+    (106, "LASER SENOIDAL 5000VA GII", 5000),
+    (107, "COMPACT PLUS SENOIDAL 1000VA", 1000),
+    (108, "QUAD_COM 80A", 0),
+    (109, "LASER ONLINE 5000VA", 5000),
+    (113, "PDV SENOIDAL ISOLADOR 700VA", 700),
+];
+
+/// The model name and nominal VA for a code ("NHS UNKNOWN", 0 when not listed).
+pub fn lookup(code: u8) -> (&'static str, u32) {
+    MODELS.iter().find(|m| m.0 == code).map(|m| (m.1, m.2)).unwrap_or(("NHS UNKNOWN", 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_codes() {
+        assert_eq!(lookup(1), ("NHS COMPACT PLUS", 1000));
+        assert_eq!(lookup(108), ("QUAD_COM 80A", 0));
+        assert_eq!(lookup(113), ("PDV SENOIDAL ISOLADOR 700VA", 700));
+        assert_eq!(lookup(14), ("NHS UNKNOWN", 0));
+        assert_eq!(lookup(255), ("NHS UNKNOWN", 0));
+        // Codes are unique.
+        for (i, m) in MODELS.iter().enumerate() {
+            assert!(MODELS[..i].iter().all(|o| o.0 != m.0), "code {} twice", m.0);
+        }
+    }
+}
