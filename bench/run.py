@@ -427,6 +427,10 @@ QX_SPEC = serial_spec("nutdrv_qx", "qx/megatec.qx", QX_POLL_CMD, {"protocol": QX
 SERIAL_SPECS = [
     serial_spec("metasys", "metasys/hf-millennium-820.sim", 'rx "\\x02\\x02\\x03\\x05"'),
     serial_spec("powerpanel", "powerpanel/pr3000e-binary.sim", 'rx "D\\r"'),
+    serial_spec("apcsmart", "apcsmart/smart-ups-700-doc.sim", 'rx "Q"'),
+    # The UPS streams a data packet every second: a cycle is one packet sent (no command).
+    serial_spec("nhs_ser", "nhs_ser/premium-1500-120v.sim", r'tx "\xFF\x14', {"ah": "7"}, debian=False,
+                note="not in Debian 2.8.0; the UPS streams"),
     serial_spec("nutdrv_hashx", "nutdrv_hashx/atlantis-a03-s1200.sim", 'rx "B\\r"', debian=False,
                 note="not in Debian 2.8.0"),
     # One GET_REPORT of report 0x01 (PresentStatus) per poll.
@@ -492,8 +496,8 @@ def count_lines(path, prefix):
             for line in f:
                 if line.startswith("rx "):
                     rx += 1
-                    if line.startswith(prefix):
-                        n += 1
+                if line.startswith(prefix):
+                    n += 1
     except OSError:
         pass
     return n, rx
