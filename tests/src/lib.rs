@@ -6,6 +6,7 @@ pub mod hcl;
 pub mod qx;
 pub mod serial;
 pub mod transcript;
+pub mod upsmon;
 
 use std::path::{Path, PathBuf};
 

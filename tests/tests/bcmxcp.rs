@@ -18,13 +18,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, Proc, TempDir};
+use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, TempDir};
 use nut_tests::serial::{upsc_vars, SerialStack};
+use nut_tests::upsmon::Upsmon;
 use nut_tests::{require_ours, DRIVER_2_8_5_CMDS, DRIVER_2_8_5_VARS};
 
 fn desc() -> PathBuf {
@@ -275,50 +276,6 @@ fn same_commands_writable_variables_and_frames_as_debian_through_upsd() {
     assert!(logged, "{}", tail(&ours.driver_log(), 20));
 }
 
-fn set_mode(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Our upsmon, primary on `q`: NOTIFYCMD appends the type to `notify.log`, SHUTDOWNCMD writes
-/// `shutdown.marker`.
-fn upsmon(port: u16) -> (Proc, TempDir) {
-    let dir = TempDir::new().expect("temp dir");
-    let d = dir.path();
-    let mut conf = format!(
-        "MONITOR q@127.0.0.1:{port} 1 mon monpw primary\nMINSUPPLIES 1\nPOLLFREQ 1\nPOLLFREQALERT 1\n\
-         DEADTIME 15\nHOSTSYNC 1\nFINALDELAY 0\nNOTIFYCMD {d}/notify.sh\nSHUTDOWNCMD \"{d}/shutdown.sh\"\n\
-         POWERDOWNFLAG {d}/killpower\n",
-        d = d.display()
-    );
-    for t in ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "NOCOMM"] {
-        conf.push_str(&format!("NOTIFYFLAG {t} SYSLOG+EXEC\n"));
-    }
-    std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
-    set_mode(&d.join("upsmon.conf"), 0o600);
-    std::fs::write(
-        d.join("notify.sh"),
-        format!("#!/bin/sh\necho \"$NOTIFYTYPE\" >> {}/notify.log\n", d.display()),
-    )
-    .expect("notify.sh");
-    set_mode(&d.join("notify.sh"), 0o700);
-    std::fs::write(
-        d.join("shutdown.sh"),
-        format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()),
-    )
-    .expect("shutdown.sh");
-    set_mode(&d.join("shutdown.sh"), 0o700);
-    let mut cmd = Command::new(bin("upsmon"));
-    cmd.args(["-F", "-p", "-u", "root"])
-        .env("NUT_CONFPATH", d)
-        .env("NUT_ALTPIDPATH", d)
-        .env("NUT_STATEPATH", d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(d.join("upsmon.log")).expect("upsmon log"));
-    (Proc::spawn(cmd), dir)
-}
-
 fn status(c: &mut Conn) -> Vec<String> {
     c.request("GET VAR q ups.status").expect("GET VAR")
 }
@@ -339,47 +296,27 @@ fn power_failure_reaches_upsmon_onbatt_lowbatt_shutdowncmd() {
     let st = stack(Impl::Ours, &sim);
     let mut c = st.connect().expect("client");
     assert_eq!(status(&mut c), ["VAR q ups.status \"OL\""]);
-    let (_mon, dir) = upsmon(st.port());
-    let notes = || -> Vec<String> {
-        std::fs::read_to_string(dir.path().join("notify.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    };
-    let mon_log = || std::fs::read_to_string(dir.path().join("upsmon.log")).unwrap_or_default();
+    let mon = Upsmon::start(st.port());
     let in_ = wait_until(Duration::from_secs(15), || {
         c.request("GET NUMLOGINS q").is_ok_and(|r| r == ["NUMLOGINS q 1"])
     });
-    assert!(in_, "upsmon did not log in: {}", tail(&mon_log(), 20));
-    let await_note = |what: &str| {
-        let t0 = Instant::now();
-        let hit = wait_until(Duration::from_secs(20), || notes().iter().any(|n| n == what));
-        assert!(
-            hit,
-            "no {what}: {:?}\nupsmon:\n{}\ndriver:\n{}",
-            notes(),
-            tail(&mon_log(), 20),
-            tail(&st.driver_log(), 20)
-        );
-        t0.elapsed()
-    };
+    assert!(in_, "upsmon did not log in: {}", tail(&mon.log(), 20));
     // Status F0 and the UPS_ON_BATTERY alarm.
     sim.control("state onbattery");
-    let t_ob = await_note("ONBATT");
+    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, Some(&sim));
     assert_eq!(tokens(&status(&mut c)), Some(vec!["OB".into()]));
     assert_eq!(c.request("GET VAR q ups.alarm").expect("GET"), ["VAR q ups.alarm \"UPS_ON_BATTERY\""]);
     assert_eq!(
         c.request("GET VAR q battery.charger.status").expect("GET"),
         ["VAR q battery.charger.status \"discharging\""]
     );
-    assert!(!dir.path().join("shutdown.marker").exists(), "SHUTDOWNCMD on battery alone");
+    assert!(mon.marker().is_none(), "SHUTDOWNCMD on battery alone");
     // The BATTERY_LOW alarm too: OB LB.
     sim.control("state lowbatt");
-    let t_lb = await_note("LOWBATT");
+    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, Some(&sim));
     let t0 = Instant::now();
-    let shut = wait_until(Duration::from_secs(20), || dir.path().join("shutdown.marker").exists());
-    assert!(shut, "no SHUTDOWNCMD: {:?}\n{}", notes(), tail(&mon_log(), 30));
+    let shut = wait_until(Duration::from_secs(20), || mon.marker().is_some());
+    assert!(shut, "no SHUTDOWNCMD: {:?}\n{}", mon.notes(), tail(&mon.log(), 30));
     let t_shut = t0.elapsed();
     assert_eq!(tokens(&status(&mut c)), Some(vec!["FSD".into(), "OB".into(), "LB".into()]));
     println!(

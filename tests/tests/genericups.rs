@@ -18,16 +18,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_testkit::stack::{run_with_timeout, tail};
-use nut_testkit::{bin, debian_bin, require_debian_nut, skip, wait_until, Impl, Prereq, Proc, TempDir};
+use nut_testkit::{bin, debian_bin, require_debian_nut, skip, wait_until, Impl, Prereq, TempDir};
 use nut_tests::require_ours;
 use nut_tests::serial::SerialStack;
+use nut_tests::upsmon::Upsmon;
 
 const FAKE_ENV: &str = "NUT_GENERICUPS_FAKE_LINES";
-
-fn set_mode(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
 
 /// The `-x name=<value>` lines of `-h` (trimmed), and the upstype list.
 fn help_parts(text: &str) -> (Vec<String>, Vec<String>) {
@@ -155,76 +151,6 @@ fn real_serial_port_lines_when_one_is_given() {
     assert!(["OL", "OB", "LB OB", "LB OL"].contains(&status), "{out}");
 }
 
-/// Our upsmon, primary on `q`, notifications in `notify.log`, SHUTDOWNCMD writing a marker.
-struct Upsmon {
-    _proc: Proc,
-    dir: TempDir,
-}
-
-impl Upsmon {
-    fn start(port: u16) -> Upsmon {
-        let dir = TempDir::new().expect("temp dir");
-        let d = dir.path();
-        let mut conf = format!(
-            "MONITOR q@127.0.0.1:{port} 1 mon monpw primary\nMINSUPPLIES 1\nPOLLFREQ 1\nPOLLFREQALERT 1\n\
-             DEADTIME 15\nHOSTSYNC 1\nFINALDELAY 0\nNOTIFYCMD {d}/notify.sh\n\
-             SHUTDOWNCMD \"{d}/shutdown.sh\"\nPOWERDOWNFLAG {d}/killpower\n",
-            d = d.display()
-        );
-        for t in ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "NOCOMM"] {
-            conf.push_str(&format!("NOTIFYFLAG {t} SYSLOG+EXEC\n"));
-        }
-        std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
-        set_mode(&d.join("upsmon.conf"), 0o600);
-        let notify = d.join("notify.sh");
-        std::fs::write(&notify, format!("#!/bin/sh\necho \"$NOTIFYTYPE\" >> {}/notify.log\n", d.display()))
-            .expect("notify.sh");
-        set_mode(&notify, 0o700);
-        let shutdown = d.join("shutdown.sh");
-        std::fs::write(&shutdown, format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
-            .expect("shutdown.sh");
-        set_mode(&shutdown, 0o700);
-        let mut cmd = Command::new(bin("upsmon"));
-        cmd.args(["-F", "-p", "-u", "root"])
-            .env("NUT_CONFPATH", d)
-            .env("NUT_ALTPIDPATH", d)
-            .env("NUT_STATEPATH", d)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("upsmon.log")).expect("upsmon log"));
-        Upsmon { _proc: Proc::spawn(cmd), dir }
-    }
-
-    fn notes(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("notify.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("upsmon.log")).unwrap_or_default()
-    }
-
-    fn marker(&self) -> bool {
-        self.dir.path().join("shutdown.marker").exists()
-    }
-
-    fn await_note(&self, what: &str, st: &SerialStack) -> Duration {
-        let t0 = Instant::now();
-        let hit = wait_until(Duration::from_secs(20), || self.notes().iter().any(|n| n == what));
-        assert!(
-            hit,
-            "NOTIFYCMD got no {what}: {:?}\nupsmon log:\n{}\ndriver log:\n{}",
-            self.notes(),
-            tail(&self.log(), 20),
-            tail(&st.driver_log(), 20)
-        );
-        t0.elapsed()
-    }
-}
-
 /// A line file in its own directory (kept), for the fake line source.
 fn line_file(text: &str) -> (TempDir, PathBuf) {
     let d = TempDir::new().expect("dir");
@@ -268,14 +194,18 @@ fn line_states_of_the_upstype_reach_upsmon_onbatt_lowbatt_shutdowncmd() {
     assert!(logged_in, "upsmon did not log in: {}", tail(&mon.log(), 20));
 
     std::fs::write(&file, "RNG\n").expect("lines");
-    let t_ob = mon.await_note("ONBATT", &st);
+    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, None);
     assert_eq!(status(&st), ["VAR q ups.status \"OB\""]);
-    assert!(!mon.marker(), "SHUTDOWNCMD ran on battery alone");
+    assert!(mon.marker().is_none(), "SHUTDOWNCMD ran on battery alone");
 
     std::fs::write(&file, "RNG DCD\n").expect("lines");
-    let t_lb = mon.await_note("LOWBATT", &st);
+    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, None);
     let t0 = Instant::now();
-    assert!(wait_until(Duration::from_secs(20), || mon.marker()), "no SHUTDOWNCMD: {}", tail(&mon.log(), 30));
+    assert!(
+        wait_until(Duration::from_secs(20), || mon.marker().is_some()),
+        "no SHUTDOWNCMD: {}",
+        tail(&mon.log(), 30)
+    );
     let t_shut = t0.elapsed();
     // NUT's genericups sets LB before OB; the primary's FSD comes first (upsd).
     assert_eq!(status(&st), ["VAR q ups.status \"FSD LB OB\""]);

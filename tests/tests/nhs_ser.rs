@@ -22,16 +22,16 @@
 //! drivers/nhs_ser/src/driver.rs). Figures are printed with an `nhs_ser:` prefix.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, wait_until, Conn, Impl, Proc, TempDir};
+use nut_testkit::{bin, debian_bin, wait_until, Conn, Impl};
 use nut_tests::qx::load_desc;
 use nut_tests::require_ours;
 use nut_tests::serial::{upsc_vars, SerialStack};
+use nut_tests::upsmon::Upsmon;
 
 const DUMP_TIMEOUT: Duration = Duration::from_secs(30);
 /// `pollinterval` in the stacks' ups.conf.
@@ -187,88 +187,6 @@ fn through_upsd() {
     println!("nhs_ser: through upsd with {}: {} variables, commands {cmds:?}", upsc.display(), last.len());
 }
 
-fn set_mode(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Our upsmon, primary on `q`, its notifications in `notify.log`, SHUTDOWNCMD writing
-/// `shutdown.marker` (the shape of qx_power_failure.rs).
-struct Upsmon {
-    _proc: Proc,
-    dir: TempDir,
-}
-
-impl Upsmon {
-    fn start(port: u16) -> Upsmon {
-        let dir = TempDir::new().expect("temp dir");
-        let d = dir.path();
-        let mut conf = format!(
-            "MONITOR q@127.0.0.1:{port} 1 mon monpw primary\nMINSUPPLIES 1\nPOLLFREQ 1\nPOLLFREQALERT 1\n\
-             DEADTIME 15\nHOSTSYNC 1\nFINALDELAY 0\nNOTIFYCMD {d}/notify.sh\n\
-             SHUTDOWNCMD \"{d}/shutdown.sh\"\nPOWERDOWNFLAG {d}/killpower\n",
-            d = d.display()
-        );
-        for t in ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "NOCOMM"] {
-            conf.push_str(&format!("NOTIFYFLAG {t} SYSLOG+EXEC\n"));
-        }
-        std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
-        set_mode(&d.join("upsmon.conf"), 0o600);
-        let notify = d.join("notify.sh");
-        std::fs::write(
-            &notify,
-            format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
-        )
-        .expect("notify.sh");
-        set_mode(&notify, 0o700);
-        let shutdown = d.join("shutdown.sh");
-        std::fs::write(&shutdown, format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
-            .expect("shutdown.sh");
-        set_mode(&shutdown, 0o700);
-        let mut cmd = Command::new(bin("upsmon"));
-        cmd.args(["-F", "-p", "-u", "root"])
-            .env("NUT_CONFPATH", d)
-            .env("NUT_ALTPIDPATH", d)
-            .env("NUT_STATEPATH", d)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("upsmon.log")).expect("upsmon log"));
-        Upsmon { _proc: Proc::spawn(cmd), dir }
-    }
-
-    fn notes(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("notify.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("upsmon.log")).unwrap_or_default()
-    }
-
-    fn marker(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.path().join("shutdown.marker")).ok()
-    }
-
-    fn await_note(&self, what: &str, timeout: Duration, st: &SerialStack, sim: &UpsSim) -> Duration {
-        let t0 = Instant::now();
-        let want = format!("{what} {}", st.target());
-        let hit = wait_until(timeout, || self.notes().contains(&want));
-        assert!(
-            hit,
-            "NOTIFYCMD got no {what} within {timeout:?}: notifications {:?}\nupsmon log:\n{}\ndriver log:\n{}\n\
-             simulator events (last):\n{}",
-            self.notes(),
-            tail(&self.log(), 20),
-            tail(&st.driver_log(), 20),
-            tail(&sim.events().join("\n"), 10)
-        );
-        t0.elapsed()
-    }
-}
-
 fn status_tokens(c: &mut Conn) -> Vec<String> {
     let r = c.request("GET VAR q ups.status").expect("GET");
     r.first()
@@ -298,14 +216,14 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
 
     // The mains fail: status bits 0x05 (on battery, mains failure).
     sim.control("state onbattery");
-    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, &sim);
+    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, Some(&sim));
     let toks = status_tokens(&mut c);
     assert!(toks.contains(&"OB".to_string()) && !toks.contains(&"LB".to_string()), "{toks:?}");
     assert!(mon.marker().is_none(), "SHUTDOWNCMD ran on battery alone (MINSUPPLIES 1 is still met)");
 
     // The battery runs low: status bits 0x07.
     sim.control("state lowbatt");
-    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, &sim);
+    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, Some(&sim));
     let t0 = Instant::now();
     let shut = wait_until(Duration::from_secs(20), || mon.marker().is_some());
     assert!(
@@ -319,7 +237,7 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
     for t in ["FSD", "OB", "LB"] {
         assert!(toks.contains(&t.to_string()), "ups.status after the primary's shutdown: {toks:?}");
     }
-    assert!(mon.dir.path().join("killpower").exists(), "upsmon did not write its POWERDOWNFLAG");
+    assert!(mon.dir().join("killpower").exists(), "upsmon did not write its POWERDOWNFLAG");
     let notes = mon.notes();
     let pos = |w: &str| notes.iter().position(|n| n.split(' ').next() == Some(w));
     assert!(pos("ONBATT") < pos("LOWBATT"), "notifications out of order: {notes:?}");

@@ -28,6 +28,7 @@ use nut_testkit::stack::tail;
 use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, Proc, TempDir};
 use nut_tests::qx::load_desc;
 use nut_tests::serial::SerialStack;
+use nut_tests::upsmon::Upsmon;
 use nut_tests::{require_ours, without_driver_2_8_5_additions};
 
 const DRIVER: &str = "powerpanel";
@@ -318,87 +319,6 @@ fn powerpanel_refuses_with_what_to_check() {
     assert!(!d.ok() && d.stderr.contains("P4 at 2400 baud"), "stderr: {}", d.stderr);
 }
 
-fn set_mode(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Our upsmon, primary on `q`, its notifications in `notify.log`, SHUTDOWNCMD writing a marker.
-struct Upsmon {
-    _proc: Proc,
-    dir: TempDir,
-}
-
-impl Upsmon {
-    fn start(port: u16) -> Upsmon {
-        let dir = TempDir::new().expect("temp dir");
-        let d = dir.path();
-        let mut conf = format!(
-            "MONITOR q@127.0.0.1:{port} 1 mon monpw primary\nMINSUPPLIES 1\nPOLLFREQ 1\nPOLLFREQALERT 1\n\
-             DEADTIME 15\nHOSTSYNC 1\nFINALDELAY 0\nNOTIFYCMD {d}/notify.sh\n\
-             SHUTDOWNCMD \"{d}/shutdown.sh\"\nPOWERDOWNFLAG {d}/killpower\n",
-            d = d.display()
-        );
-        for t in ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "NOCOMM"] {
-            conf.push_str(&format!("NOTIFYFLAG {t} SYSLOG+EXEC\n"));
-        }
-        std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
-        set_mode(&d.join("upsmon.conf"), 0o600);
-        let notify = d.join("notify.sh");
-        std::fs::write(
-            &notify,
-            format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
-        )
-        .expect("notify.sh");
-        set_mode(&notify, 0o700);
-        let shutdown = d.join("shutdown.sh");
-        std::fs::write(&shutdown, format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
-            .expect("shutdown.sh");
-        set_mode(&shutdown, 0o700);
-        let mut cmd = Command::new(bin("upsmon"));
-        cmd.args(["-F", "-p", "-u", "root"])
-            .env("NUT_CONFPATH", d)
-            .env("NUT_ALTPIDPATH", d)
-            .env("NUT_STATEPATH", d)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("upsmon.log")).expect("upsmon log"));
-        Upsmon { _proc: Proc::spawn(cmd), dir }
-    }
-
-    fn notes(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("notify.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("upsmon.log")).unwrap_or_default()
-    }
-
-    fn marker(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.path().join("shutdown.marker")).ok()
-    }
-
-    fn await_note(&self, what: &str, st: &SerialStack, sim: &UpsSim) -> Duration {
-        let t0 = Instant::now();
-        let want = format!("{what} {}", st.target());
-        let hit = wait_until(Duration::from_secs(20), || self.notes().contains(&want));
-        assert!(
-            hit,
-            "NOTIFYCMD got no {what} within 20 s: notifications {:?}\nupsmon log:\n{}\ndriver log:\n{}\n\
-             simulator events (last):\n{}",
-            self.notes(),
-            tail(&self.log(), 20),
-            tail(&st.driver_log(), 20),
-            tail(&sim.events().join("\n"), 10)
-        );
-        t0.elapsed()
-    }
-}
-
 fn power_failure(desc: &str) {
     require_ours(Impl::Ours, &[DRIVER, "upsd", "upsmon", "ups-sim"]);
     let mut sim = UpsSim::start(&devices_dir(DRIVER).join(format!("{desc}.sim")));
@@ -412,12 +332,12 @@ fn power_failure(desc: &str) {
     });
     assert!(logged_in, "upsmon did not log in: {}", tail(&mon.log(), 20));
     sim.control("state onbattery");
-    let t_ob = mon.await_note("ONBATT", &st, &sim);
+    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, Some(&sim));
     let r = c.request("GET VAR q ups.status").expect("GET");
     assert!(has(&r, "OB") && !has(&r, "OL"), "{r:?}");
     assert!(mon.marker().is_none(), "SHUTDOWNCMD ran on battery alone");
     sim.control("state lowbattery");
-    let t_lb = mon.await_note("LOWBATT", &st, &sim);
+    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, Some(&sim));
     let shut = wait_until(Duration::from_secs(20), || mon.marker().is_some());
     assert!(shut, "no SHUTDOWNCMD after LOWBATT: {:?}\n{}", mon.notes(), tail(&mon.log(), 30));
     let r = c.request("GET VAR q ups.status").expect("GET");

@@ -9,100 +9,14 @@
 //! every step is awaited with a deadline, no sleeps. Figures are printed with a
 //! `qx_power_failure:` prefix.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{devices_dir, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, wait_until, Impl, Proc, TempDir};
+use nut_testkit::{wait_until, Impl};
 use nut_tests::require_ours;
 use nut_tests::serial::SerialStack;
-
-fn set_mode(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Our upsmon, primary on `q`, its notifications in `notify.log`, SHUTDOWNCMD writing
-/// `shutdown.marker`.
-struct Upsmon {
-    _proc: Proc,
-    dir: TempDir,
-}
-
-impl Upsmon {
-    fn start(port: u16) -> Upsmon {
-        let dir = TempDir::new().expect("temp dir");
-        let d = dir.path();
-        let mut conf = format!(
-            "MONITOR q@127.0.0.1:{port} 1 mon monpw primary\nMINSUPPLIES 1\nPOLLFREQ 1\nPOLLFREQALERT 1\n\
-             DEADTIME 15\nHOSTSYNC 1\nFINALDELAY 0\nNOTIFYCMD {d}/notify.sh\n\
-             SHUTDOWNCMD \"{d}/shutdown.sh\"\nPOWERDOWNFLAG {d}/killpower\n",
-            d = d.display()
-        );
-        for t in ["ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "NOCOMM"] {
-            conf.push_str(&format!("NOTIFYFLAG {t} SYSLOG+EXEC\n"));
-        }
-        std::fs::write(d.join("upsmon.conf"), conf).expect("upsmon.conf");
-        set_mode(&d.join("upsmon.conf"), 0o600);
-        let notify = d.join("notify.sh");
-        std::fs::write(
-            &notify,
-            format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}/notify.log\n", d.display()),
-        )
-        .expect("notify.sh");
-        set_mode(&notify, 0o700);
-        let shutdown = d.join("shutdown.sh");
-        std::fs::write(&shutdown, format!("#!/bin/sh\necho shutdown > {}/shutdown.marker\n", d.display()))
-            .expect("shutdown.sh");
-        set_mode(&shutdown, 0o700);
-        let mut cmd = Command::new(bin("upsmon"));
-        cmd.args(["-F", "-p", "-u", "root"])
-            .env("NUT_CONFPATH", d)
-            .env("NUT_ALTPIDPATH", d)
-            .env("NUT_STATEPATH", d)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("upsmon.log")).expect("upsmon log"));
-        Upsmon { _proc: Proc::spawn(cmd), dir }
-    }
-
-    /// The notifications so far, in order (`ONBATT q@127.0.0.1:<port>`, ...).
-    fn notes(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("notify.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("upsmon.log")).unwrap_or_default()
-    }
-
-    fn marker(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.path().join("shutdown.marker")).ok()
-    }
-
-    /// Wait for a notification `what` about `q`; returns how long it took.
-    fn await_note(&self, what: &str, timeout: Duration, st: &SerialStack, sim: &UpsSim) -> Duration {
-        let t0 = Instant::now();
-        // UPSNAME is the MONITOR line's system name, `q@127.0.0.1:<port>`.
-        let want = format!("{what} {}", st.target());
-        let hit = wait_until(timeout, || self.notes().contains(&want));
-        assert!(
-            hit,
-            "NOTIFYCMD got no {what} within {timeout:?}: notifications {:?}\nupsmon log:\n{}\ndriver log:\n{}\n\
-             simulator events (last):\n{}",
-            self.notes(),
-            tail(&self.log(), 20),
-            tail(&st.driver_log(), 20),
-            tail(&sim.events().join("\n"), 10)
-        );
-        t0.elapsed()
-    }
-}
+use nut_tests::upsmon::Upsmon;
 
 #[test]
 fn mains_failure_then_low_battery_notifies_and_shuts_down() {
@@ -130,7 +44,7 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
 
     // The mains fail.
     sim.control("state onbattery");
-    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, &sim);
+    let t_ob = mon.await_note("ONBATT", Duration::from_secs(20), &st, Some(&sim));
     assert_eq!(c.request("GET VAR q ups.status").expect("GET"), ["VAR q ups.status \"OB\""]);
     // (input.voltage follows at the next full poll, every `pollfreq`: quick polls only read
     // the status bits, as in NUT's nutdrv_qx.)
@@ -138,7 +52,7 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
 
     // The battery runs low: LOWBATT, then the shutdown.
     sim.control("state lowbatt");
-    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, &sim);
+    let t_lb = mon.await_note("LOWBATT", Duration::from_secs(20), &st, Some(&sim));
     let t0 = Instant::now();
     let shut = wait_until(Duration::from_secs(20), || mon.marker().is_some());
     assert!(
@@ -153,7 +67,7 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
     // The primary set FSD on upsd before shutting down, and wrote its POWERDOWNFLAG.
     let status = c.request("GET VAR q ups.status").expect("GET");
     assert_eq!(status, ["VAR q ups.status \"FSD OB LB\""], "ups.status after the primary's shutdown");
-    assert!(mon.dir.path().join("killpower").exists(), "upsmon did not write its POWERDOWNFLAG");
+    assert!(mon.dir().join("killpower").exists(), "upsmon did not write its POWERDOWNFLAG");
 
     // upsmon announces the shutdown too (NOTIFYCMD runs in a child of its own, so the line
     // may land after the marker). The notifications came in order: ONBATT, LOWBATT, SHUTDOWN.
