@@ -1,0 +1,462 @@
+//! The nut-driver glue of riello_usb: NUT 2.8.5's `upsdrv_initups` (open the device the
+//! options select, publish `ups.vendorid`/`ups.productid`), `upsdrv_initinfo` (the bridge's
+//! feature report, GPSER identification and nominal values), `upsdrv_updateinfo` (status and
+//! extended measures), the instant commands and the shutdown sequence. Protocol, decoding and
+//! publishing are `nut-riello`'s, as riello_ser's GPSER path.
+//!
+//! Deliberate differences from NUT 2.8.5 (docs/man/riello_usb.8): a poll whose answer does not
+//! come, or comes damaged or refused, makes the data stale at once (NUT waits for ten failed
+//! polls); an answer is awaited 3 s in all (NUT: up to 300 reads of 1 s); a device that went
+//! away is reopened with nut-transport's backoff, counting `reconnect_max_tries`.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use nut_driver::reconnect::{Reconnect, Trying};
+use nut_driver::{CmdResult, Context, Driver, DriverError, DriverInfo, Flags, OptKind, OptSpec, State};
+use nut_riello::parse::{self, RielloData};
+use nut_riello::protocol::{self, Answer, Deframer, Kind};
+use nut_riello::publish::{self, Battery};
+use nut_transport::recover::{Recovery, Step};
+use nut_transport::usb::DeviceInfo;
+
+use crate::framing;
+use crate::usb::{self, Pipe, PipeError};
+
+/// How long an answer may take in all.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
+/// NUT's pause after each bulk-out packet (USB_WRITE_DELAY, 200 ms).
+pub const WRITE_DELAY: Duration = Duration::from_millis(200);
+/// NUT's pause between bulk-in packets.
+const READ_PAUSE: Duration = Duration::from_millis(10);
+/// Shutdown attempts (NUT's MAXTRIES).
+const MAXTRIES: u32 = 3;
+
+/// Opens the device: a real one ([`usb::open`]) or a simulated one in tests.
+pub type Opener = Box<dyn FnMut(&Context) -> Result<(Box<dyn Pipe + Send>, DeviceInfo), DriverError>>;
+
+/// Run the driver (NUT's `main` for `riello_usb`).
+pub fn main(args: Vec<String>) -> ExitCode {
+    nut_driver::run(args, RielloUsb::new(Box::new(usb::open)))
+}
+
+/// How an exchange ended without a usable answer.
+#[derive(Debug)]
+pub enum Failure {
+    /// Nothing framed within the time.
+    Timeout,
+    /// The answer's check is wrong.
+    BadCheck,
+    /// GPSER's NAK: the command is not supported.
+    Nak,
+    /// The device went away: reopen it.
+    Gone(String),
+    /// Another driver took the device.
+    Busy,
+    /// A stall or another transfer error.
+    Transfer(String),
+}
+
+/// The driver.
+pub struct RielloUsb {
+    opener: Opener,
+    pipe: Option<Box<dyn Pipe + Send>>,
+    write_delay: Duration,
+    crc: bool,
+    data: RielloData,
+    local: Option<Battery>,
+    localcalculation: bool,
+    recovery: Recovery,
+    reconnect: Reconnect,
+    upsname: String,
+    failing: bool,
+}
+
+impl std::fmt::Debug for RielloUsb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RielloUsb").field("crc", &self.crc).field("failing", &self.failing).finish()
+    }
+}
+
+/// NUT's `atoi`/`strtod` of a variable's value: the leading number, else 0.
+fn strtod(s: &str) -> f64 {
+    let t = s.trim_start();
+    let end = t
+        .char_indices()
+        .take_while(|&(i, c)| c.is_ascii_digit() || c == '.' || ((c == '-' || c == '+') && i == 0))
+        .last()
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    t[..end].parse().unwrap_or(0.0)
+}
+
+impl RielloUsb {
+    /// A driver that opens its device with `opener`.
+    pub fn new(opener: Opener) -> RielloUsb {
+        RielloUsb {
+            opener,
+            pipe: None,
+            write_delay: WRITE_DELAY,
+            crc: false,
+            data: RielloData::default(),
+            local: None,
+            localcalculation: false,
+            recovery: Recovery::default(),
+            reconnect: Reconnect::default(),
+            upsname: String::new(),
+            failing: false,
+        }
+    }
+
+    /// The pause after each bulk-out packet (NUT's 200 ms; a simulated device needs none).
+    pub fn with_write_delay(mut self, d: Duration) -> RielloUsb {
+        self.write_delay = d;
+        self
+    }
+
+    /// Send `req` in bulk packets, then read packets until the deframer completes an answer
+    /// (NUT's `cypress_command`).
+    pub fn exchange(&mut self, req: &[u8], timeout: Duration) -> Result<Answer, Failure> {
+        let crc = self.crc;
+        let delay = self.write_delay;
+        let pipe = self.pipe.as_mut().ok_or_else(|| Failure::Gone("not open".into()))?;
+        let deadline = Instant::now() + timeout;
+        for p in framing::packets(req) {
+            pipe.bulk_out(&p, usb::TRANSFER_TIMEOUT).map_err(failure)?;
+            if !delay.is_zero() {
+                std::thread::sleep(delay);
+            }
+        }
+        let mut d = Deframer::new(Kind::Gpser, crc);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Failure::Timeout);
+            }
+            let packet = match pipe.bulk_in(framing::PACKET, left.min(usb::TRANSFER_TIMEOUT)) {
+                Ok(p) => p,
+                Err(PipeError::Other(e)) => {
+                    // NUT: a stall on 0x81 is cleared and the command fails this time.
+                    pipe.clear_halt();
+                    return Err(Failure::Transfer(e));
+                }
+                Err(e) => return Err(failure(e)),
+            };
+            let bytes = framing::payload(&packet);
+            nut_driver::trace!("read: {packet:02X?}");
+            if let Some(a) = d.feed(bytes) {
+                return if a.nak {
+                    Err(Failure::Nak)
+                } else if a.bad_check {
+                    Err(Failure::BadCheck)
+                } else {
+                    Ok(a)
+                };
+            }
+            if bytes.is_empty() {
+                std::thread::sleep(READ_PAUSE);
+            }
+        }
+    }
+
+    /// NUT's `start_ups_comm` and the identification and nominal reads of `upsdrv_initinfo`;
+    /// publishes the start-up variables.
+    fn start(&mut self, state: &mut State) -> Result<(), DriverError> {
+        if let Some(p) = self.pipe.as_mut() {
+            let (rt, r, v, i, data) = usb::SET_FEATURES;
+            match p.control_out((rt, r, v, i), &data, usb::TRANSFER_TIMEOUT) {
+                Ok(()) => nut_driver::trace!("send: features report ok"),
+                Err(e) => nut_driver::trace!("send: features report: {e:?}"),
+            }
+        }
+        self.crc = false;
+        let ident = match self.exchange(&protocol::gi(), ANSWER_TIMEOUT) {
+            Ok(a) => a,
+            Err(Failure::BadCheck | Failure::Nak) => {
+                return Err(DriverError::Device("Bad checksum or NACK".into()))
+            }
+            Err(e) => {
+                nut_driver::debug!("Get identif err: {e:?}");
+                return Err(DriverError::Device("No communication with UPS".into()));
+            }
+        };
+        nut_driver::debug!("Communication with UPS established");
+        parse::parse_gi(&ident.buf, &mut self.data);
+        self.crc = self.data.gpser_crc();
+        let user = |v: &str| state.get_info(v).map(strtod);
+        let (user_nominal, user_low, user_high) =
+            (user("battery.voltage.nominal"), user("battery.voltage.low"), user("battery.voltage.high"));
+        let nominal = match self.exchange(&protocol::gn(self.crc), ANSWER_TIMEOUT) {
+            Ok(a) => {
+                parse::parse_gn(&a.buf, &mut self.data);
+                true
+            }
+            Err(e) => {
+                nut_driver::debug!("Get nominal Ko: {e:?}");
+                false
+            }
+        };
+        let (mut vars, battery) = publish::init_vars(
+            &self.data,
+            nominal,
+            Kind::Gpser,
+            self.localcalculation,
+            user_nominal,
+            user_low,
+            user_high,
+        );
+        // riello_usb (unlike riello_ser's GPSER path) publishes the built-in 12 V nominal when
+        // GN fails and the configuration sets none.
+        if !nominal && user_nominal.is_none() {
+            let at = vars.iter().position(|(k, _)| k == "battery.voltage.low").unwrap_or(vars.len());
+            vars.insert(at, ("battery.voltage.nominal".into(), format!("{:.1}", battery.nominal)));
+        }
+        for (k, v) in &vars {
+            state.set_info(k, v);
+        }
+        for var in ["ups.delay.shutdown", "ups.delay.reboot"] {
+            state.set_flags(var, Flags { rw: true, string: true, number: false });
+            state.set_aux(var, 3);
+        }
+        for c in publish::commands(Kind::Gpser) {
+            state.add_cmd(c);
+        }
+        self.local = self.localcalculation.then_some(battery);
+        Ok(())
+    }
+
+    /// One poll's exchanges (`get_ups_status`, `get_ups_extended`): `Ok(extended)`.
+    fn read(&mut self) -> Result<bool, Failure> {
+        let numread = if self.data.input_monophase() {
+            42
+        } else if self.data.output_monophase() {
+            48
+        } else {
+            64
+        };
+        let a = self.exchange(&protocol::rs(self.crc), ANSWER_TIMEOUT)?;
+        parse::parse_rs(&a.buf, &mut self.data, numread);
+        match self.exchange(&protocol::re(self.crc), ANSWER_TIMEOUT) {
+            Ok(a) => {
+                parse::parse_re(&a.buf, &mut self.data);
+                Ok(true)
+            }
+            // Optional: a refusal keeps (and publishes) the previous values, as NUT.
+            Err(Failure::Nak) => Ok(true),
+            Err(e @ (Failure::Gone(_) | Failure::Busy)) => Err(e),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Send a command and judge the answer as NUT does: a refusal, a bad check or a failed
+    /// transfer fails it; no answer in time counts as done.
+    fn command(&mut self, req: &[u8]) -> CmdResult {
+        match self.exchange(req, ANSWER_TIMEOUT) {
+            Ok(_) | Err(Failure::Timeout) => CmdResult::Handled,
+            Err(Failure::Nak) => {
+                nut_driver::debug!("command not supported by the UPS");
+                CmdResult::Failed
+            }
+            Err(Failure::BadCheck) => {
+                nut_driver::debug!("command answer: bad CRC or checksum");
+                CmdResult::Failed
+            }
+            Err(e) => {
+                nut_driver::warn!("command: {e:?}");
+                CmdResult::Failed
+            }
+        }
+    }
+
+    fn reopen(&mut self, state: &mut State) -> Result<(), String> {
+        match self.pipe.as_mut() {
+            Some(p) => p.reconnect()?,
+            None => return Err("no device".into()),
+        }
+        // NUT's riello_command runs upsdrv_initinfo again after reopening.
+        self.start(state).map_err(|e| e.to_string())
+    }
+}
+
+fn failure(e: PipeError) -> Failure {
+    match e {
+        PipeError::Timeout => Failure::Timeout,
+        PipeError::Gone(s) => Failure::Gone(s),
+        PipeError::Busy => Failure::Busy,
+        PipeError::Other(s) => Failure::Transfer(s),
+    }
+}
+
+impl Driver for RielloUsb {
+    fn info(&self) -> DriverInfo {
+        DriverInfo { description: "Riello USB driver", version: "0.17" }
+    }
+
+    fn experimental(&self) -> bool {
+        // NUT 2.8.5's riello_usb is DRV_EXPERIMENTAL.
+        true
+    }
+
+    fn options(&self) -> Vec<OptSpec> {
+        let mut v: Vec<OptSpec> = usb::MATCH_HELP
+            .iter()
+            .map(|&(name, help)| OptSpec { name, kind: OptKind::Value, help })
+            .collect();
+        v.push(OptSpec {
+            name: "subdriver",
+            kind: OptKind::Value,
+            help: "Serial-over-USB subdriver selection",
+        });
+        v.push(OptSpec {
+            name: "localcalculation",
+            kind: OptKind::Flag,
+            help: "Calculate battery charge and runtime locally",
+        });
+        v
+    }
+
+    fn init(&mut self, ctx: &Context, state: &mut State) -> Result<(), DriverError> {
+        self.upsname = ctx.upsname.clone();
+        self.reconnect = Reconnect::from_context(ctx);
+        self.localcalculation = ctx.flag("localcalculation");
+        for (k, v) in &ctx.defaults {
+            state.set_default(k, v);
+        }
+        for (k, v) in &ctx.overrides {
+            state.set_override(k, v);
+        }
+        let (pipe, info) = (self.opener)(ctx)?;
+        self.pipe = Some(pipe);
+        state.set_info("ups.vendorid", &format!("{:04x}", info.vendor_id));
+        state.set_info("ups.productid", &format!("{:04x}", info.product_id));
+        if self.localcalculation {
+            nut_driver::debug!(
+                "Will guesstimate battery charge and runtime instead of trusting device readings (if any); \
+                 consider also setting default.battery.voltage.low and default.battery.voltage.high for this device"
+            );
+        }
+        self.start(state)
+    }
+
+    fn update(&mut self, state: &mut State) -> Result<(), DriverError> {
+        let now = Instant::now();
+        match self.recovery.step(now) {
+            Step::Read => {}
+            Step::Wait => {
+                state.data_stale();
+                return Ok(());
+            }
+            Step::Reconnect => {
+                if let Trying::GiveUp(why) = self.reconnect.trying(&self.upsname) {
+                    return Err(DriverError::GiveUp(why));
+                }
+                match self.reopen(state) {
+                    Ok(()) => {
+                        self.recovery.reconnected();
+                        self.reconnect.success(&self.upsname);
+                        nut_driver::info!("Communication with UPS is re-established! (device reopened)");
+                    }
+                    Err(e) => {
+                        let wait = self.recovery.attempt_failed(now);
+                        nut_driver::debug!("reopening the USB device failed: {e}; next try in {wait:?}");
+                        state.data_stale();
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        match self.read() {
+            Ok(extended) => {
+                if self.failing {
+                    nut_driver::info!("Communication with UPS is re-established!");
+                    self.failing = false;
+                }
+                let (vars, status) = publish::update_vars(&self.data, extended, self.local.as_ref());
+                for (k, v) in &vars {
+                    state.set_info(k, v);
+                }
+                state.status_init();
+                for t in status {
+                    state.status_set(t);
+                }
+                state.status_commit();
+                state.data_ok();
+            }
+            Err(Failure::Busy) => {
+                return Err(DriverError::Device("Got disconnected by another driver".into()));
+            }
+            Err(Failure::Gone(e)) => {
+                if self.recovery.failed(now) {
+                    nut_driver::warn!("Communication with UPS is lost: {e}");
+                }
+                self.failing = true;
+                state.data_stale();
+            }
+            Err(f) => {
+                if !self.failing {
+                    nut_driver::warn!("Communication with UPS is lost: status read failed! ({f:?})");
+                }
+                self.failing = true;
+                state.data_stale();
+            }
+        }
+        Ok(())
+    }
+
+    fn instcmd(&mut self, cmd: &str, _param: Option<&str>, state: &mut State) -> CmdResult {
+        let crc = self.crc;
+        if cmd.starts_with("load.") || cmd.starts_with("shutdown.") {
+            nut_driver::info!(
+                "Processing command '{cmd}' while ups.status is '{}'",
+                state.get_info("ups.status").unwrap_or("(null)")
+            );
+        }
+        let delay = |var: &str| u16::try_from(strtod(state.get_info(var).unwrap_or("0")) as i64).ok();
+        let r = match cmd {
+            "load.off" | "load.off.delay" | "shutdown.return" => {
+                let d = if cmd == "load.off" { Some(0) } else { delay("ups.delay.shutdown") };
+                let Some(d) = d else { return CmdResult::Failed };
+                self.command(&protocol::cs(crc, d))
+            }
+            "load.on" | "load.on.delay" => {
+                let d = if cmd == "load.on" { Some(0) } else { delay("ups.delay.reboot") };
+                let Some(d) = d else { return CmdResult::Failed };
+                self.command(&protocol::cr(crc, d))
+            }
+            "shutdown.stop" => self.command(&protocol::cd(crc)),
+            "test.panel.start" => self.command(&protocol::tp(crc)),
+            "test.battery.start" => self.command(&protocol::tb(crc)),
+            _ => {
+                nut_driver::info!("instcmd: unknown command [{cmd}]");
+                return CmdResult::Unknown;
+            }
+        };
+        nut_driver::debug!("Command {cmd}: {r:?}");
+        r
+    }
+
+    fn shutdown(&mut self, state: &mut State) -> Result<(), DriverError> {
+        for _ in 0..MAXTRIES {
+            if self.instcmd("shutdown.stop", None, state) != CmdResult::Handled {
+                continue;
+            }
+            if self.instcmd("shutdown.return", None, state) != CmdResult::Handled {
+                continue;
+            }
+            nut_driver::error!("Shutting down");
+            return Ok(());
+        }
+        Err(DriverError::Device("Shutdown failed!".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtod_takes_the_leading_number() {
+        assert_eq!(strtod("24"), 24.0);
+        assert_eq!(strtod(" 12.5V"), 12.5);
+        assert_eq!(strtod("x"), 0.0);
+    }
+}
