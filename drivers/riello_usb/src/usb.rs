@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nut_driver::{Context, DriverError};
-use nut_transport::usb::{Accept, DeviceInfo, Matcher, UsbDevice, UsbError, UsbOpts};
+pub use nut_transport::usb::DeviceInfo;
+use nut_transport::usb::{Accept, Matcher, UsbDevice, UsbError, UsbOpts};
 
 /// Riello's units carry Cypress Semiconductor's vendor id.
 pub const RIELLO_VENDORID: u16 = 0x04b4;
