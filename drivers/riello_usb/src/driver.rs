@@ -297,15 +297,8 @@ impl Driver for RielloUsb {
     }
 
     fn options(&self) -> Vec<OptSpec> {
-        let mut v: Vec<OptSpec> = usb::MATCH_HELP
-            .iter()
-            .map(|&(name, help)| OptSpec { name, kind: OptKind::Value, help })
-            .collect();
-        v.push(OptSpec {
-            name: "subdriver",
-            kind: OptKind::Value,
-            help: "Serial-over-USB subdriver selection",
-        });
+        let mut v: Vec<OptSpec> =
+            usb::USB_VARS.iter().map(|&(name, help, kind)| OptSpec { name, kind, help }).collect();
         v.push(OptSpec {
             name: "localcalculation",
             kind: OptKind::Flag,

@@ -1,12 +1,12 @@
 //! The USB side of NUT 2.8.5's riello_usb: its device table (Cypress 04b4:5500), the matching
-//! options (`nut_usb_addvars`), the `subdriver` option, the claim of interface 0, the HID
+//! options (`nut_usb_addvars`), the claim of interface 0, the HID
 //! SET_REPORT (feature) the bridge gets before the first request, and the transfers: bulk-out
 //! packets on endpoint 0x02, bulk-in packets on endpoint 0x81 (see [`crate::framing`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use nut_driver::{Context, DriverError};
+use nut_driver::{Context, DriverError, OptKind};
 pub use nut_transport::usb::DeviceInfo;
 use nut_transport::usb::{Accept, Matcher, UsbDevice, UsbError, UsbOpts};
 
@@ -14,8 +14,6 @@ use nut_transport::usb::{Accept, Matcher, UsbDevice, UsbError, UsbOpts};
 pub const RIELLO_VENDORID: u16 = 0x04b4;
 /// NUT's table: `USB_DEVICE(RIELLO_VENDORID, 0x5500)`, the cypress subdriver.
 pub const IDS: &[(u16, u16)] = &[(RIELLO_VENDORID, 0x5500)];
-/// The subdrivers NUT's riello_usb knows (`-x subdriver=`).
-pub const SUBDRIVERS: &[&str] = &["cypress"];
 /// Endpoint requests go out on.
 pub const EP_OUT: u8 = 0x02;
 /// Endpoint answers come in on.
@@ -28,16 +26,41 @@ pub const SET_FEATURES: (u8, u8, u16, u16, [u8; 5]) = (0x21, 0x09, 0x0300, 0, [0
 /// USB matching options, in NUT's order (`nut_usb_addvars`).
 pub const MATCH_KEYS: &[&str] =
     &["vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport"];
-/// Their help texts.
-pub const MATCH_HELP: &[(&str, &str)] = &[
-    ("vendor", "Regular expression to match UPS Manufacturer string"),
-    ("product", "Regular expression to match UPS Product string"),
-    ("serial", "Regular expression to match UPS Serial number"),
-    ("vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)"),
-    ("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
-    ("bus", "Regular expression to match USB bus name"),
-    ("device", "Regular expression to match USB device name"),
-    ("busport", "Regular expression to match USB bus port name"),
+/// NUT's `nut_usb_addvars` (libusb1.c): the matching options, then `allow_duplicates` and the
+/// tuning options, with NUT's help texts and kinds.
+pub const USB_VARS: &[(&str, &str, OptKind)] = &[
+    ("vendor", "Regular expression to match UPS Manufacturer string", OptKind::Value),
+    ("product", "Regular expression to match UPS Product string", OptKind::Value),
+    ("serial", "Regular expression to match UPS Serial number", OptKind::Value),
+    (
+        "vendorid",
+        "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)",
+        OptKind::Value,
+    ),
+    (
+        "productid",
+        "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)",
+        OptKind::Value,
+    ),
+    ("bus", "Regular expression to match USB bus name", OptKind::Value),
+    ("device", "Regular expression to match USB device name", OptKind::Value),
+    ("busport", "Regular expression to match USB bus port name", OptKind::Value),
+    (
+        "allow_duplicates",
+        "If you have several UPS devices which may not be uniquely identified by options above, allow each \
+         driver instance with this option to take the first match if available, or try another",
+        OptKind::Flag,
+    ),
+    (
+        "usb_set_altinterface",
+        "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
+        OptKind::OptionalValue,
+    ),
+    ("usb_config_index", "Deeper tuning of USB communications for complex devices", OptKind::Value),
+    ("usb_hid_rep_index", "Deeper tuning of USB communications for complex devices", OptKind::Value),
+    ("usb_hid_desc_index", "Deeper tuning of USB communications for complex devices", OptKind::Value),
+    ("usb_hid_ep_in", "Deeper tuning of USB communications for complex devices", OptKind::Value),
+    ("usb_hid_ep_out", "Deeper tuning of USB communications for complex devices", OptKind::Value),
 ];
 
 /// Is this device in NUT's table?
@@ -109,50 +132,73 @@ impl Pipe for UsbDevice {
     }
 }
 
-/// The matching options set in the configuration, checked as NUT's `upsdrv_initups` does:
-/// `subdriver` must be one of [`SUBDRIVERS`] and needs `vendorid` and `productid`.
-/// Returns the matcher and whether `subdriver` forces any matching device.
-pub fn matcher(ctx: &Context) -> Result<(Matcher, bool), DriverError> {
-    let forced = match ctx.value("subdriver") {
-        None => false,
-        Some(s) => {
-            if ctx.value("vendorid").is_none() || ctx.value("productid").is_none() {
-                return Err(DriverError::Config(format!(
-                    "{}: When specifying a subdriver, 'vendorid' and 'productid' are mandatory.",
-                    ctx.location("subdriver")
-                )));
-            }
-            if !SUBDRIVERS.iter().any(|n| n.eq_ignore_ascii_case(s)) {
-                return Err(DriverError::Config(format!(
-                    "{}: Subdriver \"{s}\" not found! (riello_usb has: {})",
-                    ctx.location("subdriver"),
-                    SUBDRIVERS.join(", ")
-                )));
-            }
-            true
-        }
-    };
+/// The matching options set in the configuration (NUT's regex matcher).
+///
+/// NUT's riello_usb reads a `subdriver` value but never declares the option, so NUT refuses
+/// `subdriver` as "not a valid variable for this driver"; so does this driver.
+pub fn matcher(ctx: &Context) -> Result<Matcher, DriverError> {
     let opts: Vec<(&'static str, String)> =
         MATCH_KEYS.iter().filter_map(|k| ctx.value(k).map(|v| (*k, v.to_string()))).collect();
-    let m = Matcher::new(&opts).map_err(DriverError::Config)?;
-    Ok((m, forced))
+    Matcher::new(&opts).map_err(DriverError::Config)
 }
 
-/// Open the device the options select (NUT's table unless `subdriver` is set), claiming
-/// interface 0.
-pub fn open(ctx: &Context) -> Result<(Box<dyn Pipe + Send>, DeviceInfo), DriverError> {
-    let (m, forced) = matcher(ctx)?;
-    let accept = Accept {
-        ids: Arc::new(move |v, p| forced || supported(v, p)),
-        device: Arc::new(|_: &DeviceInfo| Some(UsbOpts { interface: Some(0), ..UsbOpts::default() })),
+/// NUT's USB tuning options (`usb_set_altinterface`, `usb_config_index`, `usb_hid_rep_index`,
+/// `usb_hid_desc_index`, `usb_hid_ep_in`, `usb_hid_ep_out`): hexadecimal bytes except the
+/// alternate setting (decimal, 0 when given without a value). The interface claimed is 0
+/// unless `usb_hid_rep_index` says otherwise; the bulk endpoints stay 0x02 and 0x81 as in
+/// NUT's riello_usb, which does not read `usb_hid_ep_*`.
+pub fn tuning(ctx: &Context) -> Result<UsbOpts, DriverError> {
+    let hex = |k: &str| -> Result<Option<u8>, DriverError> {
+        match ctx.value(k) {
+            None => Ok(None),
+            Some(v) => {
+                let t = v.trim();
+                let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+                u8::from_str_radix(t, 16).map(Some).map_err(|_| {
+                    DriverError::Config(format!(
+                        "{}: {k} = \"{v}\": not a hexadecimal byte (0 to ff)",
+                        ctx.location(k)
+                    ))
+                })
+            }
+        }
     };
+    let altinterface = if ctx.flag("usb_set_altinterface") {
+        match ctx.value("usb_set_altinterface") {
+            None | Some("") => Some(0),
+            Some(v) => Some(v.trim().parse::<u8>().map_err(|_| {
+                DriverError::Config(format!(
+                    "{}: usb_set_altinterface = \"{v}\": not a bAlternateSetting (0 to 255)",
+                    ctx.location("usb_set_altinterface")
+                ))
+            })?),
+        }
+    } else {
+        None
+    };
+    Ok(UsbOpts {
+        config_index: hex("usb_config_index")?,
+        interface: Some(hex("usb_hid_rep_index")?.unwrap_or(0)),
+        desc_index: hex("usb_hid_desc_index")?,
+        ep_in: hex("usb_hid_ep_in")?,
+        ep_out: hex("usb_hid_ep_out")?,
+        altinterface,
+        interrupt_size: None,
+    })
+}
+
+/// Open the device the options select among NUT's table, claiming interface 0.
+pub fn open(ctx: &Context) -> Result<(Box<dyn Pipe + Send>, DeviceInfo), DriverError> {
+    let m = matcher(ctx)?;
+    let opts = tuning(ctx)?;
+    let accept =
+        Accept { ids: Arc::new(supported), device: Arc::new(move |_: &DeviceInfo| Some(opts.clone())) };
     let dev = UsbDevice::open(m, accept, ctx.flag("allow_duplicates")).map_err(|e| {
         DriverError::Device(format!(
             "No supported devices found ({e}). Please check your device availability with 'lsusb'\n\
              and make sure you have an up-to-date version of NUT. If this does not help,\n\
-             try running the driver with at least 'subdriver', 'vendorid' and 'productid'\n\
-             options specified. Please refer to the man page for details about these options\n\
-             (man 8 riello_usb)."
+             try running the driver with 'vendorid' and 'productid' options specified.\n\
+             Please refer to the man page for details about these options (man 8 riello_usb)."
         ))
     })?;
     let info = dev.info().clone();
@@ -178,21 +224,24 @@ mod tests {
     }
 
     #[test]
-    fn subdriver_needs_ids_and_must_be_cypress() {
-        assert!(matches!(matcher(&ctx(&[])), Ok((_, false))));
-        let e = matcher(&ctx(&[("subdriver", "cypress")])).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("'vendorid' and 'productid' are mandatory"), "{e}");
-        let ok = ctx(&[("subdriver", "Cypress"), ("vendorid", "04b4"), ("productid", "5501")]);
-        assert!(matches!(matcher(&ok), Ok((_, true))));
-        let bad = ctx(&[("subdriver", "krauler"), ("vendorid", "04b4"), ("productid", "5500")]);
-        let e = matcher(&bad).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("Subdriver \"krauler\" not found!"), "{e}");
+    fn tuning_options_are_nuts() {
+        let o = tuning(&ctx(&[])).unwrap_or_default();
+        assert_eq!((o.interface, o.config_index, o.altinterface), (Some(0), None, None));
+        let o = tuning(&ctx(&[
+            ("usb_config_index", "0x1"),
+            ("usb_hid_rep_index", "2"),
+            ("usb_set_altinterface", ""),
+        ]))
+        .unwrap_or_default();
+        assert_eq!((o.interface, o.config_index, o.altinterface), (Some(2), Some(1), Some(0)));
+        let e = tuning(&ctx(&[("usb_hid_ep_in", "zz")])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("usb_hid_ep_in = \"zz\""), "{e}");
         assert!(matcher(&ctx(&[("vendorid", "04b4(")])).is_err(), "an invalid regular expression");
     }
 
     #[test]
     fn matching_is_nuts() {
-        let (m, _) = matcher(&ctx(&[("vendorid", "04B4"), ("product", "riello.*")])).unwrap_or_default();
+        let m = matcher(&ctx(&[("vendorid", "04B4"), ("product", "riello.*")])).unwrap_or_default();
         let mut d = DeviceInfo { vendor_id: 0x04b4, product_id: 0x5500, ..DeviceInfo::default() };
         d.product = Some("RIELLO UPS".into());
         assert!(m.matches(&d));
