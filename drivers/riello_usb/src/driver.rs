@@ -445,6 +445,95 @@ impl Driver for RielloUsb {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A device that answers from a script of bulk-in results and records what it gets.
+    #[derive(Default)]
+    struct Script {
+        reads: Vec<Result<Vec<u8>, PipeError>>,
+        sent: Vec<Vec<u8>>,
+        halts: usize,
+    }
+
+    struct Scripted(Arc<Mutex<Script>>);
+
+    impl Pipe for Scripted {
+        fn control_out(&mut self, _r: (u8, u8, u16, u16), _d: &[u8], _t: Duration) -> Result<(), PipeError> {
+            Ok(())
+        }
+        fn bulk_out(&mut self, p: &[u8], _t: Duration) -> Result<(), PipeError> {
+            self.0.lock().map_err(|_| PipeError::Gone("poisoned".into()))?.sent.push(p.to_vec());
+            Ok(())
+        }
+        fn bulk_in(&mut self, _len: usize, _t: Duration) -> Result<Vec<u8>, PipeError> {
+            let mut s = self.0.lock().map_err(|_| PipeError::Gone("poisoned".into()))?;
+            if s.reads.is_empty() {
+                Err(PipeError::Timeout)
+            } else {
+                s.reads.remove(0)
+            }
+        }
+        fn clear_halt(&mut self) {
+            if let Ok(mut s) = self.0.lock() {
+                s.halts += 1;
+            }
+        }
+        fn reconnect(&mut self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    fn driver(script: &Arc<Mutex<Script>>) -> RielloUsb {
+        let mut d = RielloUsb::new(Box::new(|_: &Context| Err(DriverError::Device("unused".into()))))
+            .with_write_delay(Duration::ZERO);
+        d.pipe = Some(Box::new(Scripted(Arc::clone(script))));
+        d
+    }
+
+    fn packetize(bytes: &[u8]) -> Vec<Result<Vec<u8>, PipeError>> {
+        bytes
+            .chunks(7)
+            .flat_map(|c| {
+                let mut p = vec![0x30 + c.len() as u8];
+                p.extend_from_slice(c);
+                p.resize(8, 0);
+                // An empty packet between data packets, as an idle bridge returns.
+                [Ok(vec![0x30, 0, 0, 0, 0, 0, 0, 0]), Ok(p)]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_answer_spread_over_packets_is_read() {
+        let answer = protocol::gpser_answer(b"\x22\x20RS0012345678", false);
+        let script = Arc::new(Mutex::new(Script { reads: packetize(&answer), ..Script::default() }));
+        let mut d = driver(&script);
+        let a = d.exchange(&protocol::rs(false), ANSWER_TIMEOUT).map_err(|e| format!("{e:?}"));
+        assert_eq!(a.map(|a| a.buf[..a.len].to_vec()), Ok(answer));
+        let s = script.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert_eq!(
+            s.sent,
+            framing::packets(&protocol::rs(false)).iter().map(|p| p.to_vec()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn transfer_failures_are_told_apart() {
+        let script = Arc::new(Mutex::new(Script::default()));
+        let mut d = driver(&script);
+        assert!(matches!(d.exchange(&protocol::rs(false), ANSWER_TIMEOUT), Err(Failure::Timeout)));
+        script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).reads =
+            vec![Err(PipeError::Other("stall".into()))];
+        assert!(matches!(d.exchange(&protocol::rs(false), ANSWER_TIMEOUT), Err(Failure::Transfer(_))));
+        assert_eq!(script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).halts, 1, "halt cleared");
+        let nak = protocol::gpser_answer(b"\x22\x15\x15", false);
+        script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).reads = packetize(&nak);
+        assert!(matches!(d.exchange(&protocol::rs(false), ANSWER_TIMEOUT), Err(Failure::Nak)));
+        // Another driver took the device: NUT stops ("Got disconnected by another driver").
+        script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).reads = vec![Err(PipeError::Busy)];
+        let mut st = State::new();
+        assert!(d.update(&mut st).is_err());
+    }
 
     #[test]
     fn strtod_takes_the_leading_number() {
