@@ -518,6 +518,33 @@ mod tests {
     }
 
     #[test]
+    fn without_nominal_values_the_built_in_12_v_is_published() {
+        // NUT 2.8.5's riello_usb (unlike riello_ser's GPSER path) publishes
+        // battery.voltage.nominal 12.0 when GN goes unanswered and nothing configures it.
+        let mut body = b"\x22\x20GI60".to_vec();
+        body.extend_from_slice(&[b' '; 16]);
+        body.extend_from_slice(b"ULC2            SWM039-01-0310000002    ");
+        let gi = protocol::gpser_answer(&body, false);
+        let script = Arc::new(Mutex::new(Script { reads: packetize(&gi), ..Script::default() }));
+        let mut pipe = Some(Scripted(Arc::clone(&script)));
+        let mut d = RielloUsb::new(Box::new(move |_: &Context| {
+            let p = pipe.take().ok_or_else(|| DriverError::Device("opened twice".into()))?;
+            Ok((
+                Box::new(p) as Box<dyn Pipe + Send>,
+                DeviceInfo { vendor_id: 0x04b4, product_id: 0x5500, ..DeviceInfo::default() },
+            ))
+        }))
+        .with_write_delay(Duration::ZERO);
+        let mut st = State::new();
+        d.init(&Context::default(), &mut st).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(st.get_info("ups.model"), Some("ULC2           "));
+        assert_eq!(st.get_info("battery.voltage.nominal"), Some("12.0"));
+        assert_eq!(st.get_info("battery.voltage.low"), Some("10.4"));
+        assert_eq!(st.get_info("ups.power.nominal"), None, "no GN answer");
+        assert_eq!(st.get_info("ups.vendorid"), Some("04b4"));
+    }
+
+    #[test]
     fn transfer_failures_are_told_apart() {
         let script = Arc::new(Mutex::new(Script::default()));
         let mut d = driver(&script);
