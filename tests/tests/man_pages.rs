@@ -47,6 +47,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("apcsmart", "apcsmart.8", "drivers/apcsmart"),
     ("nhs_ser", "nhs_ser.8", "drivers/nhs_ser"),
     ("riello_ser", "riello_ser.8", "drivers/riello_ser"),
+    ("riello_usb", "riello_usb.8", "drivers/riello_usb"),
     ("nut-scanner", "nut-scanner.8", "tools/nut-scanner"),
     ("nut-tls-setup", "nut-tls-setup.8", "crates/nut-tls"),
     ("nut-driver-enumerator", "nut-driver-enumerator.8", "tools/nut-driver-enumerator"),

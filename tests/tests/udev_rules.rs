@@ -1,6 +1,6 @@
 //! `packaging/udev/62-nut-usbups.rules`: generated from the drivers' USB id tables
 //! (`nut-udev-rules`), so the committed file must be what the generator writes now; every id
-//! of every table (usbhid-ups, nutdrv_qx, blazer_usb) has a rule giving the `nut` group
+//! of every table (usbhid-ups, nutdrv_qx, blazer_usb, bcmxcp_usb, riello_usb) has a rule giving the `nut` group
 //! read/write access; the layout is Debian's, and every id Debian's NUT 2.8.0 rules list for
 //! these drivers is in ours. `udevadm verify` (udev ≥ 254) checks the syntax where it
 //! exists; elsewhere the test checks each line against udev's rule grammar itself.
@@ -94,8 +94,10 @@ fn debian_ids_for_our_drivers_are_covered() {
         let Some(&(v, p)) = ids(l).iter().next() else { continue };
         let comment = if i > 0 { lines[i - 1] } else { "" };
         let drivers = comment.rsplit_once(" - ").map_or("", |(_, d)| d);
-        let ours_driver =
-            drivers.split(',').map(str::trim).any(|d| ["usbhid-ups", "nutdrv_qx", "blazer_usb"].contains(&d));
+        let ours_driver = drivers
+            .split(',')
+            .map(str::trim)
+            .any(|d| ["usbhid-ups", "nutdrv_qx", "blazer_usb", "bcmxcp_usb", "riello_usb"].contains(&d));
         checked += usize::from(ours_driver);
         if ours_driver && !have.contains(&(v, p)) {
             missing.push(format!("{v:04x}:{p:04x} ({drivers})"));

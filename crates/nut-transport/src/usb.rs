@@ -610,6 +610,12 @@ impl UsbDevice {
         self.handle.write_interrupt(ep & 0x0f, data, timeout).map_err(map_err)
     }
 
+    /// A bulk-out transfer to endpoint `ep` (number, without the direction bit); returns how
+    /// many bytes were sent.
+    pub fn bulk_out(&mut self, ep: u8, data: &[u8], timeout: Duration) -> Result<usize, UsbError> {
+        self.handle.write_bulk(ep & 0x0f, data, timeout).map_err(map_err)
+    }
+
     /// A bulk-in transfer from endpoint `ep` (number, without the direction bit).
     pub fn bulk_in(&mut self, ep: u8, len: usize, timeout: Duration) -> Result<Vec<u8>, UsbError> {
         let mut buf = vec![0u8; len];

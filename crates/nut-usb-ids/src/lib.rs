@@ -1,10 +1,12 @@
 //! The USB id tables of every driver, as data (no I/O): usbhid-ups's NUT 2.8.5 tables
-//! ([`hid`]) and the Megatec/Q1 USB-to-serial tables of nutdrv_qx and blazer_usb ([`qx`]).
+//! ([`hid`]), the Megatec/Q1 USB-to-serial tables of nutdrv_qx and blazer_usb ([`qx`]) and
+//! the vendor-protocol tables of bcmxcp_usb and riello_usb ([`vendor`]).
 //! Drivers use their own table to decide what to open; nut-scanner uses all of them
 //! ([`all`], [`scan_driver`]) to list every supported USB UPS, so it needs no driver crate.
 
 pub mod hid;
 pub mod qx;
+pub mod vendor;
 
 /// One table entry, whatever the driver: which driver and subdriver take the device, and
 /// where NUT lists it.
@@ -30,7 +32,7 @@ pub struct Entry {
 }
 
 /// Every entry of every table: usbhid-ups's (in NUT's subdriver order), then nutdrv_qx's,
-/// then blazer_usb's.
+/// then blazer_usb's, then bcmxcp_usb's and riello_usb's.
 pub fn all() -> impl Iterator<Item = Entry> {
     let hid = hid::HID_TABLES.iter().flat_map(|t| {
         t.ids.iter().map(move |e| Entry {
@@ -56,11 +58,21 @@ pub fn all() -> impl Iterator<Item = Entry> {
             product: e.product,
         })
     };
-    hid.chain(q("nutdrv_qx", "nutdrv_qx.c", qx::NUTDRV_QX_IDS)).chain(q(
-        "blazer_usb",
-        "blazer_usb.c",
-        qx::BLAZER_USB_IDS,
-    ))
+    let vendor = vendor::VENDOR_TABLES.iter().flat_map(|t| {
+        t.ids.iter().map(move |e| Entry {
+            driver: t.driver,
+            subdriver: e.subdriver,
+            file: t.file,
+            line: e.line,
+            vendor_id: e.vendor_id,
+            product_id: e.product_id,
+            vendor: None,
+            product: None,
+        })
+    });
+    hid.chain(q("nutdrv_qx", "nutdrv_qx.c", qx::NUTDRV_QX_IDS))
+        .chain(q("blazer_usb", "blazer_usb.c", qx::BLAZER_USB_IDS))
+        .chain(vendor)
 }
 
 /// What nut-scanner suggests for a vendor:product pair: the preferred driver and the other
@@ -74,7 +86,8 @@ pub struct ScanDriver {
 }
 
 /// NUT's nut-usbinfo.pl preference when several drivers list the same ids: usbhid-ups first,
-/// then nutdrv_qx, then the blazer drivers.
+/// then nutdrv_qx, then the blazer drivers, then any other (bcmxcp_usb's 06da:0002 is also
+/// nutdrv_qx's and blazer_usb's: nutdrv_qx wins).
 fn rank(driver: &str) -> u8 {
     match driver {
         "usbhid-ups" => 0,
@@ -85,10 +98,15 @@ fn rank(driver: &str) -> u8 {
 }
 
 /// The driver nut-scanner names for a device with these ids (vendor and product strings are
-/// not looked at, as in NUT's generated table), or `None` if no driver lists them.
+/// not looked at, as in NUT's generated table), or `None` if no driver lists them. The
+/// alternates come in nut-usbinfo.pl's order: it reads NUT's driver sources sorted by file
+/// name.
 pub fn scan_driver(vendor_id: u16, product_id: u16) -> Option<ScanDriver> {
     let mut drivers: Vec<&'static str> = Vec::new();
-    for e in all().filter(|e| e.vendor_id == vendor_id && e.product_id == product_id) {
+    let mut hits: Vec<Entry> =
+        all().filter(|e| e.vendor_id == vendor_id && e.product_id == product_id).collect();
+    hits.sort_by_key(|e| (e.file, e.line));
+    for e in hits {
         if !drivers.contains(&e.driver) {
             drivers.push(e.driver);
         }
@@ -122,6 +140,8 @@ mod tests {
         assert_eq!(count("usbhid-ups"), 111);
         assert_eq!(count("nutdrv_qx"), 21);
         assert_eq!(count("blazer_usb"), 12);
+        assert_eq!(count("bcmxcp_usb"), 4);
+        assert_eq!(count("riello_usb"), 1);
     }
 
     #[test]
@@ -134,6 +154,16 @@ mod tests {
         assert_eq!((d.driver, d.alternates.len()), ("nutdrv_qx", 0), "Legrand Daker: nutdrv_qx only");
         assert_eq!(scan_driver(0x1234, 0x5678), None);
         assert_eq!(scan_driver(0x06da, 0xffff).map(|d| d.driver), Some("usbhid-ups"));
+        // NUT 2.8.5's nut-usbinfo.pl: bcmxcp_usb.c, blazer_usb.c, nutdrv_qx.c list 06da:0002
+        // (read in that order); nutdrv_qx is preferred, the others are alternates.
+        let d = scan_driver(0x06da, 0x0002).expect("listed");
+        assert_eq!((d.driver, d.alternates), ("nutdrv_qx", vec!["bcmxcp_usb", "blazer_usb"]));
+        for (v, p) in [(0x0592, 0x0002), (0x03f0, 0x1f01), (0x03f0, 0x1f02)] {
+            let d = scan_driver(v, p).expect("listed");
+            assert_eq!((d.driver, d.alternates.len()), ("bcmxcp_usb", 0), "{v:04x}:{p:04x}");
+        }
+        let d = scan_driver(0x04b4, 0x5500).expect("listed");
+        assert_eq!((d.driver, d.alternates.len()), ("riello_usb", 0));
     }
 
     #[test]
@@ -143,6 +173,10 @@ mod tests {
         let e = all().find(|e| e.vendor_id == 0x051d && e.product_id == 0x0002).expect("apc");
         assert_eq!((e.file, e.line, e.subdriver), ("apc-hid.c", 94, Some("APC HID")));
         assert_eq!(qx_subdriver(0x06da, 0x0601, None, None), Some("phoenix"));
+        let e = all().find(|e| e.driver == "riello_usb").expect("riello");
+        assert_eq!((e.file, e.line, e.subdriver), ("riello_usb.c", 286, Some("cypress")));
+        let e = all().find(|e| e.driver == "bcmxcp_usb" && e.vendor_id == 0x03f0).expect("hp");
+        assert_eq!((e.file, e.line, e.product_id), ("bcmxcp_usb.c", 90, 0x1f01));
         assert_eq!(qx_subdriver(0x1a86, 0x7523, None, None), None);
     }
 }

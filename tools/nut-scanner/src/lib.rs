@@ -391,6 +391,20 @@ mod tests {
     }
 
     #[test]
+    fn vendor_protocol_devices_get_bcmxcp_usb_and_riello_usb() {
+        // NUT 2.8.5's generated nutscan-usb.h (nut-usbinfo.pl over bcmxcp_usb.c, riello_usb.c).
+        let d = dev(0x04b4, 0x5500, "", "", "");
+        assert!(section(&d, 0).starts_with("[nutdev-usb1]\n\tdriver = \"riello_usb\"\n\tport = \"auto\"\n\tvendorid = \"04B4\"\n\tproductid = \"5500\"\n"));
+        for (v, p) in [(0x0592, 0x0002), (0x03f0, 0x1f01), (0x03f0, 0x1f02)] {
+            let n = nut_device(&dev(v, p, "", "", ""), 0).expect("listed");
+            assert_eq!((n.driver, n.alternates.len()), ("bcmxcp_usb", 0), "{v:04x}:{p:04x}");
+        }
+        // 06da:0002 is also nutdrv_qx's and blazer_usb's: nutdrv_qx is named, the others follow.
+        let n = nut_device(&dev(0x06da, 0x0002, "", "", ""), 0).expect("listed");
+        assert_eq!((n.driver, n.alternates), ("nutdrv_qx", vec!["bcmxcp_usb", "blazer_usb"]));
+    }
+
+    #[test]
     fn sanity_check_warns_as_nut() {
         let devs: Vec<NutDev> = [eaton(), eaton(), dev(0x0665, 0x5161, "", "", "")]
             .iter()

@@ -1,5 +1,5 @@
 //! `nut-udev-rules`: the udev rules that let the `nut` group open every USB UPS our drivers
-//! support (usbhid-ups, nutdrv_qx, blazer_usb), written from the drivers' own id tables in
+//! support (usbhid-ups, nutdrv_qx, blazer_usb, bcmxcp_usb, riello_usb), written from the drivers' own id tables in
 //! `nut-usb-ids`, in the layout of Debian's `/lib/udev/rules.d/62-nut-usbups.rules`: skip
 //! removals, act on `usb`/`usb_device` events, one `ATTR{idVendor}`/`ATTR{idProduct}` line
 //! per device id, sorted by vendor then product, with a comment naming the devices and
@@ -46,6 +46,11 @@ fn claims() -> BTreeMap<(u16, u16), Claim> {
     {
         for e in table {
             add(e.vendor_id, e.product_id, driver, e.model.trim().to_string());
+        }
+    }
+    for t in nut_usb_ids::vendor::VENDOR_TABLES {
+        for e in t.ids {
+            add(e.vendor_id, e.product_id, t.driver, e.model.trim().to_string());
         }
     }
     map

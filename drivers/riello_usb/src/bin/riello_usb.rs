@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    riello_usb::driver::main(std::env::args().collect())
+}
