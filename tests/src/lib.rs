@@ -2,6 +2,7 @@
 //! test, where the device data is, a small line diff for mismatch reports, and the transcript
 //! format (see `tests/README.md`).
 
+pub mod faults;
 pub mod hcl;
 pub mod qx;
 pub mod serial;

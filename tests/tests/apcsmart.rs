@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl};
+use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Impl};
+use nut_tests::faults::{exactly, FaultRig, WhileStale};
 use nut_tests::qx::{compare_vars, load_desc};
 use nut_tests::serial::{upsc_vars, SerialStack};
 use nut_tests::upsmon::Upsmon;
@@ -338,128 +339,25 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-}
-
-impl Rig {
-    fn start() -> Rig {
-        require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
-        let sim = UpsSim::start(&desc_path(MAIN));
-        let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
-            .unwrap_or_else(|e| panic!("our apcsmart + upsd on {MAIN}: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
-        let pid = st.driver_pid().expect("driver pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        assert_eq!(rig.status(), ["VAR q ups.status \"OL\""]);
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR q ups.status: upsd: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                r == [old.as_str()],
-                "{fault}: upsd served {r:?} before the data went stale{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}; last reply {r:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
-        self.switch_state();
-        for _ in 0..polls {
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
-            assert!(got.is_some(), "{fault}: the driver stopped talking to the UPS{}", self.context());
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-        assert_eq!(self.c.request("LIST VAR q").expect("LIST VAR"), ["ERR DATA-STALE"], "{fault}: LIST VAR");
-    }
-
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == [new.as_str()] {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until {new:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let took = t0.elapsed();
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        took
-    }
-
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls_while_stale: usize, end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault, polls_while_stale);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "apcsmart_faults: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after \
-             it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig() -> FaultRig {
+    require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&desc_path(MAIN));
+    let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our apcsmart + upsd on {MAIN}: {e}"));
+    FaultRig::new(
+        "apcsmart_faults",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| exactly(r, status_of(state)),
+        WhileStale::Attempts(&["rx "]),
+    )
 }
 
 #[test]
 fn garbage_replies_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // Bytes before every reply: no answer is a value any more ("\x15@junk08" is no status).
     rig.stale_then_recover("garbage", &["garbage \"\\x15@#\\xfe junk \" *"], 2, &["clear"]);
     // A garbage line of its own (LF-terminated): the driver takes it for the answer.
@@ -468,20 +366,20 @@ fn garbage_replies_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn partial_replies_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // Replies cut after 2 bytes: the LF never comes, each read ends in a partial timeout.
     rig.stale_then_recover("partial replies", &["cut 2 *"], 2, &["clear"]);
 }
 
 #[test]
 fn silence_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.stale_then_recover("silence", &["silent"], 2, &["clear"]);
 }
 
 #[test]
 fn a_single_unanswered_command_makes_the_data_stale_and_it_recovers_by_itself() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // NUT's apcsmart has no retry count: one unanswered read fails the poll, and the data is
     // stale. The next commands are answered: the driver recovers without help, at the next
     // poll (no state change here: the fault is over before the test could make one).
@@ -498,7 +396,7 @@ fn a_single_unanswered_command_makes_the_data_stale_and_it_recovers_by_itself() 
 
 #[test]
 fn slow_replies_in_pieces_are_not_a_fault() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("chunks 2 30ms *");
     rig.switch_state();
@@ -511,12 +409,12 @@ fn slow_replies_in_pieces_are_not_a_fault() {
     }
     let ok = wait_until(STALE_BOUND, || rig.status() == ["VAR q ups.status \"OB\""]);
     assert!(ok, "chunked replies are read{}", rig.context());
-    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid()));
 }
 
 #[test]
 fn unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("unplug");
     let stale = rig.await_stale("unplug");

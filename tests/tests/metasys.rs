@@ -21,11 +21,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, Proc, TempDir};
+use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Impl, Proc, TempDir};
+use nut_tests::faults::{exactly, FaultRig, WhileStale};
 use nut_tests::qx::load_desc;
 use nut_tests::serial::SerialStack;
 use nut_tests::upsmon::Upsmon;
@@ -307,14 +308,6 @@ const STALE_BOUND: Duration =
 /// From the device answering again to fresh data.
 const RECOVER_BOUND: Duration = STALE_BOUND;
 
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-}
-
 fn status_of(state: &str) -> &'static str {
     if state == "onbattery" {
         "OB"
@@ -323,124 +316,34 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-impl Rig {
-    fn start() -> Rig {
-        require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
-        let sim = UpsSim::start(&devices_dir(DRIVER).join("hf-millennium-820.sim"));
-        let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
-            .unwrap_or_else(|e| panic!("our metasys + upsd: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("timeout");
-        let pid = st.driver_pid().expect("pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        assert_eq!(rig.status(), ["VAR q ups.status \"OL\""]);
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                r == [old.as_str()],
-                "{fault}: served {r:?} before going stale (want {old:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
-        self.switch_state();
-        for _ in 0..polls {
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
-            assert!(got.is_some(), "{fault}: the driver stopped polling{}", self.context());
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-    }
-
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == [new.as_str()] {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig() -> FaultRig {
+    require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&devices_dir(DRIVER).join("hf-millennium-820.sim"));
+    let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our metasys + upsd: {e}"));
+    FaultRig::new(
+        "metasys_faults",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| exactly(r, status_of(state)),
+        WhileStale::Attempts(&["rx "]),
+    )
+    .after_fresh(Box::new(|c, state, fault| {
         // The values of the new state came with it (none of the old poll's).
-        let want_batt = if self.state == "onbattery" { "25.20" } else { "27.60" };
+        let want_batt = if state == "onbattery" { "25.20" } else { "27.60" };
         assert_eq!(
-            self.c.request("GET VAR q battery.voltage").expect("GET"),
+            c.request("GET VAR q battery.voltage").expect("GET"),
             [format!("VAR q battery.voltage \"{want_batt}\"")],
             "{fault}: battery.voltage after recovery"
         );
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        t0.elapsed()
-    }
-
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls_while_stale: usize, end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault, polls_while_stale);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "metasys_faults: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+    }))
 }
 
 #[test]
 fn metasys_garbage_and_checksum_errors_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // A byte before every answer: no frame starts with STX any more.
     rig.stale_then_recover("garbage", &["garbage \"\\x15\" *"], 2, &["clear"]);
     // Every answer's checksum wrong.
@@ -451,13 +354,13 @@ fn metasys_garbage_and_checksum_errors_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn metasys_silence_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.stale_then_recover("silence", &["silent"], 2, &["clear"]);
 }
 
 #[test]
 fn metasys_retries_absorb_a_short_hiccup() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     // Fewer bad answers in a row than one command's 5 tries: never stale.
     for line in ["timeout 3", "corrupt 3", "garbage \"\\xff\" 2"] {
@@ -470,12 +373,12 @@ fn metasys_retries_absorb_a_short_hiccup() {
             assert_eq!(rig.status(), ["VAR q ups.status \"OL\""], "{line}{}", rig.context());
         }
     }
-    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid()));
 }
 
 #[test]
 fn metasys_unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     for round in ["unplug", "second unplug"] {
         rig.sim.mark();
         rig.sim.control("unplug");

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl};
+use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Impl};
+use nut_tests::faults::{exactly, FaultRig, WhileStale};
 use nut_tests::qx::{compare_vars, load_desc};
 use nut_tests::require_ours;
 use nut_tests::serial::{upsc_vars, SerialStack};
@@ -295,14 +296,6 @@ const STALE_BOUND: Duration = Duration::from_secs(1 + 9 + 4 + 6);
 /// recover.rs) and a full re-identification, plus slack.
 const RECOVER_BOUND: Duration = Duration::from_secs(30);
 
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-}
-
 fn status_of(state: &str) -> &'static str {
     if state == "onbattery" {
         "OB DISCHRG"
@@ -311,141 +304,45 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-impl Rig {
-    fn start() -> Rig {
-        require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
-        let sim = UpsSim::start(&devices_dir(DRIVER).join("eaton-3s-700.sim"));
-        let opts = [("pollfreq".to_string(), Some("1".to_string()))];
-        let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &opts, &["pollinterval = 1"])
-            .unwrap_or_else(|e| panic!("our mge-shut + upsd: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
-        let pid = st.driver_pid().expect("driver pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        let s = rig.status();
-        assert_eq!(s, [format!("VAR q ups.status \"{}\"", status_of("online"))], "at start");
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR: upsd: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                r == [old.as_str()],
-                "{fault}: upsd served {r:?} before stale (want {old:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == [new.as_str()] {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let took = t0.elapsed();
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        took
-    }
-
-    /// Inject, wait stale, change the UPS while stale (upsd must stay stale), end, wait fresh.
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.switch_state();
-        for _ in 0..2 {
-            // The driver keeps trying (a resync byte or a request) while stale.
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx ") || l.starts_with("noreply "));
-            assert!(
-                got.is_some() || fault.starts_with("unplug"),
-                "{fault}: the driver stopped trying{}",
-                self.context()
-            );
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        eprintln!(
-            "mge_shut: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig() -> FaultRig {
+    require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&devices_dir(DRIVER).join("eaton-3s-700.sim"));
+    let opts = [("pollfreq".to_string(), Some("1".to_string()))];
+    let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &opts, &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our mge-shut + upsd: {e}"));
+    FaultRig::new(
+        "mge_shut",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| exactly(r, status_of(state)),
+        WhileStale::Attempts(&["rx ", "noreply "]),
+    )
 }
 
 #[test]
 fn silence_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
-    rig.stale_then_recover("silence", &["silent"], &["clear"]);
+    let mut rig = rig();
+    rig.stale_then_recover("silence", &["silent"], 2, &["clear"]);
 }
 
 #[test]
 fn garbage_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
-    rig.stale_then_recover("garbage", &["garbage \"\\x15@#\\xfe junk \" *"], &["clear"]);
+    let mut rig = rig();
+    rig.stale_then_recover("garbage", &["garbage \"\\x15@#\\xfe junk \" *"], 2, &["clear"]);
 }
 
 #[test]
 fn checksum_errors_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // Every reply's last byte flipped: the last packet's checksum (and the sync echo).
-    rig.stale_then_recover("checksum errors", &["corrupt *"], &["clear"]);
+    rig.stale_then_recover("checksum errors", &["corrupt *"], 2, &["clear"]);
 }
 
 #[test]
 fn one_unanswered_request_is_not_stale_data() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("timeout 1");
     let got = rig.sim.wait_event(STALE_BOUND, |l| l.starts_with("noreply ") && l.ends_with(" timeout"));
@@ -478,7 +375,7 @@ fn one_unanswered_request_is_not_stale_data() {
         assert!(t1.elapsed() < STALE_BOUND, "the new status never came{}", rig.context());
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid()));
     eprintln!(
         "mge_shut: one unanswered request: never stale; a state change seen {:.2} s later",
         t1.elapsed().as_secs_f64()
@@ -487,7 +384,7 @@ fn one_unanswered_request_is_not_stale_data() {
 
 #[test]
 fn unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("unplug");
     let stale = rig.await_stale("unplug");

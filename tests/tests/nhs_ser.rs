@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{bin, debian_bin, wait_until, Conn, Impl};
+use nut_tests::faults::{FaultRig, WhileStale};
 use nut_tests::qx::load_desc;
 use nut_tests::require_ours;
 use nut_tests::serial::{upsc_vars, SerialStack};
@@ -252,15 +253,6 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
     );
 }
 
-/// The simulator, our driver and upsd, and a client that stays connected throughout.
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-}
-
 /// What upsd serves for each reply set of premium-1500-120v.
 fn status_of(state: &str) -> &'static str {
     match state {
@@ -269,140 +261,42 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-impl Rig {
-    fn start() -> Rig {
-        require_ours(Impl::Ours, &["nhs_ser", "upsd", "ups-sim"]);
-        let p = desc_path("premium-1500-120v");
-        let desc = load_desc(&p);
-        let sim = UpsSim::start(&p);
-        let st =
-            SerialStack::start(Impl::Ours, "nhs_ser", sim.port(), &options(&desc), &["pollinterval = 1"])
-                .unwrap_or_else(|e| panic!("our nhs_ser + upsd: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
-        let pid = st.driver_pid().expect("driver pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        assert_eq!(rig.status(), [status_of("online")]);
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR q ups.status: upsd: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    /// Poll upsd until `ERR DATA-STALE`; until then only the last good status may be served.
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = status_of(self.state);
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                r == [old],
-                "{fault}: upsd served {r:?} before the data went stale (want {old:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}; last reply {r:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// While the fault lasts the UPS changes state: upsd keeps saying DATA-STALE for two whole
-    /// poll cycles (poll + read window each).
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str) {
-        self.switch_state();
-        let t0 = Instant::now();
-        while t0.elapsed() < 2 * (POLL + READ_WINDOW) {
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        assert_eq!(self.c.request("LIST VAR q").expect("LIST VAR"), ["ERR DATA-STALE"], "{fault}");
-    }
-
-    /// Only `ERR DATA-STALE` may come before the new status, never the old one.
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = status_of(self.state);
-        loop {
-            let r = self.status();
-            if r == [new] {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        t0.elapsed()
-    }
-
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "nhs_ser: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig() -> FaultRig {
+    require_ours(Impl::Ours, &["nhs_ser", "upsd", "ups-sim"]);
+    let p = desc_path("premium-1500-120v");
+    let desc = load_desc(&p);
+    let sim = UpsSim::start(&p);
+    let st = SerialStack::start(Impl::Ours, "nhs_ser", sim.port(), &options(&desc), &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our nhs_ser + upsd: {e}"));
+    FaultRig::new(
+        "nhs_ser",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| r.len() == 1 && r[0] == status_of(state),
+        WhileStale::For(2 * (POLL + READ_WINDOW)),
+    )
 }
 
 #[test]
 fn silence_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
-    rig.stale_then_recover("silence", &["silent"], &["clear"]);
+    let mut rig = rig();
+    rig.stale_then_recover("silence", &["silent"], 0, &["clear"]);
 }
 
 #[test]
 fn damaged_packets_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // The last byte of every packet flipped: no end marker, no packet.
-    rig.stale_then_recover("damaged end markers", &["corrupt *"], &["clear"]);
+    rig.stale_then_recover("damaged end markers", &["corrupt *"], 0, &["clear"]);
     // Packets cut after 12 bytes: the next header restarts the packet, none completes.
-    rig.stale_then_recover("cut packets", &["cut 12 *"], &["clear"]);
+    rig.stale_then_recover("cut packets", &["cut 12 *"], 0, &["clear"]);
 }
 
 #[test]
 fn checksum_errors_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     // badsum streams the online packet with its checksum byte off by one.
     rig.sim.control("state badsum");
@@ -425,7 +319,7 @@ fn checksum_errors_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn noise_between_packets_is_not_a_fault() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     // Bytes before every packet that are neither a header nor an end marker: the framer skips them.
     rig.sim.control("garbage \"\\x00\\x15 noise \\x13\" *");
@@ -444,7 +338,7 @@ fn noise_between_packets_is_not_a_fault() {
 
 #[test]
 fn unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("unplug");
     let stale = rig.await_stale("unplug");

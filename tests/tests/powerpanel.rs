@@ -21,11 +21,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
-use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl, Proc, TempDir};
+use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Impl, Proc, TempDir};
+use nut_tests::faults::{FaultRig, WhileStale};
 use nut_tests::qx::load_desc;
 use nut_tests::serial::SerialStack;
 use nut_tests::upsmon::Upsmon;
@@ -382,16 +383,6 @@ const STALE_BOUND: Duration = Duration::from_secs(
 const RECOVER_BOUND: Duration =
     Duration::from_secs(2 * (POLL.as_secs() + ANSWER_WAIT.as_secs()) + SLACK.as_secs());
 
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-    /// battery.charge in (online, onbattery).
-    charge: (&'static str, &'static str),
-}
-
 /// The tokens of a `GET VAR q ups.status` reply (none for an error). NUT 2.8.5's framework
 /// adds DISCHRG/CHRG for one poll when `battery.charge` moves and the driver said neither
 /// (dstate.c `status_commit`), so tests look at tokens, not the whole string.
@@ -418,125 +409,33 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-impl Rig {
-    fn start(desc: &str, charge: (&'static str, &'static str)) -> Rig {
-        require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
-        let sim = UpsSim::start(&devices_dir(DRIVER).join(format!("{desc}.sim")));
-        let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
-            .unwrap_or_else(|e| panic!("our powerpanel + upsd: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("timeout");
-        let pid = st.driver_pid().expect("pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online", charge };
-        let r = rig.status();
-        assert!(has(&r, "OL"), "{r:?}");
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = status_of(self.state);
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                has(&r, old),
-                "{fault}: served {r:?} before going stale (want the last good {old}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
-        self.switch_state();
-        for _ in 0..polls {
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
-            assert!(got.is_some(), "{fault}: the driver stopped polling{}", self.context());
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-    }
-
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = status_of(self.state);
-        loop {
-            let r = self.status();
-            if has(&r, new) {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let want = if self.state == "onbattery" { self.charge.1 } else { self.charge.0 };
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig(desc: &str, charge: (&'static str, &'static str)) -> FaultRig {
+    require_ours(Impl::Ours, &[DRIVER, "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&devices_dir(DRIVER).join(format!("{desc}.sim")));
+    let st = SerialStack::start(Impl::Ours, DRIVER, sim.port(), &[], &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our powerpanel + upsd: {e}"));
+    FaultRig::new(
+        "powerpanel_faults",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| has(r, status_of(state)),
+        WhileStale::Attempts(&["rx "]),
+    )
+    .after_fresh(Box::new(move |c, state, fault| {
+        let want = if state == "onbattery" { charge.1 } else { charge.0 };
         assert_eq!(
-            self.c.request("GET VAR q battery.charge").expect("GET"),
+            c.request("GET VAR q battery.charge").expect("GET"),
             [format!("VAR q battery.charge \"{want}\"")],
             "{fault}: battery.charge after recovery"
         );
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        t0.elapsed()
-    }
-
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls_while_stale: usize, end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault, polls_while_stale);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "powerpanel_faults: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s \
-             after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+    }))
 }
 
 #[test]
 fn powerpanel_binary_bad_answers_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start("pr3000e-binary", ("100", "90"));
+    let mut rig = rig("pr3000e-binary", ("100", "90"));
     rig.stale_then_recover("binary garbage", &["garbage \"\\x15\" *"], 2, &["clear"]);
     // The last byte of every answer flipped: the status answer no longer ends in CR.
     rig.stale_then_recover("binary corrupted", &["corrupt *"], 2, &["clear"]);
@@ -546,7 +445,7 @@ fn powerpanel_binary_bad_answers_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn powerpanel_text_bad_answers_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start("op1250-text", ("100", "95"));
+    let mut rig = rig("op1250-text", ("100", "95"));
     rig.stale_then_recover("text garbage line", &["garbage \"NAK\\r\" *"], 2, &["clear"]);
     rig.stale_then_recover("text silence", &["silent"], 2, &["clear"]);
     // 6 unanswered polls: stale at the 4th, then it answers again by itself.
@@ -555,7 +454,7 @@ fn powerpanel_text_bad_answers_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn powerpanel_three_failed_polls_do_not_make_the_data_stale() {
-    let mut rig = Rig::start("pr3000e-binary", ("100", "90"));
+    let mut rig = rig("pr3000e-binary", ("100", "90"));
     rig.sim.mark();
     rig.sim.control("timeout 3");
     for i in 0..3 {
@@ -575,12 +474,12 @@ fn powerpanel_three_failed_polls_do_not_make_the_data_stale() {
         let r = rig.status();
         assert!(has(&r, "OL"), "after the hiccup: {r:?}{}", rig.context());
     }
-    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid()));
 }
 
 #[test]
 fn powerpanel_unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start("pr3000e-binary", ("100", "90"));
+    let mut rig = rig("pr3000e-binary", ("100", "90"));
     for round in ["unplug", "second unplug"] {
         rig.sim.mark();
         rig.sim.control("unplug");

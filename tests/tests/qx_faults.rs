@@ -23,8 +23,8 @@
 use std::time::{Duration, Instant};
 
 use nut_testkit::sim::{devices_dir, UpsSim};
-use nut_testkit::stack::tail;
-use nut_testkit::{Conn, Impl};
+use nut_testkit::Impl;
+use nut_tests::faults::{exactly, FaultRig, WhileStale};
 use nut_tests::require_ours;
 use nut_tests::serial::SerialStack;
 
@@ -52,150 +52,26 @@ fn status_of(state: &str) -> &'static str {
     }
 }
 
-/// The simulator, our driver and upsd, and a client that stays connected throughout.
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    /// The simulator's current state (`online` or `onbattery`).
-    state: &'static str,
-}
-
-impl Rig {
-    fn start() -> Rig {
-        require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "ups-sim"]);
-        let sim = UpsSim::start(&devices_dir("qx").join("megatec.qx"));
-        let opts = [("protocol".to_string(), Some("megatec".to_string()))];
-        let st = SerialStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
-            .unwrap_or_else(|e| panic!("our nutdrv_qx + upsd on the megatec simulator: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
-        let pid = st.driver_pid().expect("driver pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        assert_eq!(rig.status(), ["VAR q ups.status \"OL\""]);
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR q ups.status: upsd: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    /// Switch the simulator's reply set, so old and new data can be told apart.
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    /// The fault is in effect now: poll upsd until `ERR DATA-STALE`; until then only the
-    /// last good status may be served. Returns how long it took.
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                r == [old.as_str()],
-                "{fault}: upsd served {r:?} before the data went stale (want the last good {old:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: the data did not go stale within {STALE_BOUND:?} (5 failed polls of 1 s + 1 s serial \
-                 wait, plus slack); last reply {r:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// While stale, the UPS changes state; upsd must keep saying DATA-STALE (checked on
-    /// every reply until `polls` more commands reached the simulator, or at once when the
-    /// port is gone).
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
-        self.switch_state();
-        for _ in 0..polls {
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
-            assert!(got.is_some(), "{fault}: the driver stopped polling{}", self.context());
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-        let list = self.c.request("LIST VAR q").expect("LIST VAR");
-        assert_eq!(list, ["ERR DATA-STALE"], "{fault}: LIST VAR while stale");
-    }
-
-    /// The device answers again: poll upsd until the new status; only `ERR DATA-STALE` may
-    /// come before it, never the old one. Returns how long it took.
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = format!("VAR q ups.status \"{}\"", status_of(self.state));
-        loop {
-            let r = self.status();
-            if r == [new.as_str()] {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until the new {new:?}): stale data \
-                 served as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?} of the device answering again{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let took = t0.elapsed();
-        // The whole tree is served again, and by the same driver process.
-        let list = self.c.request("LIST VAR q").expect("LIST VAR");
-        assert_eq!(
-            list.first().map(String::as_str),
-            Some("BEGIN LIST VAR q"),
-            "{fault}: LIST VAR after recovery"
-        );
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        took
-    }
-
-    /// A whole fault: inject (the control lines), wait stale, change the UPS, end the fault
-    /// (`end` control lines, or nothing when the fault ends by itself), wait fresh.
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls_while_stale: usize, end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault, polls_while_stale);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "qx_faults: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+/// The simulator on the megatec description, our driver and upsd, and a client.
+fn rig() -> FaultRig {
+    require_ours(Impl::Ours, &["nutdrv_qx", "upsd", "ups-sim"]);
+    let sim = UpsSim::start(&devices_dir("qx").join("megatec.qx"));
+    let opts = [("protocol".to_string(), Some("megatec".to_string()))];
+    let st = SerialStack::start(Impl::Ours, "nutdrv_qx", sim.port(), &opts, &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our nutdrv_qx + upsd on the megatec simulator: {e}"));
+    FaultRig::new(
+        "qx_faults",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| exactly(r, status_of(state)),
+        WhileStale::Attempts(&["rx "]),
+    )
 }
 
 #[test]
 fn garbage_replies_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // Bytes before every reply: the answer no longer starts with '(' (and is longer than
     // the 47 bytes megatec's Q1 wants).
     rig.stale_then_recover("garbage", &["garbage \"\\x15@#\\xfe junk \" *"], 2, &["clear"]);
@@ -205,14 +81,14 @@ fn garbage_replies_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn partial_replies_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // Replies cut after 20 bytes: no terminator ever comes, each read times out.
     rig.stale_then_recover("partial replies", &["cut 20 *"], 2, &["clear"]);
 }
 
 #[test]
 fn silence_makes_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.stale_then_recover("silence", &["silent"], 2, &["clear"]);
 }
 
@@ -220,7 +96,7 @@ fn silence_makes_the_data_stale_and_it_recovers() {
 /// driver recovers by itself when the device answers again (no `clear`).
 #[test]
 fn a_run_of_timeouts_makes_the_data_stale_and_it_recovers_by_itself() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     // 5 polls make it stale; one more unanswered one is seen while stale, then answers resume.
     rig.stale_then_recover("8 timeouts", &["timeout 8"], 1, &[]);
 }
@@ -229,7 +105,7 @@ fn a_run_of_timeouts_makes_the_data_stale_and_it_recovers_by_itself() {
 /// values served are the good ones throughout.
 #[test]
 fn a_short_hiccup_does_not_make_the_data_stale() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("timeout 3");
     let t0 = Instant::now();
@@ -262,13 +138,13 @@ fn a_short_hiccup_does_not_make_the_data_stale() {
         assert_ne!(r, ["ERR DATA-STALE"], "chunked replies made the data stale{}", rig.context());
     }
     assert_eq!(rig.status(), ["VAR q ups.status \"OB\""], "chunked replies are read{}", rig.context());
-    assert_eq!(rig.st.driver_pid(), Some(rig.pid));
+    assert_eq!(rig.st.driver_pid(), Some(rig.pid()));
     println!("qx_faults: 3 timeouts and chunked replies: never stale ({:.1} s)", t0.elapsed().as_secs_f64());
 }
 
 #[test]
 fn unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start();
+    let mut rig = rig();
     rig.sim.mark();
     rig.sim.control("unplug");
     let stale = rig.await_stale("unplug");

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use nut_testkit::sim::{descriptions, devices_dir, run_dump, Dump, UpsSim};
 use nut_testkit::stack::tail;
 use nut_testkit::{bin, debian_bin, require_debian_nut, wait_until, Conn, Impl};
+use nut_tests::faults::{FaultRig, WhileStale};
 use nut_tests::qx::load_desc;
 use nut_tests::require_ours;
 use nut_tests::serial::{upsc_vars, SerialStack};
@@ -361,15 +362,6 @@ fn mains_failure_then_low_battery_notifies_and_shuts_down() {
     }
 }
 
-/// The simulator, our driver and upsd, and a client that stays connected throughout.
-struct Rig {
-    sim: UpsSim,
-    st: SerialStack,
-    c: Conn,
-    pid: u32,
-    state: &'static str,
-}
-
 /// What upsd serves for each reply set: the start of `ups.status` (NUT 2.8.5's status_commit
 /// adds DISCHRG or CHRG while battery.charge falls or rises).
 fn status_of(state: &str) -> &'static str {
@@ -383,124 +375,27 @@ fn is(r: &[String], prefix: &str) -> bool {
     r.len() == 1 && r[0].starts_with(prefix) && !r[0].contains("LB")
 }
 
-impl Rig {
-    fn start(name: &str) -> Rig {
-        require_ours(Impl::Ours, &["riello_ser", "upsd", "ups-sim"]);
-        let p = desc_path(name);
-        let desc = load_desc(&p);
-        let sim = UpsSim::start(&p);
-        let st =
-            SerialStack::start(Impl::Ours, "riello_ser", sim.port(), &options(&desc), &["pollinterval = 1"])
-                .unwrap_or_else(|e| panic!("our riello_ser + upsd: {e}"));
-        let mut c = st.connect().expect("client");
-        c.set_timeout(Duration::from_secs(5)).expect("client timeout");
-        let pid = st.driver_pid().expect("driver pid");
-        let mut rig = Rig { sim, st, c, pid, state: "online" };
-        let r = rig.status();
-        assert!(is(&r, status_of("online")), "{r:?}");
-        rig
-    }
-
-    fn status(&mut self) -> Vec<String> {
-        self.c.request("GET VAR q ups.status").unwrap_or_else(|e| panic!("GET VAR q ups.status: upsd: {e}"))
-    }
-
-    fn context(&self) -> String {
-        format!(
-            "\ndriver log:\n{}\nsimulator events (last):\n{}",
-            tail(&self.st.driver_log(), 15),
-            tail(&self.sim.events().join("\n"), 12)
-        )
-    }
-
-    fn switch_state(&mut self) {
-        self.state = if self.state == "online" { "onbattery" } else { "online" };
-        let line = format!("state {}", self.state);
-        self.sim.control(&line);
-    }
-
-    fn await_stale(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let old = status_of(self.state);
-        loop {
-            let r = self.status();
-            if r == ["ERR DATA-STALE"] {
-                return t0.elapsed();
-            }
-            assert!(
-                is(&r, old),
-                "{fault}: upsd served {r:?} before the data went stale (want {old:?}){}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < STALE_BOUND,
-                "{fault}: not stale within {STALE_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// While the fault lasts the UPS changes state; upsd keeps saying DATA-STALE while two more
-    /// requests reach the simulator (or, unplugged, at once).
-    fn stays_stale_while_the_ups_changes(&mut self, fault: &str, polls: usize) {
-        self.switch_state();
-        for _ in 0..polls {
-            let got = self.sim.wait_event(STALE_BOUND, |l| l.starts_with("rx "));
-            assert!(got.is_some(), "{fault}: the driver stopped polling{}", self.context());
-            assert_eq!(self.status(), ["ERR DATA-STALE"], "{fault}: while the fault lasts{}", self.context());
-        }
-        assert_eq!(self.c.request("LIST VAR q").expect("LIST VAR"), ["ERR DATA-STALE"], "{fault}");
-    }
-
-    fn await_fresh(&mut self, fault: &str) -> Duration {
-        let t0 = Instant::now();
-        let new = status_of(self.state);
-        loop {
-            let r = self.status();
-            if is(&r, new) {
-                break;
-            }
-            assert!(
-                r == ["ERR DATA-STALE"],
-                "{fault}: upsd served {r:?} after the fault (want DATA-STALE until {new:?}): stale data as fresh{}",
-                self.context()
-            );
-            assert!(
-                t0.elapsed() < RECOVER_BOUND,
-                "{fault}: no fresh data within {RECOVER_BOUND:?}{}",
-                self.context()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(self.st.driver_alive(), "{fault}: the driver exited{}", self.context());
-        assert_eq!(self.st.driver_pid(), Some(self.pid), "{fault}: the driver was restarted");
-        t0.elapsed()
-    }
-
-    fn stale_then_recover(&mut self, fault: &str, inject: &[&str], polls: usize, end: &[&str]) {
-        self.sim.mark();
-        for l in inject {
-            self.sim.control(l);
-        }
-        let stale = self.await_stale(fault);
-        self.stays_stale_while_the_ups_changes(fault, polls);
-        for l in end {
-            self.sim.control(l);
-        }
-        let fresh = self.await_fresh(fault);
-        println!(
-            "riello_ser: {fault}: DATA-STALE {:.2} s after the fault began (bound {:.0} s), fresh {:.2} s after it ended",
-            stale.as_secs_f64(),
-            STALE_BOUND.as_secs_f64(),
-            fresh.as_secs_f64()
-        );
-    }
+/// The simulator, our driver and upsd, and a client that stays connected (nut_tests::faults).
+fn rig(name: &str) -> FaultRig {
+    require_ours(Impl::Ours, &["riello_ser", "upsd", "ups-sim"]);
+    let p = desc_path(name);
+    let desc = load_desc(&p);
+    let sim = UpsSim::start(&p);
+    let st = SerialStack::start(Impl::Ours, "riello_ser", sim.port(), &options(&desc), &["pollinterval = 1"])
+        .unwrap_or_else(|e| panic!("our riello_ser + upsd: {e}"));
+    FaultRig::new(
+        "riello_ser",
+        sim,
+        st,
+        (STALE_BOUND, RECOVER_BOUND),
+        |r, state| is(r, status_of(state)),
+        WhileStale::Attempts(&["rx "]),
+    )
 }
 
 #[test]
 fn gpser_faults_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start("gpser-vst800");
+    let mut rig = rig("gpser-vst800");
     // A frame of garbage before every answer: STX, a byte above 0x20, junk, ETX: NUT's reader
     // takes it for the answer, and its check is wrong.
     rig.stale_then_recover("garbage frame", &["garbage \"\\x02\\x21junk\\x03\" *"], 2, &["clear"]);
@@ -513,7 +408,7 @@ fn gpser_faults_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn sentr_checksum_errors_make_the_data_stale_and_it_recovers() {
-    let mut rig = Rig::start("sentr-sentinel-3k");
+    let mut rig = rig("sentr-sentinel-3k");
     // The sum's high byte flipped on every answer.
     rig.stale_then_recover("SENTR checksum errors", &["corrupt *"], 2, &["clear"]);
     rig.stale_then_recover("SENTR cut answers", &["cut 50 *"], 2, &["clear"]);
@@ -521,7 +416,7 @@ fn sentr_checksum_errors_make_the_data_stale_and_it_recovers() {
 
 #[test]
 fn unplug_makes_the_data_stale_and_replug_recovers() {
-    let mut rig = Rig::start("gpser-vst800");
+    let mut rig = rig("gpser-vst800");
     rig.sim.mark();
     rig.sim.control("unplug");
     let stale = rig.await_stale("unplug");
