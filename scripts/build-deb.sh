@@ -82,6 +82,17 @@ declare -A dest=(
     [nutdrv_qx]=lib/nut/nutdrv_qx
     [blazer_ser]=lib/nut/blazer_ser
     [blazer_usb]=lib/nut/blazer_usb
+    [apcsmart]=lib/nut/apcsmart
+    [bcmxcp]=lib/nut/bcmxcp
+    [bcmxcp_usb]=lib/nut/bcmxcp_usb
+    [genericups]=lib/nut/genericups
+    [metasys]=lib/nut/metasys
+    [mge-shut]=lib/nut/mge-shut
+    [nhs_ser]=lib/nut/nhs_ser
+    [nutdrv_hashx]=lib/nut/nutdrv_hashx
+    [powerpanel]=lib/nut/powerpanel
+    [riello_ser]=lib/nut/riello_ser
+    [riello_usb]=lib/nut/riello_usb
 )
 
 if [ "$build" -eq 1 ]; then

@@ -48,6 +48,17 @@ const PROGRAMS: &[&str] = &[
     "lib/nut/nutdrv_qx",
     "lib/nut/blazer_ser",
     "lib/nut/blazer_usb",
+    "lib/nut/apcsmart",
+    "lib/nut/bcmxcp",
+    "lib/nut/bcmxcp_usb",
+    "lib/nut/genericups",
+    "lib/nut/metasys",
+    "lib/nut/mge-shut",
+    "lib/nut/nhs_ser",
+    "lib/nut/nutdrv_hashx",
+    "lib/nut/powerpanel",
+    "lib/nut/riello_ser",
+    "lib/nut/riello_usb",
 ];
 
 /// The configuration files Debian's packages ship under /etc/nut.
