@@ -8,6 +8,7 @@
 //! (MGE/Eaton's Serial HID UPS Transfer), with the MGE table only.
 
 pub mod hidups;
+pub mod options;
 pub mod policy;
 pub mod session;
 pub mod subdrivers;

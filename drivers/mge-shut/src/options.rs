@@ -75,51 +75,17 @@ pub fn settings(
         s.poll.pollfreq = Duration::from_secs(n as u64);
     }
     s.poll.pollonly = flag("pollonly");
-    if let Some(v) = value("lowbatt") {
-        let n: f64 =
-            v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
-                || {
-                    format!(
-                        "{}: invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)",
-                        at("lowbatt")
-                    )
-                },
-            )?;
-        s.policy.lowbatt = Some(n);
-    }
-    s.offdelay =
-        int("offdelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the shutdown delay in seconds")?;
-    s.ondelay =
-        int("ondelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the startup delay in seconds")?;
-    s.policy.onlinedischarge = flag("onlinedischarge") || flag("onlinedischarge_onbattery");
-    s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
-    s.throttle_sec = int(
-        "onlinedischarge_log_throttle_sec",
-        i64::MIN..=i64::MAX,
-        "give seconds (0 = log every time, negative = do not repeat)",
-    )?;
-    s.policy.onlinedischarge_log_throttle_hovercharge = int(
-        "onlinedischarge_log_throttle_hovercharge",
-        1..=100,
-        "give a battery charge in percent (1-100) at or above which charge changes are not logged",
-    )?;
-    s.policy.lbrb_log_delay_sec =
-        int("lbrb_log_delay_sec", 0..=i64::from(u32::MAX), "give seconds (0 or more)")?.map(|n| n as u64);
-    s.policy.lbrb_log_delay_without_calibrating = flag("lbrb_log_delay_without_calibrating");
-    s.no_events_tolerance = int(
-        "interrupt_pipe_no_events_tolerance",
-        -1..=i64::from(i32::MAX),
-        "give how many polls in a row without interrupt reports to tolerate before reconnecting (-1 = any)",
-    )?
-    .unwrap_or(-1);
+    let common = nut_hid_ups::options::common(&value, &flag, &at)?;
+    s.policy = common.policy;
+    s.offdelay = common.offdelay;
+    s.ondelay = common.ondelay;
+    s.throttle_sec = common.throttle_sec;
+    s.no_events_tolerance = common.no_events_tolerance;
+    s.disable_fix_report_desc = common.disable_fix_report_desc;
+    s.powercom = common.powercom;
     // SHUT has no interrupt pipe (notifications are off): a tolerance would only make the
     // driver reconnect for nothing, so it is published but not applied.
     s.poll.no_events_tolerance = None;
-    s.disable_fix_report_desc = flag("disable_fix_report_desc");
-    s.powercom = PowercomFlags {
-        byte_order_fallback: flag("powercom_sdcmd_byte_order_fallback"),
-        discrete_delay: flag("powercom_sdcmd_discrete_delay"),
-    };
     s.notification =
         int("notification", 1..=3, "give 1 (no), 2 (light) or 3 (yes); it is ignored")?.map(|n| n as u8);
     Ok(s)

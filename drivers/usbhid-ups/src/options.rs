@@ -125,55 +125,20 @@ pub fn settings(
     // Both together would leave nothing reading the UPS after start-up (NUT's driver then
     // serves the first values for ever): polling wins, and the driver says so at start.
     s.poll.interruptonly = flag("interruptonly") && !s.poll.pollonly;
-    if let Some(v) = value("lowbatt") {
-        let n: f64 =
-            v.trim().trim_end_matches('%').parse().ok().filter(|n| (0.0..=100.0).contains(n)).ok_or_else(
-                || {
-                    format!(
-                        "{}: invalid lowbatt = \"{v}\": give a battery charge in percent (0-100)",
-                        at("lowbatt")
-                    )
-                },
-            )?;
-        s.policy.lowbatt = Some(n);
-    }
-    s.offdelay =
-        int("offdelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the shutdown delay in seconds")?;
-    s.ondelay =
-        int("ondelay", i64::from(i32::MIN)..=i64::from(i32::MAX), "give the startup delay in seconds")?;
-    // `onlinedischarge` is the deprecated name of `onlinedischarge_onbattery` (NUT 2.8.2).
-    s.policy.onlinedischarge = flag("onlinedischarge") || flag("onlinedischarge_onbattery");
-    s.policy.onlinedischarge_calibration = flag("onlinedischarge_calibration");
-    s.throttle_sec = int(
-        "onlinedischarge_log_throttle_sec",
-        i64::MIN..=i64::MAX,
-        "give seconds (0 = log every time, negative = do not repeat)",
-    )?;
-    s.policy.onlinedischarge_log_throttle_hovercharge = int(
-        "onlinedischarge_log_throttle_hovercharge",
-        1..=100,
-        "give a battery charge in percent (1-100) at or above which charge changes are not logged",
-    )?;
-    s.policy.lbrb_log_delay_sec =
-        int("lbrb_log_delay_sec", 0..=i64::from(u32::MAX), "give seconds (0 or more)")?.map(|n| n as u64);
-    s.policy.lbrb_log_delay_without_calibrating = flag("lbrb_log_delay_without_calibrating");
-    s.no_events_tolerance = int(
-        "interrupt_pipe_no_events_tolerance",
-        -1..=i64::from(i32::MAX),
-        "give how many polls in a row without interrupt reports to tolerate before reconnecting (-1 = any)",
-    )?
-    .unwrap_or(-1);
+    let common = nut_hid_ups::options::common(&value, &flag, &at)?;
+    s.policy = common.policy;
+    s.offdelay = common.offdelay;
+    s.ondelay = common.ondelay;
+    s.throttle_sec = common.throttle_sec;
+    s.no_events_tolerance = common.no_events_tolerance;
+    s.disable_fix_report_desc = common.disable_fix_report_desc;
+    s.powercom = common.powercom;
     s.poll.no_events_tolerance = u64::try_from(s.no_events_tolerance).ok();
     s.poll.wait_before_reconnect = Duration::from_secs(
         int("waitbeforereconnect", 0..=86_400, "give the seconds to wait before reconnecting (0 or more)")?
             .unwrap_or(0) as u64,
     );
     s.maxreport = flag("maxreport");
-    s.disable_fix_report_desc = flag("disable_fix_report_desc");
-    s.powercom = PowercomFlags {
-        byte_order_fallback: flag("powercom_sdcmd_byte_order_fallback"),
-        discrete_delay: flag("powercom_sdcmd_discrete_delay"),
-    };
     s.explore = flag("explore");
     s.winhid = flag("winhid");
     if let Some(v) = value("subdriver") {
