@@ -77,6 +77,10 @@ nspawn_pid=$!
 # The container's init is nspawn's child.
 within 30 pgrep -P "$nspawn_pid" || { cat "$tmp/boot.log" >&2; fail "no container init"; }
 leader=$(pgrep -P "$nspawn_pid" | head -1)
+# The container's systemd answers on its bus only once that is up: until then systemctl fails
+# at once with nothing on stdout, so wait for the bus first.
+bus_up() { [ -n "$(in_ct systemctl is-system-running 2>/dev/null)" ]; }
+within 60 bus_up || true
 state=$(in_ct systemctl is-system-running --wait 2>/dev/null || true)
 case "$state" in
 running | degraded) echo "container: systemd $(in_ct systemctl --version | head -1 | cut -d' ' -f2) is $state" ;;
